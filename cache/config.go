@@ -1,0 +1,54 @@
+package cache
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Config is the top-level `cache` block: memory bounds shared by every rule.
+type Config struct {
+	// MaxBytes bounds the in-memory cache (ristretto cost = entry bytes).
+	// Default 268435456 (256 MiB).
+	MaxBytes int64 `yaml:"max_bytes"`
+	// MaxEntryBytes is the largest response stored; larger ones stream
+	// through uncached. Default 8388608 (8 MiB).
+	MaxEntryBytes int64 `yaml:"max_entry_bytes"`
+}
+
+// Defaults fills the defaults into a zero Config before it is decoded.
+func (c *Config) Defaults() {
+	c.MaxBytes = 256 << 20
+	c.MaxEntryBytes = 8 << 20
+}
+
+// Validate reports every problem, each prefixed by its YAML key.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.MaxBytes <= 0 {
+		errs = append(errs, fmt.Errorf("max_bytes: must be positive, got %d", c.MaxBytes))
+	}
+	if c.MaxEntryBytes <= 0 {
+		errs = append(errs, fmt.Errorf("max_entry_bytes: must be positive, got %d", c.MaxEntryBytes))
+	} else if c.MaxEntryBytes > c.MaxBytes {
+		errs = append(errs, fmt.Errorf("max_entry_bytes: must not exceed max_bytes (%d)", c.MaxBytes))
+	}
+	return errors.Join(errs...)
+}
+
+// Policy is the `cache` feature of one rule.
+type Policy struct {
+	// ExpireS is the entry lifetime in seconds. Default 0: use the response's
+	// s-maxage/max-age, else keep until evicted.
+	ExpireS float64 `yaml:"expire_s"`
+	// CacheKey is a key template ({path}, {host}, {query.NAME}, {header.NAME},
+	// the rule's {captures}). Default "": method, host, path and sorted query.
+	CacheKey string `yaml:"cache_key"`
+}
+
+// Validate reports every problem, each prefixed by its YAML key.
+func (p *Policy) Validate() error {
+	if p.ExpireS < 0 {
+		return fmt.Errorf("expire_s: must not be negative, got %v", p.ExpireS)
+	}
+	return nil
+}

@@ -1,0 +1,127 @@
+package resilience
+
+import (
+	"errors"
+	"fmt"
+)
+
+// RetryConfig is the `retry` block of a rule.
+type RetryConfig struct {
+	// MaxAttempts is the total number of attempts, the first included. Default 3.
+	MaxAttempts int `yaml:"max_attempts"`
+	// Wait is the pause in seconds before each retry: one number, or a list
+	// whose last value is reused when it is shorter than the retries. Default 1.0.
+	Wait Wait `yaml:"wait"`
+	// Exceptions names the failure kinds retried, as in the seed; accepted values:
+	// Exception (any failure), ConnectionError, TimeoutError. Default [Exception].
+	Exceptions []string `yaml:"exceptions"`
+	// OnStatus lists the backend statuses that are retried. Default [502, 503, 504].
+	OnStatus []int `yaml:"on_status"`
+	// Methods lists the methods retried. Default: GET, HEAD, OPTIONS, PUT, DELETE,
+	// plus any request carrying an Idempotency-Key header.
+	Methods []string `yaml:"methods"`
+	// Jitter adds a random share (0..1) of each wait. Default 0.
+	Jitter float64 `yaml:"jitter"`
+	// Budget caps retries to this share of recent requests per backend. Default 0.2.
+	Budget float64 `yaml:"budget"`
+}
+
+// Defaults fills the defaults into a zero RetryConfig before it is decoded.
+func (c *RetryConfig) Defaults() {
+	c.MaxAttempts = 3
+	c.Wait = Wait{1.0}
+	c.Exceptions = []string{"Exception"}
+	c.OnStatus = []int{502, 503, 504}
+	c.Budget = 0.2
+}
+
+// Validate reports every problem, each prefixed by its YAML key.
+func (c *RetryConfig) Validate() error {
+	var errs []error
+	if c.MaxAttempts <= 0 {
+		errs = append(errs, fmt.Errorf("max_attempts: must be a positive integer, got %d", c.MaxAttempts))
+	}
+	if len(c.Wait) == 0 {
+		errs = append(errs, errors.New("wait: must not be empty"))
+	}
+	for _, w := range c.Wait {
+		if w < 0 {
+			errs = append(errs, fmt.Errorf("wait: must not be negative, got %v", w))
+			break
+		}
+	}
+	for _, e := range c.Exceptions {
+		switch e {
+		case "Exception", "ConnectionError", "TimeoutError":
+		default:
+			errs = append(errs, fmt.Errorf("exceptions: unknown kind %q (want Exception, ConnectionError or TimeoutError)", e))
+		}
+	}
+	for _, s := range c.OnStatus {
+		if s < 100 || s > 599 {
+			errs = append(errs, fmt.Errorf("on_status: %d is not an HTTP status", s))
+		}
+	}
+	if c.Jitter < 0 || c.Jitter > 1 {
+		errs = append(errs, fmt.Errorf("jitter: must be between 0 and 1, got %v", c.Jitter))
+	}
+	if c.Budget < 0 || c.Budget > 1 {
+		errs = append(errs, fmt.Errorf("budget: must be between 0 and 1, got %v", c.Budget))
+	}
+	return errors.Join(errs...)
+}
+
+// Wait is a list of pauses in seconds; YAML accepts one number or a list.
+type Wait []float64
+
+// UnmarshalYAML accepts `1.5` or `[1, 2, 4]`.
+func (w *Wait) UnmarshalYAML(unmarshal func(any) error) error {
+	var one float64
+	if err := unmarshal(&one); err == nil {
+		*w = Wait{one}
+		return nil
+	}
+	var many []float64
+	if err := unmarshal(&many); err != nil {
+		return errors.New("wait: must be a number of seconds or a list of them")
+	}
+	*w = many
+	return nil
+}
+
+// BreakerConfig is the `circuit_breaker` block of a rule.
+type BreakerConfig struct {
+	// FailureThreshold is the number of consecutive failures that opens the
+	// circuit. Default 5.
+	FailureThreshold int `yaml:"failure_threshold"`
+	// RecoveryTimeout is the number of seconds the circuit stays open before
+	// one probe is let through. Default 60.
+	RecoveryTimeout float64 `yaml:"recovery_timeout"`
+	// ExpectedException names the failure kind that counts, as in the seed:
+	// Exception (any failure), ConnectionError or TimeoutError. Default Exception.
+	ExpectedException string `yaml:"expected_exception"`
+}
+
+// Defaults fills the defaults into a zero BreakerConfig before it is decoded.
+func (c *BreakerConfig) Defaults() {
+	c.FailureThreshold = 5
+	c.RecoveryTimeout = 60
+	c.ExpectedException = "Exception"
+}
+
+// Validate reports every problem, each prefixed by its YAML key.
+func (c *BreakerConfig) Validate() error {
+	var errs []error
+	if c.FailureThreshold <= 0 {
+		errs = append(errs, fmt.Errorf("failure_threshold: must be a positive integer, got %d", c.FailureThreshold))
+	}
+	if !(c.RecoveryTimeout > 0) {
+		errs = append(errs, fmt.Errorf("recovery_timeout: must be a positive number of seconds, got %v", c.RecoveryTimeout))
+	}
+	switch c.ExpectedException {
+	case "Exception", "ConnectionError", "TimeoutError":
+	default:
+		errs = append(errs, fmt.Errorf("expected_exception: unknown kind %q (want Exception, ConnectionError or TimeoutError)", c.ExpectedException))
+	}
+	return errors.Join(errs...)
+}
