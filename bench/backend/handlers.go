@@ -1,0 +1,156 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/valyala/fasthttp"
+)
+
+var (
+	// smallBody is the ~100-byte body of /small.
+	smallBody = []byte("Hello from the Premier benchmark backend. This body is about one hundred bytes long, padded...\n")
+	// body4k is the 4 KiB body of /4k.
+	body4k = patternBytes(4096)
+)
+
+const welcomeText = `Premier demo backend %q
+
+Endpoints:
+  GET  /                  this page
+  GET  /small             ~100-byte text body
+  GET  /4k                4 KiB text body
+  GET  /bytes?n=N         N bytes (streamed for large N)
+  ANY  /echo              method, path, query, headers and body as JSON (?mode=raw: body only)
+  GET  /status/{code}     responds with that status code
+  GET  /slow?ms=N         responds after N milliseconds
+  GET  /api/users/{id}    a JSON user
+  ANY  /api/admin/...     a JSON admin answer
+  GET  /flaky?fail=N&key=K  503 for the first N calls per key, then 200
+  GET  /headers           request headers as JSON
+  GET  /ws/echo           WebSocket echo
+  GET  /healthz           "ok"
+`
+
+func welcome(ctx *fasthttp.RequestCtx, name string) {
+	ctx.SetContentType("text/plain; charset=utf-8")
+	fmt.Fprintf(ctx, welcomeText, name)
+}
+
+// writeJSON encodes v as the response body with the given status.
+func writeJSON(ctx *fasthttp.RequestCtx, status int, v any) {
+	ctx.SetStatusCode(status)
+	ctx.SetContentType("application/json")
+	enc := json.NewEncoder(ctx)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+// echoReply is the JSON document /echo returns.
+type echoReply struct {
+	Method     string              `json:"method"`
+	Path       string              `json:"path"`
+	Query      map[string][]string `json:"query"`
+	Headers    map[string]string   `json:"headers"`
+	Body       string              `json:"body"`
+	BodyBase64 []byte              `json:"body_base64,omitempty"`
+	BodyLen    int                 `json:"body_len"`
+}
+
+// serveEcho echoes the request. The body is returned as a string when it is
+// valid UTF-8 and base64-encoded in body_base64 otherwise. With ?mode=raw the
+// request body is returned unchanged (cheap enough for upload benchmarks).
+func serveEcho(ctx *fasthttp.RequestCtx) {
+	body := ctx.PostBody()
+	if string(ctx.QueryArgs().Peek("mode")) == "raw" {
+		ct := ctx.Request.Header.ContentType()
+		if len(ct) == 0 {
+			ct = []byte("application/octet-stream")
+		}
+		ctx.Response.Header.SetContentTypeBytes(ct)
+		ctx.SetBody(body)
+		return
+	}
+	r := echoReply{
+		Method:  string(ctx.Method()),
+		Path:    string(ctx.Path()),
+		Query:   map[string][]string{},
+		Headers: headerMap(ctx),
+		BodyLen: len(body),
+	}
+	for k, v := range ctx.QueryArgs().All() {
+		r.Query[string(k)] = append(r.Query[string(k)], string(v))
+	}
+	if utf8.Valid(body) {
+		r.Body = string(body)
+	} else {
+		r.BodyBase64 = body
+	}
+	writeJSON(ctx, fasthttp.StatusOK, r)
+}
+
+// headerMap returns the request headers; repeated headers are joined by ", ".
+func headerMap(ctx *fasthttp.RequestCtx) map[string]string {
+	h := map[string]string{}
+	for k, v := range ctx.Request.Header.All() {
+		if old, ok := h[string(k)]; ok {
+			h[string(k)] = old + ", " + string(v)
+			continue
+		}
+		h[string(k)] = string(v)
+	}
+	return h
+}
+
+func serveHeaders(ctx *fasthttp.RequestCtx) {
+	writeJSON(ctx, fasthttp.StatusOK, headerMap(ctx))
+}
+
+// serveStatus answers /status/{code} with that status and a small JSON body.
+func serveStatus(ctx *fasthttp.RequestCtx, code string) {
+	n, err := strconv.Atoi(code)
+	if err != nil || n < 100 || n > 999 {
+		writeJSON(ctx, fasthttp.StatusBadRequest, map[string]string{"error": "bad status code"})
+		return
+	}
+	if n == fasthttp.StatusNoContent || n == fasthttp.StatusNotModified || n < 200 {
+		ctx.SetStatusCode(n)
+		return
+	}
+	writeJSON(ctx, n, map[string]int{"status": n})
+}
+
+// maxSlow caps /slow so a typo cannot park a connection for hours.
+const maxSlow = 60 * time.Second
+
+func serveSlow(ctx *fasthttp.RequestCtx) {
+	ms, _ := strconv.Atoi(string(ctx.QueryArgs().Peek("ms")))
+	d := min(time.Duration(max(ms, 0))*time.Millisecond, maxSlow)
+	time.Sleep(d)
+	writeJSON(ctx, fasthttp.StatusOK, map[string]int64{"slept_ms": d.Milliseconds()})
+}
+
+func serveUser(ctx *fasthttp.RequestCtx, name, id string) {
+	if id == "" {
+		writeJSON(ctx, fasthttp.StatusNotFound, map[string]string{"error": "no user id"})
+		return
+	}
+	writeJSON(ctx, fasthttp.StatusOK, map[string]string{
+		"id":      id,
+		"name":    "user-" + id,
+		"email":   "user-" + id + "@example.com",
+		"backend": name,
+	})
+}
+
+func serveAdmin(ctx *fasthttp.RequestCtx, name, path string) {
+	writeJSON(ctx, fasthttp.StatusOK, map[string]any{
+		"admin":   true,
+		"method":  string(ctx.Method()),
+		"path":    path,
+		"backend": name,
+	})
+}
