@@ -44,6 +44,14 @@ func NewBalancer(cfg Config, backends []*Backend, weights []int) (Balancer, erro
 	switch cfg.Algorithm {
 	case "", RoundRobin:
 		return newRoundRobin(bs), nil
+	case WeightedRoundRobin:
+		return newWeighted(bs, weights), nil
+	case LeastConn:
+		return newLeastConn(bs, weights), nil
+	case P2CEWMA:
+		return newP2C(bs), nil
+	case IPHash:
+		return newIPHash(bs), nil
 	}
 	return nil, fmt.Errorf("algorithm: unknown balancer %q", cfg.Algorithm)
 }

@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-var algorithms = []string{RoundRobin} // more to come
+var algorithms = []string{RoundRobin, WeightedRoundRobin, LeastConn, P2CEWMA, IPHash}
 
 func benchBalancer(b *testing.B, algo string, n int) Balancer {
 	_, bs := testBackends(b, n)

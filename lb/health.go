@@ -91,6 +91,7 @@ func (b *Backend) startHealth(cfg HealthCheck, client *fasthttp.HostClient) {
 		old.halt()
 	}
 	c := &healthChecker{cfg: cfg, client: client, stop: make(chan struct{}), done: make(chan struct{})}
+	b.consecErr.Store(0) // count passive failures from now on
 	b.hc.Store(c)
 	go c.run(b)
 }
