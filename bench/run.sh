@@ -1,0 +1,424 @@
+#!/usr/bin/env bash
+# bench/run.sh — Premier side by side with nginx (and HAProxy) on one machine.
+#
+# Builds premier and the bench backend, starts the backend, one gateway per
+# selected bench/configs/*.yaml, nginx and HAProxy (own configs, own ports,
+# never the system services), then runs wrk against every target, the
+# targets interleaved over several rounds (order rotating each round). Load
+# generator pinned to one CPU, every server to another. Prints a markdown table
+# per path: median req/s, latency p50/p99/p99.9, proxy CPU per request, peak
+# RSS, and the ratio to nginx measured in the same rounds.
+#
+# Usage: bench/run.sh [options]            (from anywhere; `make bench` calls it)
+#   --rounds N          interleaved rounds (default 3)
+#   --duration S        seconds per wrk run (default 5)
+#   --connections C     wrk connections (default 64)
+#   --threads T         wrk threads (default 1: wrk has one CPU)
+#   --targets "T ..."   any of: direct nginx haproxy premier premier:CONFIG premier:all
+#                       (premier = premier:passthrough; CONFIG = a bench/configs
+#                       file name without .yaml). Default: "nginx haproxy premier"
+#                       (haproxy only when installed).
+#   --paths "P ..."     URL paths (/small) or scenarios from bench/wrk/NAME.lua
+#                       (small 4k post16k mix close). Default: "/small /4k"
+#   --max-other P       a run during which other processes used more than P% of
+#                       the machine's CPU is redone once, then kept but marked
+#                       noisy and left out of the medians when clean runs exist
+#                       (default 15; 0 disables)
+#   --append            also append the table to bench/RESULTS.md
+#   --keep              keep the work directory (configs, logs, raw runs)
+#   -h, --help
+# Environment: LOAD_CPU (default 0), SERVER_CPU (default 1), BASE_PORT
+# (default 19000: backend, +1 nginx, +2 haproxy, +10.. premier configs).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH=$ROOT/bench
+export PATH="$PATH:/usr/local/go/bin:/usr/sbin:/sbin"
+
+ROUNDS=3 DURATION=5 CONNS=64 THREADS=1 MAX_OTHER=15 APPEND=0 KEEP=0
+TARGETS="" PATHS="/small /4k"
+LOAD_CPU=${LOAD_CPU:-0} SERVER_CPU=${SERVER_CPU:-1} BASE_PORT=${BASE_PORT:-19000}
+CMDLINE="bench/run.sh $*"
+
+die() { echo "run.sh: $*" >&2; exit 1; }
+say() { echo "# $*" >&2; }
+
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --rounds) ROUNDS=$2; shift ;;
+    --duration) DURATION=$2; shift ;;
+    --connections) CONNS=$2; shift ;;
+    --threads) THREADS=$2; shift ;;
+    --targets) TARGETS=$2; shift ;;
+    --paths) PATHS=$2; shift ;;
+    --max-other) MAX_OTHER=$2; shift ;;
+    --append) APPEND=1 ;;
+    --keep) KEEP=1 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown option $1 (try --help)" ;;
+  esac
+  shift
+done
+for v in ROUNDS DURATION CONNS THREADS MAX_OTHER; do
+  [[ ${!v} =~ ^[0-9]+$ ]] || die "--${v,,} must be a number"
+done
+(( ROUNDS >= 1 && DURATION >= 1 && DURATION <= 120 && CONNS >= THREADS && THREADS >= 1 )) \
+  || die "need rounds >= 1, 1 <= duration <= 120, connections >= threads >= 1"
+(( $(nproc) >= 2 )) || die "needs at least 2 CPUs (load generator and servers on separate cores)"
+[[ $LOAD_CPU != "$SERVER_CPU" ]] || die "LOAD_CPU and SERVER_CPU must differ"
+
+# --------------------------------------------------------------- tools
+ensure_tool() {  # command package: install with apt-get when missing and possible
+  command -v "$1" >/dev/null && return 0
+  if [[ $EUID == 0 ]] && command -v apt-get >/dev/null; then
+    say "installing $2 (apt-get)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null 2>&1 || true
+  fi
+  command -v "$1" >/dev/null
+}
+for t in go curl taskset setsid ss; do command -v $t >/dev/null || die "missing $t"; done
+ensure_tool wrk wrk || die "missing wrk (apt-get install wrk)"
+
+if [[ -z $TARGETS ]]; then
+  TARGETS="nginx premier"
+  ensure_tool haproxy haproxy && TARGETS="nginx haproxy premier"
+fi
+declare -a TL=()
+for t in $TARGETS; do
+  case $t in
+    premier) TL+=(premier:passthrough) ;;
+    premier:all) for f in "$BENCH"/configs/*.yaml; do n=${f##*/}; TL+=("premier:${n%.yaml}"); done ;;
+    premier:*) [[ -f $BENCH/configs/${t#premier:}.yaml ]] || die "no bench/configs/${t#premier:}.yaml"; TL+=("$t") ;;
+    nginx|haproxy) ensure_tool "$t" "$t" || die "missing $t (apt-get install $t) — or drop it from --targets"; TL+=("$t") ;;
+    direct) TL+=(direct) ;;
+    *) die "unknown target $t" ;;
+  esac
+done
+for p in $PATHS; do
+  [[ $p == /* || -f $BENCH/wrk/$p.lua ]] || die "path $p: neither /URL-path nor bench/wrk/$p.lua"
+done
+
+# servers need file descriptors for connections on both sides
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+NOFILE=$(ulimit -n); [[ $NOFILE == unlimited ]] && NOFILE=65536
+MAXCONN=$(( NOFILE / 2 - 100 < 16384 ? NOFILE / 2 - 100 : 16384 ))
+
+# ------------------------------------------------------- work directory
+WORK=$(mktemp -d /tmp/premier-bench.XXXXXX)
+RAW=$WORK/runs.tsv; : >"$RAW"
+declare -A PORT=() PID=()
+declare -a STARTED=()
+
+# Every server runs in its own session (setsid), so its whole process tree
+# (nginx master + worker) is one process group we can measure and stop.
+stop_all() {
+  local p
+  for p in "${STARTED[@]}"; do kill -TERM -- "-$p" 2>/dev/null || true; done
+  for _ in $(seq 20); do
+    local alive=0
+    for p in "${STARTED[@]}"; do kill -0 -- "-$p" 2>/dev/null && alive=1; done
+    (( alive )) || break
+    sleep 0.2
+  done
+  for p in "${STARTED[@]}"; do kill -KILL -- "-$p" 2>/dev/null || true; done
+  for p in "${STARTED[@]}"; do wait "$p" 2>/dev/null || true; done
+  STARTED=()
+}
+cleanup() {
+  stop_all
+  if (( KEEP )); then say "work directory kept: $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+# ---------------------------------------------------------- measurement
+CLK_TCK=$(getconf CLK_TCK)
+group_pids() { ps -e -o pid=,pgid= | awk -v g="$1" '$2 == g { print $1 }'; }
+group_ticks() {  # pgid -> utime+stime (clock ticks) summed over the group
+  local p sum=0 rest
+  for p in $(group_pids "$1"); do
+    rest=$(cut -d')' -f2- "/proc/$p/stat" 2>/dev/null) || continue
+    sum=$(( sum + $(awk '{ print $12 + $13 }' <<<"$rest") ))
+  done
+  echo "$sum"
+}
+group_hwm_kib() {  # pgid -> VmHWM summed over the group (KiB)
+  local p sum=0 v
+  for p in $(group_pids "$1"); do
+    v=$(awk '/^VmHWM:/ { print $2 }' "/proc/$p/status" 2>/dev/null) || continue
+    sum=$(( sum + ${v:-0} ))
+  done
+  echo "$sum"
+}
+# whole-machine CPU counters: "busy total" in ticks (busy = user nice system irq softirq;
+# softirq counts because the kernel charges network softirq work to tasks' stime too)
+machine_cpu() { awk '$1 == "cpu" { print $2+$3+$4+$7+$8, $2+$3+$4+$5+$6+$7+$8+$9 }' /proc/stat; }
+
+# ------------------------------------------------------------ start-up
+port_free() { ! ss -Hltn "sport = :$1" | grep -q .; }
+
+start() {  # name log cmd... — start pinned to SERVER_CPU in a new session
+  local name=$1 log=$2; shift 2
+  port_free "${PORT[$name]}" || die "port ${PORT[$name]} ($name) is in use; set BASE_PORT"
+  GOMAXPROCS=1 taskset -c "$SERVER_CPU" setsid "$@" >"$log" 2>&1 &
+  PID[$name]=$!
+  STARTED+=("$!")
+  local i
+  for i in $(seq 100); do
+    curl -fs -o /dev/null -m 1 "http://127.0.0.1:${PORT[$name]}/healthz" && return 0
+    kill -0 "${PID[$name]}" 2>/dev/null || { tail -20 "$log" >&2; die "$name exited during start-up (log above)"; }
+    sleep 0.1
+  done
+  tail -20 "$log" >&2
+  die "$name not answering /healthz on port ${PORT[$name]} after 10 s"
+}
+
+write_nginx_conf() {
+  mkdir -p "$WORK/nginx/tmp"
+  local user=""; [[ $EUID == 0 ]] && user="user root;"
+  cat >"$WORK/nginx/nginx.conf" <<EOF
+# generated by bench/run.sh: one worker, keep-alive upstream pool, no access log
+worker_processes 1;
+$user
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log warn;
+worker_rlimit_nofile $NOFILE;
+events { worker_connections $MAXCONN; }
+http {
+    access_log off;
+    tcp_nodelay on;
+    keepalive_timeout 60s;
+    keepalive_requests 100000;
+    client_max_body_size 100m;
+    client_body_temp_path $WORK/nginx/tmp/body;
+    proxy_temp_path $WORK/nginx/tmp/proxy;
+    fastcgi_temp_path $WORK/nginx/tmp/fastcgi;
+    uwsgi_temp_path $WORK/nginx/tmp/uwsgi;
+    scgi_temp_path $WORK/nginx/tmp/scgi;
+    map \$http_upgrade \$conn_header { default upgrade; '' ''; }
+    upstream app {
+        server 127.0.0.1:${PORT[backend]};
+        keepalive 256;
+        keepalive_requests 100000;
+        keepalive_timeout 60s;
+    }
+    server {
+        listen 127.0.0.1:${PORT[nginx]} backlog=4096;
+        location / {
+            proxy_pass http://app;
+            proxy_http_version 1.1;
+            proxy_set_header Host \$host;
+            proxy_set_header Connection \$conn_header;
+            proxy_set_header Upgrade \$http_upgrade;
+            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto \$scheme;
+        }
+    }
+}
+EOF
+}
+
+write_haproxy_conf() {
+  cat >"$WORK/haproxy.cfg" <<EOF
+# generated by bench/run.sh: one thread, keep-alive to the backend, connection reuse
+global
+    nbthread 1
+    maxconn $MAXCONN
+defaults
+    mode http
+    option http-keep-alive
+    option forwardfor
+    http-reuse always
+    timeout connect 5s
+    timeout client 60s
+    timeout server 60s
+    timeout http-keep-alive 60s
+    timeout tunnel 1h
+frontend fe
+    bind 127.0.0.1:${PORT[haproxy]}
+    default_backend app
+backend app
+    server s1 127.0.0.1:${PORT[backend]}
+EOF
+}
+
+start_target() {
+  local t=$1
+  case $t in
+    direct) ;;  # the backend itself
+    nginx)
+      write_nginx_conf
+      start nginx "$WORK/nginx.log" nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;'
+      ;;
+    haproxy)
+      write_haproxy_conf
+      start haproxy "$WORK/haproxy.log" haproxy -db -f "$WORK/haproxy.cfg"
+      ;;
+    premier:*)
+      local cfg=${t#premier:}
+      sed "s#127\.0\.0\.1:9001#127.0.0.1:${PORT[backend]}#g" "$BENCH/configs/$cfg.yaml" >"$WORK/$cfg.yaml"
+      start "$t" "$WORK/$cfg.log" "$WORK/premier" -config "$WORK/$cfg.yaml" -listen "127.0.0.1:${PORT[$t]}"
+      ;;
+  esac
+}
+
+# ----------------------------------------------------------------- runs
+url_and_script() {  # target path -> "URL SCRIPT"
+  local base="http://127.0.0.1:${PORT[$1]}"
+  if [[ $2 == /* ]]; then echo "$base$2 $BENCH/wrk/report.lua"
+  else echo "$base/ $BENCH/wrk/$2.lua"; fi
+}
+
+# wrk runs under a tiny shell that reports, after reaping wrk, its own
+# children's CPU (cutime+cstime from /proc/self/stat): that is wrk's CPU time,
+# needed to tell our load from other tenants'.
+WRAP='wrk "$@"; rc=$?; s=$(cut -d")" -f2- /proc/$$/stat); set -- $s; echo "WRKCPU $(( ${14} + ${15} ))"; exit $rc'
+
+measure() {  # round path target seconds -> appends a row to RAW (unless round 0 = warm-up)
+  local r=$1 path=$2 t=$3 secs=$4 url script out=$WORK/wrk.out
+  read -r url script < <(url_and_script "$t" "$path")
+  local pg=${PID[$t]} be=${PID[backend]} p0 p1 b0 b1 m0 m1
+  p0=$(group_ticks "$pg"); b0=$(group_ticks "$be"); m0=$(machine_cpu)
+  if ! timeout $((secs + 30)) taskset -c "$LOAD_CPU" bash -c "$WRAP" wrk \
+      -t"$THREADS" -c"$CONNS" -d"${secs}s" --timeout 2s -s "$script" "$url" >"$out" 2>&1; then
+    cat "$out" >&2; die "wrk failed against $t $url"
+  fi
+  m1=$(machine_cpu); p1=$(group_ticks "$pg"); b1=$(group_ticks "$be")
+  (( r == 0 )) && return 0
+  local res wrkcpu
+  res=$(grep '^WRKRESULT' "$out") || { cat "$out" >&2; die "no WRKRESULT from $script"; }
+  wrkcpu=$(awk '/^WRKCPU/ { print $2 }' "$out")
+  local px=$((p1 - p0)) bk=$((b1 - b0))
+  [[ $t == direct ]] && px=0
+  # other% = busy CPU on the whole machine not accounted for by backend, proxy and wrk
+  OTHER=$(awk -v a="$m0" -v b="$m1" -v ours=$((px + bk + wrkcpu)) 'BEGIN {
+      split(a, x, " "); split(b, y, " "); busy = y[1] - x[1]; tot = y[2] - x[2]
+      v = tot > 0 ? 100 * (busy - ours) / tot : 0; printf "%.0f", v < 0 ? 0 : v }')
+  ROW=$(awk -v r="$r" -v p="$path" -v t="$t" -v px="$px" -v bk="$bk" -v hz="$CLK_TCK" -v o="$OTHER" '{
+      for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+      n = f["requests"] > 0 ? f["requests"] : 1
+      printf "%s\t%s\t%s\t%s\t%s\t%.3f\t%.3f\t%.3f\t%d\t%d\t%.2f\t%.2f\t%s",
+        r, p, t, f["rps"], f["requests"], f["p50_us"] / 1000, f["p99_us"] / 1000, f["p999_us"] / 1000,
+        f["errors"], f["non2xx"], px * 1e6 / hz / n, bk * 1e6 / hz / n, o }' <<<"$res")
+}
+
+run_one() {  # round path target — measure, redo once if others were busy, record
+  local try
+  for try in 1 2; do
+    measure "$@" "$DURATION"
+    if (( MAX_OTHER == 0 || OTHER <= MAX_OTHER )); then printf '%s\tclean\n' "$ROW" >>"$RAW"; break; fi
+    if (( try == 2 )); then printf '%s\tnoisy\n' "$ROW" >>"$RAW"; break; fi
+    say "    other processes used ${OTHER}% of the CPU (> ${MAX_OTHER}%): redoing"
+    sleep 2
+  done
+  awk -F'\t' '{ printf "#   round %s %-8s %-30s %9.0f req/s  p50 %6.3f  p99 %7.3f  p99.9 %7.3f ms  proxy %6.2f us/req  backend %5.2f us/req  err %d  non2xx %d  other %s%% %s\n",
+      $1, $2, $3, $4, $6, $7, $8, $11, $12, $9, $10, $13, ($14 == "noisy" ? "NOISY" : "") }' <<<"$(tail -1 "$RAW")" >&2
+}
+
+# -------------------------------------------------------------- summary
+summary() {
+  awk -F'\t' -v order="${TL[*]}" -v paths="$PATHS" '
+    function med(s,   a, n, i, j, t) { n = split(s, a, " "); if (n == 0) return 0
+      for (i = 2; i <= n; i++) { t = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j+1] = a[j]; a[j+1] = t }
+      return (n % 2) ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2 }
+    function add(k, v) { col[k] = col[k] " " v }
+    {
+      k = $2 SUBSEP $3; total[k]++; err[k] += $9; non2xx[k] += $10
+      if ($14 == "noisy") noisy[k]++
+      all[k] = all[k] " " NR; rows[NR] = $0; row_clean[NR] = ($14 == "clean")
+      rps[$2 SUBSEP $3 SUBSEP $1] = $4; cpu[$2 SUBSEP $3 SUBSEP $1] = $11; clean[$2 SUBSEP $3 SUBSEP $1] = ($14 == "clean")
+    }
+    END {
+      np = split(paths, P, " "); nt = split(order, T, " ")
+      for (i = 1; i <= np; i++) {
+        printf "\n**%s**\n\n", P[i]
+        print "| target | req/s | × nginx | p50 ms | p99 ms | p99.9 ms | proxy CPU µs/req | CPU × nginx | backend µs/req | peak RSS MiB | errors | non-2xx | runs (noisy) |"
+        print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        for (j = 1; j <= nt; j++) {
+          k = P[i] SUBSEP T[j]; if (!total[k]) continue
+          # medians over clean runs; over all runs when every run was noisy
+          useall = (noisy[k] == total[k])
+          delete c; split(all[k], ids, " ")
+          for (x in ids) { split(rows[ids[x]], f, "\t"); if (!useall && !row_clean[ids[x]]) continue
+            c["rps"] = c["rps"] " " f[4]; c["p50"] = c["p50"] " " f[6]; c["p99"] = c["p99"] " " f[7]
+            c["p999"] = c["p999"] " " f[8]; c["px"] = c["px"] " " f[11]; c["be"] = c["be"] " " f[12]
+            # paired ratios with nginx from the same round
+            kn = P[i] SUBSEP "nginx" SUBSEP f[1]
+            if (T[j] != "nginx" && (kn in rps) && rps[kn] > 0 && (useall || clean[kn])) {
+              c["ratio"] = c["ratio"] " " f[4] / rps[kn]
+              if (cpu[kn] > 0 && T[j] != "direct") c["cratio"] = c["cratio"] " " f[11] / cpu[kn] }
+          }
+          ratio = (T[j] == "nginx") ? "1.00" : (c["ratio"] != "" ? sprintf("%.2f", med(c["ratio"])) : "–")
+          cratio = (T[j] == "nginx") ? "1.00" : (c["cratio"] != "" ? sprintf("%.2f", med(c["cratio"])) : "–")
+          pxs = (T[j] == "direct") ? "–" : sprintf("%.1f", med(c["px"]))
+          printf "| %s | %.0f | %s | %.3f | %.3f | %.3f | %s | %s | %.1f | %s | %d | %d | %d (%d) |\n",
+            T[j], med(c["rps"]), ratio, med(c["p50"]), med(c["p99"]), med(c["p999"]), pxs, cratio,
+            med(c["be"]), "RSS_" T[j], err[k], non2xx[k], total[k], noisy[k]
+        }
+      }
+    }' "$RAW"
+}
+
+# ----------------------------------------------------------------- main
+MACHINE="$(nproc) CPUs, $(awk -F: '/^model name/ { sub(/^ +/, "", $2); print $2; exit }' /proc/cpuinfo), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r)"
+say "machine: $MACHINE; work directory $WORK"
+say "building premier and the backend"
+if [[ " ${TL[*]}" == *" premier:"* ]]; then
+  (cd "$ROOT" && go build -o "$WORK/premier" .) || die "premier does not build (go build . in $ROOT)"
+fi
+(cd "$ROOT" && go build -o "$WORK/backend" ./bench/backend) || die "backend does not build"
+
+PORT[backend]=$BASE_PORT PORT[direct]=$BASE_PORT PORT[nginx]=$((BASE_PORT + 1)) PORT[haproxy]=$((BASE_PORT + 2))
+i=10
+for t in "${TL[@]}"; do [[ $t == premier:* ]] && { PORT[$t]=$((BASE_PORT + i)); i=$((i + 1)); }; done
+
+start backend "$WORK/backend.log" "$WORK/backend" -listen "127.0.0.1:${PORT[backend]}" -name bench
+PID[direct]=${PID[backend]}
+for t in "${TL[@]}"; do start_target "$t"; done
+say "started: backend on CPU$SERVER_CPU port ${PORT[backend]}; $(for t in "${TL[@]}"; do printf '%s:%s ' "$t" "${PORT[$t]}"; done); wrk on CPU$LOAD_CPU"
+
+VERSIONS="$(wrk -v 2>&1 | head -1 | awk '{ print $1, $2 }'); $(go version | awk '{ print $3 }'); premier $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown); fasthttp $(awk '$1 == "github.com/valyala/fasthttp" { print $2 }' "$ROOT/go.mod")"
+for t in "${TL[@]}"; do
+  case $t in
+    nginx) VERSIONS+="; nginx $(nginx -v 2>&1 | sed 's#.*/##')" ;;
+    haproxy) VERSIONS+="; haproxy $(haproxy -v | awk 'NR == 1 { print $3 }')" ;;
+  esac
+done
+
+say "warm-up (2 s per target and path, not recorded)"
+for p in $PATHS; do for t in "${TL[@]}"; do measure 0 "$p" "$t" 2; done; done
+
+n=${#TL[@]}
+for r in $(seq "$ROUNDS"); do
+  for p in $PATHS; do
+    for k in $(seq 0 $((n - 1))); do
+      run_one "$r" "$p" "${TL[$(((k + r - 1) % n))]}"
+      sleep 0.3
+    done
+  done
+done
+
+TABLE=$(summary)
+for t in "${TL[@]}"; do
+  rss=$(awk -v k="$(group_hwm_kib "${PID[$t]}")" 'BEGIN { printf "%.1f", k / 1024 }')
+  [[ $t == direct ]] && rss="–"
+  TABLE=${TABLE//"RSS_$t |"/"$rss |"}
+done
+stop_all
+
+REPORT=$(cat <<EOF
+### $(date -u '+%Y-%m-%d %H:%M UTC') — \`$CMDLINE\`
+
+- machine: $MACHINE
+- versions: $VERSIONS
+- settings: $ROUNDS rounds × ${DURATION} s per target and path, wrk -t$THREADS -c$CONNS pinned to CPU$LOAD_CPU; backend and every server pinned to CPU$SERVER_CPU (nginx worker_processes 1, haproxy nbthread 1, Go GOMAXPROCS=1); runs with other processes above ${MAX_OTHER}% CPU redone once, then marked noisy
+$TABLE
+EOF
+)
+echo "$REPORT"
+if (( APPEND )); then
+  printf '\n%s\n' "$REPORT" >>"$BENCH/RESULTS.md"
+  say "appended to bench/RESULTS.md"
+fi
+(( KEEP )) && say "raw runs: $RAW"
+exit 0
