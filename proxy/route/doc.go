@@ -1,0 +1,17 @@
+// Package route owns the request-inspection pieces of the gateway's hot path:
+//
+//   - the path router ([Compile], [Table.Match]): exact, glob, {param} and
+//     regex patterns with first-match-in-file-order semantics, answered by a
+//     precompiled byte trie plus an ordered regex fallback, and a conservative
+//     [Table.Shadowed] report of rules that can never match;
+//   - the path normaliser ([NormalizePath], [HasPrefixSegment]) that turns a
+//     raw request path into the one canonical form every later stage (reserved
+//     prefix check, routing, keys) sees, or rejects it with [ErrBadPath];
+//   - client address extraction behind trusted proxies ([ParseTrustedProxies],
+//     [Trusted.ClientIP], [AppendClientKey]);
+//   - rate-limit and cache key templates ([CompileTemplate], [Template.Append]).
+//
+// Every per-request function here is allocation-free; the claims are tests
+// (allocs_test.go) and benchmarks. All types are immutable after construction
+// and safe for concurrent use. The package knows nothing of YAML or policies.
+package route
