@@ -1,0 +1,190 @@
+package proxy
+
+import (
+	"github.com/premier-gateway/premier/cache"
+	"github.com/premier-gateway/premier/lb"
+	"github.com/premier-gateway/premier/limiter"
+	"github.com/premier-gateway/premier/resilience"
+)
+
+// File is the whole YAML document: everything lives under the root key
+// `premier:`.
+type File struct {
+	Premier Config `yaml:"premier"`
+}
+
+// Config is the `premier:` block.
+type Config struct {
+	// Keyspace namespaces cache keys and limiter counters (also in Redis).
+	// Default "asgi-gateway" (the seed's default).
+	Keyspace string `yaml:"keyspace"`
+	// Listen is the address the standalone gateway listens on. Default ":8000".
+	Listen string `yaml:"listen"`
+	// Servers are the default backends of every rule without its own.
+	// Default: none (a config without servers anywhere is a plugin-mode config).
+	Servers []lb.Server `yaml:"servers"`
+	// LB selects the balancer for Servers. Default round_robin, no health checks.
+	LB *lb.Config `yaml:"lb"`
+	// Paths are the rules, matched in file order; the first match wins.
+	// Default: none.
+	Paths []PathRule `yaml:"paths"`
+	// DefaultFeatures apply to requests no path matches. Default: none.
+	DefaultFeatures *Features `yaml:"default_features"`
+	// TrustedProxies lists CIDRs (or single IPs) whose X-Forwarded-For and
+	// Forwarded headers are believed. Default: none (the TCP peer is the client).
+	TrustedProxies []string `yaml:"trusted_proxies"`
+	// Limits are the server's safety limits.
+	Limits Limits `yaml:"limits"`
+	// Redis shares limits and cache across instances. Default: none (local only).
+	Redis *RedisConfig `yaml:"redis"`
+	// Cache bounds the response cache's memory.
+	Cache cache.Config `yaml:"cache"`
+	// Dashboard configures the reserved prefix and its access.
+	Dashboard Dashboard `yaml:"dashboard"`
+}
+
+// Defaults fills the defaults into a zero Config before it is decoded.
+func (c *Config) Defaults() {
+	c.Keyspace = "asgi-gateway"
+	c.Listen = ":8000"
+}
+
+// PathRule is one entry of `paths`.
+type PathRule struct {
+	// Pattern is exact, glob (`*` crosses `/`, `?`, `[...]`), regex when it
+	// starts with `^`; `{name}` captures one segment. Required.
+	Pattern string `yaml:"pattern"`
+	// Servers overrides the global servers for this rule. Default: the global ones.
+	Servers []lb.Server `yaml:"servers"`
+	// LB overrides the balancer for this rule's own servers. Default: the global lb.
+	LB *lb.Config `yaml:"lb"`
+	// Features are the policies applied to matching requests. Default: none.
+	Features Features `yaml:"features"`
+}
+
+// Features are the policies of one rule (or of default_features).
+type Features struct {
+	// Cache enables the response cache. Default: off.
+	Cache *cache.Policy `yaml:"cache"`
+	// RateLimit enables rate limiting. Default: off.
+	RateLimit *RateLimit `yaml:"rate_limit"`
+	// Timeout bounds the whole request. Default: off (the limits still apply).
+	Timeout *Timeout `yaml:"timeout"`
+	// Retry retries failed attempts. Default: off (one attempt).
+	Retry *resilience.RetryConfig `yaml:"retry"`
+	// CircuitBreaker trips per backend after consecutive failures. Default: off.
+	CircuitBreaker *resilience.BreakerConfig `yaml:"circuit_breaker"`
+	// Monitoring logs slow requests. Default: off.
+	Monitoring *Monitoring `yaml:"monitoring"`
+}
+
+// RateLimit is the `rate_limit` feature.
+type RateLimit struct {
+	limiter.Config `yaml:",inline"`
+	// Key is the counter key template: {client_ip}, {header.NAME},
+	// {query.NAME}, {method}, {path}, the rule's captures, or the literal
+	// `global` for one counter per rule. Default "{client_ip}".
+	Key string `yaml:"key"`
+	// ErrorStatus is the status of a rejection. Default 429.
+	ErrorStatus int `yaml:"error_status"`
+	// ErrorMessage is the rejection's JSON error text. Default "Rate limit exceeded".
+	ErrorMessage string `yaml:"error_message"`
+}
+
+// Defaults fills the defaults into a zero RateLimit before it is decoded.
+func (r *RateLimit) Defaults() {
+	r.Config.Defaults()
+	r.Key = "{client_ip}"
+	r.ErrorStatus = 429
+	r.ErrorMessage = "Rate limit exceeded"
+}
+
+// Timeout is the `timeout` feature: the whole request's budget.
+type Timeout struct {
+	// Seconds is the budget in seconds. Required, > 0.
+	Seconds float64 `yaml:"seconds"`
+	// ErrorStatus is the status when the budget runs out. Default 504.
+	ErrorStatus int `yaml:"error_status"`
+	// ErrorMessage is the JSON error text. Default "Request timeout".
+	ErrorMessage string `yaml:"error_message"`
+}
+
+// Defaults fills the defaults into a zero Timeout before it is decoded.
+func (t *Timeout) Defaults() {
+	t.ErrorStatus = 504
+	t.ErrorMessage = "Request timeout"
+}
+
+// Monitoring is the `monitoring` feature.
+type Monitoring struct {
+	// LogThreshold logs requests slower than this many seconds. Default 0.1.
+	LogThreshold float64 `yaml:"log_threshold"`
+}
+
+// Defaults fills the defaults into a zero Monitoring before it is decoded.
+func (m *Monitoring) Defaults() { m.LogThreshold = 0.1 }
+
+// Limits are the server's safety limits, each overridable.
+type Limits struct {
+	// ReadTimeout bounds reading a request's headers and buffered body, in
+	// seconds (slowloris defence). Default 30.
+	ReadTimeout float64 `yaml:"read_timeout"`
+	// WriteTimeout bounds writing a response, in seconds. Default 60.
+	WriteTimeout float64 `yaml:"write_timeout"`
+	// IdleTimeout closes keep-alive connections idle this long, in seconds. Default 60.
+	IdleTimeout float64 `yaml:"idle_timeout"`
+	// MaxHeaderBytes bounds the request line plus headers; larger → 431. Default 16384.
+	MaxHeaderBytes int `yaml:"max_header_bytes"`
+	// MaxBodyBytes bounds request bodies; larger → 413. Default 104857600 (100 MiB).
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// MaxConnections caps concurrent client connections. Default 10000.
+	MaxConnections int `yaml:"max_connections"`
+	// BackendTimeout bounds one backend exchange (connect, write, response
+	// headers) when no timeout feature applies, in seconds. Default 60.
+	BackendTimeout float64 `yaml:"backend_timeout"`
+	// MaxConnsPerBackend caps keep-alive connections to each backend. Default 1024.
+	MaxConnsPerBackend int `yaml:"max_conns_per_backend"`
+	// ShutdownGrace bounds draining in-flight requests on SIGTERM, in seconds. Default 10.
+	ShutdownGrace float64 `yaml:"shutdown_grace"`
+}
+
+// Defaults fills the defaults into a zero Limits before it is decoded.
+func (l *Limits) Defaults() {
+	l.ReadTimeout = 30
+	l.WriteTimeout = 60
+	l.IdleTimeout = 60
+	l.MaxHeaderBytes = 16 << 10
+	l.MaxBodyBytes = 100 << 20
+	l.MaxConnections = 10000
+	l.BackendTimeout = 60
+	l.MaxConnsPerBackend = 1024
+	l.ShutdownGrace = 10
+}
+
+// RedisConfig is the top-level `redis` block.
+type RedisConfig struct {
+	// URL is the Redis address, e.g. redis://127.0.0.1:6379/0. Required.
+	URL string `yaml:"url"`
+	// Timeout bounds each Redis call, in seconds. Default 0.05.
+	Timeout float64 `yaml:"timeout"`
+	// FailOpen admits requests when Redis is down or slow. Default true.
+	FailOpen bool `yaml:"fail_open"`
+}
+
+// Defaults fills the defaults into a zero RedisConfig before it is decoded.
+func (r *RedisConfig) Defaults() {
+	r.Timeout = 0.05
+	r.FailOpen = true
+}
+
+// Dashboard is the `dashboard` block.
+type Dashboard struct {
+	// Prefix is the reserved path prefix, never forwarded. Default "/__premier".
+	Prefix string `yaml:"prefix"`
+	// Token, when set, is required as a bearer token from every client;
+	// without it only loopback clients are served. Default: none.
+	Token string `yaml:"token"`
+}
+
+// Defaults fills the defaults into a zero Dashboard before it is decoded.
+func (d *Dashboard) Defaults() { d.Prefix = "/__premier" }

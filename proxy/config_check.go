@@ -1,0 +1,172 @@
+package proxy
+
+import (
+	"fmt"
+
+	"github.com/premier-gateway/premier/proxy/route"
+)
+
+// compiledRules is what checking a config produces for the compile step.
+type compiledRules struct {
+	table   *route.Table
+	trusted *route.Trusted
+	// limitKeys and cacheKeys hold each rule's compiled key templates
+	// (index len(Paths) is default_features); nil where unused or `global`.
+	limitKeys []*route.Template
+	cacheKeys []*route.Template
+}
+
+// check runs the checks that need more than one field: patterns, key
+// templates, trusted proxies, servers. Errors go to d; warnings to l. When
+// decoding already failed (clean is false), only the checks whose inputs
+// stand on their own run, so no error is a consequence of another.
+func (l *Loaded) check(d *decoder, clean bool) {
+	c := l.Config
+	at := func(owner any, key string) pos { return d.keys[owner][key] }
+
+	patterns := make([]string, len(c.Paths))
+	for i := range c.Paths {
+		p := &c.Paths[i]
+		patterns[i] = p.Pattern
+		if p.Pattern == "" {
+			d.errAt(at(p, "pattern"), "pattern: required")
+		}
+	}
+	table, perrs := route.Compile(patterns)
+	for _, pe := range perrs {
+		if c.Paths[pe.Index].Pattern == "" {
+			continue
+		}
+		d.errAt(at(&c.Paths[pe.Index], "pattern"), "pattern %q: %v", c.Paths[pe.Index].Pattern, pe.Err)
+	}
+	l.rules.table = table
+
+	trusted, terrs := route.ParseTrustedProxies(c.TrustedProxies)
+	for _, err := range terrs {
+		d.errAt(at(c, "trusted_proxies"), "trusted_proxies: %v", err)
+	}
+	l.rules.trusted = trusted
+
+	n := len(c.Paths)
+	l.rules.limitKeys = make([]*route.Template, n+1)
+	l.rules.cacheKeys = make([]*route.Template, n+1)
+	for i := 0; i <= n; i++ {
+		f, caps := c.DefaultFeatures, []string(nil)
+		if i < n {
+			f = &c.Paths[i].Features
+			if table != nil && len(perrs) == 0 {
+				caps = table.CaptureNames(i)
+			}
+		}
+		if f == nil {
+			continue
+		}
+		if rl := f.RateLimit; rl != nil && rl.Key != "global" {
+			t, err := route.CompileTemplate(rl.Key, caps)
+			if err != nil {
+				d.errAt(at(rl, "key"), "key: %v", err)
+			}
+			l.rules.limitKeys[i] = t
+		}
+		if cp := f.Cache; cp != nil && cp.CacheKey != "" {
+			t, err := route.CompileTemplate(cp.CacheKey, caps)
+			if err != nil {
+				d.errAt(at(cp, "cache_key"), "cache_key: %v", err)
+			}
+			l.rules.cacheKeys[i] = t
+		}
+	}
+
+	if !clean {
+		return
+	}
+	l.checkServers(d)
+	if table != nil && len(perrs) == 0 {
+		for _, s := range table.Shadowed() {
+			p := at(&c.Paths[s.Rule], "pattern")
+			l.warnf(p, "rule %d (%q) can never match: rule %d (%q) before it covers every path it matches",
+				s.Rule+1, c.Paths[s.Rule].Pattern, s.By+1, c.Paths[s.By].Pattern)
+		}
+	}
+	for _, name := range inactiveFeatures(c) {
+		l.warnf(pos{}, "feature %s is configured but not active yet in this build: it is validated and ignored", name)
+	}
+}
+
+func (l *Loaded) checkServers(d *decoder) {
+	c := l.Config
+	any := len(c.Servers) > 0
+	for i := range c.Paths {
+		any = any || len(c.Paths[i].Servers) > 0
+	}
+	if !any {
+		l.warnf(pos{}, "no servers configured: this is a plugin-mode config (standalone mode needs `servers`)")
+		return
+	}
+	if len(c.Servers) > 0 {
+		return
+	}
+	for i := range c.Paths {
+		p := &c.Paths[i]
+		if len(p.Servers) == 0 {
+			d.errAt(d.keys[p]["pattern"], "rule %q has no servers: set `servers` on the rule or globally", p.Pattern)
+		}
+	}
+}
+
+func (l *Loaded) warnf(p pos, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if p.line == 0 {
+		l.Warnings = append(l.Warnings, fmt.Sprintf("%s: warning: %s", l.File, msg))
+		return
+	}
+	l.Warnings = append(l.Warnings, fmt.Sprintf("%s:%d:%d: warning: %s", l.File, p.line, p.col, msg))
+}
+
+// Standalone reports whether the config can run as a standalone gateway,
+// with a clear reason when it cannot.
+func (l *Loaded) Standalone() error {
+	c := l.Config
+	if len(c.Servers) > 0 {
+		return nil
+	}
+	for i := range c.Paths {
+		if len(c.Paths[i].Servers) > 0 {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s has no `servers` (global or per path): it is a plugin-mode config; add servers to run standalone", l.File)
+}
+
+// inactiveFeatures lists configured features this build does not apply yet.
+func inactiveFeatures(c *Config) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(name string, on bool) {
+		if on && !activeFeatures[name] && !seen[name] {
+			seen[name] = true
+			out = append(out, name)
+		}
+	}
+	visit := func(f *Features) {
+		if f == nil {
+			return
+		}
+		add("cache", f.Cache != nil)
+		add("rate_limit", f.RateLimit != nil)
+		add("retry", f.Retry != nil)
+		add("circuit_breaker", f.CircuitBreaker != nil)
+	}
+	for i := range c.Paths {
+		visit(&c.Paths[i].Features)
+		add("lb", c.Paths[i].LB != nil && c.Paths[i].LB.Algorithm != "round_robin")
+	}
+	visit(c.DefaultFeatures)
+	add("lb", c.LB != nil && c.LB.Algorithm != "round_robin")
+	add("redis", c.Redis != nil)
+	return out
+}
+
+// activeFeatures are the optional features this build applies; the rest are
+// validated and reported as not active yet.
+var activeFeatures = map[string]bool{}

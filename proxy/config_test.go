@@ -1,0 +1,207 @@
+package proxy
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestSeedExamplesLoad(t *testing.T) {
+	files, _ := filepath.Glob("../configs/*.yaml")
+	if len(files) < 4 {
+		t.Fatalf("expected the seed examples and demo config in configs/, found %v", files)
+	}
+	for _, f := range files {
+		l, err := LoadFile(f)
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		if l.Config.Listen != ":8000" && !strings.Contains(f, "demo") {
+			t.Errorf("%s: listen default = %q", f, l.Config.Listen)
+		}
+	}
+}
+
+func TestSeedDefaults(t *testing.T) {
+	l, err := LoadFile("../configs/seed-complete.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := l.Config
+	if c.Keyspace != "production-api" || len(c.Servers) != 2 || c.Servers[1].URL != "http://backend2:8000" || c.Servers[0].Weight != 1 {
+		t.Fatalf("top level: %+v", c)
+	}
+	users := c.Paths[0].Features
+	if users.Cache == nil || users.Cache.ExpireS != 300 {
+		t.Fatalf("cache: %+v", users.Cache)
+	}
+	rl := users.RateLimit
+	if rl.Quota != 1000 || rl.Duration != 60 || rl.Algorithm != "sliding_window" || rl.ErrorMessage != "Rate limit exceeded for user API" || rl.Key != "{client_ip}" {
+		t.Fatalf("rate_limit: %+v", rl)
+	}
+	if r := users.Retry; r.MaxAttempts != 3 || len(r.Wait) != 3 || r.Wait[2] != 4 {
+		t.Fatalf("retry: %+v", r)
+	}
+	if cb := users.CircuitBreaker; cb.FailureThreshold != 5 || cb.RecoveryTimeout != 60 || cb.ExpectedException != "Exception" {
+		t.Fatalf("breaker: %+v", cb)
+	}
+	admin := c.Paths[1].Features
+	if admin.Timeout.ErrorStatus != 408 || admin.RateLimit.ErrorStatus != 403 || admin.Monitoring.LogThreshold != 0.5 {
+		t.Fatalf("admin: %+v %+v", admin.Timeout, admin.RateLimit)
+	}
+	d := c.DefaultFeatures
+	if d.RateLimit.Algorithm != "fixed_window" || d.Timeout.ErrorStatus != 504 || d.Timeout.ErrorMessage != "Request timeout" {
+		t.Fatalf("defaults: %+v %+v", d.RateLimit, d.Timeout)
+	}
+	lim := c.Limits
+	if lim.ReadTimeout != 30 || lim.MaxHeaderBytes != 16384 || lim.MaxBodyBytes != 100<<20 || c.Dashboard.Prefix != "/__premier" {
+		t.Fatalf("limits/dashboard defaults: %+v %+v", lim, c.Dashboard)
+	}
+}
+
+func TestConfigErrorsAllAtOnceWithPositions(t *testing.T) {
+	src := `premier:
+  keyspace: 12
+  bogus: true
+  servers: ["ftp://x", "http://ok:1", {url: "http://a:2", weight: 0}]
+  paths:
+    - pattern: "^/bad("
+      features:
+        rate_limit:
+          quota: 0
+          duration: -1
+          algorithm: "leaky"
+    - pattern: "/ok/*"
+      features:
+        timeout:
+          seconds: 0
+        retry:
+          max_attempts: "three"
+        cahce: {}
+`
+	_, err := Parse("bad.yaml", []byte(src))
+	var ce ConfigErrors
+	if !errors.As(err, &ce) {
+		t.Fatalf("want ConfigErrors, got %v", err)
+	}
+	want := []string{
+		"bad.yaml:2:13: expected a string",
+		"bad.yaml:3:3: unknown key \"bogus\"",
+		"bad.yaml:4:13: url: malformed server URL \"ftp://x\"",
+		"weight: must be a positive integer",
+		"bad.yaml:6:7: pattern \"^/bad(\"",
+		"bad.yaml:9:11: quota: must be a positive integer",
+		"bad.yaml:10:11: duration: must be a positive",
+		"bad.yaml:11:11: algorithm: unknown algorithm \"leaky\"",
+		"bad.yaml:15:11: seconds: must be a positive",
+		"bad.yaml:17:25: expected an integer",
+		"bad.yaml:18:9: unknown key \"cahce\"",
+	}
+	text := err.Error()
+	for _, w := range want {
+		if !strings.Contains(text, w) {
+			t.Errorf("missing %q in:\n%s", w, text)
+		}
+	}
+	if len(ce) != len(want) {
+		t.Errorf("got %d errors, want %d:\n%s", len(ce), len(want), text)
+	}
+}
+
+func TestConfigEnvExpansion(t *testing.T) {
+	t.Setenv("PREMIER_TEST_BACKEND", "http://127.0.0.1:9999")
+	t.Setenv("PREMIER_TEST_QUOTA", "7")
+	src := `premier:
+  servers: ["${PREMIER_TEST_BACKEND}"]
+  keyspace: "${PREMIER_TEST_UNSET:-fallback}-$${literal}"
+  paths:
+    - pattern: /x
+      features:
+        rate_limit: {quota: "${PREMIER_TEST_QUOTA}", duration: 1}
+`
+	l, err := Parse("env.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Config.Servers[0].URL != "http://127.0.0.1:9999" || l.Config.Keyspace != "fallback-${literal}" || l.Config.Paths[0].Features.RateLimit.Quota != 7 {
+		t.Fatalf("%+v", l.Config)
+	}
+	_, err = Parse("env.yaml", []byte("premier:\n  keyspace: \"${PREMIER_TEST_SURELY_UNSET}\"\n"))
+	if err == nil || !strings.Contains(err.Error(), "env.yaml:2:13: environment variable PREMIER_TEST_SURELY_UNSET is not set") {
+		t.Fatalf("unset env: %v", err)
+	}
+}
+
+func TestConfigPluginModeWarns(t *testing.T) {
+	l, err := LoadFile("../configs/seed-quickstart.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Standalone(); err == nil {
+		t.Fatal("a config without servers must not run standalone")
+	}
+	if !strings.Contains(strings.Join(l.Warnings, "\n"), "plugin-mode config") {
+		t.Fatalf("warnings: %v", l.Warnings)
+	}
+}
+
+func TestConfigShadowedRuleWarns(t *testing.T) {
+	src := `premier:
+  servers: ["http://127.0.0.1:1"]
+  paths:
+    - pattern: "/api/*"
+    - pattern: "/api/users/*"
+`
+	l, err := Parse("s.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := strings.Join(l.Warnings, "\n"); !strings.Contains(w, "s.yaml:5:7: warning: rule 2 (\"/api/users/*\") can never match") {
+		t.Fatalf("warnings: %q", w)
+	}
+}
+
+func TestConfigHostileInput(t *testing.T) {
+	bomb := "premier:\n  a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+	prev := "a"
+	for i := 0; i < 9; i++ {
+		name := string(rune('b' + i))
+		bomb += "  " + name + ": &" + name + " [" + strings.Repeat("*"+prev+", ", 9) + "*" + prev + "]\n"
+		prev = name
+	}
+	cases := map[string][]byte{
+		"empty":    []byte("  \n"),
+		"binary":   {0x00, 0xff, 0xfe, 0x01},
+		"no root":  []byte("paths: []\n"),
+		"scalar":   []byte("just a string\n"),
+		"list":     []byte("- a\n- b\n"),
+		"syntax":   []byte("premier:\n  paths: [\n"),
+		"huge":     make([]byte, MaxConfigBytes+1),
+		"bomb":     []byte(bomb),
+		"nested":   []byte("premier:\n  keyspace: " + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + "\n"),
+		"two docs": []byte("premier: {}\n---\npremier: {}\n"),
+	}
+	for name, data := range cases {
+		_, err := Parse("h.yaml", data)
+		if err == nil {
+			t.Errorf("%s: accepted", name)
+			continue
+		}
+		if !strings.HasPrefix(err.Error(), "h.yaml") {
+			t.Errorf("%s: error without file name: %v", name, err)
+		}
+	}
+}
+
+func TestConfigFileMissing(t *testing.T) {
+	_, err := LoadFile(filepath.Join(t.TempDir(), "nope.yaml"))
+	if err == nil || !strings.Contains(err.Error(), "nope.yaml") {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat("../configs/demo.yaml"); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,95 @@
+package proxy
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// Each Validate reports every problem, each error prefixed by the YAML key it
+// concerns, so the loader can point at that key's line and column.
+
+// Validate checks the rate_limit feature.
+func (r *RateLimit) Validate() error {
+	errs := []error{r.Config.Validate()}
+	errs = append(errs, validStatus("error_status", r.ErrorStatus))
+	if r.Key == "" {
+		errs = append(errs, errors.New("key: must not be empty (use \"global\" for one counter per rule)"))
+	}
+	return errors.Join(errs...)
+}
+
+// Validate checks the timeout feature.
+func (t *Timeout) Validate() error {
+	var errs []error
+	if !(t.Seconds > 0) {
+		errs = append(errs, fmt.Errorf("seconds: must be a positive number of seconds (required), got %v", t.Seconds))
+	}
+	errs = append(errs, validStatus("error_status", t.ErrorStatus))
+	return errors.Join(errs...)
+}
+
+// Validate checks the monitoring feature.
+func (m *Monitoring) Validate() error {
+	if !(m.LogThreshold > 0) {
+		return fmt.Errorf("log_threshold: must be a positive number of seconds, got %v", m.LogThreshold)
+	}
+	return nil
+}
+
+// Validate checks the limits block.
+func (l *Limits) Validate() error {
+	var errs []error
+	pos := func(key string, v float64) {
+		if !(v > 0) {
+			errs = append(errs, fmt.Errorf("%s: must be a positive number, got %v", key, v))
+		}
+	}
+	pos("read_timeout", l.ReadTimeout)
+	pos("write_timeout", l.WriteTimeout)
+	pos("idle_timeout", l.IdleTimeout)
+	pos("max_header_bytes", float64(l.MaxHeaderBytes))
+	pos("max_body_bytes", float64(l.MaxBodyBytes))
+	pos("max_connections", float64(l.MaxConnections))
+	pos("backend_timeout", l.BackendTimeout)
+	pos("max_conns_per_backend", float64(l.MaxConnsPerBackend))
+	pos("shutdown_grace", l.ShutdownGrace)
+	if l.MaxHeaderBytes > 0 && l.MaxHeaderBytes < 1024 {
+		errs = append(errs, fmt.Errorf("max_header_bytes: must be at least 1024, got %d", l.MaxHeaderBytes))
+	}
+	return errors.Join(errs...)
+}
+
+// Validate checks the redis block.
+func (r *RedisConfig) Validate() error {
+	var errs []error
+	u, err := url.Parse(r.URL)
+	if r.URL == "" {
+		errs = append(errs, errors.New("url: required (e.g. redis://127.0.0.1:6379/0)"))
+	} else if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("url: malformed Redis URL %q (want redis://host:port/db)", r.URL))
+	}
+	if !(r.Timeout > 0) {
+		errs = append(errs, fmt.Errorf("timeout: must be a positive number of seconds, got %v", r.Timeout))
+	}
+	return errors.Join(errs...)
+}
+
+// Validate checks the dashboard block.
+func (d *Dashboard) Validate() error {
+	p := d.Prefix
+	if !strings.HasPrefix(p, "/") || len(p) < 2 || strings.HasSuffix(p, "/") ||
+		strings.ContainsAny(p, "%?#*[]{}\\ ") || strings.Contains(p, "//") ||
+		strings.Contains(p, "/./") || strings.Contains(p, "/../") {
+		return fmt.Errorf("prefix: must be a plain absolute path like /__premier, got %q", p)
+	}
+	return nil
+}
+
+func validStatus(key string, code int) error {
+	if code < 100 || code > 599 {
+		return fmt.Errorf("%s: %d is not an HTTP status (100-599)", key, code)
+	}
+	return nil
+}

@@ -1,0 +1,164 @@
+package proxy
+
+import (
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/premier-gateway/premier/lb"
+)
+
+// Version is the gateway's version, reported by -version and the status page.
+var Version = "0.1.0"
+
+// Gateway is the running policy layer: the current compiled table plus the
+// state that survives reloads (backend pool, counters).
+type Gateway struct {
+	cur  atomic.Pointer[table]
+	pool *lb.Pool
+	app  fasthttp.RequestHandler
+	log  *slog.Logger
+
+	stats           gatewayStats
+	backendFailures failureLog
+	reloads         atomic.Uint64
+	reloadFailures  atomic.Uint64
+	reserved        fasthttp.RequestHandler
+
+	mu sync.Mutex // serialises reloads
+}
+
+// Option configures New.
+type Option func(*Gateway)
+
+// WithHandler runs the gateway in plugin mode: the policies wrap h, an
+// in-process handler, instead of forwarding to servers.
+func WithHandler(h fasthttp.RequestHandler) Option { return func(g *Gateway) { g.app = h } }
+
+// WithLogger sets the logger (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(g *Gateway) { g.log = l } }
+
+// WithReservedHandler serves the reserved prefix (the dashboard) with h
+// instead of the built-in status page.
+func WithReservedHandler(h fasthttp.RequestHandler) Option {
+	return func(g *Gateway) { g.reserved = h }
+}
+
+// ErrNotStandalone is returned by New for a config without servers when no
+// in-process handler is given.
+var ErrNotStandalone = errors.New("config has no servers and no in-process handler")
+
+// New compiles l into a running gateway.
+func New(l *Loaded, opts ...Option) (*Gateway, error) {
+	g := &Gateway{log: slog.Default()}
+	for _, o := range opts {
+		o(g)
+	}
+	g.backendFailures = failureLog{log: g.log, interval: time.Minute}
+	if g.app == nil {
+		if err := l.Standalone(); err != nil {
+			return nil, errors.Join(ErrNotStandalone, err)
+		}
+	}
+	g.pool = lb.NewPool(g.configureClient(l.Config.Limits))
+	t, err := g.compile(l)
+	if err != nil {
+		g.pool.Close()
+		return nil, err
+	}
+	g.syncBackends(l)
+	g.cur.Store(t)
+	for _, w := range l.Warnings {
+		g.log.Warn(w)
+	}
+	return g, nil
+}
+
+// configureClient sets the backend clients' options from the limits.
+func (g *Gateway) configureClient(lim Limits) func(*fasthttp.HostClient) {
+	return func(c *fasthttp.HostClient) {
+		c.DisableHeaderNamesNormalizing = false
+		c.ReadTimeout = seconds(lim.BackendTimeout)
+		c.WriteTimeout = seconds(lim.BackendTimeout)
+		c.MaxConns = lim.MaxConnsPerBackend
+		c.MaxIdleConnDuration = 30 * time.Second
+		c.ReadBufferSize = 8 << 10
+		c.WriteBufferSize = 8 << 10
+		c.MaxResponseBodySize = 0
+	}
+}
+
+// Reload validates and compiles l fully, then swaps it in atomically.
+// In-flight requests finish on the old table. On error nothing changes.
+func (g *Gateway) Reload(l *Loaded) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.app == nil {
+		if err := l.Standalone(); err != nil {
+			g.reloadFailures.Add(1)
+			return err
+		}
+	}
+	t, err := g.compile(l)
+	if err != nil {
+		g.reloadFailures.Add(1)
+		return err
+	}
+	old := g.cur.Swap(t)
+	g.syncBackends(l)
+	g.reloads.Add(1)
+	for _, w := range l.Warnings {
+		g.log.Warn(w)
+	}
+	if old != nil && old.loaded.Config.Limits != l.Config.Limits {
+		g.log.Warn("limits changed: server limits apply at start; restart to use the new values")
+	}
+	return nil
+}
+
+// ReloadFile loads path and reloads it; the error lists every problem.
+func (g *Gateway) ReloadFile(path string) error {
+	l, err := LoadFile(path)
+	if err != nil {
+		g.reloadFailures.Add(1)
+		return err
+	}
+	return g.Reload(l)
+}
+
+// syncBackends forgets backends no rule uses any more and applies health checks.
+func (g *Gateway) syncBackends(l *Loaded) {
+	c := l.Config
+	var addrs []string
+	checks := map[string]*lb.HealthCheck{}
+	add := func(servers []lb.Server, cfg *lb.Config) {
+		for _, s := range servers {
+			addrs = append(addrs, s.URL)
+			if cfg != nil && cfg.HealthCheck != nil {
+				checks[s.URL] = cfg.HealthCheck
+			}
+		}
+	}
+	add(c.Servers, c.LB)
+	for i := range c.Paths {
+		p := &c.Paths[i]
+		cfg := p.LB
+		if cfg == nil {
+			cfg = c.LB
+		}
+		add(p.Servers, cfg)
+	}
+	g.pool.Retain(addrs)
+	g.pool.SyncHealthChecks(checks)
+}
+
+// Loaded returns the running configuration.
+func (g *Gateway) Loaded() *Loaded { return g.cur.Load().loaded }
+
+// Close stops background work (health checks) and closes idle backend
+// connections. Call it after the server stopped.
+func (g *Gateway) Close() { g.pool.Close() }

@@ -1,0 +1,141 @@
+package proxy
+
+import (
+	"bytes"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/premier-gateway/premier/proxy/route"
+)
+
+// scratch is per-request working memory, pooled so the request path does
+// not allocate.
+type scratch struct {
+	path []byte // normalised path
+	uri  []byte // rewritten request URI
+	buf  []byte // header building
+	caps route.Captures
+}
+
+var scratchPool = sync.Pool{New: func() any {
+	return &scratch{path: make([]byte, 0, 256), uri: make([]byte, 0, 512), buf: make([]byte, 0, 256)}
+}}
+
+// Handler serves one request: the fixed pipeline of DESIGN.md §3.
+func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
+	defer g.recoverPanic(ctx)
+	t := g.cur.Load()
+	s := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(s)
+
+	rawURI := ctx.Request.Header.RequestURI()
+	rawPath, query, ok := splitRequestURI(rawURI)
+	if !ok {
+		g.stats.rejected(fasthttp.StatusBadRequest)
+		writeError(ctx, ErrBadRequest)
+		ctx.SetConnectionClose()
+		return
+	}
+	var err error
+	s.path, err = route.NormalizePath(s.path[:0], rawPath)
+	if err != nil {
+		g.stats.rejected(fasthttp.StatusBadRequest)
+		writeError(ctx, ErrBadRequest)
+		return
+	}
+	if route.HasPrefixSegment(s.path, t.prefix) {
+		g.serveReserved(ctx, t, s.path)
+		return
+	}
+	if rawURI[0] != '/' || !bytes.Equal(s.path, rawPath) {
+		s.uri = append(append(s.uri[:0], s.path...), query...)
+		ctx.Request.SetRequestURIBytes(s.uri)
+	}
+	p := t.fallback
+	if i := t.match.Match(s.path, &s.caps); i >= 0 {
+		p = t.rules[i]
+	}
+	start := time.Now()
+	backend := p.serve(g, t, ctx, s, start)
+	elapsed := time.Since(start)
+	status := ctx.Response.StatusCode()
+	p.stats.observe(status, elapsed)
+	if p.logThreshold > 0 && elapsed > p.logThreshold {
+		g.log.LogAttrs(ctx, slog.LevelWarn, "slow request",
+			slog.String("route", p.name),
+			slog.String("method", string(ctx.Method())),
+			slog.String("path", string(s.path)),
+			slog.Int("status", status),
+			slog.Duration("duration", elapsed),
+			slog.String("backend", backend))
+	}
+}
+
+// splitRequestURI splits a request target into its path and `?query`
+// (query keeps its leading '?'). Absolute-form targets are reduced to their
+// path: the upstream is always chosen by the rules, never by the client.
+func splitRequestURI(uri []byte) (path, query []byte, ok bool) {
+	if len(uri) == 0 {
+		return nil, nil, false
+	}
+	if uri[0] != '/' {
+		i := bytes.Index(uri, strSchemeSep)
+		if i <= 0 {
+			return nil, nil, false
+		}
+		rest := uri[i+3:]
+		j := bytes.IndexAny(rest, "/?")
+		if j < 0 {
+			uri = strSlash
+		} else if rest[j] == '?' {
+			uri = append(strSlash[:1:1], rest[j:]...) // rare path: absolute-form without a path
+		} else {
+			uri = rest[j:]
+		}
+	}
+	if i := bytes.IndexByte(uri, '?'); i >= 0 {
+		return uri[:i], uri[i:], true
+	}
+	return uri, nil, true
+}
+
+var (
+	strSchemeSep = []byte("://")
+	strSlash     = []byte("/")
+)
+
+// serve runs the rule's policies and produces the response. It returns the
+// backend that answered (for the slow log), or "".
+func (p *plan) serve(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch, start time.Time) string {
+	if cl := ctx.Request.Header.ContentLength(); t.maxBody > 0 && int64(cl) > t.maxBody {
+		writeError(ctx, ErrBodyTooLarge)
+		ctx.SetConnectionClose()
+		return ""
+	}
+	switch {
+	case p.app != nil:
+		p.app(ctx)
+		return "app"
+	case p.noRoute:
+		writeError(ctx, ErrNoRoute)
+		return ""
+	}
+	var deadline time.Time
+	if p.timeout > 0 {
+		deadline = start.Add(p.timeout)
+	}
+	return p.forward(g, t, ctx, s, deadline)
+}
+
+// recoverPanic turns a panic in the request path into a 500; the process
+// and the connection's other requests live on.
+func (g *Gateway) recoverPanic(ctx *fasthttp.RequestCtx) {
+	if r := recover(); r != nil {
+		g.log.Error("panic in request path", slog.Any("panic", r), slog.String("path", string(ctx.Path())))
+		writeError(ctx, ErrInternal)
+		ctx.SetConnectionClose()
+	}
+}

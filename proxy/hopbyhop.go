@@ -1,0 +1,81 @@
+package proxy
+
+import (
+	"bytes"
+
+	"github.com/valyala/fasthttp"
+)
+
+// header is what hop-by-hop stripping needs of fasthttp's request and
+// response headers.
+type header interface {
+	Peek(key string) []byte
+	Del(key string)
+	DelBytes(key []byte)
+	VisitAll(f func(key, value []byte))
+}
+
+var hopByHop = [...]string{
+	"Keep-Alive", "TE", "Trailer", "Transfer-Encoding", "Upgrade",
+	"Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization",
+}
+
+// stripHopByHop removes the hop-by-hop headers of RFC 9110 §7.6.1: every
+// header named in Connection, Connection itself, the fixed list and any
+// other Proxy-* header. buf is scratch space; the grown buffer is returned.
+func stripHopByHop(h header, buf []byte) []byte {
+	if conn := h.Peek("Connection"); len(conn) > 0 {
+		buf = append(buf[:0], conn...)
+		for rest := buf; len(rest) > 0; {
+			var tok []byte
+			if i := bytes.IndexByte(rest, ','); i >= 0 {
+				tok, rest = rest[:i], rest[i+1:]
+			} else {
+				tok, rest = rest, nil
+			}
+			tok = bytes.TrimSpace(tok)
+			if len(tok) > 0 && !bytes.EqualFold(tok, strClose) && !bytes.EqualFold(tok, strKeepAlive) {
+				h.DelBytes(tok)
+			}
+		}
+		h.Del("Connection")
+	}
+	for _, k := range hopByHop {
+		h.Del(k)
+	}
+	proxyHeaders := false
+	h.VisitAll(func(k, _ []byte) {
+		if len(k) > 6 && bytes.EqualFold(k[:6], strProxyDash) {
+			proxyHeaders = true
+		}
+	})
+	if proxyHeaders {
+		stripProxyHeaders(h)
+	}
+	return buf
+}
+
+// stripProxyHeaders is the rare path: a request carrying non-standard Proxy-*
+// headers. It may allocate.
+func stripProxyHeaders(h header) {
+	var names [][]byte
+	h.VisitAll(func(k, _ []byte) {
+		if len(k) > 6 && bytes.EqualFold(k[:6], strProxyDash) {
+			names = append(names, append([]byte(nil), k...))
+		}
+	})
+	for _, k := range names {
+		h.DelBytes(k)
+	}
+}
+
+var (
+	strClose     = []byte("close")
+	strKeepAlive = []byte("keep-alive")
+	strProxyDash = []byte("proxy-")
+)
+
+var (
+	_ header = (*fasthttp.RequestHeader)(nil)
+	_ header = (*fasthttp.ResponseHeader)(nil)
+)

@@ -1,0 +1,129 @@
+package proxy
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/premier-gateway/premier/lb"
+	"github.com/premier-gateway/premier/proxy/route"
+)
+
+// table is one compiled config: immutable, swapped whole on reload.
+type table struct {
+	loaded   *Loaded
+	match    *route.Table
+	trusted  *route.Trusted
+	prefix   []byte
+	rules    []*plan // one per path rule, in file order
+	fallback *plan   // default_features: requests no rule matches
+	// maxBody bounds request bodies (413 beyond).
+	maxBody int64
+}
+
+// plan is one rule's compiled policy: everything the request path needs,
+// resolved at load time.
+type plan struct {
+	index   int    // rule index; -1 for default_features
+	name    string // the pattern, or "default"
+	noRoute bool   // no backend and no app: answer 404
+
+	// timeout is the whole request's budget (0: none).
+	timeout     time.Duration
+	timeoutCode int
+	timeoutBody []byte
+
+	// logThreshold logs slower requests (0: off).
+	logThreshold time.Duration
+
+	backends []*lb.Backend
+	balancer lb.Balancer
+	// app is the in-process handler in plugin mode (nil in standalone).
+	app fasthttp.RequestHandler
+
+	stats *RouteStats
+}
+
+// compile builds the immutable table for l. Backends come from g's pool so
+// their connections survive reloads.
+func (g *Gateway) compile(l *Loaded) (*table, error) {
+	c := l.Config
+	t := &table{
+		loaded:  l,
+		match:   l.rules.table,
+		trusted: l.rules.trusted,
+		prefix:  []byte(c.Dashboard.Prefix),
+		maxBody: c.Limits.MaxBodyBytes,
+	}
+	global, globalBal, err := g.backendsFor(c.Servers, c.LB)
+	if err != nil {
+		return nil, err
+	}
+	for i := range c.Paths {
+		p := &c.Paths[i]
+		bs, bal := global, globalBal
+		if len(p.Servers) > 0 {
+			lbc := p.LB
+			if lbc == nil {
+				lbc = c.LB
+			}
+			if bs, bal, err = g.backendsFor(p.Servers, lbc); err != nil {
+				return nil, err
+			}
+		}
+		t.rules = append(t.rules, g.newPlan(i, p.Pattern, &p.Features, bs, bal))
+	}
+	t.fallback = g.newPlan(-1, "default", c.DefaultFeatures, global, globalBal)
+	return t, nil
+}
+
+func (g *Gateway) backendsFor(servers []lb.Server, cfg *lb.Config) ([]*lb.Backend, lb.Balancer, error) {
+	if len(servers) == 0 {
+		return nil, nil, nil
+	}
+	bs := make([]*lb.Backend, len(servers))
+	weights := make([]int, len(servers))
+	for i, s := range servers {
+		b, err := g.pool.Get(s)
+		if err != nil {
+			return nil, nil, fmt.Errorf("server %q: %w", s.URL, err)
+		}
+		bs[i], weights[i] = b, s.Weight
+	}
+	lbc := lb.Config{Algorithm: lb.RoundRobin}
+	if cfg != nil {
+		lbc = *cfg
+	}
+	bal, err := lb.NewBalancer(lbc, bs, weights)
+	if err != nil {
+		return nil, nil, err
+	}
+	return bs, bal, nil
+}
+
+func (g *Gateway) newPlan(index int, name string, f *Features, bs []*lb.Backend, bal lb.Balancer) *plan {
+	p := &plan{index: index, name: name, backends: bs, balancer: bal, stats: g.stats.route(name)}
+	if g.app != nil {
+		p.app = g.app
+	} else if len(bs) == 0 {
+		p.noRoute = true
+	}
+	if f == nil {
+		return p
+	}
+	if t := f.Timeout; t != nil {
+		p.timeout = seconds(t.Seconds)
+		p.timeoutCode = t.ErrorStatus
+		p.timeoutBody = jsonError(t.ErrorMessage)
+		if p.app != nil {
+			p.app = g.timeoutHandler(p.app, p.timeout, p.timeoutCode, p.timeoutBody)
+		}
+	}
+	if m := f.Monitoring; m != nil {
+		p.logThreshold = seconds(m.LogThreshold)
+	}
+	return p
+}
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

@@ -1,0 +1,79 @@
+package proxy
+
+import (
+	"encoding/json"
+	"net"
+
+	"github.com/valyala/fasthttp"
+)
+
+// serveReserved answers the reserved prefix: the dashboard when one is
+// wired (WithReservedHandler), else a small JSON status for loopback
+// clients (or bearer-token holders). Others get 404: the prefix is not
+// revealed.
+func (g *Gateway) serveReserved(ctx *fasthttp.RequestCtx, t *table, path []byte) {
+	if g.reserved != nil {
+		g.reserved(ctx)
+		return
+	}
+	if !Authorized(ctx, t.loaded.Config.Dashboard.Token) {
+		writeError(ctx, ErrNotFound)
+		return
+	}
+	if len(path) != len(t.prefix) && string(path) != string(t.prefix)+"/" {
+		writeError(ctx, ErrNotFound)
+		return
+	}
+	body, _ := json.Marshal(g.Status())
+	writeJSON(ctx, fasthttp.StatusOK, body)
+	ctx.Response.Header.Set("Cache-Control", "no-store")
+}
+
+// Status is the gateway's self-description.
+type Status struct {
+	Version    string          `json:"version"`
+	ConfigFile string          `json:"config_file"`
+	Rules      []string        `json:"rules"`
+	Reloads    uint64          `json:"reloads"`
+	Failed     uint64          `json:"failed_reloads"`
+	Routes     []RouteSnapshot `json:"routes"`
+}
+
+// Status describes the running gateway.
+func (g *Gateway) Status() Status {
+	t := g.cur.Load()
+	s := Status{Version: Version, ConfigFile: t.loaded.File, Reloads: g.reloads.Load(), Failed: g.reloadFailures.Load()}
+	names := make([]string, 0, len(t.rules)+1)
+	for _, p := range t.rules {
+		s.Rules = append(s.Rules, p.name)
+		names = append(names, p.name)
+	}
+	names = append(names, t.fallback.name)
+	s.Routes = g.stats.snapshot(names)
+	return s
+}
+
+// Authorized reports whether ctx may use the reserved prefix: with a token,
+// the client must present it as a bearer token; without, only loopback
+// clients are allowed.
+func Authorized(ctx *fasthttp.RequestCtx, token string) bool {
+	if token != "" {
+		auth := ctx.Request.Header.Peek("Authorization")
+		const bearer = "Bearer "
+		return len(auth) == len(bearer)+len(token) && string(auth[:len(bearer)]) == bearer &&
+			constantTimeEqual(auth[len(bearer):], token)
+	}
+	a, ok := ctx.RemoteAddr().(*net.TCPAddr)
+	return ok && a.IP.IsLoopback()
+}
+
+func constantTimeEqual(a []byte, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	var v byte
+	for i := range a {
+		v |= a[i] ^ b[i]
+	}
+	return v == 0
+}

@@ -1,0 +1,84 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// bufferedBodyBytes is how much of a request body is read before the
+// handler runs; larger bodies stream to the backend.
+const bufferedBodyBytes = 1 << 20
+
+// NewServer builds the fasthttp server for g with the running config's limits.
+func (g *Gateway) NewServer() *fasthttp.Server {
+	lim := g.Loaded().Config.Limits
+	return &fasthttp.Server{
+		Handler:                       g.Handler,
+		Name:                          "premier",
+		ReadTimeout:                   seconds(lim.ReadTimeout),
+		WriteTimeout:                  seconds(lim.WriteTimeout),
+		IdleTimeout:                   seconds(lim.IdleTimeout),
+		ReadBufferSize:                lim.MaxHeaderBytes,
+		Concurrency:                   lim.MaxConnections,
+		MaxRequestBodySize:            bufferedBodyBytes,
+		StreamRequestBody:             true,
+		DisablePreParseMultipartForm:  true,
+		NoDefaultServerHeader:         true,
+		NoDefaultContentType:          true,
+		NoDefaultDate:                 false,
+		DisableHeaderNamesNormalizing: false,
+		CloseOnShutdown:               true,
+		ErrorHandler:                  g.serverError,
+		Logger:                        quietLogger{g.log},
+	}
+}
+
+// serverError answers requests fasthttp could not parse: 431 for oversized
+// headers, 413 for oversized bodies, 400 for the rest; the connection closes.
+func (g *Gateway) serverError(ctx *fasthttp.RequestCtx, err error) {
+	var tooBig *fasthttp.ErrSmallBuffer
+	switch {
+	case errors.As(err, &tooBig):
+		ctx.Response.Reset()
+		ctx.SetStatusCode(fasthttp.StatusRequestHeaderFieldsTooLarge)
+		ctx.Response.Header.SetContentTypeBytes(contentTypeJSON)
+		ctx.SetBodyString(`{"error":"request headers too large"}`)
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		writeError(ctx, ErrBodyTooLarge)
+	default:
+		writeError(ctx, ErrBadRequest)
+	}
+	ctx.SetConnectionClose()
+}
+
+// quietLogger sends fasthttp's own log lines to slog at debug level.
+type quietLogger struct{ l *slog.Logger }
+
+func (q quietLogger) Printf(format string, args ...any) {
+	q.l.Debug("fasthttp", slog.String("msg", format), slog.Any("args", args))
+}
+
+// Serve runs srv on ln until ctx is cancelled, then drains in-flight
+// requests for at most grace before returning.
+func Serve(ctx context.Context, srv *fasthttp.Server, ln net.Listener, grace time.Duration) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	err := srv.ShutdownWithContext(sctx)
+	<-errc
+	if errors.Is(err, context.DeadlineExceeded) {
+		return errors.New("shutdown grace period ran out with requests still in flight")
+	}
+	return err
+}
