@@ -43,6 +43,12 @@ type Policy struct {
 	// CacheKey is a key template ({path}, {host}, {query.NAME}, {header.NAME},
 	// the rule's {captures}). Default "": method, host, path and sorted query.
 	CacheKey string `yaml:"cache_key"`
+	// Rule is the identity of the rule this policy belongs to, set by the
+	// gateway when it compiles the route (not read from YAML). Every key is
+	// namespaced by it and PurgeRule takes it. It must stay the same across
+	// reloads for entries to survive them, and must not contain a NUL byte.
+	// Default "": one namespace shared by every rule that leaves it empty.
+	Rule string `yaml:"-"`
 }
 
 // Validate reports every problem, each prefixed by its YAML key.

@@ -1,0 +1,69 @@
+// Package cache is Premier's response cache: HTTP caching semantics, an
+// in-memory tier (ristretto v2, bounded in bytes), an optional Redis tier
+// shared by gateway instances, request collapsing, purges, and Memoize for
+// caching any Go function. It owns what is cacheable and how entries are
+// keyed, stored and served; it knows nothing of routes or YAML paths.
+//
+// # The gateway's calls
+//
+//	res, fill := c.Lookup(ctx, policy, key)  // key: AppendDefaultKey or the rule's template
+//	switch res {
+//	case cache.Hit:    return                // response written, allocation-free from memory
+//	case cache.Bypass: forward(ctx)          // not GET/HEAD
+//	case cache.Miss:
+//		if err := forward(ctx); err != nil { fill.Abort(); ... } else { fill.Done(ctx) }
+//	}
+//
+// # Semantics
+//
+//   - Only GET and HEAD are looked up. A HEAD is answered from the GET entry
+//     (headers and Content-Length, no body); a HEAD response is never stored.
+//   - Stored statuses: 200, 203, 204, 300, 301, 308, 404, 410. Never stored:
+//     responses with Set-Cookie, Cache-Control no-store, private or no-cache
+//     (there is no revalidation), 206 or Content-Range, Vary: *, streamed
+//     bodies (size unknown) and bodies over Config.MaxEntryBytes; requests
+//     with Cache-Control: no-store; requests with Authorization unless the
+//     response says public, s-maxage or must-revalidate. Each refusal is
+//     counted by Reason (Stats.NotStored) and named in the miss's
+//     Cache-Status detail.
+//   - Freshness: Policy.ExpireS when set; otherwise s-maxage, else max-age,
+//     less the backend's Age; otherwise fresh until evicted. Expires is not
+//     read. A request with Cache-Control: no-cache (or Pragma: no-cache)
+//     skips the lookup and its response replaces the entry.
+//   - Stored headers exclude hop-by-hop ones (and those named by
+//     Connection), Set-Cookie, Content-Length, Date, Age, X-Cache and
+//     Cache-Status. Hits carry Age, X-Cache: HIT and
+//     `Cache-Status: premier; hit; ttl=N` (detail=redis or collapsed when
+//     they came from Redis or a concurrent fill); misses carry X-Cache: MISS
+//     and `Cache-Status: premier; fwd=uri-miss|vary-miss|stale|request;
+//     stored` or `; detail=<reason>`.
+//   - Keys: the caller's key bytes, namespaced by Policy.Rule (and, in
+//     Redis, by RedisOptions.Keyspace). Vary: a response naming request
+//     headers is stored as a marker under the key plus a variant under the
+//     key extended by the request's values of those headers (at most 8).
+//   - Collapsing: concurrent misses for one key make one backend request.
+//     The first caller gets the Fill; the others wait (up to the lock
+//     timeout, default 5s) and are served its response, or fetch themselves
+//     if it was not storable, failed, or does not match their Vary values.
+//     Waiters take the response from the fill itself, never from the memory
+//     tier, so a Set that ristretto drops or rejects costs only a later miss.
+//
+// # Tiers
+//
+// Memory (L1) holds immutable entries: one serialised blob per entry,
+// served by copying header bytes and pointing the response body at the blob
+// (no body copy). Its cost is the entry's bytes, bounded by Config.MaxBytes;
+// keys are seeded 64-bit hashes and every hit compares the full rule and key,
+// so a collision is a miss. Redis (L2, WithRedis) holds the same blobs under
+// keyspace NUL rule NUL key, written by one background goroutine with a TTL,
+// read with one GET on a memory miss; every Redis failure is a miss within
+// RedisOptions.Timeout.
+//
+// # Purges
+//
+// PurgeKey deletes one key. PurgeRule and PurgeAll bump a generation (per
+// rule, per cache) that every entry records, so they are O(1) in memory;
+// purged entries are reclaimed by eviction. With Redis, purges also delete
+// the keys in Redis and are published on a channel every instance
+// subscribes to.
+package cache

@@ -1,0 +1,162 @@
+package cache
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// flight is one in-progress fetch that concurrent misses for its key wait
+// for. entry is written before done is closed and read only after.
+type flight struct {
+	done    chan struct{}
+	entry   *entry
+	started time.Time // wall clock: a leader that never finishes is replaced
+}
+
+// Fill is a pending store: Lookup returns one on a miss, and the gateway
+// calls Done once the backend response is in ctx.Response, or Abort if it
+// has none. Exactly one of them should be called; later calls do nothing,
+// and both are no-ops on a nil *Fill. A Fill is used by one goroutine.
+type Fill struct {
+	c     *Cache
+	fl    *flight // nil: not a flight leader, nobody waits
+	fh    uint64
+	rs    *ruleState
+	key   []byte // own copy
+	h     uint64 // primary hash
+	gen   uint64
+	epoch uint64
+	ttl   int64 // from Policy.ExpireS; 0: from the response
+	fwd   string
+	head  bool
+	done  bool
+}
+
+func (c *Cache) newFill(fl *flight, fh uint64, p *Policy, rs *ruleState, key []byte, h, gen, epoch uint64, fwd string, head bool) *Fill {
+	return &Fill{
+		c: c, fl: fl, fh: fh, rs: rs, key: append([]byte(nil), key...), h: h,
+		gen: gen, epoch: epoch, ttl: int64(p.ExpireS * float64(time.Second)),
+		fwd: fwd, head: head,
+	}
+}
+
+// miss collapses concurrent misses on fh and consults Redis.
+func (c *Cache) miss(ctx *fasthttp.RequestCtx, p *Policy, rs *ruleState, key []byte, h, fh, gen, epoch uint64, now int64, fwd string, head bool) (Result, *Fill) {
+	c.mu.Lock()
+	fl := c.flights[fh]
+	if fl != nil && time.Since(fl.started) > c.lockTimeout {
+		fl = nil // its leader is stuck or gone: replace it
+	}
+	if fl != nil {
+		c.mu.Unlock()
+		return c.follow(ctx, fl, p, rs, key, h, gen, epoch, fwd, head)
+	}
+	if head {
+		// A HEAD response cannot fill a GET entry, so a HEAD never leads.
+		c.mu.Unlock()
+		if e := c.l2Lookup(&ctx.Request, rs, key, h, now, gen, epoch); e != nil {
+			c.stats.hits.Add(1)
+			c.serve(ctx, e, now, "redis")
+			return Hit, nil
+		}
+		c.stats.misses.Add(1)
+		return Miss, c.newFill(nil, 0, p, rs, key, h, gen, epoch, fwd, head)
+	}
+	fl = &flight{done: make(chan struct{}), started: time.Now()}
+	c.flights[fh] = fl
+	c.mu.Unlock()
+	if e := c.l2Lookup(&ctx.Request, rs, key, h, now, gen, epoch); e != nil {
+		c.release(fh, fl, e)
+		c.stats.hits.Add(1)
+		c.serve(ctx, e, now, "redis")
+		return Hit, nil
+	}
+	c.stats.misses.Add(1)
+	return Miss, c.newFill(fl, fh, p, rs, key, h, gen, epoch, fwd, head)
+}
+
+// follow waits for fl's leader and serves its entry if it fits the request;
+// otherwise the caller fetches with a Fill of its own.
+func (c *Cache) follow(ctx *fasthttp.RequestCtx, fl *flight, p *Policy, rs *ruleState, key []byte, h, gen, epoch uint64, fwd string, head bool) (Result, *Fill) {
+	t := time.NewTimer(c.lockTimeout)
+	var e *entry
+	select {
+	case <-fl.done:
+		e = fl.entry
+	case <-t.C:
+	}
+	t.Stop()
+	now := c.nowNs()
+	if e != nil && e.kind == kindResponse && e.rs == rs && string(e.key) == string(key) &&
+		varyMatches(e, &ctx.Request) && e.fresh(now) {
+		c.stats.hits.Add(1)
+		c.stats.collapsed.Add(1)
+		c.serve(ctx, e, now, "collapsed")
+		return Hit, nil
+	}
+	c.stats.misses.Add(1)
+	return Miss, c.newFill(nil, 0, p, rs, key, h, gen, epoch, fwd, head)
+}
+
+// release ends a flight, handing e (nil: nothing storable) to its waiters.
+func (c *Cache) release(fh uint64, fl *flight, e *entry) {
+	c.mu.Lock()
+	if c.flights[fh] == fl {
+		delete(c.flights, fh)
+	}
+	c.mu.Unlock()
+	fl.entry = e
+	close(fl.done)
+}
+
+// Done stores the backend response in ctx.Response if it is storable, marks
+// it with X-Cache: MISS and a Cache-Status saying why it was (`stored`) or
+// was not (`detail=<reason>`) stored, and releases requests waiting for it.
+// The response itself is left as the backend sent it.
+func (f *Fill) Done(ctx *fasthttp.RequestCtx) {
+	if f == nil || f.done {
+		return
+	}
+	f.done = true
+	c := f.c
+	now := c.nowNs()
+	e, reason := c.store(ctx, f, now)
+	if reason == stored {
+		c.stats.stores.Add(1)
+	} else {
+		c.stats.notStored[reason].Add(1)
+	}
+	resp := &ctx.Response
+	resp.Header.SetCanonical(hdrXCache, valMiss)
+	var st [96]byte
+	b := append(st[:0], cacheName+"; fwd="...)
+	b = append(b, f.fwd...)
+	if reason == stored {
+		b = append(b, "; stored"...)
+		if e.ttl > 0 {
+			b = append(b, "; ttl="...)
+			b = strconv.AppendInt(b, e.ttl/int64(time.Second), 10)
+		}
+	} else {
+		b = append(b, "; detail="...)
+		b = append(b, reason.String()...)
+	}
+	resp.Header.SetCanonical(hdrCacheStatus, b)
+	if f.fl != nil {
+		c.release(f.fh, f.fl, e)
+	}
+}
+
+// Abort ends a Fill whose request got no backend response (an error, a
+// timeout, a truncated body). Requests waiting for it fetch themselves.
+func (f *Fill) Abort() {
+	if f == nil || f.done {
+		return
+	}
+	f.done = true
+	if f.fl != nil {
+		f.c.release(f.fh, f.fl, nil)
+	}
+}

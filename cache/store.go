@@ -1,0 +1,224 @@
+package cache
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// maxVary is the most request headers a stored response may vary on.
+const maxVary = 8
+
+// storableStatus lists the statuses stored (RFC 9110 §15.1's heuristically
+// cacheable codes, less 206 which is partial, and 405/414/501).
+func storableStatus(s int) bool {
+	switch s {
+	case 200, 203, 204, 300, 301, 308, 404, 410:
+		return true
+	}
+	return false
+}
+
+// unreplayable lists response headers never stored: hop-by-hop ones (RFC
+// 9110 §7.6.1), Set-Cookie, those the server computes (Content-Length,
+// Date) and those the cache sets itself.
+var unreplayable = [][]byte{
+	[]byte("Connection"), []byte("Keep-Alive"), []byte("Proxy-Authenticate"),
+	[]byte("Proxy-Authorization"), []byte("Proxy-Connection"), []byte("TE"),
+	[]byte("Trailer"), []byte("Transfer-Encoding"), []byte("Upgrade"),
+	[]byte("Set-Cookie"), []byte("Content-Length"), []byte("Date"),
+	hdrAge, hdrXCache, hdrCacheStatus,
+}
+
+var (
+	hdrVary         = []byte(fasthttp.HeaderVary)
+	hdrContentRange = []byte(fasthttp.HeaderContentRange)
+	hdrConnection   = []byte(fasthttp.HeaderConnection)
+	star            = []byte("*")
+)
+
+// store decides whether ctx.Response may be stored and stores it.
+func (c *Cache) store(ctx *fasthttp.RequestCtx, f *Fill, now int64) (*entry, Reason) {
+	req, resp := &ctx.Request, &ctx.Response
+	reason, ttl, age0, vary := c.storable(req, resp, f)
+	if reason != stored {
+		return nil, reason
+	}
+	body := resp.Body()
+	if int64(len(body)) > c.cfg.MaxEntryBytes {
+		return nil, ReasonTooLarge
+	}
+	p := entryParts{
+		kind: kindResponse, status: resp.StatusCode(), storedAt: now, ttl: ttl,
+		age0: age0, key: f.key, hdrs: replayable(resp), body: body,
+	}
+	if len(vary) == 0 {
+		e := encodeEntry(&p)
+		c.keep(f.h, e, f, now)
+		return e, stored
+	}
+	// A Vary response is stored twice: a marker under the key naming the
+	// headers, and the response under the key extended by their values.
+	names := make([]field, len(vary))
+	for i, n := range vary {
+		names[i].name = n
+	}
+	markerID := rand.Uint64()
+	if old := c.getL1(f.h, f.rs, f.key, f.gen, f.epoch); old != nil && old.kind == kindMarker && sameNames(old.vary, names) {
+		markerID = old.markerID // keep the variants stored under it
+	}
+	m := encodeEntry(&entryParts{kind: kindMarker, storedAt: now, key: f.key, vary: names, markerID: markerID})
+	p.markerID = markerID
+	p.vary = make([]field, len(vary))
+	for i, n := range vary {
+		p.vary[i] = field{name: n, value: req.Header.PeekBytes(n)}
+	}
+	e := encodeEntry(&p)
+	c.keep(f.h, m, f, now)
+	c.keep(c.variantHash(f.h, names, req), e, f, now)
+	return e, stored
+}
+
+// keep stamps e with f's namespace and offers it to both tiers.
+func (c *Cache) keep(h uint64, e *entry, f *Fill, now int64) {
+	e.rs, e.gen, e.epoch = f.rs, f.gen, f.epoch
+	c.setL1(h, e, now)
+	if c.l2 != nil {
+		c.l2.enqueue(e, f.gen, f.epoch)
+	}
+}
+
+// storable applies the storage rules to a complete backend response. It
+// returns the freshness lifetime (0: until evicted), the backend's Age and
+// the Vary names.
+func (c *Cache) storable(req *fasthttp.Request, resp *fasthttp.Response, f *Fill) (r Reason, ttl, age0 int64, vary [][]byte) {
+	if f.head {
+		return ReasonHead, 0, 0, nil
+	}
+	var reqCC cacheControl
+	reqCC.reset()
+	reqCC.parse(req.Header.PeekBytes(hdrCacheCtl))
+	if reqCC.noStore {
+		return ReasonNoStore, 0, 0, nil
+	}
+	if resp.IsBodyStream() {
+		return ReasonStreamed, 0, 0, nil
+	}
+	status := resp.StatusCode()
+	if status == fasthttp.StatusPartialContent || len(resp.Header.PeekBytes(hdrContentRange)) > 0 {
+		return ReasonPartial, 0, 0, nil
+	}
+	if !storableStatus(status) {
+		return ReasonStatus, 0, 0, nil
+	}
+	if hasCookies(resp) {
+		return ReasonSetCookie, 0, 0, nil
+	}
+	var cc cacheControl
+	cc.reset()
+	for k, v := range resp.Header.All() {
+		switch {
+		case bytes.EqualFold(k, hdrCacheCtl):
+			cc.parse(v)
+		case bytes.EqualFold(k, hdrVary):
+			vary = appendVary(vary, v)
+		case bytes.EqualFold(k, hdrAge):
+			age0 = deltaSeconds(bytes.TrimSpace(v))
+		}
+	}
+	switch {
+	case cc.noStore:
+		return ReasonNoStore, 0, 0, nil
+	case cc.private:
+		return ReasonPrivate, 0, 0, nil
+	case cc.noCache:
+		return ReasonNoCache, 0, 0, nil
+	case len(req.Header.PeekBytes(hdrAuth)) > 0 && !cc.public && cc.sMaxAge < 0 && !cc.mustRevalidate:
+		return ReasonAuth, 0, 0, nil
+	}
+	for _, n := range vary {
+		if bytes.Equal(n, star) {
+			return ReasonVaryStar, 0, 0, nil
+		}
+	}
+	if len(vary) > maxVary {
+		return ReasonVaryLimit, 0, 0, nil
+	}
+	if int64(resp.Header.ContentLength()) > c.cfg.MaxEntryBytes {
+		return ReasonTooLarge, 0, 0, nil
+	}
+	switch {
+	case f.ttl > 0:
+		ttl = f.ttl
+	case cc.sMaxAge >= 0:
+		ttl = (cc.sMaxAge - age0) * int64(time.Second)
+	case cc.maxAge >= 0:
+		ttl = (cc.maxAge - age0) * int64(time.Second)
+	default:
+		return stored, 0, age0, vary
+	}
+	if ttl <= 0 {
+		return ReasonExpired, 0, 0, nil
+	}
+	return stored, ttl, age0, vary
+}
+
+// appendVary appends the header names listed in one Vary value, copied.
+func appendVary(dst [][]byte, v []byte) [][]byte {
+	for len(v) > 0 {
+		var n []byte
+		if i := bytes.IndexByte(v, ','); i >= 0 {
+			n, v = v[:i], v[i+1:]
+		} else {
+			n, v = v, nil
+		}
+		if n = bytes.TrimSpace(n); len(n) > 0 {
+			dst = append(dst, append([]byte(nil), n...))
+		}
+	}
+	return dst
+}
+
+// sameNames reports whether two Vary name lists are equal (case-insensitive).
+func sameNames(a, b []field) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !bytes.EqualFold(a[i].name, b[i].name) {
+			return false
+		}
+	}
+	return true
+}
+
+// replayable returns the response headers safe to send to other clients.
+// The views point into resp and are copied by encodeEntry.
+func replayable(resp *fasthttp.Response) []field {
+	conn := resp.Header.PeekBytes(hdrConnection)
+	var out []field
+	for k, v := range resp.Header.All() {
+		if skipHeader(k) || (len(conn) > 0 && hasToken(conn, k)) {
+			continue
+		}
+		out = append(out, field{name: k, value: v})
+	}
+	return out
+}
+
+func skipHeader(k []byte) bool {
+	for _, s := range unreplayable {
+		if bytes.EqualFold(k, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasCookies(resp *fasthttp.Response) bool {
+	n := 0
+	resp.Header.Cookies()(func(_, _ []byte) bool { n++; return false })
+	return n > 0
+}
