@@ -1,0 +1,80 @@
+package limiter
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+)
+
+// Clock is the time source of a Limiter. Now returns nanoseconds since the
+// Unix epoch; it must never go backwards. Sleep blocks for d or until ctx is
+// done (it returns ctx.Err() then). Tests inject a [ManualClock] so that
+// every decision is exact and no test sleeps.
+type Clock interface {
+	Now() int64
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+// SystemClock is the default Clock: the wall clock read once at start-up,
+// advanced by the monotonic clock (so it never jumps with NTP steps); Now
+// costs one monotonic clock read.
+type SystemClock struct{}
+
+var (
+	sysBase     = time.Now()
+	sysBaseUnix = sysBase.UnixNano()
+)
+
+func sysNow() int64 { return sysBaseUnix + int64(time.Since(sysBase)) }
+
+// Now implements Clock.
+func (SystemClock) Now() int64 { return sysNow() }
+
+// Sleep implements Clock with a timer that stops early when ctx is done.
+func (SystemClock) Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// ManualClock is a Clock that only moves when told to: Advance and Set move
+// it, and Sleep advances it by the requested duration at once (after
+// checking ctx), so code that waits runs instantly and deterministically.
+// It is safe for concurrent use.
+type ManualClock struct{ ns atomic.Int64 }
+
+// NewManualClock returns a ManualClock reading start.
+func NewManualClock(start time.Time) *ManualClock {
+	c := &ManualClock{}
+	c.ns.Store(start.UnixNano())
+	return c
+}
+
+// Now implements Clock.
+func (c *ManualClock) Now() int64 { return c.ns.Load() }
+
+// Advance moves the clock forward by d.
+func (c *ManualClock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
+
+// Set moves the clock to t.
+func (c *ManualClock) Set(t time.Time) { c.ns.Store(t.UnixNano()) }
+
+// Sleep implements Clock: it returns ctx.Err() if ctx is already done,
+// otherwise advances the clock by d and returns nil.
+func (c *ManualClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d > 0 {
+		c.Advance(d)
+	}
+	return nil
+}

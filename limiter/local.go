@@ -1,0 +1,188 @@
+package limiter
+
+import (
+	"hash/maphash"
+	"math"
+	"math/bits"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+)
+
+// DefaultMaxKeys is the default cap on the keys one Limiter's local store
+// tracks (WithMaxKeys). At about 120 bytes per key (64-byte entry, two
+// 16-byte slots, the key itself) the cap is about 120 MB for a limiter under
+// a flood of distinct keys; a limiter only uses memory for keys it has seen
+// recently (see evictions in doc.go).
+const DefaultMaxKeys = 1 << 20
+
+// localStore is the sharded, lock-free-read store of one Limiter.
+type localStore struct {
+	p        params
+	seed     maphash.Seed
+	shift    uint // 64 − log2(len(shards)); the hash's top bits pick the shard
+	perShard int  // cap on live entries per shard
+	shards   []shard
+
+	// overflow is the one bucket shared by every key that finds its shard
+	// full of active keys (see doc.go, "At the cap").
+	overflow entry
+
+	evictions  atomic.Uint64
+	overflowed atomic.Uint64
+}
+
+type shardState struct {
+	tab  atomic.Pointer[table]
+	mu   sync.Mutex
+	live int    // entries in tab (not tombstones); under mu
+	used int    // non-empty slots in tab, tombstones included; under mu
+	hand uint64 // next slot the amortised sweep looks at; under mu
+	// fullUntil: a full sweep found no idle entry; none can become idle
+	// before this time, so new keys go to overflow without rescanning.
+	fullUntil int64
+}
+
+// shard is padded to whole cache lines so two shards' mutexes and table
+// pointers never share one.
+type shard struct {
+	shardState
+	_ [(64 - unsafe.Sizeof(shardState{})%64) % 64]byte
+}
+
+func newLocalStore(p params, maxKeys int) *localStore {
+	n := 1 << bits.Len(uint(4*runtime.GOMAXPROCS(0)-1)) // power of two ≥ 4·procs
+	n = min(max(n, 16), 256)
+	for n > 1 && maxKeys/n < 256 {
+		n /= 2
+	}
+	s := &localStore{
+		p:        p,
+		seed:     maphash.MakeSeed(),
+		shift:    uint(64 - bits.TrailingZeros(uint(n))),
+		perShard: max(maxKeys/n, 1),
+		shards:   make([]shard, n),
+	}
+	for i := range s.shards {
+		s.shards[i].tab.Store(newTable(minSlots))
+		s.shards[i].fullUntil = math.MinInt64
+	}
+	return s
+}
+
+// allow makes one decision for key. An existing key costs a hash, a probe
+// and one CAS (none when rejected); only a new key takes its shard's lock.
+func (s *localStore) allow(key []byte, now, maxWait int64) Decision {
+	h := maphash.Bytes(s.seed, key)
+	sh := &s.shards[h>>s.shift]
+	for {
+		e := sh.tab.Load().find(key, h)
+		if e == nil {
+			if e = s.insert(sh, key, h, now); e == nil {
+				s.overflowed.Add(1)
+				e = &s.overflow
+			}
+		}
+		if d, ok := s.p.decide(&e.state, now, maxWait); ok {
+			return d
+		}
+		// e was evicted between find and decide: look it up again.
+	}
+}
+
+// insert returns key's entry, creating it, or nil when the shard is full of
+// active keys.
+func (s *localStore) insert(sh *shard, key []byte, h uint64, now int64) *entry {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	t := sh.tab.Load()
+	if e := t.find(key, h); e != nil {
+		return e
+	}
+	s.sweep(sh, t, now, 2)
+	if sh.live >= s.perShard {
+		if now < sh.fullUntil {
+			return nil
+		}
+		if next := s.sweep(sh, t, now, len(t.slots)); sh.live >= s.perShard {
+			sh.fullUntil = next
+			return nil
+		}
+	}
+	if (sh.used+1)*4 > len(t.slots)*3 {
+		t = s.rebuild(sh, t, now)
+	}
+	e := &entry{hash: h, key: string(key)}
+	t.put(e)
+	sh.live++
+	sh.used++
+	return e
+}
+
+// sweep looks at n slots from the shard's hand and evicts the idle entries.
+// It returns the earliest time one of the active entries it saw becomes
+// idle. Caller holds sh.mu.
+func (s *localStore) sweep(sh *shard, t *table, now int64, n int) int64 {
+	next := int64(math.MaxInt64)
+	for range n {
+		sl := &t.slots[sh.hand&t.mask]
+		sh.hand++
+		e := sl.e.Load()
+		if e == nil || e == tombstone {
+			continue
+		}
+		if s.tryEvict(e, now) {
+			sl.e.Store(tombstone)
+			sh.live--
+		} else {
+			next = min(next, s.p.idleAt(e.state.Load(), now))
+		}
+	}
+	return next
+}
+
+// tryEvict marks e dead if it is idle. A concurrent decision on e either
+// lands first (then e is no longer idle and stays) or sees the dead mark and
+// retries its lookup, so no admitted request is ever lost.
+func (s *localStore) tryEvict(e *entry, now int64) bool {
+	st := e.state.Load()
+	if !s.p.idle(st, now) || !e.state.CompareAndSwap(st, dead) {
+		return false
+	}
+	s.evictions.Add(1)
+	return true
+}
+
+// rebuild copies the live, non-idle entries of t into a new table sized for
+// at most half load after the coming insert, publishes it and returns it.
+// Readers still on t keep working: entries are shared, not copied.
+func (s *localStore) rebuild(sh *shard, t *table, now int64) *table {
+	keep := make([]*entry, 0, sh.live)
+	for i := range t.slots {
+		e := t.slots[i].e.Load()
+		if e == nil || e == tombstone || s.tryEvict(e, now) {
+			continue
+		}
+		keep = append(keep, e)
+	}
+	nt := newTable(2 * (len(keep) + 1))
+	for _, e := range keep {
+		nt.put(e)
+	}
+	sh.tab.Store(nt)
+	sh.live, sh.used = len(keep), len(keep)
+	return nt
+}
+
+// keys counts the tracked keys (for Stats).
+func (s *localStore) keys() int {
+	n := 0
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.Lock()
+		n += sh.live
+		sh.mu.Unlock()
+	}
+	return n
+}

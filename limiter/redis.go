@@ -1,0 +1,176 @@
+package limiter
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/rueidis"
+)
+
+// RedisOptions configures a RedisStore. Call Defaults on a zero value before
+// filling it from configuration: FailOpen's default (true) cannot be told
+// apart from an explicit false otherwise.
+type RedisOptions struct {
+	// Keyspace prefixes every key. Default: "premier:rl".
+	Keyspace string
+	// Timeout bounds each decision's round trip; past it the decision falls
+	// back per FailOpen. Default: 50ms (also used when ≤ 0).
+	Timeout time.Duration
+	// FailOpen admits requests while Redis is failing; false rejects them.
+	// Default (after Defaults): true.
+	FailOpen bool
+	// Logger receives the "Redis failing" warning, at most once a minute.
+	// Default: slog.Default().
+	Logger *slog.Logger
+}
+
+// Defaults fills the defaults into o.
+func (o *RedisOptions) Defaults() {
+	o.Keyspace = "premier:rl"
+	o.Timeout = 50 * time.Millisecond
+	o.FailOpen = true
+}
+
+// RedisBackoff is how long a limiter stops asking Redis after a failed
+// call: its decisions fall back at once meanwhile, then the next decision
+// tries Redis again (recovery is automatic).
+const RedisBackoff = time.Second
+
+// RedisStore keeps limiter state in Redis so every gateway instance using
+// the same Redis shares the limits. Each decision is one Lua script call
+// (auto-pipelined by rueidis) on one key: keyspace:name:algorithm:key.
+//
+// Time: by default the scripts read Redis's TIME, so instances need no clock
+// agreement. A limiter built with WithClock sends its clock's reading
+// instead (tests; all instances must then share that clock).
+//
+// The store does not own the client: close it after the limiters are done.
+type RedisStore struct {
+	client rueidis.Client
+	o      RedisOptions
+
+	calls      atomic.Uint64
+	errors     atomic.Uint64
+	fellOpen   atomic.Uint64
+	fellClosed atomic.Uint64
+	lastLog    atomic.Int64 // unix ns of the last failure log line
+}
+
+// NewRedisStore returns a store using client.
+func NewRedisStore(client rueidis.Client, o RedisOptions) *RedisStore {
+	if o.Keyspace == "" {
+		o.Keyspace = "premier:rl"
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 50 * time.Millisecond
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return &RedisStore{client: client, o: o}
+}
+
+// RedisStats are a RedisStore's counters since NewRedisStore.
+type RedisStats struct {
+	// Calls counts script calls sent to Redis.
+	Calls uint64
+	// Errors counts calls that failed or timed out.
+	Errors uint64
+	// FallbackAllowed and FallbackRejected count decisions made by the
+	// failure policy instead of Redis (during an error or the backoff).
+	FallbackAllowed, FallbackRejected uint64
+}
+
+// Stats returns the store's counters.
+func (s *RedisStore) Stats() RedisStats {
+	return RedisStats{Calls: s.calls.Load(), Errors: s.errors.Load(),
+		FallbackAllowed: s.fellOpen.Load(), FallbackRejected: s.fellClosed.Load()}
+}
+
+var algNames = [...]string{algFixed: "fw", algSliding: "sw", algToken: "tb", algLeaky: "lb"}
+
+func (s *RedisStore) bind(name string, p params, clock Clock, injected bool) backend {
+	b := &redisBackend{s: s, p: p, clock: clock, injected: injected,
+		prefix: s.o.Keyspace + ":" + name + ":" + algNames[p.alg] + ":"}
+	us := func(ns int64) string { return strconv.FormatFloat(float64(ns)/1000, 'g', -1, 64) }
+	switch p.alg {
+	case algFixed:
+		b.script, b.args = fixedScript, []string{us(p.window), strconv.FormatInt(p.quota, 10)}
+	case algSliding:
+		b.script, b.args = slidingScript, []string{us(p.window), strconv.FormatInt(p.quota, 10)}
+	default:
+		leaky := "0"
+		if p.alg == algLeaky {
+			leaky = "1"
+		}
+		b.script, b.args = gcraScript, []string{us(p.interval), us(p.tau), leaky}
+	}
+	return b
+}
+
+// redisBackend is a RedisStore bound to one limiter.
+type redisBackend struct {
+	s         *RedisStore
+	p         params
+	clock     Clock
+	injected  bool
+	prefix    string
+	script    *rueidis.Lua
+	args      []string     // the script's ARGV[3:]
+	downUntil atomic.Int64 // clock time until which Redis is not asked
+}
+
+func (b *redisBackend) allow(key []byte, now, maxWait int64) Decision {
+	if now < b.downUntil.Load() {
+		return b.fallback()
+	}
+	nowArg, waitArg := "-1", "-1"
+	if b.injected {
+		nowArg = strconv.FormatInt(now/1000, 10)
+	}
+	if maxWait >= 0 {
+		waitArg = strconv.FormatInt(maxWait/1000, 10)
+	}
+	args := make([]string, 0, 2+len(b.args))
+	args = append(append(args, nowArg, waitArg), b.args...)
+	ctx, cancel := context.WithTimeout(context.Background(), b.s.o.Timeout)
+	b.s.calls.Add(1)
+	v, err := b.script.Exec(ctx, b.s.client, []string{b.prefix + string(key)}, args).AsIntSlice()
+	cancel()
+	if err == nil && len(v) != 5 {
+		err = errBadReply
+	}
+	if err != nil {
+		b.fail(now, err)
+		return b.fallback()
+	}
+	return Decision{Allowed: v[0] == 1, Limit: int(b.p.quota), Remaining: int(v[1]),
+		Reset: time.Duration(v[2]) * time.Microsecond, RetryAfter: time.Duration(v[3]) * time.Microsecond,
+		Delay: time.Duration(v[4]) * time.Microsecond}
+}
+
+var errBadReply = errors.New("limiter: unexpected Redis script reply")
+
+func (b *redisBackend) fail(now int64, err error) {
+	b.s.errors.Add(1)
+	b.downUntil.Store(now + int64(RedisBackoff))
+	t := time.Now().UnixNano()
+	last := b.s.lastLog.Load()
+	if t-last >= int64(time.Minute) && b.s.lastLog.CompareAndSwap(last, t) {
+		b.s.o.Logger.Warn("limiter: Redis failing, deciding by fail_open until it recovers",
+			"error", err, "fail_open", b.s.o.FailOpen, "errors", b.s.errors.Load())
+	}
+}
+
+func (b *redisBackend) fallback() Decision {
+	if b.s.o.FailOpen {
+		b.s.fellOpen.Add(1)
+		return Decision{Allowed: true, Limit: int(b.p.quota), Fallback: true}
+	}
+	b.s.fellClosed.Add(1)
+	return Decision{Limit: int(b.p.quota), RetryAfter: RedisBackoff, Fallback: true}
+}

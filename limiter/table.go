@@ -1,0 +1,66 @@
+package limiter
+
+import (
+	"math/bits"
+	"sync/atomic"
+)
+
+// entry is one key's state, alone on its cache line so that two hot keys
+// never false-share. hash and key never change after the entry is published.
+type entry struct {
+	state atomic.Uint64
+	hash  uint64
+	key   string
+	_     [32]byte
+}
+
+// tombstone marks a slot whose entry was evicted; probes walk past it.
+var tombstone = new(entry)
+
+// slot is one open-addressing slot. hash is written before e is published
+// and never rewritten, so a reader that loaded a non-nil e may read hash.
+type slot struct {
+	hash uint64
+	e    atomic.Pointer[entry]
+}
+
+// table is an immutable-size linear-probing hash table. Readers use it
+// without locks; writers (insert, tombstone) hold the shard's mutex. A table
+// is never more than 3/4 full (live entries plus tombstones), so a probe
+// always ends on an empty slot.
+type table struct {
+	mask  uint64
+	slots []slot
+}
+
+const minSlots = 8
+
+func newTable(n int) *table {
+	size := max(minSlots, 1<<bits.Len(uint(n-1)))
+	return &table{mask: uint64(size - 1), slots: make([]slot, size)}
+}
+
+// find returns the entry for key, or nil.
+func (t *table) find(key []byte, h uint64) *entry {
+	for i := h & t.mask; ; i = (i + 1) & t.mask {
+		s := &t.slots[i]
+		e := s.e.Load()
+		if e == nil {
+			return nil
+		}
+		if s.hash == h && e != tombstone && e.key == string(key) {
+			return e
+		}
+	}
+}
+
+// put places e in the first empty slot of its probe sequence. Caller holds
+// the shard's mutex.
+func (t *table) put(e *entry) {
+	i := e.hash & t.mask
+	for t.slots[i].e.Load() != nil {
+		i = (i + 1) & t.mask
+	}
+	t.slots[i].hash = e.hash
+	t.slots[i].e.Store(e)
+}
