@@ -19,7 +19,9 @@
 #                       file name without .yaml). Default: "nginx haproxy premier"
 #                       (haproxy only when installed).
 #   --paths "P ..."     URL paths (/small) or scenarios from bench/wrk/NAME.lua
-#                       (small 4k post16k mix close). Default: "/small /4k"
+#                       (small 4k post16k mix close), or ws: WebSocket echo
+#                       round trips on /ws/echo with bench/ws (64-byte messages,
+#                       one in flight per connection). Default: "/small /4k"
 #   --max-other P       a run during which other processes used more than P% of
 #                       the machine's CPU is redone once, then kept but marked
 #                       noisy and left out of the medians when clean runs exist
@@ -95,7 +97,7 @@ for t in $TARGETS; do
   esac
 done
 for p in $PATHS; do
-  [[ $p == /* || -f $BENCH/wrk/$p.lua ]] || die "path $p: neither /URL-path nor bench/wrk/$p.lua"
+  [[ $p == /* || $p == ws || -f $BENCH/wrk/$p.lua ]] || die "path $p: neither /URL-path, ws, nor bench/wrk/$p.lua"
 done
 
 # servers need file descriptors for connections on both sides
@@ -190,6 +192,7 @@ http {
     keepalive_timeout 60s;
     keepalive_requests 100000;
     client_max_body_size 100m;
+    client_body_buffer_size 64k;   # keep bench bodies in memory (default 16k spills to temp files)
     client_body_temp_path $WORK/nginx/tmp/body;
     proxy_temp_path $WORK/nginx/tmp/proxy;
     fastcgi_temp_path $WORK/nginx/tmp/fastcgi;
@@ -263,31 +266,35 @@ start_target() {
 }
 
 # ----------------------------------------------------------------- runs
-url_and_script() {  # target path -> "URL SCRIPT"
-  local base="http://127.0.0.1:${PORT[$1]}"
-  if [[ $2 == /* ]]; then echo "$base$2 $BENCH/wrk/report.lua"
-  else echo "$base/ $BENCH/wrk/$2.lua"; fi
+load_cmd() {  # target path seconds -> LOAD array: the load generator's command line
+  local base="127.0.0.1:${PORT[$1]}"
+  case $2 in
+    /*) LOAD=(wrk -t"$THREADS" -c"$CONNS" -d"${3}s" --timeout 2s -s "$BENCH/wrk/report.lua" "http://$base$2") ;;
+    ws) LOAD=("$WORK/wsclient" -url "ws://$base/ws/echo" -c "$CONNS" -n 1000000000 -size 64 -d "${3}s") ;;
+    *)  LOAD=(wrk -t"$THREADS" -c"$CONNS" -d"${3}s" --timeout 2s -s "$BENCH/wrk/$2.lua" "http://$base/") ;;
+  esac
 }
 
-# wrk runs under a tiny shell that reports, after reaping wrk, its own
-# children's CPU (cutime+cstime from /proc/self/stat): that is wrk's CPU time,
-# needed to tell our load from other tenants'.
-WRAP='wrk "$@"; rc=$?; s=$(cut -d")" -f2- /proc/$$/stat); set -- $s; echo "WRKCPU $(( ${14} + ${15} ))"; exit $rc'
+# The load generator runs under a tiny shell that reports, after reaping it,
+# its own children's CPU (cutime+cstime from /proc/self/stat): that is the
+# load generator's CPU time, needed to tell our load from other tenants'.
+WRAP='"$@"; rc=$?; s=$(cut -d")" -f2- /proc/$$/stat); set -- $s; echo "LOADCPU $(( ${14} + ${15} ))"; exit $rc'
 
 measure() {  # round path target seconds -> appends a row to RAW (unless round 0 = warm-up)
-  local r=$1 path=$2 t=$3 secs=$4 url script out=$WORK/wrk.out
-  read -r url script < <(url_and_script "$t" "$path")
+  local r=$1 path=$2 t=$3 secs=$4 out=$WORK/load.out
+  load_cmd "$t" "$path" "$secs"
   local pg=${PID[$t]} be=${PID[backend]} p0 p1 b0 b1 m0 m1
   p0=$(group_ticks "$pg"); b0=$(group_ticks "$be"); m0=$(machine_cpu)
-  if ! timeout $((secs + 30)) taskset -c "$LOAD_CPU" bash -c "$WRAP" wrk \
-      -t"$THREADS" -c"$CONNS" -d"${secs}s" --timeout 2s -s "$script" "$url" >"$out" 2>&1; then
-    cat "$out" >&2; die "wrk failed against $t $url"
+  if ! timeout $((secs + 30)) taskset -c "$LOAD_CPU" bash -c "$WRAP" load "${LOAD[@]}" >"$out" 2>&1; then
+    cat "$out" >&2; die "load failed against $t: ${LOAD[*]}"
   fi
   m1=$(machine_cpu); p1=$(group_ticks "$pg"); b1=$(group_ticks "$be")
   (( r == 0 )) && return 0
   local res wrkcpu
-  res=$(grep '^WRKRESULT' "$out") || { cat "$out" >&2; die "no WRKRESULT from $script"; }
-  wrkcpu=$(awk '/^WRKCPU/ { print $2 }' "$out")
+  # WSRESULT is mapped onto WRKRESULT's names (a round trip counts as a request)
+  res=$(sed -n 's/^WSRESULT /WRKRESULT /; s/ roundtrips=/ requests=/; s/ rt_per_s=/ rps=/; /^WRKRESULT/p' "$out")
+  [[ -n $res ]] || { cat "$out" >&2; die "no result line from ${LOAD[*]}"; }
+  wrkcpu=$(awk '/^LOADCPU/ { print $2 }' "$out")
   local px=$((p1 - p0)) bk=$((b1 - b0))
   [[ $t == direct ]] && px=0
   # other% = busy CPU on the whole machine not accounted for by backend, proxy and wrk
@@ -367,6 +374,9 @@ if [[ " ${TL[*]}" == *" premier:"* ]]; then
   (cd "$ROOT" && go build -o "$WORK/premier" .) || die "premier does not build (go build . in $ROOT)"
 fi
 (cd "$ROOT" && go build -o "$WORK/backend" ./bench/backend) || die "backend does not build"
+if [[ " $PATHS " == *" ws "* ]]; then
+  (cd "$ROOT" && go build -o "$WORK/wsclient" ./bench/ws) || die "bench/ws does not build"
+fi
 
 PORT[backend]=$BASE_PORT PORT[direct]=$BASE_PORT PORT[nginx]=$((BASE_PORT + 1)) PORT[haproxy]=$((BASE_PORT + 2))
 i=10
