@@ -199,6 +199,7 @@ type Stats struct {
 	Misses    uint64 // cacheable requests forwarded to the backend
 	Bypasses  uint64 // requests the cache does not handle (method)
 	Collapsed uint64 // misses answered by a concurrent request's fill
+	Waiting   int64  // requests now waiting for a concurrent fill
 	Stores    uint64 // responses stored
 	// NotStored counts responses not stored, by Reason.String().
 	NotStored map[string]uint64
@@ -215,6 +216,7 @@ type counters struct {
 	hits, misses, bypasses, collapsed, stores atomic.Uint64
 	redisHits, redisErrors, redisDropped      atomic.Uint64
 	notStored                                 [numReasons]atomic.Uint64
+	waiting                                   atomic.Int64
 }
 
 // Stats returns the current counters.
@@ -224,6 +226,7 @@ func (c *Cache) Stats() Stats {
 		Misses:       c.stats.misses.Load(),
 		Bypasses:     c.stats.bypasses.Load(),
 		Collapsed:    c.stats.collapsed.Load(),
+		Waiting:      c.stats.waiting.Load(),
 		Stores:       c.stats.stores.Load(),
 		RedisHits:    c.stats.redisHits.Load(),
 		RedisErrors:  c.stats.redisErrors.Load(),

@@ -80,6 +80,7 @@ func (c *Cache) miss(ctx *fasthttp.RequestCtx, p *Policy, rs *ruleState, key []b
 // follow waits for fl's leader and serves its entry if it fits the request;
 // otherwise the caller fetches with a Fill of its own.
 func (c *Cache) follow(ctx *fasthttp.RequestCtx, fl *flight, p *Policy, rs *ruleState, key []byte, h, gen, epoch uint64, fwd string, head bool) (Result, *Fill) {
+	c.stats.waiting.Add(1)
 	t := time.NewTimer(c.lockTimeout)
 	var e *entry
 	select {
@@ -88,6 +89,7 @@ func (c *Cache) follow(ctx *fasthttp.RequestCtx, fl *flight, p *Policy, rs *rule
 	case <-t.C:
 	}
 	t.Stop()
+	c.stats.waiting.Add(-1)
 	now := c.nowNs()
 	if e != nil && e.kind == kindResponse && e.rs == rs && string(e.key) == string(key) &&
 		varyMatches(e, &ctx.Request) && e.fresh(now) {

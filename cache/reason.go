@@ -6,20 +6,20 @@ type Reason uint8
 
 // Reasons a response is not stored.
 const (
-	stored           Reason = iota // not a reason: the response was stored
-	ReasonHead                     // a HEAD response has no body to fill a GET entry
-	ReasonStatus                   // status not in 200 203 204 300 301 308 404 410
-	ReasonPartial                  // a partial body: 206 or Content-Range
-	ReasonSetCookie                // the response sets a cookie
-	ReasonNoStore                  // Cache-Control: no-store (request or response)
-	ReasonPrivate                  // Cache-Control: private
-	ReasonNoCache                  // Cache-Control: no-cache (would need revalidation)
-	ReasonAuth                     // request had Authorization; response not public/s-maxage/must-revalidate
-	ReasonVaryStar                 // Vary: * never matches
-	ReasonVaryLimit                // Vary names more than maxVary request headers
-	ReasonStreamed                 // body streamed (size unknown): passed through
-	ReasonTooLarge                 // body larger than MaxEntryBytes
-	ReasonExpired                  // freshness lifetime already over (max-age=0, Age ≥ max-age)
+	stored          Reason = iota // not a reason: the response was stored
+	ReasonHead                    // a HEAD response has no body to fill a GET entry
+	ReasonStatus                  // status not in 200 203 204 300 301 308 404 410
+	ReasonPartial                 // a partial body: 206 or Content-Range
+	ReasonSetCookie               // the response sets a cookie
+	ReasonNoStore                 // Cache-Control: no-store (request or response)
+	ReasonPrivate                 // Cache-Control: private
+	ReasonNoCache                 // Cache-Control: no-cache (would need revalidation)
+	ReasonAuth                    // request had Authorization; response not public/s-maxage/must-revalidate
+	ReasonVaryStar                // Vary: * never matches
+	ReasonVaryLimit               // Vary names more than maxVary request headers
+	ReasonStreamed                // body streamed (size unknown): passed through
+	ReasonTooLarge                // body larger than MaxEntryBytes
+	ReasonExpired                 // freshness lifetime already over (max-age=0, Age ≥ max-age)
 	numReasons
 )
 

@@ -1,0 +1,206 @@
+package cache
+
+import (
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/rueidis"
+	"github.com/valyala/fasthttp"
+)
+
+// fakeClock is an injected clock that moves only when told.
+type fakeClock struct{ ns atomic.Int64 }
+
+func newFakeClock() *fakeClock {
+	c := &fakeClock{}
+	c.ns.Store(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
+	return c
+}
+
+func (c *fakeClock) Now() time.Time          { return time.Unix(0, c.ns.Load()) }
+func (c *fakeClock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
+
+// gateway is a real fasthttp server on 127.0.0.1:0 whose handler does what
+// the gateway does: Lookup, and on a miss call the backend handler (counted)
+// then Fill.Done.
+type gateway struct {
+	t       *testing.T
+	c       *Cache
+	clock   *fakeClock
+	srv     *fasthttp.Server
+	addr    string
+	client  *fasthttp.HostClient
+	hits    atomic.Int64 // backend calls
+	mu      sync.Mutex
+	backend fasthttp.RequestHandler
+	policy  func(ctx *fasthttp.RequestCtx) *Policy
+}
+
+func newGateway(t *testing.T, cfg Config, opts ...Option) *gateway {
+	t.Helper()
+	g := &gateway{t: t, clock: newFakeClock()}
+	c, err := New(cfg, append([]Option{WithClock(g.clock.Now)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.c = c
+	g.backend = func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("hello") }
+	g.policy = func(*fasthttp.RequestCtx) *Policy { return &Policy{Rule: "r1"} }
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.addr = ln.Addr().String()
+	g.srv = &fasthttp.Server{Handler: g.serve, MaxRequestBodySize: 16 << 20}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = g.srv.Serve(ln) }()
+	g.client = &fasthttp.HostClient{Addr: g.addr, MaxResponseBodySize: 64 << 20, MaxConns: 100}
+	t.Cleanup(func() {
+		_ = g.srv.Shutdown()
+		<-done
+		g.client.CloseIdleConnections()
+		c.Close()
+	})
+	return g
+}
+
+func (g *gateway) serve(ctx *fasthttp.RequestCtx) {
+	var buf [256]byte
+	key := AppendDefaultKey(buf[:0], &ctx.Request, nil)
+	res, fill := g.c.Lookup(ctx, g.policy(ctx), key)
+	if res == Hit {
+		return
+	}
+	g.hits.Add(1)
+	g.mu.Lock()
+	h := g.backend
+	g.mu.Unlock()
+	h(ctx)
+	fill.Done(ctx)
+}
+
+func (g *gateway) setBackend(h fasthttp.RequestHandler) {
+	g.mu.Lock()
+	g.backend = h
+	g.mu.Unlock()
+}
+
+// do sends one request; hdrs are name, value pairs.
+func (g *gateway) do(method, uri string, hdrs ...string) *fasthttp.Response {
+	g.t.Helper()
+	req := fasthttp.AcquireRequest()
+	defer fasthttp.ReleaseRequest(req)
+	req.Header.SetMethod(method)
+	req.SetRequestURI("http://" + g.addr + uri)
+	for i := 0; i+1 < len(hdrs); i += 2 {
+		req.Header.Set(hdrs[i], hdrs[i+1])
+	}
+	resp := &fasthttp.Response{}
+	if err := g.client.DoTimeout(req, resp, 30*time.Second); err != nil {
+		g.t.Fatalf("%s %s: %v", method, uri, err)
+	}
+	return resp
+}
+
+func (g *gateway) get(uri string, hdrs ...string) *fasthttp.Response {
+	g.t.Helper()
+	return g.do(fasthttp.MethodGet, uri, hdrs...)
+}
+
+// settle waits until the cache's asynchronous writes have landed.
+func (g *gateway) settle() {
+	g.c.l1.Wait()
+	if g.c.l2 != nil {
+		g.c.l2.flush()
+	}
+}
+
+func xcache(r *fasthttp.Response) string { return string(r.Header.Peek("X-Cache")) }
+func status(r *fasthttp.Response) string { return string(r.Header.Peek("Cache-Status")) }
+
+// redisServer is a real redis-server on a free port, killed at cleanup.
+type redisServer struct {
+	addr string
+	cmd  *exec.Cmd
+}
+
+func startRedis(t *testing.T) *redisServer {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("redis-server not found (required when CI=true)")
+		}
+		t.Skip("redis-server not installed")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	_ = ln.Close()
+	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r := &redisServer{addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), cmd: cmd}
+	t.Cleanup(r.kill)
+	for i := 0; ; i++ {
+		conn, err := net.Dial("tcp", r.addr)
+		if err == nil {
+			_ = conn.Close()
+			break
+		}
+		if i > 500 {
+			t.Fatalf("redis-server did not start: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return r
+}
+
+func (r *redisServer) kill() {
+	if r.cmd.ProcessState == nil {
+		_ = r.cmd.Process.Kill()
+		_ = r.cmd.Wait()
+	}
+}
+
+func (r *redisServer) client(t *testing.T) rueidis.Client {
+	t.Helper()
+	c, err := rueidis.NewClient(rueidis.ClientOption{
+		InitAddress:  []string{r.addr},
+		DisableCache: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+// eventually polls cond until it holds (no timing assertion: the deadline
+// only stops a broken test from hanging).
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); !cond(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("never happened: %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+func testConfig() Config {
+	var c Config
+	c.Defaults()
+	c.MaxBytes = 64 << 20
+	return c
+}
