@@ -194,6 +194,9 @@ func (b *Breaker) State() State {
 	return s
 }
 
+// Failures is the current run of consecutive failures while closed.
+func (b *Breaker) Failures() int { return int(b.failures.Load()) }
+
 // RetryAfter is how long until an open breaker lets a probe through: 0
 // when closed or when a probe may go now. Suits a Retry-After header.
 func (b *Breaker) RetryAfter() time.Duration {

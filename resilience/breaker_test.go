@@ -47,8 +47,8 @@ func TestBreakerLifecycle(t *testing.T) {
 	b.Release(mustAllow(t, b), true)
 	b.Release(mustAllow(t, b), false)
 	b.Release(mustAllow(t, b), false)
-	if b.State() != Closed {
-		t.Fatalf("state %v after non-consecutive failures", b.State())
+	if b.State() != Closed || b.Failures() != 2 {
+		t.Fatalf("state %v, %d failures after non-consecutive failures", b.State(), b.Failures())
 	}
 	b.Release(mustAllow(t, b), false)
 	if b.State() != Open {
