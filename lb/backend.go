@@ -78,10 +78,10 @@ func (b *Backend) Done(latency time.Duration, failed bool) {
 		switch {
 		case old == 0:
 			next = s
-		case s > old:
-			next = old + (s-old)>>ewmaShiftUp
+		case s > old: // rounded up so the average reaches s
+			next = old + (s-old+1<<ewmaShiftUp-1)>>ewmaShiftUp
 		default:
-			next = old - (old-s)>>ewmaShiftDown
+			next = old - (old-s+1<<ewmaShiftDown-1)>>ewmaShiftDown
 		}
 		if next == old || b.ewma.CompareAndSwap(old, next) {
 			return

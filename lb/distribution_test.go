@@ -207,3 +207,23 @@ func TestIPHashStableAndMinimalRemap(t *testing.T) {
 		t.Fatalf("picked %d, want -1", i)
 	}
 }
+
+func TestP2CRecoversAfterSlowSpell(t *testing.T) {
+	_, bs := testBackends(t, 2)
+	bal, _ := NewBalancer(Config{Algorithm: P2CEWMA}, bs, nil)
+	bs[0].Start()
+	bs[0].Done(time.Millisecond, false)
+	bs[1].Start()
+	bs[1].Done(10*time.Second, false) // one very slow answer
+	for range 20000 {
+		i := bal.Pick(0, nil)
+		bs[i].Start()
+		bs[i].Done(time.Millisecond, false) // both are fast now
+	}
+	if got := bs[1].EWMA(); got != time.Millisecond {
+		t.Fatalf("backend 1 was not sampled back to health: EWMA %v", got)
+	}
+	if got := bs[1].Stats().Requests; got < 30 {
+		t.Fatalf("backend 1 got %d requests", got)
+	}
+}
