@@ -48,11 +48,11 @@ func ParseTrustedProxies(cidrs []string) (*Trusted, []error) {
 		} else {
 			var a netip.Addr
 			if a, err = netip.ParseAddr(s); err == nil {
+				if a.Zone() != "" {
+					err = fmt.Errorf("zones are not allowed")
+				}
 				p = netip.PrefixFrom(a, a.BitLen())
 			}
-		}
-		if err == nil && p.Addr().Zone() != "" {
-			err = fmt.Errorf("zones are not allowed")
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%w %q: %v", ErrBadProxy, s, err))

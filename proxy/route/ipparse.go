@@ -112,7 +112,7 @@ func parseIPv6(b []byte) (netip.Addr, bool) {
 		gap := 16 - n
 		copy(ip[ellipsis+gap:], ip[ellipsis:n])
 		clear(ip[ellipsis : ellipsis+gap])
-	} else if ellipsis >= 0 && ellipsis != 16 {
+	} else if ellipsis >= 0 {
 		// "::" must stand for at least one group
 		return netip.Addr{}, false
 	}
