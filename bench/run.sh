@@ -26,6 +26,8 @@
 #                       the machine's CPU is redone once, then kept but marked
 #                       noisy and left out of the medians when clean runs exist
 #                       (default 15; 0 disables)
+#   --quiet-wait S      before each run, wait up to S seconds for the machine to
+#                       be quiet (other processes below --max-other) (default 30)
 #   --append            also append the table to bench/RESULTS.md
 #   --keep              keep the work directory (configs, logs, raw runs)
 #   -h, --help
@@ -37,7 +39,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH=$ROOT/bench
 export PATH="$PATH:/usr/local/go/bin:/usr/sbin:/sbin"
 
-ROUNDS=3 DURATION=5 CONNS=64 THREADS=1 MAX_OTHER=15 APPEND=0 KEEP=0
+ROUNDS=3 DURATION=5 CONNS=64 THREADS=1 MAX_OTHER=15 QUIET_WAIT=30 APPEND=0 KEEP=0
 TARGETS="" PATHS="/small /4k"
 LOAD_CPU=${LOAD_CPU:-0} SERVER_CPU=${SERVER_CPU:-1} BASE_PORT=${BASE_PORT:-19000}
 CMDLINE="bench/run.sh $*"
@@ -54,6 +56,7 @@ while [[ $# -gt 0 ]]; do
     --targets) TARGETS=$2; shift ;;
     --paths) PATHS=$2; shift ;;
     --max-other) MAX_OTHER=$2; shift ;;
+    --quiet-wait) QUIET_WAIT=$2; shift ;;
     --append) APPEND=1 ;;
     --keep) KEEP=1 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -61,7 +64,7 @@ while [[ $# -gt 0 ]]; do
   esac
   shift
 done
-for v in ROUNDS DURATION CONNS THREADS MAX_OTHER; do
+for v in ROUNDS DURATION CONNS THREADS MAX_OTHER QUIET_WAIT; do
   [[ ${!v} =~ ^[0-9]+$ ]] || die "--${v,,} must be a number"
 done
 (( ROUNDS >= 1 && DURATION >= 1 && DURATION <= 120 && CONNS >= THREADS && THREADS >= 1 )) \
@@ -126,6 +129,7 @@ stop_all() {
   for p in "${STARTED[@]}"; do wait "$p" 2>/dev/null || true; done
   STARTED=()
 }
+# shellcheck disable=SC2317  # invoked by the EXIT trap
 cleanup() {
   stop_all
   if (( KEEP )); then say "work directory kept: $WORK"; else rm -rf "$WORK"; fi
@@ -278,6 +282,7 @@ load_cmd() {  # target path seconds -> LOAD array: the load generator's command 
 # The load generator runs under a tiny shell that reports, after reaping it,
 # its own children's CPU (cutime+cstime from /proc/self/stat): that is the
 # load generator's CPU time, needed to tell our load from other tenants'.
+# shellcheck disable=SC2016  # expanded by the inner shell
 WRAP='"$@"; rc=$?; s=$(cut -d")" -f2- /proc/$$/stat); set -- $s; echo "LOADCPU $(( ${14} + ${15} ))"; exit $rc'
 
 measure() {  # round path target seconds -> appends a row to RAW (unless round 0 = warm-up)
@@ -309,9 +314,26 @@ measure() {  # round path target seconds -> appends a row to RAW (unless round 0
         f["errors"], f["non2xx"], px * 1e6 / hz / n, bk * 1e6 / hz / n, o }' <<<"$res")
 }
 
+# wait_quiet: between runs our servers are idle, so whatever keeps the machine
+# busy now belongs to someone else; wait (bounded) until it falls below the limit.
+wait_quiet() {
+  (( MAX_OTHER > 0 && QUIET_WAIT > 0 )) || return 0
+  local waited=0 a b busy
+  while :; do
+    a=$(machine_cpu); sleep 0.5; b=$(machine_cpu)
+    busy=$(awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " ")
+      t = y[2] - x[2]; printf "%.0f", t > 0 ? 100 * (y[1] - x[1]) / t : 0 }')
+    (( busy <= MAX_OTHER )) && return 0
+    if (( waited >= QUIET_WAIT )); then say "    machine still ${busy}% busy after ${QUIET_WAIT} s: measuring anyway"; return 0; fi
+    (( waited == 0 )) && say "    machine ${busy}% busy with other work: waiting up to ${QUIET_WAIT} s"
+    sleep 1; waited=$((waited + 1))
+  done
+}
+
 run_one() {  # round path target — measure, redo once if others were busy, record
   local try
   for try in 1 2; do
+    wait_quiet
     measure "$@" "$DURATION"
     if (( MAX_OTHER == 0 || OTHER <= MAX_OTHER )); then printf '%s\tclean\n' "$ROW" >>"$RAW"; break; fi
     if (( try == 2 )); then printf '%s\tnoisy\n' "$ROW" >>"$RAW"; break; fi
