@@ -29,6 +29,7 @@ type Backend struct {
 	unhealthy atomic.Bool  // set by active probes or passive failures
 
 	healthMu sync.Mutex // serialises starting and stopping the checker
+	retired  bool       // guarded by healthMu: no checker may start
 	hc       atomic.Pointer[healthChecker]
 
 	_ [64]byte

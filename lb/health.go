@@ -84,6 +84,9 @@ func (p *Pool) probeClient(t Target) *fasthttp.HostClient {
 func (b *Backend) startHealth(cfg HealthCheck, client *fasthttp.HostClient) {
 	b.healthMu.Lock()
 	defer b.healthMu.Unlock()
+	if b.retired {
+		return // forgotten by the pool while this call was on its way
+	}
 	if old := b.hc.Load(); old != nil {
 		if old.cfg == cfg {
 			return

@@ -138,3 +138,23 @@ func TestHealthCheckDeadBackend(t *testing.T) {
 		t.Fatalf("picked the dead backend: %d", i)
 	}
 }
+
+func TestHealthCheckRacesRetain(t *testing.T) {
+	p := NewPool(nil)
+	defer p.Close()
+	hc := testHealthCheck()
+	hc.Interval = 3600
+	for range 50 {
+		b, _ := p.Get(Server{URL: "http://127.0.0.1:1"})
+		done := make(chan struct{})
+		go func() {
+			p.SetHealthCheck([]string{b.URL}, hc)
+			close(done)
+		}()
+		p.Retain(nil)
+		<-done
+		if b.hc.Load() != nil {
+			t.Fatal("a check started on a forgotten backend")
+		}
+	}
+}

@@ -147,6 +147,9 @@ func (p *Pool) Backends() []*Backend {
 
 // retire stops the backend's health check and closes idle connections.
 func (b *Backend) retire() {
+	b.healthMu.Lock()
+	b.retired = true
+	b.healthMu.Unlock()
 	b.stopHealth()
 	b.Client.CloseIdleConnections()
 }
