@@ -97,7 +97,9 @@ func (g *gateway) do(method, uri string, hdrs ...string) *fasthttp.Response {
 	req := fasthttp.AcquireRequest()
 	defer fasthttp.ReleaseRequest(req)
 	req.Header.SetMethod(method)
-	req.SetRequestURI("http://" + g.addr + uri)
+	req.SetRequestURI(uri)
+	// Every instance sees one public host, as behind a load balancer.
+	req.Header.SetHost("gw.example")
 	for i := 0; i+1 < len(hdrs); i += 2 {
 		req.Header.Set(hdrs[i], hdrs[i+1])
 	}

@@ -457,7 +457,7 @@ func TestPurgeMemory(t *testing.T) {
 
 	var key []byte
 	req := fasthttp.AcquireRequest()
-	req.SetRequestURI("http://" + g.addr + "/1?rule=a")
+	req.SetRequestURI("http://gw.example/1?rule=a")
 	key = AppendDefaultKey(key, req, nil)
 	fasthttp.ReleaseRequest(req)
 	if err := g.c.PurgeKey("a", key); err != nil {

@@ -126,9 +126,10 @@ func globEscape(s string) string {
 }
 
 // subscriber applies purges published by other instances until ctx ends.
-// rueidis resubscribes after a reconnect by itself; purges published while
-// this instance was disconnected are lost, so every subscription after the
-// first invalidates the whole memory tier (Redis still holds the entries).
+// It listens on a dedicated connection so that its subscription
+// confirmations are its own. Purges published while it was disconnected are
+// lost, so every subscription after the first invalidates the whole memory
+// tier (Redis still holds the entries, so it refills cheaply).
 func (t *redisTier) subscriber(ctx context.Context) {
 	defer t.wg.Done()
 	hooked := rueidis.WithOnSubscriptionHook(ctx, func(s rueidis.PubSubSubscription) {
@@ -138,9 +139,11 @@ func (t *redisTier) subscriber(ctx context.Context) {
 	})
 	backoff := 50 * time.Millisecond
 	for {
-		err := t.rdb.Receive(hooked, t.rdb.B().Subscribe().Channel(t.channel).Build(), func(m rueidis.PubSubMessage) {
+		dc, release := t.rdb.Dedicate()
+		err := dc.Receive(hooked, dc.B().Subscribe().Channel(t.channel).Build(), func(m rueidis.PubSubMessage) {
 			t.c.applyPurge(m.Message)
 		})
+		release()
 		if ctx.Err() != nil || errors.Is(err, rueidis.ErrClosing) {
 			return
 		}
