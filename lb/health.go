@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -40,13 +41,15 @@ func (p *Pool) SetHealthCheck(addrs []string, hc *HealthCheck) {
 		}
 	}
 	p.mu.Unlock()
+	var wg sync.WaitGroup // a stop waits for a running probe: stop in parallel
 	for _, b := range bs {
 		if hc == nil {
-			b.stopHealth()
-			continue
+			wg.Go(b.stopHealth)
+		} else {
+			wg.Go(func() { b.startHealth(*hc, p) })
 		}
-		b.startHealth(*hc, p.probeClient(b.Target))
 	}
+	wg.Wait()
 }
 
 // SyncHealthChecks makes checks the complete set of health checks, keyed by
@@ -62,13 +65,15 @@ func (p *Pool) SyncHealthChecks(checks map[string]*HealthCheck) {
 		bs = append(bs, b)
 	}
 	p.mu.Unlock()
+	var wg sync.WaitGroup
 	for _, b := range bs {
 		if hc := want[b.URL]; hc != nil {
-			b.startHealth(*hc, p.probeClient(b.Target))
+			wg.Go(func() { b.startHealth(*hc, p) })
 		} else {
-			b.stopHealth()
+			wg.Go(b.stopHealth)
 		}
 	}
+	wg.Wait()
 }
 
 // probeClient is a small separate client so probes never queue behind (or
@@ -81,7 +86,7 @@ func (p *Pool) probeClient(t Target) *fasthttp.HostClient {
 	return c
 }
 
-func (b *Backend) startHealth(cfg HealthCheck, client *fasthttp.HostClient) {
+func (b *Backend) startHealth(cfg HealthCheck, p *Pool) {
 	b.healthMu.Lock()
 	defer b.healthMu.Unlock()
 	if b.retired {
@@ -93,7 +98,7 @@ func (b *Backend) startHealth(cfg HealthCheck, client *fasthttp.HostClient) {
 		}
 		old.halt()
 	}
-	c := &healthChecker{cfg: cfg, client: client, stop: make(chan struct{}), done: make(chan struct{})}
+	c := &healthChecker{cfg: cfg, client: p.probeClient(b.Target), stop: make(chan struct{}), done: make(chan struct{})}
 	b.consecErr.Store(0) // count passive failures from now on
 	b.hc.Store(c)
 	go c.run(b)
