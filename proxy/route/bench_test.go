@@ -1,0 +1,157 @@
+package route
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"testing"
+)
+
+var benchSizes = []int{1, 10, 100, 1000, 10000}
+
+// benchRules builds n rules of the given flavour and a path that matches
+// the last one (the worst case for a linear scan).
+func benchRules(kind string, n int) ([]string, []byte) {
+	ps := make([]string, n)
+	for i := range ps {
+		k := kind
+		if kind == "mixed" {
+			k = []string{"exact", "glob", "param", "suffix"}[i%4]
+		}
+		switch k {
+		case "exact":
+			ps[i] = fmt.Sprintf("/svc%d/v1/items", i)
+		case "glob":
+			ps[i] = fmt.Sprintf("/svc%d/*", i)
+		case "param":
+			ps[i] = fmt.Sprintf("/svc%d/users/{id}/orders/{order}", i)
+		case "suffix":
+			ps[i] = fmt.Sprintf("/svc%d/*.json", i)
+		}
+	}
+	last := n - 1
+	k := kind
+	if kind == "mixed" {
+		k = []string{"exact", "glob", "param", "suffix"}[last%4]
+	}
+	path := map[string]string{
+		"exact":  "/svc%d/v1/items",
+		"glob":   "/svc%d/a/b/c",
+		"param":  "/svc%d/users/42/orders/7",
+		"suffix": "/svc%d/a/b.json",
+	}[k]
+	return ps, []byte(fmt.Sprintf(path, last))
+}
+
+func BenchmarkMatch(b *testing.B) {
+	for _, kind := range []string{"exact", "glob", "param", "mixed"} {
+		for _, n := range benchSizes {
+			ps, path := benchRules(kind, n)
+			tab, errs := Compile(ps)
+			if len(errs) > 0 {
+				b.Fatal(errs)
+			}
+			b.Run(fmt.Sprintf("%s/rules=%d", kind, n), func(b *testing.B) {
+				b.ReportAllocs()
+				var c Captures
+				for b.Loop() {
+					if tab.Match(path, &c) != n-1 {
+						b.Fatal("wrong rule")
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkMatchRegexFirst: a regex rule ahead of the trie hit is consulted.
+func BenchmarkMatchRegex(b *testing.B) {
+	tab, _ := Compile([]string{`^/re/(?P<year>\d{4})/(?P<slug>[a-z-]+)$`, "/api/*"})
+	for _, p := range []string{"/re/2024/hello-world", "/api/x"} {
+		path := []byte(p)
+		b.Run(p, func(b *testing.B) {
+			b.ReportAllocs()
+			var c Captures
+			for b.Loop() {
+				tab.Match(path, &c)
+			}
+		})
+	}
+}
+
+// BenchmarkNaive is the reference linear scan over regexps, for scale.
+func BenchmarkNaive(b *testing.B) {
+	for _, n := range []int{10, 100, 1000} {
+		ps, path := benchRules("mixed", n)
+		res := make([]*regexp.Regexp, n)
+		for i, p := range ps {
+			toks, _, _ := parsePattern(p)
+			res[i] = regexp.MustCompile(tokensRegexp(toks))
+		}
+		b.Run(fmt.Sprintf("mixed/rules=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, re := range res {
+					if re.Match(path) {
+						break
+					}
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkNormalizePath(b *testing.B) {
+	dst := make([]byte, 0, 256)
+	for _, p := range []string{"/api/v1/users/42/orders", "//api/./v1/../v2/%7Euser/%2e%2e/x%2a/"} {
+		raw := []byte(p)
+		b.Run(fmt.Sprintf("len=%d", len(p)), func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(raw)))
+			for b.Loop() {
+				_, _ = NormalizePath(dst[:0], raw)
+			}
+		})
+	}
+}
+
+func BenchmarkClientIP(b *testing.B) {
+	tr, _ := ParseTrustedProxies([]string{"127.0.0.1", "10.0.0.0/8"})
+	b.Run("untrusted", func(b *testing.B) {
+		ctx := newCtx(b, "127.0.0.2:1234", "X-Forwarded-For", "6.6.6.6")
+		b.ReportAllocs()
+		for b.Loop() {
+			tr.ClientIP(ctx)
+		}
+	})
+	b.Run("xff-3-hops", func(b *testing.B) {
+		ctx := newCtx(b, "127.0.0.1:1234", "X-Forwarded-For", "6.6.6.6, 2001:db8::1, 10.0.0.1, 10.0.0.2")
+		b.ReportAllocs()
+		for b.Loop() {
+			tr.ClientIP(ctx)
+		}
+	})
+	buf := make([]byte, 0, 64)
+	v6 := netip.MustParseAddr("2001:db8:1:2:3::4")
+	b.Run("AppendClientKey-v6", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			AppendClientKey(buf[:0], v6)
+		}
+	})
+}
+
+func BenchmarkTemplateAppend(b *testing.B) {
+	tab, _ := Compile([]string{"/users/{id}"})
+	path := []byte("/users/42")
+	var caps Captures
+	tab.Match(path, &caps)
+	tp, _ := CompileTemplate("rl:{client_ip}:{method}:{path}:{query.page}:{header.X-Key}:{id}", []string{"id"})
+	ctx := tmplCtx(b, "GET", "http://example.com/users/42?page=3", "X-Key", "abc")
+	v := &Vars{Path: path, ClientKey: []byte("1.2.3.4"), Caps: &caps}
+	buf := make([]byte, 0, 256)
+	b.ReportAllocs()
+	for b.Loop() {
+		tp.Append(buf[:0], ctx, v)
+	}
+}
