@@ -89,19 +89,6 @@ func compile(cfg Config) (params, error) {
 	return p, nil
 }
 
-// decide makes one decision on the word st at time now. maxWait < 0 means no
-// cap on a leaky bucket's delay. ok is false when st is dead (evicted).
-func (p *params) decide(st *atomic.Uint64, now, maxWait int64) (d Decision, ok bool) {
-	switch p.alg {
-	case algFixed:
-		return p.fixed(st, now)
-	case algSliding:
-		return p.sliding(st, now)
-	default:
-		return p.gcra(st, now, maxWait)
-	}
-}
-
 // idle reports whether state st is, at time now, indistinguishable from a
 // fresh key, so the entry can be dropped without changing any decision.
 func (p *params) idle(st uint64, now int64) bool {

@@ -78,3 +78,70 @@ func (c *ManualClock) Sleep(ctx context.Context, d time.Duration) error {
 	}
 	return nil
 }
+
+// CoarseClock is a Clock read with one atomic load: a goroutine stores the
+// system time every Resolution. It trades precision for speed: reading the
+// monotonic clock costs 20–50 ns on this class of machine, more than the
+// rest of a decision. Decisions stay exact in count (a GCRA arrival time
+// still advances by exactly one interval per request); only the moment a
+// window ends or a token refills may be seen up to one Resolution late.
+// The gateway starts one, shares it with every limiter (WithClock) and
+// closes it at shutdown. The Redis store treats it like SystemClock: the
+// scripts use Redis's own TIME.
+type CoarseClock struct {
+	ns   atomic.Int64
+	stop chan struct{}
+	done chan struct{}
+}
+
+// NewCoarseClock starts a CoarseClock updated every resolution (≤ 0 means
+// 1 ms). Close stops its goroutine.
+func NewCoarseClock(resolution time.Duration) *CoarseClock {
+	if resolution <= 0 {
+		resolution = time.Millisecond
+	}
+	c := &CoarseClock{stop: make(chan struct{}), done: make(chan struct{})}
+	c.ns.Store(sysNow())
+	go c.run(resolution)
+	return c
+}
+
+func (c *CoarseClock) run(res time.Duration) {
+	defer close(c.done)
+	t := time.NewTicker(res)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			c.ns.Store(sysNow())
+		case <-c.stop:
+			return
+		}
+	}
+}
+
+// Now implements Clock.
+func (c *CoarseClock) Now() int64 { return c.ns.Load() }
+
+// Sleep implements Clock like SystemClock.Sleep.
+func (c *CoarseClock) Sleep(ctx context.Context, d time.Duration) error {
+	return SystemClock{}.Sleep(ctx, d)
+}
+
+// Close stops the clock's goroutine and waits for it; Now keeps returning
+// the last reading. Close is idempotent.
+func (c *CoarseClock) Close() {
+	select {
+	case <-c.stop:
+	default:
+		close(c.stop)
+	}
+	<-c.done
+}
+
+func (*CoarseClock) wallTime() {}
+func (SystemClock) wallTime()  {}
+
+// wallClock is implemented by the clocks that read real time, for which the
+// Redis store lets Redis read its own TIME instead.
+type wallClock interface{ wallTime() }

@@ -37,7 +37,8 @@ func New(cfg Config, opts ...Option) (*Limiter, error) {
 	}
 	_, l.sys = l.clock.(SystemClock)
 	if o.store != nil {
-		l.remote = o.store.bind(o.name, p, l.clock, !l.sys)
+		_, wall := l.clock.(wallClock)
+		l.remote = o.store.bind(o.name, p, l.clock, !wall)
 	} else {
 		if o.maxKeys <= 0 {
 			o.maxKeys = DefaultMaxKeys

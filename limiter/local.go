@@ -84,7 +84,17 @@ func (s *localStore) allow(key []byte, now, maxWait int64) Decision {
 				e = &s.overflow
 			}
 		}
-		if d, ok := s.p.decide(&e.state, now, maxWait); ok {
+		var d Decision
+		var ok bool
+		switch s.p.alg { // decide, spelled out: one call level less
+		case algFixed:
+			d, ok = s.p.fixed(&e.state, now)
+		case algSliding:
+			d, ok = s.p.sliding(&e.state, now)
+		default:
+			d, ok = s.p.gcra(&e.state, now, maxWait)
+		}
+		if ok {
 			return d
 		}
 		// e was evicted between find and decide: look it up again.

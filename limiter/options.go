@@ -10,9 +10,10 @@ type options struct {
 	store   Store
 }
 
-// WithClock sets the time source. Default: SystemClock. With the Redis
-// store an injected clock is also sent to Redis (see RedisStore); without
-// one the Redis scripts read Redis's own TIME.
+// WithClock sets the time source. Default: SystemClock. A gateway passes
+// one shared CoarseClock (faster). With the Redis store, a clock other than
+// SystemClock or CoarseClock (a ManualClock in tests) is also sent to Redis
+// (see RedisStore); with those two the scripts read Redis's own TIME.
 func WithClock(c Clock) Option { return func(o *options) { o.clock = c } }
 
 // WithMaxKeys caps the keys the local store tracks. Default: DefaultMaxKeys

@@ -44,9 +44,10 @@ const RedisBackoff = time.Second
 // the same Redis shares the limits. Each decision is one Lua script call
 // (auto-pipelined by rueidis) on one key: keyspace:name:algorithm:key.
 //
-// Time: by default the scripts read Redis's TIME, so instances need no clock
-// agreement. A limiter built with WithClock sends its clock's reading
-// instead (tests; all instances must then share that clock).
+// Time: with SystemClock or CoarseClock (the real clocks) the scripts read
+// Redis's TIME, so instances need no clock agreement. A limiter built with
+// any other clock (a ManualClock in tests) sends that clock's reading, in
+// microseconds, instead; all instances must then share that clock.
 //
 // The store does not own the client: close it after the limiters are done.
 type RedisStore struct {

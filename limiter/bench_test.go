@@ -1,0 +1,131 @@
+package limiter
+
+import (
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+var algs = []string{FixedWindow, SlidingWindow, TokenBucket, LeakyBucket}
+
+func benchLimiter(b *testing.B, alg string) *Limiter {
+	// A quota so large nothing is rejected: the benchmark measures admits,
+	// which write (rejections only read).
+	l, err := New(Config{Quota: 1<<24 - 2, Duration: 1e6, Algorithm: alg, BucketSize: 1 << 30})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return l
+}
+
+// Allow on one existing key, single goroutine, system clock.
+func BenchmarkAllow(b *testing.B) {
+	for _, alg := range algs {
+		b.Run(alg, func(b *testing.B) {
+			l := benchLimiter(b, alg)
+			key := []byte("192.0.2.10")
+			l.Allow(key)
+			b.ReportAllocs()
+			for b.Loop() {
+				l.Allow(key)
+			}
+		})
+	}
+}
+
+// Allow over 10k existing keys (cache misses included).
+func BenchmarkAllow10kKeys(b *testing.B) {
+	l := benchLimiter(b, TokenBucket)
+	keys := make([][]byte, 10000)
+	for i := range keys {
+		keys[i] = []byte("10.1." + strconv.Itoa(i/256) + "." + strconv.Itoa(i%256))
+		l.Allow(keys[i])
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		l.Allow(keys[i])
+		if i++; i == len(keys) {
+			i = 0
+		}
+	}
+}
+
+// RunParallel, each goroutine on its own key (run with -cpu 1,2).
+func BenchmarkAllowParallelDistinct(b *testing.B) {
+	for _, alg := range algs {
+		b.Run(alg, func(b *testing.B) {
+			l := benchLimiter(b, alg)
+			var id atomic.Int64
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				key := []byte("client-" + strconv.FormatInt(id.Add(1), 10))
+				for pb.Next() {
+					l.Allow(key)
+				}
+			})
+		})
+	}
+}
+
+// RunParallel, every goroutine on one hot key (a `global` rule).
+func BenchmarkAllowParallelShared(b *testing.B) {
+	for _, alg := range algs {
+		b.Run(alg, func(b *testing.B) {
+			l := benchLimiter(b, alg)
+			key := []byte("global")
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					l.Allow(key)
+				}
+			})
+		})
+	}
+}
+
+// A rejected hot key: rejections never write, so they scale.
+func BenchmarkAllowParallelSharedRejected(b *testing.B) {
+	l, _ := New(Config{Quota: 1, Duration: 1e6, Algorithm: TokenBucket})
+	key := []byte("global")
+	l.Allow(key)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			l.Allow(key)
+		}
+	})
+}
+
+// Allow with a clock that is one atomic load (as CoarseClock is).
+func BenchmarkAllowCheapClock(b *testing.B) {
+	for _, alg := range algs {
+		b.Run(alg, func(b *testing.B) {
+			l, _ := New(Config{Quota: 1<<24 - 2, Duration: 1e6, Algorithm: alg, BucketSize: 1 << 30}, WithClock(NewManualClock(t0)))
+			key := []byte("192.0.2.10")
+			l.Allow(key)
+			b.ReportAllocs()
+			for b.Loop() {
+				l.Allow(key)
+			}
+		})
+	}
+}
+
+// Allow with the gateway's clock, CoarseClock.
+func BenchmarkAllowCoarseClock(b *testing.B) {
+	c := NewCoarseClock(time.Millisecond)
+	defer c.Close()
+	for _, alg := range algs {
+		b.Run(alg, func(b *testing.B) {
+			l, _ := New(Config{Quota: 1<<24 - 2, Duration: 1e6, Algorithm: alg, BucketSize: 1 << 30}, WithClock(c))
+			key := []byte("192.0.2.10")
+			l.Allow(key)
+			b.ReportAllocs()
+			for b.Loop() {
+				l.Allow(key)
+			}
+		})
+	}
+}

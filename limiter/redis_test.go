@@ -1,0 +1,158 @@
+package limiter
+
+import (
+	"bytes"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// Redis killed mid-test: FailOpen true admits, false refuses, both without
+// asking Redis during the backoff; after a restart decisions come from Redis
+// again on their own.
+func TestRedisFailover(t *testing.T) {
+	srv := startRedis(t)
+	client := newRedisClient(t, srv.addr())
+	var logBuf syncBuffer
+	logger := slog.New(slog.NewTextHandler(&logBuf, nil))
+	c := NewManualClock(t0)
+	cfg := Config{Quota: 2, Duration: 60}
+	mk := func(failOpen bool) (*RedisStore, *Limiter) {
+		st := NewRedisStore(client, RedisOptions{FailOpen: failOpen, Timeout: 50 * ms, Logger: logger})
+		l, err := New(cfg, WithName("failover"), WithClock(c), WithStore(st))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st, l
+	}
+	openStore, open := mk(true)
+	closedStore, closed := mk(false)
+	k := []byte("k")
+	if d := open.Allow(k); !d.Allowed || d.Fallback || d.Remaining != 1 {
+		t.Fatalf("before the kill: %+v", d)
+	}
+
+	srv.kill()
+	for i := range 3 {
+		if d := open.Allow(k); !d.Allowed || !d.Fallback {
+			t.Fatalf("fail open, call %d: %+v", i, d)
+		}
+		if d := closed.Allow(k); d.Allowed || !d.Fallback || d.RetryAfterSeconds() != 1 {
+			t.Fatalf("fail closed, call %d: %+v", i, d)
+		}
+	}
+	if s := openStore.Stats(); s.Errors != 1 || s.FallbackAllowed != 3 {
+		t.Errorf("open store stats %+v: want 1 error (then backoff), 3 fallbacks", s)
+	}
+	if s := closedStore.Stats(); s.Errors != 1 || s.FallbackRejected != 3 {
+		t.Errorf("closed store stats %+v", s)
+	}
+	// After the backoff the next decision asks Redis again, fails again,
+	// and is not logged again within the minute.
+	c.Advance(RedisBackoff)
+	if d := open.Allow(k); !d.Allowed || !d.Fallback {
+		t.Fatalf("fail open after backoff: %+v", d)
+	}
+	if s := openStore.Stats(); s.Errors != 2 {
+		t.Errorf("open store stats %+v: want a second try after the backoff", s)
+	}
+	if n := bytes.Count(logBuf.Bytes(), []byte("Redis failing")); n != 2 {
+		t.Errorf("logged %d times, want once a minute per store:\n%s", n, logBuf.Bytes())
+	}
+
+	srv.start(t)
+	// Recovery: once the backoff is over the next decision asks Redis. The
+	// client may need a call or two to notice the new server.
+	recovered := func(l *Limiter) bool {
+		for range 20 {
+			c.Advance(RedisBackoff)
+			if d := l.Allow(k); !d.Fallback {
+				return d.Allowed // the restarted Redis is empty: a fresh key
+			}
+		}
+		return false
+	}
+	if !recovered(open) || !recovered(closed) {
+		t.Fatal("no recovery after restart")
+	}
+}
+
+// Two gateway instances (two clients, two stores, two limiters with the same
+// name) on one Redis admit exactly quota in total, concurrently.
+func TestRedisTwoInstancesExactQuota(t *testing.T) {
+	srv := startRedis(t)
+	c := NewManualClock(t0)
+	for _, alg := range []string{FixedWindow, SlidingWindow, TokenBucket, LeakyBucket} {
+		const quota = 50
+		cfg := Config{Quota: quota, Duration: 60, Algorithm: alg}
+		var ls [2]*Limiter
+		for i := range ls {
+			o := RedisOptions{}
+			o.Defaults()
+			l, err := New(cfg, WithName("shared"), WithClock(c), WithStore(NewRedisStore(newRedisClient(t, srv.addr()), o)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ls[i] = l
+		}
+		var admitted atomic.Int64
+		var wg sync.WaitGroup
+		for g := range 8 {
+			wg.Go(func() {
+				for range 20 {
+					if d := ls[g%2].Allow([]byte("k")); d.Allowed {
+						admitted.Add(1)
+					} else if d.Fallback {
+						t.Error("fallback decision")
+					}
+				}
+			})
+		}
+		wg.Wait()
+		want := int64(quota)
+		if alg == LeakyBucket {
+			want++ // the one being served plus bucket_size queued
+		}
+		if n := admitted.Load(); n != want {
+			t.Errorf("%s: %d admitted by two instances, want exactly %d", alg, n, want)
+		}
+	}
+}
+
+// Without an injected clock the scripts read Redis's TIME.
+func TestRedisServerTime(t *testing.T) {
+	srv := startRedis(t)
+	o := RedisOptions{}
+	o.Defaults()
+	l, err := New(Config{Quota: 1, Duration: 3600, Algorithm: TokenBucket},
+		WithStore(NewRedisStore(newRedisClient(t, srv.addr()), o)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := []byte("k")
+	if d := l.Allow(k); !d.Allowed || d.Fallback {
+		t.Fatalf("%+v", d)
+	}
+	if d := l.Allow(k); d.Allowed || d.RetryAfter < 3500*time.Second {
+		t.Fatalf("%+v", d)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) Bytes() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return bytes.Clone(s.b.Bytes())
+}
