@@ -25,15 +25,9 @@ func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 		req.URI().SetSchemeBytes(strHTTPS)
 	}
 
-	ctx.Response.StreamBody = true
 	b.Start()
 	began := time.Now()
-	var err error
-	if deadline.IsZero() {
-		err = b.Client.Do(req, &ctx.Response)
-	} else {
-		err = b.Client.DoDeadline(req, &ctx.Response, deadline)
-	}
+	err := roundTrip(b.Client, req, &ctx.Response, deadline, p.wholeBody)
 	failed := err != nil || ctx.Response.StatusCode() >= 500
 	b.Done(time.Since(began), failed)
 	if err != nil {

@@ -28,6 +28,7 @@ type Gateway struct {
 	reloads         atomic.Uint64
 	reloadFailures  atomic.Uint64
 	reserved        fasthttp.RequestHandler
+	dial            fasthttp.DialFunc // tests: in-memory backends
 
 	mu sync.Mutex // serialises reloads
 }
@@ -89,6 +90,9 @@ func (g *Gateway) configureClient(lim Limits) func(*fasthttp.HostClient) {
 		c.ReadBufferSize = 8 << 10
 		c.WriteBufferSize = 8 << 10
 		c.MaxResponseBodySize = 0
+		if g.dial != nil {
+			c.Dial = g.dial
+		}
 	}
 }
 

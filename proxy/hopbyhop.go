@@ -43,24 +43,33 @@ func stripHopByHop(h header, buf []byte) []byte {
 	for _, k := range hopByHop {
 		h.Del(k)
 	}
-	proxyHeaders := false
-	h.VisitAll(func(k, _ []byte) {
-		if len(k) > 6 && bytes.EqualFold(k[:6], strProxyDash) {
-			proxyHeaders = true
-		}
-	})
-	if proxyHeaders {
+	if hasProxyHeader(h) {
 		stripProxyHeaders(h)
 	}
 	return buf
 }
+
+// hasProxyHeader reports whether any header name starts with "Proxy-". It
+// visits the concrete header types so the visitor does not escape.
+func hasProxyHeader(h header) bool {
+	found := false
+	switch t := h.(type) {
+	case *fasthttp.RequestHeader:
+		t.VisitAll(func(k, _ []byte) { found = found || isProxyHeader(k) })
+	case *fasthttp.ResponseHeader:
+		t.VisitAll(func(k, _ []byte) { found = found || isProxyHeader(k) })
+	}
+	return found
+}
+
+func isProxyHeader(k []byte) bool { return len(k) > 6 && bytes.EqualFold(k[:6], strProxyDash) }
 
 // stripProxyHeaders is the rare path: a request carrying non-standard Proxy-*
 // headers. It may allocate.
 func stripProxyHeaders(h header) {
 	var names [][]byte
 	h.VisitAll(func(k, _ []byte) {
-		if len(k) > 6 && bytes.EqualFold(k[:6], strProxyDash) {
+		if isProxyHeader(k) {
 			names = append(names, append([]byte(nil), k...))
 		}
 	})

@@ -37,6 +37,10 @@ type plan struct {
 	// logThreshold logs slower requests (0: off).
 	logThreshold time.Duration
 
+	// wholeBody is the largest backend response body read whole; larger
+	// or unknown-length bodies stream through.
+	wholeBody int
+
 	backends []*lb.Backend
 	balancer lb.Balancer
 	// app is the in-process handler in plugin mode (nil in standalone).
@@ -103,7 +107,7 @@ func (g *Gateway) backendsFor(servers []lb.Server, cfg *lb.Config) ([]*lb.Backen
 }
 
 func (g *Gateway) newPlan(index int, name string, f *Features, bs []*lb.Backend, bal lb.Balancer) *plan {
-	p := &plan{index: index, name: name, backends: bs, balancer: bal, stats: g.stats.route(name)}
+	p := &plan{index: index, name: name, backends: bs, balancer: bal, stats: g.stats.route(name), wholeBody: defaultWholeBody}
 	if g.app != nil {
 		p.app = g.app
 	} else if len(bs) == 0 {
@@ -125,5 +129,8 @@ func (g *Gateway) newPlan(index int, name string, f *Features, bs []*lb.Backend,
 	}
 	return p
 }
+
+// defaultWholeBody is the largest backend body read whole by default.
+const defaultWholeBody = 64 << 10
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

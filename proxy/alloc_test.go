@@ -1,0 +1,20 @@
+//go:build !race
+
+package proxy
+
+import "testing"
+
+// TestProxyPathZeroAllocs proves the full proxied request path (normalise,
+// match, plan, forward through the backend's HostClient, response out)
+// allocates nothing in steady state.
+func TestProxyPathZeroAllocs(t *testing.T) {
+	g := newInmemGateway(t)
+	for _, uri := range []string{"/api/users/42?x=1", "/static/a/b.css", "/other", "/admin/x"} {
+		for i := 0; i < 10; i++ {
+			g.do(t, uri) // warm the pools
+		}
+		if n := testing.AllocsPerRun(200, func() { g.do(t, uri) }); n != 0 {
+			t.Errorf("%s: %v allocations per request, want 0", uri, n)
+		}
+	}
+}

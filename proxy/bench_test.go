@@ -1,0 +1,90 @@
+package proxy
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"testing"
+
+	"github.com/valyala/fasthttp"
+	"github.com/valyala/fasthttp/fasthttputil"
+)
+
+const benchYAML = `premier:
+  servers: ["http://backend.internal:80"]
+  paths:
+    - pattern: "^/admin/.*$"
+      features: {timeout: {seconds: 5}}
+    - pattern: /api/users/{id}
+      features:
+        timeout: {seconds: 5}
+        monitoring: {log_threshold: 5}
+    - pattern: "/static/*"
+  default_features:
+    timeout: {seconds: 10}
+`
+
+// inmemGateway is a gateway forwarding to an in-memory fasthttp backend,
+// driven through a reused RequestCtx: the whole proxied path (normalise,
+// match, plan, forward through the HostClient, response) without sockets.
+type inmemGateway struct {
+	gw  *Gateway
+	ctx fasthttp.RequestCtx
+	bw  *bufio.Writer
+}
+
+func newInmemGateway(tb testing.TB) *inmemGateway {
+	tb.Helper()
+	ln := fasthttputil.NewInmemoryListener()
+	body := make([]byte, 100)
+	srv := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) { ctx.SetBody(body) }}
+	go srv.Serve(ln) //nolint:errcheck
+	tb.Cleanup(func() { _ = srv.Shutdown(); _ = ln.Close() })
+	l, err := Parse("bench.yaml", []byte(benchYAML))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	gw, err := New(l, WithLogger(discardLogger()), func(g *Gateway) {
+		g.dial = func(string) (net.Conn, error) { return ln.Dial() }
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(gw.Close)
+	g := &inmemGateway{gw: gw, bw: bufio.NewWriter(io.Discard)}
+	var req fasthttp.Request
+	g.ctx.Init(&req, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}, nil)
+	return g
+}
+
+func (g *inmemGateway) do(tb testing.TB, uri string) {
+	req := &g.ctx.Request
+	req.Reset()
+	req.Header.SetMethod("GET")
+	req.SetRequestURI(uri)
+	req.Header.SetHost("example.com")
+	req.Header.Set("X-Forwarded-For", "198.51.100.7")
+	g.ctx.Response.Reset()
+	g.gw.Handler(&g.ctx)
+	if g.ctx.Response.StatusCode() != 200 {
+		tb.Fatalf("%s: status %d %s", uri, g.ctx.Response.StatusCode(), g.ctx.Response.Body())
+	}
+	if err := g.ctx.Response.Write(g.bw); err != nil {
+		tb.Fatal(err)
+	}
+	_ = g.bw.Flush()
+}
+
+func BenchmarkProxyPath(b *testing.B) {
+	for _, uri := range []string{"/api/users/42?x=1", "/static/css/site.css", "/other"} {
+		b.Run(uri, func(b *testing.B) {
+			g := newInmemGateway(b)
+			g.do(b, uri)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				g.do(b, uri)
+			}
+		})
+	}
+}

@@ -1,0 +1,69 @@
+package proxy_test
+
+import (
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/premier-gateway/premier/proxy"
+)
+
+const gatewayYAML = `premier:
+  paths:
+    - pattern: /api/users/{id}
+      features:
+        timeout: {seconds: 5}
+        monitoring: {log_threshold: 0.5}
+`
+
+// Plugin mode: Premier's policies in front of an in-process fasthttp handler.
+func ExampleWithHandler() {
+	cfg, err := proxy.Parse("gateway.yaml", []byte(gatewayYAML))
+	if err != nil {
+		log.Fatal(err)
+	}
+	app := func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("hello from the app") }
+	gw, err := proxy.New(cfg, proxy.WithHandler(app))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer gw.Close()
+
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	srv := gw.NewServer() // or fasthttp.Server{Handler: gw.Handler}
+	go srv.Serve(ln)      //nolint:errcheck
+	defer srv.Shutdown()  //nolint:errcheck
+
+	_, body, _ := fasthttp.Get(nil, "http://"+ln.Addr().String()+"/api/users/1")
+	fmt.Println(string(body))
+	// Output: hello from the app
+}
+
+// Plugin mode in front of a net/http handler.
+func ExampleWithHTTPHandler() {
+	cfg, err := proxy.Parse("gateway.yaml", []byte(gatewayYAML))
+	if err != nil {
+		log.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/api/users/{id}", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "user %s", r.PathValue("id"))
+	})
+	gw, err := proxy.New(cfg, proxy.WithHTTPHandler(mux))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer gw.Close()
+
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	srv := &fasthttp.Server{Handler: gw.Handler}
+	go srv.Serve(ln)     //nolint:errcheck
+	defer srv.Shutdown() //nolint:errcheck
+
+	_, body, _ := fasthttp.Get(nil, "http://"+ln.Addr().String()+"/api/users/42")
+	fmt.Println(string(body))
+	// Output: user 42
+}

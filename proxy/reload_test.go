@@ -1,0 +1,114 @@
+package proxy
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+func TestReloadUnderTrafficLosesNothing(t *testing.T) {
+	a := startBackend(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("a") })
+	b := startBackend(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("b") })
+	cfgA := config(a, "  paths:\n    - pattern: /x\n      features:\n        timeout: {seconds: 5}\n")
+	cfgB := config(b, "  paths:\n    - pattern: \"/*\"\n      features:\n        monitoring: {log_threshold: 5}\n")
+	h := startGateway(t, cfgA)
+
+	var ok, failed atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	client := &fasthttp.Client{}
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				code, body, err := client.Get(nil, h.url+"/x")
+				if err != nil || code != 200 || (string(body) != "a" && string(body) != "b") {
+					failed.Add(1)
+					continue
+				}
+				ok.Add(1)
+			}
+		}()
+	}
+	for i := 0; i < 20; i++ {
+		src := cfgA
+		if i%2 == 0 {
+			src = cfgB
+		}
+		l, err := Parse("r.yaml", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := h.gw.Reload(l); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	close(stop)
+	wg.Wait()
+	if failed.Load() != 0 || ok.Load() == 0 {
+		t.Fatalf("%d failed, %d ok during 20 reloads", failed.Load(), ok.Load())
+	}
+	if got := h.gw.Status().Reloads; got != 20 {
+		t.Fatalf("reloads counted: %d", got)
+	}
+}
+
+func TestInvalidReloadKeepsOldConfig(t *testing.T) {
+	backend := startBackend(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("up") })
+	dir := t.TempDir()
+	path := filepath.Join(dir, "gw.yaml")
+	good := config(backend, "")
+	if err := os.WriteFile(path, []byte(good), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h := startGateway(t, good)
+	if err := os.WriteFile(path, []byte("premier:\n  paths:\n    - pattern: \"^(\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if h.gw.ReloadLogged(path, "test") {
+		t.Fatal("invalid config accepted")
+	}
+	if logs := h.logs.String(); !strings.Contains(logs, "gw.yaml:3:7") || !strings.Contains(logs, "previous config keeps serving") {
+		t.Fatalf("rejection not logged with position: %s", logs)
+	}
+	if _, body := do(t, "GET", h.url+"/", nil, nil); body != "up" {
+		t.Fatalf("old config stopped serving: %q", body)
+	}
+}
+
+func TestWatcherReloadsOnFileChange(t *testing.T) {
+	a := startBackend(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("a") })
+	b := startBackend(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("b") })
+	path := filepath.Join(t.TempDir(), "gw.yaml")
+	if err := os.WriteFile(path, []byte(config(a, "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h := startGateway(t, config(a, ""))
+	w := h.gw.Watch(path, 10*time.Millisecond)
+	defer w.Stop()
+	if err := os.WriteFile(path, []byte(config(b, "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, body := do(t, "GET", h.url+"/", nil, nil); body == "b" {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal(fmt.Sprintf("file change not picked up; logs: %s", h.logs.String()))
+}
