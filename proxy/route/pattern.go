@@ -49,9 +49,6 @@ func (c *runeClass) match(r rune) bool {
 	return in != c.neg
 }
 
-// isGlobPattern reports whether a non-regex pattern uses glob syntax.
-func isGlobPattern(p string) bool { return strings.ContainsAny(p, "*?[") }
-
 // parsePattern parses a non-regex pattern into tokens and capture names.
 func parsePattern(p string) ([]token, []string, error) {
 	if !strings.HasPrefix(p, "/") {

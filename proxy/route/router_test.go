@@ -93,20 +93,20 @@ func TestFirstMatchWins(t *testing.T) {
 
 func TestCompileErrors(t *testing.T) {
 	patterns := []string{
-		"/ok",           // 0
-		"^/(unclosed",   // 1 bad regex
-		"/a/[bc",        // 2 unbalanced [
-		"/a/{id",        // 3 unbalanced {
-		"/a/{}",         // 4 empty name
-		"/{x}/{x}",      // 5 duplicate
-		"relative",      // 6 no leading /
-		"/a/}",          // 7 stray }
-		"/[z-a]",        // 8 bad range
-		`^/(?P<x>a)(?P<x>b)`, // 9 duplicate regex name
+		"/ok",                          // 0
+		"^/(unclosed",                  // 1 bad regex
+		"/a/[bc",                       // 2 unbalanced [
+		"/a/{id",                       // 3 unbalanced {
+		"/a/{}",                        // 4 empty name
+		"/{x}/{x}",                     // 5 duplicate
+		"relative",                     // 6 no leading /
+		"/a/}",                         // 7 stray }
+		"/[z-a]",                       // 8 bad range
+		`^/(?P<x>a)(?P<x>b)`,           // 9 duplicate regex name
 		"/{a}{b}{c}{d}{e}{f}{g}{h}{i}", // 10 too many captures
-		"",             // 11 empty
-		"/{1x}",        // 12 bad name
-		"/fine/{id}/*", // 13
+		"",                             // 11 empty
+		"/{1x}",                        // 12 bad name
+		"/fine/{id}/*",                 // 13
 	}
 	tab, errs := Compile(patterns)
 	var got []int
@@ -130,26 +130,26 @@ func TestCompileErrors(t *testing.T) {
 
 func TestShadowed(t *testing.T) {
 	patterns := []string{
-		"/api/*",            // 0
-		"/api/users/*",      // 1 shadowed by 0
-		"/api/{id}",         // 2 shadowed by 0
-		"/health",           // 3
-		"/health",           // 4 shadowed by 3 (identical)
-		"/u/{id}",           // 5
-		"/u/{name}",         // 6 shadowed by 5 (same shape)
-		"/u/42",             // 7 shadowed by 5 (exact matched by earlier)
-		"^/re",              // 8
-		"/re/x",             // 9 shadowed by 8 (exact matched by regex)
-		"/x/*.json",         // 10
-		"/x/a.json",         // 11 shadowed by 10
-		"/x/a.jsonp",        // 12 not shadowed
-		"/y/*/z",            // 13
-		"/y/a/*",            // 14 not shadowed (only overlaps)
-		"^/re",              // 15 shadowed by 8 (identical regex)
-		"^/re/b",            // 16 not reported (regex)
-		"/*",                // 17
-		"/anything/{x}/*",   // 18 shadowed by 17
-		"/bad/[",            // 19 invalid: not reported
+		"/api/*",          // 0
+		"/api/users/*",    // 1 shadowed by 0
+		"/api/{id}",       // 2 shadowed by 0
+		"/health",         // 3
+		"/health",         // 4 shadowed by 3 (identical)
+		"/u/{id}",         // 5
+		"/u/{name}",       // 6 shadowed by 5 (same shape)
+		"/u/42",           // 7 shadowed by 5 (exact matched by earlier)
+		"^/re",            // 8
+		"/re/x",           // 9 shadowed by 8 (exact matched by regex)
+		"/x/*.json",       // 10
+		"/x/a.json",       // 11 shadowed by 10
+		"/x/a.jsonp",      // 12 not shadowed
+		"/y/*/z",          // 13
+		"/y/a/*",          // 14 not shadowed (only overlaps)
+		"^/re",            // 15 shadowed by 8 (identical regex)
+		"^/re/b",          // 16 not reported (regex)
+		"/*",              // 17
+		"/anything/{x}/*", // 18 shadowed by 17
+		"/bad/[",          // 19 invalid: not reported
 	}
 	tab, _ := Compile(patterns)
 	got := tab.Shadowed()
