@@ -326,7 +326,7 @@ wait_quiet() {
     (( busy <= MAX_OTHER )) && return 0
     if (( waited >= QUIET_WAIT )); then say "    machine still ${busy}% busy after ${QUIET_WAIT} s: measuring anyway"; return 0; fi
     (( waited == 0 )) && say "    machine ${busy}% busy with other work: waiting up to ${QUIET_WAIT} s"
-    sleep 1; waited=$((waited + 1))
+    sleep 0.5; waited=$((waited + 1))
   done
 }
 
