@@ -164,16 +164,11 @@ func (c *Cache) hashKey(rule string, key []byte) uint64 {
 }
 
 // setL1 offers e to the memory tier under h. ristretto may drop or reject
-// it; nothing depends on it landing.
-func (c *Cache) setL1(h uint64, e *entry, now int64) {
+// it; nothing depends on it landing. No ristretto TTL is set: freshness is
+// checked on the cache clock, a stale entry is replaced by the next fill,
+// and an expiring ristretto item would cost a second clock read per Get.
+func (c *Cache) setL1(h uint64, e *entry) {
 	if c.dropSets.Load() {
-		return
-	}
-	if e.ttl > 0 {
-		// ristretto expires on the wall clock; freshness is checked on our
-		// clock, so give it slack and let it only reclaim memory.
-		left := e.storedAt + e.ttl - now
-		c.l1.SetWithTTL(h, e, e.cost, time.Duration(max(left, 0))+time.Minute)
 		return
 	}
 	c.l1.Set(h, e, e.cost)

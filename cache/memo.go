@@ -56,7 +56,7 @@ func (m *memo[K, V]) get(ctx context.Context, k K) (V, error) {
 		gen, epoch := m.rs.gen.Load(), m.c.epoch.Load()
 		h := m.hash(k)
 		if e, ok := m.c.l1.Get(h); ok && e.kind == kindMemo && e.rs == m.rs &&
-			e.gen == gen && e.epoch == epoch && e.fresh(m.c.nowNs()) {
+			e.gen == gen && e.epoch == epoch && (e.ttl == 0 || e.fresh(m.c.nowNs())) {
 			if ek, ok := e.mkey.(K); ok && ek == k {
 				if v, ok := e.mval.(V); ok {
 					return v, nil
@@ -100,7 +100,7 @@ func (m *memo[K, V]) run(ctx context.Context, k K, h, gen, epoch uint64, call *m
 			storedAt: m.c.nowNs(), ttl: m.ttl, mkey: k, mval: v,
 			cost: entryOverhead + sizeOf(v),
 		}
-		m.c.setL1(h, e, e.storedAt)
+		m.c.setL1(h, e)
 	}
 	return v, err
 }

@@ -163,7 +163,7 @@ func (c *Cache) l2Lookup(req *fasthttp.Request, rs *ruleState, key []byte, h uin
 	e.rs, e.gen, e.epoch = rs, gen, epoch
 	if e.kind == kindMarker {
 		m := e
-		c.setL1(h, m, now)
+		c.setL1(h, m)
 		vk := variantKey(pk, func(i int) []byte { return req.Header.PeekBytes(m.vary[i].name) }, len(m.vary))
 		if e = t.get(ctx, vk, key); e == nil {
 			return nil
@@ -172,11 +172,11 @@ func (c *Cache) l2Lookup(req *fasthttp.Request, rs *ruleState, key []byte, h uin
 		if e.kind != kindResponse || e.markerID != m.markerID || len(e.vary) != len(m.vary) || !varyMatches(e, req) {
 			return nil
 		}
-		c.setL1(c.variantHash(h, m.vary, req), e, now)
+		c.setL1(c.variantHash(h, m.vary, req), e)
 	} else if len(e.vary) > 0 {
 		return nil
 	} else {
-		c.setL1(h, e, now)
+		c.setL1(h, e)
 	}
 	if !e.fresh(now) {
 		return nil

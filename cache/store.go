@@ -84,7 +84,7 @@ func (c *Cache) store(ctx *fasthttp.RequestCtx, f *Fill, now int64) (*entry, Rea
 // keep stamps e with f's namespace and offers it to both tiers.
 func (c *Cache) keep(h uint64, e *entry, f *Fill, now int64) {
 	e.rs, e.gen, e.epoch = f.rs, f.gen, f.epoch
-	c.setL1(h, e, now)
+	c.setL1(h, e)
 	if c.l2 != nil {
 		c.l2.enqueue(e, f.gen, f.epoch)
 	}

@@ -1,0 +1,104 @@
+//go:build !race
+
+package cache
+
+import (
+	"context"
+	"testing"
+
+	"github.com/valyala/fasthttp"
+)
+
+// primed returns a cache holding a 4 KiB response for ctx's request.
+func primed(tb testing.TB, ctx *fasthttp.RequestCtx, p *Policy, respHdrs ...string) *Cache {
+	tb.Helper()
+	c, err := New(testConfig())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	key := AppendDefaultKey(nil, &ctx.Request, nil)
+	res, fill := c.Lookup(ctx, p, key)
+	if res != Miss {
+		tb.Fatal("want a miss")
+	}
+	ctx.Response.Header.SetContentType("application/json")
+	ctx.Response.Header.Set("ETag", `"abc"`)
+	ctx.Response.Header.Set("Cache-Control", "public, max-age=600")
+	for i := 0; i+1 < len(respHdrs); i += 2 {
+		ctx.Response.Header.Set(respHdrs[i], respHdrs[i+1])
+	}
+	ctx.Response.SetBody(make([]byte, 4096))
+	fill.Done(ctx)
+	c.l1.Wait()
+	ctx.Response.Reset()
+	if res, _ := c.Lookup(ctx, p, key); res != Hit {
+		tb.Fatal("want a hit")
+	}
+	return c
+}
+
+func hitAllocs(t *testing.T, ctx *fasthttp.RequestCtx, p *Policy, respHdrs ...string) {
+	t.Helper()
+	c := primed(t, ctx, p, respHdrs...)
+	defer c.Close()
+	buf := make([]byte, 0, 256)
+	allocs := testing.AllocsPerRun(1000, func() {
+		ctx.Response.Reset()
+		buf = AppendDefaultKey(buf[:0], &ctx.Request, nil)
+		if res, _ := c.Lookup(ctx, p, buf); res != Hit {
+			t.Fatal("miss")
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("hit allocates %v times", allocs)
+	}
+}
+
+func TestHitAllocs(t *testing.T) {
+	p := &Policy{Rule: "api"}
+	t.Run("GET", func(t *testing.T) { hitAllocs(t, newCtx("GET", "/api/users?b=2&a=1"), p) })
+	t.Run("HEAD", func(t *testing.T) {
+		ctx := newCtx("GET", "/api/users")
+		c := primed(t, ctx, p)
+		defer c.Close()
+		ctx.Request.Header.SetMethod("HEAD")
+		allocs := testing.AllocsPerRun(1000, func() {
+			ctx.Response.Reset()
+			if res, _ := c.Lookup(ctx, p, AppendDefaultKey(make([]byte, 0, 64)[:0], &ctx.Request, nil)); res != Hit {
+				t.Fatal("miss")
+			}
+		})
+		if allocs != 0 {
+			t.Fatalf("HEAD hit allocates %v times", allocs)
+		}
+	})
+	t.Run("Vary", func(t *testing.T) {
+		hitAllocs(t, newCtx("GET", "/api/v", "Accept-Encoding", "gzip"), p, "Vary", "Accept-Encoding")
+	})
+	t.Run("expire_s", func(t *testing.T) { hitAllocs(t, newCtx("GET", "/e"), &Policy{Rule: "e", ExpireS: 60}) })
+}
+
+func TestDefaultKeyAllocs(t *testing.T) {
+	req := &newCtx("GET", "/a/b?z=1&y=2&x=3&w=4").Request
+	buf := make([]byte, 0, 128)
+	if n := testing.AllocsPerRun(1000, func() { buf = AppendDefaultKey(buf[:0], req, nil) }); n != 0 {
+		t.Fatalf("AppendDefaultKey allocates %v times", n)
+	}
+}
+
+func TestMemoizeHitAllocs(t *testing.T) {
+	c, err := New(testConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	f := Memoize(c, "sq", 0, func(_ context.Context, k int) (int, error) { return k * k, nil })
+	ctx := context.Background()
+	if _, err := f(ctx, 7); err != nil {
+		t.Fatal(err)
+	}
+	c.l1.Wait()
+	if n := testing.AllocsPerRun(1000, func() { _, _ = f(ctx, 7) }); n != 0 {
+		t.Fatalf("memoized hit allocates %v times", n)
+	}
+}
