@@ -20,6 +20,7 @@ const (
 	algSliding
 	algToken
 	algLeaky
+	algDeny // the Redis store's local cache of denials: the word is "denied until"
 )
 
 const (

@@ -1,6 +1,7 @@
 package limiter
 
 import (
+	"runtime"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -129,3 +130,5 @@ func BenchmarkAllowCoarseClock(b *testing.B) {
 		})
 	}
 }
+
+func runtimeProcs() int { return runtime.GOMAXPROCS(0) }

@@ -36,13 +36,13 @@ func New(cfg Config, opts ...Option) (*Limiter, error) {
 		l.clock = SystemClock{}
 	}
 	_, l.sys = l.clock.(SystemClock)
+	if o.maxKeys <= 0 {
+		o.maxKeys = DefaultMaxKeys
+	}
 	if o.store != nil {
 		_, wall := l.clock.(wallClock)
-		l.remote = o.store.bind(o.name, p, l.clock, !wall)
+		l.remote = o.store.bind(o.name, p, l.clock, !wall, o.maxKeys)
 	} else {
-		if o.maxKeys <= 0 {
-			o.maxKeys = DefaultMaxKeys
-		}
 		l.local = newLocalStore(p, o.maxKeys)
 	}
 	l.policy = AppendPolicy(nil, o.name, cfg)

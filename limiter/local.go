@@ -196,3 +196,42 @@ func (s *localStore) keys() int {
 	}
 	return n
 }
+
+// deniedUntil returns the time until which key is known to be denied (the
+// Redis store's denial cache; the store's params are algDeny) and the time
+// its state was to reset then, or 0, 0.
+func (s *localStore) deniedUntil(key []byte) (until, reset int64) {
+	h := maphash.Bytes(s.seed, key)
+	if e := s.shards[h>>s.shift].tab.Load().find(key, h); e != nil {
+		if st := e.state.Load(); st != dead {
+			return int64(st), e.aux.Load()
+		}
+	}
+	return 0, 0
+}
+
+// deny records that key is denied until the given time and resets at reset
+// (denial cache). At the cap the denial is simply not cached.
+func (s *localStore) deny(key []byte, now, until, reset int64) {
+	h := maphash.Bytes(s.seed, key)
+	sh := &s.shards[h>>s.shift]
+	for {
+		e := sh.tab.Load().find(key, h)
+		if e == nil {
+			if e = s.insert(sh, key, h, now); e == nil {
+				return
+			}
+		}
+		old := e.state.Load()
+		if old == dead {
+			continue
+		}
+		if int64(old) >= until {
+			return
+		}
+		e.aux.Store(reset)
+		if e.state.CompareAndSwap(old, uint64(until)) {
+			return
+		}
+	}
+}

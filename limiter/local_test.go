@@ -1,6 +1,7 @@
 package limiter
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -268,5 +269,25 @@ func TestRegistry(t *testing.T) {
 	}
 	if b, _ := r.Get("rule-b", cfg); b.Name() != "rule-b" {
 		t.Fatal("name")
+	}
+}
+
+func TestCoarseClock(t *testing.T) {
+	c := NewCoarseClock(0)
+	if c.Now() < t0.UnixNano() {
+		t.Fatal("coarse clock reads before 2023")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := c.Sleep(ctx, time.Hour); err != context.Canceled {
+		t.Fatalf("Sleep on a cancelled ctx: %v", err)
+	}
+	if err := c.Sleep(context.Background(), time.Microsecond); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	c.Close()
+	if err := (SystemClock{}).Sleep(context.Background(), 0); err != nil {
+		t.Fatal(err)
 	}
 }

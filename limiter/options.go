@@ -34,7 +34,7 @@ func WithStore(s Store) Option { return func(o *options) { o.store = s } }
 // Store is a place limiter state can live other than the in-process default:
 // *RedisStore is the one implementation.
 type Store interface {
-	bind(name string, p params, clock Clock, injected bool) backend
+	bind(name string, p params, clock Clock, injected bool, maxKeys int) backend
 }
 
 // backend is a store bound to one limiter.

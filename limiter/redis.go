@@ -44,6 +44,16 @@ const RedisBackoff = time.Second
 // the same Redis shares the limits. Each decision is one Lua script call
 // (auto-pipelined by rueidis) on one key: keyspace:name:algorithm:key.
 //
+// Local pre-check: a key Redis denied is remembered in process until its
+// RetryAfter, and its requests are denied without a round trip meanwhile
+// (RedisStats.CachedDenials). This is exact — state only gets stricter
+// until then, whichever instance admits — so "exactly quota in total across
+// instances" still holds; it saves Redis from floods of denied traffic, not
+// from admitted traffic (each admitted request is one round trip). A cached
+// denial reports the Reset Redis gave, counted down, which can be early if
+// another instance admitted since. Denials of a leaky bucket capped by
+// AllowWithin's maxWait are not cached.
+//
 // Time: with SystemClock or CoarseClock (the real clocks) the scripts read
 // Redis's TIME, so instances need no clock agreement. A limiter built with
 // any other clock (a ManualClock in tests) sends that clock's reading, in
@@ -54,11 +64,12 @@ type RedisStore struct {
 	client rueidis.Client
 	o      RedisOptions
 
-	calls      atomic.Uint64
-	errors     atomic.Uint64
-	fellOpen   atomic.Uint64
-	fellClosed atomic.Uint64
-	lastLog    atomic.Int64 // unix ns of the last failure log line
+	calls         atomic.Uint64
+	errors        atomic.Uint64
+	fellOpen      atomic.Uint64
+	fellClosed    atomic.Uint64
+	cachedDenials atomic.Uint64
+	lastLog       atomic.Int64 // unix ns of the last failure log line
 }
 
 // NewRedisStore returns a store using client.
@@ -84,19 +95,24 @@ type RedisStats struct {
 	// FallbackAllowed and FallbackRejected count decisions made by the
 	// failure policy instead of Redis (during an error or the backoff).
 	FallbackAllowed, FallbackRejected uint64
+	// CachedDenials counts rejections answered from the local denial cache
+	// without a round trip.
+	CachedDenials uint64
 }
 
 // Stats returns the store's counters.
 func (s *RedisStore) Stats() RedisStats {
 	return RedisStats{Calls: s.calls.Load(), Errors: s.errors.Load(),
-		FallbackAllowed: s.fellOpen.Load(), FallbackRejected: s.fellClosed.Load()}
+		FallbackAllowed: s.fellOpen.Load(), FallbackRejected: s.fellClosed.Load(),
+		CachedDenials: s.cachedDenials.Load()}
 }
 
 var algNames = [...]string{algFixed: "fw", algSliding: "sw", algToken: "tb", algLeaky: "lb"}
 
-func (s *RedisStore) bind(name string, p params, clock Clock, injected bool) backend {
+func (s *RedisStore) bind(name string, p params, clock Clock, injected bool, maxKeys int) backend {
 	b := &redisBackend{s: s, p: p, clock: clock, injected: injected,
-		prefix: s.o.Keyspace + ":" + name + ":" + algNames[p.alg] + ":"}
+		prefix:  s.o.Keyspace + ":" + name + ":" + algNames[p.alg] + ":",
+		denials: newLocalStore(params{alg: algDeny}, maxKeys)}
 	us := func(ns int64) string { return strconv.FormatFloat(float64(ns)/1000, 'g', -1, 64) }
 	switch p.alg {
 	case algFixed:
@@ -123,11 +139,17 @@ type redisBackend struct {
 	script    *rueidis.Lua
 	args      []string     // the script's ARGV[3:]
 	downUntil atomic.Int64 // clock time until which Redis is not asked
+	denials   *localStore  // keys Redis denied, until their RetryAfter
 }
 
 func (b *redisBackend) allow(key []byte, now, maxWait int64) Decision {
 	if now < b.downUntil.Load() {
 		return b.fallback()
+	}
+	if until, reset := b.denials.deniedUntil(key); now < until {
+		b.s.cachedDenials.Add(1)
+		return Decision{Limit: int(b.p.quota), Reset: time.Duration(max(reset, until) - now),
+			RetryAfter: time.Duration(until - now)}
 	}
 	nowArg, waitArg := "-1", "-1"
 	if b.injected {
@@ -149,9 +171,16 @@ func (b *redisBackend) allow(key []byte, now, maxWait int64) Decision {
 		b.fail(now, err)
 		return b.fallback()
 	}
-	return Decision{Allowed: v[0] == 1, Limit: int(b.p.quota), Remaining: int(v[1]),
+	d := Decision{Allowed: v[0] == 1, Limit: int(b.p.quota), Remaining: int(v[1]),
 		Reset: time.Duration(v[2]) * time.Microsecond, RetryAfter: time.Duration(v[3]) * time.Microsecond,
 		Delay: time.Duration(v[4]) * time.Microsecond}
+	if !d.Allowed && maxWait < 0 {
+		// Exact: until RetryAfter (counted from before the call, so on the
+		// safe side of the script's own clock) every instance can only have
+		// made the key's state stricter, so Redis would deny too.
+		b.denials.deny(key, now, now+int64(d.RetryAfter), now+int64(d.Reset))
+	}
+	return d
 }
 
 var errBadReply = errors.New("limiter: unexpected Redis script reply")

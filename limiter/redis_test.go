@@ -156,3 +156,33 @@ func (s *syncBuffer) Bytes() []byte {
 	defer s.mu.Unlock()
 	return bytes.Clone(s.b.Bytes())
 }
+
+// A flood of denied requests is answered locally until RetryAfter, without
+// round trips, and the answers count down exactly.
+func TestRedisDenialCache(t *testing.T) {
+	srv := startRedis(t)
+	o := RedisOptions{}
+	o.Defaults()
+	store := NewRedisStore(newRedisClient(t, srv.addr()), o)
+	c := NewManualClock(t0)
+	l, err := New(Config{Quota: 1, Duration: 10}, WithName("deny"), WithClock(c), WithStore(store))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := []byte("k")
+	l.Allow(k)
+	want(t, "denied by redis", l.Allow(k), rejected(1, 10*time.Second, 10*time.Second))
+	calls := store.Stats().Calls
+	for range 100 {
+		c.Advance(10 * ms)
+		l.Allow(k)
+	}
+	want(t, "denied from cache", l.Allow(k), rejected(1, 9*time.Second, 9*time.Second))
+	if s := store.Stats(); s.Calls != calls || s.CachedDenials != 101 {
+		t.Errorf("stats %+v: want no new calls (had %d), 101 cached denials", s, calls)
+	}
+	c.Advance(9 * time.Second)
+	if d := l.Allow(k); !d.Allowed || d.Fallback {
+		t.Fatalf("after RetryAfter: %+v", d)
+	}
+}

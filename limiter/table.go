@@ -11,7 +11,8 @@ type entry struct {
 	state atomic.Uint64
 	hash  uint64
 	key   string
-	_     [32]byte
+	aux   atomic.Int64 // denial cache only: when the key's state fully resets
+	_     [24]byte
 }
 
 // tombstone marks a slot whose entry was evicted; probes walk past it.

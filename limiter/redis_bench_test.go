@@ -1,0 +1,60 @@
+package limiter
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// Redis-backed decisions on loopback: one script call per decision,
+// auto-pipelined by rueidis across goroutines. Reports decisions/s and the
+// p99 latency of one decision. The redis-server shares the machine's cores.
+func BenchmarkRedisAllow(b *testing.B) {
+	srv := startRedis(b)
+	client := newRedisClient(b, srv.addr())
+	o := RedisOptions{}
+	o.Defaults()
+	o.Timeout = time.Second
+	store := NewRedisStore(client, o)
+	for _, alg := range []string{FixedWindow, TokenBucket} {
+		l, err := New(Config{Quota: 1<<24 - 2, Duration: 3600, Algorithm: alg, BucketSize: 1 << 30},
+			WithName("bench"), WithStore(store))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, goroutines := range []int{1, 64, 256} {
+			b.Run(fmt.Sprintf("%s/goroutines=%d", alg, goroutines), func(b *testing.B) {
+				var mu sync.Mutex
+				var all []time.Duration
+				var id atomic.Int64
+				b.SetParallelism(max(1, goroutines/runtimeProcs()))
+				b.ReportAllocs()
+				b.RunParallel(func(pb *testing.PB) {
+					key := []byte("client-" + strconv.FormatInt(id.Add(1)%1000, 10))
+					lat := make([]time.Duration, 0, 1024)
+					for pb.Next() {
+						t := time.Now()
+						if d := l.Allow(key); d.Fallback {
+							b.Error("fallback")
+							return
+						}
+						lat = append(lat, time.Since(t))
+					}
+					mu.Lock()
+					all = append(all, lat...)
+					mu.Unlock()
+				})
+				slices.Sort(all)
+				if len(all) > 0 {
+					b.ReportMetric(float64(all[len(all)*99/100].Microseconds()), "p99-µs")
+					b.ReportMetric(float64(all[len(all)/2].Microseconds()), "p50-µs")
+				}
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "decisions/s")
+			})
+		}
+	}
+}
