@@ -1,0 +1,236 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "premier-bin")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "premier")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var o, e bytes.Buffer
+	cmd := exec.Command(binary, args...)
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return o.String(), e.String(), code
+}
+
+func writeFile(t *testing.T, name, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestCLIVersion(t *testing.T) {
+	out, _, code := runCLI(t, "-version")
+	if code != 0 || !strings.HasPrefix(out, "premier ") {
+		t.Fatalf("%d %q", code, out)
+	}
+}
+
+func TestCLICheck(t *testing.T) {
+	for _, f := range []string{"configs/seed-complete.yaml", "configs/demo.yaml"} {
+		if out, errOut, code := runCLI(t, "-check", "-config", f); code != 0 || !strings.Contains(out, "OK") {
+			t.Errorf("%s: %d %s %s", f, code, out, errOut)
+		}
+	}
+	_, errOut, code := runCLI(t, "-check", "-config", "configs/seed-quickstart.yaml")
+	if code != 0 || !strings.Contains(errOut, "warning: no servers configured") {
+		t.Errorf("plugin config: %d %s", code, errOut)
+	}
+	bad := writeFile(t, "bad.yaml", "premier:\n  servers: [\"http://x:1\"]\n  paths:\n    - pattern: \"/*\"\n    - pattern: \"/api/*\"\n      features:\n        rate_limit: {quota: -1, duration: 0}\n        timeout: {seconds: fast}\n")
+	_, errOut, code = runCLI(t, "-check", "-config", bad)
+	if code != 1 {
+		t.Fatalf("exit %d for a bad config", code)
+	}
+	lines := strings.Split(strings.TrimSpace(errOut), "\n")
+	re := regexp.MustCompile(`^` + regexp.QuoteMeta(bad) + `:\d+:\d+: `)
+	if len(lines) != 3 {
+		t.Fatalf("want 3 problems, got:\n%s", errOut)
+	}
+	for _, l := range lines {
+		if !re.MatchString(l) {
+			t.Errorf("not FILE:LINE:COL: %q", l)
+		}
+	}
+	shadow := writeFile(t, "shadow.yaml", "premier:\n  servers: [\"http://x:1\"]\n  paths:\n    - pattern: \"/*\"\n    - pattern: \"/api/*\"\n")
+	if _, errOut, code := runCLI(t, "-check", "-config", shadow); code != 0 || !strings.Contains(errOut, "can never match") {
+		t.Errorf("shadowed rule: %d %s", code, errOut)
+	}
+	if _, errOut, code := runCLI(t, "-config", "configs/seed-quickstart.yaml"); code != 1 || !strings.Contains(errOut, "cannot start standalone") {
+		t.Errorf("standalone without servers: %d %s", code, errOut)
+	}
+	if _, _, code := runCLI(t); code != 2 {
+		t.Errorf("no -config: exit %d", code)
+	}
+}
+
+// startBinary runs the gateway binary on a free port and returns its URL.
+func startBinary(t *testing.T, config string) (*exec.Cmd, string, *lockedBuffer) {
+	t.Helper()
+	cmd := exec.Command(binary, "-config", config, "-listen", "127.0.0.1:0")
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	logs := &lockedBuffer{}
+	addrc := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		re := regexp.MustCompile(`premier listening" addr=(\S+)`)
+		for sc.Scan() {
+			line := sc.Text()
+			logs.add(line + "\n")
+			if m := re.FindStringSubmatch(line); m != nil {
+				addrc <- m[1]
+			}
+		}
+	}()
+	select {
+	case addr := <-addrc:
+		return cmd, "http://" + addr, logs
+	case <-time.After(10 * time.Second):
+		t.Fatalf("gateway did not start: %s", logs)
+	}
+	return nil, "", nil
+}
+
+func backend(t *testing.T, h fasthttp.RequestHandler) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &fasthttp.Server{Handler: h}
+	go srv.Serve(ln) //nolint:errcheck
+	t.Cleanup(func() { _ = srv.Shutdown() })
+	return "http://" + ln.Addr().String()
+}
+
+func get(t *testing.T, url string) (int, string) {
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestServeReloadOnSIGHUPAndDrainOnSIGTERM(t *testing.T) {
+	a := backend(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("a") })
+	b := backend(t, func(ctx *fasthttp.RequestCtx) {
+		if string(ctx.Path()) == "/slow" {
+			time.Sleep(700 * time.Millisecond)
+		}
+		ctx.SetBodyString("b")
+	})
+	cfg := writeFile(t, "gw.yaml", fmt.Sprintf("premier:\n  servers: [%q]\n", a))
+	cmd, url, logs := startBinary(t, cfg)
+	if _, body := get(t, url+"/"); body != "a" {
+		t.Fatalf("first config: %q", body)
+	}
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf("premier:\n  servers: [%q]\n", b)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Process.Signal(syscall.SIGHUP)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, body := get(t, url+"/"); body == "b" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("reload not applied: %s", logs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// An invalid file is rejected; the running config keeps serving.
+	if err := os.WriteFile(cfg, []byte("premier:\n  servers: [\"nope\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Process.Signal(syscall.SIGHUP)
+	time.Sleep(200 * time.Millisecond)
+	if _, body := get(t, url+"/"); body != "b" {
+		t.Fatalf("after a rejected reload: %q", body)
+	}
+
+	// SIGTERM with a request in flight: it completes, then the process exits 0.
+	done := make(chan string, 1)
+	go func() {
+		_, body := get(t, url+"/slow")
+		done <- body
+	}()
+	time.Sleep(200 * time.Millisecond)
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case body := <-done:
+		if body != "b" {
+			t.Fatalf("in-flight request cut: %q", body)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("in-flight request never finished")
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGTERM: %v\n%s", err, logs)
+	}
+	if !strings.Contains(logs.String(), "config reload rejected") {
+		t.Errorf("rejected reload not logged: %s", logs)
+	}
+}
+
+// lockedBuffer collects a child's log lines while the test reads them.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) add(s string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b.WriteString(s)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
