@@ -1,0 +1,100 @@
+// Package limiter owns rate limiting: the four algorithms, the in-process
+// sharded store, the Redis store for limits shared by several gateway
+// instances, the registry that keeps counters across config reloads, and
+// the values of the Retry-After, RateLimit-Policy and RateLimit headers.
+// It knows nothing of HTTP routes or YAML paths: the gateway builds the key
+// (client IP, headers, captures...) and passes its bytes.
+//
+// # Use
+//
+//	lim, err := limiter.New(limiter.Config{Quota: 100, Duration: 60, Algorithm: limiter.SlidingWindow})
+//	d := lim.Allow(key)           // one decision, counted if admitted
+//	err = lim.Wait(ctx, key)      // library mode: waits a leaky bucket's turn
+//
+// Counters are per limiter and per key: two limiters never share a counter
+// (in Redis, keys carry the limiter's name, see WithName).
+//
+// # Algorithms (Q = quota, D = duration, B = bucket_size, default Q; T = D/Q)
+//
+// fixed_window: at most Q per window [k·D, (k+1)·D), windows aligned to the
+// Unix epoch. Q=3, D=10s: at 0 s three pass and the fourth is rejected
+// (RetryAfter 10 s); at 9.999 s still rejected (RetryAfter 1 ms); at 10 s a
+// new window. Weakness: Q at 9.999 s plus Q at 10 s is 2Q within 1 ms.
+//
+// sliding_window: the weighted two-window counter (not a log). With prev
+// the previous window's count, cur the current one's and el the time into
+// the current window, est = prev·(D−el)/D + cur, and a request passes iff
+// est + 1 ≤ Q. Q=4, D=10s: four pass at 0 s; the fifth is told RetryAfter
+// 12.5 s. At 10 s, where a fixed window resets, prev still weighs 4·1.0:
+// rejected. At 12.5 s prev weighs 3: one passes; at 15 s (2) one more.
+// Error: exact when the previous window's requests were evenly spread (the
+// assumption); in the worst case — the whole previous quota sent in its last
+// instant — a span of length s across the edge holds up to Q·(1 + s/D), so
+// an adversary approaches 2Q per D only by spreading the second Q over the
+// whole next window, never in a burst (a fixed window allows 2Q in an
+// instant). Cloudflare measured 0.003 % wrong decisions on real traffic.
+// Quota at most 16,777,214.
+//
+// token_bucket: capacity B, refilled Q per D continuously, kept as GCRA's
+// theoretical arrival time in nanoseconds, so fractional refill is never
+// truncated (T is rounded to the nanosecond). Q=10/s, B=5: five at once,
+// the sixth RetryAfter 100 ms; 250 ms later 2.5 tokens: two pass and the
+// half token is kept (next due 50 ms later). Any span t admits at most
+// B + t·Q/D.
+//
+// leaky_bucket: a shaping queue like nginx limit_req with burst=B (no
+// nodelay): requests leave one every T; the one being served and up to B
+// waiting are admitted, each with Decision.Delay = its turn; the rest are
+// rejected at once. Q=10/s, B=3: at 0 s delays 0, 100, 200, 300 ms, the
+// fifth rejected (RetryAfter 100 ms). The gateway passes its route timeout
+// or the client's deadline to AllowWithin (Wait uses ctx's deadline) so a
+// request is never queued past it; a queued request whose client leaves
+// keeps its slot.
+//
+// # Store, memory and eviction
+//
+// The local store hashes the key (hash/maphash) to one of N shards (a power
+// of two, 16–256 by GOMAXPROCS, cache-line padded); each shard is an
+// open-addressing table read without locks. A key's state is one 64-bit
+// word updated by compare-and-swap; a rejection only reads. Only inserting
+// a new key or evicting takes the shard's mutex. Allow on a tracked key does
+// not allocate; a new key costs two allocations (its entry and key copy).
+//
+// Eviction is amortised on insert, with no goroutine: each insert looks at
+// two more slots of its shard and drops entries that are idle — state
+// identical to a fresh key's (window over, bucket full) — so dropping them
+// changes no decision. Tables are rebuilt without idle entries as they grow.
+//
+// At the cap (WithMaxKeys, default 1<<20 keys per limiter, ≈120 B per key,
+// split evenly over the shards): when a new key's shard is full of active
+// keys, the shard is swept for idle entries; if there are none, the key is
+// counted in the limiter's single overflow bucket, shared by every key that
+// could not be tracked, until entries go idle (the sweep is not repeated
+// before the earliest of them can). Tracked keys keep their counters, so a
+// flood of new keys (10 million spoofed sources) can neither grow memory nor
+// reset an active client's limit; the flood and any genuinely new client
+// share one quota meanwhile (Stats().Overflowed counts these decisions).
+//
+// # Clocks
+//
+// Times are int64 nanoseconds from a Clock. SystemClock (default) reads the
+// monotonic clock; CoarseClock (one atomic load, 1 ms resolution, one
+// goroutine the gateway owns) is the fast choice for a gateway; ManualClock
+// makes tests exact.
+//
+// # Redis
+//
+// RedisStore runs one Lua script per decision (see RedisStore for time,
+// keys, expiry, failure handling and its exact denial cache). One round trip
+// per admitted request is the honest cost: on the development box
+// (2 shared vCPUs, redis-server on the same cores) that is 20–60k decisions/s
+// per process with a p99 of milliseconds under concurrency; token leasing
+// would go further but breaks "exactly quota across instances" (leased,
+// unused tokens are lost), so it is not done.
+//
+// # Headers
+//
+// AppendPolicy and Decision.AppendRateLimit produce the draft-ietf-httpapi-
+// ratelimit-headers (-08 to -11) values, Decision.RetryAfterSeconds the
+// Retry-After value; see headers.go for the form.
+package limiter
