@@ -76,6 +76,9 @@ type Features struct {
 	CircuitBreaker *resilience.BreakerConfig `yaml:"circuit_breaker"`
 	// Monitoring logs slow requests. Default: off.
 	Monitoring *Monitoring `yaml:"monitoring"`
+	// WebSocket sets limits for proxied WebSocket connections. Default: off
+	// (upgrades are still proxied, with no extra limits).
+	WebSocket *WebSocket `yaml:"websocket"`
 }
 
 // RateLimit is the `rate_limit` feature.

@@ -29,7 +29,8 @@ func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 	began := time.Now()
 	err := roundTrip(b.Client, req, &ctx.Response, deadline, p.wholeBody)
 	failed := err != nil || ctx.Response.StatusCode() >= 500
-	b.Done(time.Since(began), failed)
+	s.obs.Upstream = time.Since(began)
+	b.Done(s.obs.Upstream, failed)
 	if err != nil {
 		p.backendError(g, ctx, b.URL, err)
 		if clientClose {

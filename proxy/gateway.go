@@ -24,6 +24,7 @@ type Gateway struct {
 	log  *slog.Logger
 
 	stats           gatewayStats
+	metrics         metrics
 	backendFailures failureLog
 	reloads         atomic.Uint64
 	reloadFailures  atomic.Uint64

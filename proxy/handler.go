@@ -18,6 +18,7 @@ type scratch struct {
 	uri  []byte // rewritten request URI
 	buf  []byte // header building
 	caps route.Captures
+	obs  Observation
 }
 
 var scratchPool = sync.Pool{New: func() any {
@@ -59,19 +60,32 @@ func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
 		p = t.rules[i]
 	}
 	start := time.Now()
-	backend := p.serve(g, t, ctx, s, start)
-	elapsed := time.Since(start)
-	status := ctx.Response.StatusCode()
-	p.stats.observe(status, elapsed)
-	if p.logThreshold > 0 && elapsed > p.logThreshold {
-		g.log.LogAttrs(ctx, slog.LevelWarn, "slow request",
-			slog.String("route", p.name),
-			slog.String("method", string(ctx.Method())),
-			slog.String("path", string(s.path)),
-			slog.Int("status", status),
-			slog.Duration("duration", elapsed),
-			slog.String("backend", backend))
+	o := &s.obs
+	*o = Observation{Rule: p.index, Route: p.name, Method: ctx.Method(), Path: s.path, Start: start}
+	if isWebSocketUpgrade(&ctx.Request) {
+		o.Backend = p.serveWebSocket(g, t, ctx, s)
+	} else {
+		o.Backend = p.serve(g, t, ctx, s, start)
 	}
+	o.Duration = time.Since(start)
+	o.Status = ctx.Response.StatusCode()
+	p.stats.observe(o.Status, o.Duration)
+	g.metrics.observe(o)
+	if p.logThreshold > 0 && o.Duration > p.logThreshold {
+		g.logSlow(ctx, o)
+	}
+}
+
+// logSlow logs a request slower than its rule's monitoring threshold.
+func (g *Gateway) logSlow(ctx *fasthttp.RequestCtx, o *Observation) {
+	g.log.LogAttrs(ctx, slog.LevelWarn, "slow request",
+		slog.String("route", o.Route),
+		slog.String("method", string(o.Method)),
+		slog.String("path", string(o.Path)),
+		slog.Int("status", o.Status),
+		slog.Duration("duration", o.Duration),
+		slog.Duration("upstream", o.Upstream),
+		slog.String("backend", o.Backend))
 }
 
 // splitRequestURI splits a request target into its path and `?query`

@@ -1,0 +1,4 @@
+package proxy
+
+// WebSocket is the `websocket` feature of a rule.
+type WebSocket struct{}
