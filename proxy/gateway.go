@@ -50,6 +50,10 @@ func WithReservedHandler(h fasthttp.RequestHandler) Option {
 	return func(g *Gateway) { g.reserved = h }
 }
 
+// SetReservedHandler serves the reserved prefix (the dashboard) with h.
+// Call it before serving requests.
+func (g *Gateway) SetReservedHandler(h fasthttp.RequestHandler) { g.reserved = h }
+
 // ErrNotStandalone is returned by New for a config without servers when no
 // in-process handler is given.
 var ErrNotStandalone = errors.New("config has no servers and no in-process handler")
