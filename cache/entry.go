@@ -81,13 +81,23 @@ type entryParts struct {
 }
 
 // encodeEntry serialises p into one exactly-sized blob and returns the entry
-// reading it.
+// reading it, or nil if a length does not fit its field.
 func encodeEntry(p *entryParts) *entry {
+	const u16, u32 = 1<<16 - 1, 1<<32 - 1
+	if len(p.vary) > u16 || len(p.hdrs) > u16 || len(p.key) > u32 || len(p.body) > u32 {
+		return nil
+	}
 	n := blobHeader + len(p.key) + len(p.body)
 	for _, f := range p.vary {
+		if len(f.name) > u16 || len(f.value) > u16 {
+			return nil
+		}
 		n += 4 + len(f.name) + len(f.value)
 	}
 	for _, f := range p.hdrs {
+		if len(f.name) > u16 || len(f.value) > u32 {
+			return nil
+		}
 		n += 6 + len(f.name) + len(f.value)
 	}
 	b := make([]byte, blobHeader, n)

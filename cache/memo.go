@@ -5,6 +5,7 @@ import (
 	"errors"
 	"hash/maphash"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -24,9 +25,14 @@ var ErrMemoPanic = errors.New("cache: memoized function panicked")
 // shared between callers and must not be modified. Results are not written
 // to Redis.
 func Memoize[K comparable, V any](c *Cache, name string, ttl time.Duration, fn func(context.Context, K) (V, error)) func(context.Context, K) (V, error) {
-	m := &memo[K, V]{c: c, rs: c.rule(name), ttl: int64(ttl), fn: fn, calls: make(map[K]*memoCall[V])}
-	m.salt = maphash.String(c.seed, name)
-	return m.get
+	return newMemo(c, name, ttl, fn).get
+}
+
+func newMemo[K comparable, V any](c *Cache, name string, ttl time.Duration, fn func(context.Context, K) (V, error)) *memo[K, V] {
+	return &memo[K, V]{
+		c: c, rs: c.rule(name), salt: maphash.String(c.seed, name),
+		ttl: int64(ttl), fn: fn, calls: make(map[K]*memoCall[V]),
+	}
 }
 
 type memo[K comparable, V any] struct {
@@ -36,8 +42,9 @@ type memo[K comparable, V any] struct {
 	ttl  int64
 	fn   func(context.Context, K) (V, error)
 
-	mu    sync.Mutex
-	calls map[K]*memoCall[V]
+	mu      sync.Mutex
+	calls   map[K]*memoCall[V]
+	waiting atomic.Int64 // callers waiting for a running call (tests)
 }
 
 type memoCall[V any] struct {
@@ -66,12 +73,15 @@ func (m *memo[K, V]) get(ctx context.Context, k K) (V, error) {
 		m.mu.Lock()
 		if call, ok := m.calls[k]; ok {
 			m.mu.Unlock()
+			m.waiting.Add(1)
 			select {
 			case <-call.done:
 			case <-ctx.Done():
+				m.waiting.Add(-1)
 				var zero V
 				return zero, ctx.Err()
 			}
+			m.waiting.Add(-1)
 			if call.err != nil && call.ctx.Err() != nil && errors.Is(call.err, call.ctx.Err()) {
 				continue // the leader gave up, not fn: try again
 			}

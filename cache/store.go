@@ -56,7 +56,10 @@ func (c *Cache) store(ctx *fasthttp.RequestCtx, f *Fill, now int64) (*entry, Rea
 	}
 	if len(vary) == 0 {
 		e := encodeEntry(&p)
-		c.keep(f.h, e, f, now)
+		if e == nil {
+			return nil, ReasonTooLarge
+		}
+		c.keep(f.h, e, f)
 		return e, stored
 	}
 	// A Vary response is stored twice: a marker under the key naming the
@@ -76,13 +79,16 @@ func (c *Cache) store(ctx *fasthttp.RequestCtx, f *Fill, now int64) (*entry, Rea
 		p.vary[i] = field{name: n, value: req.Header.PeekBytes(n)}
 	}
 	e := encodeEntry(&p)
-	c.keep(f.h, m, f, now)
-	c.keep(c.variantHash(f.h, names, req), e, f, now)
+	if m == nil || e == nil {
+		return nil, ReasonTooLarge
+	}
+	c.keep(f.h, m, f)
+	c.keep(c.variantHash(f.h, names, req), e, f)
 	return e, stored
 }
 
 // keep stamps e with f's namespace and offers it to both tiers.
-func (c *Cache) keep(h uint64, e *entry, f *Fill, now int64) {
+func (c *Cache) keep(h uint64, e *entry, f *Fill) {
 	e.rs, e.gen, e.epoch = f.rs, f.gen, f.epoch
 	c.setL1(h, e)
 	if c.l2 != nil {
