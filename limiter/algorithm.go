@@ -120,24 +120,26 @@ func (p *params) idleAt(st uint64, now int64) int64 {
 }
 
 // fixed: at most quota per window [k·D, (k+1)·D). Word: [window 32 | count 32].
-func (p *params) fixed(st *atomic.Uint64, now int64) (Decision, bool) {
+func (p *params) fixed(d *Decision, st *atomic.Uint64, now int64) bool {
 	idx := now / p.window
 	reset := time.Duration((idx+1)*p.window - now)
 	w := uint64(uint32(idx)) << 32
 	for {
 		old := st.Load()
 		if old == dead {
-			return Decision{}, false
+			return false
 		}
 		var n int64
 		if old&^0xffffffff == w {
 			n = int64(old & 0xffffffff)
 		}
 		if n >= p.quota {
-			return Decision{Limit: int(p.quota), Reset: reset, RetryAfter: reset}, true
+			*d = Decision{Limit: int(p.quota), Reset: reset, RetryAfter: reset}
+			return true
 		}
 		if st.CompareAndSwap(old, w|uint64(n+1)) {
-			return Decision{Allowed: true, Limit: int(p.quota), Remaining: int(p.quota - n - 1), Reset: reset}, true
+			*d = Decision{Allowed: true, Limit: int(p.quota), Remaining: int(p.quota - n - 1), Reset: reset}
+			return true
 		}
 	}
 }
@@ -146,7 +148,7 @@ func (p *params) fixed(st *atomic.Uint64, now int64) (Decision, bool) {
 // count, cur the current one's and el the time into the current window,
 // est = prev·(D−el)/D + cur, and a request is admitted iff est+1 ≤ quota.
 // Word: [window | prev | cur], prev and cur cntBits wide each.
-func (p *params) sliding(st *atomic.Uint64, now int64) (Decision, bool) {
+func (p *params) sliding(d *Decision, st *atomic.Uint64, now int64) bool {
 	idx := now / p.window
 	el := now - idx*p.window
 	shift := 2 * p.cntBits
@@ -159,7 +161,7 @@ func (p *params) sliding(st *atomic.Uint64, now int64) (Decision, bool) {
 	for {
 		old := st.Load()
 		if old == dead {
-			return Decision{}, false
+			return false
 		}
 		var prev, cur uint64
 		switch old >> shift {
@@ -182,13 +184,15 @@ func (p *params) sliding(st *atomic.Uint64, now int64) (Decision, bool) {
 			} else if prev > 0 {
 				reset = p.window - el
 			}
-			return Decision{Limit: int(p.quota), Reset: time.Duration(reset),
-				RetryAfter: time.Duration(max(retry, 1))}, true
+			*d = Decision{Limit: int(p.quota), Reset: time.Duration(reset),
+				RetryAfter: time.Duration(max(retry, 1))}
+			return true
 		}
 		if st.CompareAndSwap(old, w<<shift|prev<<p.cntBits|(cur+1)) {
 			rem := math.Floor(q - (fp*weight + fc + 1))
-			return Decision{Allowed: true, Limit: int(p.quota), Remaining: int(max(rem, 0)),
-				Reset: time.Duration(2*p.window - el)}, true
+			*d = Decision{Allowed: true, Limit: int(p.quota), Remaining: int(max(rem, 0)),
+				Reset: time.Duration(2*p.window - el)}
+			return true
 		}
 	}
 }
@@ -197,7 +201,7 @@ func (p *params) sliding(st *atomic.Uint64, now int64) (Decision, bool) {
 // theoretical-arrival-time word. tat' = max(tat, now) + T; admitted iff
 // tat' − now ≤ τ. For the leaky bucket the request's turn is max(tat, now),
 // so it waits max(tat, now) − now; maxWait (≥ 0) lowers τ to T + maxWait.
-func (p *params) gcra(st *atomic.Uint64, now, maxWait int64) (Decision, bool) {
+func (p *params) gcra(d *Decision, st *atomic.Uint64, now, maxWait int64) bool {
 	tau := p.tau
 	leaky := p.alg == algLeaky
 	if leaky && maxWait >= 0 && p.interval+maxWait < tau {
@@ -206,22 +210,23 @@ func (p *params) gcra(st *atomic.Uint64, now, maxWait int64) (Decision, bool) {
 	for {
 		old := st.Load()
 		if old == dead {
-			return Decision{}, false
+			return false
 		}
 		tat := max(int64(old), now)
 		next := tat + p.interval
 		diff := next - now
 		if diff > tau {
-			return Decision{Limit: int(p.quota), Reset: time.Duration(tat - now),
-				RetryAfter: time.Duration(diff - tau)}, true
+			*d = Decision{Limit: int(p.quota), Reset: time.Duration(tat - now),
+				RetryAfter: time.Duration(diff - tau)}
+			return true
 		}
 		if st.CompareAndSwap(old, uint64(next)) {
-			d := Decision{Allowed: true, Limit: int(p.quota),
+			*d = Decision{Allowed: true, Limit: int(p.quota),
 				Remaining: int((p.tau - diff) / p.interval), Reset: time.Duration(diff)}
 			if leaky {
 				d.Delay = time.Duration(tat - now)
 			}
-			return d, true
+			return true
 		}
 	}
 }

@@ -65,9 +65,10 @@ func (l *Limiter) now() int64 {
 // Allow makes one decision for key and, when it admits, counts the request.
 // For leaky_bucket an admitted request must wait Decision.Delay before it
 // proceeds. The key is not retained unless it is new (then it is copied).
-func (l *Limiter) Allow(key []byte) Decision {
+func (l *Limiter) Allow(key []byte) (d Decision) {
 	if l.local != nil {
-		return l.local.allow(key, l.now(), -1)
+		l.local.allow(&d, key, l.now(), -1)
+		return d
 	}
 	return l.remote.allow(key, l.now(), -1)
 }
@@ -76,9 +77,10 @@ func (l *Limiter) Allow(key []byte) Decision {
 // (a route's timeout, a client's deadline): a leaky bucket rejects, instead
 // of queueing, a request whose turn would come later than maxWait. For the
 // other algorithms it is Allow. maxWait < 0 means no cap.
-func (l *Limiter) AllowWithin(key []byte, maxWait time.Duration) Decision {
+func (l *Limiter) AllowWithin(key []byte, maxWait time.Duration) (d Decision) {
 	if l.local != nil {
-		return l.local.allow(key, l.now(), int64(maxWait))
+		l.local.allow(&d, key, l.now(), int64(maxWait))
+		return d
 	}
 	return l.remote.allow(key, l.now(), int64(maxWait))
 }

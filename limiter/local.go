@@ -71,9 +71,11 @@ func newLocalStore(p params, maxKeys int) *localStore {
 	return s
 }
 
-// allow makes one decision for key. An existing key costs a hash, a probe
-// and one CAS (none when rejected); only a new key takes its shard's lock.
-func (s *localStore) allow(key []byte, now, maxWait int64) Decision {
+// allow makes one decision for key into d. An existing key costs a hash, a
+// probe and one CAS (none when rejected); only a new key takes its shard's
+// lock. (Decisions are written through d: returning the 7-word struct by
+// value through each level costs more than the decision.)
+func (s *localStore) allow(d *Decision, key []byte, now, maxWait int64) {
 	h := maphash.Bytes(s.seed, key)
 	sh := &s.shards[h>>s.shift]
 	for {
@@ -84,18 +86,17 @@ func (s *localStore) allow(key []byte, now, maxWait int64) Decision {
 				e = &s.overflow
 			}
 		}
-		var d Decision
 		var ok bool
-		switch s.p.alg { // decide, spelled out: one call level less
+		switch s.p.alg {
 		case algFixed:
-			d, ok = s.p.fixed(&e.state, now)
+			ok = s.p.fixed(d, &e.state, now)
 		case algSliding:
-			d, ok = s.p.sliding(&e.state, now)
+			ok = s.p.sliding(d, &e.state, now)
 		default:
-			d, ok = s.p.gcra(&e.state, now, maxWait)
+			ok = s.p.gcra(d, &e.state, now, maxWait)
 		}
 		if ok {
-			return d
+			return
 		}
 		// e was evicted between find and decide: look it up again.
 	}

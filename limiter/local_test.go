@@ -291,3 +291,18 @@ func TestCoarseClock(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Without WithClock a registry owns a CoarseClock; Close stops it (goleak
+// checks the goroutine is gone).
+func TestRegistryOwnsClock(t *testing.T) {
+	r := NewRegistry()
+	l, err := r.Get("a", Config{Quota: 1, Duration: 60})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := l.clock.(*CoarseClock); !ok || !l.Allow([]byte("k")).Allowed {
+		t.Fatalf("clock %T", l.clock)
+	}
+	r.Close()
+	r.Close()
+}

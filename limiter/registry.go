@@ -1,20 +1,36 @@
 package limiter
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
 // Registry keeps limiters by id across config reloads, so a rule whose limit
 // did not change keeps its counters. The gateway asks for every rule's
 // limiter after each load with Get, then drops the others with Retain.
 type Registry struct {
-	mu   sync.Mutex
-	opts []Option
-	m    map[string]*Limiter
+	mu    sync.Mutex
+	opts  []Option
+	m     map[string]*Limiter
+	clock *CoarseClock // owned, when opts set no clock
 }
 
 // NewRegistry returns an empty Registry whose limiters are built with opts
-// (plus WithName(id)).
+// (plus WithName(id)). Unless opts include WithClock, the registry starts
+// its own CoarseClock (1 ms; one goroutine) for all its limiters, which
+// Close stops.
 func NewRegistry(opts ...Option) *Registry {
-	return &Registry{opts: opts, m: make(map[string]*Limiter)}
+	r := &Registry{m: make(map[string]*Limiter)}
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.clock == nil {
+		r.clock = NewCoarseClock(time.Millisecond)
+		opts = append(opts[:len(opts):len(opts)], WithClock(r.clock))
+	}
+	r.opts = opts
+	return r
 }
 
 // Get returns the limiter for id: the same *Limiter as before while cfg is
@@ -62,10 +78,14 @@ func (r *Registry) Len() int {
 	return len(r.m)
 }
 
-// Close drops every limiter. Limiters own no goroutines, so callers still
-// holding one may keep using it; it is simply no longer shared.
+// Close drops every limiter and stops the registry's clock. Callers still
+// holding a limiter may keep using it (its clock stops advancing); Close at
+// shutdown. Close is idempotent.
 func (r *Registry) Close() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	clear(r.m)
+	if r.clock != nil {
+		r.clock.Close()
+	}
 }
