@@ -206,3 +206,32 @@ func testConfig() Config {
 	c.MaxBytes = 64 << 20
 	return c
 }
+
+// primed returns a cache holding a 4 KiB response for ctx's request.
+func primed(tb testing.TB, ctx *fasthttp.RequestCtx, p *Policy, respHdrs ...string) *Cache {
+	tb.Helper()
+	c, err := New(testConfig())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	key := AppendDefaultKey(nil, &ctx.Request, nil)
+	res, fill := c.Lookup(ctx, p, key)
+	if res != Miss {
+		tb.Fatal("want a miss")
+	}
+	ctx.Response.Header.SetContentType("application/json")
+	ctx.Response.Header.Set("ETag", `"abc"`)
+	ctx.Response.Header.Set("Cache-Control", "public, max-age=600")
+	for i := 0; i+1 < len(respHdrs); i += 2 {
+		ctx.Response.Header.Set(respHdrs[i], respHdrs[i+1])
+	}
+	ctx.Response.SetBody(make([]byte, 4096))
+	fill.Done(ctx)
+	c.l1.Wait()
+	ctx.Response.Reset()
+	if res, _ := c.Lookup(ctx, p, key); res != Hit {
+		tb.Fatal("want a hit")
+	}
+	return c
+}
+

@@ -109,6 +109,9 @@ func TestRedisPurgePropagates(t *testing.T) {
 		t.Fatal("PurgeRule took another rule")
 	}
 
+	// B's refill of /2 is written to Redis in the background; let it land
+	// first (a fill racing a purge on another instance may outlive it).
+	b.settle()
 	epoch := b.c.epoch.Load()
 	if err := a.c.PurgeAll(); err != nil {
 		t.Fatal(err)
