@@ -234,4 +234,3 @@ func primed(tb testing.TB, ctx *fasthttp.RequestCtx, p *Policy, respHdrs ...stri
 	}
 	return c
 }
-
