@@ -169,4 +169,4 @@ func inactiveFeatures(c *Config) []string {
 
 // activeFeatures are the optional features this build applies; the rest are
 // validated and reported as not active yet.
-var activeFeatures = map[string]bool{}
+var activeFeatures = map[string]bool{"retry": true, "circuit_breaker": true, "lb": true}

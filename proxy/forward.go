@@ -3,47 +3,180 @@ package proxy
 import (
 	"errors"
 	"net"
+	"net/netip"
+	"strconv"
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/premier-gateway/premier/resilience"
 )
 
-// forward sends ctx.Request to one of the rule's backends in place and
-// leaves the backend's response (streamed) in ctx.Response.
+// forward sends ctx.Request to the rule's backends in place and leaves the
+// backend's response (streamed when large) in ctx.Response. With a retry
+// policy, failed attempts (connection errors, attempt timeouts, retryable
+// statuses) are retried on another backend when one is left, after the
+// policy's wait, within the request's deadline and the backend's budget.
+// Breakers skip open backends; when all are open the answer is 503.
 func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch, deadline time.Time) string {
-	i := p.balancer.Pick(0, nil)
-	if i < 0 {
-		writeError(ctx, ErrNoBackend)
-		ctx.Response.Header.Set("Retry-After", "1")
-		return ""
-	}
-	b := p.backends[i]
 	req := &ctx.Request
 	clientClose := req.Header.ConnectionClose()
 	s.buf = prepareRequest(ctx, t, s.buf)
-	if b.Target.TLS {
-		req.URI().SetSchemeBytes(strHTTPS)
+	var hash uint64
+	if p.hashClient {
+		hash = clientHash(t.trusted.ClientIP(ctx))
 	}
-
-	b.Start()
-	began := time.Now()
-	err := roundTrip(b.Client, req, &ctx.Response, deadline, p.wholeBody)
-	failed := err != nil || ctx.Response.StatusCode() >= 500
-	s.obs.Upstream = time.Since(began)
-	b.Done(s.obs.Upstream, failed)
-	if err != nil {
-		p.backendError(g, ctx, b.URL, err)
-		if clientClose {
-			ctx.SetConnectionClose()
+	attempts := p.attempts(req)
+	s.filter = attemptFilter{p: p, fresh: true}
+	backend := ""
+	for attempt := 1; ; attempt++ {
+		i := p.balancer.Pick(hash, &s.filter)
+		if i < 0 && s.filter.tried != 0 {
+			s.filter.fresh = false // every backend tried: any usable one will do
+			i = p.balancer.Pick(hash, &s.filter)
 		}
-		return b.URL
+		if i < 0 {
+			p.unavailable(ctx)
+			break
+		}
+		b := p.backends[i]
+		backend = b.URL
+		if i < 64 {
+			s.filter.tried |= 1 << uint(i)
+		}
+		var ticket resilience.Ticket
+		if p.breakers != nil {
+			var err error
+			if ticket, err = p.breakers[i].Acquire(); err != nil {
+				attempt-- // lost the race for the half-open probe: pick again
+				continue
+			}
+		}
+		if p.budgets != nil {
+			p.budgets[i].OnRequest()
+		}
+		if b.Target.TLS {
+			req.URI().SetSchemeBytes(strHTTPS)
+		}
+		b.Start()
+		began := time.Now()
+		err := roundTrip(b.Client, req, &ctx.Response, deadline, p.wholeBody)
+		s.obs.Upstream += time.Since(began)
+		status := ctx.Response.StatusCode()
+		b.Done(time.Since(began), err != nil || status >= 500)
+		if p.breakers != nil {
+			p.breakers[i].Release(ticket, !p.breakerFailure(err, status))
+		}
+		if !p.shouldRetry(err, status, attempt, attempts) || !p.budgets[i].TryRetry() ||
+			!waitRetry(p.retry.WaitFor(attempt), deadline) {
+			if err != nil {
+				p.backendError(g, ctx, b.URL, err)
+			}
+			break
+		}
+		if err != nil {
+			g.backendFailures.note(b.URL, err)
+		}
+		ctx.Response.Reset() // drop the failed attempt's answer (closes its stream)
 	}
 	s.buf = stripHopByHop(&ctx.Response.Header, s.buf)
 	ctx.Response.Header.ResetConnectionClose()
 	if clientClose {
 		ctx.SetConnectionClose()
 	}
-	return b.URL
+	return backend
+}
+
+// attempts is how many tries a request gets: the retry policy's when the
+// method may be repeated and the body can be replayed, else one. A body
+// the server read whole (up to bufferedBodyBytes) is kept for replay;
+// larger or chunked bodies stream once and are never retried.
+func (p *plan) attempts(req *fasthttp.Request) int {
+	if p.retry == nil || p.retry.MaxAttempts < 2 {
+		return 1
+	}
+	if !p.retry.RetryMethod(req.Header.Method(), len(req.Header.Peek("Idempotency-Key")) > 0) {
+		return 1
+	}
+	if req.IsBodyStream() {
+		cl := req.Header.ContentLength()
+		if cl < 0 || cl > bufferedBodyBytes {
+			return 1
+		}
+		// The body is already in memory behind the stream: make it the
+		// request's plain body so every attempt writes it again.
+		req.SwapBody(req.SwapBody(nil))
+	}
+	return p.retry.MaxAttempts
+}
+
+// shouldRetry reports whether an attempt that ended with err or status is
+// tried again.
+func (p *plan) shouldRetry(err error, status, attempt, attempts int) bool {
+	if attempt >= attempts {
+		return false
+	}
+	if err != nil {
+		return p.retry.RetryKind(resilience.Classify(err))
+	}
+	return p.retry.RetryStatus(status)
+}
+
+// breakerFailure reports whether an attempt counts against the breaker:
+// connection errors, timeouts and 5xx, as ExpectedException selects.
+func (p *plan) breakerFailure(err error, status int) bool {
+	if err != nil {
+		return p.breakerCfg.CountsKind(resilience.Classify(err))
+	}
+	return status >= 500 && p.breakerCfg.CountsKind(resilience.KindOther)
+}
+
+// waitRetry pauses before a retry; false when the pause would overrun the
+// request's deadline.
+func waitRetry(d time.Duration, deadline time.Time) bool {
+	if !deadline.IsZero() && time.Until(deadline) <= d {
+		return false
+	}
+	if d > 0 {
+		time.Sleep(d)
+	}
+	return true
+}
+
+// unavailable answers when no backend can be tried: 503 with Retry-After,
+// from the earliest breaker probe when breakers are the reason.
+func (p *plan) unavailable(ctx *fasthttp.RequestCtx) {
+	writeError(ctx, ErrNoBackend)
+	wait := time.Second
+	if p.breakers != nil {
+		wait = 0
+		for _, b := range p.breakers {
+			if d := b.RetryAfter(); wait == 0 || d < wait {
+				wait = d
+			}
+		}
+	}
+	ctx.Response.Header.SetBytesV("Retry-After", appendSeconds(ctx.Response.Header.Peek("Retry-After")[:0], wait))
+}
+
+// appendSeconds appends d in whole seconds, rounded up, at least 1.
+func appendSeconds(dst []byte, d time.Duration) []byte {
+	secs := int64((d + time.Second - 1) / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	return strconv.AppendInt(dst, secs, 10)
+}
+
+// clientHash hashes a client address for ip_hash (FNV-1a, no allocation).
+func clientHash(ip netip.Addr) uint64 {
+	b := ip.As16()
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h
 }
 
 // prepareRequest sanitises the request for the backend: hop-by-hop headers

@@ -25,6 +25,7 @@ type Gateway struct {
 
 	stats           gatewayStats
 	metrics         metrics
+	breakers        breakerRegistry
 	backendFailures failureLog
 	reloads         atomic.Uint64
 	reloadFailures  atomic.Uint64
@@ -119,6 +120,7 @@ func (g *Gateway) Reload(l *Loaded) error {
 	}
 	old := g.cur.Swap(t)
 	g.syncBackends(l)
+	g.breakers.retain(t.breakerKeys)
 	g.reloads.Add(1)
 	for _, w := range l.Warnings {
 		g.log.Warn(w)

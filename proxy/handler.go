@@ -17,8 +17,9 @@ type scratch struct {
 	path []byte // normalised path
 	uri  []byte // rewritten request URI
 	buf  []byte // header building
-	caps route.Captures
-	obs  Observation
+	caps   route.Captures
+	obs    Observation
+	filter attemptFilter
 }
 
 var scratchPool = sync.Pool{New: func() any {
@@ -131,7 +132,7 @@ func (p *plan) serve(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch,
 	}
 	switch {
 	case p.app != nil:
-		p.app(ctx)
+		p.serveApp(g, ctx)
 		return "app"
 	case p.noRoute:
 		writeError(ctx, ErrNoRoute)

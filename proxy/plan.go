@@ -7,6 +7,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/premier-gateway/premier/lb"
+	"github.com/premier-gateway/premier/resilience"
 	"github.com/premier-gateway/premier/proxy/route"
 )
 
@@ -20,6 +21,8 @@ type table struct {
 	fallback *plan   // default_features: requests no rule matches
 	// maxBody bounds request bodies (413 beyond).
 	maxBody int64
+	// breakerKeys are the registry keys of the breakers this table uses.
+	breakerKeys map[string]bool
 }
 
 // plan is one rule's compiled policy: everything the request path needs,
@@ -43,6 +46,17 @@ type plan struct {
 
 	backends []*lb.Backend
 	balancer lb.Balancer
+	// hashClient: the balancer (ip_hash) needs the client's address hash.
+	hashClient bool
+
+	// retry is the retry policy (nil: one attempt); budgets cap retries per
+	// backend (one for the app in plugin mode).
+	retry   *resilience.RetryConfig
+	budgets []*resilience.Budget
+	// breakers has one circuit breaker per backend (nil: none); breakerCfg
+	// says which failures count.
+	breakers   []*resilience.Breaker
+	breakerCfg *resilience.BreakerConfig
 	// app is the in-process handler in plugin mode (nil in standalone).
 	app fasthttp.RequestHandler
 
@@ -59,14 +73,17 @@ func (g *Gateway) compile(l *Loaded) (*table, error) {
 		trusted: l.rules.trusted,
 		prefix:  []byte(c.Dashboard.Prefix),
 		maxBody: c.Limits.MaxBodyBytes,
+
+		breakerKeys: map[string]bool{},
 	}
 	global, globalBal, err := g.backendsFor(c.Servers, c.LB)
+	globalHash := c.LB != nil && c.LB.Algorithm == lb.IPHash
 	if err != nil {
 		return nil, err
 	}
 	for i := range c.Paths {
 		p := &c.Paths[i]
-		bs, bal := global, globalBal
+		bs, bal, hash := global, globalBal, globalHash
 		if len(p.Servers) > 0 {
 			lbc := p.LB
 			if lbc == nil {
@@ -75,10 +92,14 @@ func (g *Gateway) compile(l *Loaded) (*table, error) {
 			if bs, bal, err = g.backendsFor(p.Servers, lbc); err != nil {
 				return nil, err
 			}
+			hash = lbc != nil && lbc.Algorithm == lb.IPHash
 		}
-		t.rules = append(t.rules, g.newPlan(i, p.Pattern, &p.Features, bs, bal))
+		pl := g.newPlan(t, i, p.Pattern, &p.Features, bs, bal)
+		pl.hashClient = hash
+		t.rules = append(t.rules, pl)
 	}
-	t.fallback = g.newPlan(-1, "default", c.DefaultFeatures, global, globalBal)
+	t.fallback = g.newPlan(t, -1, "default", c.DefaultFeatures, global, globalBal)
+	t.fallback.hashClient = globalHash
 	return t, nil
 }
 
@@ -106,7 +127,7 @@ func (g *Gateway) backendsFor(servers []lb.Server, cfg *lb.Config) ([]*lb.Backen
 	return bs, bal, nil
 }
 
-func (g *Gateway) newPlan(index int, name string, f *Features, bs []*lb.Backend, bal lb.Balancer) *plan {
+func (g *Gateway) newPlan(t *table, index int, name string, f *Features, bs []*lb.Backend, bal lb.Balancer) *plan {
 	p := &plan{index: index, name: name, backends: bs, balancer: bal, stats: g.stats.route(name), wholeBody: defaultWholeBody}
 	if g.app != nil {
 		p.app = g.app
@@ -126,6 +147,27 @@ func (g *Gateway) newPlan(index int, name string, f *Features, bs []*lb.Backend,
 	}
 	if m := f.Monitoring; m != nil {
 		p.logThreshold = seconds(m.LogThreshold)
+	}
+	targets := make([]string, len(bs))
+	for i, b := range bs {
+		targets[i] = b.URL
+	}
+	if p.app != nil {
+		targets = []string{"app"}
+	}
+	if r := f.Retry; r != nil {
+		p.retry = r
+		for range targets {
+			p.budgets = append(p.budgets, resilience.NewBudget(r.Budget))
+		}
+	}
+	if cb := f.CircuitBreaker; cb != nil {
+		p.breakerCfg = cb
+		for _, target := range targets {
+			key := breakerKey(name, target, cb)
+			t.breakerKeys[key] = true
+			p.breakers = append(p.breakers, g.breakers.get(g, key, name, target, cb))
+		}
 	}
 	return p
 }
