@@ -7,8 +7,8 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/premier-gateway/premier/lb"
-	"github.com/premier-gateway/premier/resilience"
 	"github.com/premier-gateway/premier/proxy/route"
+	"github.com/premier-gateway/premier/resilience"
 )
 
 // table is one compiled config: immutable, swapped whole on reload.
