@@ -65,7 +65,10 @@ type options struct {
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
 
 // WithLockTimeout bounds how long a request waits for a concurrent request
-// fetching the same key before it fetches itself. Default DefaultLockTimeout.
+// fetching the same key before it fetches itself; it is also how long a
+// leader that never calls Done or Abort blocks its key. The wait does not
+// watch the server's shutdown. Default DefaultLockTimeout (5s, as nginx's
+// proxy_cache_lock_timeout).
 func WithLockTimeout(d time.Duration) Option { return func(o *options) { o.lockTimeout = d } }
 
 // New builds a cache from a validated Config.

@@ -2,6 +2,7 @@ package cache
 
 import (
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -166,5 +167,31 @@ func TestRedisNoServerAtAll(t *testing.T) {
 		if r := g.get("/x"); string(r.Body()) != "hello" {
 			t.Fatalf("%q", r.Body())
 		}
+	}
+}
+
+func TestRedisStalled(t *testing.T) {
+	// A Redis that accepts but never answers (SIGSTOP): reads time out and
+	// the request is served as a miss.
+	rs := startRedis(t)
+	rdb := rs.client(t)
+	o := redisOpts()
+	o.Timeout = 100 * time.Millisecond
+	g := newGateway(t, testConfig(), WithRedis(rdb, o))
+	g.get("/warm")
+	g.settle()
+	if err := rs.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = rs.cmd.Process.Signal(syscall.SIGCONT) }()
+	if r := g.get("/warm"); xcache(r) != "HIT" {
+		t.Fatal("memory hit lost")
+	}
+	r := g.get("/cold")
+	if r.StatusCode() != 200 || xcache(r) != "MISS" || string(r.Body()) != "hello" {
+		t.Fatalf("stalled Redis: %d %q %q", r.StatusCode(), xcache(r), r.Body())
+	}
+	if g.c.Stats().RedisErrors == 0 {
+		t.Fatal("timeout not counted")
 	}
 }
