@@ -118,3 +118,28 @@ func BenchmarkAllowSystemClock(b *testing.B) {
 }
 
 func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
+
+// A flood of never-seen keys against a limiter at its cap (every tracked
+// key active): each costs a hash and an atomic load, then the overflow
+// bucket; memory does not grow.
+func BenchmarkAllowFloodAtCap(b *testing.B) {
+	c := NewCoarseClock(time.Millisecond)
+	defer c.Close()
+	l, _ := New(Config{Quota: 10, Duration: 3600}, WithClock(c), WithMaxKeys(1024))
+	for i := range 2048 {
+		l.Allow([]byte("active-" + strconv.Itoa(i)))
+	}
+	keys := make([][]byte, 4096)
+	for i := range keys {
+		keys[i] = []byte("spoofed-" + strconv.Itoa(i))
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		l.Allow(keys[i&4095])
+		i++
+	}
+	if s := l.Stats(); s.Keys > 1024 {
+		b.Fatalf("grew past the cap: %+v", s)
+	}
+}

@@ -40,8 +40,10 @@ type shardState struct {
 	used int    // non-empty slots in tab, tombstones included; under mu
 	hand uint64 // next slot the amortised sweep looks at; under mu
 	// fullUntil: a full sweep found no idle entry; none can become idle
-	// before this time, so new keys go to overflow without rescanning.
-	fullUntil int64
+	// before this time, so until then new keys go to overflow without
+	// taking the lock or rescanning (a flood of new keys at the cap costs
+	// one atomic load each).
+	fullUntil atomic.Int64
 }
 
 // shard is padded to whole cache lines so two shards' mutexes and table
@@ -66,7 +68,7 @@ func newLocalStore(p params, maxKeys int) *localStore {
 	}
 	for i := range s.shards {
 		s.shards[i].tab.Store(newTable(minSlots))
-		s.shards[i].fullUntil = math.MinInt64
+		s.shards[i].fullUntil.Store(math.MinInt64)
 	}
 	return s
 }
@@ -105,6 +107,9 @@ func (s *localStore) allow(d *Decision, key []byte, now, maxWait int64) {
 // insert returns key's entry, creating it, or nil when the shard is full of
 // active keys.
 func (s *localStore) insert(sh *shard, key []byte, h uint64, now int64) *entry {
+	if now < sh.fullUntil.Load() {
+		return nil
+	}
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	t := sh.tab.Load()
@@ -113,11 +118,8 @@ func (s *localStore) insert(sh *shard, key []byte, h uint64, now int64) *entry {
 	}
 	s.sweep(sh, t, now, 2)
 	if sh.live >= s.perShard {
-		if now < sh.fullUntil {
-			return nil
-		}
 		if next := s.sweep(sh, t, now, len(t.slots)); sh.live >= s.perShard {
-			sh.fullUntil = next
+			sh.fullUntil.Store(next)
 			return nil
 		}
 	}
