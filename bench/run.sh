@@ -28,10 +28,13 @@
 #                       (default 15; 0 disables)
 #   --quiet-wait S      before each run, wait up to S seconds for the machine to
 #                       be quiet (other processes below --max-other) (default 30)
+#   --source tree|head  build premier from the working tree (default) or from the
+#                       committed HEAD (git archive into the work directory:
+#                       reproducible, ignores uncommitted edits)
 #   --append            also append the table to bench/RESULTS.md
 #   --keep              keep the work directory (configs, logs, raw runs)
 #   -h, --help
-# Environment: LOAD_CPU (default 0), SERVER_CPU (default 1), BASE_PORT
+# Environment: PREMIER_BIN (use this premier binary instead of building), LOAD_CPU (default 0), SERVER_CPU (default 1), BASE_PORT
 # (default 19000: backend, +1 nginx, +2 haproxy, +10.. premier configs).
 set -euo pipefail
 
@@ -40,7 +43,7 @@ BENCH=$ROOT/bench
 export PATH="$PATH:/usr/local/go/bin:/usr/sbin:/sbin"
 
 ROUNDS=3 DURATION=5 CONNS=64 THREADS=1 MAX_OTHER=15 QUIET_WAIT=30 APPEND=0 KEEP=0
-TARGETS="" PATHS="/small /4k"
+TARGETS="" PATHS="/small /4k" SOURCE=tree
 LOAD_CPU=${LOAD_CPU:-0} SERVER_CPU=${SERVER_CPU:-1} BASE_PORT=${BASE_PORT:-19000}
 CMDLINE="bench/run.sh $*"
 
@@ -57,6 +60,7 @@ while [[ $# -gt 0 ]]; do
     --paths) PATHS=$2; shift ;;
     --max-other) MAX_OTHER=$2; shift ;;
     --quiet-wait) QUIET_WAIT=$2; shift ;;
+    --source) SOURCE=$2; shift ;;
     --append) APPEND=1 ;;
     --keep) KEEP=1 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -71,6 +75,7 @@ done
   || die "need rounds >= 1, 1 <= duration <= 120, connections >= threads >= 1"
 (( $(nproc) >= 2 )) || die "needs at least 2 CPUs (load generator and servers on separate cores)"
 [[ $LOAD_CPU != "$SERVER_CPU" ]] || die "LOAD_CPU and SERVER_CPU must differ"
+[[ $SOURCE == tree || $SOURCE == head ]] || die "--source tree|head"
 
 # --------------------------------------------------------------- tools
 ensure_tool() {  # command package: install with apt-get when missing and possible
@@ -392,8 +397,21 @@ summary() {
 MACHINE="$(nproc) CPUs, $(awk -F: '/^model name/ { sub(/^ +/, "", $2); print $2; exit }' /proc/cpuinfo), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r)"
 say "machine: $MACHINE; work directory $WORK"
 say "building premier and the backend"
+REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [[ " ${TL[*]}" == *" premier:"* ]]; then
-  (cd "$ROOT" && go build -o "$WORK/premier" .) || die "premier does not build (go build . in $ROOT)"
+  if [[ -n ${PREMIER_BIN:-} ]]; then
+    cp "$PREMIER_BIN" "$WORK/premier" || die "PREMIER_BIN=$PREMIER_BIN: cannot copy"
+    PREMIER_VERSION="premier binary $PREMIER_BIN"
+  elif [[ $SOURCE == head ]]; then
+    mkdir -p "$WORK/src"
+    git -C "$ROOT" archive HEAD | tar -x -C "$WORK/src" || die "git archive HEAD failed"
+    (cd "$WORK/src" && go build -o "$WORK/premier" .) || die "premier at HEAD ($REV) does not build"
+    PREMIER_VERSION="premier $REV (committed HEAD)"
+  else
+    (cd "$ROOT" && go build -o "$WORK/premier" .) \
+      || die "premier does not build from the working tree (try --source head)"
+    PREMIER_VERSION="premier $REV$(git -C "$ROOT" diff --quiet HEAD -- . ':!bench' 2>/dev/null || echo ' + uncommitted changes')"
+  fi
 fi
 (cd "$ROOT" && go build -o "$WORK/backend" ./bench/backend) || die "backend does not build"
 if [[ " $PATHS " == *" ws "* ]]; then
@@ -409,7 +427,7 @@ PID[direct]=${PID[backend]}
 for t in "${TL[@]}"; do start_target "$t"; done
 say "started: backend on CPU$SERVER_CPU port ${PORT[backend]}; $(for t in "${TL[@]}"; do printf '%s:%s ' "$t" "${PORT[$t]}"; done); wrk on CPU$LOAD_CPU"
 
-VERSIONS="$(wrk -v 2>&1 | head -1 | awk '{ print $1, $2 }'); $(go version | awk '{ print $3 }'); premier $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown); fasthttp $(awk '$1 == "github.com/valyala/fasthttp" { print $2 }' "$ROOT/go.mod")"
+VERSIONS="$(wrk -v 2>&1 | head -1 | awk '{ print $1, $2 }'); $(go version | awk '{ print $3 }'); ${PREMIER_VERSION:-premier not run}; fasthttp $(awk '$1 == "github.com/valyala/fasthttp" { print $2 }' "$ROOT/go.mod")"
 for t in "${TL[@]}"; do
   case $t in
     nginx) VERSIONS+="; nginx $(nginx -v 2>&1 | sed 's#.*/##')" ;;
