@@ -6,10 +6,11 @@ import "testing"
 
 // TestProxyPathZeroAllocs proves the full proxied request path (normalise,
 // match, plan, forward through the backend's HostClient, response out)
-// allocates nothing in steady state.
+// allocates nothing in steady state — also on a rate-limited rule and for
+// a cache hit.
 func TestProxyPathZeroAllocs(t *testing.T) {
 	g := newInmemGateway(t)
-	for _, uri := range []string{"/api/users/42?x=1", "/static/a/b.css", "/other", "/admin/x"} {
+	for _, uri := range []string{"/api/users/42?x=1", "/static/a/b.css", "/other", "/admin/x", "/cached/page", "/limited/x"} {
 		for i := 0; i < 10; i++ {
 			g.do(t, uri) // warm the pools
 		}

@@ -20,6 +20,12 @@ const benchYAML = `premier:
         timeout: {seconds: 5}
         monitoring: {log_threshold: 5}
     - pattern: "/static/*"
+    - pattern: "/cached/*"
+      features:
+        cache: {expire_s: 3600}
+    - pattern: "/limited/*"
+      features:
+        rate_limit: {quota: 1000000000, duration: 1}
   default_features:
     timeout: {seconds: 10}
 `
@@ -76,7 +82,7 @@ func (g *inmemGateway) do(tb testing.TB, uri string) {
 }
 
 func BenchmarkProxyPath(b *testing.B) {
-	for _, uri := range []string{"/api/users/42?x=1", "/static/css/site.css", "/other"} {
+	for _, uri := range []string{"/api/users/42?x=1", "/static/css/site.css", "/other", "/cached/page", "/limited/x"} {
 		b.Run(uri, func(b *testing.B) {
 			g := newInmemGateway(b)
 			g.do(b, uri)

@@ -149,6 +149,9 @@ type Limits struct {
 	MaxConnsPerBackend int `yaml:"max_conns_per_backend"`
 	// ShutdownGrace bounds draining in-flight requests on SIGTERM, in seconds. Default 10.
 	ShutdownGrace float64 `yaml:"shutdown_grace"`
+	// MaxLimiterKeys caps the keys each rate limit tracks in memory; at the
+	// cap, new keys of a full shard share one overflow counter. Default 1048576.
+	MaxLimiterKeys int `yaml:"max_limiter_keys"`
 }
 
 // Defaults fills the defaults into a zero Limits before it is decoded.
@@ -162,6 +165,7 @@ func (l *Limits) Defaults() {
 	l.BackendTimeout = 60
 	l.MaxConnsPerBackend = 1024
 	l.ShutdownGrace = 10
+	l.MaxLimiterKeys = 1 << 20
 }
 
 // RedisConfig is the top-level `redis` block.

@@ -169,4 +169,4 @@ func inactiveFeatures(c *Config) []string {
 
 // activeFeatures are the optional features this build applies; the rest are
 // validated and reported as not active yet.
-var activeFeatures = map[string]bool{"retry": true, "circuit_breaker": true, "lb": true}
+var activeFeatures = map[string]bool{"retry": true, "circuit_breaker": true, "lb": true, "rate_limit": true, "cache": true, "redis": true}

@@ -55,6 +55,7 @@ func (l *Limits) Validate() error {
 	pos("backend_timeout", l.BackendTimeout)
 	pos("max_conns_per_backend", float64(l.MaxConnsPerBackend))
 	pos("shutdown_grace", l.ShutdownGrace)
+	pos("max_limiter_keys", float64(l.MaxLimiterKeys))
 	if l.MaxHeaderBytes > 0 && l.MaxHeaderBytes < 1024 {
 		errs = append(errs, fmt.Errorf("max_header_bytes: must be at least 1024, got %d", l.MaxHeaderBytes))
 	}

@@ -9,7 +9,11 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/redis/rueidis"
+
+	"github.com/premier-gateway/premier/cache"
 	"github.com/premier-gateway/premier/lb"
+	"github.com/premier-gateway/premier/limiter"
 )
 
 // Version is the gateway's version, reported by -version and the status page.
@@ -26,6 +30,9 @@ type Gateway struct {
 	stats           gatewayStats
 	metrics         metrics
 	breakers        breakerRegistry
+	limiters        *limiter.Registry
+	cache           *cache.Cache
+	redis           rueidis.Client // nil without a `redis:` block
 	backendFailures failureLog
 	reloads         atomic.Uint64
 	reloadFailures  atomic.Uint64
@@ -71,10 +78,12 @@ func New(l *Loaded, opts ...Option) (*Gateway, error) {
 			return nil, errors.Join(ErrNotStandalone, err)
 		}
 	}
-	g.pool = lb.NewPool(g.configureClient(l.Config.Limits))
+	if err := g.openShared(l.Config); err != nil {
+		return nil, err
+	}
 	t, err := g.compile(l)
 	if err != nil {
-		g.pool.Close()
+		g.Close()
 		return nil, err
 	}
 	g.syncBackends(l)
@@ -83,6 +92,36 @@ func New(l *Loaded, opts ...Option) (*Gateway, error) {
 		g.log.Warn(w)
 	}
 	return g, nil
+}
+
+// openShared builds what every table shares and what outlives reloads: the
+// backend pool, the limiter registry, the response cache and the Redis
+// client behind them.
+func (g *Gateway) openShared(c *Config) error {
+	g.pool = lb.NewPool(g.configureClient(c.Limits))
+	limOpts := []limiter.Option{limiter.WithMaxKeys(c.Limits.MaxLimiterKeys)}
+	var cacheOpts []cache.Option
+	if c.Redis != nil {
+		client, err := newRedisClient(c.Redis)
+		if err != nil {
+			g.log.Error("Redis unreachable at start: limits stay local and the cache memory-only until restart",
+				slog.String("error", err.Error()))
+		} else {
+			g.redis = client
+			timeout := seconds(c.Redis.Timeout)
+			limOpts = append(limOpts, limiter.WithStore(limiter.NewRedisStore(client, limiter.RedisOptions{
+				Keyspace: c.Keyspace + ":rl", Timeout: timeout, FailOpen: c.Redis.FailOpen, Logger: g.log,
+			})))
+			cacheOpts = append(cacheOpts, cache.WithRedis(client, cache.RedisOptions{Keyspace: c.Keyspace + ":cache", Timeout: timeout}))
+		}
+	}
+	g.limiters = limiter.NewRegistry(limOpts...)
+	ch, err := cache.New(c.Cache, cacheOpts...)
+	if err != nil {
+		return err
+	}
+	g.cache = ch
+	return nil
 }
 
 // configureClient sets the backend clients' options from the limits.
@@ -121,12 +160,13 @@ func (g *Gateway) Reload(l *Loaded) error {
 	old := g.cur.Swap(t)
 	g.syncBackends(l)
 	g.breakers.retain(t.breakerKeys)
+	g.limiters.Retain(t.limiterIDs)
 	g.reloads.Add(1)
 	for _, w := range l.Warnings {
 		g.log.Warn(w)
 	}
-	if old != nil && old.loaded.Config.Limits != l.Config.Limits {
-		g.log.Warn("limits changed: server limits apply at start; restart to use the new values")
+	if oc := old.loaded.Config; oc.Limits != l.Config.Limits || oc.Cache != l.Config.Cache || !sameRedis(oc.Redis, l.Config.Redis) {
+		g.log.Warn("limits, cache or redis settings changed: they apply at start; restart to use the new values")
 	}
 	return nil
 }
@@ -170,6 +210,24 @@ func (g *Gateway) syncBackends(l *Loaded) {
 // Loaded returns the running configuration.
 func (g *Gateway) Loaded() *Loaded { return g.cur.Load().loaded }
 
-// Close stops background work (health checks) and closes idle backend
-// connections. Call it after the server stopped.
-func (g *Gateway) Close() { g.pool.Close() }
+// Close stops background work (health checks, the limiter clock, the
+// cache's writer) and closes idle backend connections and Redis. Call it
+// after the server stopped.
+func (g *Gateway) Close() {
+	if g.pool != nil {
+		g.pool.Close()
+	}
+	if g.limiters != nil {
+		g.limiters.Close()
+	}
+	if g.cache != nil {
+		g.cache.Close()
+	}
+	if g.redis != nil {
+		g.redis.Close()
+	}
+}
+
+func sameRedis(a, b *RedisConfig) bool {
+	return a == b || a != nil && b != nil && *a == *b
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/premier-gateway/premier/limiter"
 	"github.com/premier-gateway/premier/proxy/route"
 )
 
@@ -17,13 +18,19 @@ type scratch struct {
 	path   []byte // normalised path
 	uri    []byte // rewritten request URI
 	buf    []byte // header building
-	caps   route.Captures
-	obs    Observation
-	filter attemptFilter
+	caps     route.Captures
+	obs      Observation
+	filter   attemptFilter
+	vars     route.Vars
+	key      []byte // rate-limit key
+	ckey     []byte // cache key
+	client   []byte // client key for templates
+	decision limiter.Decision
 }
 
 var scratchPool = sync.Pool{New: func() any {
-	return &scratch{path: make([]byte, 0, 256), uri: make([]byte, 0, 512), buf: make([]byte, 0, 256)}
+	return &scratch{path: make([]byte, 0, 256), uri: make([]byte, 0, 512), buf: make([]byte, 0, 256),
+		key: make([]byte, 0, 128), ckey: make([]byte, 0, 512), client: make([]byte, 0, 64)}
 }}
 
 // Handler serves one request: the fixed pipeline of DESIGN.md §3.
@@ -68,6 +75,7 @@ func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
 	} else {
 		o.Backend = p.serve(g, t, ctx, s, start)
 	}
+	p.limitHeaders(ctx, s)
 	o.Duration = time.Since(start)
 	o.Status = ctx.Response.StatusCode()
 	p.stats.observe(o.Status, o.Duration)
@@ -130,13 +138,24 @@ func (p *plan) serve(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch,
 		ctx.SetConnectionClose()
 		return ""
 	}
-	switch {
-	case p.app != nil:
-		p.serveApp(g, ctx)
-		return "app"
-	case p.noRoute:
+	if !p.admit(g, t, ctx, s) {
+		return ""
+	}
+	if p.noRoute {
 		writeError(ctx, ErrNoRoute)
 		return ""
+	}
+	if p.cache != nil {
+		return p.serveCached(g, t, ctx, s, start)
+	}
+	return p.fetch(g, t, ctx, s, start)
+}
+
+// fetch gets the response from the app (plugin mode) or the backends.
+func (p *plan) fetch(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch, start time.Time) string {
+	if p.app != nil {
+		p.serveApp(g, ctx)
+		return "app"
 	}
 	var deadline time.Time
 	if p.timeout > 0 {

@@ -23,6 +23,8 @@ type table struct {
 	maxBody int64
 	// breakerKeys are the registry keys of the breakers this table uses.
 	breakerKeys map[string]bool
+	// limiterIDs are the ids of the limiters this table uses.
+	limiterIDs []string
 }
 
 // plan is one rule's compiled policy: everything the request path needs,
@@ -57,6 +59,9 @@ type plan struct {
 	// says which failures count.
 	breakers   []*resilience.Breaker
 	breakerCfg *resilience.BreakerConfig
+
+	limit *limitPolicy // nil: no rate limit
+	cache *cachePolicy // nil: no cache
 	// app is the in-process handler in plugin mode (nil in standalone).
 	app fasthttp.RequestHandler
 
@@ -94,11 +99,16 @@ func (g *Gateway) compile(l *Loaded) (*table, error) {
 			}
 			hash = lbc != nil && lbc.Algorithm == lb.IPHash
 		}
-		pl := g.newPlan(t, i, p.Pattern, &p.Features, bs, bal)
+		pl, err := g.newPlan(t, i, p.Pattern, &p.Features, bs, bal)
+		if err != nil {
+			return nil, err
+		}
 		pl.hashClient = hash
 		t.rules = append(t.rules, pl)
 	}
-	t.fallback = g.newPlan(t, -1, "default", c.DefaultFeatures, global, globalBal)
+	if t.fallback, err = g.newPlan(t, -1, "default", c.DefaultFeatures, global, globalBal); err != nil {
+		return nil, err
+	}
 	t.fallback.hashClient = globalHash
 	return t, nil
 }
@@ -127,7 +137,7 @@ func (g *Gateway) backendsFor(servers []lb.Server, cfg *lb.Config) ([]*lb.Backen
 	return bs, bal, nil
 }
 
-func (g *Gateway) newPlan(t *table, index int, name string, f *Features, bs []*lb.Backend, bal lb.Balancer) *plan {
+func (g *Gateway) newPlan(t *table, index int, name string, f *Features, bs []*lb.Backend, bal lb.Balancer) (*plan, error) {
 	p := &plan{index: index, name: name, backends: bs, balancer: bal, stats: g.stats.route(name), wholeBody: defaultWholeBody}
 	if g.app != nil {
 		p.app = g.app
@@ -135,7 +145,25 @@ func (g *Gateway) newPlan(t *table, index int, name string, f *Features, bs []*l
 		p.noRoute = true
 	}
 	if f == nil {
-		return p
+		return p, nil
+	}
+	keys := len(t.loaded.Config.Paths) // default_features' slot in the compiled templates
+	if index >= 0 {
+		keys = index
+	}
+	if rl := f.RateLimit; rl != nil {
+		id := "rule:" + name
+		lp, err := g.newLimitPolicy(id, rl, t.loaded.rules.limitKeys[keys])
+		if err != nil {
+			return nil, fmt.Errorf("rate_limit of %q: %w", name, err)
+		}
+		p.limit = lp
+		t.limiterIDs = append(t.limiterIDs, id)
+	}
+	if cp := f.Cache; cp != nil {
+		p.cache = &cachePolicy{policy: *cp, key: t.loaded.rules.cacheKeys[keys]}
+		p.cache.policy.Rule = name
+		p.wholeBody = max(p.wholeBody, int(t.loaded.Config.Cache.MaxEntryBytes))
 	}
 	if t := f.Timeout; t != nil {
 		p.timeout = seconds(t.Seconds)
@@ -169,7 +197,7 @@ func (g *Gateway) newPlan(t *table, index int, name string, f *Features, bs []*l
 			p.breakers = append(p.breakers, g.breakers.get(g, key, name, target, cb))
 		}
 	}
-	return p
+	return p, nil
 }
 
 // defaultWholeBody is the largest backend body read whole by default.

@@ -1,0 +1,46 @@
+package proxy
+
+import (
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/premier-gateway/premier/cache"
+	"github.com/premier-gateway/premier/proxy/route"
+)
+
+// cachePolicy is a rule's compiled cache feature.
+type cachePolicy struct {
+	policy cache.Policy    // Rule is the rule's pattern
+	key    *route.Template // nil: method, host, path and sorted query
+}
+
+// serveCached answers from the cache, or fetches and fills it. Concurrent
+// misses for one key wait for one fetch (the cache collapses them).
+func (p *plan) serveCached(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch, start time.Time) string {
+	cp := p.cache
+	if cp.key != nil {
+		s.vars = route.Vars{Path: s.path, Caps: &s.caps}
+		if cp.key.Uses("client_ip") {
+			s.client = route.AppendClientKey(s.client[:0], t.trusted.ClientIP(ctx))
+			s.vars.ClientKey = s.client
+		}
+		s.ckey = cp.key.Append(s.ckey[:0], ctx, &s.vars)
+	} else {
+		s.ckey = cache.AppendDefaultKey(s.ckey[:0], &ctx.Request, s.path)
+	}
+	res, fill := g.cache.Lookup(ctx, &cp.policy, s.ckey)
+	switch res {
+	case cache.Hit:
+		s.obs.Cache = CacheHit
+		return "cache"
+	case cache.Bypass:
+		s.obs.Cache = CacheBypass
+		return p.fetch(g, t, ctx, s, start)
+	}
+	s.obs.Cache = CacheMiss
+	defer fill.Abort() // a panic must not leave the key locked; no-op after Done
+	backend := p.fetch(g, t, ctx, s, start)
+	fill.Done(ctx)
+	return backend
+}

@@ -1,0 +1,121 @@
+package proxy
+
+import (
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/premier-gateway/premier/limiter"
+	"github.com/premier-gateway/premier/proxy/route"
+)
+
+// limitPolicy is a rule's compiled rate_limit feature.
+type limitPolicy struct {
+	l      *limiter.Limiter
+	key    *route.Template // nil: `global`, one counter for the rule
+	status int
+	body   []byte // {"error": error_message}
+	policy []byte // RateLimit-Policy value
+}
+
+func (g *Gateway) newLimitPolicy(id string, rl *RateLimit, key *route.Template) (*limitPolicy, error) {
+	l, err := g.limiters.Get(id, rl.Config)
+	if err != nil {
+		return nil, err
+	}
+	return &limitPolicy{l: l, key: key, status: rl.ErrorStatus, body: jsonError(rl.ErrorMessage), policy: l.AppendPolicy(nil)}, nil
+}
+
+// admit runs the rule's admission policies (rate limiting) for a request
+// about to be served or upgraded. It returns false when it has already
+// answered the request (the rule's error status, 429 by default).
+func (p *plan) admit(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch) bool {
+	lp := p.limit
+	if lp == nil {
+		return true
+	}
+	s.key = s.key[:0]
+	if lp.key != nil {
+		s.vars = route.Vars{Path: s.path, Caps: &s.caps}
+		if lp.key.Uses("client_ip") {
+			s.client = route.AppendClientKey(s.client[:0], t.trusted.ClientIP(ctx))
+			s.vars.ClientKey = s.client
+		}
+		s.key = lp.key.Append(s.key, ctx, &s.vars)
+	}
+	maxWait := time.Duration(-1)
+	if p.timeout > 0 {
+		maxWait = max(p.timeout-time.Since(s.obs.Start), 0)
+	}
+	s.decision = lp.l.AllowWithin(s.key, maxWait)
+	s.obs.LimitKey = s.key
+	d := &s.decision
+	if !d.Allowed {
+		s.obs.Limit = LimitRejected
+		writeJSON(ctx, lp.status, lp.body)
+		s.buf = strconv.AppendInt(s.buf[:0], int64(d.RetryAfterSeconds()), 10)
+		ctx.Response.Header.SetBytesV("Retry-After", s.buf)
+		return false
+	}
+	s.obs.Limit = LimitAllowed
+	if d.Delay > 0 {
+		s.obs.Limit = LimitDelayed
+		if !waitTurn(ctx, d.Delay) {
+			// The client left while queued: nothing to answer.
+			ctx.SetConnectionClose()
+			writeError(ctx, ErrUnavailable)
+			return false
+		}
+	}
+	return true
+}
+
+// limitHeaders adds the IETF RateLimit-Policy and RateLimit headers to the
+// response of every request a limit counted, admitted or not.
+func (p *plan) limitHeaders(ctx *fasthttp.RequestCtx, s *scratch) {
+	if p.limit == nil || s.obs.Limit == LimitNone {
+		return
+	}
+	ctx.Response.Header.SetBytesV("RateLimit-Policy", p.limit.policy)
+	s.buf = p.limit.l.AppendRateLimit(s.buf[:0], s.decision)
+	ctx.Response.Header.SetBytesV("RateLimit", s.buf)
+}
+
+// waitTurn waits a leaky-bucket delay, checking every 50 ms that the client
+// is still connected. It returns false when the client went away.
+func waitTurn(ctx *fasthttp.RequestCtx, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			return true
+		}
+		time.Sleep(min(left, 50*time.Millisecond))
+		if clientGone(ctx) {
+			return false
+		}
+	}
+}
+
+// clientGone peeks at the client's socket without consuming anything: a
+// readable end-of-stream means the client closed its side.
+func clientGone(ctx *fasthttp.RequestCtx) bool {
+	sc, ok := ctx.Conn().(syscall.Conn)
+	if !ok {
+		return false
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return false
+	}
+	gone := false
+	var b [1]byte
+	_ = raw.Read(func(fd uintptr) bool {
+		n, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		gone = n == 0 && err == nil
+		return true
+	})
+	return gone
+}
