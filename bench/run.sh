@@ -357,8 +357,8 @@ summary() {
       return (n % 2) ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2 }
     function add(k, v) { col[k] = col[k] " " v }
     {
-      k = $2 SUBSEP $3; total[k]++; err[k] += $9; non2xx[k] += $10
-      if ($14 == "noisy") noisy[k]++
+      k = $2 SUBSEP $3; total[k]++
+      if ($14 == "noisy") { noisy[k]++; nerr[k] += $9; nnon[k] += $10 } else { err[k] += $9; non2xx[k] += $10 }
       all[k] = all[k] " " NR; rows[NR] = $0; row_clean[NR] = ($14 == "clean")
       rps[$2 SUBSEP $3 SUBSEP $1] = $4; cpu[$2 SUBSEP $3 SUBSEP $1] = $11; clean[$2 SUBSEP $3 SUBSEP $1] = ($14 == "clean")
     }
@@ -372,6 +372,7 @@ summary() {
           k = P[i] SUBSEP T[j]; if (!total[k]) continue
           # medians over clean runs; over all runs when every run was noisy
           useall = (noisy[k] == total[k])
+          if (useall) { err[k] = nerr[k]; non2xx[k] = nnon[k] }  # counts follow the runs the medians use
           delete c; split(all[k], ids, " ")
           for (x in ids) { split(rows[ids[x]], f, "\t"); if (!useall && !row_clean[ids[x]]) continue
             c["rps"] = c["rps"] " " f[4]; c["p50"] = c["p50"] " " f[6]; c["p99"] = c["p99"] " " f[7]
