@@ -1,6 +1,10 @@
 package proxy
 
-import "time"
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
 
 // CacheOutcome is what the cache did for one request.
 type CacheOutcome uint8
@@ -18,10 +22,10 @@ type LimitOutcome uint8
 
 // Limit outcomes.
 const (
-	LimitNone    LimitOutcome = iota // the rule has no rate limit
-	LimitAllowed                     // counted and admitted
-	LimitDelayed                     // admitted after a leaky-bucket wait
-	LimitRejected                    // refused with the rule's error status
+	LimitNone     LimitOutcome = iota // the rule has no rate limit
+	LimitAllowed                      // counted and admitted
+	LimitDelayed                      // admitted after a leaky-bucket wait
+	LimitRejected                     // refused with the rule's error status
 )
 
 // Observation is one finished request as the dashboard and /metrics see
@@ -42,7 +46,142 @@ type Observation struct {
 	LimitKey []byte // the limiter key when Limit is set
 }
 
-// metrics collects observations. It is the hook the dashboard fills in.
-type metrics struct{}
+// metrics collects observations for the dashboard and /metrics. Its zero
+// value is ready. observe is lock-free except for the recent-requests slot
+// (a mutex per slot, so writers only meet when the ring wraps within one
+// write) and the top-limited-keys table (TryLock: a busy table skips the
+// sample instead of waiting). It never allocates.
+type metrics struct {
+	routes  atomic.Pointer[map[string]*routeMetrics]
+	mu      sync.Mutex // serialises adding a route
+	overflo routeMetrics
 
-func (m *metrics) observe(o *Observation) {}
+	minutes [minuteSlots]minuteSlot // the whole gateway, one slot per minute
+	recent  recentRing
+}
+
+// maxRoutes bounds the distinct route names kept (labels stay bounded across
+// reloads that rename rules); later names are counted under "other".
+const maxRoutes = 256
+
+// observe records one finished request. The handler calls it once per request.
+func (m *metrics) observe(o *Observation) {
+	r := m.route(o.Route)
+	sec := o.Start.Unix()
+	b := bucketOf(o.Duration)
+	r.record(o, sec, b)
+	m.minute(sec, o, b)
+	m.recent.add(o)
+}
+
+// route returns the metrics of the named route, adding it on first sight.
+func (m *metrics) route(name string) *routeMetrics {
+	if p := m.routes.Load(); p != nil {
+		if r, ok := (*p)[name]; ok {
+			return r
+		}
+	}
+	return m.addRoute(name)
+}
+
+func (m *metrics) addRoute(name string) *routeMetrics {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	old := m.routes.Load()
+	if old != nil {
+		if r, ok := (*old)[name]; ok {
+			return r
+		}
+		if len(*old) >= maxRoutes {
+			m.overflo.name = "other"
+			return &m.overflo
+		}
+	}
+	next := make(map[string]*routeMetrics, 1+lenMap(old))
+	if old != nil {
+		for k, v := range *old {
+			next[k] = v
+		}
+	}
+	r := &routeMetrics{name: name}
+	next[name] = r
+	m.routes.Store(&next)
+	return r
+}
+
+func lenMap(p *map[string]*routeMetrics) int {
+	if p == nil {
+		return 0
+	}
+	return len(*p)
+}
+
+// minute adds o to the gateway-wide per-minute ring.
+func (m *metrics) minute(sec int64, o *Observation, b int) {
+	ep := sec / 60
+	s := &m.minutes[ep%minuteSlots]
+	if !s.claim(ep) {
+		return
+	}
+	s.count.Add(1)
+	if o.Status >= 500 {
+		s.errors.Add(1)
+	}
+	switch o.Cache {
+	case CacheHit:
+		s.cacheHits.Add(1)
+		s.cacheLookups.Add(1)
+	case CacheMiss:
+		s.cacheLookups.Add(1)
+	}
+	if o.Limit == LimitRejected {
+		s.limited.Add(1)
+	}
+	s.hist[b].Add(1)
+}
+
+// minuteSlots keeps a little more than an hour so "an hour ago" is whole.
+const minuteSlots = 72
+
+// minuteSlot is one minute of the whole gateway.
+type minuteSlot struct {
+	epoch        atomic.Int64 // unix minute this slot holds (0: never used)
+	count        atomic.Uint64
+	errors       atomic.Uint64 // 5xx
+	cacheHits    atomic.Uint64
+	cacheLookups atomic.Uint64 // hits + misses
+	limited      atomic.Uint64
+	hist         [numBuckets]atomic.Uint64
+}
+
+// claim makes the slot hold epoch ep, zeroing it when it held an older one.
+// It reports false for an observation older than the slot (dropped). Two
+// writers racing at a slot change may lose a few counts: this is a
+// dashboard ring, not an accounting ledger (the cumulative counters are exact).
+func (s *minuteSlot) claim(ep int64) bool {
+	cur := s.epoch.Load()
+	if cur == ep {
+		return true
+	}
+	if cur > ep {
+		return false
+	}
+	if s.epoch.CompareAndSwap(cur, ep) {
+		s.count.Store(0)
+		s.errors.Store(0)
+		s.cacheHits.Store(0)
+		s.cacheLookups.Store(0)
+		s.limited.Store(0)
+		for i := range s.hist {
+			s.hist[i].Store(0)
+		}
+	}
+	return true
+}
+
+// websocketOpened counts an open WebSocket connection on route; call
+// websocketClosed when it ends.
+func (m *metrics) websocketOpened(route string) { m.route(route).websockets.Add(1) }
+
+// websocketClosed counts a closed WebSocket connection on route.
+func (m *metrics) websocketClosed(route string) { m.route(route).websockets.Add(-1) }

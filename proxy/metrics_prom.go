@@ -1,0 +1,175 @@
+package proxy
+
+import (
+	"bufio"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+
+	vm "github.com/VictoriaMetrics/metrics"
+)
+
+// writePrometheus writes the collected metrics in the Prometheus text
+// format: premier_* names, base units, bounded labels (route pattern,
+// method from a fixed set, status code from a fixed set or its class,
+// backend URL from the config). Zero series are left out.
+func (g *Gateway) writePrometheus(out io.Writer) {
+	w := bufio.NewWriter(out)
+	defer w.Flush()
+	routes := g.metrics.all()
+	slices.SortFunc(routes, func(a, b *routeMetrics) int { return strings.Compare(a.name, b.name) })
+
+	promHeader(w, "premier_requests_total", "counter", "Requests served, by rule pattern, method and status code.")
+	for _, r := range routes {
+		for mi := range r.codes {
+			for ci := range r.codes[mi] {
+				if n := r.codes[mi][ci].Load(); n > 0 {
+					promSample(w, "premier_requests_total", n, "route", r.name, "method", methodNames[mi], "code", codeLabels[ci])
+				}
+			}
+		}
+	}
+	promHeader(w, "premier_request_duration_seconds", "histogram", "Time from routing to the last response byte handed to the server, by rule.")
+	for _, r := range routes {
+		promHistogram(w, "premier_request_duration_seconds", r.name, &r.duration, r.durationNs.Load())
+	}
+	promHeader(w, "premier_upstream_request_duration_seconds", "histogram", "Time waiting on the backend, by rule (requests that reached one).")
+	for _, r := range routes {
+		promHistogram(w, "premier_upstream_request_duration_seconds", r.name, &r.upstream, r.upstreamNs.Load())
+	}
+	promHeader(w, "premier_ratelimit_decisions_total", "counter", "Rate-limit decisions, by rule and decision.")
+	for _, r := range routes {
+		for o, d := range limitNames {
+			if n := r.limit[o].Load(); d != "" && n > 0 {
+				promSample(w, "premier_ratelimit_decisions_total", n, "route", r.name, "decision", d)
+			}
+		}
+	}
+	promHeader(w, "premier_cache_requests_total", "counter", "Cache lookups, by rule and result (hit, miss, bypass).")
+	for _, r := range routes {
+		for o, d := range cacheNames {
+			if n := r.cache[o].Load(); d != "" && n > 0 {
+				promSample(w, "premier_cache_requests_total", n, "route", r.name, "result", d)
+			}
+		}
+	}
+	promHeader(w, "premier_websocket_connections", "gauge", "Open proxied WebSocket connections, by rule.")
+	for _, r := range routes {
+		if n := r.websockets.Load(); n != 0 {
+			promSample(w, "premier_websocket_connections", uint64(max(n, 0)), "route", r.name)
+		}
+	}
+	promHeader(w, "premier_config_reloads_total", "counter", "Config reloads, by result.")
+	promSample(w, "premier_config_reloads_total", g.reloads.Load(), "result", "success")
+	promSample(w, "premier_config_reloads_total", g.reloadFailures.Load(), "result", "failure")
+
+	bs := g.pool.Backends()
+	promHeader(w, "premier_backend_up", "gauge", "1 when the backend is healthy (not ejected by health checks).")
+	for _, b := range bs {
+		up := uint64(0)
+		if b.Healthy() {
+			up = 1
+		}
+		promSample(w, "premier_backend_up", up, "backend", b.URL)
+	}
+	promHeader(w, "premier_backend_in_flight_requests", "gauge", "Requests in flight to the backend.")
+	for _, b := range bs {
+		promSample(w, "premier_backend_in_flight_requests", uint64(max(b.InFlight(), 0)), "backend", b.URL)
+	}
+	promHeader(w, "premier_backend_requests_total", "counter", "Requests sent to the backend.")
+	promHeader(w, "premier_backend_failures_total", "counter", "Backend requests that failed (connection error, timeout, 5xx).")
+	for _, b := range bs {
+		st := b.Stats()
+		promSample(w, "premier_backend_requests_total", st.Requests, "backend", b.URL)
+		promSample(w, "premier_backend_failures_total", st.Failures, "backend", b.URL)
+	}
+	promHeader(w, "premier_build_info", "gauge", "The gateway's version.")
+	promSample(w, "premier_build_info", 1, "version", Version)
+	w.Flush()
+	vm.WriteProcessMetrics(out)
+}
+
+func promHeader(w *bufio.Writer, name, typ, help string) {
+	w.WriteString("# HELP ")
+	w.WriteString(name)
+	w.WriteByte(' ')
+	w.WriteString(help)
+	w.WriteString("\n# TYPE ")
+	w.WriteString(name)
+	w.WriteByte(' ')
+	w.WriteString(typ)
+	w.WriteByte('\n')
+}
+
+// sample writes `name{k="v",...} value`; labels are key, value pairs.
+func promSample(w *bufio.Writer, name string, v uint64, labels ...string) {
+	w.WriteString(name)
+	promLabels(w, labels)
+	w.WriteByte(' ')
+	w.WriteString(strconv.FormatUint(v, 10))
+	w.WriteByte('\n')
+}
+
+func promLabels(w *bufio.Writer, labels []string) {
+	if len(labels) == 0 {
+		return
+	}
+	w.WriteByte('{')
+	for i := 0; i+1 < len(labels); i += 2 {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		w.WriteString(labels[i])
+		w.WriteString(`="`)
+		promEscape(w, labels[i+1])
+		w.WriteByte('"')
+	}
+	w.WriteByte('}')
+}
+
+// escapeLabel escapes a label value as the text format requires.
+func promEscape(w *bufio.Writer, s string) {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\':
+			w.WriteString(`\\`)
+		case '"':
+			w.WriteString(`\"`)
+		case '\n':
+			w.WriteString(`\n`)
+		default:
+			w.WriteByte(c)
+		}
+	}
+}
+
+// histogram writes one route's histogram with the 1-2-5 `le` subset.
+func promHistogram(w *bufio.Writer, name, route string, h *[numBuckets]atomic.Uint64, sumNs uint64) {
+	var counts [numBuckets]uint64
+	var total uint64
+	for i := range h {
+		counts[i] = h[i].Load()
+		total += counts[i]
+	}
+	if total == 0 {
+		return
+	}
+	var cum uint64
+	next := 0
+	for _, bi := range promBounds {
+		for ; next <= bi; next++ {
+			cum += counts[next]
+		}
+		promSample(w, name+"_bucket", cum, "route", route, "le", strconv.FormatFloat(bucketBounds[bi].Seconds(), 'g', -1, 64))
+	}
+	promSample(w, name+"_bucket", total, "route", route, "le", "+Inf")
+	w.WriteString(name)
+	w.WriteString("_sum")
+	promLabels(w, []string{"route", route})
+	w.WriteByte(' ')
+	w.WriteString(strconv.FormatFloat(float64(sumNs)/1e9, 'g', -1, 64))
+	w.WriteByte('\n')
+	promSample(w, name+"_count", total, "route", route)
+}

@@ -1,0 +1,118 @@
+package proxy
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/premier-gateway/premier/ui/source"
+)
+
+// recentSize is how many finished requests the ring keeps (a power of two).
+const recentSize = 1024
+
+// Fixed sizes of the copied request fields; longer values are cut.
+const (
+	recentMethodLen = 12
+	recentPathLen   = 160
+	recentKeyLen    = 64
+)
+
+// recentRing keeps the last recentSize requests as fixed-size copies.
+// Writers take the next position atomically and lock only their own slot.
+type recentRing struct {
+	pos   atomic.Uint64
+	slots [recentSize]recentSlot
+}
+
+type recentSlot struct {
+	mu       sync.Mutex
+	seq      uint64 // position+1 of the request held; 0: empty
+	start    int64  // unix nanoseconds
+	duration time.Duration
+	upstream time.Duration
+	status   int32
+	cache    CacheOutcome
+	limit    LimitOutcome
+	mlen     uint8
+	plen     uint8
+	klen     uint8
+	cut      bool // path longer than recentPathLen
+	route    string
+	backend  string
+	method   [recentMethodLen]byte
+	path     [recentPathLen]byte
+	key      [recentKeyLen]byte
+}
+
+func (r *recentRing) add(o *Observation) {
+	n := r.pos.Add(1)
+	s := &r.slots[(n-1)%recentSize]
+	s.mu.Lock()
+	s.seq = n
+	s.start = o.Start.UnixNano()
+	s.duration, s.upstream = o.Duration, o.Upstream
+	s.status = int32(o.Status)
+	s.cache, s.limit = o.Cache, o.Limit
+	s.route, s.backend = o.Route, o.Backend
+	s.mlen = uint8(copy(s.method[:], o.Method))
+	s.plen = uint8(copy(s.path[:], o.Path))
+	s.cut = len(o.Path) > recentPathLen
+	s.klen = uint8(copy(s.key[:], o.LimitKey))
+	s.mu.Unlock()
+}
+
+// snapshot returns the matching requests, newest first, and how many of
+// the kept requests match in all.
+func (r *recentRing) snapshot(f source.RecentFilter) (out []source.Request, total int) {
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	f.Limit = min(f.Limit, recentSize)
+	end := r.pos.Load()
+	for n := end; n > 0 && end-n < recentSize; n-- {
+		s := &r.slots[(n-1)%recentSize]
+		s.mu.Lock()
+		if s.seq != n || !recentMatches(&f, s) {
+			s.mu.Unlock()
+			continue
+		}
+		total++
+		if total <= f.Offset || len(out) >= f.Limit {
+			s.mu.Unlock()
+			continue
+		}
+		q := source.Request{
+			Time: time.Unix(0, s.start), Method: string(s.method[:s.mlen]),
+			Path: string(s.path[:s.plen]), Route: s.route, Status: int(s.status),
+			DurationMs: millis(s.duration), UpstreamMs: millis(s.upstream), Backend: s.backend,
+			Cache: cacheNames[s.cache&3], Limit: limitNames[s.limit&3], LimitKey: string(s.key[:s.klen]),
+		}
+		if s.cut {
+			q.Path += "…"
+		}
+		s.mu.Unlock()
+		out = append(out, q)
+	}
+	return out, total
+}
+
+func recentMatches(f *source.RecentFilter, s *recentSlot) bool {
+	if f.Route != "" && f.Route != s.route {
+		return false
+	}
+	if f.Status != 0 && int(s.status) != f.Status {
+		return false
+	}
+	if f.StatusClass != 0 && int(s.status)/100 != f.StatusClass {
+		return false
+	}
+	return true
+}
+
+var (
+	cacheNames = [4]string{"", "hit", "miss", "bypass"}
+	limitNames = [4]string{"", "allowed", "delayed", "limited"}
+)
+
+func millis(d time.Duration) float64 { return float64(d) / 1e6 }

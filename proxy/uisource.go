@@ -1,0 +1,315 @@
+package proxy
+
+import (
+	"errors"
+	"io"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/premier-gateway/premier/ui/source"
+)
+
+// DashboardSource is the gateway as the dashboard sees it: it implements
+// ui/source.Source (a standard-library-only package, so proxy does not
+// depend on the dashboard's web code). Create it with
+// [Gateway.DashboardSource].
+type DashboardSource struct {
+	g       *Gateway
+	path    string // the config file Apply writes ("": apply without saving)
+	keep    int
+	started time.Time
+	now     func() time.Time
+
+	mu      sync.Mutex // serialises Apply and Rollback; guards the fields below
+	seq     int
+	history []appliedVersion // oldest first, at most keep
+	seen    *Loaded          // the running config last recorded in history
+}
+
+type appliedVersion struct {
+	n      int
+	at     time.Time
+	origin string
+	text   []byte
+	rules  int
+}
+
+// DefaultKeepVersions is how many applied configs DashboardSource keeps
+// for rollback when keep ≤ 0.
+const DefaultKeepVersions = 10
+
+var _ source.Source = (*DashboardSource)(nil)
+
+// DashboardSource returns the dashboard's view of g. path is the config
+// file that Apply and Rollback write back (atomically, the previous
+// content kept as path+".prev"); keep bounds the versions kept for
+// rollback (default DefaultKeepVersions).
+func (g *Gateway) DashboardSource(path string, keep int) *DashboardSource {
+	if keep <= 0 {
+		keep = DefaultKeepVersions
+	}
+	s := &DashboardSource{g: g, path: path, keep: keep, started: time.Now(), now: time.Now}
+	s.mu.Lock()
+	s.syncLocked("start")
+	s.mu.Unlock()
+	return s
+}
+
+// Access reads the dashboard settings of the running config.
+func (s *DashboardSource) Access() source.Access {
+	d := s.g.Loaded().Config.Dashboard
+	return source.Access{Enabled: dashboardEnabled(d), Prefix: d.Prefix, Token: d.Token}
+}
+
+// dashboardEnabled reads an `enabled` switch of the dashboard block when
+// the schema has one (a bool, or a *bool where nil means on); without it
+// the dashboard is on.
+func dashboardEnabled(d Dashboard) bool {
+	f := reflect.ValueOf(d).FieldByName("Enabled")
+	switch {
+	case !f.IsValid():
+		return true
+	case f.Kind() == reflect.Bool:
+		return f.Bool()
+	case f.Kind() == reflect.Pointer && f.Type().Elem().Kind() == reflect.Bool:
+		return f.IsNil() || f.Elem().Bool()
+	}
+	return true
+}
+
+// Config returns the running configuration.
+func (s *DashboardSource) Config() source.Config {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v := s.syncLocked("reload")
+	return source.Config{File: s.g.Loaded().File, Text: string(v.text), Version: v.n, LoadedAt: v.at}
+}
+
+// syncLocked records the running config as a new version when it changed
+// outside the dashboard (SIGHUP, file watcher) and returns the current one.
+func (s *DashboardSource) syncLocked(origin string) *appliedVersion {
+	l := s.g.Loaded()
+	if l == s.seen && len(s.history) > 0 {
+		return &s.history[len(s.history)-1]
+	}
+	s.seen = l
+	if n := len(s.history); n > 0 && string(s.history[n-1].text) == string(l.Source) {
+		return &s.history[n-1] // the same text reloaded (e.g. our own file write)
+	}
+	return s.recordLocked(origin, l)
+}
+
+func (s *DashboardSource) recordLocked(origin string, l *Loaded) *appliedVersion {
+	s.seq++
+	s.history = append(s.history, appliedVersion{n: s.seq, at: s.now(), origin: origin,
+		text: append([]byte(nil), l.Source...), rules: len(l.Config.Paths)})
+	if len(s.history) > s.keep {
+		s.history = append(s.history[:0], s.history[len(s.history)-s.keep:]...)
+	}
+	s.seen = l
+	return &s.history[len(s.history)-1]
+}
+
+// Validate checks text with the -check validator and diffs it against the
+// running config.
+func (s *DashboardSource) Validate(text []byte) source.Validation {
+	v, _ := s.validate(text)
+	return v
+}
+
+func (s *DashboardSource) validate(text []byte) (source.Validation, *Loaded) {
+	name := s.fileName()
+	l, err := Parse(name, text)
+	if err != nil {
+		return source.Validation{Errors: problems(err)}, nil
+	}
+	v := source.Validation{OK: true, Errors: []source.Problem{}, Warnings: warnings(name, l.Warnings)}
+	v.Diff = diffConfigs(s.g.Loaded().Config, l.Config)
+	return v, l
+}
+
+func (s *DashboardSource) fileName() string {
+	if s.path != "" {
+		return s.path
+	}
+	return s.g.Loaded().File
+}
+
+// Apply validates text, reloads it, then saves it to the config file.
+func (s *DashboardSource) Apply(text []byte, base int) (source.Validation, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.applyLocked(text, base, "dashboard")
+}
+
+func (s *DashboardSource) applyLocked(text []byte, base int, origin string) (source.Validation, error) {
+	cur := s.syncLocked("reload")
+	v, l := s.validate(text)
+	if l == nil {
+		return v, source.ErrInvalid
+	}
+	if base != 0 && base != cur.n {
+		v.OK = false
+		return v, source.ErrConflict
+	}
+	if err := s.g.Reload(l); err != nil {
+		v.OK = false
+		v.Errors = problems(err)
+		return v, errors.Join(source.ErrInvalid, err)
+	}
+	v.Version = s.recordLocked(origin, l).n
+	if s.path == "" {
+		return v, nil
+	}
+	if err := writeConfigFile(s.path, text); err != nil {
+		return v, errors.Join(source.ErrNotSaved, err)
+	}
+	return v, nil
+}
+
+// Versions lists the kept versions, newest first.
+func (s *DashboardSource) Versions() []source.Version {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur := s.syncLocked("reload")
+	out := make([]source.Version, 0, len(s.history))
+	for i := len(s.history) - 1; i >= 0; i-- {
+		h := &s.history[i]
+		out = append(out, source.Version{Version: h.n, AppliedAt: h.at, Origin: h.origin,
+			Rules: h.rules, Bytes: len(h.text), Current: h.n == cur.n})
+	}
+	return out
+}
+
+// Rollback applies kept version n again.
+func (s *DashboardSource) Rollback(n int) (source.Validation, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.syncLocked("reload")
+	for i := range s.history {
+		if s.history[i].n == n {
+			text := s.history[i].text
+			return s.applyLocked(text, 0, "rollback of "+strconv.Itoa(n))
+		}
+	}
+	return source.Validation{}, source.ErrNoVersion
+}
+
+// Snapshot returns the live numbers.
+func (s *DashboardSource) Snapshot() source.Snapshot {
+	now := s.now()
+	g := s.g
+	snap := source.Snapshot{Time: now, Version: Version, Uptime: now.Sub(s.started).Seconds(),
+		Reloads: g.reloads.Load(), FailedReloads: g.reloadFailures.Load()}
+	s.mu.Lock()
+	snap.ConfigVersion = s.syncLocked("reload").n
+	s.mu.Unlock()
+
+	names := s.routeNames()
+	snap.Routes = make([]source.Route, 0, len(names))
+	for _, n := range names {
+		if r := g.metrics.lookup(n); r != nil {
+			snap.Routes = append(snap.Routes, r.snapshot(now))
+		} else {
+			snap.Routes = append(snap.Routes, source.Route{Route: n, Limit: source.Limit{Top: []source.KeyCount{}}})
+		}
+	}
+	snap.Overview = g.metrics.overview(now, snap.Routes)
+	for _, b := range g.pool.Backends() {
+		st := b.Stats()
+		snap.Backends = append(snap.Backends, source.Backend{URL: st.URL, Healthy: st.Healthy,
+			HealthChecked: st.HealthChecked, InFlight: st.InFlight, Requests: st.Requests,
+			Failures: st.Failures, LatencyMs: millis(st.EWMA)})
+	}
+	if snap.Backends == nil {
+		snap.Backends = []source.Backend{}
+	}
+	return snap
+}
+
+// routeNames are the running config's rule patterns in file order, then
+// "default" (each pattern once).
+func (s *DashboardSource) routeNames() []string {
+	c := s.g.Loaded().Config
+	seen := map[string]bool{}
+	var out []string
+	for i := range c.Paths {
+		if p := c.Paths[i].Pattern; !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	if !seen["default"] {
+		out = append(out, "default")
+	}
+	return out
+}
+
+// RouteDetail returns one route's last 15 minutes.
+func (s *DashboardSource) RouteDetail(route string) (source.RouteDetail, bool) {
+	r := s.g.metrics.lookup(route)
+	if r == nil {
+		return source.RouteDetail{}, false
+	}
+	return r.detail(s.now()), true
+}
+
+// Recent returns the last requests matching f.
+func (s *DashboardSource) Recent(f source.RecentFilter) source.RecentPage {
+	reqs, total := s.g.metrics.recent.snapshot(f)
+	if reqs == nil {
+		reqs = []source.Request{}
+	}
+	return source.RecentPage{Total: total, Kept: recentSize, Requests: reqs}
+}
+
+// Purge removes cached responses. No cache tier is wired to the dashboard
+// yet: it returns source.ErrCacheInactive.
+func (s *DashboardSource) Purge(source.Purge) (source.PurgeResult, error) {
+	return source.PurgeResult{}, source.ErrCacheInactive
+}
+
+// WriteMetrics writes the Prometheus text format.
+func (s *DashboardSource) WriteMetrics(w io.Writer) { s.g.writePrometheus(w) }
+
+// problems turns a load or reload error into positioned problems.
+func problems(err error) []source.Problem {
+	var ces ConfigErrors
+	if errors.As(err, &ces) {
+		out := make([]source.Problem, 0, len(ces))
+		for _, e := range ces {
+			out = append(out, source.Problem{Line: e.Line, Col: e.Col, Message: e.Msg})
+		}
+		return out
+	}
+	var ce ConfigError
+	if errors.As(err, &ce) {
+		return []source.Problem{{Line: ce.Line, Col: ce.Col, Message: ce.Msg}}
+	}
+	return []source.Problem{{Message: err.Error()}}
+}
+
+// warnings parses "FILE:LINE:COL: warning: msg" lines.
+func warnings(name string, ws []string) []source.Problem {
+	out := make([]source.Problem, 0, len(ws))
+	for _, w := range ws {
+		p := source.Problem{Message: w}
+		rest, ok := strings.CutPrefix(w, name+":")
+		if ok {
+			parts := strings.SplitN(rest, ":", 3)
+			if len(parts) == 3 {
+				line, e1 := strconv.Atoi(parts[0])
+				col, e2 := strconv.Atoi(parts[1])
+				if e1 == nil && e2 == nil {
+					p.Line, p.Col, rest = line, col, parts[2]
+				}
+			}
+			p.Message = strings.TrimPrefix(strings.TrimSpace(rest), "warning: ")
+		}
+		out = append(out, p)
+	}
+	return out
+}

@@ -1,0 +1,183 @@
+package proxy
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/premier-gateway/premier/ui/source"
+)
+
+// startSourced serves a gateway loaded from a real file and returns its
+// dashboard source.
+func startSourced(t *testing.T, text string) (*gwHarness, *DashboardSource, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "gateway.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l, err := LoadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := New(l, WithLogger(discardLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := serveGateway(t, gw)
+	return &gwHarness{gw: gw, url: url, addr: strings.TrimPrefix(url, "http://")}, gw.DashboardSource(path, 3), path
+}
+
+func TestDashboardSourceApplyRollback(t *testing.T) {
+	a := startBackend(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("a") })
+	b := startBackend(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("b") })
+	textA := config(a, "  paths:\n    - pattern: /x\n      features:\n        timeout: {seconds: 5}\n")
+	textB := config(b, "  paths:\n    - pattern: /x\n      features:\n        timeout: {seconds: 7}\n    - pattern: /y\n")
+	h, src, path := startSourced(t, textA)
+	get := func() string { _, body := do(t, "GET", h.url+"/x", nil, nil); return body }
+
+	c := src.Config()
+	if c.Text != textA || c.Version != 1 || c.File != path {
+		t.Fatalf("config: %+v", c)
+	}
+	v := src.Validate([]byte(textB))
+	if !v.OK || strings.Join(v.Diff.Added, ",") != "/y" || strings.Join(v.Diff.Changed, ",") != "/x" ||
+		strings.Join(v.Diff.Sections, ",") != "servers" {
+		t.Fatalf("validate: %+v", v)
+	}
+
+	// An invalid config is refused with positioned errors; the old one serves.
+	bad := strings.Replace(textB, "seconds: 7", "seconds: -1", 1) + "  bogus: 1\n"
+	v, err := src.Apply([]byte(bad), c.Version)
+	if !errors.Is(err, source.ErrInvalid) || v.OK || len(v.Errors) < 2 || v.Errors[0].Line == 0 || v.Errors[0].Col == 0 {
+		t.Fatalf("bad apply: %v %+v", err, v)
+	}
+	if get() != "a" {
+		t.Fatal("old config stopped serving")
+	}
+	if disk, _ := os.ReadFile(path); string(disk) != textA {
+		t.Fatal("file changed by a refused apply")
+	}
+
+	v, err = src.Apply([]byte(textB), c.Version)
+	if err != nil || v.Version != 2 {
+		t.Fatalf("apply: %v %+v", err, v)
+	}
+	if get() != "b" {
+		t.Fatal("traffic does not follow the applied config")
+	}
+	if disk, _ := os.ReadFile(path); string(disk) != textB {
+		t.Fatal("file not written")
+	}
+	if prev, _ := os.ReadFile(path + ".prev"); string(prev) != textA {
+		t.Fatal("previous file not kept")
+	}
+	// An edit that began before the apply conflicts.
+	if _, err := src.Apply([]byte(textA), c.Version); !errors.Is(err, source.ErrConflict) {
+		t.Fatalf("stale base: %v", err)
+	}
+
+	vs := src.Versions()
+	if len(vs) != 2 || vs[0].Version != 2 || !vs[0].Current || vs[1].Origin != "start" {
+		t.Fatalf("versions: %+v", vs)
+	}
+	if _, err := src.Rollback(1); err != nil {
+		t.Fatal(err)
+	}
+	if get() != "a" {
+		t.Fatal("rollback did not take effect")
+	}
+	if disk, _ := os.ReadFile(path); string(disk) != textA {
+		t.Fatal("rollback not written")
+	}
+	if _, err := src.Rollback(99); !errors.Is(err, source.ErrNoVersion) {
+		t.Fatalf("unknown version: %v", err)
+	}
+
+	// A reload from elsewhere (SIGHUP, file watcher) becomes a version; the
+	// history is bounded.
+	if err := os.WriteFile(path, []byte(textB), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.gw.ReloadFile(path); err != nil {
+		t.Fatal(err)
+	}
+	vs = src.Versions()
+	if len(vs) != 3 || vs[0].Origin != "reload" || vs[0].Version != 4 {
+		t.Fatalf("versions after reload: %+v", vs)
+	}
+}
+
+func TestDashboardSourceLive(t *testing.T) {
+	a := startBackend(t, func(ctx *fasthttp.RequestCtx) {
+		if string(ctx.Path()) == "/fail" {
+			ctx.SetStatusCode(500)
+		}
+	})
+	h, src, _ := startSourced(t, config(a, "  paths:\n    - pattern: \"/api/*\"\n    - pattern: /fail\n"))
+	for i := 0; i < 5; i++ {
+		do(t, "GET", h.url+"/api/"+string(rune('a'+i)), nil, nil)
+	}
+	do(t, "GET", h.url+"/fail", nil, nil)
+	rawRequest(t, h.addr, "GET /other/<script> HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+
+	s := src.Snapshot()
+	if len(s.Routes) != 3 || s.Routes[0].Route != "/api/*" || s.Routes[0].Requests != 5 || s.Routes[1].Status[5] != 1 || s.Routes[2].Route != "default" {
+		t.Fatalf("routes: %+v", s.Routes)
+	}
+	if s.Overview.Requests != 7 || s.Overview.ErrorRate.Value == 0 || len(s.Backends) != 1 || s.Backends[0].Requests != 7 {
+		t.Fatalf("overview %+v backends %+v", s.Overview, s.Backends)
+	}
+	p := src.Recent(source.RecentFilter{Route: "/fail"})
+	if p.Total != 1 || p.Requests[0].Status != 500 || p.Requests[0].Backend != a {
+		t.Fatalf("recent: %+v", p)
+	}
+	if p := src.Recent(source.RecentFilter{Limit: 1}); p.Requests[0].Path != "/other/<script>" {
+		t.Fatalf("recent path %q", p.Requests[0].Path)
+	}
+	if d, ok := src.RouteDetail("/api/*"); !ok || d.Slots[len(d.Slots)-1].Requests != 5 {
+		t.Fatalf("detail: %v", ok)
+	}
+	if _, ok := src.RouteDetail("/nope"); ok {
+		t.Fatal("detail of an unknown route")
+	}
+	if _, err := src.Purge(source.Purge{All: true}); !errors.Is(err, source.ErrCacheInactive) {
+		t.Fatalf("purge: %v", err)
+	}
+	if acc := src.Access(); !acc.Enabled || acc.Prefix != "/__premier" || acc.Token != "" {
+		t.Fatalf("access %+v", acc)
+	}
+
+	var sb strings.Builder
+	src.WriteMetrics(&sb)
+	out := sb.String()
+	for _, want := range []string{
+		`premier_requests_total{route="/api/*",method="GET",code="200"} 5`,
+		`premier_requests_total{route="/fail",method="GET",code="500"} 1`,
+		`premier_request_duration_seconds_bucket{route="/api/*",le="+Inf"} 5`,
+		`premier_request_duration_seconds_count{route="/api/*"} 5`,
+		`premier_upstream_request_duration_seconds_count{route="/fail"} 1`,
+		`premier_config_reloads_total{result="success"} 0`,
+		`premier_backend_requests_total{backend="` + a + `"} 7`,
+		"# TYPE premier_request_duration_seconds histogram",
+		"process_resident_memory_bytes",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+}
+
+func TestPrometheusLabelEscaping(t *testing.T) {
+	h := startGateway(t, "premier:\n  servers: [\"http://127.0.0.1:1\"]\n")
+	h.gw.metrics.observe(obs("a\"b\\c\nd", 200, 0, 0, t0))
+	var sb strings.Builder
+	h.gw.writePrometheus(&sb)
+	if !strings.Contains(sb.String(), `route="a\"b\\c\nd"`) {
+		t.Fatal("label not escaped")
+	}
+}

@@ -1,0 +1,144 @@
+package source
+
+import "time"
+
+// Snapshot is the live state of the gateway.
+type Snapshot struct {
+	Time          time.Time `json:"time"`
+	Version       string    `json:"version"` // the gateway's software version
+	Uptime        float64   `json:"uptime_seconds"`
+	ConfigVersion int       `json:"config_version"`
+	Reloads       uint64    `json:"reloads"`
+	FailedReloads uint64    `json:"failed_reloads"`
+	Overview      Overview  `json:"overview"`
+	Routes        []Route   `json:"routes"`
+	Backends      []Backend `json:"backends"`
+}
+
+// Overview sums the whole gateway. Rates and percentiles cover the last
+// five minutes; each Stat's Change compares that with the same five
+// minutes an hour earlier.
+type Overview struct {
+	Requests     uint64 `json:"requests"` // since start
+	RPS          Stat   `json:"rps"`
+	ErrorRate    Stat   `json:"error_rate"` // share of 5xx, 0..1
+	P50          Stat   `json:"p50_ms"`
+	P95          Stat   `json:"p95_ms"`
+	P99          Stat   `json:"p99_ms"`
+	CacheHitRate Stat   `json:"cache_hit_rate"` // hits / (hits + misses), 0..1
+	Limited      Stat   `json:"limited"`        // requests refused by a rate limit
+}
+
+// Stat is a recent value and its change over the last hour.
+type Stat struct {
+	Value float64 `json:"value"`
+	// HourAgo is the value an hour earlier; nil when there was no traffic
+	// then (or the gateway was not running).
+	HourAgo *float64 `json:"hour_ago"`
+}
+
+// Route is one rule's numbers (by pattern, never by raw path).
+type Route struct {
+	Route    string    `json:"route"`
+	Requests uint64    `json:"requests"` // since start
+	RPS      float64   `json:"rps"`      // last 10 s
+	Status   [6]uint64 `json:"status"`   // [other, 1xx, 2xx, 3xx, 4xx, 5xx] since start
+	P50      float64   `json:"p50_ms"`   // last 5 minutes
+	P95      float64   `json:"p95_ms"`
+	P99      float64   `json:"p99_ms"`
+	// Mean backend time and gateway overhead (whole request minus backend
+	// time) of the requests that reached a backend, since start.
+	UpstreamMs float64 `json:"upstream_ms"`
+	OverheadMs float64 `json:"overhead_ms"`
+	Cache      Cache   `json:"cache"`
+	Limit      Limit   `json:"limit"`
+	WebSockets int64   `json:"websockets"` // open now
+}
+
+// Cache counts cache outcomes; a bypass is a miss whose reason is that the
+// request was not cacheable (method, no-cache).
+type Cache struct {
+	Hits   uint64 `json:"hits"`
+	Misses uint64 `json:"misses"`
+	Bypass uint64 `json:"bypass"`
+}
+
+// Limit counts rate-limit decisions.
+type Limit struct {
+	Allowed uint64     `json:"allowed"`
+	Delayed uint64     `json:"delayed"`
+	Limited uint64     `json:"limited"`
+	Top     []KeyCount `json:"top"` // most limited keys (approximate)
+}
+
+// KeyCount is a limited key and about how often it was refused.
+type KeyCount struct {
+	Key   string `json:"key"`
+	Count uint64 `json:"count"`
+}
+
+// Backend is one backend's state.
+type Backend struct {
+	URL           string  `json:"url"`
+	Healthy       bool    `json:"healthy"`
+	HealthChecked bool    `json:"health_checked"`
+	Breaker       string  `json:"breaker"` // "closed", "open", "half-open", or "" when none
+	InFlight      int64   `json:"in_flight"`
+	Requests      uint64  `json:"requests"`
+	Failures      uint64  `json:"failures"`
+	LatencyMs     float64 `json:"latency_ms"` // moving average
+}
+
+// RouteDetail is one route's last 15 minutes in 10-second slots, oldest first.
+type RouteDetail struct {
+	Route       string      `json:"route"`
+	SlotSeconds int         `json:"slot_seconds"`
+	Slots       []RouteSlot `json:"slots"`
+	// BandsMs are the heatmap's latency bands' upper bounds in ms; the
+	// last band (no bound) is everything slower.
+	BandsMs []float64 `json:"bands_ms"`
+}
+
+// RouteSlot is one slot of a RouteDetail.
+type RouteSlot struct {
+	Time       time.Time `json:"time"` // slot start
+	Requests   uint64    `json:"requests"`
+	Errors     uint64    `json:"errors"`
+	P50        float64   `json:"p50_ms"`
+	P95        float64   `json:"p95_ms"`
+	P99        float64   `json:"p99_ms"`
+	UpstreamMs float64   `json:"upstream_ms"`
+	OverheadMs float64   `json:"overhead_ms"`
+	Heat       []uint64  `json:"heat"` // requests per latency band
+}
+
+// RecentFilter selects recent requests; zero fields match everything.
+type RecentFilter struct {
+	Route       string // rule pattern, or "default"
+	Status      int    // exact status
+	StatusClass int    // 1..5 for 1xx..5xx
+	Offset      int    // skip this many matches, newest first
+	Limit       int    // at most this many (default 50)
+}
+
+// RecentPage is a page of recent requests.
+type RecentPage struct {
+	Total    int       `json:"total"` // matches among the kept requests
+	Kept     int       `json:"kept"`  // capacity of the ring
+	Requests []Request `json:"requests"`
+}
+
+// Request is one finished request.
+type Request struct {
+	Time       time.Time `json:"time"`
+	Method     string    `json:"method"`
+	Path       string    `json:"path"` // normalised; user-supplied: escape it
+	Route      string    `json:"route"`
+	Status     int       `json:"status"`
+	DurationMs float64   `json:"duration_ms"`
+	UpstreamMs float64   `json:"upstream_ms"`
+	Backend    string    `json:"backend"`
+	Cache      string    `json:"cache"` // "", "hit", "miss", "bypass"
+	Limit      string    `json:"limit"` // "", "allowed", "delayed", "limited"
+	LimitKey   string    `json:"limit_key"`
+}
