@@ -254,12 +254,12 @@ func (g *Gateway) wsHandshake(b *lb.Backend, reqHead []byte, timeout time.Durati
 // consuming it.
 func wsReadHead(br *bufio.Reader) ([]byte, error) {
 	for n := 1; ; n = br.Buffered() + 1 {
-		b, err := br.Peek(n)
+		if _, err := br.Peek(n); err != nil {
+			return nil, err
+		}
+		b, _ := br.Peek(br.Buffered())
 		if i := bytes.Index(b, strCRLF2); i >= 0 {
 			return b[:i+4], nil
-		}
-		if err != nil {
-			return nil, err
 		}
 	}
 }
