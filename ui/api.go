@@ -1,0 +1,285 @@
+package ui
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/premier-gateway/premier/ui/source"
+)
+
+// maxAPIBody bounds a JSON request body: a config text (4 MiB) plus JSON
+// escaping headroom.
+const maxAPIBody = 9 << 20
+
+// serveAPI routes {prefix}/api/...; sub starts with "/".
+func (d *Dashboard) serveAPI(ctx *fasthttp.RequestCtx, sub string) {
+	type route struct {
+		method string
+		h      func(*fasthttp.RequestCtx)
+	}
+	routes := map[string]route{
+		"/snapshot":        {"GET", d.apiSnapshot},
+		"/stream":          {"GET", d.serveStream},
+		"/routes/detail":   {"GET", d.apiRouteDetail},
+		"/requests":        {"GET", d.apiRequests},
+		"/config":          {"GET", d.apiConfig},
+		"/config/versions": {"GET", d.apiVersions},
+		"/config/validate": {"POST", d.apiValidate},
+		"/config/apply":    {"POST", d.apiApply},
+		"/config/rollback": {"POST", d.apiRollback},
+		"/cache/purge":     {"POST", d.apiPurge},
+	}
+	r, ok := routes[sub]
+	if !ok {
+		writeJSONError(ctx, fasthttp.StatusNotFound, "no such API endpoint")
+		return
+	}
+	if string(ctx.Method()) != r.method && !(r.method == "GET" && ctx.IsHead()) {
+		methodNotAllowed(ctx, r.method)
+		return
+	}
+	if r.method == "POST" && !bytes.HasPrefix(ctx.Request.Header.ContentType(), []byte("application/json")) {
+		// A cross-origin page cannot send this content type without a
+		// CORS preflight, which the dashboard never grants.
+		writeJSONError(ctx, fasthttp.StatusUnsupportedMediaType, "send Content-Type: application/json")
+		return
+	}
+	r.h(ctx)
+}
+
+// liveSnapshot is the snapshot plus the dashboard's own health timeline.
+type liveSnapshot struct {
+	source.Snapshot
+	HealthEvents []HealthEvent `json:"health_events"`
+}
+
+// snapshotJSON returns the current snapshot, computed at most once per
+// half interval however many clients watch.
+func (d *Dashboard) snapshotJSON() []byte {
+	d.snapMu.Lock()
+	defer d.snapMu.Unlock()
+	now := d.opts.now()
+	if d.snapJSON != nil && now.Sub(d.snapAt) < d.opts.Interval/2 {
+		return d.snapJSON
+	}
+	s := d.src.Snapshot()
+	d.health.observe(now, s.Backends)
+	b, err := json.Marshal(liveSnapshot{Snapshot: s, HealthEvents: d.health.list()})
+	if err != nil {
+		b = []byte(`{"error":"snapshot: ` + strings.ReplaceAll(err.Error(), `"`, `'`) + `"}`)
+	}
+	d.snapAt, d.snapJSON = now, b
+	return b
+}
+
+func (d *Dashboard) apiSnapshot(ctx *fasthttp.RequestCtx) {
+	ctx.SetContentType("application/json")
+	ctx.SetBody(d.snapshotJSON())
+}
+
+func (d *Dashboard) apiRouteDetail(ctx *fasthttp.RequestCtx) {
+	det, ok := d.src.RouteDetail(string(ctx.QueryArgs().Peek("route")))
+	if !ok {
+		writeJSONError(ctx, fasthttp.StatusNotFound, "no traffic seen for this route")
+		return
+	}
+	writeJSON(ctx, fasthttp.StatusOK, det)
+}
+
+// apiRequests: ?route=PATTERN&status=404|4xx&page=1&per_page=50.
+func (d *Dashboard) apiRequests(ctx *fasthttp.RequestCtx) {
+	q := ctx.QueryArgs()
+	f := source.RecentFilter{Route: string(q.Peek("route"))}
+	if s := string(q.Peek("status")); s != "" {
+		if len(s) == 3 && strings.HasSuffix(s, "xx") && s[0] >= '1' && s[0] <= '5' {
+			f.StatusClass = int(s[0] - '0')
+		} else if n, err := strconv.Atoi(s); err == nil && n >= 100 && n <= 599 {
+			f.Status = n
+		} else {
+			writeJSONError(ctx, fasthttp.StatusBadRequest, "status must be a code (404) or a class (4xx)")
+			return
+		}
+	}
+	page := clampInt(q.GetUintOrZero("page"), 1, 1<<20)
+	per := clampInt(q.GetUintOrZero("per_page"), 50, 500)
+	f.Offset, f.Limit = (page-1)*per, per
+	p := d.src.Recent(f)
+	writeJSON(ctx, fasthttp.StatusOK, struct {
+		source.RecentPage
+		Page    int `json:"page"`
+		PerPage int `json:"per_page"`
+	}{p, page, per})
+}
+
+func clampInt(v, def, max int) int {
+	if v <= 0 {
+		return def
+	}
+	return min(v, max)
+}
+
+func (d *Dashboard) apiConfig(ctx *fasthttp.RequestCtx) {
+	writeJSON(ctx, fasthttp.StatusOK, d.src.Config())
+}
+
+func (d *Dashboard) apiVersions(ctx *fasthttp.RequestCtx) {
+	writeJSON(ctx, fasthttp.StatusOK, struct {
+		Versions []source.Version `json:"versions"`
+	}{d.src.Versions()})
+}
+
+// validation is a Validation plus the line diff against the running config.
+type validation struct {
+	source.Validation
+	Lines []DiffLine `json:"lines,omitempty"`
+	Error string     `json:"error,omitempty"`
+}
+
+type configRequest struct {
+	Text        *string `json:"text"`
+	BaseVersion int     `json:"base_version"`
+}
+
+func (d *Dashboard) apiValidate(ctx *fasthttp.RequestCtx) {
+	var req configRequest
+	if !readJSON(ctx, &req) {
+		return
+	}
+	if req.Text == nil {
+		writeJSONError(ctx, fasthttp.StatusBadRequest, "missing field: text")
+		return
+	}
+	v := d.src.Validate([]byte(*req.Text))
+	writeJSON(ctx, fasthttp.StatusOK, validation{Validation: v, Lines: lineDiff(d.src.Config().Text, *req.Text)})
+}
+
+func (d *Dashboard) apiApply(ctx *fasthttp.RequestCtx) {
+	var req configRequest
+	if !readJSON(ctx, &req) {
+		return
+	}
+	if req.Text == nil {
+		writeJSONError(ctx, fasthttp.StatusBadRequest, "missing field: text")
+		return
+	}
+	v, err := d.src.Apply([]byte(*req.Text), req.BaseVersion)
+	d.applied(ctx, "apply", v, err)
+}
+
+func (d *Dashboard) apiRollback(ctx *fasthttp.RequestCtx) {
+	var req struct {
+		Version int `json:"version"`
+	}
+	if !readJSON(ctx, &req) {
+		return
+	}
+	v, err := d.src.Rollback(req.Version)
+	d.applied(ctx, "rollback", v, err)
+}
+
+// applied answers an apply or rollback: 200 when it took effect (with an
+// error field when the file could not be written), 422 for an invalid
+// config, 409 for a conflict, 404 for an unknown version.
+func (d *Dashboard) applied(ctx *fasthttp.RequestCtx, what string, v source.Validation, err error) {
+	status := fasthttp.StatusOK
+	switch {
+	case err == nil:
+		d.log.Info("dashboard: config "+what, "version", v.Version, "client", ctx.RemoteIP().String())
+		d.invalidateSnapshot()
+	case errors.Is(err, source.ErrNotSaved):
+		d.log.Error("dashboard: config "+what+" not saved", "error", err.Error())
+		d.invalidateSnapshot()
+	case errors.Is(err, source.ErrInvalid):
+		status = fasthttp.StatusUnprocessableEntity
+	case errors.Is(err, source.ErrConflict):
+		status = fasthttp.StatusConflict
+	case errors.Is(err, source.ErrNoVersion):
+		status = fasthttp.StatusNotFound
+	default:
+		status = fasthttp.StatusInternalServerError
+	}
+	out := validation{Validation: v}
+	if err != nil {
+		out.Error = err.Error()
+	}
+	writeJSON(ctx, status, out)
+}
+
+func (d *Dashboard) invalidateSnapshot() {
+	d.snapMu.Lock()
+	d.snapJSON = nil
+	d.snapMu.Unlock()
+}
+
+func (d *Dashboard) apiPurge(ctx *fasthttp.RequestCtx) {
+	var p source.Purge
+	if !readJSON(ctx, &p) {
+		return
+	}
+	if !p.All && p.Rule == "" && p.Key == "" {
+		writeJSONError(ctx, fasthttp.StatusBadRequest, "say what to purge: all, rule or key")
+		return
+	}
+	res, err := d.src.Purge(p)
+	switch {
+	case errors.Is(err, source.ErrCacheInactive):
+		writeJSONError(ctx, fasthttp.StatusConflict, err.Error())
+	case err != nil:
+		writeJSONError(ctx, fasthttp.StatusBadRequest, err.Error())
+	default:
+		d.log.Info("dashboard: cache purged", "all", p.All, "rule", p.Rule, "key", p.Key, "removed", res.Removed)
+		writeJSON(ctx, fasthttp.StatusOK, res)
+	}
+}
+
+// readJSON decodes the request body into v, answering 400/413 itself.
+func readJSON(ctx *fasthttp.RequestCtx, v any) bool {
+	var body []byte
+	if ctx.Request.IsBodyStream() {
+		b, err := io.ReadAll(io.LimitReader(ctx.RequestBodyStream(), maxAPIBody+1))
+		if err != nil {
+			writeJSONError(ctx, fasthttp.StatusBadRequest, "reading body: "+err.Error())
+			return false
+		}
+		body = b
+	} else {
+		body = ctx.PostBody()
+	}
+	if len(body) > maxAPIBody {
+		writeJSONError(ctx, fasthttp.StatusRequestEntityTooLarge, "body too large")
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		writeJSONError(ctx, fasthttp.StatusBadRequest, "bad JSON: "+err.Error())
+		return false
+	}
+	return true
+}
+
+func writeJSON(ctx *fasthttp.RequestCtx, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		writeJSONError(ctx, fasthttp.StatusInternalServerError, err.Error())
+		return
+	}
+	ctx.SetStatusCode(status)
+	ctx.SetContentType("application/json")
+	ctx.SetBody(b)
+}
+
+func writeJSONError(ctx *fasthttp.RequestCtx, status int, msg string) {
+	b, _ := json.Marshal(struct {
+		Error string `json:"error"`
+	}{msg})
+	ctx.SetStatusCode(status)
+	ctx.SetContentType("application/json")
+	ctx.SetBody(b)
+}

@@ -1,0 +1,539 @@
+// Premier dashboard: plain JavaScript, no build step. Every value that
+// comes from the gateway is put in the page with textContent (never as
+// HTML), so recorded paths, keys and headers cannot inject markup.
+'use strict';
+(() => {
+  const $ = (sel) => document.querySelector(sel);
+
+  function el(tag, props, ...kids) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(props || {})) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k === 'class') e.className = v;
+      else if (k === 'text') e.textContent = v;
+      else if (k === 'style') Object.assign(e.style, v);
+      else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+      else e.setAttribute(k, v === true ? '' : v);
+    }
+    for (const kid of kids.flat()) {
+      if (kid === undefined || kid === null) continue;
+      e.append(kid instanceof Node ? kid : document.createTextNode(String(kid)));
+    }
+    return e;
+  }
+
+  // ---------- formatting ----------
+  const fmtInt = (n) => Math.round(n).toLocaleString('en-US');
+  const fmtRate = (n) => (n < 10 ? n.toFixed(1) : fmtInt(n));
+  function fmtMs(ms) {
+    if (!ms) return '0';
+    if (ms < 1) return Math.round(ms * 1000) + ' µs';
+    if (ms < 1000) return (ms < 10 ? ms.toFixed(2) : ms.toFixed(1)) + ' ms';
+    return (ms / 1000).toFixed(2) + ' s';
+  }
+  const fmtPct = (r) => (r * 100).toFixed(r > 0 && r < 0.1 ? 2 : 1) + '%';
+  function fmtDur(s) {
+    s = Math.floor(s);
+    const d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600), m = Math.floor(s % 3600 / 60);
+    return d ? `${d}d ${h}h` : h ? `${h}h ${m}m` : m ? `${m}m ${s % 60}s` : `${s}s`;
+  }
+  const fmtTime = (t) => new Date(t).toLocaleTimeString();
+
+  // ---------- API ----------
+  async function api(path, body) {
+    const opts = { credentials: 'same-origin', headers: {} };
+    if (body !== undefined) {
+      opts.method = 'POST';
+      opts.headers['Content-Type'] = 'application/json';
+      opts.body = JSON.stringify(body);
+    }
+    const r = await fetch('api/' + path, opts);
+    if (r.status === 401) { location.reload(); throw new Error('signed out'); }
+    let data = null;
+    try { data = await r.json(); } catch (e) { data = { error: r.statusText }; }
+    return { status: r.status, ok: r.ok, data };
+  }
+
+  // ---------- tabs ----------
+  let activeTab = 'overview';
+  function showTab(name) {
+    if (!document.getElementById('tab-' + name)) name = 'overview';
+    activeTab = name;
+    document.querySelectorAll('.tabs button').forEach((b) => b.classList.toggle('active', b.dataset.tab === name));
+    document.querySelectorAll('.tab').forEach((t) => t.classList.toggle('active', t.id === 'tab-' + name));
+    if (history.replaceState) history.replaceState(null, '', '#' + name);
+    if (name === 'config') loadConfig(false);
+    if (name === 'requests') loadRequests();
+    resizeCharts();
+  }
+  document.querySelectorAll('.tabs button').forEach((b) => b.addEventListener('click', () => showTab(b.dataset.tab)));
+
+  // ---------- charts (uPlot) ----------
+  const charts = {};
+  const css = getComputedStyle(document.documentElement);
+  const color = (v) => css.getPropertyValue(v).trim();
+  const axis = () => ({ stroke: '#8593a3', grid: { stroke: '#222b35', width: 1 }, ticks: { stroke: '#2a3440' } });
+  function chartWidth(id) {
+    const e = document.getElementById(id);
+    return Math.max(280, (e && e.clientWidth) || 600);
+  }
+  function makeChart(id, series, extra) {
+    const target = document.getElementById(id);
+    const opts = Object.assign({
+      width: chartWidth(id), height: 210, series: [{}].concat(series),
+      axes: [axis(), axis()], scales: { x: { time: true } }, legend: { live: true },
+      cursor: { drag: { x: false, y: false } },
+    }, extra || {});
+    const data = [[]].concat(series.map(() => []));
+    charts[id] = new uPlot(opts, data, target);
+    return charts[id];
+  }
+  function resizeCharts() {
+    for (const [id, c] of Object.entries(charts)) {
+      const w = chartWidth(id);
+      if (w !== c.width) c.setSize({ width: w, height: c.height });
+    }
+  }
+  window.addEventListener('resize', resizeCharts);
+
+  // Live chart of the overview: one point per stream event.
+  const live = { t: [], rps: [], p95: [], last: null };
+  const liveChart = makeChart('chart-live', [
+    { label: 'req/s', stroke: color('--accent'), width: 2, fill: 'rgba(79,163,255,0.12)', value: (u, v) => v == null ? '–' : fmtRate(v) },
+    { label: 'p95 ms (5 min)', stroke: color('--warn'), width: 1.5, scale: 'ms', value: (u, v) => v == null ? '–' : fmtMs(v) },
+  ], { axes: [axis(), Object.assign(axis(), { values: (u, v) => v.map(fmtRate) }),
+    Object.assign(axis(), { side: 1, scale: 'ms', grid: { show: false }, size: 70, values: (u, v) => v.map(fmtMs) })],
+  scales: { x: { time: true }, ms: {} } });
+
+  function pushLive(s) {
+    const t = Date.parse(s.time) / 1000;
+    const total = s.overview.requests;
+    let rate = null;
+    if (live.last && t > live.last.t) rate = Math.max(0, (total - live.last.total) / (t - live.last.t));
+    live.last = { t, total };
+    if (rate === null) return;
+    live.t.push(t); live.rps.push(rate); live.p95.push(s.overview.p95_ms.value);
+    while (live.t.length > 300) { live.t.shift(); live.rps.shift(); live.p95.shift(); }
+    liveChart.setData([live.t, live.rps, live.p95]);
+  }
+
+  // ---------- overview ----------
+  // higherIsGood tells how a change is coloured.
+  function setCard(id, text, stat, higherIsGood, fmt) {
+    const card = document.getElementById(id);
+    card.querySelector('.value').textContent = text;
+    const ch = card.querySelector('.change');
+    ch.textContent = '';
+    if (!stat) return;
+    if (stat.hour_ago === null || stat.hour_ago === undefined) { ch.textContent = 'no traffic an hour ago'; return; }
+    const h = stat.hour_ago, v = stat.value;
+    if (h === 0 && v === 0) { ch.textContent = 'same as an hour ago'; return; }
+    const up = v >= h;
+    const rel = h === 0 ? null : (v - h) / h;
+    const span = el('span', { class: (up ? 'up' : 'down') + (higherIsGood ? ' good' : '') },
+      (up ? '▲ ' : '▼ ') + (rel === null ? 'from 0' : Math.abs(rel * 100).toFixed(rel && Math.abs(rel) < 0.1 ? 1 : 0) + '%'));
+    ch.append(span, ' vs an hour ago (', fmt(h), ')');
+  }
+
+  function statusMix(st) {
+    const total = st.reduce((a, b) => a + b, 0);
+    const bar = el('span', { class: 'mix', title: ['other', '1xx', '2xx', '3xx', '4xx', '5xx'].map((n, i) => `${n}: ${fmtInt(st[i])}`).join('  ') });
+    if (total) st.forEach((n, i) => { if (n) bar.append(el('span', { class: 's' + i, style: { width: (n / total * 100) + '%' } })); });
+    return bar;
+  }
+
+  function renderOverview(s) {
+    const o = s.overview;
+    setCard('ov-requests', fmtInt(o.requests), null);
+    setCard('ov-rps', fmtRate(o.rps.value), o.rps, true, fmtRate);
+    setCard('ov-errors', fmtPct(o.error_rate.value), o.error_rate, false, fmtPct);
+    setCard('ov-p50', fmtMs(o.p50_ms.value), o.p50_ms, false, fmtMs);
+    setCard('ov-p95', fmtMs(o.p95_ms.value), o.p95_ms, false, fmtMs);
+    setCard('ov-p99', fmtMs(o.p99_ms.value), o.p99_ms, false, fmtMs);
+    setCard('ov-cache', fmtPct(o.cache_hit_rate.value), o.cache_hit_rate, true, fmtPct);
+    setCard('ov-limited', fmtInt(o.limited.value), o.limited, false, fmtInt);
+    const tb = $('#ov-routes tbody');
+    tb.replaceChildren(...s.routes.map((r) => el('tr', { class: 'clickable', onclick: () => { selectRoute(r.route); showTab('routes'); } },
+      el('td', {}, el('code', { text: r.route })), el('td', { class: 'num', text: fmtRate(r.rps) }),
+      el('td', { class: 'num', text: fmtInt(r.requests) }), el('td', {}, statusMix(r.status)),
+      el('td', { class: 'num', text: r.requests ? fmtMs(r.p95_ms) : '–' }))));
+    $('#version').textContent = 'v' + s.version;
+    $('#uptime').textContent = 'up ' + fmtDur(s.uptime_seconds);
+  }
+
+  // ---------- routes ----------
+  let selected = '';
+  function renderRoutes(s) {
+    const tb = $('#routes-table tbody');
+    if (!s.routes.length) { tb.replaceChildren(el('tr', { class: 'empty' }, el('td', { colspan: 12, text: 'No rules.' }))); return; }
+    tb.replaceChildren(...s.routes.map((r) => {
+      const lookups = r.cache.hits + r.cache.misses;
+      return el('tr', { class: 'clickable' + (r.route === selected ? ' selected' : ''), onclick: () => selectRoute(r.route) },
+        el('td', {}, el('code', { text: r.route })),
+        el('td', { class: 'num', text: fmtRate(r.rps) }),
+        el('td', { class: 'num', text: fmtInt(r.requests) }),
+        el('td', {}, statusMix(r.status)),
+        el('td', { class: 'num', text: r.requests ? fmtMs(r.p50_ms) : '–' }),
+        el('td', { class: 'num', text: r.requests ? fmtMs(r.p95_ms) : '–' }),
+        el('td', { class: 'num', text: r.requests ? fmtMs(r.p99_ms) : '–' }),
+        el('td', { class: 'num', text: r.upstream_ms ? fmtMs(r.upstream_ms) : '–' }),
+        el('td', { class: 'num', text: r.upstream_ms ? fmtMs(r.overhead_ms) : '–' }),
+        el('td', { class: 'num', text: lookups + r.cache.bypass ? `${fmtInt(r.cache.hits)} / ${fmtInt(r.cache.misses)} / ${fmtInt(r.cache.bypass)}` + (lookups ? ` (${fmtPct(r.cache.hits / lookups)})` : '') : '–' }),
+        el('td', { class: 'num', text: r.limit.allowed + r.limit.delayed + r.limit.limited ? `${fmtInt(r.limit.allowed + r.limit.delayed)} / ${fmtInt(r.limit.limited)}` : '–' }),
+        el('td', { class: 'num', text: r.websockets || '–' }));
+    }));
+    const r = s.routes.find((x) => x.route === selected);
+    if (r) renderRouteSide(r);
+  }
+
+  function renderRouteSide(r) {
+    const c = r.cache;
+    $('#rd-cache').replaceChildren(
+      el('span', { class: 'muted', text: 'hits' }), el('span', { text: fmtInt(c.hits) }),
+      el('span', { class: 'muted', text: 'misses (fetched from the backend)' }), el('span', { text: fmtInt(c.misses) }),
+      el('span', { class: 'muted', text: 'bypass (not cacheable: method, no-cache)' }), el('span', { text: fmtInt(c.bypass) }),
+      el('span', { class: 'muted', text: 'hit rate' }), el('span', { text: c.hits + c.misses ? fmtPct(c.hits / (c.hits + c.misses)) : '–' }));
+    const keys = r.limit.top || [];
+    $('#rd-topkeys').replaceChildren(...(keys.length ? keys.map((k) => el('li', {}, k.key, el('span', { text: '× ' + fmtInt(k.count) })))
+      : [el('li', { class: 'muted', text: 'No request refused by a rate limit.' })]));
+  }
+
+  let rdCharts = null;
+  function selectRoute(name) {
+    selected = name;
+    $('#route-detail').hidden = false;
+    $('#rd-name').textContent = name;
+    if (!rdCharts) {
+      rdCharts = {
+        rate: makeChart('chart-rate', [
+          { label: 'requests / 10 s', stroke: color('--accent'), fill: 'rgba(79,163,255,0.15)', width: 2 },
+          { label: '5xx', stroke: color('--err'), width: 2 }]),
+        pct: makeChart('chart-pct', [
+          { label: 'p50', stroke: color('--ok'), width: 1.5, value: (u, v) => v == null ? '–' : fmtMs(v) },
+          { label: 'p95', stroke: color('--warn'), width: 1.5, value: (u, v) => v == null ? '–' : fmtMs(v) },
+          { label: 'p99', stroke: color('--err'), width: 1.5, value: (u, v) => v == null ? '–' : fmtMs(v) }]),
+        split: makeChart('chart-split', [
+          { label: 'backend', stroke: color('--info'), width: 2, value: (u, v) => v == null ? '–' : fmtMs(v) },
+          { label: 'gateway overhead', stroke: color('--accent'), width: 2, value: (u, v) => v == null ? '–' : fmtMs(v) }]),
+        heat: makeHeatmap('chart-heat'),
+      };
+    }
+    if (last) renderRoutes(last);
+    openStream();
+    resizeCharts();
+  }
+
+  let heat = { slots: [], bands: [] };
+  function bandLabel(i) {
+    const b = heat.bands;
+    if (!b.length) return '';
+    if (i >= b.length) return '> ' + fmtMs(b[b.length - 1]);
+    return '≤ ' + fmtMs(b[i]);
+  }
+  function makeHeatmap(id) {
+    return makeChart(id, [{ label: 'requests', stroke: 'transparent', paths: () => null, points: { show: false },
+      value: (u, v, si, i) => { if (i == null || !heat.slots[i]) return '–'; return fmtInt(heat.slots[i].requests); } }], {
+      scales: { x: { time: true }, y: { auto: false, range: () => [0, Math.max(1, heat.bands.length + 1)] } },
+      axes: [axis(), Object.assign(axis(), { size: 70, splits: () => heat.bands.map((_, i) => i).concat(heat.bands.length),
+        values: (u, splits) => splits.map((v) => (v % 2 === 0 ? bandLabel(v) : '')) })],
+      hooks: { draw: [(u) => {
+        const ctx = u.ctx; let max = 0;
+        for (const s of heat.slots) for (const n of s.heat) max = Math.max(max, n);
+        if (!max) return;
+        ctx.save();
+        for (const s of heat.slots) {
+          const t = Date.parse(s.time) / 1000;
+          const x0 = u.valToPos(t, 'x', true), x1 = u.valToPos(t + 10, 'x', true);
+          s.heat.forEach((n, j) => {
+            if (!n) return;
+            const y0 = u.valToPos(j, 'y', true), y1 = u.valToPos(j + 1, 'y', true);
+            const a = Math.log1p(n) / Math.log1p(max);
+            ctx.fillStyle = `rgba(255, ${Math.round(200 - 150 * a)}, ${Math.round(80 - 60 * a)}, ${0.25 + 0.75 * a})`;
+            ctx.fillRect(x0, y1, Math.max(1, x1 - x0 - 1), Math.max(1, y0 - y1 - 1));
+          });
+        }
+        ctx.restore();
+      }] },
+    });
+  }
+
+  function renderRouteDetail(d) {
+    if (!rdCharts || d.route !== selected) return;
+    const t = d.slots.map((s) => Date.parse(s.time) / 1000);
+    const ifAny = (s, v) => (s.requests ? v : null);
+    rdCharts.rate.setData([t, d.slots.map((s) => s.requests), d.slots.map((s) => s.errors)]);
+    rdCharts.pct.setData([t, d.slots.map((s) => ifAny(s, s.p50_ms)), d.slots.map((s) => ifAny(s, s.p95_ms)), d.slots.map((s) => ifAny(s, s.p99_ms))]);
+    rdCharts.split.setData([t, d.slots.map((s) => ifAny(s, s.upstream_ms)), d.slots.map((s) => ifAny(s, s.overhead_ms))]);
+    heat = { slots: d.slots, bands: d.bands_ms };
+    rdCharts.heat.setData([t, d.slots.map(() => 0)]);
+  }
+
+  $('#rd-purge').addEventListener('click', () => purge({ rule: selected }));
+
+  // ---------- backends ----------
+  function renderBackends(s) {
+    const tb = $('#backends-table tbody');
+    if (!s.backends.length) { tb.replaceChildren(el('tr', { class: 'empty' }, el('td', { colspan: 7, text: 'No backends (plugin mode).' }))); }
+    else tb.replaceChildren(...s.backends.map((b) => el('tr', {},
+      el('td', {}, el('code', { text: b.url })),
+      el('td', {}, el('span', { class: 'dot ' + (b.healthy ? 'ok' : 'bad') }), b.healthy ? 'healthy' : 'unhealthy', b.health_checked ? '' : el('span', { class: 'muted', text: ' (no active check)' })),
+      el('td', {}, b.breaker ? el('span', { class: 'tag ' + b.breaker, text: b.breaker }) : el('span', { class: 'muted', text: '–' })),
+      el('td', { class: 'num', text: fmtInt(b.in_flight) }),
+      el('td', { class: 'num', text: fmtInt(b.requests) }),
+      el('td', { class: 'num', text: fmtInt(b.failures) }),
+      el('td', { class: 'num', text: fmtMs(b.latency_ms) }))));
+    const ev = (s.health_events || []).slice().reverse();
+    $('#health-events').replaceChildren(...(ev.length ? ev.map((e) => el('li', {},
+      el('span', { class: 'muted', text: fmtTime(e.time) + '  ' }), el('code', { text: e.backend }), ' ',
+      el('span', { class: 'dot ' + (e.healthy ? 'ok' : 'bad') }), e.healthy ? 'healthy' : 'unhealthy',
+      e.breaker ? el('span', { class: 'tag ' + e.breaker, text: 'breaker ' + e.breaker }) : ''))
+      : [el('li', { class: 'muted', text: 'No changes yet.' })]));
+  }
+
+  // ---------- recent requests ----------
+  let rqPage = 1;
+  async function loadRequests() {
+    const q = new URLSearchParams({ page: rqPage, per_page: 25 });
+    if ($('#rq-route').value) q.set('route', $('#rq-route').value);
+    const st = $('#rq-status').value.trim().toLowerCase();
+    if (/^([1-5]\d\d|[1-5]xx)$/.test(st)) q.set('status', st);
+    const r = await api('requests?' + q);
+    const tb = $('#requests-table tbody');
+    if (!r.ok) { tb.replaceChildren(el('tr', { class: 'empty' }, el('td', { colspan: 10, text: r.data.error }))); return; }
+    const p = r.data, pages = Math.max(1, Math.ceil(p.total / p.per_page));
+    $('#rq-page').textContent = `page ${p.page} of ${pages} · ${fmtInt(p.total)} matching of the last ${fmtInt(p.kept)}`;
+    $('#rq-prev').disabled = p.page <= 1;
+    $('#rq-next').disabled = p.page >= pages;
+    if (!p.requests.length) { tb.replaceChildren(el('tr', { class: 'empty' }, el('td', { colspan: 10, text: 'No requests match.' }))); return; }
+    tb.replaceChildren(...p.requests.map((q) => el('tr', {},
+      el('td', { text: fmtTime(q.time) }),
+      el('td', { text: q.method }),
+      el('td', { class: 'path', text: q.path }),
+      el('td', {}, el('code', { text: q.route })),
+      el('td', { class: 'num' }, el('span', { class: 'st c' + Math.floor(q.status / 100), text: q.status })),
+      el('td', { class: 'num', text: fmtMs(q.duration_ms) }),
+      el('td', { class: 'num', text: q.upstream_ms ? fmtMs(q.upstream_ms) : '–' }),
+      el('td', {}, q.backend ? el('code', { text: q.backend }) : el('span', { class: 'muted', text: '–' })),
+      el('td', {}, q.cache ? el('span', { class: 'tag ' + q.cache, text: q.cache }) : ''),
+      el('td', {}, q.limit ? el('span', { class: 'tag ' + q.limit, text: q.limit, title: q.limit_key || '' }) : ''))));
+  }
+  $('#rq-route').addEventListener('change', () => { rqPage = 1; loadRequests(); });
+  $('#rq-status').addEventListener('input', () => {
+    const v = $('#rq-status').value.trim();
+    const ok = /^([1-5]\d\d|[1-5]xx)?$/i.test(v);
+    $('#rq-status').classList.toggle('invalid', !ok);
+    if (ok) { rqPage = 1; loadRequests(); }
+  });
+  $('#rq-prev').addEventListener('click', () => { rqPage = Math.max(1, rqPage - 1); loadRequests(); });
+  $('#rq-next').addEventListener('click', () => { rqPage++; loadRequests(); });
+
+  function fillRouteSelect(sel, routes, allLabel) {
+    const names = routes.map((r) => r.route);
+    const have = Array.from(sel.options).map((o) => o.value).filter((v) => v !== '');
+    if (have.join('\n') === names.join('\n')) return;
+    const cur = sel.value;
+    sel.replaceChildren(...(allLabel ? [el('option', { value: '', text: allLabel })] : []), ...names.map((n) => el('option', { value: n, text: n })));
+    if (names.includes(cur)) sel.value = cur;
+  }
+
+  // ---------- configuration ----------
+  const ed = $('#editor'), gutter = $('#gutter');
+  let running = null;    // {file, text, version}
+  let lastCheck = null;  // last validation
+  let errLines = new Set();
+
+  function renderGutter() {
+    const n = ed.value.split('\n').length;
+    const frag = document.createDocumentFragment();
+    for (let i = 1; i <= n; i++) {
+      frag.append(errLines.has(i) ? el('span', { class: 'err', text: i }) : String(i), '\n');
+    }
+    gutter.replaceChildren(frag);
+    gutter.scrollTop = ed.scrollTop;
+  }
+  ed.addEventListener('scroll', () => { gutter.scrollTop = ed.scrollTop; });
+  ed.addEventListener('keydown', (e) => {
+    if (e.key === 'Tab' && !e.shiftKey && !e.ctrlKey && !e.metaKey) {
+      e.preventDefault();
+      ed.setRangeText('  ', ed.selectionStart, ed.selectionEnd, 'end');
+      onEdit();
+    }
+  });
+
+  async function loadConfig(force) {
+    if (running && !force) return;
+    const r = await api('config');
+    if (!r.ok) return;
+    running = r.data;
+    $('#cfg-file').textContent = running.file;
+    $('#cfg-version').textContent = `version ${running.version} · loaded ${fmtTime(running.loaded_at)}`;
+    ed.value = running.text;
+    lastCheck = null; errLines = new Set();
+    renderGutter();
+    renderCheck(null);
+    loadVersions();
+  }
+
+  let checkTimer = 0, checkSeq = 0;
+  function onEdit() {
+    renderGutter();
+    $('#apply').disabled = true;
+    setPill('busy', 'checking…');
+    clearTimeout(checkTimer);
+    checkTimer = setTimeout(validate, 250);
+  }
+  ed.addEventListener('input', onEdit);
+
+  async function validate() {
+    const seq = ++checkSeq, text = ed.value;
+    const r = await api('config/validate', { text });
+    if (seq !== checkSeq) return; // a newer edit is being checked
+    lastCheck = r.data;
+    renderCheck(r.data);
+  }
+
+  function setPill(kind, text) {
+    const p = $('#editor-status');
+    p.className = 'pill ' + kind;
+    p.textContent = text;
+  }
+
+  function problemList(ul, list) {
+    ul.replaceChildren(...list.map((p) => el('li', { onclick: () => jumpTo(p.line, p.col) },
+      el('span', { class: 'pos', text: p.line ? `${p.line}:${p.col}` : '–' }), p.message)));
+  }
+
+  function renderCheck(v) {
+    const edited = running && ed.value !== running.text;
+    if (!v) {
+      setPill('ok', 'running config');
+      problemList($('#editor-errors'), []); problemList($('#editor-warnings'), []);
+      $('#diff-summary').replaceChildren('No edits.'); $('#diff-lines').replaceChildren();
+      $('#apply').disabled = true;
+      return;
+    }
+    errLines = new Set(v.errors.filter((p) => p.line).map((p) => p.line));
+    renderGutter();
+    problemList($('#editor-errors'), v.errors);
+    problemList($('#editor-warnings'), v.warnings || []);
+    if (!v.ok) setPill('bad', v.errors.length === 1 ? '1 error' : `${v.errors.length} errors`);
+    else setPill('ok', edited ? 'valid' : 'valid · no edits');
+    $('#apply').disabled = !v.ok || !edited;
+    renderDiff(v);
+  }
+
+  function renderDiff(v) {
+    const sum = $('#diff-summary');
+    const d = v.diff || {};
+    const part = (label, list) => (list && list.length ? el('span', {}, el('b', { text: label + ': ' }), list.join(', ')) : null);
+    if (!v.ok) sum.replaceChildren('Fix the errors to see what would change.');
+    else if (d.same) sum.replaceChildren('No change to the running config.');
+    else sum.replaceChildren(...[part('rules added', d.added), part('rules removed', d.removed), part('rules changed', d.changed), part('sections changed', d.sections)].filter(Boolean));
+    const lines = v.lines || [];
+    const out = [];
+    // Show changed lines with two lines of context; fold the rest.
+    const keep = lines.map((l, i) => l.op !== '=' || lines.slice(Math.max(0, i - 2), i + 3).some((x) => x.op !== '='));
+    let folded = 0;
+    lines.forEach((l, i) => {
+      if (!keep[i]) { folded++; return; }
+      if (folded) { out.push(el('div', { class: 'gap', text: `  … ${folded} unchanged lines` })); folded = 0; }
+      out.push(el('div', { class: l.op === '+' ? 'add' : l.op === '-' ? 'del' : '', text: (l.op === '=' ? ' ' : l.op) + ' ' + l.text }));
+    });
+    if (folded && out.length) out.push(el('div', { class: 'gap', text: `  … ${folded} unchanged lines` }));
+    $('#diff-lines').replaceChildren(...(lines.some((l) => l.op !== '=') ? out : []));
+  }
+
+  function jumpTo(line, col) {
+    if (!line) return;
+    const lines = ed.value.split('\n');
+    let off = 0;
+    for (let i = 0; i < line - 1 && i < lines.length; i++) off += lines[i].length + 1;
+    off += Math.max(0, (col || 1) - 1);
+    ed.focus();
+    ed.setSelectionRange(off, off);
+    ed.scrollTop = Math.max(0, (line - 5) * 19);
+  }
+
+  function result(id, ok, text) {
+    const r = document.getElementById(id);
+    r.className = 'result ' + (ok ? 'ok' : 'bad');
+    r.textContent = text;
+  }
+
+  $('#apply').addEventListener('click', async () => {
+    $('#apply').disabled = true;
+    const r = await api('config/apply', { text: ed.value, base_version: running ? running.version : 0 });
+    if (r.status === 200) {
+      result('apply-result', !r.data.error, r.data.error ? `Applied as version ${r.data.version}, but: ${r.data.error}` : `Applied version ${r.data.version}: hot-reloaded and saved to ${running.file}.`);
+      await loadConfig(true);
+    } else {
+      result('apply-result', false, r.data.error || ('HTTP ' + r.status));
+      if (r.data.errors) renderCheck(Object.assign({ lines: [] }, r.data));
+      $('#apply').disabled = false;
+    }
+  });
+  $('#revert').addEventListener('click', () => { if (running) { ed.value = running.text; errLines = new Set(); renderGutter(); renderCheck(null); } });
+
+  async function loadVersions() {
+    const r = await api('config/versions');
+    if (!r.ok) return;
+    $('#versions-table tbody').replaceChildren(...r.data.versions.map((v) => {
+      const btn = v.current ? el('span', { class: 'tag closed', text: 'running' }) : el('button', { class: 'small', text: 'Roll back' });
+      if (!v.current) {
+        let armed = 0;
+        btn.addEventListener('click', async () => {
+          if (!armed) { btn.textContent = 'Click to confirm'; armed = setTimeout(() => { armed = 0; btn.textContent = 'Roll back'; }, 3000); return; }
+          clearTimeout(armed);
+          const res = await api('config/rollback', { version: v.version });
+          result('apply-result', res.ok && !res.data.error, res.ok ? `Rolled back to version ${v.version} (now version ${res.data.version}).` : (res.data.error || 'rollback failed'));
+          await loadConfig(true);
+        });
+      }
+      return el('tr', {}, el('td', { text: v.version }), el('td', { text: new Date(v.applied_at).toLocaleString() }),
+        el('td', { text: v.origin }), el('td', { class: 'num', text: v.rules }), el('td', {}, btn));
+    }));
+  }
+
+  // ---------- cache purge ----------
+  async function purge(what) {
+    const r = await api('cache/purge', what);
+    result('purge-result', r.ok, r.ok ? `Purged ${r.data.removed} entries.` : `Purge refused: ${r.data.error}`);
+    if (activeTab === 'routes') alertInline(r);
+  }
+  function alertInline(r) { $('#rd-purge').title = r.ok ? `purged ${r.data.removed}` : r.data.error; $('#rd-purge').textContent = r.ok ? 'Purged' : 'Purge: ' + r.data.error; }
+  $('#purge-all').addEventListener('click', () => purge({ all: true }));
+  $('#purge-rule-btn').addEventListener('click', () => purge({ rule: $('#purge-rule').value }));
+  $('#purge-key-btn').addEventListener('click', () => { const k = $('#purge-key').value.trim(); if (k) purge({ key: k }); });
+
+  // ---------- live stream ----------
+  let last = null, es = null, streamRoute = null;
+  function onSnapshot(s) {
+    last = s;
+    renderOverview(s);
+    pushLive(s);
+    renderRoutes(s);
+    renderBackends(s);
+    fillRouteSelect($('#rq-route'), s.routes, 'all');
+    fillRouteSelect($('#purge-rule'), s.routes, null);
+    if (activeTab === 'requests' && $('#rq-live').checked && rqPage === 1) loadRequests();
+    if (running && s.config_version !== running.version && ed.value === running.text) loadConfig(true);
+    else if (running && s.config_version !== running.version) result('apply-result', false, `The running config changed (version ${s.config_version}). Discard edits to load it.`);
+  }
+  function openStream() {
+    const want = selected || '';
+    if (es && streamRoute === want && es.readyState !== EventSource.CLOSED) return;
+    if (es) es.close();
+    streamRoute = want;
+    es = new EventSource('api/stream' + (want ? '?route=' + encodeURIComponent(want) : ''));
+    es.addEventListener('open', () => { $('#conn').className = 'conn on'; $('#conn').textContent = 'live'; });
+    es.addEventListener('error', () => {
+      $('#conn').className = 'conn off'; $('#conn').textContent = 'reconnecting…';
+      if (es.readyState === EventSource.CLOSED) setTimeout(() => { api('snapshot').then(() => openStream(), () => {}); }, 2000);
+    });
+    es.addEventListener('snapshot', (e) => onSnapshot(JSON.parse(e.data)));
+    es.addEventListener('route', (e) => renderRouteDetail(JSON.parse(e.data)));
+  }
+
+  showTab((location.hash || '#overview').slice(1));
+  openStream();
+})();
