@@ -332,7 +332,7 @@ wait_quiet() {
   while :; do
     a=$(machine_cpu); sleep 0.5; b=$(machine_cpu)
     busy=$(awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " ")
-      t = y[2] - x[2]; printf "%.0f", t > 0 ? 100 * (y[1] - x[1]) / t : 0 }')
+      t = y[2] - x[2]; printf "%.0f", (t > 0 ? 100 * (y[1] - x[1]) / t : 0) }')
     (( busy <= MAX_OTHER )) && return 0
     if (( waited >= QUIET_WAIT )); then say "    machine still ${busy}% busy after ${QUIET_WAIT} s: measuring anyway"; return 0; fi
     (( waited == 0 )) && say "    machine ${busy}% busy with other work: waiting up to ${QUIET_WAIT} s"
