@@ -178,3 +178,10 @@ func (s *minuteSlot) claim(ep int64) bool {
 	}
 	return true
 }
+
+// websocketOpened counts an open WebSocket connection on route; call
+// websocketClosed when it ends.
+func (m *metrics) websocketOpened(route string) { m.route(route).websockets.Add(1) }
+
+// websocketClosed counts a closed WebSocket connection on route.
+func (m *metrics) websocketClosed(route string) { m.route(route).websockets.Add(-1) }
