@@ -39,7 +39,8 @@ type Gateway struct {
 	reserved        fasthttp.RequestHandler
 	dial            fasthttp.DialFunc // tests: in-memory backends
 
-	mu sync.Mutex // serialises reloads
+	mu        sync.Mutex // serialises reloads
+	closeOnce sync.Once
 }
 
 // Option configures New.
@@ -213,7 +214,9 @@ func (g *Gateway) Loaded() *Loaded { return g.cur.Load().loaded }
 // Close stops background work (health checks, the limiter clock, the
 // cache's writer) and closes idle backend connections and Redis. Call it
 // after the server stopped.
-func (g *Gateway) Close() {
+func (g *Gateway) Close() { g.closeOnce.Do(g.close) }
+
+func (g *Gateway) close() {
 	if g.pool != nil {
 		g.pool.Close()
 	}

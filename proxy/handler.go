@@ -15,9 +15,9 @@ import (
 // scratch is per-request working memory, pooled so the request path does
 // not allocate.
 type scratch struct {
-	path   []byte // normalised path
-	uri    []byte // rewritten request URI
-	buf    []byte // header building
+	path     []byte // normalised path
+	uri      []byte // rewritten request URI
+	buf      []byte // header building
 	caps     route.Captures
 	obs      Observation
 	filter   attemptFilter

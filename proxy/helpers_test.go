@@ -23,7 +23,7 @@ func startBackend(t testing.TB, h fasthttp.RequestHandler) string {
 	}
 	srv := &fasthttp.Server{Handler: h, StreamRequestBody: true, DisableHeaderNamesNormalizing: false, CloseOnShutdown: true}
 	go srv.Serve(ln) //nolint:errcheck
-	t.Cleanup(func() { _ = srv.Shutdown() })
+	t.Cleanup(func() { _ = srv.Shutdown(); _ = ln.Close() })
 	return "http://" + ln.Addr().String()
 }
 
@@ -73,6 +73,7 @@ func startGateway(t testing.TB, yamlText string, opts ...Option) *gwHarness {
 	go func() { _ = srv.Serve(ln); close(done) }()
 	t.Cleanup(func() {
 		_ = srv.Shutdown()
+		_ = ln.Close() // Shutdown may run before Serve registered ln
 		<-done
 		gw.Close()
 	})
@@ -128,7 +129,8 @@ func rawRequest(t testing.TB, addr, raw string) string {
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-// serveGateway serves an existing gateway on a real listener; returns its URL.
+// serveGateway serves an existing gateway on a real listener and closes it
+// when the test ends; returns its URL.
 func serveGateway(t testing.TB, gw *Gateway) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -138,6 +140,6 @@ func serveGateway(t testing.TB, gw *Gateway) string {
 	srv := gw.NewServer()
 	done := make(chan struct{})
 	go func() { _ = srv.Serve(ln); close(done) }()
-	t.Cleanup(func() { _ = srv.Shutdown(); <-done })
+	t.Cleanup(func() { _ = srv.Shutdown(); _ = ln.Close(); <-done; gw.Close() })
 	return "http://" + ln.Addr().String()
 }

@@ -76,6 +76,7 @@ func Serve(ctx context.Context, srv *fasthttp.Server, ln net.Listener, grace tim
 	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	err := srv.ShutdownWithContext(sctx)
+	_ = ln.Close() // in case Serve had not registered ln when Shutdown ran
 	<-errc
 	if errors.Is(err, context.DeadlineExceeded) {
 		return errors.New("shutdown grace period ran out with requests still in flight")
