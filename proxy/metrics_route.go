@@ -19,7 +19,7 @@ type routeMetrics struct {
 	upstreamN  atomic.Uint64
 	cache      [4]atomic.Uint64 // by CacheOutcome
 	limit      [4]atomic.Uint64 // by LimitOutcome
-	websockets atomic.Int64 // open WebSocket connections: the tunnel adds 1 and -1
+	websockets atomic.Int64     // open WebSocket connections: the tunnel adds 1 and -1
 	top        topKeys
 
 	slots [routeSlots]routeSlot // the last 15 minutes, 10 s each
