@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/premier-gateway/premier/internal/redistest"
 )
 
 func cachedBackend(t *testing.T, hits *atomic.Int32, body []byte) string {
@@ -110,10 +112,10 @@ func TestCacheCollapsesConcurrentMisses(t *testing.T) {
 }
 
 func TestCacheSharedThroughRedis(t *testing.T) {
-	r := startRedis(t)
+	r := redistest.Start(t)
 	var hitsA, hitsB atomic.Int32
 	cfg := func(backend string) string {
-		return fmt.Sprintf("premier:\n  keyspace: shared-cache\n  servers: [%q]\n  redis: {url: %q}\n%s", backend, r.url(), cacheRules)
+		return fmt.Sprintf("premier:\n  keyspace: shared-cache\n  servers: [%q]\n  redis: {url: %q}\n%s", backend, r.URL(), cacheRules)
 	}
 	a := startGateway(t, cfg(cachedBackend(t, &hitsA, []byte("from A"))))
 	b := startGateway(t, cfg(cachedBackend(t, &hitsB, []byte("from B"))))
@@ -122,7 +124,7 @@ func TestCacheSharedThroughRedis(t *testing.T) {
 		t.Fatal(body)
 	}
 	// A writes to Redis in the background: wait until its entry is there.
-	rc, err := newRedisClient(&RedisConfig{URL: r.url(), Timeout: 1})
+	rc, err := newRedisClient(&RedisConfig{URL: r.URL(), Timeout: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +155,7 @@ func TestCacheSharedThroughRedis(t *testing.T) {
 		t.Fatalf("instance B contacted its backend %d times", hitsB.Load())
 	}
 	// Redis dies: both keep serving.
-	r.stop()
+	r.Stop()
 	for _, g := range []*gwHarness{a, b} {
 		if resp, _ := do(t, "GET", g.url+"/new-after-redis-died", nil, nil); resp.StatusCode != http.StatusOK {
 			t.Fatalf("serving with Redis down: %d", resp.StatusCode)

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/premier-gateway/premier/internal/redistest"
 )
 
 // clientFrom returns an HTTP client whose connections come from source
@@ -161,7 +163,7 @@ func TestLeakyBucketDelaysWithinTimeout(t *testing.T) {
 }
 
 func TestRateLimitSharedThroughRedis(t *testing.T) {
-	r := startRedis(t)
+	r := redistest.Start(t)
 	var hits atomic.Int32
 	backend := okBackend(t, &hits)
 	cfg := func(failOpen bool) string {
@@ -176,7 +178,7 @@ func TestRateLimitSharedThroughRedis(t *testing.T) {
     - pattern: /y
       features:
         rate_limit: {quota: 1000, duration: 60}
-`, backend, r.url(), failOpen)
+`, backend, r.URL(), failOpen)
 	}
 	g1, g2 := startGateway(t, cfg(true)), startGateway(t, cfg(true))
 	admitted := 0
@@ -192,7 +194,7 @@ func TestRateLimitSharedThroughRedis(t *testing.T) {
 	}
 	// Redis dies: fail_open keeps traffic flowing; fail_open: false refuses.
 	closed := startGateway(t, strings.Replace(cfg(false), "shared-test", "shared-test-2", 1))
-	r.stop()
+	r.Stop()
 	time.Sleep(100 * time.Millisecond)
 	for i := 0; i < 3; i++ {
 		if resp, _ := do(t, "GET", g1.url+"/y", nil, nil); resp.StatusCode != 200 {
