@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/premier-gateway/premier/proxy"
+	"github.com/premier-gateway/premier/ui"
 )
 
 func main() {
@@ -80,6 +81,9 @@ func serve(loaded *proxy.Loaded, addr, path string, log *slog.Logger) error {
 		return err
 	}
 	defer gw.Close()
+	dash := ui.New(gw.DashboardSource(path, 0), ui.Options{Logger: log})
+	defer dash.Close()
+	gw.SetReservedHandler(dash.Handler)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/premier-gateway/premier/internal/redistest"
+	"github.com/premier-gateway/premier/ui/source"
 )
 
 func cachedBackend(t *testing.T, hits *atomic.Int32, body []byte) string {
@@ -160,5 +161,36 @@ func TestCacheSharedThroughRedis(t *testing.T) {
 		if resp, _ := do(t, "GET", g.url+"/new-after-redis-died", nil, nil); resp.StatusCode != http.StatusOK {
 			t.Fatalf("serving with Redis down: %d", resp.StatusCode)
 		}
+	}
+}
+
+func TestDashboardPurgesTheCache(t *testing.T) {
+	var hits atomic.Int32
+	backend := cachedBackend(t, &hits, []byte("v"))
+	h, src, _ := startSourced(t, config(backend, cacheRules))
+	miss := func(path string) bool {
+		resp, _ := do(t, "GET", h.url+path, nil, nil)
+		return resp.Header.Get("X-Cache") == "MISS"
+	}
+	for _, p := range []string{"/a", "/a", "/api/users/1", "/api/users/1"} {
+		miss(p)
+	}
+	if miss("/a") || miss("/api/users/1") {
+		t.Fatal("not cached")
+	}
+	if _, err := src.Purge(source.Purge{Rule: "/api/users/{id}", Key: "user:1:1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.Purge(source.Purge{Rule: "/*"}); err != nil {
+		t.Fatal(err)
+	}
+	if !miss("/a") {
+		t.Fatal("purge by rule left the entry")
+	}
+	if _, err := src.Purge(source.Purge{All: true}); err != nil {
+		t.Fatal(err)
+	}
+	if !miss("/api/users/1") {
+		t.Fatal("purge all left the entry")
 	}
 }

@@ -186,6 +186,9 @@ func (r *RedisConfig) Defaults() {
 
 // Dashboard is the `dashboard` block.
 type Dashboard struct {
+	// Enabled serves the dashboard under Prefix; false answers 404 there
+	// (the prefix stays reserved). Default true.
+	Enabled bool `yaml:"enabled"`
 	// Prefix is the reserved path prefix, never forwarded. Default "/__premier".
 	Prefix string `yaml:"prefix"`
 	// Token, when set, is required as a bearer token from every client;
@@ -194,4 +197,7 @@ type Dashboard struct {
 }
 
 // Defaults fills the defaults into a zero Dashboard before it is decoded.
-func (d *Dashboard) Defaults() { d.Prefix = "/__premier" }
+func (d *Dashboard) Defaults() {
+	d.Enabled = true
+	d.Prefix = "/__premier"
+}

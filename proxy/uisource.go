@@ -1,9 +1,9 @@
 package proxy
 
 import (
+	"fmt"
 	"errors"
 	"io"
-	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -61,23 +61,7 @@ func (g *Gateway) DashboardSource(path string, keep int) *DashboardSource {
 // Access reads the dashboard settings of the running config.
 func (s *DashboardSource) Access() source.Access {
 	d := s.g.Loaded().Config.Dashboard
-	return source.Access{Enabled: dashboardEnabled(d), Prefix: d.Prefix, Token: d.Token}
-}
-
-// dashboardEnabled reads an `enabled` switch of the dashboard block when
-// the schema has one (a bool, or a *bool where nil means on); without it
-// the dashboard is on.
-func dashboardEnabled(d Dashboard) bool {
-	f := reflect.ValueOf(d).FieldByName("Enabled")
-	switch {
-	case !f.IsValid():
-		return true
-	case f.Kind() == reflect.Bool:
-		return f.Bool()
-	case f.Kind() == reflect.Pointer && f.Type().Elem().Kind() == reflect.Bool:
-		return f.IsNil() || f.Elem().Bool()
-	}
-	return true
+	return source.Access{Enabled: d.Enabled, Prefix: d.Prefix, Token: d.Token}
 }
 
 // Config returns the running configuration.
@@ -218,11 +202,12 @@ func (s *DashboardSource) Snapshot() source.Snapshot {
 		}
 	}
 	snap.Overview = g.metrics.overview(now, snap.Routes)
+	breakers := worstBreakerStates(g.Breakers())
 	for _, b := range g.pool.Backends() {
 		st := b.Stats()
 		snap.Backends = append(snap.Backends, source.Backend{URL: st.URL, Healthy: st.Healthy,
-			HealthChecked: st.HealthChecked, InFlight: st.InFlight, Requests: st.Requests,
-			Failures: st.Failures, LatencyMs: millis(st.EWMA)})
+			HealthChecked: st.HealthChecked, Breaker: breakers[st.URL], InFlight: st.InFlight,
+			Requests: st.Requests, Failures: st.Failures, LatencyMs: millis(st.EWMA)})
 	}
 	if snap.Backends == nil {
 		snap.Backends = []source.Backend{}
@@ -266,10 +251,37 @@ func (s *DashboardSource) Recent(f source.RecentFilter) source.RecentPage {
 	return source.RecentPage{Total: total, Kept: recentSize, Requests: reqs}
 }
 
-// Purge removes cached responses. No cache tier is wired to the dashboard
-// yet: it returns source.ErrCacheInactive.
-func (s *DashboardSource) Purge(source.Purge) (source.PurgeResult, error) {
-	return source.PurgeResult{}, source.ErrCacheInactive
+// Purge removes cached responses: everything, one rule's (by pattern), or
+// one key of a rule (the rule's cache_key value, or the default key
+// "G|host|path?sorted-query"). Purges reach Redis and every instance. The
+// cache does not count what a purge drops, so Removed is 0.
+func (s *DashboardSource) Purge(p source.Purge) (source.PurgeResult, error) {
+	c := s.g.cache
+	var err error
+	switch {
+	case p.All:
+		err = c.PurgeAll()
+	case p.Rule != "" && p.Key != "":
+		err = c.PurgeKey(p.Rule, []byte(p.Key))
+	case p.Rule != "":
+		err = c.PurgeRule(p.Rule)
+	default:
+		return source.PurgeResult{}, fmt.Errorf("%w: purge needs all, a rule, or a rule and a key", source.ErrInvalid)
+	}
+	return source.PurgeResult{}, err
+}
+
+// worstBreakerStates maps each backend to its most severe breaker state
+// over the rules that use it: open, then half-open, then closed.
+func worstBreakerStates(states []BreakerState) map[string]string {
+	rank := map[string]int{"closed": 1, "half-open": 2, "open": 3}
+	out := map[string]string{}
+	for _, b := range states {
+		if rank[b.State] > rank[out[b.Backend]] {
+			out[b.Backend] = b.State
+		}
+	}
+	return out
 }
 
 // WriteMetrics writes the Prometheus text format.

@@ -145,8 +145,11 @@ func TestDashboardSourceLive(t *testing.T) {
 	if _, ok := src.RouteDetail("/nope"); ok {
 		t.Fatal("detail of an unknown route")
 	}
-	if _, err := src.Purge(source.Purge{All: true}); !errors.Is(err, source.ErrCacheInactive) {
+	if _, err := src.Purge(source.Purge{All: true}); err != nil {
 		t.Fatalf("purge: %v", err)
+	}
+	if _, err := src.Purge(source.Purge{}); !errors.Is(err, source.ErrInvalid) {
+		t.Fatalf("empty purge: %v", err)
 	}
 	if acc := src.Access(); !acc.Enabled || acc.Prefix != "/__premier" || acc.Token != "" {
 		t.Fatalf("access %+v", acc)
