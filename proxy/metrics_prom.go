@@ -61,6 +61,12 @@ func (g *Gateway) writePrometheus(out io.Writer) {
 			promSample(w, "premier_websocket_connections", uint64(max(n, 0)), "route", r.name)
 		}
 	}
+	if states := g.Breakers(); len(states) > 0 {
+		promHeader(w, "premier_circuit_state", "gauge", "Circuit breaker state by rule and backend: 0 closed, 1 half-open, 2 open.")
+		for _, b := range states {
+			promSample(w, "premier_circuit_state", circuitValue[b.State], "route", b.Route, "backend", b.Backend)
+		}
+	}
 	promHeader(w, "premier_config_reloads_total", "counter", "Config reloads, by result.")
 	promSample(w, "premier_config_reloads_total", g.reloads.Load(), "result", "success")
 	promSample(w, "premier_config_reloads_total", g.reloadFailures.Load(), "result", "failure")
@@ -90,6 +96,8 @@ func (g *Gateway) writePrometheus(out io.Writer) {
 	w.Flush()
 	vm.WriteProcessMetrics(out)
 }
+
+var circuitValue = map[string]uint64{"closed": 0, "half-open": 1, "open": 2}
 
 func promHeader(w *bufio.Writer, name, typ, help string) {
 	w.WriteString("# HELP ")

@@ -211,3 +211,17 @@ func TestPluginPanicsCountForRetryAndBreaker(t *testing.T) {
 		t.Fatalf("open breaker still called the app: %d, calls %d→%d", resp.StatusCode, before, calls.Load())
 	}
 }
+
+func TestCircuitStateMetric(t *testing.T) {
+	h := startGateway(t, config("http://127.0.0.1:1", `  paths:
+    - pattern: "/*"
+      features:
+        circuit_breaker: {failure_threshold: 1, recovery_timeout: 60}
+`))
+	do(t, "GET", h.url+"/x", nil, nil)
+	var b strings.Builder
+	h.gw.writePrometheus(&b)
+	if !strings.Contains(b.String(), `premier_circuit_state{route="/*",backend="http://127.0.0.1:1"} 2`) {
+		t.Fatalf("circuit state not exported:\n%s", b.String())
+	}
+}
