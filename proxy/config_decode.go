@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"reflect"
@@ -450,5 +449,3 @@ func applyDefaults(v reflect.Value) {
 		}
 	}
 }
-
-var errEnvUnset = errors.New("environment variable is not set")

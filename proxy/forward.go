@@ -189,14 +189,14 @@ func prepareRequest(ctx *fasthttp.RequestCtx, t *table, buf []byte) []byte {
 
 	// X-Forwarded-For: every value the client sent, then the TCP peer.
 	buf = buf[:0]
-	req.Header.VisitAll(func(k, v []byte) {
+	for k, v := range req.Header.All() {
 		if equalFoldString(k, hdrXFF) {
 			if len(buf) > 0 {
 				buf = append(buf, ", "...)
 			}
 			buf = append(buf, v...)
 		}
-	})
+	}
 	if len(buf) > 0 {
 		buf = append(buf, ", "...)
 	}

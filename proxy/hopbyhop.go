@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bytes"
+	"iter"
 
 	"github.com/valyala/fasthttp"
 )
@@ -12,7 +13,7 @@ type header interface {
 	Peek(key string) []byte
 	Del(key string)
 	DelBytes(key []byte)
-	VisitAll(f func(key, value []byte))
+	All() iter.Seq2[[]byte, []byte]
 }
 
 var hopByHop = [...]string{
@@ -50,14 +51,18 @@ func stripHopByHop(h header, buf []byte) []byte {
 }
 
 // hasProxyHeader reports whether any header name starts with "Proxy-". It
-// visits the concrete header types so the visitor does not escape.
+// ranges over the concrete header types so nothing escapes.
 func hasProxyHeader(h header) bool {
 	found := false
 	switch t := h.(type) {
 	case *fasthttp.RequestHeader:
-		t.VisitAll(func(k, _ []byte) { found = found || isProxyHeader(k) })
+		for k := range t.All() {
+			found = found || isProxyHeader(k)
+		}
 	case *fasthttp.ResponseHeader:
-		t.VisitAll(func(k, _ []byte) { found = found || isProxyHeader(k) })
+		for k := range t.All() {
+			found = found || isProxyHeader(k)
+		}
 	}
 	return found
 }
@@ -68,11 +73,11 @@ func isProxyHeader(k []byte) bool { return len(k) > 6 && bytes.EqualFold(k[:6], 
 // headers. It may allocate.
 func stripProxyHeaders(h header) {
 	var names [][]byte
-	h.VisitAll(func(k, _ []byte) {
+	for k := range h.All() {
 		if isProxyHeader(k) {
 			names = append(names, append([]byte(nil), k...))
 		}
-	})
+	}
 	for _, k := range names {
 		h.DelBytes(k)
 	}

@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,5 +109,5 @@ func TestWatcherReloadsOnFileChange(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	t.Fatal(fmt.Sprintf("file change not picked up; logs: %s", h.logs.String()))
+	t.Fatalf("file change not picked up; logs: %s", h.logs.String())
 }
