@@ -2,15 +2,11 @@ package cache
 
 import (
 	"net"
-	"os"
-	"os/exec"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/redis/rueidis"
 	"github.com/valyala/fasthttp"
 )
 
@@ -125,68 +121,6 @@ func (g *gateway) settle() {
 
 func xcache(r *fasthttp.Response) string { return string(r.Header.Peek("X-Cache")) }
 func status(r *fasthttp.Response) string { return string(r.Header.Peek("Cache-Status")) }
-
-// redisServer is a real redis-server on a free port, killed at cleanup.
-type redisServer struct {
-	addr string
-	cmd  *exec.Cmd
-}
-
-func startRedis(t *testing.T) *redisServer {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("redis-server not found (required when CI=true)")
-		}
-		t.Skip("redis-server not installed")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	_ = ln.Close()
-	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	r := &redisServer{addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), cmd: cmd}
-	t.Cleanup(r.kill)
-	for i := 0; ; i++ {
-		conn, err := net.Dial("tcp", r.addr)
-		if err == nil {
-			_ = conn.Close()
-			break
-		}
-		if i > 500 {
-			t.Fatalf("redis-server did not start: %v", err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return r
-}
-
-func (r *redisServer) kill() {
-	if r.cmd.ProcessState == nil {
-		_ = r.cmd.Process.Kill()
-		_ = r.cmd.Wait()
-	}
-}
-
-func (r *redisServer) client(t *testing.T) rueidis.Client {
-	t.Helper()
-	c, err := rueidis.NewClient(rueidis.ClientOption{
-		InitAddress:  []string{r.addr},
-		DisableCache: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	return c
-}
 
 // eventually polls cond until it holds (no timing assertion: the deadline
 // only stops a broken test from hanging).

@@ -2,10 +2,10 @@ package cache
 
 import (
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/premier-gateway/premier/internal/redistest"
 	"github.com/valyala/fasthttp"
 )
 
@@ -16,8 +16,8 @@ func redisOpts() RedisOptions {
 }
 
 func TestRedisSharedTier(t *testing.T) {
-	rs := startRedis(t)
-	rdb := rs.client(t)
+	rs := redistest.Start(t)
+	rdb := rs.Client()
 	a := newGateway(t, testConfig(), WithRedis(rdb, redisOpts()))
 	b := newGateway(t, testConfig(), WithRedis(rdb, redisOpts()))
 	eventually(t, "subscriptions", func() bool { return a.c.l2.subs.Load() > 0 && b.c.l2.subs.Load() > 0 })
@@ -63,8 +63,8 @@ func TestRedisSharedTier(t *testing.T) {
 }
 
 func TestRedisPurgePropagates(t *testing.T) {
-	rs := startRedis(t)
-	rdb := rs.client(t)
+	rs := redistest.Start(t)
+	rdb := rs.Client()
 	a := newGateway(t, testConfig(), WithRedis(rdb, redisOpts()))
 	b := newGateway(t, testConfig(), WithRedis(rdb, redisOpts()))
 	for _, g := range []*gateway{a, b} {
@@ -128,15 +128,15 @@ func TestRedisPurgePropagates(t *testing.T) {
 }
 
 func TestRedisKilled(t *testing.T) {
-	rs := startRedis(t)
-	rdb := rs.client(t)
+	rs := redistest.Start(t)
+	rdb := rs.Client()
 	o := redisOpts()
 	o.Timeout = 200 * time.Millisecond
 	g := newGateway(t, testConfig(), WithRedis(rdb, o))
 	g.get("/warm")
 	g.settle()
 
-	rs.kill()
+	rs.Stop()
 	if r := g.get("/warm"); xcache(r) != "HIT" {
 		t.Fatal("memory hit lost with Redis down")
 	}
@@ -157,9 +157,9 @@ func TestRedisKilled(t *testing.T) {
 
 func TestRedisNoServerAtAll(t *testing.T) {
 	// A client pointed at nothing: New must still work and requests be served.
-	rs := startRedis(t)
-	rdb := rs.client(t)
-	rs.kill()
+	rs := redistest.Start(t)
+	rdb := rs.Client()
+	rs.Stop()
 	o := redisOpts()
 	o.Timeout = 100 * time.Millisecond
 	g := newGateway(t, testConfig(), WithRedis(rdb, o))
@@ -173,17 +173,15 @@ func TestRedisNoServerAtAll(t *testing.T) {
 func TestRedisStalled(t *testing.T) {
 	// A Redis that accepts but never answers (SIGSTOP): reads time out and
 	// the request is served as a miss.
-	rs := startRedis(t)
-	rdb := rs.client(t)
+	rs := redistest.Start(t)
+	rdb := rs.Client()
 	o := redisOpts()
 	o.Timeout = 100 * time.Millisecond
 	g := newGateway(t, testConfig(), WithRedis(rdb, o))
 	g.get("/warm")
 	g.settle()
-	if err := rs.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = rs.cmd.Process.Signal(syscall.SIGCONT) }()
+	rs.Pause()
+	defer rs.Resume()
 	if r := g.get("/warm"); xcache(r) != "HIT" {
 		t.Fatal("memory hit lost")
 	}

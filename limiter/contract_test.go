@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/premier-gateway/premier/internal/redistest"
 )
 
 // The contract suite: the same cases, with the same exact expectations, run
@@ -29,10 +31,10 @@ func localFactory(t *testing.T, name string, cfg Config, clock Clock) *Limiter {
 func TestContractLocal(t *testing.T) { runContract(t, localFactory) }
 
 func TestContractRedis(t *testing.T) {
-	srv := startRedis(t)
+	srv := redistest.Start(t)
 	o := RedisOptions{}
 	o.Defaults()
-	store := NewRedisStore(newRedisClient(t, srv.addr()), o)
+	store := NewRedisStore(srv.Client(), o)
 	runContract(t, func(t *testing.T, name string, cfg Config, clock Clock) *Limiter {
 		t.Helper()
 		l, err := New(cfg, WithName(name), WithClock(clock), WithStore(store))

@@ -8,14 +8,16 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/premier-gateway/premier/internal/redistest"
 )
 
 // Redis-backed decisions on loopback: one script call per decision,
 // auto-pipelined by rueidis across goroutines. Reports decisions/s and the
 // p99 latency of one decision. The redis-server shares the machine's cores.
 func BenchmarkRedisAllow(b *testing.B) {
-	srv := startRedis(b)
-	client := newRedisClient(b, srv.addr())
+	srv := redistest.Start(b)
+	client := srv.Client()
 	o := RedisOptions{}
 	o.Defaults()
 	o.Timeout = time.Second

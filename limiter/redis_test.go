@@ -7,14 +7,16 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/premier-gateway/premier/internal/redistest"
 )
 
 // Redis killed mid-test: FailOpen true admits, false refuses, both without
 // asking Redis during the backoff; after a restart decisions come from Redis
 // again on their own.
 func TestRedisFailover(t *testing.T) {
-	srv := startRedis(t)
-	client := newRedisClient(t, srv.addr())
+	srv := redistest.Start(t)
+	client := srv.Client()
 	var logBuf syncBuffer
 	logger := slog.New(slog.NewTextHandler(&logBuf, nil))
 	c := NewManualClock(t0)
@@ -34,7 +36,7 @@ func TestRedisFailover(t *testing.T) {
 		t.Fatalf("before the kill: %+v", d)
 	}
 
-	srv.kill()
+	srv.Stop()
 	for i := range 3 {
 		if d := open.Allow(k); !d.Allowed || !d.Fallback {
 			t.Fatalf("fail open, call %d: %+v", i, d)
@@ -62,7 +64,7 @@ func TestRedisFailover(t *testing.T) {
 		t.Errorf("logged %d times, want once a minute per store:\n%s", n, logBuf.Bytes())
 	}
 
-	srv.start(t)
+	srv.Restart()
 	// Recovery: once the backoff is over the next decision asks Redis. The
 	// client may need a call or two to notice the new server.
 	recovered := func(l *Limiter) bool {
@@ -82,7 +84,7 @@ func TestRedisFailover(t *testing.T) {
 // Two gateway instances (two clients, two stores, two limiters with the same
 // name) on one Redis admit exactly quota in total, concurrently.
 func TestRedisTwoInstancesExactQuota(t *testing.T) {
-	srv := startRedis(t)
+	srv := redistest.Start(t)
 	c := NewManualClock(t0)
 	for _, alg := range []string{FixedWindow, SlidingWindow, TokenBucket, LeakyBucket} {
 		const quota = 50
@@ -91,7 +93,7 @@ func TestRedisTwoInstancesExactQuota(t *testing.T) {
 		for i := range ls {
 			o := RedisOptions{}
 			o.Defaults()
-			l, err := New(cfg, WithName("shared"), WithClock(c), WithStore(NewRedisStore(newRedisClient(t, srv.addr()), o)))
+			l, err := New(cfg, WithName("shared"), WithClock(c), WithStore(NewRedisStore(srv.Client(), o)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -123,11 +125,11 @@ func TestRedisTwoInstancesExactQuota(t *testing.T) {
 
 // Without an injected clock the scripts read Redis's TIME.
 func TestRedisServerTime(t *testing.T) {
-	srv := startRedis(t)
+	srv := redistest.Start(t)
 	o := RedisOptions{}
 	o.Defaults()
 	l, err := New(Config{Quota: 1, Duration: 3600, Algorithm: TokenBucket},
-		WithStore(NewRedisStore(newRedisClient(t, srv.addr()), o)))
+		WithStore(NewRedisStore(srv.Client(), o)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,10 +162,10 @@ func (s *syncBuffer) Bytes() []byte {
 // A flood of denied requests is answered locally until RetryAfter, without
 // round trips, and the answers count down exactly.
 func TestRedisDenialCache(t *testing.T) {
-	srv := startRedis(t)
+	srv := redistest.Start(t)
 	o := RedisOptions{}
 	o.Defaults()
-	store := NewRedisStore(newRedisClient(t, srv.addr()), o)
+	store := NewRedisStore(srv.Client(), o)
 	c := NewManualClock(t0)
 	l, err := New(Config{Quota: 1, Duration: 10}, WithName("deny"), WithClock(c), WithStore(store))
 	if err != nil {

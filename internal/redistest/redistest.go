@@ -90,9 +90,14 @@ func (s *Server) Stop() {
 }
 
 // Pause stops the process (SIGSTOP): connections stay open, nothing answers.
+// The test fails if the signal cannot be sent.
 func (s *Server) Pause() {
-	if s.cmd != nil {
-		_ = s.cmd.Process.Signal(syscall.SIGSTOP)
+	s.t.Helper()
+	if s.cmd == nil {
+		return
+	}
+	if err := s.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		s.t.Fatal(err)
 	}
 }
 
