@@ -104,6 +104,12 @@ for t in $TARGETS; do
     *) die "unknown target $t" ;;
   esac
 done
+# nginx, the reference, goes first (the summary's ratios rely on it)
+if [[ " ${TL[*]} " == *" nginx "* ]]; then
+  declare -a rest=()
+  for t in "${TL[@]}"; do [[ $t == nginx ]] || rest+=("$t"); done
+  TL=(nginx "${rest[@]}")
+fi
 for p in $PATHS; do
   [[ $p == /* || $p == ws || -f $BENCH/wrk/$p.lua ]] || die "path $p: neither /URL-path, ws, nor bench/wrk/$p.lua"
 done
@@ -392,8 +398,13 @@ summary() {
               c["ratio"] = c["ratio"] " " f[4] / rps[kn]
               if (cpu[kn] > 0 && T[j] != "direct") c["cratio"] = c["cratio"] " " f[11] / cpu[kn] }
           }
-          ratio = (T[j] == "nginx") ? "1.00" : (c["ratio"] != "" ? sprintf("%.2f", med(c["ratio"])) : "–")
-          cratio = (T[j] == "nginx") ? "1.00" : (c["cratio"] != "" ? sprintf("%.2f", med(c["cratio"])) : "–")
+          # no clean nginx run in the same rounds: ratio of medians instead, marked "~"
+          kn = P[i] SUBSEP "nginx"
+          ratio = (T[j] == "nginx") ? "1.00" : (c["ratio"] != "" ? sprintf("%.2f", med(c["ratio"])) : \
+                  (nrps[kn] > 0 ? sprintf("~%.2f", med(c["rps"]) / nrps[kn]) : "–"))
+          cratio = (T[j] == "nginx") ? "1.00" : (c["cratio"] != "" ? sprintf("%.2f", med(c["cratio"])) : \
+                  (ncpu[kn] > 0 && T[j] != "direct" ? sprintf("~%.2f", med(c["px"]) / ncpu[kn]) : "–"))
+          if (T[j] == "nginx") { nrps[kn] = med(c["rps"]); ncpu[kn] = med(c["px"]) }
           pxs = (T[j] == "direct") ? "–" : sprintf("%.1f", med(c["px"]))
           printf "| %s | %.0f | %s | %.3f | %.3f | %.3f | %s | %s | %.1f | %s | %d | %d | %d (%d) |\n",
             T[j], med(c["rps"]), ratio, med(c["p50"]), med(c["p99"]), med(c["p999"]), pxs, cratio,

@@ -6,6 +6,9 @@
 #
 #   bench/wsbench/run.sh                 # defaults below
 #   CONNS=64 N=2000 SIZE=64 IDLE=9900 bench/wsbench/run.sh
+#   PREMIER_BIN=/path/to/premier ONLY=premier ECHO=0 bench/wsbench/run.sh
+#
+# ONLY limits the targets (e.g. "direct premier"); ECHO=0 / IDLE=0 skip a part.
 #
 # Proxies get one CPU's worth of threads (nginx: 1 worker; Go: GOMAXPROCS=1).
 # IDLE defaults to 9900: the gateway holds two descriptors per connection
@@ -20,7 +23,7 @@ trap cleanup EXIT
 ulimit -n "$(ulimit -Hn)"
 
 B=19101 P=19102 X=19103 L=19104
-(cd "$ROOT" && go build -o "$W/premier" . && go build -o "$W/backend" ./bench/backend && go build -o "$W/wsbench" ./bench/wsbench)
+(cd "$ROOT" && { [[ -n ${PREMIER_BIN:-} ]] && cp "$PREMIER_BIN" "$W/premier" || go build -o "$W/premier" .; } && go build -o "$W/backend" ./bench/backend && go build -o "$W/wsbench" ./bench/wsbench)
 
 "$W/backend" -listen 127.0.0.1:$B -name app1 >"$W/backend.log" 2>&1 & PIDS+=($!)
 cat >"$W/premier.yaml" <<YAML
@@ -71,16 +74,21 @@ declare -A URL=([direct]=$B [premier]=$P [libproxy]=$L)
 ORDER="direct premier libproxy"
 [[ -n $NGINX_PID ]] && { URL[nginx]=$X; ORDER="direct premier nginx libproxy"; }
 
+[[ -n ${ONLY:-} ]] && ORDER=$ONLY
+if [[ ${ECHO:-1} != 0 ]]; then
 echo "# echo: $CONNS connections x $N round trips, $SIZE-byte messages"
 for round in 1 2; do
   for t in $ORDER; do
     printf '%-9s ' "$t"; "$W/wsbench" echo -url "ws://127.0.0.1:${URL[$t]}/ws/echo" -c "$CONNS" -n "$N" -size "$SIZE"
   done
 done
+fi
 
 rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 idle() { # name pid port
-  local before after
+  local before after i
+  # Let the previous run's TIME_WAIT sockets expire: 2 x IDLE ephemeral ports each.
+  for ((i = 0; i < 90; i++)); do (( $(ss -tan state time-wait | wc -l) < 2000 )) && break; sleep 1; done
   before=$(rss "$2")
   "$W/wsbench" idle -url "ws://127.0.0.1:$3/ws/echo" -c "$IDLE" -hold "$HOLD" >"$W/idle.out" &
   local cpid=$!
@@ -90,7 +98,9 @@ idle() { # name pid port
   echo "$1 idle: $(grep -o 'open=[0-9]*' "$W/idle.out") $(grep -o 'alive_after_hold=[0-9]*' "$W/idle.out") rss_before_kib=$before rss_open_kib=$after per_conn_kib=$(( (after - before) / IDLE )).$(( ((after - before) * 10 / IDLE) % 10 ))"
   sleep 2
 }
+[[ $IDLE == 0 ]] && exit 0
 echo "# memory per idle connection ($IDLE connections held open, RSS of the proxy process)"
-idle premier "$PREMIER" $P
-[[ -n $NGINX_PID ]] && idle nginx "$NGINX_PID" $X
-idle libproxy "$LIB" $L
+[[ " $ORDER " == *" premier "* ]] && idle premier "$PREMIER" $P
+[[ -n $NGINX_PID && " $ORDER " == *" nginx "* ]] && idle nginx "$NGINX_PID" $X
+[[ " $ORDER " == *" libproxy "* ]] && idle libproxy "$LIB" $L
+true
