@@ -51,7 +51,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// startGateway loads yamlText ("BACKEND" replaced by backend) and serves it.
+// startGateway loads yamlText and serves it until the test ends.
 func startGateway(t testing.TB, yamlText string, opts ...Option) *gwHarness {
 	t.Helper()
 	l, err := Parse("test.yaml", []byte(yamlText))
@@ -64,20 +64,8 @@ func startGateway(t testing.TB, yamlText string, opts ...Option) *gwHarness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := gw.NewServer()
-	done := make(chan struct{})
-	go func() { _ = srv.Serve(ln); close(done) }()
-	t.Cleanup(func() {
-		_ = srv.Shutdown()
-		_ = ln.Close() // Shutdown may run before Serve registered ln
-		<-done
-		gw.Close()
-	})
-	return &gwHarness{gw: gw, addr: ln.Addr().String(), url: "http://" + ln.Addr().String(), logs: logs}
+	url := serveGateway(t, gw)
+	return &gwHarness{gw: gw, addr: strings.TrimPrefix(url, "http://"), url: url, logs: logs}
 }
 
 func config(backend, rest string) string {
@@ -140,6 +128,11 @@ func serveGateway(t testing.TB, gw *Gateway) string {
 	srv := gw.NewServer()
 	done := make(chan struct{})
 	go func() { _ = srv.Serve(ln); close(done) }()
-	t.Cleanup(func() { _ = srv.Shutdown(); _ = ln.Close(); <-done; gw.Close() })
+	t.Cleanup(func() {
+		_ = srv.Shutdown()
+		_ = ln.Close() // Shutdown may run before Serve registered ln
+		<-done
+		gw.Close()
+	})
 	return "http://" + ln.Addr().String()
 }

@@ -159,14 +159,8 @@ type minuteSlot struct {
 // writers racing at a slot change may lose a few counts: this is a
 // dashboard ring, not an accounting ledger (the cumulative counters are exact).
 func (s *minuteSlot) claim(ep int64) bool {
-	cur := s.epoch.Load()
-	if cur == ep {
-		return true
-	}
-	if cur > ep {
-		return false
-	}
-	if s.epoch.CompareAndSwap(cur, ep) {
+	ok, reset := claimEpoch(&s.epoch, ep)
+	if reset {
 		s.count.Store(0)
 		s.errors.Store(0)
 		s.cacheHits.Store(0)
@@ -176,7 +170,21 @@ func (s *minuteSlot) claim(ep int64) bool {
 			s.hist[i].Store(0)
 		}
 	}
-	return true
+	return ok
+}
+
+// claimEpoch moves a ring slot to epoch ep. ok is false for an observation
+// older than the slot (dropped); reset is true for the one caller that moved
+// the slot on, which must zero the slot's counters.
+func claimEpoch(epoch *atomic.Int64, ep int64) (ok, reset bool) {
+	cur := epoch.Load()
+	if cur == ep {
+		return true, false
+	}
+	if cur > ep {
+		return false, false
+	}
+	return true, epoch.CompareAndSwap(cur, ep)
 }
 
 // websocketOpened counts an open WebSocket connection on route; call

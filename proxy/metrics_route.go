@@ -79,14 +79,8 @@ func (r *routeMetrics) record(o *Observation, sec int64, b int) {
 
 // claim: see minuteSlot.claim.
 func (s *routeSlot) claim(ep int64) bool {
-	cur := s.epoch.Load()
-	if cur == ep {
-		return true
-	}
-	if cur > ep {
-		return false
-	}
-	if s.epoch.CompareAndSwap(cur, ep) {
+	ok, reset := claimEpoch(&s.epoch, ep)
+	if reset {
 		s.count.Store(0)
 		s.errors.Store(0)
 		s.upstreamNs.Store(0)
@@ -96,7 +90,7 @@ func (s *routeSlot) claim(ep int64) bool {
 			s.hist[i].Store(0)
 		}
 	}
-	return true
+	return ok
 }
 
 // Methods are a fixed label set; anything else counts as "other".

@@ -204,6 +204,16 @@ func (s *bodyStream[C]) Read(p []byte) (int, error) {
 		s.done = true
 		return 0, io.EOF
 	}
+	n, err := s.readRemaining(p)
+	if err == nil && s.remaining == 0 {
+		s.done = true
+	}
+	return n, err
+}
+
+// readRemaining reads at most the s.remaining bytes left of a fixed-length
+// body or of the current chunk; the body ending early is an error.
+func (s *bodyStream[C]) readRemaining(p []byte) (int, error) {
 	if len(p) > s.remaining {
 		p = p[:s.remaining]
 	}
@@ -211,13 +221,7 @@ func (s *bodyStream[C]) Read(p []byte) (int, error) {
 	s.remaining -= n
 	if err != nil {
 		s.failed = true
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		return n, err
-	}
-	if s.remaining == 0 {
-		s.done = true
+		return n, io.ErrUnexpectedEOF
 	}
 	return n, nil
 }
@@ -254,16 +258,7 @@ func (s *bodyStream[C]) readChunked(p []byte) (int, error) {
 		}
 		s.remaining = size
 	}
-	if len(p) > s.remaining {
-		p = p[:s.remaining]
-	}
-	n, err := s.br.Read(p)
-	s.remaining -= n
-	if err != nil {
-		s.failed = true
-		return n, io.ErrUnexpectedEOF
-	}
-	return n, nil
+	return s.readRemaining(p)
 }
 
 var errBadChunk = errors.New("malformed chunked body from backend")
