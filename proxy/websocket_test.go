@@ -133,6 +133,21 @@ func closeCode(t *testing.T, c *websocket.Conn) (int, string) {
 	}
 }
 
+// waitStats polls the counters until ok accepts them (no timing assertion).
+func waitStats(t *testing.T, gw *Gateway, ok func([]WebSocketStats) bool) {
+	t.Helper()
+	for i := 0; ; i++ {
+		st := gw.WebSocketStats()
+		if ok(st) {
+			return
+		}
+		if i == 1000 {
+			t.Fatalf("stats %+v", st)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 func noLeaks(t *testing.T) {
 	opts := []goleak.Option{goleak.IgnoreCurrent(),
 		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.(*workerPool).Start.func2"),
@@ -177,11 +192,10 @@ func TestWebSocketEcho(t *testing.T) {
 		t.Fatalf("pong %q", got)
 	}
 
-	st := h.gw.WebSocketStats()
-	if len(st) != 1 || st[0].Route != "/ws/*" || st[0].Open != 1 || st[0].MessagesIn != 7 || st[0].MessagesOut != 7 ||
-		st[0].BytesIn < uint64(len(big)) || st[0].BytesOut < uint64(len(big)) {
-		t.Fatalf("stats %+v", st)
-	}
+	waitStats(t, h.gw, func(st []WebSocketStats) bool { // counted just after each write
+		return len(st) == 1 && st[0].Route == "/ws/*" && st[0].Open == 1 && st[0].MessagesIn == 7 && st[0].MessagesOut == 7 &&
+			st[0].BytesIn > uint64(len(big)) && st[0].BytesOut > uint64(len(big))
+	})
 	c.Close()
 }
 
@@ -459,9 +473,9 @@ func TestWebSocketMaxConnections(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if st := h.gw.WebSocketStats(); st[0].Refused < 1 || st[0].Accepted < 2 {
-		t.Fatalf("stats %+v", st)
-	}
+	waitStats(t, h.gw, func(st []WebSocketStats) bool { // registered just after the client saw its 101
+		return st[0].Refused >= 1 && st[0].Accepted == 2
+	})
 }
 
 func TestWebSocketRateLimit(t *testing.T) {
