@@ -29,7 +29,7 @@ func TestTwoProcessesShareRedis(t *testing.T) {
 	cfg := writeFile(t, "gw.yaml", fmt.Sprintf(`premier:
   keyspace: two-processes
   servers: [%q]
-  redis: {url: %q}
+  redis: {url: %q, timeout: 2} # generous: -race and parallel packages slow everything
   paths:
     - pattern: /limited
       features:
