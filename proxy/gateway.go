@@ -27,9 +27,14 @@ type Gateway struct {
 	app  fasthttp.RequestHandler
 	log  *slog.Logger
 
-	stats           gatewayStats
-	metrics         metrics
-	breakers        breakerRegistry
+	stats    gatewayStats
+	metrics  metrics
+	breakers breakerRegistry
+	ws       wsHub     // WebSocket connections and counters (hubFor)
+	wsOnce   sync.Once // initialises ws
+	// keepsHijacked: a server from NewServer (KeepHijackedConns) serves g,
+	// so a WebSocket relay may return from the handler and run on its own.
+	keepsHijacked   atomic.Bool
 	limiters        *limiter.Registry
 	cache           *cache.Cache
 	redis           rueidis.Client // nil without a `redis:` block

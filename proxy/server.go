@@ -17,6 +17,7 @@ const bufferedBodyBytes = 1 << 20
 // NewServer builds the fasthttp server for g with the running config's limits.
 func (g *Gateway) NewServer() *fasthttp.Server {
 	lim := g.Loaded().Config.Limits
+	g.keepsHijacked.Store(true)
 	return &fasthttp.Server{
 		Handler:                       g.Handler,
 		Name:                          "premier",
@@ -33,6 +34,7 @@ func (g *Gateway) NewServer() *fasthttp.Server {
 		NoDefaultDate:                 false,
 		DisableHeaderNamesNormalizing: false,
 		CloseOnShutdown:               true,
+		KeepHijackedConns:             true, // WebSocket relays own their connections
 		ErrorHandler:                  g.serverError,
 		Logger:                        quietLogger{g.log},
 	}

@@ -4,7 +4,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
-	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -170,7 +169,7 @@ func (c *wsConn) serve(nc net.Conn, head, early []byte) {
 	c.g.metrics.websocketOpened(c.route)
 	c.left.Store(2)
 	go c.down.run(early)
-	if hijackKept(nc) {
+	if c.g.keepsHijacked.Load() {
 		// fasthttp leaves the connection to us: free its request context
 		// and read buffer now instead of holding them for the session.
 		go c.up.run(pre)
@@ -202,24 +201,6 @@ func unwrapHijacked(nc net.Conn, tmp []byte) (net.Conn, []byte) {
 	}
 	_ = raw.SetReadDeadline(time.Time{})
 	return raw, pre
-}
-
-// hijackKept reports whether the fasthttp server of hijacked connection nc
-// has KeepHijackedConns set, i.e. whether the hijack handler may return
-// while the connection lives on. It reads the server through reflection
-// (fasthttp exposes no accessor); anything unexpected answers false, the
-// always-correct choice of keeping the handler running.
-func hijackKept(nc net.Conn) bool {
-	v := reflect.ValueOf(nc)
-	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
-		return false
-	}
-	s := v.Elem().FieldByName("s")
-	if !s.IsValid() || s.Kind() != reflect.Pointer || s.IsNil() || s.Elem().Kind() != reflect.Struct {
-		return false
-	}
-	k := s.Elem().FieldByName("KeepHijackedConns")
-	return k.IsValid() && k.Kind() == reflect.Bool && k.Bool()
 }
 
 // touch records activity for the idle timeout.

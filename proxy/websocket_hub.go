@@ -1,11 +1,9 @@
 package proxy
 
 import (
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
-	"weak"
 )
 
 // WebSocketStats are one rule's WebSocket counters, kept across reloads
@@ -36,8 +34,7 @@ type wsRule struct {
 }
 
 // wsHub is a gateway's WebSocket registry: per-rule counters and the open
-// connections, so shutdown and reloads can close them. It holds no
-// reference to its Gateway (see hubFor).
+// connections, so shutdown and reloads can close them.
 type wsHub struct {
 	mu       sync.Mutex
 	rules    map[string]*wsRule
@@ -48,21 +45,10 @@ type wsHub struct {
 	watchEnd chan struct{} // non-nil while the reload watcher runs
 }
 
-// hubs maps each Gateway to its wsHub. The Gateway struct belongs to
-// gateway.go; the entry is dropped when the Gateway is garbage collected.
-// (A `ws wsHub` field on Gateway would replace this map.)
-var hubs sync.Map // weak.Pointer[Gateway] → *wsHub
-
+// hubFor returns g's WebSocket registry.
 func hubFor(g *Gateway) *wsHub {
-	k := weak.Make(g)
-	if h, ok := hubs.Load(k); ok {
-		return h.(*wsHub)
-	}
-	h, loaded := hubs.LoadOrStore(k, &wsHub{rules: map[string]*wsRule{}})
-	if !loaded {
-		runtime.AddCleanup(g, func(k weak.Pointer[Gateway]) { hubs.Delete(k) }, k)
-	}
-	return h.(*wsHub)
+	g.wsOnce.Do(func() { g.ws.rules = map[string]*wsRule{} })
+	return &g.ws
 }
 
 // rule returns the state of the rule named name, creating it.
