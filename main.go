@@ -58,6 +58,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
+	slog.SetDefault(log) // the leaves (lb health checks) log through the default logger
 	if err := loaded.Standalone(); err != nil {
 		fmt.Fprintf(stderr, "premier: cannot start standalone: %v\n", err)
 		return 1
