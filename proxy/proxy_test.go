@@ -3,6 +3,7 @@ package proxy
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -274,3 +275,24 @@ func TestNotStandaloneRefused(t *testing.T) {
 }
 
 var _ = http.StatusOK
+
+func TestMaxConnections(t *testing.T) {
+	h := startGateway(t, config(startBackend(t, echoBackend), "  limits: {max_connections: 2}\n"))
+	var held []net.Conn
+	for i := 0; i < 2; i++ {
+		c, err := net.Dial("tcp", h.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		_, _ = c.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n")) // headers never finished
+		held = append(held, c)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if out := rawRequest(t, h.addr, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"); !strings.HasPrefix(out, "HTTP/1.1 503") {
+		t.Fatalf("connection over max_connections: %.100q", out)
+	}
+	for _, c := range held {
+		c.Close()
+	}
+}
