@@ -20,7 +20,8 @@ const (
 	algSliding
 	algToken
 	algLeaky
-	algDeny // the Redis store's local cache of denials: the word is "denied until"
+	algDeny  // the Redis store's local cache of denials: the word is "denied until"
+	algLease // the Redis store's leased tokens: the word is a leaseWord
 )
 
 const (
@@ -102,6 +103,8 @@ func (p *params) idle(st uint64, now int64) bool {
 		m := uint64(1)<<(64-shift) - 1
 		w := st >> shift
 		return w != idx&m && w != (idx-1)&m
+	case algLease:
+		return st&leaseInfl == 0 && (st&leaseNMask == 0 || !leaseValid(st, now))
 	default:
 		return int64(st) <= now
 	}
@@ -114,6 +117,11 @@ func (p *params) idleAt(st uint64, now int64) int64 {
 		return (now/p.window + 1) * p.window
 	case algSliding:
 		return (now/p.window + 2) * p.window
+	case algLease:
+		if st&leaseInfl != 0 {
+			return now + 1 // a refill is in flight: look again later
+		}
+		return max(leaseExpiry(st, now), now+1)
 	default:
 		return int64(st)
 	}

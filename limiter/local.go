@@ -238,3 +238,14 @@ func (s *localStore) deny(key []byte, now, until, reset int64) {
 		}
 	}
 }
+
+// lookup returns key's entry, inserting it, or nil when its shard is full
+// of active keys (the Redis store's lease cache).
+func (s *localStore) lookup(key []byte, now int64) *entry {
+	h := maphash.Bytes(s.seed, key)
+	sh := &s.shards[h>>s.shift]
+	if e := sh.tab.Load().find(key, h); e != nil {
+		return e
+	}
+	return s.insert(sh, key, h, now)
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -26,7 +27,22 @@ type RedisOptions struct {
 	// Logger receives the "Redis failing" warning, at most once a minute.
 	// Default: slog.Default().
 	Logger *slog.Logger
+	// LeaseMax caps how many tokens one Redis call may lease for a key
+	// (token leasing, see RedisStore). The cap actually used is also at most
+	// the limit's quota (token bucket: min(quota, bucket_size)) divided by
+	// 4·LeaseInstances, and at most 32767; where that leaves 1 or less the
+	// limit is decided with one Redis call per request. Default: 0, meaning
+	// DefaultLeaseMax (leasing on); 1 or a negative value turns leasing off.
+	LeaseMax int
+	// LeaseInstances is the number of gateway instances expected to share
+	// the Redis, used to size leases so that tokens leased and not yet used
+	// by all of them stay under a quarter of the quota. Default: 0, meaning
+	// 4 (a lease is then at most quota/16).
+	LeaseInstances int
 }
+
+// DefaultLeaseMax is the default RedisOptions.LeaseMax.
+const DefaultLeaseMax = 4096
 
 // Defaults fills the defaults into o.
 func (o *RedisOptions) Defaults() {
@@ -70,6 +86,10 @@ type RedisStore struct {
 	fellClosed    atomic.Uint64
 	cachedDenials atomic.Uint64
 	lastLog       atomic.Int64 // unix ns of the last failure log line
+
+	mu      sync.RWMutex // closed and refills.Add
+	closed  bool
+	refills sync.WaitGroup // asynchronous lease refills in flight
 }
 
 // NewRedisStore returns a store using client.
@@ -83,7 +103,38 @@ func NewRedisStore(client rueidis.Client, o RedisOptions) *RedisStore {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if o.LeaseMax == 0 {
+		o.LeaseMax = DefaultLeaseMax
+	}
+	if o.LeaseInstances <= 0 {
+		o.LeaseInstances = 4
+	}
 	return &RedisStore{client: client, o: o}
+}
+
+// Close stops the store's asynchronous lease refills: it waits for those in
+// flight (each bounded by Timeout) and starts no more. The store stays
+// usable; leases still held are spent, and refilled synchronously when they
+// run out. Unused leased tokens are not handed back: they lapse with their
+// lease (see RedisStore). Close is idempotent; Registry.Close calls it.
+func (s *RedisStore) Close() {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.refills.Wait()
+}
+
+// startRefill reserves an asynchronous refill, false once the store is
+// closed. The caller calls refills.Done when the refill ends (or is not
+// started after all).
+func (s *RedisStore) startRefill() bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return false
+	}
+	s.refills.Add(1)
+	return true
 }
 
 // RedisStats are a RedisStore's counters since NewRedisStore.
@@ -126,7 +177,33 @@ func (s *RedisStore) bind(name string, p params, clock Clock, injected bool, max
 		}
 		b.script, b.args = gcraScript, []string{us(p.interval), us(p.tau), leaky}
 	}
+	b.leaseCap = s.leaseCap(p)
+	if b.leaseCap > 1 {
+		b.leases = newLocalStore(params{alg: algLease, window: p.window}, maxKeys)
+		switch p.alg {
+		case algFixed:
+			b.leaseScript, b.leaseArgs = fixedLeaseScript, b.args
+		case algSliding:
+			b.leaseScript, b.leaseArgs = slidingLeaseScript, b.args
+		default:
+			b.leaseScript, b.leaseArgs = tokenLeaseScript, []string{us(p.interval), us(p.tau), us(p.window)}
+		}
+	}
 	return b
+}
+
+// leaseCap is the most tokens one lease takes for a limit, ≤ 1 meaning no
+// leasing: leaky buckets (each request's delay is its own), windows too
+// short for a lease to live or too long for its expiry tag.
+func (s *RedisStore) leaseCap(p params) int64 {
+	if s.o.LeaseMax <= 1 || p.alg == algLeaky || p.window < int64(minLeaseWindow) || p.window > int64(maxLeaseWindow) {
+		return 0
+	}
+	q := p.quota
+	if p.alg == algToken {
+		q = min(q, p.tau/p.interval)
+	}
+	return min(int64(s.o.LeaseMax), q/int64(4*s.o.LeaseInstances), maxLeaseBatch)
 }
 
 // redisBackend is a RedisStore bound to one limiter.
@@ -140,16 +217,27 @@ type redisBackend struct {
 	args      []string     // the script's ARGV[3:]
 	downUntil atomic.Int64 // clock time until which Redis is not asked
 	denials   *localStore  // keys Redis denied, until their RetryAfter
+
+	// Token leasing (redis_lease.go); leases is nil when it is off.
+	leases      *localStore
+	leaseCap    int64
+	leaseScript *rueidis.Lua
+	leaseArgs   []string // the lease script's ARGV[5:]
 }
 
 func (b *redisBackend) allow(key []byte, now, maxWait int64) Decision {
+	if b.leases != nil {
+		var d Decision
+		if b.leaseAllow(&d, key, now) {
+			return d
+		}
+	}
 	if now < b.downUntil.Load() {
 		return b.fallback()
 	}
-	if until, reset := b.denials.deniedUntil(key); now < until {
-		b.s.cachedDenials.Add(1)
-		return Decision{Limit: int(b.p.quota), Reset: time.Duration(max(reset, until) - now),
-			RetryAfter: time.Duration(until - now)}
+	var d Decision
+	if b.cachedDenial(&d, key, now) {
+		return d
 	}
 	nowArg, waitArg := "-1", "-1"
 	if b.injected {
@@ -171,7 +259,7 @@ func (b *redisBackend) allow(key []byte, now, maxWait int64) Decision {
 		b.fail(now, err)
 		return b.fallback()
 	}
-	d := Decision{Allowed: v[0] == 1, Limit: int(b.p.quota), Remaining: int(v[1]),
+	d = Decision{Allowed: v[0] == 1, Limit: int(b.p.quota), Remaining: int(v[1]),
 		Reset: time.Duration(v[2]) * time.Microsecond, RetryAfter: time.Duration(v[3]) * time.Microsecond,
 		Delay: time.Duration(v[4]) * time.Microsecond}
 	if !d.Allowed && maxWait < 0 {
@@ -181,6 +269,18 @@ func (b *redisBackend) allow(key []byte, now, maxWait int64) Decision {
 		b.denials.deny(key, now, now+int64(d.RetryAfter), now+int64(d.Reset))
 	}
 	return d
+}
+
+// cachedDenial decides into d from the denial cache when key is in it.
+func (b *redisBackend) cachedDenial(d *Decision, key []byte, now int64) bool {
+	until, reset := b.denials.deniedUntil(key)
+	if now >= until {
+		return false
+	}
+	b.s.cachedDenials.Add(1)
+	*d = Decision{Limit: int(b.p.quota), Reset: time.Duration(max(reset, until) - now),
+		RetryAfter: time.Duration(until - now)}
+	return true
 }
 
 var errBadReply = errors.New("limiter: unexpected Redis script reply")

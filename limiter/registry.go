@@ -13,6 +13,7 @@ type Registry struct {
 	opts  []Option
 	m     map[string]*Limiter
 	clock *CoarseClock // owned, when opts set no clock
+	store Store        // from WithStore; closed by Close
 }
 
 // NewRegistry returns an empty Registry whose limiters are built with opts
@@ -30,6 +31,7 @@ func NewRegistry(opts ...Option) *Registry {
 		opts = append(opts[:len(opts):len(opts)], WithClock(r.clock))
 	}
 	r.opts = opts
+	r.store = o.store
 	return r
 }
 
@@ -78,14 +80,19 @@ func (r *Registry) Len() int {
 	return len(r.m)
 }
 
-// Close drops every limiter and stops the registry's clock. Callers still
-// holding a limiter may keep using it (its clock stops advancing); Close at
-// shutdown. Close is idempotent.
+// Close drops every limiter, stops the registry's clock and closes the
+// store given with WithStore when it has a Close method (a RedisStore:
+// waits for its lease refills in flight). Callers still holding a limiter
+// may keep using it (its clock stops advancing); Close at shutdown. Close
+// is idempotent.
 func (r *Registry) Close() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	clear(r.m)
 	if r.clock != nil {
 		r.clock.Close()
+	}
+	if c, ok := r.store.(interface{ Close() }); ok {
+		c.Close()
 	}
 }

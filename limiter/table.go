@@ -12,7 +12,8 @@ type entry struct {
 	hash  uint64
 	key   string
 	aux   atomic.Int64 // denial cache only: when the key's state fully resets
-	_     [24]byte
+	ext   atomic.Pointer[lease] // Redis lease cache only: the lease's metadata
+	_     [16]byte
 }
 
 // tombstone marks a slot whose entry was evicted; probes walk past it.
