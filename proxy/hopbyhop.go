@@ -41,30 +41,44 @@ func stripHopByHop(h header, buf []byte) []byte {
 		}
 		h.Del("Connection")
 	}
+	if !hasHopHeader(h) {
+		return buf // the common case: one pass over the names, nothing to delete
+	}
 	for _, k := range hopByHop {
 		h.Del(k)
 	}
-	if hasProxyHeader(h) {
-		stripProxyHeaders(h)
-	}
+	stripProxyHeaders(h)
 	return buf
 }
 
-// hasProxyHeader reports whether any header name starts with "Proxy-". It
-// ranges over the concrete header types so nothing escapes.
-func hasProxyHeader(h header) bool {
+// hasHopHeader reports whether any header is in the fixed hop-by-hop list
+// or starts with "Proxy-". It ranges over the concrete header types so
+// nothing escapes.
+func hasHopHeader(h header) bool {
 	found := false
 	switch t := h.(type) {
 	case *fasthttp.RequestHeader:
 		for k := range t.All() {
-			found = found || isProxyHeader(k)
+			found = found || isHopHeader(k)
 		}
 	case *fasthttp.ResponseHeader:
 		for k := range t.All() {
-			found = found || isProxyHeader(k)
+			found = found || isHopHeader(k)
 		}
 	}
 	return found
+}
+
+func isHopHeader(k []byte) bool {
+	if isProxyHeader(k) {
+		return true
+	}
+	for _, name := range hopByHop {
+		if len(k) == len(name) && equalFoldString(k, name) {
+			return true
+		}
+	}
+	return false
 }
 
 func isProxyHeader(k []byte) bool { return len(k) > 6 && bytes.EqualFold(k[:6], strProxyDash) }
