@@ -11,7 +11,7 @@ type entry struct {
 	state atomic.Uint64
 	hash  uint64
 	key   string
-	aux   atomic.Int64 // denial cache only: when the key's state fully resets
+	aux   atomic.Int64          // denial cache only: when the key's state fully resets
 	ext   atomic.Pointer[lease] // Redis lease cache only: the lease's metadata
 	_     [16]byte
 }

@@ -1,0 +1,40 @@
+//go:build !race
+
+package limiter
+
+import (
+	"testing"
+
+	"github.com/premier-gateway/premier/internal/redistest"
+)
+
+// A decision from a held lease does not allocate.
+func TestRedisLeaseAllocs(t *testing.T) {
+	srv := redistest.Start(t)
+	o := RedisOptions{}
+	o.Defaults()
+	s := NewRedisStore(srv.Client(), o)
+	defer s.Close()
+	for _, alg := range []string{FixedWindow, SlidingWindow, TokenBucket} {
+		c := NewManualClock(t0)
+		l, err := New(Config{Quota: 1 << 20, Duration: 60, Algorithm: alg}, WithName("allocs"),
+			WithClock(c), WithStore(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := []byte("192.0.2.10")
+		l.Allow(key)
+		l.Allow(key) // leases DefaultLeaseMax tokens
+		calls := s.Stats().Calls
+		if a := testing.AllocsPerRun(1000, func() {
+			if !l.Allow(key).Allowed {
+				t.Fatal("rejected")
+			}
+		}); a != 0 {
+			t.Errorf("%s: %v allocs per leased decision", alg, a)
+		}
+		if s.Stats().Calls != calls {
+			t.Errorf("%s: the leased decisions called Redis", alg)
+		}
+	}
+}
