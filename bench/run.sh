@@ -17,8 +17,10 @@
 #   --targets "T ..."   any of: direct nginx nginx-cache haproxy premier premier:CONFIG premier:all
 #                       (nginx-cache = nginx with proxy_cache in front of the backend)
 #                       (premier = premier:passthrough; CONFIG = a bench/configs
-#                       file name without .yaml). Default: "nginx haproxy premier"
-#                       (haproxy only when installed).
+#                       file name without .yaml; premier:CONFIG+dash = the same
+#                       with a dashboard live stream (GET /__premier/api/stream,
+#                       curl -N) consuming for the whole run). Default:
+#                       "nginx haproxy premier" (haproxy only when installed).
 #   --paths "P ..."     URL paths (/small) or scenarios from bench/wrk/NAME.lua
 #                       (small 4k post16k mix close), or ws: WebSocket echo
 #                       round trips on /ws/echo with bench/ws (64-byte messages,
@@ -99,7 +101,8 @@ for t in $TARGETS; do
   case $t in
     premier) TL+=(premier:passthrough) ;;
     premier:all) for f in "$BENCH"/configs/*.yaml; do n=${f##*/}; TL+=("premier:${n%.yaml}"); done ;;
-    premier:*) [[ -f $BENCH/configs/${t#premier:}.yaml ]] || die "no bench/configs/${t#premier:}.yaml"; TL+=("$t") ;;
+    premier:*) c=${t#premier:}; c=${c%+dash}
+               [[ -f $BENCH/configs/$c.yaml ]] || die "no bench/configs/$c.yaml"; TL+=("$t") ;;
     nginx|haproxy) ensure_tool "$t" "$t" || die "missing $t (apt-get install $t) — or drop it from --targets"; TL+=("$t") ;;
     nginx-cache) ensure_tool nginx nginx || die "missing nginx (apt-get install nginx)"; TL+=("$t") ;;
     direct) TL+=(direct) ;;
@@ -282,9 +285,21 @@ start_target() {
       start haproxy "$WORK/haproxy.log" haproxy -db -f "$WORK/haproxy.cfg"
       ;;
     premier:*)
-      local cfg=${t#premier:}
-      sed "s#127\.0\.0\.1:9001#127.0.0.1:${PORT[backend]}#g" "$BENCH/configs/$cfg.yaml" >"$WORK/$cfg.yaml"
-      start "$t" "$WORK/$cfg.log" "$WORK/premier" -config "$WORK/$cfg.yaml" -listen "127.0.0.1:${PORT[$t]}"
+      local name=${t#premier:} cfg=${t#premier:}
+      cfg=${cfg%+dash}
+      sed "s#127\.0\.0\.1:9001#127.0.0.1:${PORT[backend]}#g" "$BENCH/configs/$cfg.yaml" >"$WORK/$name.yaml"
+      start "$t" "$WORK/$name.log" "$WORK/premier" -config "$WORK/$name.yaml" -listen "127.0.0.1:${PORT[$t]}"
+      if [[ $t == *+dash ]]; then
+        # the dashboard open and streaming for the whole run (loopback: no
+        # token needed; reconnecting when the server ends a stream after its
+        # lifetime, as the browser does); its own session, so stop_all ends
+        # it with the rest
+        setsid bash -c 'while :; do curl -sN "$1"; sleep 0.5; done' sse \
+          "http://127.0.0.1:${PORT[$t]}/__premier/api/stream" >"$WORK/$name.sse" 2>&1 &
+        STARTED+=("$!")
+        sleep 1.5
+        [[ -s $WORK/$name.sse ]] || die "$t: no dashboard stream from /__premier/api/stream"
+      fi
       ;;
   esac
 }
