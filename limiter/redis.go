@@ -57,8 +57,12 @@ func (o *RedisOptions) Defaults() {
 const RedisBackoff = time.Second
 
 // RedisStore keeps limiter state in Redis so every gateway instance using
-// the same Redis shares the limits. Each decision is one Lua script call
-// (auto-pipelined by rueidis) on one key: keyspace:name:algorithm:key.
+// the same Redis shares the limits. Each Redis decision is one Lua script
+// call (auto-pipelined by rueidis) on one key: keyspace:name:algorithm:key.
+// With token leasing (LeaseMax, on by default for fixed_window,
+// sliding_window and token_bucket with a large enough quota) one call
+// leases a batch of tokens that the instance spends locally; doc.go
+// ("Redis") describes the semantics and the under-admission it costs.
 //
 // Local pre-check: a key Redis denied is remembered in process until its
 // RetryAfter, and its requests are denied without a round trip meanwhile
@@ -68,14 +72,17 @@ const RedisBackoff = time.Second
 // from admitted traffic (each admitted request is one round trip). A cached
 // denial reports the Reset Redis gave, counted down, which can be early if
 // another instance admitted since. Denials of a leaky bucket capped by
-// AllowWithin's maxWait are not cached.
+// AllowWithin's maxWait are not cached. (An instance handing back unused
+// leased tokens makes the state looser: a cached denial may then end a
+// little late — under-admission, never over.)
 //
 // Time: with SystemClock or CoarseClock (the real clocks) the scripts read
 // Redis's TIME, so instances need no clock agreement. A limiter built with
 // any other clock (a ManualClock in tests) sends that clock's reading, in
 // microseconds, instead; all instances must then share that clock.
 //
-// The store does not own the client: close it after the limiters are done.
+// The store does not own the client: close it after the limiters are done
+// and after Close (which waits for the lease refills in flight).
 type RedisStore struct {
 	client rueidis.Client
 	o      RedisOptions
