@@ -115,20 +115,23 @@
 //     lease expires at the window's end as Redis saw it, measured from
 //     before the call, rounded down to ≈1 ms). fixed_window and
 //     sliding_window stay exact bounds (≤ Q per window; est + 1 ≤ Q at
-//     every admission). For token_bucket a lease lives D: when the bucket in
-//     Redis stays below capacity while it is held (the case where the limit
-//     binds) this is exactly GCRA; when the bucket refills to capacity
-//     meanwhile, the tokens held come on top of it, so an instant can see up
-//     to B + the tokens held by all instances, while any span starting with
-//     none held still admits at most B + t·Q/D.
+//     every admission). token_bucket stays exact too: a lease expires at
+//     the TAT Redis had before granting it (at most D later), the moment
+//     from which Redis's own refill would start to cover the tokens held,
+//     so held tokens never come on top of a refilled bucket; and expired
+//     token-bucket tokens are dropped, not handed back (by then the refill
+//     has reabsorbed them; crediting them again could spend them twice —
+//     TestRedisLeaseTokenBucketHeldTokensExpire). A drained bucket under
+//     load keeps its TAT ahead of now, so leases stay useful exactly where
+//     the limit binds; a full bucket leases only the current request.
 //   - The error is under-admission: tokens leased by an instance and not
 //     (yet) spent, at most the cap per key per instance (≤ Q/4 in total for
 //     up to LeaseInstances instances). They are spent as the instance's
 //     traffic goes on; when the instance stops seeing the key they lapse
-//     with the lease: fixed_window at the window's end; sliding_window and
-//     token_bucket hand them back on the instance's next call for that key
-//     (the previous window's count or tat move back), else the previous
-//     window weighs them until it ages out (token bucket: they refill). So
+//     with the lease: fixed_window at the window's end; sliding_window
+//     hands them back on the instance's next call for that key (the
+//     previous window's count moves back), else the previous window weighs
+//     them until it ages out; token_bucket's lapse as the bucket refills. So
 //     when demand goes on until every instance is refused, the instances
 //     admit exactly what one exact limiter would (tested with two).
 //     Timeline, fixed_window Q = 1000 per 10 s, two instances, cap 62: at

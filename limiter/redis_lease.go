@@ -138,8 +138,11 @@ func (b *redisBackend) leaseAllow(d *Decision, key []byte, now int64) bool {
 		if !e.state.CompareAndSwap(old, old&^leaseNMask|leaseInfl) {
 			continue
 		}
-		// We hold the key: n expired tokens (if any) go back to Redis.
-		if n > 0 {
+		// We hold the key: n expired tokens (if any) go back to Redis —
+		// except a token bucket's: its lease expires when Redis's refill has
+		// caught up with them, and crediting them again after the bucket
+		// was refilled (and perhaps drained) would let them be spent twice.
+		if n > 0 && b.p.alg != algToken {
 			if x.retN > 0 && x.retW != x.win {
 				x.retN = 0 // one window's return pending at most
 			}
@@ -274,7 +277,12 @@ func (b *redisBackend) publish(e *entry, x *lease, g, expiry, win int64) {
 			total := min(n+uint64(g), leaseNMask)
 			nw = old&^(1<<32-1) | leaseWord(0, false, total)&(1<<32-1)
 			if b.p.alg == algToken {
+				// Old and new tokens together stay exact until the earlier
+				// of the two expiries (see tokenLeaseScript).
 				nw = leaseWord(expiry, false, total)
+				if oldTag := uint32(old >> 32); int32(oldTag-uint32(nw>>32)) < 0 {
+					nw = nw&(1<<32-1) | uint64(oldTag)<<32
+				}
 			}
 		default:
 			nw = leaseWord(expiry, false, uint64(g))

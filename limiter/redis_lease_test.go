@@ -286,3 +286,29 @@ func TestRedisLeaseSlidingHandBack(t *testing.T) {
 		t.Errorf("next window: %d admitted, want 562 (A's unused 124 handed back)", got)
 	}
 }
+
+// A token-bucket lease must not outlive its debit: once the bucket, as Redis
+// sees it, has refilled, tokens still held by an idle instance would add to
+// a full bucket. Leases end at the TAT before their grant, so the burst
+// after a refill never exceeds the bucket.
+func TestRedisLeaseTokenBucketHeldTokensExpire(t *testing.T) {
+	srv := redistest.Start(t)
+	c := NewManualClock(t0)
+	cfg := Config{Quota: 1000, Duration: 10, Algorithm: TokenBucket}
+	mk := func() *Limiter {
+		l, err := New(cfg, WithName("held"), WithClock(c), WithStore(leasedStore(t, srv, true)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	a, b := mk(), mk()
+	k := []byte("k")
+	for range 900 { // A runs the bucket down, leasing ahead of its demand
+		a.Allow(k)
+	}
+	c.Advance(9900 * ms) // the bucket is full again in Redis's view
+	if got := drain(t, []*Limiter{b}, k) + drain(t, []*Limiter{a}, k); got > 1000 {
+		t.Fatalf("%d admitted at one instant after a refill; the bucket holds 1000", got)
+	}
+}

@@ -171,7 +171,9 @@ return {g, rem, math.ceil(2 * D - el), 0, valid, idx}
 `)
 
 // Token bucket (GCRA): grant = min(want, floor((now + τ − tat)/T)) and
-// tat += grant·T; returned tokens move tat back by T each. ARGV[5] = T,
+// tat += grant·T; returned tokens move tat back by T each. The lease is
+// valid until the TAT before the grant (at most ARGV[7]), which keeps
+// leasing exact: tokens held then are still covered by Redis's debit. ARGV[5] = T,
 // ARGV[6] = τ, ARGV[7] = how long a lease is valid (µs). Same key as
 // gcraScript.
 var tokenLeaseScript = rueidis.NewLuaScript(luaNow + `
@@ -193,6 +195,10 @@ if g <= 0 then
   end
   return {0, 0, math.ceil(tat - now), math.ceil(tat + T - tau - now), valid, 0}
 end
+-- Held tokens stay valid only until the bucket, as Redis sees it, would
+-- have refilled past them (the TAT before this grant): later, Redis's own
+-- refill plus tokens still held could exceed the bucket.
+if tat - now < valid then valid = math.floor(tat - now) end
 tat = tat + g * T
 redis.call('SET', KEYS[1], string.format('%.17g', tat), 'PX', math.ceil((tat - now) / 1000) + 1000)
 return {g, math.floor((tau - (tat - now)) / T), math.ceil(tat - now), 0, valid, 0}
