@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"os/exec"
@@ -51,8 +52,14 @@ func serveBackend(t *testing.T, body string) string {
 		t.Fatal(err)
 	}
 	srv := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) {
-		if strings.HasPrefix(string(ctx.Path()), "/api/fail") {
+		p := string(ctx.Path())
+		switch {
+		case strings.HasPrefix(p, "/api/fail"):
 			ctx.SetStatusCode(503)
+		case strings.HasPrefix(p, "/cached/cookie"): // never stored: set-cookie
+			ctx.Response.Header.Set("Set-Cookie", "s=1")
+		case strings.HasPrefix(p, "/cached/private"): // never stored: private
+			ctx.Response.Header.Set("Cache-Control", "private")
 		}
 		ctx.SetBodyString(body)
 	}}
@@ -77,7 +84,10 @@ func TestDashboardInChromium(t *testing.T) {
 		"        timeout: {seconds: 5}\n" +
 		"    - pattern: /switch\n" +
 		"      features:\n" +
-		"        monitoring: {log_threshold: 1}\n"
+		"        monitoring: {log_threshold: 1}\n" +
+		"    - pattern: \"/cached/*\"\n" +
+		"      features:\n" +
+		"        cache: {expire_s: 2}\n"
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "gateway.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfgText), 0o644); err != nil {
@@ -108,24 +118,35 @@ func TestDashboardInChromium(t *testing.T) {
 		gw.Close()
 	})
 
-	// Load generator: steady traffic with some 5xx until the test ends.
+	// Load generator: traffic with some 5xx and cache misses of several
+	// kinds until the test ends, its rate swinging slowly so the live
+	// charts have a shape.
 	client := &fasthttp.Client{MaxIdleConnDuration: time.Second}
 	var sent atomic.Int64
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
+	began := time.Now()
 	for w := 0; w < 2; w++ {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
 			for i := 0; ; i++ {
+				swing := 1 + math.Sin(time.Since(began).Seconds()/15)
 				select {
 				case <-stop:
 					return
-				case <-time.After(5 * time.Millisecond):
+				case <-time.After(3*time.Millisecond + time.Duration(swing*3*float64(time.Millisecond))):
 				}
 				path := "/api/items/" + string(rune('a'+i%26))
-				if i%10 == 0 {
+				switch {
+				case i%10 == 0:
 					path = "/api/fail"
+				case i%10 == 1 || i%10 == 2:
+					path = "/cached/items/" + string(rune('a'+i%5)) // hits, then a miss when stale
+				case i%10 == 3 && i%30 == 3:
+					path = "/cached/cookie"
+				case i%10 == 3 && i%60 == 33:
+					path = "/cached/private"
 				}
 				_, _, _ = client.Get(nil, base+path)
 				sent.Add(1)
@@ -215,6 +236,11 @@ func TestDashboardInChromium(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#routes-table tbody tr.clickable`)))
 	poll("route charts", `document.querySelectorAll('#route-detail canvas').length >= 4 && document.querySelector('#rd-name').textContent === '/api/*'`)
 
+	// 3b. A cached rule's misses are broken down by reason: why they missed
+	// (fwd) and what became of the response (stored, or why not).
+	poll("cached route row", `(() => { const tr = Array.from(document.querySelectorAll('#routes-table tbody tr.clickable')).find(r => r.querySelector('code').textContent === '/cached/*'); if (!tr) return false; tr.click(); return true; })()`)
+	poll("miss reasons", `document.querySelector('#rd-name').textContent === '/cached/*' && document.querySelectorAll('#rd-cache .reason-name').length >= 2`)
+
 	// 4. Recent requests show the XSS path as text, and filter by status.
 	// A path that would run script if the page used it as HTML (no rule
 	// matches it: it is recorded under "default", away from the load).
@@ -231,13 +257,28 @@ func TestDashboardInChromium(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#rq-status`), "5xx"))
 	poll("filtered", `(() => { const s = Array.from(document.querySelectorAll('#requests-table td.num .st')).map(e => e.textContent); return s.length > 0 && s.every(x => x === '503'); })()`)
 
-	// Screenshot of the dashboard under load (README).
-	step("overview", 10*time.Second, chromedp.Click(chromedp.CSS(`[data-tab=overview]`)), chromedp.Sleep(1500*time.Millisecond))
-	shotPath := os.Getenv("PREMIER_SCREENSHOT")
-	if shotPath == "" {
-		shotPath = filepath.Join(dir, "dashboard.png")
+	// Screenshots of the dashboard under load (README): with
+	// PREMIER_SCREENSHOT=DIR, after PREMIER_SCREENSHOT_WAIT (default 300 s,
+	// the live chart's width) of load, into DIR/dashboard.png and
+	// DIR/route-detail.png (and DIR/config-editor.png below); otherwise at
+	// once, into the test's directory.
+	shotDir := os.Getenv("PREMIER_SCREENSHOT")
+	if shotDir == "" {
+		shotDir = dir
+	} else {
+		wait := 300 * time.Second
+		if v, err := time.ParseDuration(os.Getenv("PREMIER_SCREENSHOT_WAIT")); err == nil {
+			wait = v
+		}
+		if left := wait - time.Since(began); left > 0 {
+			t.Logf("screenshots in %v (PREMIER_SCREENSHOT_WAIT)", left.Round(time.Second))
+			time.Sleep(left)
+		}
+		step("route detail shot", 10*time.Second, chromedp.Click(chromedp.CSS(`[data-tab=routes]`)), chromedp.Sleep(1500*time.Millisecond))
+		shot(t, ctx, filepath.Join(shotDir, "route-detail.png"))
 	}
-	shot(t, ctx, shotPath)
+	step("overview", 10*time.Second, chromedp.Click(chromedp.CSS(`[data-tab=overview]`)), chromedp.Sleep(1500*time.Millisecond))
+	shot(t, ctx, filepath.Join(shotDir, "dashboard.png"))
 
 	// 5. A bad edit shows a positioned error from the -check validator.
 	step("config tab", 10*time.Second, chromedp.Click(chromedp.CSS(`[data-tab=config]`)))
@@ -256,7 +297,7 @@ func TestDashboardInChromium(t *testing.T) {
 		t.Fatal("error line not marked in the gutter")
 	}
 	step("bad edit screenshot", 5*time.Second, chromedp.Sleep(200*time.Millisecond))
-	shot(t, ctx, filepath.Join(dir, "config-error.png"))
+	shot(t, ctx, filepath.Join(shotDir, "config-editor.png"))
 
 	// 6. A good edit: /switch moves to backend b. Apply hot-reloads it.
 	good := strings.Replace(cfgText, "    - pattern: /switch\n", "    - pattern: /switch\n      servers: [\""+b+"\"]\n", 1)
@@ -290,7 +331,7 @@ func TestDashboardInChromium(t *testing.T) {
 	if len(consoleErrs) > 0 {
 		t.Fatalf("console errors: %q", consoleErrs)
 	}
-	t.Logf("load generator sent %d requests; screenshot %s", sent.Load(), shotPath)
+	t.Logf("load generator sent %d requests; screenshots in %s", sent.Load(), shotDir)
 }
 
 // setEditor replaces the editor's text as typing would (an input event).

@@ -434,6 +434,18 @@ summary() {
             T[j], med(c["rps"]), ratio, med(c["p50"]), med(c["p99"]), med(c["p999"]), pxs, cratio,
             med(c["be"]), "RSS_" T[j], err[k], non2xx[k], total[k], noisy[k]
         }
+        # CONFIG+dash against CONFIG, paired by round (clean runs of both)
+        for (j = 1; j <= nt; j++) {
+          if (T[j] !~ /\+dash$/) continue
+          b = substr(T[j], 1, length(T[j]) - 5); rr = ""; cr = ""; list = ""
+          for (x in rps) { split(x, q, SUBSEP); if (q[1] != P[i] || q[2] != T[j]) continue
+            kb = P[i] SUBSEP b SUBSEP q[3]
+            if (!(kb in rps) || rps[kb] <= 0 || !clean[x] || !clean[kb]) continue
+            rr = rr " " rps[x] / rps[kb]; list = list sprintf(" %.3f", rps[x] / rps[kb])
+            if (cpu[kb] > 0) cr = cr " " cpu[x] / cpu[kb] }
+          if (rr == "") continue
+          printf "\n%s ÷ %s, paired by round: req/s × %.3f (median; rounds:%s), proxy CPU/req × %.3f\n", T[j], b, med(rr), list, med(cr)
+        }
       }
     }' "$RAW"
 }

@@ -44,6 +44,11 @@ type Observation struct {
 	Cache    CacheOutcome
 	Limit    LimitOutcome
 	LimitKey []byte // the limiter key when Limit is set
+	// CacheStatus is the response's Cache-Status header value when Cache
+	// is CacheMiss (e.g. `premier; fwd=uri-miss; detail=set-cookie`): the
+	// dashboard counts misses per rule by its fwd and by its stored/detail.
+	// Nil counts the miss under "unknown".
+	CacheStatus []byte
 }
 
 // metrics collects observations for the dashboard and /metrics. Its zero

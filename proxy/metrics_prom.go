@@ -55,6 +55,7 @@ func (g *Gateway) writePrometheus(out io.Writer) {
 			}
 		}
 	}
+	promCacheMisses(w, routes)
 	promHeader(w, "premier_websocket_connections", "gauge", "Open proxied WebSocket connections, by rule.")
 	for _, r := range routes {
 		if n := r.websockets.Load(); n != 0 {

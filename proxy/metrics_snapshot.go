@@ -1,6 +1,10 @@
 package proxy
 
 import (
+	"cmp"
+	"slices"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/premier-gateway/premier/ui/source"
@@ -50,7 +54,8 @@ func (r *routeMetrics) snapshot(now time.Time) source.Route {
 		s.UpstreamMs = float64(r.upstreamNs.Load()) / float64(n) / 1e6
 		s.OverheadMs = float64(r.overheadNs.Load()) / float64(n) / 1e6
 	}
-	s.Cache = source.Cache{Hits: r.cache[CacheHit].Load(), Misses: r.cache[CacheMiss].Load(), Bypass: r.cache[CacheBypass].Load()}
+	s.Cache = source.Cache{Hits: r.cache[CacheHit].Load(), Misses: r.cache[CacheMiss].Load(), Bypass: r.cache[CacheBypass].Load(),
+		MissReasons: reasonCounts(r.missFwd[:], missFwdNames[:]), Fills: reasonCounts(r.missFill[:numFill], fillNames[:numFill])}
 	s.Limit = source.Limit{Allowed: r.limit[LimitAllowed].Load(), Delayed: r.limit[LimitDelayed].Load(),
 		Limited: r.limit[LimitRejected].Load(), Top: r.top.snapshot()}
 
@@ -67,6 +72,24 @@ func (r *routeMetrics) snapshot(now time.Time) source.Route {
 	}
 	s.P50, s.P95, s.P99 = millis(percentile(&h, 0.50)), millis(percentile(&h, 0.95)), millis(percentile(&h, 0.99))
 	return s
+}
+
+// reasonCounts lists the non-zero counters with their names, largest first
+// (ties by name). It returns an empty, non-nil slice when all are zero.
+func reasonCounts(c []atomic.Uint64, names []string) []source.ReasonCount {
+	out := []source.ReasonCount{}
+	for i := range c {
+		if n := c[i].Load(); n > 0 {
+			out = append(out, source.ReasonCount{Reason: names[i], Count: n})
+		}
+	}
+	slices.SortFunc(out, func(a, b source.ReasonCount) int {
+		if a.Count != b.Count {
+			return cmp.Compare(b.Count, a.Count)
+		}
+		return strings.Compare(a.Reason, b.Reason)
+	})
+	return out
 }
 
 // slotCount is the requests of slot epoch ep (0 when the slot moved on).

@@ -165,7 +165,7 @@
   let selected = '';
   function renderRoutes(s) {
     const tb = $('#routes-table tbody');
-    if (!s.routes.length) { tb.replaceChildren(el('tr', { class: 'empty' }, el('td', { colspan: 12, text: 'No rules.' }))); return; }
+    if (!s.routes.length) { tb.replaceChildren(el('tr', { class: 'empty' }, el('td', { colspan: 13, text: 'No rules.' }))); return; }
     tb.replaceChildren(...s.routes.map((r) => {
       const lookups = r.cache.hits + r.cache.misses;
       return el('tr', { class: 'clickable' + (r.route === selected ? ' selected' : ''), onclick: () => selectRoute(r.route) },
@@ -179,11 +179,44 @@
         el('td', { class: 'num', text: r.upstream_ms ? fmtMs(r.upstream_ms) : '–' }),
         el('td', { class: 'num', text: r.upstream_ms ? fmtMs(r.overhead_ms) : '–' }),
         el('td', { class: 'num', text: lookups + r.cache.bypass ? `${fmtInt(r.cache.hits)} / ${fmtInt(r.cache.misses)} / ${fmtInt(r.cache.bypass)}` + (lookups ? ` (${fmtPct(r.cache.hits / lookups)})` : '') : '–' }),
+        missCell(r.cache),
         el('td', { class: 'num', text: r.limit.allowed + r.limit.delayed + r.limit.limited ? `${fmtInt(r.limit.allowed + r.limit.delayed)} / ${fmtInt(r.limit.limited)}` : '–' }),
         el('td', { class: 'num', text: r.websockets || '–' }));
     }));
     const r = s.routes.find((x) => x.route === selected);
     if (r) renderRouteSide(r);
+  }
+
+  // Why misses happen, from the misses' Cache-Status: `fwd` (why the
+  // request missed) and what became of the fetched response (stored, or
+  // the reason it was not).
+  const fwdText = { 'uri-miss': 'no entry for the key', 'vary-miss': 'no entry for these Vary values',
+    stale: 'entry expired', request: 'request said no-cache', other: 'other', unknown: 'not reported' };
+  const fillText = { stored: 'stored', head: 'HEAD (no body)', status: 'status not cacheable', partial: 'partial content',
+    'set-cookie': 'response sets a cookie', 'no-store': 'Cache-Control: no-store', private: 'Cache-Control: private',
+    'no-cache': 'Cache-Control: no-cache', authorization: 'request had Authorization', 'vary-star': 'Vary: *',
+    'vary-limit': 'Vary names too many headers', streamed: 'streamed (size unknown)', 'too-large': 'larger than max_entry_bytes',
+    expired: 'already expired', other: 'other', unknown: 'not reported' };
+
+  // missCell is the routes table's "not stored" column: the commonest
+  // reason a fetched response was not cached, as a share of the misses.
+  function missCell(c) {
+    const fills = c.fills || [], reasons = c.miss_reasons || [];
+    const title = [...reasons.map((x) => `missed: ${x.reason} × ${fmtInt(x.count)}`),
+      ...fills.map((x) => `${x.reason === 'stored' ? 'stored' : 'not stored: ' + x.reason} × ${fmtInt(x.count)}`)].join('\n');
+    const top = fills.find((x) => x.reason !== 'stored');
+    if (!c.misses) return el('td', { class: 'num', text: '–' });
+    if (!top) return el('td', { class: 'num muted', title, text: 'all stored' });
+    return el('td', { class: 'num', title }, el('code', { class: 'reason', text: top.reason }), ' ' + fmtPct(top.count / c.misses));
+  }
+
+  function reasonRows(list, total, names, label) {
+    if (!list.length) return [];
+    return [el('span', { class: 'muted sub', text: label }), el('span', {}),
+      ...list.flatMap((x) => [
+        el('span', { class: 'reason-name' }, el('code', { text: x.reason }), el('span', { class: 'muted', text: ' ' + (names[x.reason] || '') })),
+        el('span', { class: 'reason-bar' }, el('span', { class: 'bar' + (x.reason === 'stored' ? ' ok' : ''), style: { width: Math.round(total ? x.count / total * 160 : 0) + 'px' } }),
+          el('span', { text: `${fmtInt(x.count)} (${fmtPct(total ? x.count / total : 0)})` }))])];
   }
 
   function renderRouteSide(r) {
@@ -192,7 +225,9 @@
       el('span', { class: 'muted', text: 'hits' }), el('span', { text: fmtInt(c.hits) }),
       el('span', { class: 'muted', text: 'misses (fetched from the backend)' }), el('span', { text: fmtInt(c.misses) }),
       el('span', { class: 'muted', text: 'bypass (not cacheable: method, no-cache)' }), el('span', { text: fmtInt(c.bypass) }),
-      el('span', { class: 'muted', text: 'hit rate' }), el('span', { text: c.hits + c.misses ? fmtPct(c.hits / (c.hits + c.misses)) : '–' }));
+      el('span', { class: 'muted', text: 'hit rate' }), el('span', { text: c.hits + c.misses ? fmtPct(c.hits / (c.hits + c.misses)) : '–' }),
+      ...reasonRows(c.miss_reasons || [], c.misses, fwdText, 'why requests missed'),
+      ...reasonRows(c.fills || [], c.misses, fillText, 'what became of the fetched response'));
     const keys = r.limit.top || [];
     $('#rd-topkeys').replaceChildren(...(keys.length ? keys.map((k) => el('li', {}, k.key, el('span', { text: '× ' + fmtInt(k.count) })))
       : [el('li', { class: 'muted', text: 'No request refused by a rate limit.' })]));

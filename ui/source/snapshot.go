@@ -61,6 +61,24 @@ type Cache struct {
 	Hits   uint64 `json:"hits"`
 	Misses uint64 `json:"misses"`
 	Bypass uint64 `json:"bypass"`
+	// MissReasons counts the misses by why they missed, the miss's RFC 9211
+	// Cache-Status `fwd`: "uri-miss" (no entry for the key), "vary-miss"
+	// (entries, none for these Vary values), "stale" (past its freshness
+	// lifetime), "request" (the request said no-cache). Largest first;
+	// reasons with no miss are left out.
+	MissReasons []ReasonCount `json:"miss_reasons"`
+	// Fills counts what became of the misses' responses: "stored", or the
+	// cache's reason for not storing it (its Cache-Status `detail`:
+	// "set-cookie", "no-store", "private", "no-cache", "authorization",
+	// "status", "partial", "head", "vary-star", "vary-limit", "streamed",
+	// "too-large", "expired"). Largest first; empty reasons left out.
+	Fills []ReasonCount `json:"fills"`
+}
+
+// ReasonCount is a reason and how many requests it covers.
+type ReasonCount struct {
+	Reason string `json:"reason"`
+	Count  uint64 `json:"count"`
 }
 
 // Limit counts rate-limit decisions.
