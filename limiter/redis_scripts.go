@@ -187,6 +187,12 @@ local dirty = false
 if ret > 0 and raw > now then raw = raw - ret * T; dirty = true end
 local tat = raw
 if tat < now then tat = now end
+-- Held tokens stay valid only until the bucket, as Redis sees it, would
+-- have refilled past them (the TAT before this grant): later, Redis's own
+-- refill plus tokens still held could exceed the bucket. A lease shorter
+-- than 2 ms would lapse unused: then grant the request alone.
+if tat - now < valid then valid = math.floor(tat - now) end
+if valid < 2000 and want > 1 then want = 1 end
 local g = math.floor((now + tau - tat) / T)
 if g > want then g = want end
 if g <= 0 then
@@ -195,10 +201,6 @@ if g <= 0 then
   end
   return {0, 0, math.ceil(tat - now), math.ceil(tat + T - tau - now), valid, 0}
 end
--- Held tokens stay valid only until the bucket, as Redis sees it, would
--- have refilled past them (the TAT before this grant): later, Redis's own
--- refill plus tokens still held could exceed the bucket.
-if tat - now < valid then valid = math.floor(tat - now) end
 tat = tat + g * T
 redis.call('SET', KEYS[1], string.format('%.17g', tat), 'PX', math.ceil((tat - now) / 1000) + 1000)
 return {g, math.floor((tau - (tat - now)) / T), math.ceil(tat - now), 0, valid, 0}
