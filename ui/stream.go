@@ -31,6 +31,11 @@ func (d *Dashboard) serveStream(ctx *fasthttp.RequestCtx) {
 	serverDone := ctx.Done()
 	ctx.SetContentType("text/event-stream")
 	ctx.Response.Header.Set("X-Accel-Buffering", "no")
+	// The server's write_timeout (default 60 s) would cut a stream that
+	// outlives it mid-chunk (the browser logs ERR_INCOMPLETE_CHUNKED_ENCODING):
+	// the stream sets its own deadline instead, renewed before every event,
+	// so only a client that stops reading for streamWriteSlack is dropped.
+	_ = ctx.SetWriteDeadline(time.Now().Add(d.opts.Interval + streamWriteSlack))
 	ctx.SetBodyStreamWriter(func(w *bufio.Writer) {
 		defer func() { <-d.streams }()
 		tick := time.NewTicker(d.opts.Interval)
@@ -39,6 +44,7 @@ func (d *Dashboard) serveStream(ctx *fasthttp.RequestCtx) {
 		defer life.Stop()
 		w.WriteString("retry: 1000\n\n")
 		for {
+			_ = ctx.SetWriteDeadline(time.Now().Add(d.opts.Interval + streamWriteSlack))
 			d.writeEvent(w, "snapshot", d.snapshotJSON())
 			if route != "" {
 				if det, ok := d.src.RouteDetail(route); ok {
@@ -62,6 +68,10 @@ func (d *Dashboard) serveStream(ctx *fasthttp.RequestCtx) {
 		}
 	})
 }
+
+// streamWriteSlack is how long a live stream's client may stop reading
+// before the stream is dropped.
+const streamWriteSlack = 15 * time.Second
 
 // writeEvent writes one SSE event; data is one line of JSON.
 func (d *Dashboard) writeEvent(w *bufio.Writer, name string, data []byte) {

@@ -212,7 +212,7 @@
 
   function reasonRows(list, total, names, label) {
     if (!list.length) return [];
-    return [el('span', { class: 'muted sub', text: label }), el('span', {}),
+    return [el('span', { class: 'muted sub', text: label }),
       ...list.flatMap((x) => [
         el('span', { class: 'reason-name' }, el('code', { text: x.reason }), el('span', { class: 'muted', text: ' ' + (names[x.reason] || '') })),
         el('span', { class: 'reason-bar' }, el('span', { class: 'bar' + (x.reason === 'stored' ? ' ok' : ''), style: { width: Math.round(total ? x.count / total * 160 : 0) + 'px' } }),
