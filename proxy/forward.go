@@ -61,9 +61,10 @@ func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 		b.Start()
 		began := time.Now()
 		err := roundTrip(b.Client, req, &ctx.Response, deadline, p.wholeBody)
-		s.obs.Upstream += time.Since(began)
+		took := time.Since(began)
+		s.obs.Upstream += took
 		status := ctx.Response.StatusCode()
-		b.Done(time.Since(began), err != nil || status >= 500)
+		b.Done(took, err != nil || status >= 500)
 		if p.breakers != nil {
 			p.breakers[i].Release(ticket, !p.breakerFailure(err, status))
 		}
