@@ -42,5 +42,6 @@ func (p *plan) serveCached(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *sc
 	defer fill.Abort() // a panic must not leave the key locked; no-op after Done
 	backend := p.fetch(g, t, ctx, s, start)
 	fill.Done(ctx)
+	s.obs.CacheStatus = ctx.Response.Header.Peek("Cache-Status") // why it missed, for the dashboard
 	return backend
 }
