@@ -10,10 +10,23 @@ import (
 )
 
 // Every algorithm keeps one packed 64-bit word per key and updates it with a
-// compare-and-swap loop; a rejection never writes. The all-ones word is the
+// compare-and-swap loop (GCRA on a busy key: one atomic add, see gcra.go);
+// a rejection never writes in the common case. The all-ones word is the
 // "dead" marker an evicted entry carries, so a caller that raced with the
-// eviction retries its lookup instead of updating a forgotten entry.
+// eviction retries its lookup instead of updating a forgotten entry; the
+// GCRA algorithms use gcraDead instead (deadMark).
 const dead = ^uint64(0)
+
+// gcra reports whether the algorithm is GCRA (token or leaky bucket).
+func (p *params) gcra() bool { return p.alg == algToken || p.alg == algLeaky }
+
+// deadMark is the word tryEvict leaves in an evicted entry.
+func (p *params) deadMark() uint64 {
+	if p.gcra() {
+		return gcraDead
+	}
+	return dead
+}
 
 const (
 	algFixed uint8 = iota
@@ -43,6 +56,7 @@ type params struct {
 	window   int64 // D
 	interval int64 // T = D/Q, GCRA emission interval (token and leaky)
 	tau      int64 // GCRA tolerance: B·T (token), (B+1)·T (leaky)
+	ahead    int64 // GCRA: headroom under which the busy-key path is off (gcra.go)
 	cntBits  uint  // sliding window: width of prev and cur
 }
 
@@ -87,6 +101,7 @@ func compile(cfg Config) (params, error) {
 			return params{}, errors.New("bucket_size: too large for this quota and duration")
 		}
 		p.tau = b * p.interval
+		p.ahead = max(aheadSlots*p.interval, aheadStale)
 	}
 	return p, nil
 }
@@ -200,40 +215,6 @@ func (p *params) sliding(d *Decision, st *atomic.Uint64, now int64) bool {
 			rem := math.Floor(q - (fp*weight + fc + 1))
 			*d = Decision{Allowed: true, Limit: int(p.quota), Remaining: int(max(rem, 0)),
 				Reset: time.Duration(2*p.window - el)}
-			return true
-		}
-	}
-}
-
-// gcra: the token bucket and the leaky bucket (as a queue) as one
-// theoretical-arrival-time word. tat' = max(tat, now) + T; admitted iff
-// tat' − now ≤ τ. For the leaky bucket the request's turn is max(tat, now),
-// so it waits max(tat, now) − now; maxWait (≥ 0) lowers τ to T + maxWait.
-func (p *params) gcra(d *Decision, st *atomic.Uint64, now, maxWait int64) bool {
-	tau := p.tau
-	leaky := p.alg == algLeaky
-	if leaky && maxWait >= 0 && p.interval+maxWait < tau {
-		tau = p.interval + maxWait
-	}
-	for {
-		old := st.Load()
-		if old == dead {
-			return false
-		}
-		tat := max(int64(old), now)
-		next := tat + p.interval
-		diff := next - now
-		if diff > tau {
-			*d = Decision{Limit: int(p.quota), Reset: time.Duration(tat - now),
-				RetryAfter: time.Duration(diff - tau)}
-			return true
-		}
-		if st.CompareAndSwap(old, uint64(next)) {
-			*d = Decision{Allowed: true, Limit: int(p.quota),
-				Remaining: int((p.tau - diff) / p.interval), Reset: time.Duration(diff)}
-			if leaky {
-				d.Delay = time.Duration(tat - now)
-			}
 			return true
 		}
 	}

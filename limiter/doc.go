@@ -56,9 +56,13 @@
 // The local store hashes the key (hash/maphash) to one of N shards (a power
 // of two, 16–256 by GOMAXPROCS, cache-line padded); each shard is an
 // open-addressing table read without locks. A key's state is one 64-bit
-// word updated by compare-and-swap; a rejection only reads. Only inserting
-// a new key or evicting takes the shard's mutex. Allow on a tracked key does
-// not allocate; a new key costs two allocations (its entry and key copy).
+// word updated by compare-and-swap (the token and leaky buckets: by one
+// atomic add while the key is busy, the word then on a cache line of its
+// own so that a key every core hammers costs one line transfer per
+// decision); a rejection only reads, except rarely on a busy key's add path.
+// Only inserting a new key or evicting takes the shard's mutex. Allow on a
+// tracked key does not allocate; a new key costs two allocations (its entry
+// and key copy; three for the token and leaky buckets, with the word).
 //
 // Eviction is amortised on insert, with no goroutine: each insert looks at
 // two more slots of its shard and drops entries that are idle — state
@@ -66,6 +70,7 @@
 // changes no decision. Tables are rebuilt without idle entries as they grow.
 //
 // At the cap (WithMaxKeys, default 1<<20 keys per limiter, ≈120 B per key,
+// ≈184 B for the token and leaky buckets,
 // split evenly over the shards): when a new key's shard is full of active
 // keys, the shard is swept for idle entries; if there are none, the key is
 // counted in the limiter's single overflow bucket, shared by every key that

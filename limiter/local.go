@@ -12,9 +12,10 @@ import (
 
 // DefaultMaxKeys is the default cap on the keys one Limiter's local store
 // tracks (WithMaxKeys). At about 120 bytes per key (64-byte entry, two
-// 16-byte slots, the key itself) the cap is about 120 MB for a limiter under
-// a flood of distinct keys; a limiter only uses memory for keys it has seen
-// recently (see evictions in doc.go).
+// 16-byte slots, the key itself; 64 more for the token and leaky buckets,
+// whose state word has a cache line of its own) the cap is about 120 MB
+// (190 MB) for a limiter under a flood of distinct keys; a limiter only
+// uses memory for keys it has seen recently (see evictions in doc.go).
 const DefaultMaxKeys = 1 << 20
 
 // localStore is the sharded, lock-free-read store of one Limiter.
@@ -66,6 +67,9 @@ func newLocalStore(p params, maxKeys int) *localStore {
 		perShard: max(maxKeys/n, 1),
 		shards:   make([]shard, n),
 	}
+	if p.gcra() {
+		s.overflow.hot = new(hotWord)
+	}
 	for i := range s.shards {
 		s.shards[i].tab.Store(newTable(minSlots))
 		s.shards[i].fullUntil.Store(math.MinInt64)
@@ -95,7 +99,7 @@ func (s *localStore) allow(d *Decision, key []byte, now, maxWait int64) {
 		case algSliding:
 			ok = s.p.sliding(d, &e.state, now)
 		default:
-			ok = s.p.gcra(d, &e.state, now, maxWait)
+			ok = s.p.decideGCRA(d, e, now, maxWait)
 		}
 		if ok {
 			return
@@ -127,6 +131,9 @@ func (s *localStore) insert(sh *shard, key []byte, h uint64, now int64) *entry {
 		t = s.rebuild(sh, t, now)
 	}
 	e := &entry{hash: h, key: string(key)}
+	if s.p.gcra() {
+		e.hot = new(hotWord)
+	}
 	t.put(e)
 	sh.live++
 	sh.used++
@@ -149,7 +156,7 @@ func (s *localStore) sweep(sh *shard, t *table, now int64, n int) int64 {
 			sl.e.Store(tombstone)
 			sh.live--
 		} else {
-			next = min(next, s.p.idleAt(e.state.Load(), now))
+			next = min(next, s.p.idleAt(e.word().Load(), now))
 		}
 	}
 	return next
@@ -157,10 +164,11 @@ func (s *localStore) sweep(sh *shard, t *table, now int64, n int) int64 {
 
 // tryEvict marks e dead if it is idle. A concurrent decision on e either
 // lands first (then e is no longer idle and stays) or sees the dead mark and
-// retries its lookup, so no admitted request is ever lost.
+// retries its lookup, so no admitted request is ever lost (for the GCRA
+// algorithms the mark is the sign bit, which their blind adds keep).
 func (s *localStore) tryEvict(e *entry, now int64) bool {
-	st := e.state.Load()
-	if !s.p.idle(st, now) || !e.state.CompareAndSwap(st, dead) {
+	st := e.word().Load()
+	if !s.p.idle(st, now) || !e.word().CompareAndSwap(st, s.p.deadMark()) {
 		return false
 	}
 	s.evictions.Add(1)

@@ -6,14 +6,33 @@ import (
 )
 
 // entry is one key's state, alone on its cache line so that two hot keys
-// never false-share. hash and key never change after the entry is published.
+// never false-share. hash, key and hot never change after the entry is
+// published.
 type entry struct {
-	state atomic.Uint64
+	state atomic.Uint64 // the state word (the token and leaky buckets: hot's)
 	hash  uint64
 	key   string
 	aux   atomic.Int64          // denial cache only: when the key's state fully resets
 	ext   atomic.Pointer[lease] // Redis lease cache only: the lease's metadata
-	_     [16]byte
+	ahead atomic.Int64          // GCRA only: > 0, the state is at least this while live (gcra.go)
+	hot   *hotWord              // GCRA only: where the state word is
+}
+
+// hotWord is a GCRA key's state word on a cache line of its own, apart from
+// what a lookup reads (key) and what a decision only reads (ahead): on a key
+// every core hammers, each decision then moves one line between cores, for
+// its one atomic add, instead of two (gcra.go).
+type hotWord struct {
+	state atomic.Uint64
+	_     [56]byte
+}
+
+// word is e's state word.
+func (e *entry) word() *atomic.Uint64 {
+	if e.hot != nil {
+		return &e.hot.state
+	}
+	return &e.state
 }
 
 // tombstone marks a slot whose entry was evicted; probes walk past it.
