@@ -49,16 +49,7 @@ elseif w == idx - 1 then
 end
 local weight = (D - el) / D
 if p * weight + c + 1 > Q then
-  local retry
-  if c + 1 <= Q then
-    retry = math.ceil(D - (Q - 1 - c) * D / p) - el
-  else
-    retry = (D - el) + math.ceil(D - (Q - 1) * D / c)
-  end
-  if retry < 1 then retry = 1 end
-  local reset = 0
-  if c > 0 then reset = 2 * D - el elseif p > 0 then reset = D - el end
-  return {0, 0, math.ceil(reset), math.ceil(retry), 0}
+` + luaSlidingRefusal + `  return {0, 0, math.ceil(reset), math.ceil(retry), 0}
 end
 local rem = math.floor(Q - (p * weight + c + 1))
 if rem < 0 then rem = 0 end
@@ -151,16 +142,7 @@ local g = math.floor(Q - (p * weight + c))
 if g > want then g = want end
 if g <= 0 then
   if dirty then redis.call('HSET', KEYS[1], 'p', rp, 'c', rc) end
-  local retry
-  if c + 1 <= Q then
-    retry = math.ceil(D - (Q - 1 - c) * D / p) - el
-  else
-    retry = (D - el) + math.ceil(D - (Q - 1) * D / c)
-  end
-  if retry < 1 then retry = 1 end
-  local reset = 0
-  if c > 0 then reset = 2 * D - el elseif p > 0 then reset = D - el end
-  return {0, 0, math.ceil(reset), math.ceil(retry), valid, idx}
+` + luaSlidingRefusal + `  return {0, 0, math.ceil(reset), math.ceil(retry), valid, idx}
 end
 c = c + g
 local rem = math.floor(Q - (p * weight + c))
@@ -205,3 +187,18 @@ tat = tat + g * T
 redis.call('SET', KEYS[1], string.format('%.17g', tat), 'PX', math.ceil((tat - now) / 1000) + 1000)
 return {g, math.floor((tau - (tat - now)) / T), math.ceil(tat - now), 0, valid, 0}
 `)
+
+// luaSlidingRefusal sets retry (µs until one more request would fit) and
+// reset (µs until the window state is empty) for a refused sliding-window
+// request, from p, c, el, D and Q; shared by the per-request and lease
+// scripts.
+const luaSlidingRefusal = `  local retry
+  if c + 1 <= Q then
+    retry = math.ceil(D - (Q - 1 - c) * D / p) - el
+  else
+    retry = (D - el) + math.ceil(D - (Q - 1) * D / c)
+  end
+  if retry < 1 then retry = 1 end
+  local reset = 0
+  if c > 0 then reset = 2 * D - el elseif p > 0 then reset = D - el end
+`
