@@ -23,7 +23,7 @@
 #                       "nginx haproxy premier" (haproxy only when installed).
 #   --paths "P ..."     URL paths (/small) or scenarios from bench/wrk/NAME.lua
 #                       (small 4k post16k mix close), or ws: WebSocket echo
-#                       round trips on /ws/echo with bench/ws (64-byte messages,
+#                       round trips on /ws/echo with bench/wsbench echo (64-byte messages,
 #                       one in flight per connection). Default: "/small /4k"
 #   --max-other P       a run during which other processes used more than P% of
 #                       the machine's CPU is redone once, then kept but marked
@@ -309,7 +309,7 @@ load_cmd() {  # target path seconds -> LOAD array: the load generator's command 
   local base="127.0.0.1:${PORT[$1]}"
   case $2 in
     /*) LOAD=(wrk -t"$THREADS" -c"$CONNS" -d"${3}s" --timeout 2s -s "$BENCH/wrk/report.lua" "http://$base$2") ;;
-    ws) LOAD=("$WORK/wsclient" -url "ws://$base/ws/echo" -c "$CONNS" -n 1000000000 -size 64 -d "${3}s") ;;
+    ws) LOAD=("$WORK/wsbench" echo -url "ws://$base/ws/echo" -c "$CONNS" -n 1000000000 -size 64 -d "${3}s") ;;
     *)  LOAD=(wrk -t"$THREADS" -c"$CONNS" -d"${3}s" --timeout 2s -s "$BENCH/wrk/$2.lua" "http://$base/") ;;
   esac
 }
@@ -472,7 +472,7 @@ if [[ " ${TL[*]}" == *" premier:"* ]]; then
 fi
 (cd "$ROOT" && go build -o "$WORK/backend" ./bench/backend) || die "backend does not build"
 if [[ " $PATHS " == *" ws "* ]]; then
-  (cd "$ROOT" && go build -o "$WORK/wsclient" ./bench/ws) || die "bench/ws does not build"
+  (cd "$ROOT" && go build -o "$WORK/wsbench" ./bench/wsbench) || die "bench/wsbench does not build"
 fi
 
 PORT[backend]=$BASE_PORT PORT[direct]=$BASE_PORT PORT[nginx]=$((BASE_PORT + 1)) PORT[haproxy]=$((BASE_PORT + 2)) PORT[nginx-cache]=$((BASE_PORT + 3))

@@ -1,12 +1,17 @@
 // Command wsbench measures WebSocket proxying: echo round trips through a
 // gateway, and the gateway's memory per idle connection.
 //
-//	wsbench echo -url ws://127.0.0.1:8000/ws/echo -c 64 -n 2000 -size 64
+//	wsbench echo -url ws://127.0.0.1:8000/ws/echo -c 64 -n 2000 -size 64 [-d 5s] [-timeout 5s]
 //	wsbench idle -url ws://127.0.0.1:8000/ws/echo -c 9900 -hold 5s
 //	wsbench libproxy -listen 127.0.0.1:8100 -backend ws://127.0.0.1:9001
 //
 // echo: c connections each send n messages one at a time and wait for each
-// echo; prints one WSECHO line (round trips/s, latency percentiles).
+// echo (stopping after -d when set); prints one line, also parsed by
+// bench/run.sh's ws scenario:
+//
+//	WSRESULT conns=64 roundtrips=128000 seconds=2.130 rt_per_s=60093 p50_us=950 p99_us=2400 p999_us=5100 errors=0
+//
+// and exits 1 when a connection failed (no echo within -timeout, or a wrong one).
 // idle: opens c connections, prints "WSIDLE open=N" once all are open,
 // holds them for -hold (run.sh samples the gateway's RSS meanwhile), then
 // closes them.
@@ -40,13 +45,15 @@ func main() {
 	n := fs.Int("n", 1000, "round trips per connection (echo)")
 	size := fs.Int("size", 64, "message size in bytes (echo)")
 	hold := fs.Duration("hold", 5*time.Second, "how long to hold the idle connections")
+	limit := fs.Duration("d", 0, "stop echoing after this long even if -n is not reached (0: no limit)")
+	wait := fs.Duration("timeout", 5*time.Second, "per-round-trip timeout (echo)")
 	listen := fs.String("listen", "127.0.0.1:8100", "listen address (libproxy)")
 	backend := fs.String("backend", "ws://127.0.0.1:9001", "backend base URL (libproxy)")
 	_ = fs.Parse(os.Args[2:])
 	var err error
 	switch os.Args[1] {
 	case "echo":
-		err = runEcho(*url, *conns, *n, *size)
+		err = runEcho(*url, *conns, *n, *size, *limit, *wait)
 	case "idle":
 		err = runIdle(*url, *conns, *hold)
 	case "libproxy":
@@ -99,10 +106,17 @@ func dialAll(url string, n int) ([]*websocket.Conn, error) {
 	return cs, nil
 }
 
-func runEcho(url string, conns, n, size int) error {
+func runEcho(url string, conns, n, size int, limit, wait time.Duration) error {
+	if conns < 1 || n < 1 || size < 0 {
+		return fmt.Errorf("-c and -n must be >= 1, -size >= 0")
+	}
 	cs, err := dialAll(url, conns)
 	if err != nil {
 		return err
+	}
+	var deadline time.Time
+	if limit > 0 {
+		deadline = time.Now().Add(limit)
 	}
 	msg := bytes.Repeat([]byte("x"), size)
 	lat := make([][]time.Duration, conns)
@@ -114,21 +128,11 @@ func runEcho(url string, conns, n, size int) error {
 		go func() {
 			defer wg.Done()
 			defer c.Close()
-			l := make([]time.Duration, 0, n)
-			for j := 0; j < n; j++ {
-				t0 := time.Now()
-				if err := c.WriteMessage(websocket.BinaryMessage, msg); err != nil {
-					errs.Add(1)
-					break
-				}
-				_, got, err := c.ReadMessage()
-				if err != nil || len(got) != size {
-					errs.Add(1)
-					break
-				}
-				l = append(l, time.Since(t0))
+			var ok bool
+			lat[i], ok = echoRun(c, msg, n, deadline, wait)
+			if !ok {
+				errs.Add(1)
 			}
-			lat[i] = l
 		}()
 	}
 	wg.Wait()
@@ -141,9 +145,35 @@ func runEcho(url string, conns, n, size int) error {
 		}
 		return all[min(len(all)-1, int(p*float64(len(all))))].Microseconds()
 	}
-	fmt.Printf("WSECHO conns=%d roundtrips=%d seconds=%.3f rt_per_s=%.0f p50_us=%d p99_us=%d errors=%d\n",
-		conns, len(all), secs, float64(len(all))/secs, pct(0.50), pct(0.99), errs.Load())
+	fmt.Printf("WSRESULT conns=%d roundtrips=%d seconds=%.3f rt_per_s=%.0f p50_us=%d p99_us=%d p999_us=%d errors=%d\n",
+		conns, len(all), secs, float64(len(all))/secs, pct(0.50), pct(0.99), pct(0.999), errs.Load())
+	if errs.Load() > 0 {
+		return fmt.Errorf("%d connections failed (no echo within -timeout, or a wrong echo)", errs.Load())
+	}
 	return nil
+}
+
+// echoRun does up to n echo round trips on c (until deadline, when set) and
+// returns their latencies; ok is false when an echo failed, came late or
+// came back wrong, which ends the connection's run.
+func echoRun(c *websocket.Conn, msg []byte, n int, deadline time.Time, wait time.Duration) (lat []time.Duration, ok bool) {
+	lat = make([]time.Duration, 0, min(n, 1<<16))
+	for range n {
+		if !deadline.IsZero() && time.Now().After(deadline) {
+			break
+		}
+		t0 := time.Now()
+		_ = c.SetReadDeadline(t0.Add(wait))
+		if err := c.WriteMessage(websocket.BinaryMessage, msg); err != nil {
+			return lat, false
+		}
+		_, got, err := c.ReadMessage()
+		if err != nil || !bytes.Equal(got, msg) {
+			return lat, false
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	return lat, true
 }
 
 func runIdle(url string, conns int, hold time.Duration) error {
