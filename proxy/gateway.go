@@ -27,7 +27,6 @@ type Gateway struct {
 	app  fasthttp.RequestHandler
 	log  *slog.Logger
 
-	stats    gatewayStats
 	metrics  metrics
 	breakers breakerRegistry
 	ws       wsHub     // WebSocket connections and counters (hubFor)

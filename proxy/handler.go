@@ -43,7 +43,6 @@ func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
 	rawURI := ctx.Request.Header.RequestURI()
 	rawPath, query, ok := splitRequestURI(rawURI)
 	if !ok {
-		g.stats.rejected(fasthttp.StatusBadRequest)
 		writeError(ctx, ErrBadRequest)
 		ctx.SetConnectionClose()
 		return
@@ -51,7 +50,6 @@ func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
 	var err error
 	s.path, err = route.NormalizePath(s.path[:0], rawPath)
 	if err != nil {
-		g.stats.rejected(fasthttp.StatusBadRequest)
 		writeError(ctx, ErrBadRequest)
 		return
 	}
@@ -78,7 +76,6 @@ func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
 	p.limitHeaders(ctx, s)
 	o.Duration = time.Since(start)
 	o.Status = ctx.Response.StatusCode()
-	p.stats.observe(o.Status, o.Duration)
 	g.metrics.observe(o)
 	if p.logThreshold > 0 && o.Duration > p.logThreshold {
 		g.logSlow(ctx, o)

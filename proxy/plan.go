@@ -64,8 +64,6 @@ type plan struct {
 	cache *cachePolicy // nil: no cache
 	// app is the in-process handler in plugin mode (nil in standalone).
 	app fasthttp.RequestHandler
-
-	stats *RouteStats
 }
 
 // compile builds the immutable table for l. Backends come from g's pool so
@@ -138,7 +136,7 @@ func (g *Gateway) backendsFor(servers []lb.Server, cfg *lb.Config) ([]*lb.Backen
 }
 
 func (g *Gateway) newPlan(t *table, index int, name string, f *Features, bs []*lb.Backend, bal lb.Balancer) (*plan, error) {
-	p := &plan{index: index, name: name, backends: bs, balancer: bal, stats: g.stats.route(name), wholeBody: defaultWholeBody}
+	p := &plan{index: index, name: name, backends: bs, balancer: bal, wholeBody: defaultWholeBody}
 	if g.app != nil {
 		p.app = g.app
 	} else if len(bs) == 0 {

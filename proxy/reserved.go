@@ -43,13 +43,11 @@ type Status struct {
 func (g *Gateway) Status() Status {
 	t := g.cur.Load()
 	s := Status{Version: Version, ConfigFile: t.loaded.File, Reloads: g.reloads.Load(), Failed: g.reloadFailures.Load()}
-	names := make([]string, 0, len(t.rules)+1)
 	for _, p := range t.rules {
 		s.Rules = append(s.Rules, p.name)
-		names = append(names, p.name)
+		s.Routes = append(s.Routes, g.routeSnapshot(p.name))
 	}
-	names = append(names, t.fallback.name)
-	s.Routes = g.stats.snapshot(names)
+	s.Routes = append(s.Routes, g.routeSnapshot(t.fallback.name))
 	return s
 }
 
