@@ -12,6 +12,8 @@ import (
 
 	"github.com/fasthttp/websocket"
 	"go.uber.org/goleak"
+
+	"github.com/premier-gateway/premier/internal/leaktest"
 )
 
 // TestMain checks for leaked goroutines. Two belong to fasthttp itself and
@@ -19,10 +21,7 @@ import (
 // (it sleeps MaxIdleWorkerDuration before seeing the stop signal) and the
 // process-wide Date header ticker.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m,
-		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.(*workerPool).Start.func2"),
-		goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.updateServerDate.func1"),
-	)
+	goleak.VerifyTestMain(m, leaktest.FastHTTP()...)
 }
 
 // start serves a fresh backend on 127.0.0.1:0 and returns its base URL.
