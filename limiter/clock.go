@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync/atomic"
 	"time"
+
+	"github.com/premier-gateway/premier/internal/ctxtime"
 )
 
 // Clock is the time source of a Limiter. Now returns nanoseconds since the
@@ -32,17 +34,7 @@ func (SystemClock) Now() int64 { return sysNow() }
 
 // Sleep implements Clock with a timer that stops early when ctx is done.
 func (SystemClock) Sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return ctxtime.Sleep(ctx, d)
 }
 
 // ManualClock is a Clock that only moves when told to: Advance and Set move

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/premier-gateway/premier/internal/ctxtime"
 )
 
 // RetryPolicy is how Retry runs in library mode.
@@ -30,7 +32,7 @@ func Retry[T any](ctx context.Context, p RetryPolicy, fn func(context.Context) (
 	attempts := max(p.Config.MaxAttempts, 1)
 	sleep := p.Sleep
 	if sleep == nil {
-		sleep = sleepCtx
+		sleep = ctxtime.Sleep
 	}
 	for attempt := 1; ; attempt++ {
 		v, err := fn(ctx)
@@ -62,18 +64,4 @@ func (p *RetryPolicy) retryable(err error) bool {
 		return p.Retryable(err)
 	}
 	return p.Config.RetryKind(Classify(err))
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
