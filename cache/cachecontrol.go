@@ -18,12 +18,7 @@ func (cc *cacheControl) reset() { *cc = cacheControl{maxAge: -1, sMaxAge: -1} }
 func (cc *cacheControl) parse(v []byte) {
 	for len(v) > 0 {
 		var d []byte
-		if i := bytes.IndexByte(v, ','); i >= 0 {
-			d, v = v[:i], v[i+1:]
-		} else {
-			d, v = v, nil
-		}
-		d = bytes.TrimSpace(d)
+		d, v = nextItem(v)
 		name, arg := d, []byte(nil)
 		if i := bytes.IndexByte(d, '='); i >= 0 {
 			name, arg = bytes.TrimSpace(d[:i]), bytes.Trim(bytes.TrimSpace(d[i+1:]), `"`)
@@ -80,12 +75,7 @@ func deltaSeconds(b []byte) int64 {
 func hasToken(v, tok []byte) bool {
 	for len(v) > 0 {
 		var d []byte
-		if i := bytes.IndexByte(v, ','); i >= 0 {
-			d, v = v[:i], v[i+1:]
-		} else {
-			d, v = v, nil
-		}
-		d = bytes.TrimSpace(d)
+		d, v = nextItem(v)
 		if i := bytes.IndexByte(d, '='); i >= 0 {
 			d = bytes.TrimSpace(d[:i])
 		}
@@ -94,4 +84,13 @@ func hasToken(v, tok []byte) bool {
 		}
 	}
 	return false
+}
+
+// nextItem splits the first element off a comma-separated header list,
+// trimmed of spaces, and returns it with the rest. It does not allocate.
+func nextItem(v []byte) (item, rest []byte) {
+	if i := bytes.IndexByte(v, ','); i >= 0 {
+		return bytes.TrimSpace(v[:i]), v[i+1:]
+	}
+	return bytes.TrimSpace(v), nil
 }

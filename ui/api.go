@@ -146,13 +146,23 @@ type configRequest struct {
 	BaseVersion int     `json:"base_version"`
 }
 
-func (d *Dashboard) apiValidate(ctx *fasthttp.RequestCtx) {
+// readConfigRequest reads a {"text": ..., "base_version": ...} body; false
+// when it has answered the request (bad JSON, no text).
+func readConfigRequest(ctx *fasthttp.RequestCtx) (configRequest, bool) {
 	var req configRequest
 	if !readJSON(ctx, &req) {
-		return
+		return req, false
 	}
 	if req.Text == nil {
 		writeJSONError(ctx, fasthttp.StatusBadRequest, "missing field: text")
+		return req, false
+	}
+	return req, true
+}
+
+func (d *Dashboard) apiValidate(ctx *fasthttp.RequestCtx) {
+	req, ok := readConfigRequest(ctx)
+	if !ok {
 		return
 	}
 	v := d.src.Validate([]byte(*req.Text))
@@ -160,12 +170,8 @@ func (d *Dashboard) apiValidate(ctx *fasthttp.RequestCtx) {
 }
 
 func (d *Dashboard) apiApply(ctx *fasthttp.RequestCtx) {
-	var req configRequest
-	if !readJSON(ctx, &req) {
-		return
-	}
-	if req.Text == nil {
-		writeJSONError(ctx, fasthttp.StatusBadRequest, "missing field: text")
+	req, ok := readConfigRequest(ctx)
+	if !ok {
 		return
 	}
 	v, err := d.src.Apply([]byte(*req.Text), req.BaseVersion)
