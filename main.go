@@ -112,7 +112,7 @@ func serve(loaded *proxy.Loaded, addr, path string, log *slog.Logger) error {
 	}()
 
 	grace := time.Duration(loaded.Config.Limits.ShutdownGrace * float64(time.Second))
-	err = proxy.Serve(ctx, gw.NewServer(), ln, grace)
+	err = proxy.Serve(ctx, gw.NewServer(), gw.Listener(ln), grace)
 	gw.CloseWebSockets(grace) // fasthttp's shutdown leaves hijacked connections alone
 	if err == nil || errors.Is(err, net.ErrClosed) {
 		log.Info("premier stopped cleanly")

@@ -172,11 +172,16 @@ func TestDashboardPurgesTheCache(t *testing.T) {
 		resp, _ := do(t, "GET", h.url+path, nil, nil)
 		return resp.Header.Get("X-Cache") == "MISS"
 	}
-	for _, p := range []string{"/a", "/a", "/api/users/1", "/api/users/1"} {
-		miss(p)
-	}
-	if miss("/a") || miss("/api/users/1") {
-		t.Fatal("not cached")
+	// The L1 cache may drop a set under load (ristretto's admission
+	// buffers): ask until each path is served from the cache.
+	for _, p := range []string{"/a", "/api/users/1"} {
+		deadline := time.Now().Add(10 * time.Second)
+		for miss(p) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s never cached", p)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
 	}
 	if _, err := src.Purge(source.Purge{Rule: "/api/users/{id}", Key: "user:1:1"}); err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"github.com/redis/rueidis"
 
 	"github.com/premier-gateway/premier/cache"
+	"github.com/premier-gateway/premier/internal/watchdog"
 	"github.com/premier-gateway/premier/lb"
 	"github.com/premier-gateway/premier/limiter"
 )
@@ -41,7 +42,8 @@ type Gateway struct {
 	reloads         atomic.Uint64
 	reloadFailures  atomic.Uint64
 	reserved        fasthttp.RequestHandler
-	dial            fasthttp.DialFunc // tests: in-memory backends
+	dial            fasthttp.DialFunc  // tests: in-memory backends
+	watch           *watchdog.Watchdog // far socket deadlines of clients and backends
 
 	mu        sync.Mutex // serialises reloads
 	closeOnce sync.Once
@@ -83,7 +85,9 @@ func New(l *Loaded, opts ...Option) (*Gateway, error) {
 			return nil, errors.Join(ErrNotStandalone, err)
 		}
 	}
+	g.watch = watchdog.New(0)
 	if err := g.openShared(l.Config); err != nil {
+		g.Close()
 		return nil, err
 	}
 	t, err := g.compile(l)
@@ -140,9 +144,7 @@ func (g *Gateway) configureClient(lim Limits) func(*fasthttp.HostClient) {
 		c.ReadBufferSize = 8 << 10
 		c.WriteBufferSize = 8 << 10
 		c.MaxResponseBodySize = 0
-		if g.dial != nil {
-			c.Dial = g.dial
-		}
+		c.DialTimeout = g.dialBackend
 	}
 }
 
@@ -232,6 +234,9 @@ func (g *Gateway) close() {
 	}
 	if g.redis != nil {
 		g.redis.Close()
+	}
+	if g.watch != nil {
+		g.watch.Close()
 	}
 }
 

@@ -127,7 +127,7 @@ func serveGateway(t testing.TB, gw *Gateway) string {
 	}
 	srv := gw.NewServer()
 	done := make(chan struct{})
-	go func() { _ = srv.Serve(ln); close(done) }()
+	go func() { _ = srv.Serve(gw.Listener(ln)); close(done) }()
 	t.Cleanup(func() {
 		_ = srv.Shutdown()
 		_ = ln.Close() // Shutdown may run before Serve registered ln

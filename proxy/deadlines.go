@@ -1,0 +1,35 @@
+package proxy
+
+import (
+	"net"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// Listener wraps ln so the gateway's watchdog keeps the far read, idle and
+// write deadlines of every client connection: fasthttp moves them on each
+// request, and without the watchdog each move re-arms a runtime timer.
+// Serve the gateway's server on the returned listener.
+func (g *Gateway) Listener(ln net.Listener) net.Listener { return g.watch.Listener(ln) }
+
+// dialBackend opens a backend connection watched by the gateway's
+// watchdog, so the per-request deadlines the transport sets cost no timer.
+func (g *Gateway) dialBackend(addr string, timeout time.Duration) (net.Conn, error) {
+	var (
+		c   net.Conn
+		err error
+	)
+	switch {
+	case g.dial != nil:
+		c, err = g.dial(addr)
+	case timeout > 0:
+		c, err = fasthttp.DialTimeout(addr, timeout)
+	default:
+		c, err = fasthttp.Dial(addr)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return g.watch.Wrap(c), nil
+}
