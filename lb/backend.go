@@ -18,6 +18,7 @@ type Backend struct {
 	Target Target
 	// Client is the backend's keep-alive pool. Client-side retries are off.
 	Client *fasthttp.HostClient
+	pipe   pipeline // the pipelining client, when a rule asks for one
 
 	_ [64]byte // keep the hot counters off the read-mostly fields' line
 

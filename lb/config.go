@@ -22,18 +22,30 @@ type Config struct {
 	Algorithm string `yaml:"algorithm"`
 	// HealthCheck enables active probes. Default: none (passive checks only).
 	HealthCheck *HealthCheck `yaml:"health_check"`
+	// Pipeline, when above 0, sends bodiless GET and HEAD requests to each
+	// backend pipelined over this many connections (at most MaxPipeline)
+	// instead of one request per pooled connection at a time. Default 0: off.
+	Pipeline int `yaml:"pipeline"`
 }
+
+// MaxPipeline is the most pipelined connections per backend Config accepts.
+const MaxPipeline = 64
 
 // Defaults fills the defaults into a zero Config before it is decoded.
 func (c *Config) Defaults() { c.Algorithm = RoundRobin }
 
 // Validate reports every problem, each prefixed by its YAML key.
 func (c *Config) Validate() error {
+	var errs []error
 	switch c.Algorithm {
 	case RoundRobin, WeightedRoundRobin, LeastConn, P2CEWMA, IPHash:
-		return nil
+	default:
+		errs = append(errs, fmt.Errorf("algorithm: unknown balancer %q (want round_robin, weighted_round_robin, least_conn, p2c_ewma or ip_hash)", c.Algorithm))
 	}
-	return fmt.Errorf("algorithm: unknown balancer %q (want round_robin, weighted_round_robin, least_conn, p2c_ewma or ip_hash)", c.Algorithm)
+	if c.Pipeline < 0 || c.Pipeline > MaxPipeline {
+		errs = append(errs, fmt.Errorf("pipeline: must be 0 (off) to %d connections, got %d", MaxPipeline, c.Pipeline))
+	}
+	return errors.Join(errs...)
 }
 
 // HealthCheck configures active probes of every backend of a pool.

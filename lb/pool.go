@@ -151,6 +151,7 @@ func (b *Backend) retire() {
 	b.retired = true
 	b.healthMu.Unlock()
 	b.stopHealth()
+	b.closePipeline()
 	b.Client.CloseIdleConnections()
 }
 

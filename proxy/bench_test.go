@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"io"
 	"net"
+	"strings"
 	"testing"
 
 	"github.com/valyala/fasthttp"
@@ -39,14 +40,19 @@ type inmemGateway struct {
 	bw  *bufio.Writer
 }
 
-func newInmemGateway(tb testing.TB) *inmemGateway {
+func newInmemGateway(tb testing.TB) *inmemGateway { return newInmemGatewayConfig(tb, benchYAML) }
+
+// pipelinedYAML is benchYAML with backend pipelining on.
+var pipelinedYAML = strings.Replace(benchYAML, "  paths:\n", "  lb: {pipeline: 1}\n  paths:\n", 1)
+
+func newInmemGatewayConfig(tb testing.TB, yamlText string) *inmemGateway {
 	tb.Helper()
 	ln := fasthttputil.NewInmemoryListener()
 	body := make([]byte, 100)
 	srv := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) { ctx.SetBody(body) }}
 	go srv.Serve(ln) //nolint:errcheck
 	tb.Cleanup(func() { _ = srv.Shutdown(); _ = ln.Close() })
-	l, err := Parse("bench.yaml", []byte(benchYAML))
+	l, err := Parse("bench.yaml", []byte(yamlText))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -79,6 +85,16 @@ func (g *inmemGateway) do(tb testing.TB, uri string) {
 		tb.Fatal(err)
 	}
 	_ = g.bw.Flush()
+}
+
+func BenchmarkProxyPathPipelined(b *testing.B) {
+	g := newInmemGatewayConfig(b, pipelinedYAML)
+	g.do(b, "/api/users/42?x=1")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		g.do(b, "/api/users/42?x=1")
+	}
 }
 
 func BenchmarkProxyPath(b *testing.B) {

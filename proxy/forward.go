@@ -60,7 +60,12 @@ func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 		}
 		b.Start()
 		began := time.Now()
-		err := roundTrip(b.Client, req, &ctx.Response, deadline, p.wholeBody)
+		var err error
+		if pt, ok := b.Pipeline().(*pipeTransport); ok && p.pipeline && pipelinable(req) {
+			err = pt.roundTrip(b, req, &ctx.Response, began, deadline, p.wholeBody)
+		} else {
+			err = roundTrip(b.Client, req, &ctx.Response, deadline, p.wholeBody)
+		}
 		took := time.Since(began)
 		s.obs.Upstream += took
 		status := ctx.Response.StatusCode()

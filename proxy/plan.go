@@ -50,6 +50,9 @@ type plan struct {
 	balancer lb.Balancer
 	// hashClient: the balancer (ip_hash) needs the client's address hash.
 	hashClient bool
+	// pipeline: bodiless GET and HEAD requests go over the backends'
+	// pipelined connections (lb.pipeline).
+	pipeline bool
 
 	// retry is the retry policy (nil: one attempt); budgets cap retries per
 	// backend (one for the app in plugin mode).
@@ -79,7 +82,7 @@ func (g *Gateway) compile(l *Loaded) (*table, error) {
 
 		breakerKeys: map[string]bool{},
 	}
-	global, globalBal, err := g.backendsFor(c.Servers, c.LB)
+	global, globalBal, err := g.backendsFor(c.Servers, c.LB, c.Limits)
 	globalHash := c.LB != nil && c.LB.Algorithm == lb.IPHash
 	if err != nil {
 		return nil, err
@@ -92,7 +95,7 @@ func (g *Gateway) compile(l *Loaded) (*table, error) {
 			if lbc == nil {
 				lbc = c.LB
 			}
-			if bs, bal, err = g.backendsFor(p.Servers, lbc); err != nil {
+			if bs, bal, err = g.backendsFor(p.Servers, lbc, c.Limits); err != nil {
 				return nil, err
 			}
 			hash = lbc != nil && lbc.Algorithm == lb.IPHash
@@ -102,16 +105,28 @@ func (g *Gateway) compile(l *Loaded) (*table, error) {
 			return nil, err
 		}
 		pl.hashClient = hash
+		pl.pipeline = pipelineOf(c.LB, p)
 		t.rules = append(t.rules, pl)
 	}
 	if t.fallback, err = g.newPlan(t, -1, "default", c.DefaultFeatures, global, globalBal); err != nil {
 		return nil, err
 	}
 	t.fallback.hashClient = globalHash
+	t.fallback.pipeline = pipelineOf(c.LB, nil)
 	return t, nil
 }
 
-func (g *Gateway) backendsFor(servers []lb.Server, cfg *lb.Config) ([]*lb.Backend, lb.Balancer, error) {
+// pipelineOf is whether a rule's backend group pipelines: the rule's own
+// lb block when it names its own servers, else the top-level one.
+func pipelineOf(global *lb.Config, p *PathRule) bool {
+	cfg := global
+	if p != nil && len(p.Servers) > 0 && p.LB != nil {
+		cfg = p.LB
+	}
+	return cfg != nil && cfg.Pipeline > 0
+}
+
+func (g *Gateway) backendsFor(servers []lb.Server, cfg *lb.Config, lim Limits) ([]*lb.Backend, lb.Balancer, error) {
 	if len(servers) == 0 {
 		return nil, nil, nil
 	}
@@ -123,6 +138,9 @@ func (g *Gateway) backendsFor(servers []lb.Server, cfg *lb.Config) ([]*lb.Backen
 			return nil, nil, fmt.Errorf("server %q: %w", s.URL, err)
 		}
 		bs[i], weights[i] = b, s.Weight
+		if cfg != nil && cfg.Pipeline > 0 {
+			b.EnablePipeline(func() lb.Pipeliner { return g.newPipeTransport(b, cfg.Pipeline, lim) })
+		}
 	}
 	lbc := lb.Config{Algorithm: lb.RoundRobin}
 	if cfg != nil {

@@ -47,10 +47,12 @@ func TestFarReadDeadlineFiresLateNeverEarly(t *testing.T) {
 	w := newWatchdog(t)
 	c, _ := pair(t, w)
 	const d = 150 * time.Millisecond
-	if err := c.SetReadDeadline(time.Now().Add(d)); err != nil {
+	start := time.Now()
+	if err := c.SetReadDeadline(start.Add(d)); err != nil {
 		t.Fatal(err)
 	}
-	took, err := readErr(c)
+	_, err := readErr(c)
+	took := time.Since(start)
 	if !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("read error = %v, want a deadline error", err)
 	}
@@ -58,7 +60,7 @@ func TestFarReadDeadlineFiresLateNeverEarly(t *testing.T) {
 	if !errors.As(err, &ne) || !ne.Timeout() {
 		t.Fatalf("error %v is not a net.Error timeout", err)
 	}
-	if took < d || took > d+w.Tick()+400*time.Millisecond {
+	if took < d || took > d+w.Tick()+2*time.Second {
 		t.Fatalf("deadline %v fired after %v", d, took)
 	}
 }
@@ -136,9 +138,9 @@ func TestZeroDeadlineMeansNone(t *testing.T) {
 func TestFarWriteDeadlineFires(t *testing.T) {
 	w := newWatchdog(t)
 	c, _ := pair(t, w) // the peer never reads: writes block once buffers fill
-	_ = c.SetWriteDeadline(time.Now().Add(150 * time.Millisecond))
-	buf := make([]byte, 1<<20)
 	start := time.Now()
+	_ = c.SetWriteDeadline(start.Add(150 * time.Millisecond))
+	buf := make([]byte, 1<<20)
 	var err error
 	for err == nil && time.Since(start) < 10*time.Second {
 		_, err = c.Write(buf)
@@ -196,10 +198,12 @@ func TestListenerWrapsAccepted(t *testing.T) {
 	}
 	ln := w.Listener(raw)
 	defer ln.Close()
+	hold := make(chan struct{})
+	defer close(hold)
 	go func() {
 		c, err := net.Dial("tcp", raw.Addr().String())
 		if err == nil {
-			time.Sleep(300 * time.Millisecond)
+			<-hold
 			c.Close()
 		}
 	}()
