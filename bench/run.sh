@@ -237,12 +237,13 @@ start() {  # name log cmd... — start pinned to SERVER_CPU in a new session
   die "$name not answering /healthz on port ${PORT[$name]} after 10 s"
 }
 
-# rules_of CONFIG: "pattern<TAB>timeout-seconds" per rule of bench/configs/CONFIG.yaml
+# rules_of CONFIG: "pattern<TAB>timeout-ms" per rule of bench/configs/CONFIG.yaml
 # (the same rules for nginx and HAProxy as for Premier)
 rules_of() {
-  awk '/^ *- pattern: / { if (p != "") print p "\t" (t == "" ? 60 : t); sub(/^ *- pattern: */, ""); gsub(/^"|"$/, ""); p = $0; t = "" }
+  awk 'function out() { if (p != "") printf "%s\t%d\n", p, (t == "" ? 60 : t) * 1000 }
+       /^ *- pattern: / { out(); sub(/^ *- pattern: */, ""); gsub(/^"|"$/, ""); p = $0; t = "" }
        /^ *seconds: / && p != "" { t = $2 }
-       END { if (p != "") print p "\t" (t == "" ? 60 : t) }' "$BENCH/configs/$1.yaml"
+       END { out() }' "$BENCH/configs/$1.yaml"
 }
 # glob_re PATTERN: a Premier glob/{param} pattern as an anchored regex
 glob_re() { sed -e 's/[.+()|$^]/\\&/g' -e 's/\*/.*/g' -e 's/?/./g' -e 's/{[^}]*}/[^\/]+/g' -e 's/^/^/' -e 's/$/$/' <<<"$1"; }
@@ -272,10 +273,10 @@ write_nginx_conf() {  # target: nginx[:VARIANT] or nginx-cache
   if [[ $v == rules50 ]]; then
     while IFS=$'\t' read -r p t; do
       case $(pattern_kind "$p") in
-        regex) locations+="        location ~ \"$p\" { proxy_read_timeout ${t}s; proxy_pass http://app; }"$'\n' ;;
-        all)   locations+="        location ${p%\*} { proxy_read_timeout ${t}s; proxy_pass http://app; }"$'\n' ;;
-        exact) locations+="        location = $p { proxy_read_timeout ${t}s; proxy_pass http://app; }"$'\n' ;;
-        glob)  locations+="        location ~ \"$(glob_re "$p")\" { proxy_read_timeout ${t}s; proxy_pass http://app; }"$'\n' ;;
+        regex) locations+="        location ~ \"$p\" { proxy_read_timeout ${t}ms; proxy_pass http://app; }"$'\n' ;;
+        all)   locations+="        location ${p%\*} { proxy_read_timeout ${t}ms; proxy_pass http://app; }"$'\n' ;;
+        exact) locations+="        location = $p { proxy_read_timeout ${t}ms; proxy_pass http://app; }"$'\n' ;;
+        glob)  locations+="        location ~ \"$(glob_re "$p")\" { proxy_read_timeout ${t}ms; proxy_pass http://app; }"$'\n' ;;
       esac
     done < <(rules_of rules50)
   else
@@ -338,18 +339,19 @@ write_haproxy_conf() {  # target: haproxy[:VARIANT]
     ratelimit)  # a quota no benchmark reaches: every request tracked and allowed
       fe_extra=$'    stick-table type ip size 100k expire 10s store http_req_rate(1s)\n    http-request track-sc0 src\n    http-request deny deny_status 429 if { sc_http_req_rate(0) gt 100000000 }' ;;
     cache-hit)
-      cache_sec=$'cache bench\n    total-max-size 64\n    max-object-size 65536\n    max-age 300'
-      be_extra=$'    http-request cache-use bench\n    http-response cache-store bench' ;;
+      cache_sec=$'cache bench\n    total-max-size 16\n    max-object-size 65536\n    max-age 300'
+      # the backend sends no freshness: give it one, as nginx's proxy_cache_valid does
+      be_extra=$'    http-request cache-use bench\n    http-response set-header Cache-Control "max-age=300" if !{ res.hdr(Cache-Control) -m found }\n    http-response cache-store bench\n    http-response set-header X-Cache HIT if { res.cache_hit }' ;;
     rules50)
       while IFS=$'\t' read -r p t; do
         case $(pattern_kind "$p") in
           regex) rules+="    use_backend r$n if { path_reg $p }"$'\n' ;;
-          all)   [[ $p == "/*" ]] && { be_extra="    timeout server ${t}s"; continue; }
+          all)   [[ $p == "/*" ]] && { be_extra="    timeout server ${t}ms"; continue; }
                  rules+="    use_backend r$n if { path_beg ${p%\*} }"$'\n' ;;
           exact) rules+="    use_backend r$n if { path $p }"$'\n' ;;
           glob)  rules+="    use_backend r$n if { path_reg $(glob_re "$p") }"$'\n' ;;
         esac
-        backends+=$'\n'"backend r$n"$'\n'"    timeout server ${t}s"$'\n'"$servers"
+        backends+=$'\n'"backend r$n"$'\n'"    timeout server ${t}ms"$'\n'"$servers"
         n=$((n + 1))
       done < <(rules_of rules50) ;;
   esac
