@@ -5,7 +5,7 @@ GO ?= go
 BIN := bin
 export GOFLAGS := -buildvcs=false
 
-.PHONY: run build test deps check bench vet staticcheck fmt clean
+.PHONY: run build test deps check bench bench-growth vet staticcheck fmt clean
 
 build:
 	@mkdir -p $(BIN)
@@ -52,10 +52,20 @@ staticcheck:
 	@command -v staticcheck >/dev/null || $(GO) install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 	$$(command -v staticcheck || echo $$($(GO) env GOPATH)/bin/staticcheck) ./...
 
-## bench: Go benchmarks of the hot path, then the wrk comparison against nginx.
+## bench: Go benchmarks of the hot path, then every workload of the suite against
+## nginx and HAProxy (bench/run.sh --workloads all; BENCH_ARGS adds options, e.g.
+## BENCH_ARGS="--rounds 5 --duration 10").
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./proxy/ ./proxy/route/ ./lb/ ./limiter/ ./cache/ ./resilience/
-	bash bench/run.sh
+	bash bench/run.sh --workloads all $(BENCH_ARGS)
+
+## bench-growth: the cost-growth tables, short by default: router match cost by rule
+## count (Go), req/s and peak RSS by keep-alive connections, proxy CPU per request
+## by backend count (BENCH_ARGS="--rounds 3 --duration 5" for figures to keep).
+bench-growth:
+	$(GO) test -run '^$$' -bench 'RouterGrowth' -benchmem ./proxy/route/
+	bash bench/run.sh --conns "64 1000 10000" --rounds 1 --duration 3 $(BENCH_ARGS)
+	bash bench/run.sh --backends "1 2 4 8 16" --rounds 1 --duration 3 $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BIN)

@@ -14,21 +14,27 @@
 #   --duration S        seconds per wrk run (default 5)
 #   --connections C     wrk connections (default 64)
 #   --threads T         wrk threads (default 1: wrk has one CPU)
-#   --targets "T ..."   any of: direct nginx nginx-cache haproxy premier premier:CONFIG premier:all
-#                       (nginx-cache = nginx with proxy_cache in front of the backend)
-#                       (premier = premier:passthrough; CONFIG = a bench/configs
-#                       file name without .yaml; premier:CONFIG+dash = the same
-#                       with a dashboard live stream (GET /__premier/api/stream,
-#                       curl -N) consuming for the whole run). Default:
-#                       "nginx haproxy premier" (haproxy only when installed).
+#   --targets "T ..."   any of: direct nginx[:VARIANT] haproxy[:VARIANT] nginx-cache
+#                       premier premier:CONFIG premier:all
+#                       (VARIANT = passthrough (default) timeout-monitoring ratelimit
+#                       cache-hit rules50: nginx and HAProxy configured like the
+#                       premier config of that name; nginx-cache = nginx:cache-hit)
+#                       (premier = premier:passthrough; CONFIG = any bench/configs
+#                       file name without .yaml, or a path to a .yaml file;
+#                       premier:CONFIG+dash = the same with a dashboard live
+#                       stream (GET /__premier/api/stream, curl -N) consuming for
+#                       the whole run). Default: "nginx haproxy premier"
+#                       (haproxy only when installed). The first nginx target is
+#                       the reference of the "× nginx" columns.
 #   --paths "P ..."     URL paths (/small) or scenarios from bench/wrk/NAME.lua
 #                       (small 4k post16k mix close), or ws: WebSocket echo
 #                       round trips on /ws/echo with bench/wsbench echo (64-byte messages,
 #                       one in flight per connection). Default: "/small /4k"
+#   --nbackends K       K backends behind every proxy, round robin (default 1)
 #   --max-other P       a run during which other processes used more than P% of
-#                       the machine's CPU is redone once, then kept but marked
-#                       noisy and left out of the medians when clean runs exist
-#                       (default 15; 0 disables)
+#                       the machine's CPU is redone once; if still noisy it is
+#                       kept out of the figures (a cell with no clean run prints
+#                       "noisy" instead of numbers) (default 15; 0 disables)
 #   --quiet-wait S      before each run, wait up to S seconds for the machine to
 #                       be quiet (other processes below --max-other) (default 30)
 #   --source tree|head  build premier from the working tree (default) or from the
@@ -37,8 +43,18 @@
 #   --append            also append the table to bench/RESULTS.md
 #   --keep              keep the work directory (configs, logs, raw runs)
 #   -h, --help
+# Suite and cost-growth modes (each runs the runner above once per step, with
+# fresh servers, and prints one table; the options above apply to every step):
+#   --workloads "W ..." the issue's workloads, each against nginx, haproxy and
+#                       premier configured alike: small 4k timeout ratelimit
+#                       cache post16k mix close (or "all")
+#   --conns "N ..."     req/s, p99 and peak RSS at N keep-alive client
+#                       connections (e.g. "64 1000 10000"; path: the first of
+#                       --paths, default /small)
+#   --backends "K ..."  proxy CPU per request and req/s with K backends behind
+#                       round robin (e.g. "1 2 4 8 16")
 # Environment: PREMIER_BIN (use this premier binary instead of building), LOAD_CPU (default 0), SERVER_CPU (default 1), BASE_PORT
-# (default 19000: backend, +1 nginx, +2 haproxy, +10.. premier configs).
+# (default 19000: backends from BASE_PORT, servers from BASE_PORT+20).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -46,7 +62,8 @@ BENCH=$ROOT/bench
 export PATH="$PATH:/usr/local/go/bin:/usr/sbin:/sbin"
 
 ROUNDS=3 DURATION=5 CONNS=64 THREADS=1 MAX_OTHER=15 QUIET_WAIT=30 APPEND=0 KEEP=0
-TARGETS="" PATHS="/small /4k" SOURCE=tree
+TARGETS="" PATHS="/small /4k" SOURCE=tree NBACKENDS=1 PATHS_SET=0
+WORKLOADS="" CONNS_LIST="" BACKENDS_LIST=""
 LOAD_CPU=${LOAD_CPU:-0} SERVER_CPU=${SERVER_CPU:-1} BASE_PORT=${BASE_PORT:-19000}
 CMDLINE="bench/run.sh $*"
 
@@ -60,7 +77,11 @@ while [[ $# -gt 0 ]]; do
     --connections) CONNS=$2; shift ;;
     --threads) THREADS=$2; shift ;;
     --targets) TARGETS=$2; shift ;;
-    --paths) PATHS=$2; shift ;;
+    --paths) PATHS=$2; PATHS_SET=1; shift ;;
+    --nbackends) NBACKENDS=$2; shift ;;
+    --workloads) WORKLOADS=$2; shift ;;
+    --conns) CONNS_LIST=$2; shift ;;
+    --backends) BACKENDS_LIST=$2; shift ;;
     --max-other) MAX_OTHER=$2; shift ;;
     --quiet-wait) QUIET_WAIT=$2; shift ;;
     --source) SOURCE=$2; shift ;;
@@ -71,9 +92,10 @@ while [[ $# -gt 0 ]]; do
   esac
   shift
 done
-for v in ROUNDS DURATION CONNS THREADS MAX_OTHER QUIET_WAIT; do
+for v in ROUNDS DURATION CONNS THREADS MAX_OTHER QUIET_WAIT NBACKENDS; do
   [[ ${!v} =~ ^[0-9]+$ ]] || die "--${v,,} must be a number"
 done
+(( NBACKENDS >= 1 && NBACKENDS <= 64 )) || die "--nbackends must be 1..64"
 (( ROUNDS >= 1 && DURATION >= 1 && DURATION <= 120 && CONNS >= THREADS && THREADS >= 1 )) \
   || die "need rounds >= 1, 1 <= duration <= 120, connections >= threads >= 1"
 (( $(nproc) >= 2 )) || die "needs at least 2 CPUs (load generator and servers on separate cores)"
@@ -96,24 +118,37 @@ if [[ -z $TARGETS ]]; then
   TARGETS="nginx premier"
   ensure_tool haproxy haproxy && TARGETS="nginx haproxy premier"
 fi
+VARIANTS="passthrough timeout-monitoring ratelimit cache-hit rules50"
 declare -a TL=()
+declare -A CFGFILE=()   # premier target -> its config file
 for t in $TARGETS; do
   case $t in
-    premier) TL+=(premier:passthrough) ;;
-    premier:all) for f in "$BENCH"/configs/*.yaml; do n=${f##*/}; TL+=("premier:${n%.yaml}"); done ;;
+    premier) TL+=(premier:passthrough); CFGFILE[premier:passthrough]=$BENCH/configs/passthrough.yaml ;;
+    premier:all) for f in "$BENCH"/configs/*.yaml; do n=${f##*/}; TL+=("premier:${n%.yaml}"); CFGFILE[premier:${n%.yaml}]=$f; done ;;
     premier:*) c=${t#premier:}; c=${c%+dash}
-               [[ -f $BENCH/configs/$c.yaml ]] || die "no bench/configs/$c.yaml"; TL+=("$t") ;;
-    nginx|haproxy) ensure_tool "$t" "$t" || die "missing $t (apt-get install $t) — or drop it from --targets"; TL+=("$t") ;;
-    nginx-cache) ensure_tool nginx nginx || die "missing nginx (apt-get install nginx)"; TL+=("$t") ;;
+               if [[ $c == *.yaml ]]; then f=$c; else f=$BENCH/configs/$c.yaml; fi
+               [[ -f $f ]] || die "target $t: no config file $f"
+               [[ $c == *.yaml ]] && t=premier:$(basename "$c" .yaml)${t##*.yaml}
+               CFGFILE[$t]=$(cd "$(dirname "$f")" && pwd)/$(basename "$f"); TL+=("$t") ;;
+    nginx|haproxy|nginx:*|haproxy:*|nginx-cache)
+      s=${t%%:*}; s=${s%-cache}
+      ensure_tool "$s" "$s" || die "missing $s (apt-get install $s) — or drop $t from --targets"
+      [[ $t != *:* || " $VARIANTS " == *" ${t#*:} "* ]] || die "target $t: variant must be one of: $VARIANTS"
+      TL+=("$t") ;;
     direct) TL+=(direct) ;;
     *) die "unknown target $t" ;;
   esac
 done
-# nginx, the reference, goes first (the summary's ratios rely on it)
-if [[ " ${TL[*]} " == *" nginx "* ]]; then
+variant() {  # nginx/haproxy target -> the bench/configs name it mirrors
+  case $1 in nginx-cache) echo cache-hit ;; *:*) echo "${1#*:}" ;; *) echo passthrough ;; esac
+}
+# the first nginx target is the reference; it goes first (the summary's ratios rely on it)
+REF=""
+for t in "${TL[@]}"; do [[ $t == nginx || $t == nginx:* || $t == nginx-cache ]] && { REF=$t; break; }; done
+if [[ -n $REF ]]; then
   declare -a rest=()
-  for t in "${TL[@]}"; do [[ $t == nginx ]] || rest+=("$t"); done
-  TL=(nginx "${rest[@]}")
+  for t in "${TL[@]}"; do [[ $t == "$REF" ]] || rest+=("$t"); done
+  TL=("$REF" "${rest[@]}")
 fi
 for p in $PATHS; do
   [[ $p == /* || $p == ws || -f $BENCH/wrk/$p.lua ]] || die "path $p: neither /URL-path, ws, nor bench/wrk/$p.lua"
@@ -122,7 +157,9 @@ done
 # servers need file descriptors for connections on both sides
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 NOFILE=$(ulimit -n); [[ $NOFILE == unlimited ]] && NOFILE=65536
-MAXCONN=$(( NOFILE / 2 - 100 < 16384 ? NOFILE / 2 - 100 : 16384 ))
+MAXCONN=$(( NOFILE / 2 - 100 < 16384 ? NOFILE / 2 - 100 : 16384 ))   # HAProxy: two fds per connection
+NGINX_CONNS=$(( NOFILE - 100 < 65536 ? NOFILE - 100 : 65536 ))     # nginx: counts client and upstream connections
+(( CONNS + 100 <= NOFILE )) || die "--connections $CONNS needs more file descriptors than ulimit -n allows ($NOFILE)"
 
 # ------------------------------------------------------- work directory
 WORK=$(mktemp -d /tmp/premier-bench.XXXXXX)
@@ -172,6 +209,11 @@ group_hwm_kib() {  # pgid -> VmHWM summed over the group (KiB)
   done
   echo "$sum"
 }
+backend_ticks() {  # every backend's CPU ticks, summed
+  local b sum=0
+  for b in "${BACKEND_PIDS[@]}"; do sum=$(( sum + $(group_ticks "$b") )); done
+  echo "$sum"
+}
 # whole-machine CPU counters: "busy total" in ticks (busy = user nice system irq softirq;
 # softirq counts because the kernel charges network softirq work to tasks' stime too)
 machine_cpu() { awk '$1 == "cpu" { print $2+$3+$4+$7+$8, $2+$3+$4+$5+$6+$7+$8+$9 }' /proc/stat; }
@@ -195,22 +237,61 @@ start() {  # name log cmd... — start pinned to SERVER_CPU in a new session
   die "$name not answering /healthz on port ${PORT[$name]} after 10 s"
 }
 
-write_nginx_conf() {  # [name]: nginx (plain proxy) or nginx-cache (proxy_cache in front)
-  local name=${1:-nginx} dir=$WORK/${1:-nginx} cache_path="" cache_use=""
+# rules_of CONFIG: "pattern<TAB>timeout-ms" per rule of bench/configs/CONFIG.yaml
+# (the same rules for nginx and HAProxy as for Premier)
+rules_of() {
+  awk 'function out() { if (p != "") printf "%s\t%d\n", p, (t == "" ? 60 : t) * 1000 }
+       /^ *- pattern: / { out(); sub(/^ *- pattern: */, ""); gsub(/^"|"$/, ""); p = $0; t = "" }
+       /^ *seconds: / && p != "" { t = $2 }
+       END { out() }' "$BENCH/configs/$1.yaml"
+}
+# glob_re PATTERN: a Premier glob/{param} pattern as an anchored regex
+glob_re() { sed -e 's/[.+()|$^]/\\&/g' -e 's/\*/.*/g' -e 's/?/./g' -e 's/{[^}]*}/[^\/]+/g' -e 's/^/^/' -e 's/$/$/' <<<"$1"; }
+pattern_kind() {  # regex | all (literal prefix + final /*) | exact | glob
+  case $1 in
+    ^*) echo regex ;;
+    */\*) local head=${1%\*}; [[ $head == *[*?[{]* ]] && echo glob || echo all ;;
+    *[*?[{]*) echo glob ;;
+    *) echo exact ;;
+  esac
+}
+
+write_nginx_conf() {  # target: nginx[:VARIANT] or nginx-cache
+  local name=$1 dir=$WORK/$1 v cache_path="" cache_use="" limit_zone="" limit_use="" locations="" p t
+  v=$(variant "$name")
   mkdir -p "$dir/tmp"
   local user=""; [[ $EUID == 0 ]] && user="user root;"
-  if [[ $name == nginx-cache ]]; then
-    cache_path="proxy_cache_path $dir/cache levels=1:2 keys_zone=bench:10m max_size=256m inactive=60m use_temp_path=off;"
-    cache_use="proxy_cache bench; proxy_cache_valid 200 5m; add_header X-Cache \$upstream_cache_status;"
+  case $v in
+    cache-hit)
+      cache_path="proxy_cache_path $dir/cache levels=1:2 keys_zone=bench:10m max_size=256m inactive=60m use_temp_path=off;"
+      cache_use="proxy_cache bench; proxy_cache_valid 200 5m; add_header X-Cache \$upstream_cache_status;" ;;
+    ratelimit)  # a quota no benchmark reaches: every request allowed, the decision still made
+      limit_zone="limit_req_zone \$binary_remote_addr zone=rl:1m rate=100000000r/s;"
+      limit_use="limit_req zone=rl burst=100000000 nodelay;" ;;
+    timeout-monitoring) cache_use="proxy_connect_timeout 5s; proxy_send_timeout 5s; proxy_read_timeout 5s;" ;;
+  esac
+  if [[ $v == rules50 ]]; then
+    while IFS=$'\t' read -r p t; do
+      case $(pattern_kind "$p") in
+        regex) locations+="        location ~ \"$p\" { proxy_read_timeout ${t}ms; proxy_pass http://app; }"$'\n' ;;
+        all)   locations+="        location ${p%\*} { proxy_read_timeout ${t}ms; proxy_pass http://app; }"$'\n' ;;
+        exact) locations+="        location = $p { proxy_read_timeout ${t}ms; proxy_pass http://app; }"$'\n' ;;
+        glob)  locations+="        location ~ \"$(glob_re "$p")\" { proxy_read_timeout ${t}ms; proxy_pass http://app; }"$'\n' ;;
+      esac
+    done < <(rules_of rules50)
+  else
+    locations="        location / { $cache_use $limit_use proxy_pass http://app; }"
   fi
+  local servers="" i
+  for i in $(seq 0 $((NBACKENDS - 1))); do servers+="        server 127.0.0.1:$((BASE_PORT + i));"$'\n'; done
   cat >"$dir/nginx.conf" <<EOF
-# generated by bench/run.sh: one worker, keep-alive upstream pool, no access log
+# generated by bench/run.sh ($name): one worker, keep-alive upstream pool, no access log
 worker_processes 1;
 $user
 pid $dir/nginx.pid;
 error_log $dir/error.log warn;
 worker_rlimit_nofile $NOFILE;
-events { worker_connections $MAXCONN; }
+events { worker_connections $NGINX_CONNS; }
 http {
     access_log off;
     tcp_nodelay on;
@@ -224,36 +305,62 @@ http {
     uwsgi_temp_path $dir/tmp/uwsgi;
     scgi_temp_path $dir/tmp/scgi;
     $cache_path
+    $limit_zone
     map \$http_upgrade \$conn_header { default upgrade; '' ''; }
     upstream app {
-        server 127.0.0.1:${PORT[backend]};
-        keepalive 256;
+$servers        keepalive 256;
         keepalive_requests 100000;
         keepalive_timeout 60s;
     }
     server {
         listen 127.0.0.1:${PORT[$name]} backlog=4096;
-        location / {
-            $cache_use
-            proxy_pass http://app;
-            proxy_http_version 1.1;
-            proxy_set_header Host \$host;
-            proxy_set_header Connection \$conn_header;
-            proxy_set_header Upgrade \$http_upgrade;
-            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto \$scheme;
-        }
+        proxy_http_version 1.1;
+        proxy_set_header Host \$host;
+        proxy_set_header Connection \$conn_header;
+        proxy_set_header Upgrade \$http_upgrade;
+        proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto \$scheme;
+$locations
     }
 }
 EOF
 }
 
-write_haproxy_conf() {
-  cat >"$WORK/haproxy.cfg" <<EOF
-# generated by bench/run.sh: one thread, keep-alive to the backend, connection reuse
+write_haproxy_conf() {  # target: haproxy[:VARIANT]
+  local name=$1 v servers="" i p t n=0 rules="" backends="" global_extra="" fe_extra="" be_extra="" cache_sec=""
+  v=$(variant "$name")
+  for i in $(seq 0 $((NBACKENDS - 1))); do servers+="    server s$i 127.0.0.1:$((BASE_PORT + i))"$'\n'; done
+  # HAProxy reserves two descriptors per connection; past half the limit it
+  # needs "no strict-limits" to start (keep-alive reuse needs far fewer)
+  local maxconn=$MAXCONN
+  (( CONNS + 100 > maxconn )) && { maxconn=$((CONNS + 100)); global_extra="    no strict-limits"; }
+  case $v in
+    timeout-monitoring) be_extra="    timeout server 5s" ;;
+    ratelimit)  # a quota no benchmark reaches: every request tracked and allowed
+      fe_extra=$'    stick-table type ip size 100k expire 10s store http_req_rate(1s)\n    http-request track-sc0 src\n    http-request deny deny_status 429 if { sc_http_req_rate(0) gt 100000000 }' ;;
+    cache-hit)
+      cache_sec=$'cache bench\n    total-max-size 16\n    max-object-size 65536\n    max-age 300'
+      # the backend sends no freshness: give it one, as nginx's proxy_cache_valid does
+      be_extra=$'    http-request cache-use bench\n    http-response set-header Cache-Control "max-age=300" if !{ res.hdr(Cache-Control) -m found }\n    http-response cache-store bench\n    http-response set-header X-Cache HIT if { res.cache_hit }' ;;
+    rules50)
+      while IFS=$'\t' read -r p t; do
+        case $(pattern_kind "$p") in
+          regex) rules+="    use_backend r$n if { path_reg $p }"$'\n' ;;
+          all)   [[ $p == "/*" ]] && { be_extra="    timeout server ${t}ms"; continue; }
+                 rules+="    use_backend r$n if { path_beg ${p%\*} }"$'\n' ;;
+          exact) rules+="    use_backend r$n if { path $p }"$'\n' ;;
+          glob)  rules+="    use_backend r$n if { path_reg $(glob_re "$p") }"$'\n' ;;
+        esac
+        backends+=$'\n'"backend r$n"$'\n'"    timeout server ${t}ms"$'\n'"$servers"
+        n=$((n + 1))
+      done < <(rules_of rules50) ;;
+  esac
+  cat >"$WORK/$name.cfg" <<EOF
+# generated by bench/run.sh ($name): one thread, keep-alive to the backend, connection reuse
 global
     nbthread 1
-    maxconn $MAXCONN
+    maxconn $maxconn
+$global_extra
 defaults
     mode http
     option http-keep-alive
@@ -264,30 +371,51 @@ defaults
     timeout server 60s
     timeout http-keep-alive 60s
     timeout tunnel 1h
+$cache_sec
 frontend fe
-    bind 127.0.0.1:${PORT[haproxy]}
-    default_backend app
+    bind 127.0.0.1:${PORT[$name]}
+$fe_extra
+$rules    default_backend app
 backend app
-    server s1 127.0.0.1:${PORT[backend]}
+$be_extra
+$servers$backends
 EOF
+}
+
+# premier_conf SRC DST: a bench config pointed at the backends this run started
+# (127.0.0.1:9001 -> the first; with --nbackends K the quoted "http://127.0.0.1:9001"
+# in a flow list becomes K entries), with room for --connections clients
+premier_conf() {
+  local src=$1 dst=$2 list="" i
+  for i in $(seq 0 $((NBACKENDS - 1))); do list+="${list:+, }\"http://127.0.0.1:$((BASE_PORT + i))\""; done
+  if (( NBACKENDS > 1 )); then
+    grep -q '\[.*"http://127\.0\.0\.1:9001".*\]' "$src" \
+      || die "$src: --nbackends needs its servers as a flow list with \"http://127.0.0.1:9001\""
+    sed "s#\"http://127\.0\.0\.1:9001\"#$list#g" "$src" >"$dst"
+  else
+    sed "s#127\.0\.0\.1:9001#127.0.0.1:${BASE_PORT}#g" "$src" >"$dst"
+  fi
+  if (( CONNS + 100 > 10000 )); then  # limits.max_connections defaults to 10000
+    grep -q '^  limits:' "$dst" && die "$src has its own limits: set max_connections >= $((CONNS + 100)) there"
+    printf '  limits:\n    max_connections: %d\n' $((CONNS + 100)) >>"$dst"
+  fi
 }
 
 start_target() {
   local t=$1
   case $t in
     direct) ;;  # the backend itself
-    nginx|nginx-cache)
+    nginx|nginx:*|nginx-cache)
       write_nginx_conf "$t"
       start "$t" "$WORK/$t.log" nginx -p "$WORK/$t" -c "$WORK/$t/nginx.conf" -g 'daemon off;'
       ;;
-    haproxy)
-      write_haproxy_conf
-      start haproxy "$WORK/haproxy.log" haproxy -db -f "$WORK/haproxy.cfg"
+    haproxy|haproxy:*)
+      write_haproxy_conf "$t"
+      start "$t" "$WORK/$t.log" haproxy -db -f "$WORK/$t.cfg"
       ;;
     premier:*)
-      local name=${t#premier:} cfg=${t#premier:}
-      cfg=${cfg%+dash}
-      sed "s#127\.0\.0\.1:9001#127.0.0.1:${PORT[backend]}#g" "$BENCH/configs/$cfg.yaml" >"$WORK/$name.yaml"
+      local name=${t#premier:}
+      premier_conf "${CFGFILE[$t]}" "$WORK/$name.yaml"
       start "$t" "$WORK/$name.log" "$WORK/premier" -config "$WORK/$name.yaml" -listen "127.0.0.1:${PORT[$t]}"
       if [[ $t == *+dash ]]; then
         # the dashboard open and streaming for the whole run (loopback: no
@@ -323,8 +451,8 @@ WRAP='"$@"; rc=$?; s=$(cut -d")" -f2- /proc/$$/stat); set -- $s; echo "LOADCPU $
 measure() {  # round path target seconds -> appends a row to RAW (unless round 0 = warm-up)
   local r=$1 path=$2 t=$3 secs=$4 out=$WORK/load.out
   load_cmd "$t" "$path" "$secs"
-  local pg=${PID[$t]} be=${PID[backend]} p0 p1 b0 b1 m0 m1
-  p0=$(group_ticks "$pg"); b0=$(group_ticks "$be"); m0=$(machine_cpu)
+  local pg=${PID[$t]} p0 p1 b0 b1 m0 m1
+  p0=$(group_ticks "$pg"); b0=$(backend_ticks); m0=$(machine_cpu)
   FAILED=0
   if ! timeout $((secs + 30)) taskset -c "$LOAD_CPU" bash -c "$WRAP" load "${LOAD[@]}" >"$out" 2>&1; then
     # a target that cannot serve this path (e.g. no WebSocket) is reported, not fatal
@@ -333,7 +461,7 @@ measure() {  # round path target seconds -> appends a row to RAW (unless round 0
     ROW=$(printf '%s\t%s\t%s\t0\t0\t0\t0\t0\t0\t0\t0\t0\t0' "$r" "$path" "$t")
     return 0
   fi
-  m1=$(machine_cpu); p1=$(group_ticks "$pg"); b1=$(group_ticks "$be")
+  m1=$(machine_cpu); p1=$(group_ticks "$pg"); b1=$(backend_ticks)
   (( r == 0 )) && return 0
   local res wrkcpu
   # WSRESULT is mapped onto WRKRESULT's names (a round trip counts as a request)
@@ -387,7 +515,7 @@ run_one() {  # round path target — measure, redo once if others were busy, rec
 
 # -------------------------------------------------------------- summary
 summary() {
-  awk -F'\t' -v order="${TL[*]}" -v paths="$PATHS" '
+  awk -F'\t' -v order="${TL[*]}" -v paths="$PATHS" -v ref="$REF" '
     function med(s,   a, n, i, j, t) { n = split(s, a, " "); if (n == 0) return 0
       for (i = 2; i <= n; i++) { t = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j+1] = a[j]; a[j+1] = t }
       return (n % 2) ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2 }
@@ -396,7 +524,7 @@ summary() {
       k = $2 SUBSEP $3
       if ($14 == "failed") { failed[k]++; next }
       total[k]++
-      if ($14 == "noisy") { noisy[k]++; nerr[k] += $9; nnon[k] += $10 } else { err[k] += $9; non2xx[k] += $10 }
+      if ($14 == "noisy") { noisy[k]++; if ($13 + 0 > maxo[k]) maxo[k] = $13 + 0 } else { err[k] += $9; non2xx[k] += $10 }
       all[k] = all[k] " " NR; rows[NR] = $0; row_clean[NR] = ($14 == "clean")
       rps[$2 SUBSEP $3 SUBSEP $1] = $4; cpu[$2 SUBSEP $3 SUBSEP $1] = $11; clean[$2 SUBSEP $3 SUBSEP $1] = ($14 == "clean")
     }
@@ -409,26 +537,27 @@ summary() {
         for (j = 1; j <= nt; j++) {
           k = P[i] SUBSEP T[j]
           if (!total[k]) { if (failed[k]) printf "| %s | failed | | | | | | | | | | | %d failed |\n", T[j], failed[k]; continue }
-          # medians over clean runs; over all runs when every run was noisy
-          useall = (noisy[k] == total[k])
-          if (useall) { err[k] = nerr[k]; non2xx[k] = nnon[k] }  # counts follow the runs the medians use
+          # medians over clean runs only: a cell whose runs were all noisy is not reported
+          if (noisy[k] == total[k]) {
+            printf "| %s | noisy | | | | | | | | | | | %d (%d): other processes up to %d%% CPU |\n", T[j], total[k], noisy[k], maxo[k]
+            continue }
           delete c; split(all[k], ids, " ")
-          for (x in ids) { split(rows[ids[x]], f, "\t"); if (!useall && !row_clean[ids[x]]) continue
+          for (x in ids) { split(rows[ids[x]], f, "\t"); if (!row_clean[ids[x]]) continue
             c["rps"] = c["rps"] " " f[4]; c["p50"] = c["p50"] " " f[6]; c["p99"] = c["p99"] " " f[7]
             c["p999"] = c["p999"] " " f[8]; c["px"] = c["px"] " " f[11]; c["be"] = c["be"] " " f[12]
             # paired ratios with nginx from the same round
-            kn = P[i] SUBSEP "nginx" SUBSEP f[1]
-            if (T[j] != "nginx" && (kn in rps) && rps[kn] > 0 && (useall || clean[kn])) {
+            kn = P[i] SUBSEP ref SUBSEP f[1]
+            if (T[j] != ref && (kn in rps) && rps[kn] > 0 && clean[kn]) {
               c["ratio"] = c["ratio"] " " f[4] / rps[kn]
               if (cpu[kn] > 0 && T[j] != "direct") c["cratio"] = c["cratio"] " " f[11] / cpu[kn] }
           }
           # no clean nginx run in the same rounds: ratio of medians instead, marked "~"
-          kn = P[i] SUBSEP "nginx"
-          ratio = (T[j] == "nginx") ? "1.00" : (c["ratio"] != "" ? sprintf("%.2f", med(c["ratio"])) : \
+          kn = P[i] SUBSEP ref
+          ratio = (T[j] == ref) ? "1.00" : (c["ratio"] != "" ? sprintf("%.2f", med(c["ratio"])) : \
                   (nrps[kn] > 0 ? sprintf("~%.2f", med(c["rps"]) / nrps[kn]) : "–"))
-          cratio = (T[j] == "nginx") ? "1.00" : (c["cratio"] != "" ? sprintf("%.2f", med(c["cratio"])) : \
+          cratio = (T[j] == ref) ? "1.00" : (c["cratio"] != "" ? sprintf("%.2f", med(c["cratio"])) : \
                   (ncpu[kn] > 0 && T[j] != "direct" ? sprintf("~%.2f", med(c["px"]) / ncpu[kn]) : "–"))
-          if (T[j] == "nginx") { nrps[kn] = med(c["rps"]); ncpu[kn] = med(c["px"]) }
+          if (T[j] == ref) { nrps[kn] = med(c["rps"]); ncpu[kn] = med(c["px"]) }
           pxs = (T[j] == "direct") ? "–" : sprintf("%.1f", med(c["px"]))
           printf "| %s | %.0f | %s | %.3f | %.3f | %.3f | %s | %s | %.1f | %s | %d | %d | %d (%d) |\n",
             T[j], med(c["rps"]), ratio, med(c["p50"]), med(c["p99"]), med(c["p999"]), pxs, cratio,
@@ -458,7 +587,7 @@ REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [[ " ${TL[*]}" == *" premier:"* ]]; then
   if [[ -n ${PREMIER_BIN:-} ]]; then
     cp "$PREMIER_BIN" "$WORK/premier" || die "PREMIER_BIN=$PREMIER_BIN: cannot copy"
-    PREMIER_VERSION="premier binary $PREMIER_BIN"
+    PREMIER_VERSION=${PREMIER_LABEL:-"premier binary $PREMIER_BIN"}
   elif [[ $SOURCE == head ]]; then
     mkdir -p "$WORK/src"
     git -C "$ROOT" archive HEAD | tar -x -C "$WORK/src" || die "git archive HEAD failed"
@@ -470,25 +599,145 @@ if [[ " ${TL[*]}" == *" premier:"* ]]; then
     PREMIER_VERSION="premier $REV$(git -C "$ROOT" diff --quiet HEAD -- . ':!bench' 2>/dev/null || echo ' + uncommitted changes')"
   fi
 fi
-(cd "$ROOT" && go build -o "$WORK/backend" ./bench/backend) || die "backend does not build"
+[[ -n $WORKLOADS$CONNS_LIST$BACKENDS_LIST ]] \
+  || (cd "$ROOT" && go build -o "$WORK/backend" ./bench/backend) || die "backend does not build"
 if [[ " $PATHS " == *" ws "* ]]; then
   (cd "$ROOT" && go build -o "$WORK/wsbench" ./bench/wsbench) || die "bench/wsbench does not build"
 fi
 
-PORT[backend]=$BASE_PORT PORT[direct]=$BASE_PORT PORT[nginx]=$((BASE_PORT + 1)) PORT[haproxy]=$((BASE_PORT + 2)) PORT[nginx-cache]=$((BASE_PORT + 3))
-i=10
-for t in "${TL[@]}"; do [[ $t == premier:* ]] && { PORT[$t]=$((BASE_PORT + i)); i=$((i + 1)); }; done
+if (( MAX_OTHER > 0 )); then
+  NOISY_RULE="runs with other processes above ${MAX_OTHER}% CPU redone once, then left out (a cell with no clean run says \"noisy\")"
+else
+  NOISY_RULE="check of other processes' CPU off (--max-other 0): figures may be disturbed"
+fi
+# --------------------------------------------- suite and cost-growth modes
+# Each step is one run of this script with fresh servers (so peak RSS belongs
+# to that step), sharing the premier binary built above; the step's markdown
+# table is read back and folded into one table.
+MODE=""
+for m in WORKLOADS CONNS_LIST BACKENDS_LIST; do
+  [[ -n ${!m} ]] || continue
+  [[ -z $MODE ]] || die "use one of --workloads, --conns, --backends per run"
+  MODE=$m
+done
 
-start backend "$WORK/backend.log" "$WORK/backend" -listen "127.0.0.1:${PORT[backend]}" -name bench
-PID[direct]=${PID[backend]}
+declare -A WL_CFG=([small]=passthrough [4k]=passthrough [timeout]=timeout-monitoring [ratelimit]=ratelimit
+                   [cache]=cache-hit [post16k]=passthrough [mix]=rules50 [close]=passthrough)
+declare -A WL_PATH=([small]=/small [4k]=/4k [timeout]=/small [ratelimit]=/small
+                    [cache]=/small [post16k]=post16k [mix]=mix [close]=close)
+WL_ALL="small 4k timeout ratelimit cache post16k mix close"
+
+step() {  # label args... -> runs one step, its report in $WORK/step-label.md
+  local label=$1; shift
+  say "== step $label: bench/run.sh $*"
+  PREMIER_BIN=$WORK/premier PREMIER_LABEL=${PREMIER_VERSION:-} "$0" --rounds "$ROUNDS" --duration "$DURATION" \
+    --threads "$THREADS" --max-other "$MAX_OTHER" --quiet-wait "$QUIET_WAIT" "$@" >"$WORK/step-$label.md" \
+    || die "step $label failed (bench/run.sh $*)"
+}
+step_rows() {  # label -> "label<TAB>target<TAB>req/s<TAB>p99<TAB>proxy µs<TAB>RSS<TAB>errors<TAB>non2xx<TAB>runs"
+  awk -F'|' -v l="$1" '/^\| / && $2 !~ /target/ { for (i = 2; i <= 14; i++) gsub(/^ +| +$/, "", $i)
+      printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", l, $2, $3, $6, $8, $11, $12, $13, $14 }' "$WORK/step-$1.md"
+}
+# pivot TITLE "HEADER:FIELD ..." LEVELS: one row per target, one column per metric and level
+pivot() {
+  awk -F'\t' -v levels="$3" -v metrics="$2" -v unit="$4" '
+    { if (!($2 in seen)) { seen[$2] = 1; order[++nt] = $2 } v[$1, $2] = $0 }
+    END {
+      nl = split(levels, L, " "); nm = split(metrics, M, " ")
+      h = "| target |"; s = "|---|"
+      for (m = 1; m <= nm; m++) { split(M[m], hf, ":"); gsub(/_/, " ", hf[1])
+        for (l = 1; l <= nl; l++) { h = h sprintf(" %s @%s %s |", hf[1], L[l], unit); s = s "---:|" } }
+      print h " errors | runs (noisy) |"; print s "---:|---|"
+      for (t = 1; t <= nt; t++) {
+        row = "| " order[t] " |"; errs = 0; runs = ""
+        for (m = 1; m <= nm; m++) { split(M[m], hf, ":")
+          for (l = 1; l <= nl; l++) {
+            if (!((L[l], order[t]) in v)) { row = row " – |"; continue }
+            split(v[L[l], order[t]], f, "\t"); row = row " " f[hf[2]] " |"
+            if (m == 1) { errs += f[7] + f[8]; runs = runs (runs == "" ? "" : ", ") f[9] } } }
+        print row " " errs " | " runs " |" } }'
+}
+
+if [[ -n $MODE ]]; then
+  base_targets=$TARGETS
+  [[ $base_targets == *premier:* || $base_targets == *nginx:* || $base_targets == *haproxy:* ]] && [[ $MODE == WORKLOADS ]] \
+    && die "--workloads picks each target's config itself: give --targets as plain names (nginx haproxy premier)"
+  TABLE=""
+  case $MODE in
+    WORKLOADS)
+      [[ $WORKLOADS == all ]] && WORKLOADS=$WL_ALL
+      for w in $WORKLOADS; do [[ -n ${WL_CFG[$w]:-} ]] || die "unknown workload $w (want: $WL_ALL)"; done
+      for w in $WORKLOADS; do
+        c=${WL_CFG[$w]} tl=""
+        for t in $base_targets; do
+          case $t in
+            nginx-cache) ;;
+            direct) [[ $c == passthrough ]] && tl+=" direct" ;;
+            *) if [[ $c == passthrough ]]; then tl+=" $t"; else tl+=" $t:$c"; fi ;;
+          esac
+        done
+        step "$w" --targets "${tl# }" --paths "${WL_PATH[$w]}" --connections "$CONNS" --nbackends "$NBACKENDS"
+        TABLE+=$'\n'"**$w** — ${WL_PATH[$w]}, configs: $c"$'\n\n'$(grep -E '^\||÷' "$WORK/step-$w.md")$'\n'
+      done
+      SETTINGS="each workload a separate run with fresh servers; wrk -c$CONNS" ;;
+    CONNS_LIST)
+      path=/small; (( PATHS_SET )) && path=${PATHS%% *}
+      rows=""
+      for n in $CONNS_LIST; do
+        [[ $n =~ ^[0-9]+$ ]] && (( n >= THREADS )) || die "--conns: $n is not a connection count"
+        step "c$n" --targets "$base_targets" --paths "$path" --connections "$n" --nbackends "$NBACKENDS"
+        rows+=$(step_rows "c$n" | sed 's/^c//')$'\n'
+      done
+      TABLE=$'\n'"**keep-alive client connections** — $path, wrk -c N (one thread), $NBACKENDS backend(s)"$'\n\n'
+      TABLE+=$(printf '%s' "$rows" | pivot "" "req/s:3 p99_ms:4 peak_RSS_MiB:6" "$CONNS_LIST" conns)
+      SETTINGS="each connection count a separate run with fresh servers (peak RSS of that run)" ;;
+    BACKENDS_LIST)
+      path=/small; (( PATHS_SET )) && path=${PATHS%% *}
+      rows=""
+      for k in $BACKENDS_LIST; do
+        [[ $k =~ ^[0-9]+$ ]] && (( k >= 1 && k <= 64 )) || die "--backends: $k is not 1..64"
+        step "b$k" --targets "$base_targets" --paths "$path" --connections "$CONNS" --nbackends "$k"
+        rows+=$(step_rows "b$k" | sed 's/^b//')$'\n'
+      done
+      TABLE=$'\n'"**backends behind round robin** — $path, wrk -c$CONNS, K backends (bench/backend, all on CPU$SERVER_CPU)"$'\n\n'
+      TABLE+=$(printf '%s' "$rows" | pivot "" "proxy_CPU_µs/req:5 req/s:3" "$BACKENDS_LIST" backends)
+      SETTINGS="each backend count a separate run with fresh servers; wrk -c$CONNS" ;;
+  esac
+  first=$(ls "$WORK"/step-*.md | head -1)
+  REPORT=$(cat <<EOF
+### $(date -u '+%Y-%m-%d %H:%M UTC') — \`$CMDLINE\`
+
+$(grep -E '^- (machine|versions):' "$first")
+- settings: $ROUNDS rounds × ${DURATION} s per target, wrk -t$THREADS pinned to CPU$LOAD_CPU; backends and every server pinned to CPU$SERVER_CPU (nginx worker_processes 1, haproxy nbthread 1, Go GOMAXPROCS=1); $SETTINGS; $NOISY_RULE
+$TABLE
+EOF
+)
+  echo "$REPORT"
+  if (( APPEND )); then printf '\n%s\n' "$REPORT" >>"$BENCH/RESULTS.md"; say "appended to bench/RESULTS.md"; fi
+  (( KEEP )) && say "step reports: $WORK/step-*.md"
+  exit 0
+fi
+
+# backends on BASE_PORT .. BASE_PORT+K-1, every other server from BASE_PORT+20
+PORT[backend]=$BASE_PORT PORT[direct]=$BASE_PORT
+i=20
+for t in "${TL[@]}"; do [[ $t == direct ]] || { PORT[$t]=$((BASE_PORT + i)); i=$((i + 1)); }; done
+
+declare -a BACKEND_PIDS=()
+for b in $(seq 0 $((NBACKENDS - 1))); do
+  PORT[backend$b]=$((BASE_PORT + b))
+  start "backend$b" "$WORK/backend$b.log" "$WORK/backend" -listen "127.0.0.1:${PORT[backend$b]}" -name "bench$b"
+  BACKEND_PIDS+=("${PID[backend$b]}")
+done
+PID[backend]=${PID[backend0]} PID[direct]=${PID[backend0]}
 for t in "${TL[@]}"; do start_target "$t"; done
-say "started: backend on CPU$SERVER_CPU port ${PORT[backend]}; $(for t in "${TL[@]}"; do printf '%s:%s ' "$t" "${PORT[$t]}"; done); wrk on CPU$LOAD_CPU"
+say "started: $NBACKENDS backend(s) on CPU$SERVER_CPU port ${PORT[backend]}..; $(for t in "${TL[@]}"; do printf '%s:%s ' "$t" "${PORT[$t]}"; done); wrk on CPU$LOAD_CPU"
 
 VERSIONS="$(wrk -v 2>&1 | head -1 | awk '{ print $1, $2 }'); $(go version | awk '{ print $3 }'); ${PREMIER_VERSION:-premier not run}; fasthttp $(awk '$1 == "github.com/valyala/fasthttp" { print $2 }' "$ROOT/go.mod")"
 for t in "${TL[@]}"; do
   case $t in
-    nginx) VERSIONS+="; nginx $(nginx -v 2>&1 | sed 's#.*/##')" ;;
-    haproxy) VERSIONS+="; haproxy $(haproxy -v | awk 'NR == 1 { print $3 }')" ;;
+    "$REF") VERSIONS+="; nginx $(nginx -v 2>&1 | sed 's#.*/##')" ;;
+    haproxy|haproxy:*) [[ $VERSIONS == *haproxy* ]] || VERSIONS+="; haproxy $(haproxy -v | awk 'NR == 1 { print $3 }')" ;;
   esac
 done
 
@@ -518,7 +767,7 @@ REPORT=$(cat <<EOF
 
 - machine: $MACHINE
 - versions: $VERSIONS
-- settings: $ROUNDS rounds × ${DURATION} s per target and path, wrk -t$THREADS -c$CONNS pinned to CPU$LOAD_CPU; backend and every server pinned to CPU$SERVER_CPU (nginx worker_processes 1, haproxy nbthread 1, Go GOMAXPROCS=1); runs with other processes above ${MAX_OTHER}% CPU redone once, then marked noisy
+- settings: $ROUNDS rounds × ${DURATION} s per target and path, wrk -t$THREADS -c$CONNS pinned to CPU$LOAD_CPU; backend and every server pinned to CPU$SERVER_CPU (nginx worker_processes 1, haproxy nbthread 1, Go GOMAXPROCS=1); $NBACKENDS backend(s), round robin; $NOISY_RULE
 $TABLE
 EOF
 )

@@ -155,3 +155,65 @@ func BenchmarkTemplateAppend(b *testing.B) {
 		tp.Append(buf[:0], ctx, v)
 	}
 }
+
+// growthRules builds n rules like a real config: every tenth rule a regex,
+// the rest cycling through exact, glob, {param} and suffix-glob patterns,
+// and one request path per rule that the rule matches (the first match in
+// file order is that rule).
+func growthRules(n int) ([]string, [][]byte) {
+	ps := make([]string, n)
+	paths := make([][]byte, n)
+	for i := range ps {
+		var p, path string
+		switch {
+		case i%10 == 9:
+			p, path = fmt.Sprintf(`^/re%d/(orders|items)/[0-9]+$`, i), fmt.Sprintf("/re%d/items/42", i)
+		case i%4 == 0:
+			p, path = fmt.Sprintf("/svc%d/v1/items", i), fmt.Sprintf("/svc%d/v1/items", i)
+		case i%4 == 1:
+			p, path = fmt.Sprintf("/svc%d/*", i), fmt.Sprintf("/svc%d/a/b/c", i)
+		case i%4 == 2:
+			p, path = fmt.Sprintf("/svc%d/users/{id}/orders/{order}", i), fmt.Sprintf("/svc%d/users/42/orders/7", i)
+		default:
+			p, path = fmt.Sprintf("/svc%d/*.json", i), fmt.Sprintf("/svc%d/a/b.json", i)
+		}
+		ps[i], paths[i] = p, []byte(path)
+	}
+	return ps, paths
+}
+
+// BenchmarkRouterGrowth: match cost as the table grows 1 → 10,000 rules,
+// 10% of them regexes, for traffic spread over every rule ("spread": each
+// iteration matches the next rule's path) and for the last rule ("last").
+// Linear growth would be 10,000× from 1 to 10,000 rules.
+func BenchmarkRouterGrowth(b *testing.B) {
+	for _, n := range benchSizes {
+		ps, paths := growthRules(n)
+		tab, errs := Compile(ps)
+		if len(errs) > 0 {
+			b.Fatal(errs)
+		}
+		b.Run(fmt.Sprintf("spread/rules=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			var c Captures
+			i := 0
+			for b.Loop() {
+				if tab.Match(paths[i], &c) != i {
+					b.Fatalf("%s: wrong rule", paths[i])
+				}
+				if i++; i == n {
+					i = 0
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("last/rules=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			var c Captures
+			for b.Loop() {
+				if tab.Match(paths[n-1], &c) != n-1 {
+					b.Fatal("wrong rule")
+				}
+			}
+		})
+	}
+}

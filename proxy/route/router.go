@@ -71,7 +71,7 @@ func Compile(patterns []string) (*Table, []PatternError) {
 			continue
 		}
 		t.rules[i] = r
-		if r.kind == kindRegex {
+		if r.kind == kindRegex && r.prefix == "" {
 			t.regex = append(t.regex, int32(i))
 		}
 	}
@@ -122,6 +122,7 @@ func compileRegexRule(p string) (rule, error) {
 	if err != nil {
 		return r, fmt.Errorf("%w %q: %v", ErrBadPattern, p, err)
 	}
+	r.prefix = regexLiteralPrefix(p) // indexed in the trie when not ""
 	r.re = re
 	for _, n := range re.SubexpNames() {
 		if n == "" {
@@ -166,8 +167,9 @@ const noRule = math.MaxInt32
 // path, or -1. When caps is not nil it is filled with the winning rule's
 // captures (spans into path). Match does not allocate.
 //
-// The trie answers for literal, glob and {param} rules; regex rules are
-// consulted, in order, only when they come before the trie's best answer.
+// The trie answers for literal, glob and {param} rules and for regex rules
+// with a literal prefix; the other regex rules are consulted, in order, only
+// when they come before the trie's best answer.
 func (t *Table) Match(path []byte, caps *Captures) int {
 	best := t.trie.match(t.rules, path)
 	for _, ri := range t.regex {
@@ -207,6 +209,15 @@ func (r *rule) matchRest(s []byte) bool {
 		return len(s) == 0
 	}
 	return false
+}
+
+// matchTrie reports whether path, whose first i bytes are the rule's literal
+// prefix, matches a rule the trie holds: a regex rule sees the whole path.
+func (r *rule) matchTrie(path []byte, i int) bool {
+	if r.kind == kindRegex {
+		return r.re.Match(path)
+	}
+	return r.matchRest(path[i:])
 }
 
 // matches reports whether the whole path matches r (used off the hot path).

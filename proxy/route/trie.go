@@ -2,7 +2,8 @@ package route
 
 import "sort"
 
-// trie is a byte trie over the literal prefixes of the non-regex rules.
+// trie is a byte trie over the literal prefixes of the non-regex rules and
+// of the regex rules that have one (see regexLiteralPrefix).
 // Every node keeps the rule indexes that end there: the first exact rule
 // for that literal path, and the rules whose literal prefix ends there and
 // continue with wildcards (candidates, ascending). minSub is the smallest
@@ -55,7 +56,7 @@ func (t *trie) build(rules []rule) {
 	t.newNode()
 	for i := range rules {
 		r := &rules[i]
-		if r.kind == kindInvalid || r.kind == kindRegex {
+		if r.kind == kindInvalid || (r.kind == kindRegex && r.prefix == "") {
 			continue
 		}
 		ri := int32(i)
@@ -99,7 +100,7 @@ func (t *trie) match(rules []rule, path []byte) int {
 			if ri >= best {
 				break
 			}
-			if rules[ri].matchRest(path[i:]) {
+			if rules[ri].matchTrie(path, i) {
 				best = ri
 				break
 			}
