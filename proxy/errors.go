@@ -19,6 +19,8 @@ var (
 	ErrInternal     = errors.New("internal gateway error")
 	ErrNotFound     = errors.New("not found")
 	ErrUnavailable  = errors.New("service unavailable")
+	ErrVersion      = errors.New("HTTP version not supported")
+	ErrExpectation  = errors.New("unsupported expectation")
 )
 
 func statusFor(err error) int {
@@ -35,6 +37,10 @@ func statusFor(err error) int {
 		return fasthttp.StatusBadGateway
 	case errors.Is(err, ErrTimeout):
 		return fasthttp.StatusGatewayTimeout
+	case errors.Is(err, ErrVersion):
+		return fasthttp.StatusHTTPVersionNotSupported
+	case errors.Is(err, ErrExpectation):
+		return fasthttp.StatusExpectationFailed
 	default:
 		return fasthttp.StatusInternalServerError
 	}
@@ -45,7 +51,7 @@ var errorBodies = map[error][]byte{}
 
 func init() {
 	for _, e := range []error{ErrBadRequest, ErrNoRoute, ErrBodyTooLarge, ErrNoBackend,
-		ErrBadGateway, ErrTimeout, ErrInternal, ErrNotFound, ErrUnavailable} {
+		ErrBadGateway, ErrTimeout, ErrInternal, ErrNotFound, ErrUnavailable, ErrVersion, ErrExpectation} {
 		errorBodies[e] = jsonError(e.Error())
 	}
 }

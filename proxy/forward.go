@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bytes"
 	"errors"
 	"net"
 	"net/netip"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/premier-gateway/premier/proxy/route"
 	"github.com/premier-gateway/premier/resilience"
 )
 
@@ -21,12 +23,28 @@ import (
 func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch, deadline time.Time) string {
 	req := &ctx.Request
 	clientClose := req.Header.ConnectionClose()
-	s.buf = prepareRequest(ctx, t, s.buf)
+	var ok bool
+	if s.buf, ok = prepareRequest(ctx, t, s.buf); !ok {
+		writeError(ctx, ErrBadRequest)
+		ctx.SetConnectionClose()
+		return ""
+	}
 	var hash uint64
 	if p.hashClient {
 		hash = clientHash(t.trusted.ClientIP(ctx))
 	}
 	attempts := p.attempts(req)
+	s.body = clientBody{left: -1}
+	if req.IsBodyStream() {
+		// Streamed bodies go through clientBody: a chunked one is capped
+		// at the body limit, and a client failing mid-body is told so.
+		cl := req.Header.ContentLength()
+		s.body.r = req.BodyStream()
+		if cl < 0 && t.maxBody > 0 {
+			s.body.left = t.maxBody
+		}
+		req.SetBodyStream(&s.body, cl)
+	}
 	s.filter = attemptFilter{p: p, fresh: true}
 	backend := ""
 	for attempt := 1; ; attempt++ {
@@ -64,6 +82,15 @@ func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 		took := time.Since(began)
 		s.obs.Upstream += took
 		status := ctx.Response.StatusCode()
+		if s.body.err != nil { // the client's body failed, not the backend
+			b.Done(took, false)
+			if p.breakers != nil {
+				p.breakers[i].Release(ticket, true)
+			}
+			writeError(ctx, s.body.fault())
+			clientClose = true
+			break
+		}
 		b.Done(took, err != nil || status >= 500)
 		if p.breakers != nil {
 			p.breakers[i].Release(ticket, !p.breakerFailure(err, status))
@@ -181,21 +208,35 @@ func clientHash(ip netip.Addr) uint64 {
 }
 
 // prepareRequest sanitises the request for the backend: hop-by-hop headers
-// out, X-Forwarded-* in, the client's Host kept.
-func prepareRequest(ctx *fasthttp.RequestCtx, t *table, buf []byte) []byte {
+// out, then the forwarding headers written by the gateway (RFC 9110
+// §7.6.1 order, so a client cannot strip them via Connection). From a
+// client that is not a trusted proxy, X-Forwarded-For is the TCP peer
+// alone, X-Forwarded-Proto/-Host are the gateway's own and Forwarded is
+// dropped; from a trusted proxy its chain is kept and the peer appended.
+// X-Real-IP is always the resolved client address. The client's Host is
+// kept. It reports false for a request to refuse: a header spelling
+// Content-Length or Transfer-Encoding with '_', which a backend mapping
+// '_' to '-' would take as framing.
+func prepareRequest(ctx *fasthttp.RequestCtx, t *table, buf []byte) ([]byte, bool) {
 	req := &ctx.Request
 	buf = stripHopByHop(&req.Header, buf)
 	req.Header.ResetConnectionClose()
 	req.UseHostHeader = true
 
-	// X-Forwarded-For: every value the client sent, then the TCP peer.
+	trusted := t.trusted.Contains(route.PeerAddr(ctx))
 	buf = buf[:0]
+	forwarded := false
 	for k, v := range req.Header.All() {
-		if equalFoldString(k, hdrXFF) {
+		switch {
+		case trusted && equalFoldString(k, hdrXFF):
 			if len(buf) > 0 {
 				buf = append(buf, ", "...)
 			}
 			buf = append(buf, v...)
+		case !trusted && equalFoldString(k, hdrForwarded):
+			forwarded = true
+		case bytes.IndexByte(k, '_') >= 0 && isFramingAlias(k):
+			return buf, false
 		}
 	}
 	if len(buf) > 0 {
@@ -204,14 +245,43 @@ func prepareRequest(ctx *fasthttp.RequestCtx, t *table, buf []byte) []byte {
 	buf = appendPeerIP(buf, ctx)
 	req.Header.Del(hdrXFF)
 	req.Header.SetBytesV(hdrXFF, buf)
-
-	if ctx.IsTLS() {
-		req.Header.SetBytesV(hdrXFProto, strHTTPS)
-	} else {
-		req.Header.SetBytesV(hdrXFProto, strHTTP)
+	if forwarded {
+		req.Header.Del(hdrForwarded)
 	}
-	req.Header.SetBytesV(hdrXFHost, req.Header.Host())
-	return buf
+	if !trusted || len(req.Header.Peek(hdrXFProto)) == 0 {
+		if ctx.IsTLS() {
+			req.Header.SetBytesV(hdrXFProto, strHTTPS)
+		} else {
+			req.Header.SetBytesV(hdrXFProto, strHTTP)
+		}
+	}
+	if !trusted || len(req.Header.Peek(hdrXFHost)) == 0 {
+		req.Header.SetBytesV(hdrXFHost, req.Header.Host())
+	}
+	buf = t.trusted.ClientIP(ctx).AppendTo(buf[:0])
+	req.Header.SetBytesV(hdrXRealIP, buf)
+	return buf, true
+}
+
+// isFramingAlias reports whether k reads Content-Length or
+// Transfer-Encoding once '_' is taken for '-'.
+func isFramingAlias(k []byte) bool {
+	return dashFold(k, "content-length") || dashFold(k, "transfer-encoding")
+}
+
+func dashFold(k []byte, lower string) bool {
+	if len(k) != len(lower) {
+		return false
+	}
+	for i, c := range k {
+		if c == '_' {
+			c = '-'
+		}
+		if c|0x20 != lower[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func appendPeerIP(dst []byte, ctx *fasthttp.RequestCtx) []byte {
@@ -262,6 +332,9 @@ const (
 	hdrXFF     = "X-Forwarded-For"
 	hdrXFProto = "X-Forwarded-Proto"
 	hdrXFHost  = "X-Forwarded-Host"
+	hdrXRealIP = "X-Real-IP"
+
+	hdrForwarded = "Forwarded"
 )
 
 var (

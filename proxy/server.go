@@ -36,6 +36,7 @@ func (g *Gateway) NewServer() *fasthttp.Server {
 		CloseOnShutdown:               true,
 		KeepHijackedConns:             true, // WebSocket relays own their connections
 		ErrorHandler:                  g.serverError,
+		ExpectHandler:                 g.expectContinue,
 		Logger:                        quietLogger{g.log},
 	}
 }

@@ -126,7 +126,12 @@ func (p *plan) serveWebSocket(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s 
 	}
 	b := p.backends[i]
 	accept := wsAccept(key)
-	s.buf = prepareRequest(ctx, t, s.buf)
+	var ok bool
+	if s.buf, ok = prepareRequest(ctx, t, s.buf); !ok {
+		h.release(r)
+		writeError(ctx, ErrBadRequest)
+		return ""
+	}
 	req.Header.Set("Connection", "Upgrade")
 	req.Header.Set("Upgrade", "websocket")
 
