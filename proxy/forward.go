@@ -23,6 +23,7 @@ import (
 func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch, deadline time.Time) string {
 	req := &ctx.Request
 	clientClose := req.Header.ConnectionClose()
+	http10 := !req.Header.IsHTTP11()
 	var ok bool
 	if s.buf, ok = prepareRequest(ctx, t, s.buf); !ok {
 		writeError(ctx, ErrBadRequest)
@@ -34,6 +35,7 @@ func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 		hash = clientHash(t.trusted.ClientIP(ctx))
 	}
 	attempts := p.attempts(req)
+	noHost := len(req.Header.Host()) == 0 // HTTP/1.0 may omit it; 1.1 backends need one
 	s.body = clientBody{left: -1}
 	if req.IsBodyStream() {
 		// Streamed bodies go through clientBody: a chunked one is capped
@@ -76,6 +78,9 @@ func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 		if b.Target.TLS {
 			req.URI().SetSchemeBytes(strHTTPS)
 		}
+		if noHost {
+			req.Header.SetHost(b.Target.Addr)
+		}
 		b.Start()
 		began := time.Now()
 		err := roundTrip(b.Client, req, &ctx.Response, deadline, p.wholeBody)
@@ -106,6 +111,9 @@ func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 			g.backendFailures.note(b.URL, err)
 		}
 		ctx.Response.Reset() // drop the failed attempt's answer (closes its stream)
+	}
+	if http10 && !bufferForHTTP10(&ctx.Response) {
+		writeError(ctx, ErrBadGateway)
 	}
 	s.buf = stripHopByHop(&ctx.Response.Header, s.buf)
 	ctx.Response.Header.ResetConnectionClose()
@@ -214,7 +222,7 @@ func clientHash(ip netip.Addr) uint64 {
 // alone, X-Forwarded-Proto/-Host are the gateway's own and Forwarded is
 // dropped; from a trusted proxy its chain is kept and the peer appended.
 // X-Real-IP is always the resolved client address. The client's Host is
-// kept. It reports false for a request to refuse: a header spelling
+// kept, and the request goes out as HTTP/1.1. It reports false for a request to refuse: a header spelling
 // Content-Length or Transfer-Encoding with '_', which a backend mapping
 // '_' to '-' would take as framing.
 func prepareRequest(ctx *fasthttp.RequestCtx, t *table, buf []byte) ([]byte, bool) {
@@ -222,6 +230,9 @@ func prepareRequest(ctx *fasthttp.RequestCtx, t *table, buf []byte) ([]byte, boo
 	buf = stripHopByHop(&req.Header, buf)
 	req.Header.ResetConnectionClose()
 	req.UseHostHeader = true
+	if !req.Header.IsHTTP11() {
+		req.Header.SetProtocolBytes(strHTTP11) // the backend always gets HTTP/1.1
+	}
 
 	trusted := t.trusted.Contains(route.PeerAddr(ctx))
 	buf = buf[:0]

@@ -29,6 +29,8 @@ type recBackend struct {
 	early func(r recReq) bool
 	// delay, when set, holds the answer to a request.
 	delay func(r recReq) time.Duration
+	// extra is added to every response head (CRLF-terminated lines).
+	extra string
 
 	ln    net.Listener
 	wg    sync.WaitGroup
@@ -39,6 +41,9 @@ type recBackend struct {
 	conns map[net.Conn]bool
 	seen  int // connections accepted
 }
+
+// Targets starting /login are answered 401, /chunked with a chunked body;
+// everything else 200 "ok <target>" with a Content-Length.
 
 // recReq is one request as the backend parsed it.
 type recReq struct {
@@ -154,8 +159,12 @@ func (b *recBackend) answer(c net.Conn, r recReq) {
 	if strings.HasPrefix(r.Target, "/login") {
 		status = 401
 	}
-	_, _ = fmt.Fprintf(c, "HTTP/1.1 %d %s\r\nContent-Length: %d\r\nContent-Type: text/plain\r\n\r\n%s",
-		status, http.StatusText(status), len(body), body)
+	if strings.HasPrefix(r.Target, "/chunked") {
+		_, _ = fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n%s\r\n%x\r\n%s\r\n0\r\n\r\n", b.extra, len(body), body)
+		return
+	}
+	_, _ = fmt.Fprintf(c, "HTTP/1.1 %d %s\r\nContent-Length: %d\r\nContent-Type: text/plain\r\n%s\r\n%s",
+		status, http.StatusText(status), len(body), b.extra, body)
 }
 
 func (b *recBackend) fail(err error) {

@@ -8,14 +8,11 @@ import (
 )
 
 // checkHead vets what fasthttp's parser leaves to the application: the
-// HTTP version (1.0 and 1.1 only; the backend always gets 1.1), the Host
-// value, and Expect (only 100-continue, which the gateway answers itself).
+// HTTP version (1.0 and 1.1 only), the Host value, and Expect (only
+// 100-continue, which the gateway answers itself).
 func checkHead(h *fasthttp.RequestHeader) error {
-	if !h.IsHTTP11() {
-		if !bytes.Equal(h.Protocol(), strHTTP10) {
-			return ErrVersion
-		}
-		h.SetProtocolBytes(strHTTP11)
+	if !h.IsHTTP11() && !bytes.Equal(h.Protocol(), strHTTP10) {
+		return ErrVersion
 	}
 	if !validHost(h.Host()) {
 		return ErrBadRequest
