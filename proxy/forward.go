@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"bytes"
 	"errors"
 	"net"
 	"net/netip"
@@ -24,9 +23,9 @@ func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 	req := &ctx.Request
 	clientClose := req.Header.ConnectionClose()
 	http10 := !req.Header.IsHTTP11()
-	var ok bool
-	if s.buf, ok = prepareRequest(ctx, t, s.buf); !ok {
-		writeError(ctx, ErrBadRequest)
+	var err error
+	if s.buf, err = prepareRequest(ctx, t, s.buf); err != nil {
+		writeError(ctx, err)
 		ctx.SetConnectionClose()
 		return ""
 	}
@@ -222,10 +221,12 @@ func clientHash(ip netip.Addr) uint64 {
 // alone, X-Forwarded-Proto/-Host are the gateway's own and Forwarded is
 // dropped; from a trusted proxy its chain is kept and the peer appended.
 // X-Real-IP is always the resolved client address. The client's Host is
-// kept, and the request goes out as HTTP/1.1. It reports false for a request to refuse: a header spelling
-// Content-Length or Transfer-Encoding with '_', which a backend mapping
-// '_' to '-' would take as framing.
-func prepareRequest(ctx *fasthttp.RequestCtx, t *table, buf []byte) ([]byte, bool) {
+// kept, and the request goes out as HTTP/1.1. It refuses a request with
+// more than maxHeaderCount fields (ErrHeadersTooLarge), and one with a
+// header name holding whitespace or spelling Content-Length or
+// Transfer-Encoding with '_', which a backend mapping '_' to '-' would
+// take as framing (ErrBadRequest).
+func prepareRequest(ctx *fasthttp.RequestCtx, t *table, buf []byte) ([]byte, error) {
 	req := &ctx.Request
 	buf = stripHopByHop(&req.Header, buf)
 	req.Header.ResetConnectionClose()
@@ -237,7 +238,11 @@ func prepareRequest(ctx *fasthttp.RequestCtx, t *table, buf []byte) ([]byte, boo
 	trusted := t.trusted.Contains(route.PeerAddr(ctx))
 	buf = buf[:0]
 	forwarded := false
+	fields := 0
 	for k, v := range req.Header.All() {
+		if fields++; fields > maxHeaderCount {
+			return buf, ErrHeadersTooLarge
+		}
 		switch {
 		case trusted && equalFoldString(k, hdrXFF):
 			if len(buf) > 0 {
@@ -246,8 +251,8 @@ func prepareRequest(ctx *fasthttp.RequestCtx, t *table, buf []byte) ([]byte, boo
 			buf = append(buf, v...)
 		case !trusted && equalFoldString(k, hdrForwarded):
 			forwarded = true
-		case bytes.IndexByte(k, '_') >= 0 && isFramingAlias(k):
-			return buf, false
+		case badName(k):
+			return buf, ErrBadRequest
 		}
 	}
 	if len(buf) > 0 {
@@ -271,7 +276,25 @@ func prepareRequest(ctx *fasthttp.RequestCtx, t *table, buf []byte) ([]byte, boo
 	}
 	buf = t.trusted.ClientIP(ctx).AppendTo(buf[:0])
 	req.Header.SetBytesV(hdrXRealIP, buf)
-	return buf, true
+	return buf, nil
+}
+
+// maxHeaderCount caps the header fields of a forwarded request, as Envoy
+// (100) and HAProxy (101) do, so no backend refuses what the gateway took.
+const maxHeaderCount = 100
+
+// badName reports a header name to refuse: one holding whitespace (which
+// fasthttp lets through, and a backend may read as two tokens), or one
+// spelling a framing header with '_'.
+func badName(k []byte) bool {
+	under := false
+	for _, c := range k {
+		if c == ' ' || c == '\t' {
+			return true
+		}
+		under = under || c == '_'
+	}
+	return under && isFramingAlias(k)
 }
 
 // isFramingAlias reports whether k reads Content-Length or

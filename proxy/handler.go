@@ -187,9 +187,7 @@ func (p *plan) serve(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch,
 // limit, the rate limit, and whether the rule has anywhere to send the
 // request. It returns false when it has answered the request.
 func (p *plan) precheck(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch) bool {
-	if cl := ctx.Request.Header.ContentLength(); t.maxBody > 0 && int64(cl) > t.maxBody {
-		writeError(ctx, ErrBodyTooLarge)
-		ctx.SetConnectionClose()
+	if bodyTooLarge(ctx, t) {
 		return false
 	}
 	if !p.admit(g, t, ctx, s) {

@@ -40,9 +40,9 @@ func TestHardeningCLTEClosesAndNeverGluesTheStrayByte(t *testing.T) {
 	if len(rep.resps) == 1 && !rep.resps[0].Close {
 		t.Errorf("CL.TE response lacks Connection: close: %q", rep.raw)
 	}
-	reqs := b.waitRequests(t, 1)
+	b.waitRequests(t, 1)
 	time.Sleep(50 * time.Millisecond) // a glued second request would arrive now
-	reqs = b.requests()
+	reqs := b.requests()
 	if len(reqs) != 1 || reqs[0].Target != "/api/x" || reqs[0].Body != "" {
 		t.Fatalf("backend requests: %+v", reqs)
 	}

@@ -58,6 +58,29 @@ func absoluteAuthority(uri []byte) []byte {
 	return rest
 }
 
+// headerReceived runs before fasthttp reads any body byte. A declared
+// length over the body limit is routed through expectContinue (as if the
+// client had sent Expect: 100-continue), which answers 413 and closes
+// without reading the body: fasthttp's streaming read would otherwise
+// wait for the first 8 KiB of it before the handler runs.
+func (g *Gateway) headerReceived(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+	if limit := g.cur.Load().maxBody; limit > 0 && int64(h.ContentLength()) > limit && h.IsHTTP11() {
+		h.Set("Expect", "100-continue")
+	}
+	return fasthttp.RequestConfig{}
+}
+
+// bodyTooLarge answers 413 and closes when the declared body length is
+// over the limit.
+func bodyTooLarge(ctx *fasthttp.RequestCtx, t *table) bool {
+	if cl := ctx.Request.Header.ContentLength(); t.maxBody > 0 && int64(cl) > t.maxBody {
+		writeError(ctx, ErrBodyTooLarge)
+		ctx.SetConnectionClose()
+		return true
+	}
+	return false
+}
+
 // expectKey carries an admitted request's scratch from expectContinue to
 // Handler.
 const expectKey = "premier.expect"
@@ -81,6 +104,9 @@ func (g *Gateway) expectContinue(ctx *fasthttp.RequestCtx) (status int) {
 	p, reserved := g.route(ctx, t, s)
 	if reserved || (p != nil && isWebSocketUpgrade(&ctx.Request)) {
 		scratchPool.Put(s)
+		if bodyTooLarge(ctx, t) {
+			return fasthttp.StatusRequestEntityTooLarge
+		}
 		return fasthttp.StatusContinue
 	}
 	if p == nil {

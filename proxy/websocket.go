@@ -126,10 +126,10 @@ func (p *plan) serveWebSocket(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s 
 	}
 	b := p.backends[i]
 	accept := wsAccept(key)
-	var ok bool
-	if s.buf, ok = prepareRequest(ctx, t, s.buf); !ok {
+	var err error
+	if s.buf, err = prepareRequest(ctx, t, s.buf); err != nil {
 		h.release(r)
-		writeError(ctx, ErrBadRequest)
+		writeError(ctx, err)
 		return ""
 	}
 	req.Header.Set("Connection", "Upgrade")
