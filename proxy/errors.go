@@ -13,12 +13,17 @@ var (
 	ErrBadRequest   = errors.New("malformed request")
 	ErrNoRoute      = errors.New("no route for this path")
 	ErrBodyTooLarge = errors.New("request body too large")
-	ErrNoBackend    = errors.New("no healthy backend available")
-	ErrBadGateway   = errors.New("bad gateway: the backend failed to answer")
-	ErrTimeout      = errors.New("gateway timeout")
-	ErrInternal     = errors.New("internal gateway error")
-	ErrNotFound     = errors.New("not found")
-	ErrUnavailable  = errors.New("service unavailable")
+	// ErrHeadersTooLarge: the head is over limits.max_header_bytes, or has
+	// more than maxHeaderCount fields.
+	ErrHeadersTooLarge = errors.New("request headers too large")
+	ErrNoBackend       = errors.New("no healthy backend available")
+	ErrBadGateway      = errors.New("bad gateway: the backend failed to answer")
+	ErrTimeout         = errors.New("gateway timeout")
+	ErrInternal        = errors.New("internal gateway error")
+	ErrNotFound        = errors.New("not found")
+	ErrUnavailable     = errors.New("service unavailable")
+	ErrVersion         = errors.New("HTTP version not supported")
+	ErrExpectation     = errors.New("unsupported expectation")
 )
 
 func statusFor(err error) int {
@@ -29,12 +34,18 @@ func statusFor(err error) int {
 		return fasthttp.StatusNotFound
 	case errors.Is(err, ErrBodyTooLarge):
 		return fasthttp.StatusRequestEntityTooLarge
+	case errors.Is(err, ErrHeadersTooLarge):
+		return fasthttp.StatusRequestHeaderFieldsTooLarge
 	case errors.Is(err, ErrNoBackend), errors.Is(err, ErrUnavailable):
 		return fasthttp.StatusServiceUnavailable
 	case errors.Is(err, ErrBadGateway):
 		return fasthttp.StatusBadGateway
 	case errors.Is(err, ErrTimeout):
 		return fasthttp.StatusGatewayTimeout
+	case errors.Is(err, ErrVersion):
+		return fasthttp.StatusHTTPVersionNotSupported
+	case errors.Is(err, ErrExpectation):
+		return fasthttp.StatusExpectationFailed
 	default:
 		return fasthttp.StatusInternalServerError
 	}
@@ -45,7 +56,7 @@ var errorBodies = map[error][]byte{}
 
 func init() {
 	for _, e := range []error{ErrBadRequest, ErrNoRoute, ErrBodyTooLarge, ErrNoBackend,
-		ErrBadGateway, ErrTimeout, ErrInternal, ErrNotFound, ErrUnavailable} {
+		ErrBadGateway, ErrTimeout, ErrInternal, ErrNotFound, ErrUnavailable, ErrVersion, ErrExpectation, ErrHeadersTooLarge} {
 		errorBodies[e] = jsonError(e.Error())
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/premier-gateway/premier/proxy/route"
 	"github.com/premier-gateway/premier/resilience"
 )
 
@@ -21,12 +22,30 @@ import (
 func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch, deadline time.Time) string {
 	req := &ctx.Request
 	clientClose := req.Header.ConnectionClose()
-	s.buf = prepareRequest(ctx, t, s.buf)
+	http10 := !req.Header.IsHTTP11()
+	var err error
+	if s.buf, err = prepareRequest(ctx, t, s.buf); err != nil {
+		writeError(ctx, err)
+		ctx.SetConnectionClose()
+		return ""
+	}
 	var hash uint64
 	if p.hashClient {
 		hash = clientHash(t.trusted.ClientIP(ctx))
 	}
 	attempts := p.attempts(req)
+	noHost := len(req.Header.Host()) == 0 // HTTP/1.0 may omit it; 1.1 backends need one
+	s.body = clientBody{left: -1}
+	if req.IsBodyStream() {
+		// Streamed bodies go through clientBody: a chunked one is capped
+		// at the body limit, and a client failing mid-body is told so.
+		cl := req.Header.ContentLength()
+		s.body.r = req.BodyStream()
+		if cl < 0 && t.maxBody > 0 {
+			s.body.left = t.maxBody
+		}
+		req.SetBodyStream(&s.body, cl)
+	}
 	s.filter = attemptFilter{p: p, fresh: true}
 	backend := ""
 	for attempt := 1; ; attempt++ {
@@ -58,6 +77,9 @@ func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 		if b.Target.TLS {
 			req.URI().SetSchemeBytes(strHTTPS)
 		}
+		if noHost {
+			req.Header.SetHost(b.Target.Addr)
+		}
 		b.Start()
 		began := time.Now()
 		var err error
@@ -69,6 +91,15 @@ func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 		took := time.Since(began)
 		s.obs.Upstream += took
 		status := ctx.Response.StatusCode()
+		if s.body.err != nil { // the client's body failed, not the backend
+			b.Done(took, false)
+			if p.breakers != nil {
+				p.breakers[i].Release(ticket, true)
+			}
+			writeError(ctx, s.body.fault())
+			clientClose = true
+			break
+		}
 		b.Done(took, err != nil || status >= 500)
 		if p.breakers != nil {
 			p.breakers[i].Release(ticket, !p.breakerFailure(err, status))
@@ -84,6 +115,9 @@ func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 			g.backendFailures.note(b.URL, err)
 		}
 		ctx.Response.Reset() // drop the failed attempt's answer (closes its stream)
+	}
+	if http10 && !bufferForHTTP10(&ctx.Response) {
+		writeError(ctx, ErrBadGateway)
 	}
 	s.buf = stripHopByHop(&ctx.Response.Header, s.buf)
 	ctx.Response.Header.ResetConnectionClose()
@@ -186,21 +220,44 @@ func clientHash(ip netip.Addr) uint64 {
 }
 
 // prepareRequest sanitises the request for the backend: hop-by-hop headers
-// out, X-Forwarded-* in, the client's Host kept.
-func prepareRequest(ctx *fasthttp.RequestCtx, t *table, buf []byte) []byte {
+// out, then the forwarding headers written by the gateway (RFC 9110
+// §7.6.1 order, so a client cannot strip them via Connection). From a
+// client that is not a trusted proxy, X-Forwarded-For is the TCP peer
+// alone, X-Forwarded-Proto/-Host are the gateway's own and Forwarded is
+// dropped; from a trusted proxy its chain is kept and the peer appended.
+// X-Real-IP is always the resolved client address. The client's Host is
+// kept, and the request goes out as HTTP/1.1. It refuses a request with
+// more than maxHeaderCount fields (ErrHeadersTooLarge), and one with a
+// header name holding whitespace or spelling Content-Length or
+// Transfer-Encoding with '_', which a backend mapping '_' to '-' would
+// take as framing (ErrBadRequest).
+func prepareRequest(ctx *fasthttp.RequestCtx, t *table, buf []byte) ([]byte, error) {
 	req := &ctx.Request
 	buf = stripHopByHop(&req.Header, buf)
 	req.Header.ResetConnectionClose()
 	req.UseHostHeader = true
+	if !req.Header.IsHTTP11() {
+		req.Header.SetProtocolBytes(strHTTP11) // the backend always gets HTTP/1.1
+	}
 
-	// X-Forwarded-For: every value the client sent, then the TCP peer.
+	trusted := t.trusted.Contains(route.PeerAddr(ctx))
 	buf = buf[:0]
+	forwarded := false
+	fields := 0
 	for k, v := range req.Header.All() {
-		if equalFoldString(k, hdrXFF) {
+		if fields++; fields > maxHeaderCount {
+			return buf, ErrHeadersTooLarge
+		}
+		switch {
+		case trusted && equalFoldString(k, hdrXFF):
 			if len(buf) > 0 {
 				buf = append(buf, ", "...)
 			}
 			buf = append(buf, v...)
+		case !trusted && equalFoldString(k, hdrForwarded):
+			forwarded = true
+		case badName(k):
+			return buf, ErrBadRequest
 		}
 	}
 	if len(buf) > 0 {
@@ -209,14 +266,61 @@ func prepareRequest(ctx *fasthttp.RequestCtx, t *table, buf []byte) []byte {
 	buf = appendPeerIP(buf, ctx)
 	req.Header.Del(hdrXFF)
 	req.Header.SetBytesV(hdrXFF, buf)
-
-	if ctx.IsTLS() {
-		req.Header.SetBytesV(hdrXFProto, strHTTPS)
-	} else {
-		req.Header.SetBytesV(hdrXFProto, strHTTP)
+	if forwarded {
+		req.Header.Del(hdrForwarded)
 	}
-	req.Header.SetBytesV(hdrXFHost, req.Header.Host())
-	return buf
+	if !trusted || len(req.Header.Peek(hdrXFProto)) == 0 {
+		if ctx.IsTLS() {
+			req.Header.SetBytesV(hdrXFProto, strHTTPS)
+		} else {
+			req.Header.SetBytesV(hdrXFProto, strHTTP)
+		}
+	}
+	if !trusted || len(req.Header.Peek(hdrXFHost)) == 0 {
+		req.Header.SetBytesV(hdrXFHost, req.Header.Host())
+	}
+	buf = t.trusted.ClientIP(ctx).AppendTo(buf[:0])
+	req.Header.SetBytesV(hdrXRealIP, buf)
+	return buf, nil
+}
+
+// maxHeaderCount caps the header fields of a forwarded request, as Envoy
+// (100) and HAProxy (101) do, so no backend refuses what the gateway took.
+const maxHeaderCount = 100
+
+// badName reports a header name to refuse: one holding whitespace (which
+// fasthttp lets through, and a backend may read as two tokens), or one
+// spelling a framing header with '_'.
+func badName(k []byte) bool {
+	under := false
+	for _, c := range k {
+		if c == ' ' || c == '\t' {
+			return true
+		}
+		under = under || c == '_'
+	}
+	return under && isFramingAlias(k)
+}
+
+// isFramingAlias reports whether k reads Content-Length or
+// Transfer-Encoding once '_' is taken for '-'.
+func isFramingAlias(k []byte) bool {
+	return dashFold(k, "content-length") || dashFold(k, "transfer-encoding")
+}
+
+func dashFold(k []byte, lower string) bool {
+	if len(k) != len(lower) {
+		return false
+	}
+	for i, c := range k {
+		if c == '_' {
+			c = '-'
+		}
+		if c|0x20 != lower[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func appendPeerIP(dst []byte, ctx *fasthttp.RequestCtx) []byte {
@@ -267,6 +371,9 @@ const (
 	hdrXFF     = "X-Forwarded-For"
 	hdrXFProto = "X-Forwarded-Proto"
 	hdrXFHost  = "X-Forwarded-Host"
+	hdrXRealIP = "X-Real-IP"
+
+	hdrForwarded = "Forwarded"
 )
 
 var (

@@ -21,6 +21,8 @@ type scratch struct {
 	caps     route.Captures
 	obs      Observation
 	filter   attemptFilter
+	body     clientBody // the streamed request body on its way to a backend
+	admitted bool       // expectContinue ran precheck before the 100
 	vars     route.Vars
 	key      []byte // rate-limit key
 	ckey     []byte // cache key
@@ -37,37 +39,30 @@ var scratchPool = sync.Pool{New: func() any {
 func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
 	defer g.recoverPanic(ctx)
 	t := g.cur.Load()
-	s := scratchPool.Get().(*scratch)
+	s, early := ctx.UserValue(expectKey).(*scratch)
+	if early { // expectContinue already admitted this request
+		ctx.RemoveUserValue(expectKey)
+	} else {
+		s = scratchPool.Get().(*scratch)
+		s.admitted = false
+	}
 	defer scratchPool.Put(s)
 
-	rawURI := ctx.Request.Header.RequestURI()
-	rawPath, query, ok := splitRequestURI(rawURI)
-	if !ok {
-		writeError(ctx, ErrBadRequest)
-		ctx.SetConnectionClose()
-		return
-	}
-	var err error
-	s.path, err = route.NormalizePath(s.path[:0], rawPath)
-	if err != nil {
-		writeError(ctx, ErrBadRequest)
-		return
-	}
-	if route.HasPrefixSegment(s.path, t.prefix) {
+	p, reserved := g.route(ctx, t, s)
+	if reserved {
 		g.serveReserved(ctx, t, s.path)
 		return
 	}
-	if rawURI[0] != '/' || !bytes.Equal(s.path, rawPath) {
-		s.uri = append(append(s.uri[:0], s.path...), query...)
-		ctx.Request.SetRequestURIBytes(s.uri)
-	}
-	p := t.fallback
-	if i := t.match.Match(s.path, &s.caps); i >= 0 {
-		p = t.rules[i]
+	if p == nil {
+		return
 	}
 	start := time.Now()
 	o := &s.obs
+	limit, limitKey := o.Limit, o.LimitKey
 	*o = Observation{Rule: p.index, Route: p.name, Method: ctx.Method(), Path: s.path, Start: start}
+	if s.admitted {
+		o.Limit, o.LimitKey = limit, limitKey
+	}
 	if isWebSocketUpgrade(&ctx.Request) {
 		o.Backend = p.serveWebSocket(g, t, ctx, s)
 	} else {
@@ -80,6 +75,55 @@ func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
 	if p.logThreshold > 0 && o.Duration > p.logThreshold {
 		g.logSlow(ctx, o)
 	}
+}
+
+// route vets the request head, normalises the path (into s.path), rewrites
+// the request URI to it and picks the rule. It returns reserved for the
+// dashboard prefix, and a nil plan when it has answered the request.
+func (g *Gateway) route(ctx *fasthttp.RequestCtx, t *table, s *scratch) (p *plan, reserved bool) {
+	if err := checkHead(&ctx.Request.Header); err != nil {
+		writeError(ctx, err)
+		ctx.SetConnectionClose()
+		return nil, false
+	}
+	rawURI := ctx.Request.Header.RequestURI()
+	rawPath, query, ok := splitRequestURI(rawURI)
+	if ok && rawURI[0] != '/' {
+		// Absolute form: its authority is the request's host (RFC 9112
+		// §3.2.2), so the backend, the templates and X-Forwarded-Host all
+		// see the one validated value. It never picks the upstream.
+		auth := absoluteAuthority(rawURI)
+		if ok = len(auth) > 0 && validHost(auth); ok {
+			ctx.Request.Header.SetHostBytes(auth)
+		}
+	}
+	if !ok {
+		if ctx.IsOptions() && len(rawURI) == 1 && rawURI[0] == '*' {
+			ctx.Response.Reset() // OPTIONS * asks about the gateway itself: 200, empty
+			return nil, false
+		}
+		writeError(ctx, ErrBadRequest)
+		ctx.SetConnectionClose()
+		return nil, false
+	}
+	var err error
+	s.path, err = route.NormalizePath(s.path[:0], rawPath)
+	if err != nil {
+		writeError(ctx, ErrBadRequest)
+		return nil, false
+	}
+	if route.HasPrefixSegment(s.path, t.prefix) {
+		return nil, true
+	}
+	if rawURI[0] != '/' || !bytes.Equal(s.path, rawPath) {
+		s.uri = append(append(s.uri[:0], s.path...), query...)
+		ctx.Request.SetRequestURIBytes(s.uri)
+	}
+	p = t.fallback
+	if i := t.match.Match(s.path, &s.caps); i >= 0 {
+		p = t.rules[i]
+	}
+	return p, false
 }
 
 // logSlow logs a request slower than its rule's monitoring threshold.
@@ -130,22 +174,30 @@ var (
 // serve runs the rule's policies and produces the response. It returns the
 // backend that answered (for the slow log), or "".
 func (p *plan) serve(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch, start time.Time) string {
-	if cl := ctx.Request.Header.ContentLength(); t.maxBody > 0 && int64(cl) > t.maxBody {
-		writeError(ctx, ErrBodyTooLarge)
-		ctx.SetConnectionClose()
-		return ""
-	}
-	if !p.admit(g, t, ctx, s) {
-		return ""
-	}
-	if p.noRoute {
-		writeError(ctx, ErrNoRoute)
+	if !s.admitted && !p.precheck(g, t, ctx, s) {
 		return ""
 	}
 	if p.cache != nil {
 		return p.serveCached(g, t, ctx, s, start)
 	}
 	return p.fetch(g, t, ctx, s, start)
+}
+
+// precheck runs the policies decided on the request head alone: the body
+// limit, the rate limit, and whether the rule has anywhere to send the
+// request. It returns false when it has answered the request.
+func (p *plan) precheck(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch) bool {
+	if bodyTooLarge(ctx, t) {
+		return false
+	}
+	if !p.admit(g, t, ctx, s) {
+		return false
+	}
+	if p.noRoute {
+		writeError(ctx, ErrNoRoute)
+		return false
+	}
+	return true
 }
 
 // fetch gets the response from the app (plugin mode) or the backends.
@@ -165,8 +217,12 @@ func (p *plan) fetch(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch,
 // and the connection's other requests live on.
 func (g *Gateway) recoverPanic(ctx *fasthttp.RequestCtx) {
 	if r := recover(); r != nil {
-		g.log.Error("panic in request path", slog.Any("panic", r), slog.String("path", string(ctx.Path())))
-		writeError(ctx, ErrInternal)
-		ctx.SetConnectionClose()
+		g.answerPanic(ctx, r)
 	}
+}
+
+func (g *Gateway) answerPanic(ctx *fasthttp.RequestCtx, r any) {
+	g.log.Error("panic in request path", slog.Any("panic", r), slog.String("path", string(ctx.Path())))
+	writeError(ctx, ErrInternal)
+	ctx.SetConnectionClose()
 }

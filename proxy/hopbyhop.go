@@ -25,8 +25,7 @@ var hopByHop = [...]string{
 // header named in Connection, Connection itself, the fixed list and any
 // other Proxy-* header. buf is scratch space; the grown buffer is returned.
 func stripHopByHop(h header, buf []byte) []byte {
-	if conn := h.Peek("Connection"); len(conn) > 0 {
-		buf = append(buf[:0], conn...)
+	if buf = appendConnection(h, buf[:0]); len(buf) > 0 {
 		for rest := buf; len(rest) > 0; {
 			var tok []byte
 			if i := bytes.IndexByte(rest, ','); i >= 0 {
@@ -48,6 +47,26 @@ func stripHopByHop(h header, buf []byte) []byte {
 		h.Del(k)
 	}
 	stripProxyHeaders(h)
+	return buf
+}
+
+// appendConnection appends the values of every Connection header line,
+// each followed by a comma: a client may split the list over several lines.
+func appendConnection(h header, buf []byte) []byte {
+	switch t := h.(type) {
+	case *fasthttp.RequestHeader:
+		for k, v := range t.All() {
+			if equalFoldString(k, "Connection") {
+				buf = append(append(buf, v...), ',')
+			}
+		}
+	case *fasthttp.ResponseHeader:
+		for k, v := range t.All() {
+			if equalFoldString(k, "Connection") {
+				buf = append(append(buf, v...), ',')
+			}
+		}
+	}
 	return buf
 }
 

@@ -36,6 +36,8 @@ func (g *Gateway) NewServer() *fasthttp.Server {
 		CloseOnShutdown:               true,
 		KeepHijackedConns:             true, // WebSocket relays own their connections
 		ErrorHandler:                  g.serverError,
+		ExpectHandler:                 g.expectContinue,
+		HeaderReceived:                g.headerReceived,
 		Logger:                        quietLogger{g.log},
 	}
 }
@@ -46,10 +48,7 @@ func (g *Gateway) serverError(ctx *fasthttp.RequestCtx, err error) {
 	var tooBig *fasthttp.ErrSmallBuffer
 	switch {
 	case errors.As(err, &tooBig):
-		ctx.Response.Reset()
-		ctx.SetStatusCode(fasthttp.StatusRequestHeaderFieldsTooLarge)
-		ctx.Response.Header.SetContentTypeBytes(contentTypeJSON)
-		ctx.SetBodyString(`{"error":"request headers too large"}`)
+		writeError(ctx, ErrHeadersTooLarge)
 	case errors.Is(err, fasthttp.ErrBodyTooLarge):
 		writeError(ctx, ErrBodyTooLarge)
 	default:

@@ -22,9 +22,12 @@ import (
 // the backend closed an idle connection as we reused it) is retried once
 // on a new connection when the request body can be replayed.
 func roundTrip(hc *fasthttp.HostClient, req *fasthttp.Request, resp *fasthttp.Response, deadline time.Time, wholeMax int) error {
+	// Writing a streamed body consumes it (and takes it off req), so such
+	// a request can never be replayed: decide before the first attempt.
+	streamed := req.IsBodyStream()
 	for attempt := 0; ; attempt++ {
 		stale, err := roundTripOnce(hc, req, resp, deadline, wholeMax)
-		if err == nil || !stale || attempt > 0 || req.IsBodyStream() {
+		if err == nil || !stale || attempt > 0 || streamed {
 			return err
 		}
 	}

@@ -126,7 +126,12 @@ func (p *plan) serveWebSocket(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s 
 	}
 	b := p.backends[i]
 	accept := wsAccept(key)
-	s.buf = prepareRequest(ctx, t, s.buf)
+	var err error
+	if s.buf, err = prepareRequest(ctx, t, s.buf); err != nil {
+		h.release(r)
+		writeError(ctx, err)
+		return ""
+	}
 	req.Header.Set("Connection", "Upgrade")
 	req.Header.Set("Upgrade", "websocket")
 
