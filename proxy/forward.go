@@ -86,7 +86,7 @@ func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 		if pt, ok := b.Pipeline().(*pipeTransport); ok && p.pipeline && pipelinable(req) {
 			err = pt.roundTrip(b, req, &ctx.Response, began, deadline, p.wholeBody)
 		} else {
-			err = roundTrip(b.Client, req, &ctx.Response, deadline, p.wholeBody)
+			err = roundTrip(b.Client, req, &ctx.Response, began, deadline, p.wholeBody)
 		}
 		took := time.Since(began)
 		s.obs.Upstream += took

@@ -72,7 +72,7 @@ func (t *pipeTransport) roundTrip(b *lb.Backend, req *fasthttp.Request, resp *fa
 	if err == nil || isTimeout(err) || errors.Is(err, fasthttp.ErrBodyTooLarge) {
 		return err
 	}
-	return roundTrip(b.Client, req, resp, deadline, wholeMax)
+	return roundTrip(b.Client, req, resp, time.Now(), deadline, wholeMax)
 }
 
 // pipeConn is one pipelined connection slot; it redials when its link dies.

@@ -21,23 +21,24 @@ import (
 // A connection found dead before any response byte (the keep-alive race:
 // the backend closed an idle connection as we reused it) is retried once
 // on a new connection when the request body can be replayed.
-func roundTrip(hc *fasthttp.HostClient, req *fasthttp.Request, resp *fasthttp.Response, deadline time.Time, wholeMax int) error {
+func roundTrip(hc *fasthttp.HostClient, req *fasthttp.Request, resp *fasthttp.Response, now, deadline time.Time, wholeMax int) error {
 	// Writing a streamed body consumes it (and takes it off req), so such
 	// a request can never be replayed: decide before the first attempt.
 	streamed := req.IsBodyStream()
 	for attempt := 0; ; attempt++ {
-		stale, err := roundTripOnce(hc, req, resp, deadline, wholeMax)
+		stale, err := roundTripOnce(hc, req, resp, now, deadline, wholeMax)
 		if err == nil || !stale || attempt > 0 || streamed {
 			return err
 		}
+		now = time.Now()
 	}
 }
 
-func roundTripOnce(hc *fasthttp.HostClient, req *fasthttp.Request, resp *fasthttp.Response, deadline time.Time, wholeMax int) (stale bool, err error) {
+func roundTripOnce(hc *fasthttp.HostClient, req *fasthttp.Request, resp *fasthttp.Response, now, deadline time.Time, wholeMax int) (stale bool, err error) {
 	resp.Reset()
 	var wait time.Duration
 	if !deadline.IsZero() {
-		if wait = time.Until(deadline); wait <= 0 {
+		if wait = deadline.Sub(now); wait <= 0 {
 			return false, fasthttp.ErrTimeout
 		}
 	}
@@ -46,7 +47,6 @@ func roundTripOnce(hc *fasthttp.HostClient, req *fasthttp.Request, resp *fasthtt
 		return false, err
 	}
 	conn := cc.Conn()
-	now := time.Now()
 	if err = conn.SetWriteDeadline(earliest(deadline, now, hc.WriteTimeout)); err != nil {
 		hc.CloseConn(cc)
 		return true, err
