@@ -32,6 +32,7 @@ func (g *Gateway) NewServer() *fasthttp.Server {
 		NoDefaultServerHeader:         true,
 		NoDefaultContentType:          true,
 		NoDefaultDate:                 false,
+		LazyRequestTime:               true, // the handler reads the clock itself
 		DisableHeaderNamesNormalizing: false,
 		CloseOnShutdown:               true,
 		KeepHijackedConns:             true, // WebSocket relays own their connections
