@@ -31,5 +31,5 @@ func (g *Gateway) dialBackend(addr string, timeout time.Duration) (net.Conn, err
 	if err != nil {
 		return nil, err
 	}
-	return g.watch.Wrap(c), nil
+	return newBackendConn(g.watch.Wrap(c)), nil
 }

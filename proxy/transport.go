@@ -51,9 +51,15 @@ func roundTripOnce(hc *fasthttp.HostClient, req *fasthttp.Request, resp *fasthtt
 		hc.CloseConn(cc)
 		return true, err
 	}
+	if err = conn.SetReadDeadline(earliest(deadline, now, hc.ReadTimeout)); err != nil {
+		hc.CloseConn(cc)
+		return true, err
+	}
 	bw := hc.AcquireWriter(conn)
-	err = req.Write(bw)
-	if err == nil {
+	var waitErr error
+	if bc, ok := conn.(*backendConn); ok {
+		err, waitErr = bc.writeAndAwait(req, bw)
+	} else if err = req.Write(bw); err == nil {
 		err = bw.Flush()
 	}
 	hc.ReleaseWriter(bw)
@@ -61,9 +67,9 @@ func roundTripOnce(hc *fasthttp.HostClient, req *fasthttp.Request, resp *fasthtt
 		hc.CloseConn(cc)
 		return true, err
 	}
-	if err = conn.SetReadDeadline(earliest(deadline, now, hc.ReadTimeout)); err != nil {
+	if waitErr != nil {
 		hc.CloseConn(cc)
-		return false, err
+		return false, waitErr
 	}
 	br := hc.AcquireReader(conn)
 	if err = readHead(resp, br); err != nil {
