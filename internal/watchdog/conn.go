@@ -40,6 +40,9 @@ func (c *Conn) SetReadDeadline(t time.Time) error { return c.r.set(c, t, true) }
 // SetWriteDeadline implements net.Conn.
 func (c *Conn) SetWriteDeadline(t time.Time) error { return c.w.set(c, t, false) }
 
+// Watchdog returns the watchdog that watches c.
+func (c *Conn) Watchdog() *Watchdog { return c.wd }
+
 // Close implements net.Conn and stops watching c.
 func (c *Conn) Close() error {
 	if c.removed.CompareAndSwap(false, true) {

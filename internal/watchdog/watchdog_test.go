@@ -234,3 +234,22 @@ func TestClosedWatchdogHandsDeadlinesToSockets(t *testing.T) {
 		t.Fatalf("set after Close: %v", err)
 	}
 }
+
+func TestCoarseNowAdvances(t *testing.T) {
+	w := newWatchdog(t)
+	c, _ := pair(t, w)
+	if c.Watchdog() != w {
+		t.Fatal("Conn.Watchdog is not its watchdog")
+	}
+	first := w.Now()
+	if d := time.Now().UnixNano() - first; d < 0 || d > int64(2*time.Second) {
+		t.Fatalf("coarse clock %v away from the real one", time.Duration(d))
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for w.Now() == first {
+		if time.Now().After(deadline) {
+			t.Fatal("the coarse clock never advanced")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
