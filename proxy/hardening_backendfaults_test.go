@@ -704,20 +704,20 @@ func TestHardeningRoundRobinAcrossReloads(t *testing.T) {
 func TestHardeningPanicLoggedWithStack(t *testing.T) {
 	h := startGateway(t, "premier:\n  paths: [{pattern: \"/*\"}]\n", WithHandler(func(ctx *fasthttp.RequestCtx) {
 		if string(ctx.Path()) == "/boom" {
-			var m map[string]int
-			m["x"]++ // a nil-map write: a real runtime panic
+			var none []byte
+			_ = none[len(ctx.Path())] // index out of range: a real runtime panic
 		}
 		ctx.SetBodyString("fine")
 	}))
 	var wg sync.WaitGroup
-	for i := 0; i < 8; i++ {
+	for i := 0; i < 4; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			if resp, body := do(t, "GET", h.url+"/ok", nil, nil); resp.StatusCode != 200 || body != "fine" {
 				t.Errorf("a request beside the panics: %d %q", resp.StatusCode, body)
 			}
-			if resp, body := do(t, "GET", h.url+"/boom", nil, nil); resp.StatusCode != 500 || strings.Contains(body, "map") {
+			if resp, body := do(t, "GET", h.url+"/boom", nil, nil); resp.StatusCode != 500 || strings.Contains(body, "index") {
 				t.Errorf("panic: %d %q", resp.StatusCode, body)
 			}
 		}()
