@@ -24,6 +24,11 @@ type backendConn struct {
 	*watchdog.Conn
 	raw  syscall.RawConn
 	step func(uintptr) bool // sendStep, bound once per connection
+	look func(uintptr)      // peek, bound once per connection
+
+	lastUse int64 // watchdog clock at the last idle check
+	broken  bool
+	peekBuf [1]byte
 
 	req  *fasthttp.Request
 	bw   *bufio.Writer
@@ -42,10 +47,40 @@ func newBackendConn(c *watchdog.Conn) net.Conn {
 	if err != nil {
 		return c
 	}
-	bc := &backendConn{Conn: c, raw: raw}
+	bc := &backendConn{Conn: c, raw: raw, lastUse: c.Watchdog().Now()}
 	bc.step = bc.sendStep
+	bc.look = bc.peek
 	return bc
 }
+
+// idleConnBroken reports whether a pooled backend connection received
+// something while it sat idle: bytes nobody asked for (a backend whose
+// framing is off, which would hand them to the next request as its
+// answer) or the backend's FIN or RST. Either way it must not carry
+// another request. The check is a non-blocking peek (one system call), so
+// it runs only on a connection idle across a watchdog tick: one reused
+// within the same 25 ms — every connection of a busy pool — is not
+// peeked, and a late byte then still ends it through the checks on the
+// response. Connections that are not plain sockets (TLS) count as sound.
+func idleConnBroken(c net.Conn) bool {
+	bc, ok := c.(*backendConn)
+	return ok && bc.idleBroken()
+}
+
+func (c *backendConn) idleBroken() bool {
+	now := c.Watchdog().Now()
+	if now == c.lastUse {
+		return false
+	}
+	c.lastUse = now
+	c.broken = false
+	if c.raw.Control(c.look) != nil {
+		return false
+	}
+	return c.broken
+}
+
+func (c *backendConn) peek(fd uintptr) { c.broken = fdBroken(fd, c.peekBuf[:]) }
 
 // writeAndAwait writes req through bw (which writes to c) and waits until
 // the backend has sent something, closed, or the read deadline passed.

@@ -24,6 +24,8 @@ var (
 	ErrUnavailable     = errors.New("service unavailable")
 	ErrVersion         = errors.New("HTTP version not supported")
 	ErrExpectation     = errors.New("unsupported expectation")
+	// ErrClientTimeout: the client did not send its request within read_timeout.
+	ErrClientTimeout = errors.New("request not received in time")
 )
 
 func statusFor(err error) int {
@@ -46,6 +48,8 @@ func statusFor(err error) int {
 		return fasthttp.StatusHTTPVersionNotSupported
 	case errors.Is(err, ErrExpectation):
 		return fasthttp.StatusExpectationFailed
+	case errors.Is(err, ErrClientTimeout):
+		return fasthttp.StatusRequestTimeout
 	default:
 		return fasthttp.StatusInternalServerError
 	}
@@ -56,7 +60,7 @@ var errorBodies = map[error][]byte{}
 
 func init() {
 	for _, e := range []error{ErrBadRequest, ErrNoRoute, ErrBodyTooLarge, ErrNoBackend,
-		ErrBadGateway, ErrTimeout, ErrInternal, ErrNotFound, ErrUnavailable, ErrVersion, ErrExpectation, ErrHeadersTooLarge} {
+		ErrBadGateway, ErrTimeout, ErrInternal, ErrNotFound, ErrUnavailable, ErrVersion, ErrExpectation, ErrHeadersTooLarge, ErrClientTimeout} {
 		errorBodies[e] = jsonError(e.Error())
 	}
 }

@@ -71,7 +71,10 @@ func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 				continue
 			}
 		}
-		if p.budgets != nil {
+		if p.budgets != nil && attempt == 1 {
+			// Client requests fund the budget, retries only spend it: a
+			// 0.2 budget means at most 1.2 attempts per request (plus the
+			// floor), not 1.25 with retries funding retries.
 			p.budgets[i].OnRequest()
 		}
 		if b.Target.TLS {
@@ -100,8 +103,11 @@ func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 			clientClose = true
 			break
 		}
-		b.Done(took, err != nil || status >= 500)
-		if p.breakers != nil {
+		// A full local pool (max_conns_per_backend) says nothing about the
+		// backend: it counts against neither its health nor its breaker.
+		local := errors.Is(err, fasthttp.ErrNoFreeConns)
+		b.Done(took, (err != nil && !local) || status >= 500)
+		if p.breakers != nil && !local {
 			p.breakers[i].Release(ticket, !p.breakerFailure(err, status))
 		}
 		if !p.shouldRetry(err, status, attempt, attempts) || !p.budgets[i].TryRetry() ||
@@ -111,7 +117,7 @@ func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 			}
 			break
 		}
-		if err != nil {
+		if err != nil && !local {
 			g.backendFailures.note(b.URL, err)
 		}
 		ctx.Response.Reset() // drop the failed attempt's answer (closes its stream)
@@ -347,6 +353,11 @@ func equalFoldString(b []byte, s string) bool {
 // backendError answers a failed backend exchange: the rule's timeout
 // response, or 502 — never revealing the backend's address.
 func (p *plan) backendError(g *Gateway, ctx *fasthttp.RequestCtx, backend string, err error) {
+	if errors.Is(err, fasthttp.ErrNoFreeConns) { // our pool is full, not the backend's fault
+		writeError(ctx, ErrUnavailable)
+		ctx.Response.Header.SetBytesV("Retry-After", strOne)
+		return
+	}
 	if isTimeout(err) {
 		if p.timeout > 0 {
 			writeJSON(ctx, p.timeoutCode, p.timeoutBody)
@@ -377,6 +388,7 @@ const (
 )
 
 var (
+	strOne   = []byte("1")
 	strHTTP  = []byte("http")
 	strHTTPS = []byte("https")
 )

@@ -39,6 +39,7 @@ type Gateway struct {
 	cache           *cache.Cache
 	redis           rueidis.Client // nil without a `redis:` block
 	backendFailures failureLog
+	maxWebSockets   int // limits.max_connections at start: the cap on open WebSocket relays
 	reloads         atomic.Uint64
 	reloadFailures  atomic.Uint64
 	reserved        fasthttp.RequestHandler
@@ -80,6 +81,7 @@ func New(l *Loaded, opts ...Option) (*Gateway, error) {
 		o(g)
 	}
 	g.backendFailures = failureLog{log: g.log, interval: time.Minute}
+	g.maxWebSockets = l.Config.Limits.MaxConnections
 	if g.app == nil {
 		if err := l.Standalone(); err != nil {
 			return nil, errors.Join(ErrNotStandalone, err)

@@ -3,6 +3,7 @@ package proxy
 import (
 	"bytes"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -222,7 +223,8 @@ func (g *Gateway) recoverPanic(ctx *fasthttp.RequestCtx) {
 }
 
 func (g *Gateway) answerPanic(ctx *fasthttp.RequestCtx, r any) {
-	g.log.Error("panic in request path", slog.Any("panic", r), slog.String("path", string(ctx.Path())))
+	g.log.Error("panic in request path", slog.Any("panic", r), slog.String("path", string(ctx.Path())),
+		slog.String("stack", string(debug.Stack())))
 	writeError(ctx, ErrInternal)
 	ctx.SetConnectionClose()
 }

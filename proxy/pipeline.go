@@ -192,6 +192,9 @@ func (c *pipeConn) read(l *pipeLink) {
 		call.resp.Reset()
 		call.resp.SkipBody = call.head
 		err := call.resp.ReadLimitBody(l.br, pipelineMaxBody)
+		if code := call.resp.StatusCode(); err == nil && (code == fasthttp.StatusSwitchingProtocols || code > 599) {
+			err = errBadStatus // as on the pooled transport: never a final answer
+		}
 		closing := err == nil && call.resp.ConnectionClose()
 		call.err = err
 		call.done <- struct{}{}

@@ -3,6 +3,7 @@ package proxy
 import (
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -33,7 +34,7 @@ func (g *Gateway) timeoutHandler(h fasthttp.RequestHandler, d time.Duration, cod
 			defer close(done)
 			defer func() {
 				if r := recover(); r != nil {
-					g.log.Error("panic in handler", slog.Any("panic", r))
+					g.log.Error("panic in handler", slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
 					writeError(ctx, ErrInternal)
 				}
 			}()
@@ -87,7 +88,8 @@ func (p *plan) serveApp(g *Gateway, ctx *fasthttp.RequestCtx) {
 func (g *Gateway) callApp(app fasthttp.RequestHandler, ctx *fasthttp.RequestCtx) (panicked bool) {
 	defer func() {
 		if r := recover(); r != nil {
-			g.log.Error("panic in handler", slog.Any("panic", r), slog.String("path", string(ctx.Path())))
+			g.log.Error("panic in handler", slog.Any("panic", r), slog.String("path", string(ctx.Path())),
+				slog.String("stack", string(debug.Stack())))
 			writeError(ctx, ErrInternal)
 			panicked = true
 		}

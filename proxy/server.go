@@ -44,7 +44,8 @@ func (g *Gateway) NewServer() *fasthttp.Server {
 }
 
 // serverError answers requests fasthttp could not parse: 431 for oversized
-// headers, 413 for oversized bodies, 400 for the rest; the connection closes.
+// headers, 413 for oversized bodies, 408 when read_timeout ran out, 400 for
+// the rest; the connection closes.
 func (g *Gateway) serverError(ctx *fasthttp.RequestCtx, err error) {
 	var tooBig *fasthttp.ErrSmallBuffer
 	switch {
@@ -52,6 +53,8 @@ func (g *Gateway) serverError(ctx *fasthttp.RequestCtx, err error) {
 		writeError(ctx, ErrHeadersTooLarge)
 	case errors.Is(err, fasthttp.ErrBodyTooLarge):
 		writeError(ctx, ErrBodyTooLarge)
+	case isTimeout(err): // slowloris, slow body: read_timeout ran out
+		writeError(ctx, ErrClientTimeout)
 	default:
 		writeError(ctx, ErrBadRequest)
 	}

@@ -20,40 +20,75 @@ import (
 //
 // A connection found dead before any response byte (the keep-alive race:
 // the backend closed an idle connection as we reused it) is retried once
-// on a new connection when the request body can be replayed.
+// on a new connection when the request body can be replayed. A failure
+// while writing the request is always retried (the backend cannot have
+// acted on half a request); a failure before the first response byte only
+// for requests safe to repeat: a backend that read a whole POST and then
+// dropped the connection may have acted on it.
 func roundTrip(hc *fasthttp.HostClient, req *fasthttp.Request, resp *fasthttp.Response, now, deadline time.Time, wholeMax int) error {
 	// Writing a streamed body consumes it (and takes it off req), so such
 	// a request can never be replayed: decide before the first attempt.
 	streamed := req.IsBodyStream()
 	for attempt := 0; ; attempt++ {
 		stale, err := roundTripOnce(hc, req, resp, now, deadline, wholeMax)
-		if err == nil || !stale || attempt > 0 || streamed {
+		if err == nil || stale == notStale || attempt > 0 || streamed ||
+			(stale == staleAfterWrite && !repeatable(req)) {
 			return err
 		}
 		now = time.Now()
 	}
 }
 
-func roundTripOnce(hc *fasthttp.HostClient, req *fasthttp.Request, resp *fasthttp.Response, now, deadline time.Time, wholeMax int) (stale bool, err error) {
+// staleness says whether a failed exchange may be sent again on a new
+// connection.
+type staleness uint8
+
+const (
+	notStale        staleness = iota
+	staleWrite                // the request could not be written whole
+	staleAfterWrite           // written, then the connection died before any answer
+)
+
+// repeatable reports whether req may be sent twice: an idempotent method
+// (RFC 9110 §9.2.2) or an Idempotency-Key header.
+func repeatable(req *fasthttp.Request) bool {
+	h := &req.Header
+	return h.IsGet() || h.IsHead() || h.IsOptions() || h.IsTrace() || h.IsPut() || h.IsDelete() ||
+		len(h.Peek("Idempotency-Key")) > 0
+}
+
+func roundTripOnce(hc *fasthttp.HostClient, req *fasthttp.Request, resp *fasthttp.Response, now, deadline time.Time, wholeMax int) (stale staleness, err error) {
 	resp.Reset()
 	var wait time.Duration
 	if !deadline.IsZero() {
 		if wait = deadline.Sub(now); wait <= 0 {
-			return false, fasthttp.ErrTimeout
+			return notStale, fasthttp.ErrTimeout
+		}
+		// The attempt's own bound (backend_timeout) caps connecting too,
+		// so a black-holed backend leaves time to retry another.
+		if hc.ReadTimeout > 0 && hc.ReadTimeout < wait {
+			wait = hc.ReadTimeout
 		}
 	}
 	cc, err := hc.AcquireConn(wait, false)
+	// Drop pooled connections the backend wrote to or closed while idle.
+	// Bounded: a backend that talks first on every new connection gets
+	// its answer read as garbage and a 502.
+	for tries := 0; err == nil && tries < 8 && idleConnBroken(cc.Conn()); tries++ {
+		hc.CloseConn(cc)
+		cc, err = hc.AcquireConn(wait, false)
+	}
 	if err != nil {
-		return false, err
+		return notStale, err
 	}
 	conn := cc.Conn()
 	if err = conn.SetWriteDeadline(earliest(deadline, now, hc.WriteTimeout)); err != nil {
 		hc.CloseConn(cc)
-		return true, err
+		return staleWrite, err
 	}
 	if err = conn.SetReadDeadline(earliest(deadline, now, hc.ReadTimeout)); err != nil {
 		hc.CloseConn(cc)
-		return true, err
+		return staleWrite, err
 	}
 	bw := hc.AcquireWriter(conn)
 	var waitErr error
@@ -65,21 +100,32 @@ func roundTripOnce(hc *fasthttp.HostClient, req *fasthttp.Request, resp *fasthtt
 	hc.ReleaseWriter(bw)
 	if err != nil {
 		hc.CloseConn(cc)
-		return true, err
+		return staleWrite, err
 	}
 	if waitErr != nil {
 		hc.CloseConn(cc)
-		return false, waitErr
+		return notStale, waitErr
 	}
 	br := hc.AcquireReader(conn)
 	if err = readHead(resp, br); err != nil {
 		hc.ReleaseReader(br)
 		hc.CloseConn(cc)
-		return isStale(err), err
+		if isStale(err) {
+			return staleAfterWrite, err
+		}
+		return notStale, err
+	}
+	status := resp.StatusCode()
+	if status == fasthttp.StatusSwitchingProtocols || status > 599 {
+		// Forwarded requests never ask to upgrade: a 101 here (or a status
+		// outside 1xx–5xx) would switch the client's connection to
+		// whatever follows.
+		hc.ReleaseReader(br)
+		hc.CloseConn(cc)
+		return notStale, errBadStatus
 	}
 	closeConn := resp.ConnectionClose()
 	cl := resp.Header.ContentLength()
-	status := resp.StatusCode()
 	if req.Header.IsHead() || status == fasthttp.StatusNoContent || status == fasthttp.StatusNotModified || status < 200 {
 		resp.SkipBody = true
 		cl = 0
@@ -88,13 +134,17 @@ func roundTripOnce(hc *fasthttp.HostClient, req *fasthttp.Request, resp *fasthtt
 		if cl > 0 {
 			err = resp.ReadBody(br, 0)
 		}
+		// Bytes after the response (we never pipeline) mean the backend's
+		// framing is off: reusing the connection would hand them to the
+		// next request as its answer.
+		extra := br.Buffered() > 0
 		hc.ReleaseReader(br)
-		if err != nil || closeConn {
+		if err != nil || closeConn || extra {
 			hc.CloseConn(cc)
 		} else {
 			hc.ReleaseConn(cc)
 		}
-		return false, err
+		return notStale, err
 	}
 	s := newBodyStream(hc, cc, (*fasthttp.HostClient).ReleaseConn, (*fasthttp.HostClient).CloseConn, br, cl, deadline)
 	if cl < 0 {
@@ -102,7 +152,7 @@ func roundTripOnce(hc *fasthttp.HostClient, req *fasthttp.Request, resp *fasthtt
 	} else {
 		resp.SetBodyStream(s, cl)
 	}
-	return false, nil
+	return notStale, nil
 }
 
 // readHead reads the status line and headers, skipping interim 1xx
@@ -122,7 +172,10 @@ func readHead(resp *fasthttp.Response, br *bufio.Reader) error {
 	}
 }
 
-var errTooManyInterim = errors.New("backend sent too many interim responses")
+var (
+	errTooManyInterim = errors.New("backend sent too many interim responses")
+	errBadStatus      = errors.New("backend sent an unsolicited 101 or an invalid status")
+)
 
 // isStale reports whether err means the connection died before the backend
 // answered anything, so the request never reached it.
@@ -354,8 +407,9 @@ func (s *bodyStream[C]) Close() error {
 	if s.br == nil {
 		return nil
 	}
+	extra := s.br.Buffered() > 0 // bytes after the body: framing is off
 	s.hc.ReleaseReader(s.br)
-	if s.done && !s.untilEOF && !s.failed {
+	if s.done && !s.untilEOF && !s.failed && !extra {
 		s.release(s.hc, s.cc)
 	} else {
 		s.closeConn(s.hc, s.cc)

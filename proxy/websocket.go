@@ -112,7 +112,9 @@ func (p *plan) serveWebSocket(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s 
 	if cfg != nil {
 		maxConns = cfg.MaxConnections
 	}
-	if !h.reserve(r, maxConns) {
+	// Relayed connections leave fasthttp's max_connections count once
+	// hijacked: the same cap applies to them separately.
+	if !h.reserve(r, maxConns, g.maxWebSockets) {
 		writeJSON(ctx, fasthttp.StatusServiceUnavailable, wsFullBody)
 		ctx.Response.Header.Set("Retry-After", "1")
 		return ""

@@ -69,11 +69,12 @@ func (h *wsHub) ruleLocked(name string) *wsRule {
 }
 
 // reserve takes one connection slot of r (max 0: no cap). It fails when
-// the gateway is closing its WebSockets or the rule is full.
-func (h *wsHub) reserve(r *wsRule, max int) bool {
+// the gateway is closing its WebSockets, the rule is full, or all rules
+// together hold global connections (0: no cap).
+func (h *wsHub) reserve(r *wsRule, max, global int) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.closing || (max > 0 && r.open.Load() >= int64(max)) {
+	if h.closing || (max > 0 && r.open.Load() >= int64(max)) || (global > 0 && h.open >= global) {
 		r.refused.Add(1)
 		return false
 	}
