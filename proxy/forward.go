@@ -29,6 +29,10 @@ func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 		ctx.SetConnectionClose()
 		return ""
 	}
+	// Forward exactly the target the rules matched. Anything that parsed the
+	// URI since (cache keys, query templates) would make fasthttp rebuild
+	// the target from its own decoding of the path.
+	req.SetRequestURIBytes(s.uri)
 	var hash uint64
 	if p.hashClient {
 		hash = clientHash(t.trusted.ClientIP(ctx))
@@ -76,9 +80,6 @@ func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 			// 0.2 budget means at most 1.2 attempts per request (plus the
 			// floor), not 1.25 with retries funding retries.
 			p.budgets[i].OnRequest()
-		}
-		if b.Target.TLS {
-			req.URI().SetSchemeBytes(strHTTPS)
 		}
 		if noHost {
 			req.Header.SetHost(b.Target.Addr)

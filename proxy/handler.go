@@ -116,8 +116,11 @@ func (g *Gateway) route(ctx *fasthttp.RequestCtx, t *table, s *scratch) (p *plan
 	if route.HasPrefixSegment(s.path, t.prefix) {
 		return nil, true
 	}
+	// s.uri is the request target the backend gets: forward sets it again
+	// just before writing, because fasthttp rebuilds a parsed URI from its
+	// own decoding of the path (turning "%3B" into ";", dropping "#...").
+	s.uri = append(append(s.uri[:0], s.path...), query...)
 	if rawURI[0] != '/' || !bytes.Equal(s.path, rawPath) {
-		s.uri = append(append(s.uri[:0], s.path...), query...)
 		ctx.Request.SetRequestURIBytes(s.uri)
 	}
 	p = t.fallback
@@ -160,6 +163,9 @@ func splitRequestURI(uri []byte) (path, query []byte, ok bool) {
 		} else {
 			uri = rest[j:]
 		}
+	}
+	if bytes.IndexByte(uri, '#') >= 0 {
+		return nil, nil, false // a fragment is never part of a request target
 	}
 	if i := bytes.IndexByte(uri, '?'); i >= 0 {
 		return uri[:i], uri[i:], true

@@ -10,14 +10,18 @@ package route
 //   - percent-escapes of unreserved characters (ALPHA DIGIT - . _ ~) are
 //     decoded; every other escape is kept, with uppercase hex;
 //   - an escaped '/' or '\' (%2F, %5C), NUL (raw or %00), a raw '\', a raw
-//     control byte (0x00-0x1F, 0x7F), a malformed escape ("%zz", "%4") and
+//     ';' (matrix parameters: servlet containers strip ";..." from a segment
+//     before routing, so "/admin;x/y" would reach them as "/admin/y"), a raw
+//     '#' (no fragment in a request target), a raw control byte
+//     (0x00-0x1F, 0x7F), a malformed escape ("%zz", "%4") and
 //     invalid UTF-8 in the fully decoded byte sequence (overlong forms and
 //     surrogates included, so "%C0%AF" is rejected) are errors;
 //   - repeated slashes collapse to one;
 //   - "." and ".." segments (also written "%2e", "%2E%2e", ...) are removed
 //     as in RFC 3986 section 5.2.4; ".." never climbs above "/", and a
 //     trailing dot segment leaves a trailing slash;
-//   - a trailing slash is kept; ";params" are ordinary segment bytes.
+//   - a trailing slash is kept; the escaped forms "%3B" and "%23" are
+//     ordinary data and stay escaped.
 //
 // The result is a fixed point: normalising it again returns it unchanged.
 func NormalizePath(dst, raw []byte) ([]byte, error) {
@@ -54,7 +58,7 @@ func NormalizePath(dst, raw []byte) ([]byte, error) {
 					dst = append(dst, '%', upperHex[v>>4], upperHex[v&15])
 				}
 				i += 3
-			case c < 0x20 || c == 0x7f || c == '\\':
+			case c < 0x20 || c == 0x7f || c == '\\' || c == ';' || c == '#':
 				return dst[:base], ErrBadPath
 			default:
 				if !u.next(c) {

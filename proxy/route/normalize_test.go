@@ -27,7 +27,8 @@ func TestNormalizePath(t *testing.T) {
 		{"/%41%7e%5f%2d%30", "/A~_-0"},
 		{"/a%20b", "/a%20b"},
 		{"/a%2a%3b", "/a%2A%3B"},
-		{"/a;p=1/..;x/b", "/a;p=1/..;x/b"},
+		{"/a%3bp=1/..%3Bx/b", "/a%3Bp=1/..%3Bx/b"},
+		{"/a%23b", "/a%23b"},
 		{"/é", "/é"},
 		{"/%C3%A9", "/%C3%A9"},
 		{"/\xc3%A9", "/\xc3%A9"},
@@ -48,6 +49,7 @@ func TestNormalizePath(t *testing.T) {
 		"", "a/b", "%2F", "/a%2Fb", "/a%2fb", "/a%5Cb", "/a%5cb", "/a\\b", "/a%00", "/a\x00",
 		"/a\x01", "/a\x7f", "/a\r\nb", "/%zz", "/%4", "/%", "/a%g0", "/\xff", "/\xc0\xaf", "/%C0%AF",
 		"/%E0%80%AF", "/%ED%A0%80", "/%F4%90%80%80", "/\xc3", "/\xc3/\xa9", "/%C3", "/%C3/%A9",
+		"/a;b", "/a/..;/b", "/;", "/a#b", "/#", "/a/%2e%2e;/b",
 	}
 	for _, in := range bad {
 		got, err := NormalizePath([]byte("keep:"), []byte(in))
@@ -91,7 +93,7 @@ func checkNormalized(t *testing.T, in, out []byte) {
 	if len(out) == 0 || out[0] != '/' {
 		t.Fatalf("%q -> %q: no leading slash", in, out)
 	}
-	for _, bad := range []string{"//", "/./", "/../", "\\", "\x00"} {
+	for _, bad := range []string{"//", "/./", "/../", "\\", "\x00", ";", "#"} {
 		if bytes.Contains(out, []byte(bad)) {
 			t.Fatalf("%q -> %q: contains %q", in, out, bad)
 		}
