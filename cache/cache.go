@@ -116,6 +116,11 @@ func New(cfg Config, opts ...Option) (*Cache, error) {
 	return c, nil
 }
 
+// Wait blocks until every store made so far is visible in the memory tier
+// (which applies writes asynchronously). Serving never needs it; tests and
+// tools that store and then read at once do.
+func (c *Cache) Wait() { c.l1.Wait() }
+
 // Close stops the cache's goroutines (ristretto's, the Redis writer and
 // purge subscriber) after flushing queued Redis writes. It does not close a
 // Redis client passed to WithRedis. Close is idempotent; the cache must not

@@ -15,6 +15,8 @@ const (
 	ReasonPrivate                 // Cache-Control: private
 	ReasonNoCache                 // Cache-Control: no-cache (would need revalidation)
 	ReasonAuth                    // request had Authorization; response not public/s-maxage/must-revalidate
+	ReasonCookie                  // request had Cookie; response not public/s-maxage/must-revalidate
+	ReasonBody                    // the GET had a body the key does not cover
 	ReasonVaryStar                // Vary: * never matches
 	ReasonVaryLimit               // Vary names more than maxVary request headers
 	ReasonStreamed                // body streamed (size unknown): passed through
@@ -33,6 +35,8 @@ var reasonNames = [numReasons]string{
 	ReasonPrivate:   "private",
 	ReasonNoCache:   "no-cache",
 	ReasonAuth:      "authorization",
+	ReasonCookie:    "cookie",
+	ReasonBody:      "request-body",
 	ReasonVaryStar:  "vary-star",
 	ReasonVaryLimit: "vary-limit",
 	ReasonStreamed:  "streamed",

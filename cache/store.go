@@ -35,6 +35,7 @@ var unreplayable = [][]byte{
 var (
 	hdrVary         = []byte(fasthttp.HeaderVary)
 	hdrContentRange = []byte(fasthttp.HeaderContentRange)
+	hdrCookie       = []byte(fasthttp.HeaderCookie)
 	hdrConnection   = []byte(fasthttp.HeaderConnection)
 	star            = []byte("*")
 )
@@ -103,6 +104,9 @@ func (c *Cache) storable(req *fasthttp.Request, resp *fasthttp.Response, f *Fill
 	if f.head {
 		return ReasonHead, 0, 0, nil
 	}
+	if cl := req.Header.ContentLength(); cl > 0 || cl == -1 {
+		return ReasonBody, 0, 0, nil // a "fat GET": the key does not cover the body
+	}
 	var reqCC cacheControl
 	reqCC.reset()
 	reqCC.parse(req.Header.PeekBytes(hdrCacheCtl))
@@ -143,6 +147,10 @@ func (c *Cache) storable(req *fasthttp.Request, resp *fasthttp.Response, f *Fill
 		return ReasonNoCache, 0, 0, nil
 	case len(req.Header.PeekBytes(hdrAuth)) > 0 && !cc.public && cc.sMaxAge < 0 && !cc.mustRevalidate:
 		return ReasonAuth, 0, 0, nil
+	case len(req.Header.PeekBytes(hdrCookie)) > 0 && !cc.public && cc.sMaxAge < 0 && !cc.mustRevalidate:
+		// A credential like Authorization: a logged-in page (web cache
+		// deception: /account/x.css) must not reach anonymous clients.
+		return ReasonCookie, 0, 0, nil
 	}
 	for _, n := range vary {
 		if bytes.Equal(n, star) {

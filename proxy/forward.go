@@ -227,8 +227,9 @@ func clientHash(ip netip.Addr) uint64 {
 }
 
 // prepareRequest sanitises the request for the backend: hop-by-hop headers
-// out, then the forwarding headers written by the gateway (RFC 9110
-// §7.6.1 order, so a client cannot strip them via Connection). From a
+// and client overrides (see clientOverrides) out, then the forwarding
+// headers written by the gateway (RFC 9110 §7.6.1 order, so a client
+// cannot strip them via Connection). From a
 // client that is not a trusted proxy, X-Forwarded-For is the TCP peer
 // alone, X-Forwarded-Proto/-Host are the gateway's own and Forwarded is
 // dropped; from a trusted proxy its chain is kept and the peer appended.
@@ -249,7 +250,7 @@ func prepareRequest(ctx *fasthttp.RequestCtx, t *table, buf []byte) ([]byte, err
 
 	trusted := t.trusted.Contains(route.PeerAddr(ctx))
 	buf = buf[:0]
-	forwarded := false
+	forwarded, overrides := false, false
 	fields := 0
 	for k, v := range req.Header.All() {
 		if fields++; fields > maxHeaderCount {
@@ -263,6 +264,8 @@ func prepareRequest(ctx *fasthttp.RequestCtx, t *table, buf []byte) ([]byte, err
 			buf = append(buf, v...)
 		case !trusted && equalFoldString(k, hdrForwarded):
 			forwarded = true
+		case isClientOverride(k, trusted):
+			overrides = true
 		case badName(k):
 			return buf, ErrBadRequest
 		}
@@ -275,6 +278,9 @@ func prepareRequest(ctx *fasthttp.RequestCtx, t *table, buf []byte) ([]byte, err
 	req.Header.SetBytesV(hdrXFF, buf)
 	if forwarded {
 		req.Header.Del(hdrForwarded)
+	}
+	if overrides {
+		stripClientOverrides(&req.Header, trusted)
 	}
 	if !trusted || len(req.Header.Peek(hdrXFProto)) == 0 {
 		if ctx.IsTLS() {
