@@ -194,7 +194,7 @@
     stale: 'entry expired', request: 'request said no-cache', other: 'other', unknown: 'not reported' };
   const fillText = { stored: 'stored', head: 'HEAD (no body)', status: 'status not cacheable', partial: 'partial content',
     'set-cookie': 'response sets a cookie', 'no-store': 'Cache-Control: no-store', private: 'Cache-Control: private',
-    'no-cache': 'Cache-Control: no-cache', authorization: 'request had Authorization', 'vary-star': 'Vary: *',
+    'no-cache': 'Cache-Control: no-cache', authorization: 'request had Authorization', cookie: 'request had Cookie', 'request-body': 'GET with a body', 'vary-star': 'Vary: *',
     'vary-limit': 'Vary names too many headers', streamed: 'streamed (size unknown)', 'too-large': 'larger than max_entry_bytes',
     expired: 'already expired', other: 'other', unknown: 'not reported' };
 

@@ -70,8 +70,9 @@ type Cache struct {
 	// Fills counts what became of the misses' responses: "stored", or the
 	// cache's reason for not storing it (its Cache-Status `detail`:
 	// "set-cookie", "no-store", "private", "no-cache", "authorization",
-	// "status", "partial", "head", "vary-star", "vary-limit", "streamed",
-	// "too-large", "expired"). Largest first; empty reasons left out.
+	// "cookie", "request-body", "status", "partial", "head", "vary-star",
+	// "vary-limit", "streamed", "too-large", "expired"). Largest first;
+	// empty reasons left out.
 	Fills []ReasonCount `json:"fills"`
 }
 
