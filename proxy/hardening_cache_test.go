@@ -92,6 +92,7 @@ func TestCachePoisoningUnkeyedHeaders(t *testing.T) { // scenario 32
 		if r.StatusCode() != 200 || bytes.Contains(r.Body(), []byte(p[1])) {
 			t.Errorf("%s: %d, the backend saw the client's value:\n%s", p[0], r.StatusCode(), r.Body())
 		}
+		h.gw.cache.Wait()
 		clean := exchange(t, h.addr, "GET", page, "")
 		if xCache(clean) != "HIT" || bytes.Contains(clean.Body(), []byte(p[1])) {
 			t.Errorf("%s: clean client got %s:\n%s", p[0], xCache(clean), clean.Body())
