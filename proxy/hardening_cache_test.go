@@ -18,9 +18,9 @@ import (
 // Catalogue E (reliability.md scenarios 32-40): cache poisoning, deception,
 // stampede, through the real gateway in front of a real backend.
 
-// exchange sends one request with the exact method, target, headers (name,
+// sendExact sends one request with the exact method, target, headers (name,
 // value pairs) and body on a new connection and parses the response.
-func exchange(t *testing.T, addr, method, target, body string, hdr ...string) *fasthttp.Response {
+func sendExact(t *testing.T, addr, method, target, body string, hdr ...string) *fasthttp.Response {
 	t.Helper()
 	raw := method + " " + target + " HTTP/1.1\r\nHost: gw.test\r\n"
 	for i := 0; i+1 < len(hdr); i += 2 {
@@ -48,8 +48,8 @@ func exchange(t *testing.T, addr, method, target, body string, hdr ...string) *f
 
 func xCache(r *fasthttp.Response) string { return string(r.Header.Peek("X-Cache")) }
 
-// countingBackend serves h and counts the requests it gets.
-func countingBackend(t *testing.T, h fasthttp.RequestHandler) (string, *atomic.Int32) {
+// countedBackend serves h and counts the requests it gets.
+func countedBackend(t *testing.T, h fasthttp.RequestHandler) (string, *atomic.Int32) {
 	var n atomic.Int32
 	return startBackend(t, func(ctx *fasthttp.RequestCtx) { n.Add(1); h(ctx) }), &n
 }
@@ -57,7 +57,7 @@ func countingBackend(t *testing.T, h fasthttp.RequestHandler) (string, *atomic.I
 func TestCachePoisoningUnkeyedHeaders(t *testing.T) { // scenario 32
 	var mu sync.Mutex
 	var seen []string
-	backend, _ := countingBackend(t, func(ctx *fasthttp.RequestCtx) {
+	backend, _ := countedBackend(t, func(ctx *fasthttp.RequestCtx) {
 		// Reflects every header a framework might read the URL, method or
 		// scheme from, like a naive page template.
 		var b strings.Builder
@@ -88,12 +88,12 @@ func TestCachePoisoningUnkeyedHeaders(t *testing.T) { // scenario 32
 	}
 	for i, p := range poison {
 		page := fmt.Sprintf("/page%d", i)
-		r := exchange(t, h.addr, "GET", page, "", p[0], p[1])
+		r := sendExact(t, h.addr, "GET", page, "", p[0], p[1])
 		if r.StatusCode() != 200 || bytes.Contains(r.Body(), []byte(p[1])) {
 			t.Errorf("%s: %d, the backend saw the client's value:\n%s", p[0], r.StatusCode(), r.Body())
 		}
 		h.gw.cache.Wait()
-		clean := exchange(t, h.addr, "GET", page, "")
+		clean := sendExact(t, h.addr, "GET", page, "")
 		if xCache(clean) != "HIT" || bytes.Contains(clean.Body(), []byte(p[1])) {
 			t.Errorf("%s: clean client got %s:\n%s", p[0], xCache(clean), clean.Body())
 		}
@@ -114,7 +114,7 @@ func TestCachePoisoningUnkeyedHeaders(t *testing.T) { // scenario 32
 }
 
 func TestCachePrivateResponsesNotShared(t *testing.T) { // scenario 33
-	backend, hits := countingBackend(t, func(ctx *fasthttp.RequestCtx) {
+	backend, hits := countedBackend(t, func(ctx *fasthttp.RequestCtx) {
 		who := "anonymous"
 		if c := ctx.Request.Header.Cookie("sid"); len(c) > 0 {
 			who = "user " + string(c)
@@ -162,9 +162,9 @@ func TestCachePrivateResponsesNotShared(t *testing.T) { // scenario 33
 			hdr = []string{"Authorization", "Bearer A"}
 		}
 		before := hits.Load()
-		a := exchange(t, h.addr, "GET", path, "", hdr...)
+		a := sendExact(t, h.addr, "GET", path, "", hdr...)
 		h.gw.cache.Wait()
-		b2 := exchange(t, h.addr, "GET", path, "")
+		b2 := sendExact(t, h.addr, "GET", path, "")
 		name := tc.path + " with " + tc.cred
 		if tc.reason != "" {
 			if st := string(a.Header.Peek("Cache-Status")); !strings.HasSuffix(st, "detail="+tc.reason) {
@@ -183,7 +183,7 @@ func TestCachePrivateResponsesNotShared(t *testing.T) { // scenario 33
 }
 
 func TestCacheVary(t *testing.T) { // scenario 34
-	backend, hits := countingBackend(t, func(ctx *fasthttp.RequestCtx) {
+	backend, hits := countedBackend(t, func(ctx *fasthttp.RequestCtx) {
 		switch string(ctx.Path()) {
 		case "/enc":
 			ctx.Response.Header.Set("Vary", "Accept-Encoding")
@@ -210,7 +210,7 @@ func TestCacheVary(t *testing.T) { // scenario 34
 			if enc != "" {
 				hdr = []string{"Accept-Encoding", enc}
 			}
-			r := exchange(t, h.addr, "GET", "/enc", "", hdr...)
+			r := sendExact(t, h.addr, "GET", "/enc", "", hdr...)
 			h.gw.cache.Wait()
 			if string(r.Body()) != "encoded as "+enc || (round == 1) != (xCache(r) == "HIT") {
 				t.Errorf("round %d, Accept-Encoding %q: %s %q", round, enc, xCache(r), r.Body())
@@ -221,14 +221,14 @@ func TestCacheVary(t *testing.T) { // scenario 34
 		t.Errorf("backend calls %d, want one per encoding (%d)", hits.Load(), len(encs))
 	}
 	for range 3 {
-		if r := exchange(t, h.addr, "GET", "/star", ""); xCache(r) != "MISS" {
+		if r := sendExact(t, h.addr, "GET", "/star", ""); xCache(r) != "MISS" {
 			t.Fatalf("Vary: * served from the cache: %s", xCache(r))
 		}
 		h.gw.cache.Wait()
 	}
 	// 2 000 distinct cookies, 4 KB each (8 MB): memory stays within max_bytes.
 	for i := range 2000 {
-		r := exchange(t, h.addr, "GET", "/cookie", "", "Cookie", fmt.Sprintf("c=%d", i))
+		r := sendExact(t, h.addr, "GET", "/cookie", "", "Cookie", fmt.Sprintf("c=%d", i))
 		if !bytes.HasPrefix(r.Body(), []byte(fmt.Sprintf("c=%d.", i))) {
 			t.Fatalf("cookie %d got %q", i, r.Body()[:20])
 		}
@@ -240,7 +240,7 @@ func TestCacheVary(t *testing.T) { // scenario 34
 }
 
 func TestCacheErrorsNotStored(t *testing.T) { // scenario 35 (CPDoS)
-	backend, _ := countingBackend(t, func(ctx *fasthttp.RequestCtx) {
+	backend, _ := countedBackend(t, func(ctx *fasthttp.RequestCtx) {
 		switch {
 		case len(ctx.Request.Header.Peek("X-Big")) > 8<<10: // HHO: B's limit is below the gateway's
 			ctx.SetStatusCode(400)
@@ -270,7 +270,7 @@ func TestCacheErrorsNotStored(t *testing.T) { // scenario 35 (CPDoS)
 		raw := "GET " + path + " HTTP/1.1\r\nHost: gw.test\r\n" + a[0] + ": " + a[1] + "\r\nConnection: close\r\n\r\n"
 		out := rawRequest(t, h.addr, raw)
 		h.gw.cache.Wait()
-		r := exchange(t, h.addr, "GET", path, "")
+		r := sendExact(t, h.addr, "GET", path, "")
 		if r.StatusCode() != 200 || string(r.Body()) != "app.js" {
 			t.Errorf("%s: after %.12q the clean request got %d %q", a[0], out, r.StatusCode(), r.Body())
 		}
@@ -278,7 +278,7 @@ func TestCacheErrorsNotStored(t *testing.T) { // scenario 35 (CPDoS)
 }
 
 func TestCacheDeception(t *testing.T) { // scenario 36
-	backend, _ := countingBackend(t, func(ctx *fasthttp.RequestCtx) {
+	backend, _ := countedBackend(t, func(ctx *fasthttp.RequestCtx) {
 		// B ignores the suffix: any /account/settings... is the settings page.
 		if c := ctx.Request.Header.Cookie("sid"); strings.HasPrefix(string(ctx.Path()), "/account/settings") && len(c) > 0 {
 			if ctx.QueryArgs().Has("private") {
@@ -291,11 +291,11 @@ func TestCacheDeception(t *testing.T) { // scenario 36
 	})
 	h := startGateway(t, config(backend, "  paths:\n    - pattern: \"/*.css\"\n      features:\n        cache: {expire_s: 600}\n"))
 	for _, target := range []string{"/account/settings/x.css", "/account/settings/x.css?private"} {
-		if r := exchange(t, h.addr, "GET", target, "", "Cookie", "sid=A"); string(r.Body()) != "settings of A" || xCache(r) != "MISS" {
+		if r := sendExact(t, h.addr, "GET", target, "", "Cookie", "sid=A"); string(r.Body()) != "settings of A" || xCache(r) != "MISS" {
 			t.Fatalf("%s logged in: %s %q", target, xCache(r), r.Body())
 		}
 		h.gw.cache.Wait()
-		if r := exchange(t, h.addr, "GET", target, ""); string(r.Body()) != "anonymous" {
+		if r := sendExact(t, h.addr, "GET", target, ""); string(r.Body()) != "anonymous" {
 			t.Errorf("%s: an anonymous client got %s %q", target, xCache(r), r.Body())
 		}
 	}
@@ -307,7 +307,7 @@ func TestCacheDeception(t *testing.T) { // scenario 36
 }
 
 func TestCacheKeyRules(t *testing.T) { // scenario 37
-	backend, hits := countingBackend(t, func(ctx *fasthttp.RequestCtx) {
+	backend, hits := countedBackend(t, func(ctx *fasthttp.RequestCtx) {
 		if r := ctx.Request.Header.Peek("Range"); len(r) > 0 {
 			ctx.Response.Header.Set("Content-Range", "bytes 0-0/10")
 			ctx.SetStatusCode(206)
@@ -324,7 +324,7 @@ func TestCacheKeyRules(t *testing.T) { // scenario 37
 	})
 	h := startGateway(t, config(backend, "  paths:\n    - pattern: /*\n      features:\n        cache: {expire_s: 60}\n"))
 	get := func(method, target, body string, hdr ...string) *fasthttp.Response {
-		r := exchange(t, h.addr, method, target, body, hdr...)
+		r := sendExact(t, h.addr, method, target, body, hdr...)
 		h.gw.cache.Wait()
 		return r
 	}
@@ -363,12 +363,12 @@ func TestCacheKeyRules(t *testing.T) { // scenario 37
 
 func TestCacheStampedeOnExpiry(t *testing.T) { // scenario 38
 	var version atomic.Int32
-	backend, hits := countingBackend(t, func(ctx *fasthttp.RequestCtx) {
+	backend, hits := countedBackend(t, func(ctx *fasthttp.RequestCtx) {
 		time.Sleep(300 * time.Millisecond)
 		ctx.SetBodyString(fmt.Sprintf("v%d", version.Add(1)))
 	})
 	h := startGateway(t, config(backend, "  paths:\n    - pattern: /*\n      features:\n        cache: {expire_s: 1}\n"))
-	if r := exchange(t, h.addr, "GET", "/hot", ""); string(r.Body()) != "v1" {
+	if r := sendExact(t, h.addr, "GET", "/hot", ""); string(r.Body()) != "v1" {
 		t.Fatalf("fill: %q", r.Body())
 	}
 	h.gw.cache.Wait()
@@ -402,7 +402,7 @@ func TestCacheStampedeOnExpiry(t *testing.T) { // scenario 38
 
 func TestCacheOversizedObjects(t *testing.T) { // scenario 39
 	big := bytes.Repeat([]byte("0123456789abcdef"), 8<<10) // 128 KiB
-	backend, hits := countingBackend(t, func(ctx *fasthttp.RequestCtx) {
+	backend, hits := countedBackend(t, func(ctx *fasthttp.RequestCtx) {
 		switch string(ctx.Path()) {
 		case "/big":
 			ctx.SetBody(big)
@@ -420,7 +420,7 @@ func TestCacheOversizedObjects(t *testing.T) { // scenario 39
 `))
 	for _, path := range []string{"/big", "/chunked"} {
 		for range 2 {
-			r := exchange(t, h.addr, "GET", path, "")
+			r := sendExact(t, h.addr, "GET", path, "")
 			h.gw.cache.Wait()
 			if !bytes.Equal(r.Body(), big) || xCache(r) != "MISS" {
 				t.Fatalf("%s: %s, %d bytes", path, xCache(r), len(r.Body()))
@@ -432,7 +432,7 @@ func TestCacheOversizedObjects(t *testing.T) { // scenario 39
 	}
 	// 200 distinct 10 KiB objects (2 MB) through a 256 KiB cache.
 	for i := range 200 {
-		if r := exchange(t, h.addr, "GET", fmt.Sprintf("/small/%d", i), ""); len(r.Body()) != 10<<10 {
+		if r := sendExact(t, h.addr, "GET", fmt.Sprintf("/small/%d", i), ""); len(r.Body()) != 10<<10 {
 			t.Fatalf("small %d: %d bytes", i, len(r.Body()))
 		}
 	}
