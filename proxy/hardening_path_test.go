@@ -55,7 +55,8 @@ func rawGet(t *testing.T, addr, target string, hdr ...string) (int, string) {
 }
 
 // policyGateway is an admin rule routed to its own backend behind a global
-// rate limit of quota per minute, and everything else to a public backend.
+// rate limit of quota per day (a window no test run crosses; the catalogue
+// says 1/min), and everything else to a public backend.
 // Which backend a request reached says which rule matched it.
 type policyGateway struct {
 	h             *gwHarness
@@ -73,7 +74,7 @@ func startPolicyGateway(t *testing.T, adminPattern string, quota int) *policyGat
     - pattern: %q
       servers: [%q]
       features:
-        rate_limit: {quota: %d, duration: 60, key: global}
+        rate_limit: {quota: %d, duration: 86400, key: global}
 `, publicURL, adminPattern, adminURL, quota))
 	return pg
 }
@@ -116,7 +117,7 @@ func (pg *policyGateway) check(t *testing.T, cases []pathCase) {
 
 // checkPolicy runs cases twice: on an unlimited gateway, where admin
 // matches must reach the admin backend as exactly the normalised path, and
-// on a gateway whose admin bucket (1/min) the baseline has spent, where
+// on a gateway whose admin bucket (quota 1) the baseline has spent, where
 // every admin match must answer 429.
 func checkPolicy(t *testing.T, pattern, baseline string, cases []pathCase) {
 	t.Helper()
@@ -237,10 +238,10 @@ func TestPathForwardedVerbatimAfterURIParsing(t *testing.T) { // scenarios 25-29
     - pattern: /c/*
       features:
         cache: {expire_s: 60}
-        rate_limit: {quota: 1000, duration: 60, key: "{query.k}"}
+        rate_limit: {quota: 1000, duration: 86400, key: "{query.k}"}
     - pattern: /q/*
       features:
-        rate_limit: {quota: 1000, duration: 60, key: "{query.k}"}
+        rate_limit: {quota: 1000, duration: 86400, key: "{query.k}"}
 `))
 	for _, prefix := range []string{"/c", "/q"} {
 		for _, tc := range []pathCase{
