@@ -125,7 +125,7 @@ func TestHardeningExpectContinue(t *testing.T) {
   paths:
     - pattern: /limited
       features:
-        rate_limit: {quota: 2, duration: 60, key: global}
+        rate_limit: {quota: 2, duration: 86400, key: global}
 `))
 	rep := exchange(t, h.addr, probeWait, "POST /upload HTTP/1.1\r\nHost: gw\r\nContent-Length: 10485760\r\nExpect: 100-continue\r\n\r\n")
 	rep.wantClosed(t, "over the body limit", 413)
@@ -178,7 +178,7 @@ func TestHardeningPipelining(t *testing.T) {
 	h := startGateway(t, config(b.url, `  paths:
     - pattern: /r
       features:
-        rate_limit: {quota: 2, duration: 60, key: global}
+        rate_limit: {quota: 2, duration: 86400, key: global}
 `))
 	get := func(path, extra string) string { return "GET " + path + " HTTP/1.1\r\nHost: gw\r\n" + extra + "\r\n" }
 

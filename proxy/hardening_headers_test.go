@@ -19,7 +19,7 @@ func TestHardeningHopByHopStripped(t *testing.T) {
 	h := startGateway(t, config(b.url, `  paths:
     - pattern: /keyed
       features:
-        rate_limit: {quota: 1, duration: 60, key: "{header.X-Api-Key}"}
+        rate_limit: {quota: 1, duration: 86400, key: "{header.X-Api-Key}"}
 `))
 	raw := "GET / HTTP/1.1\r\nHost: gw\r\nConnection: keep-alive, X-Forwarded-For, X-Real-IP, Authorization, X-Api-Key\r\n" +
 		"Connection: Upgrade\r\nKeep-Alive: timeout=5\r\nTE: trailers\r\nUpgrade: h2c\r\nProxy-Connection: keep-alive\r\n" +
@@ -78,7 +78,7 @@ func TestHardeningForwardingHeadersSpoofing(t *testing.T) {
 	limited := `  paths:
     - pattern: /r
       features:
-        rate_limit: {quota: 1, duration: 60}
+        rate_limit: {quota: 1, duration: 86400}
 `
 	t.Run("untrusted", func(t *testing.T) {
 		b := startRecBackend(t)

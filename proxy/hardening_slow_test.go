@@ -249,7 +249,7 @@ func TestHardeningPipelinedFloodOneConnection(t *testing.T) {
 	h := startGateway(t, config(startBackend(t, echoBackend), `  paths:
     - pattern: "/api/*"
       features:
-        rate_limit: {quota: 50, duration: 60}
+        rate_limit: {quota: 50, duration: 86400}
 `))
 	c := dialT(t, h.addr)
 	_ = c.SetDeadline(time.Now().Add(20 * time.Second))

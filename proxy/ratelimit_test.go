@@ -53,10 +53,10 @@ func TestRateLimitPerClientIPWithHeaders(t *testing.T) {
 	h := startGateway(t, config(okBackend(t, nil), `  paths:
     - pattern: /limited
       features:
-        rate_limit: {quota: 3, duration: 60, error_message: "slow \"down\""}
+        rate_limit: {quota: 3, duration: 86400, error_message: "slow \"down\""}
     - pattern: /other
       features:
-        rate_limit: {quota: 3, duration: 60}
+        rate_limit: {quota: 3, duration: 86400}
 `))
 	a, b := clientFrom("127.0.0.1"), clientFrom("127.0.0.2")
 	for i := 0; i < 3; i++ {
@@ -67,7 +67,7 @@ func TestRateLimitPerClientIPWithHeaders(t *testing.T) {
 		if got := resp.Header.Get("RateLimit"); !regexp.MustCompile(fmt.Sprintf(`^"rule:/limited";r=%d;t=[1-6]?[0-9]$`, 2-i)).MatchString(got) {
 			t.Fatalf("RateLimit header %q", got)
 		}
-		if got := resp.Header.Get("RateLimit-Policy"); got != `"rule:/limited";q=3;w=60` {
+		if got := resp.Header.Get("RateLimit-Policy"); got != `"rule:/limited";q=3;w=86400` {
 			t.Fatalf("RateLimit-Policy %q", got)
 		}
 	}
@@ -94,13 +94,13 @@ func TestRateLimitKeyTemplatesAndTrustedProxies(t *testing.T) {
   paths:
     - pattern: /users/{id}
       features:
-        rate_limit: {quota: 1, duration: 60, key: "{id}"}
+        rate_limit: {quota: 1, duration: 86400, key: "{id}"}
     - pattern: /global
       features:
-        rate_limit: {quota: 2, duration: 60, key: global}
+        rate_limit: {quota: 2, duration: 86400, key: global}
     - pattern: /ip
       features:
-        rate_limit: {quota: 1, duration: 60}
+        rate_limit: {quota: 1, duration: 86400}
 `))
 	a, b := clientFrom("127.0.0.1"), clientFrom("127.0.0.2")
 	if resp, _ := getFrom(t, a, h.url+"/users/1", nil); resp.StatusCode != 200 {
@@ -174,10 +174,10 @@ func TestRateLimitSharedThroughRedis(t *testing.T) {
   paths:
     - pattern: /x
       features:
-        rate_limit: {quota: 5, duration: 60, key: global}
+        rate_limit: {quota: 5, duration: 86400, key: global}
     - pattern: /y
       features:
-        rate_limit: {quota: 1000, duration: 60}
+        rate_limit: {quota: 1000, duration: 86400}
 `, backend, r.URL(), failOpen)
 	}
 	g1, g2 := startGateway(t, cfg(true)), startGateway(t, cfg(true))

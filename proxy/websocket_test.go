@@ -484,7 +484,7 @@ func TestWebSocketRateLimit(t *testing.T) {
 	h := startGateway(t, config(b.url, `  paths:
     - pattern: /ws
       features:
-        rate_limit: {quota: 1, duration: 60}
+        rate_limit: {quota: 1, duration: 86400}
 `))
 	c := mustDial(t, wsURL(h, "/ws"))
 	echo(t, c, websocket.TextMessage, []byte("messages are not counted"))
