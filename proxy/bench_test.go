@@ -48,8 +48,14 @@ var pipelinedYAML = strings.Replace(benchYAML, "  paths:\n", "  lb: {pipeline: 1
 func newInmemGatewayConfig(tb testing.TB, yamlText string) *inmemGateway {
 	tb.Helper()
 	ln := fasthttputil.NewInmemoryListener()
-	body := make([]byte, 100)
-	srv := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) { ctx.SetBody(body) }}
+	body, body4k := make([]byte, 100), make([]byte, 4<<10)
+	srv := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) {
+		if strings.HasSuffix(string(ctx.Path()), "/4k") {
+			ctx.SetBody(body4k)
+			return
+		}
+		ctx.SetBody(body)
+	}}
 	go srv.Serve(ln) //nolint:errcheck
 	tb.Cleanup(func() { _ = srv.Shutdown(); _ = ln.Close() })
 	l, err := Parse("bench.yaml", []byte(yamlText))
@@ -69,10 +75,16 @@ func newInmemGatewayConfig(tb testing.TB, yamlText string) *inmemGateway {
 	return g
 }
 
-func (g *inmemGateway) do(tb testing.TB, uri string) {
+func (g *inmemGateway) do(tb testing.TB, uri string) { g.send(tb, "GET", uri, nil) }
+
+// send proxies one request with method and body through the gateway.
+func (g *inmemGateway) send(tb testing.TB, method, uri string, body []byte) {
 	req := &g.ctx.Request
 	req.Reset()
-	req.Header.SetMethod("GET")
+	req.Header.SetMethod(method)
+	if body != nil {
+		req.SetBody(body)
+	}
 	req.SetRequestURI(uri)
 	req.Header.SetHost("example.com")
 	req.Header.Set("X-Forwarded-For", "198.51.100.7")
