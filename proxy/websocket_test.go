@@ -336,6 +336,7 @@ func TestWebSocketOrigin(t *testing.T) {
 	for origin, want := range map[string]int{
 		"https://app.example.com": 101, "HTTPS://APP.example.com": 101, "https://a.b.example.org": 101,
 		"https://evil.example": 403, "http://app.example.com": 403, "https://example.org": 403, "": 403,
+		"null": 403, "https://app.example.com.evil.example": 403, // scenario 56: opaque and look-alike origins
 	} {
 		hdr := http.Header{}
 		if origin != "" {
