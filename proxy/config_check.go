@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/premier-gateway/premier/proxy/route"
 )
@@ -30,6 +31,8 @@ func (l *Loaded) check(d *decoder, clean bool) {
 		patterns[i] = p.Pattern
 		if p.Pattern == "" {
 			d.errAt(at(p, "pattern"), "pattern: required")
+		} else if c.Dashboard.Prefix != "" && underReserved(p.Pattern, c.Dashboard.Prefix) {
+			d.errAt(at(p, "pattern"), "pattern %q: %s is reserved for the dashboard and never routed, so this rule could never apply", p.Pattern, c.Dashboard.Prefix)
 		}
 	}
 	table, perrs := route.Compile(patterns)
@@ -170,3 +173,10 @@ func inactiveFeatures(c *Config) []string {
 // activeFeatures are the optional features this build applies; the rest are
 // validated and reported as not active yet.
 var activeFeatures = map[string]bool{"retry": true, "circuit_breaker": true, "lb": true, "rate_limit": true, "cache": true, "redis": true}
+
+// underReserved reports whether every path pattern can match lies under
+// the reserved prefix (its literal start is the prefix itself).
+func underReserved(pattern, prefix string) bool {
+	p := strings.TrimPrefix(pattern, "^")
+	return p == prefix || p == prefix+"$" || strings.HasPrefix(p, prefix+"/")
+}

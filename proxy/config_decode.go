@@ -25,6 +25,7 @@ type pos struct{ line, col int }
 type decoder struct {
 	file     string
 	errs     ConfigErrors
+	dropped  int // errors past 10×maxConfigErrors, only counted
 	anchors  map[string]ast.Node
 	visits   int
 	tooMuch  bool
@@ -62,7 +63,14 @@ func nodePos(n ast.Node) pos {
 	return pos{tk.Position.Line, tk.Position.Column}
 }
 
+// nerrs counts every error found, kept or dropped.
+func (d *decoder) nerrs() int { return len(d.errs) + d.dropped }
+
 func (d *decoder) errAt(p pos, format string, args ...any) {
+	if len(d.errs) >= 10*maxConfigErrors {
+		d.dropped++
+		return
+	}
 	d.errs = append(d.errs, ConfigError{File: d.file, Line: p.line, Col: p.col, Msg: fmt.Sprintf(format, args...)})
 }
 
@@ -266,7 +274,7 @@ func (d *decoder) decodeSlice(n ast.Node, v reflect.Value) {
 }
 
 func (d *decoder) decodeUnion(n, raw ast.Node, v reflect.Value, u interfaceUnmarshaler) {
-	before := len(d.errs)
+	before := d.nerrs()
 	err := u.UnmarshalYAML(func(out any) error {
 		return yaml.NodeToValue(n, out, yaml.Strict())
 	})
@@ -274,7 +282,7 @@ func (d *decoder) decodeUnion(n, raw ast.Node, v reflect.Value, u interfaceUnmar
 		d.errAt(nodePos(raw), "%s", err.Error())
 		return
 	}
-	if len(d.errs) == before {
+	if d.nerrs() == before {
 		d.validate(v, n, nil)
 	}
 }
@@ -335,9 +343,9 @@ func (d *decoder) decodeStruct(n ast.Node, v reflect.Value) {
 			bad[key] = true
 			continue
 		}
-		before := len(d.errs)
+		before := d.nerrs()
 		d.decode(mv.Value, v.FieldByIndex(idx))
-		if len(d.errs) > before {
+		if d.nerrs() > before {
 			bad[key] = true
 		}
 	}

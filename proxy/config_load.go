@@ -6,13 +6,21 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"sort"
 
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 )
 
-// MaxConfigBytes bounds a config file; larger files are refused before parsing.
-const MaxConfigBytes = 4 << 20
+// MaxConfigBytes bounds a config file; larger files are refused before
+// parsing, and a file is never read past it. The YAML parser allocates
+// about 150 bytes per input byte, so this also bounds a reload's memory
+// (a real config with a thousand rules is under 200 KiB).
+const MaxConfigBytes = 1 << 20
+
+// maxConfigErrors bounds the problems reported for one file; the rest are
+// counted in a last line.
+const maxConfigErrors = 100
 
 // Loaded is a config file that decoded and validated: ready to compile.
 type Loaded struct {
@@ -31,28 +39,54 @@ type Loaded struct {
 // LoadFile reads, decodes and validates a config file. The error, if any, is
 // a ConfigErrors listing every problem.
 func LoadFile(path string) (*Loaded, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, ConfigErrors{{File: path, Msg: err.Error()}}
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxConfigBytes+1))
+	data, err := readConfigFile(path)
 	if err != nil {
 		return nil, ConfigErrors{{File: path, Msg: err.Error()}}
 	}
 	return Parse(path, data)
 }
 
+// errConfigTooLarge refuses a file over MaxConfigBytes.
+var errConfigTooLarge = fmt.Errorf("config file larger than %d bytes", MaxConfigBytes)
+
+// readConfigFile reads path, refusing a file over MaxConfigBytes by its
+// size before reading it and never reading past the limit (for pipes and
+// files that grow), so a huge file costs no memory.
+func readConfigFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	size := int64(0)
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		if size = st.Size(); size > MaxConfigBytes {
+			return nil, errConfigTooLarge
+		}
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
+	if _, err := buf.ReadFrom(io.LimitReader(f, MaxConfigBytes+1)); err != nil {
+		return nil, err
+	}
+	if buf.Len() > MaxConfigBytes {
+		return nil, errConfigTooLarge
+	}
+	return buf.Bytes(), nil
+}
+
 // Parse decodes and validates config bytes; name is used in error positions.
 func Parse(name string, data []byte) (*Loaded, error) {
 	if len(data) > MaxConfigBytes {
-		return nil, ConfigErrors{{File: name, Msg: fmt.Sprintf("config file larger than %d bytes", MaxConfigBytes)}}
+		return nil, ConfigErrors{{File: name, Msg: errConfigTooLarge.Error()}}
 	}
 	if bytes.IndexByte(data, 0) >= 0 {
 		return nil, ConfigErrors{{File: name, Msg: "config file contains NUL bytes: not a YAML text file"}}
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, ConfigErrors{{File: name, Line: 1, Col: 1, Msg: "config file is empty: expected a `premier:` mapping"}}
+	}
+	if e := checkNesting(name, data); e != nil {
+		return nil, ConfigErrors{*e}
 	}
 	file, err := parseYAML(data)
 	if err != nil {
@@ -72,16 +106,16 @@ func Parse(name string, data []byte) (*Loaded, error) {
 		d.errAt(nodePos(root), "expected a mapping with the root key `premier:`")
 	} else {
 		d.decode(root, reflect.ValueOf(&doc).Elem())
-		if _, ok := d.keys[&doc]["premier"]; !ok && len(d.errs) == 0 {
+		if _, ok := d.keys[&doc]["premier"]; !ok && d.nerrs() == 0 {
 			d.errAt(nodePos(root), "missing root key `premier:`")
 		}
 	}
 	l := &Loaded{Config: &doc.Premier, File: name, Source: data}
 	if !d.tooMuch {
-		l.check(d, len(d.errs) == 0)
+		l.check(d, d.nerrs() == 0)
 	}
-	if len(d.errs) > 0 {
-		return nil, sortErrors(d.errs)
+	if d.nerrs() > 0 {
+		return nil, capErrors(name, sortErrors(d.errs), d.dropped)
 	}
 	return l, nil
 }
@@ -96,13 +130,20 @@ func parseYAML(data []byte) (f *ast.File, err error) {
 	return parser.ParseBytes(data, 0)
 }
 
-func sortErrors(es ConfigErrors) ConfigErrors {
-	// Stable insertion sort by position: lists are short.
-	for i := 1; i < len(es); i++ {
-		for j := i; j > 0 && less(es[j], es[j-1]); j-- {
-			es[j], es[j-1] = es[j-1], es[j]
-		}
+// capErrors keeps the first maxConfigErrors problems and counts the rest.
+func capErrors(name string, es ConfigErrors, dropped int) ConfigErrors {
+	if len(es) <= maxConfigErrors && dropped == 0 {
+		return es
 	}
+	more := len(es) - maxConfigErrors + dropped
+	if len(es) <= maxConfigErrors {
+		return append(es, ConfigError{File: name, Msg: fmt.Sprintf("... and %d more problems", more)})
+	}
+	return append(es[:maxConfigErrors:maxConfigErrors], ConfigError{File: name, Msg: fmt.Sprintf("... and %d more problems", more)})
+}
+
+func sortErrors(es ConfigErrors) ConfigErrors {
+	sort.SliceStable(es, func(i, j int) bool { return less(es[i], es[j]) })
 	return es
 }
 

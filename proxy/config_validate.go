@@ -68,8 +68,11 @@ func (r *RedisConfig) Validate() error {
 	u, err := url.Parse(r.URL)
 	if r.URL == "" {
 		errs = append(errs, errors.New("url: required (e.g. redis://127.0.0.1:6379/0)"))
-	} else if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
-		errs = append(errs, fmt.Errorf("url: malformed Redis URL %q (want redis://host:port/db)", r.URL))
+	} else if err != nil {
+		// url.Parse's error quotes the whole URL, password included.
+		errs = append(errs, errors.New("url: malformed Redis URL (want redis://host:port/db)"))
+	} else if (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("url: malformed Redis URL %q (want redis://host:port/db)", u.Redacted()))
 	}
 	if !(r.Timeout > 0) {
 		errs = append(errs, fmt.Errorf("timeout: must be a positive number of seconds, got %v", r.Timeout))

@@ -182,7 +182,17 @@ func (g *Gateway) Reload(l *Loaded) error {
 
 // ReloadFile loads path and reloads it; the error lists every problem.
 func (g *Gateway) ReloadFile(path string) error {
-	l, err := LoadFile(path)
+	data, err := readConfigFile(path)
+	if err != nil {
+		g.reloadFailures.Add(1)
+		return ConfigErrors{{File: path, Msg: err.Error()}}
+	}
+	return g.reloadBytes(path, data)
+}
+
+// reloadBytes parses data (named path in errors) and reloads it.
+func (g *Gateway) reloadBytes(path string, data []byte) error {
+	l, err := Parse(path, data)
 	if err != nil {
 		g.reloadFailures.Add(1)
 		return err

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/redis/rueidis"
@@ -20,7 +21,16 @@ func newRedisClient(cfg *RedisConfig) (rueidis.Client, error) {
 	opt.Dialer.Timeout = time.Second
 	c, err := rueidis.NewClient(opt)
 	if err != nil {
-		return nil, fmt.Errorf("redis %s: %w", cfg.URL, err)
+		return nil, fmt.Errorf("redis %s: %w", redactedURL(cfg.URL), err)
 	}
 	return c, nil
+}
+
+// redactedURL is u with its password replaced, for logs and errors.
+func redactedURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return p.Redacted()
 }

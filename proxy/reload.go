@@ -2,28 +2,33 @@ package proxy
 
 import (
 	"bytes"
+	"errors"
+	"io/fs"
 	"log/slog"
-	"os"
 	"sync"
 	"time"
 )
 
 // Watcher reloads the gateway when its config file changes. It polls the
-// file (size, mtime and content), which also works on editors that replace
-// the file and on network filesystems.
+// file's content (at most MaxConfigBytes+1 bytes of it), which also works
+// on editors that replace the file and on network filesystems. A change is
+// applied once two polls in a row read the same bytes, so a file caught
+// half-written is never loaded; a missing file (mid-rename) is waited out.
 type Watcher struct {
 	g        *Gateway
 	path     string
 	interval time.Duration
 	stop     chan struct{}
 	done     sync.WaitGroup
-	last     []byte
+	last     []byte // the content last loaded or rejected
+	pending  []byte // a changed content seen once, applied if it stays
+	waiting  bool
 }
 
 // Watch starts watching path every interval; Stop ends it.
 func (g *Gateway) Watch(path string, interval time.Duration) *Watcher {
 	w := &Watcher{g: g, path: path, interval: interval, stop: make(chan struct{})}
-	w.last, _ = os.ReadFile(path)
+	w.last, _ = readConfigFile(path) // a file unreadable at start is loaded once readable
 	w.done.Add(1)
 	go w.run()
 	return w
@@ -44,12 +49,31 @@ func (w *Watcher) run() {
 }
 
 func (w *Watcher) check() {
-	data, err := os.ReadFile(w.path)
-	if err != nil || bytes.Equal(data, w.last) {
+	data, err := readConfigFile(w.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		w.pending, w.waiting = nil, false // replaced by rename: look again
 		return
 	}
-	w.last = data
-	w.g.ReloadLogged(w.path, "file changed")
+	if err != nil {
+		// An unreadable or oversized file: its error stands for its
+		// content (a config never contains NUL).
+		data = []byte("\x00" + err.Error())
+	}
+	if bytes.Equal(data, w.last) {
+		w.pending, w.waiting = nil, false
+		return
+	}
+	if !w.waiting || !bytes.Equal(data, w.pending) {
+		w.pending, w.waiting = data, true // still being written? look again
+		return
+	}
+	w.last, w.pending, w.waiting = data, nil, false
+	if err != nil {
+		w.g.reloadFailures.Add(1)
+		w.g.logReload(w.path, "file changed", ConfigErrors{{File: w.path, Msg: err.Error()}})
+		return
+	}
+	w.g.logReload(w.path, "file changed", w.g.reloadBytes(w.path, data))
 }
 
 // Stop ends the watcher and waits for it.
@@ -61,7 +85,11 @@ func (w *Watcher) Stop() {
 // ReloadLogged reloads path and logs the outcome: every error with its
 // position when the file is rejected (the old config keeps serving).
 func (g *Gateway) ReloadLogged(path, reason string) bool {
-	if err := g.ReloadFile(path); err != nil {
+	return g.logReload(path, reason, g.ReloadFile(path))
+}
+
+func (g *Gateway) logReload(path, reason string, err error) bool {
+	if err != nil {
 		g.log.Error("config reload rejected; the previous config keeps serving",
 			slog.String("file", path), slog.String("reason", reason), slog.String("errors", err.Error()))
 		return false
