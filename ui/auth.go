@@ -87,8 +87,8 @@ func (d *Dashboard) authenticate(ctx *fasthttp.RequestCtx, acc source.Access) au
 	if acc.Token == "" {
 		return viaLoopback // visibility already required a loopback client
 	}
-	if auth := ctx.Request.Header.Peek("Authorization"); len(auth) > 7 && strings.EqualFold(string(auth[:7]), "bearer ") {
-		if tokenEqual(bytes.TrimSpace(auth[7:]), acc.Token) {
+	if auth, ok := bearer(ctx); ok {
+		if tokenEqual(auth, acc.Token) {
 			return viaBearer
 		}
 		return unauthenticated
@@ -97,6 +97,16 @@ func (d *Dashboard) authenticate(ctx *fasthttp.RequestCtx, acc source.Access) au
 		return viaCookie
 	}
 	return unauthenticated
+}
+
+// bearer returns the token of an `Authorization: Bearer` header. A token
+// in the query string is never read, so it cannot end up in access logs.
+func bearer(ctx *fasthttp.RequestCtx) ([]byte, bool) {
+	auth := ctx.Request.Header.Peek("Authorization")
+	if len(auth) > 7 && strings.EqualFold(string(auth[:7]), "bearer ") {
+		return bytes.TrimSpace(auth[7:]), true
+	}
+	return nil, false
 }
 
 // tokenEqual compares in constant time (hashing first hides the length).
@@ -165,27 +175,47 @@ func sameHost(rawURL string, host []byte) bool {
 	return strings.EqualFold(u.Host, string(host))
 }
 
-// loginThrottle refuses logins after too many failures in a minute, so
-// the token cannot be guessed at network speed.
+// loginThrottle refuses token checks (login form and bearer header) from
+// a client after too many failures in a minute, so the token cannot be
+// guessed at network speed. It counts per client IP, so one client's
+// guessing does not lock out the others; past maxThrottledClients
+// addresses in a minute, new ones share one count.
 type loginThrottle struct {
 	mu     sync.Mutex
 	window int64
-	fails  int
+	fails  map[string]int
 }
 
-const maxLoginFailuresPerMinute = 20
+const (
+	maxLoginFailuresPerMinute = 20
+	maxThrottledClients       = 10000
+)
 
-func (l *loginThrottle) blocked(now time.Time) bool {
+// roll starts a new count each minute; l.mu is held.
+func (l *loginThrottle) roll(now time.Time) {
+	if w := now.Unix() / 60; w != l.window || l.fails == nil {
+		l.window, l.fails = w, map[string]int{}
+	}
+}
+
+// key is the client's count, or the shared one when the table is full.
+func (l *loginThrottle) key(client string) string {
+	if _, ok := l.fails[client]; ok || len(l.fails) < maxThrottledClients {
+		return client
+	}
+	return "*"
+}
+
+func (l *loginThrottle) blocked(now time.Time, client string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if w := now.Unix() / 60; w != l.window {
-		l.window, l.fails = w, 0
-	}
-	return l.fails >= maxLoginFailuresPerMinute
+	l.roll(now)
+	return l.fails[l.key(client)] >= maxLoginFailuresPerMinute
 }
 
-func (l *loginThrottle) failed() {
+func (l *loginThrottle) failed(now time.Time, client string) {
 	l.mu.Lock()
-	l.fails++
-	l.mu.Unlock()
+	defer l.mu.Unlock()
+	l.roll(now)
+	l.fails[l.key(client)]++
 }

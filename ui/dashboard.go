@@ -118,8 +118,20 @@ func (d *Dashboard) Handler(ctx *fasthttp.RequestCtx) {
 		d.serveLogout(ctx, acc)
 		return
 	}
+	_, withBearer := bearer(ctx)
+	withBearer = withBearer && acc.Token != ""
+	client := ctx.RemoteIP().String()
+	if withBearer && d.logins.blocked(d.opts.now(), client) {
+		ctx.Response.Header.Set("Retry-After", "60")
+		writeJSONError(ctx, fasthttp.StatusTooManyRequests, "too many wrong tokens from this client; wait a minute")
+		return
+	}
 	via := d.authenticate(ctx, acc)
 	if via == unauthenticated {
+		if withBearer {
+			d.logins.failed(d.opts.now(), client)
+			d.log.Warn("dashboard: wrong bearer token", "client", client)
+		}
 		d.unauthorized(ctx, acc, sub)
 		return
 	}

@@ -60,14 +60,15 @@ func (d *Dashboard) serveLogin(ctx *fasthttp.RequestCtx, acc source.Access) {
 		return
 	}
 	now := d.opts.now()
-	if d.logins.blocked(now) {
+	client := ctx.RemoteIP().String()
+	if d.logins.blocked(now, client) {
 		ctx.Response.Header.Set("Retry-After", "60")
 		d.writeLogin(ctx, acc, fasthttp.StatusTooManyRequests, "Too many failed attempts; wait a minute.")
 		return
 	}
 	if !tokenEqual(ctx.PostArgs().Peek("token"), acc.Token) {
-		d.logins.failed()
-		d.log.Warn("dashboard login failed", "client", ctx.RemoteIP().String())
+		d.logins.failed(now, client)
+		d.log.Warn("dashboard login failed", "client", client)
 		d.writeLogin(ctx, acc, fasthttp.StatusUnauthorized, "Wrong token.")
 		return
 	}
