@@ -18,6 +18,9 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+	"go.uber.org/goleak"
+
+	"github.com/premier-gateway/premier/internal/leaktest"
 )
 
 var binary string
@@ -34,6 +37,17 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
+	if code == 0 {
+		// The goroutine-leak check every package runs (goleak.VerifyTestMain
+		// would exit before the binary is removed).
+		if err := goleak.Find(append(leaktest.FastHTTP(),
+			goleak.IgnoreAnyFunction("net/http.(*persistConn).readLoop"),
+			goleak.IgnoreAnyFunction("net/http.(*persistConn).writeLoop"),
+			goleak.IgnoreAnyFunction("internal/poll.runtime_pollWait"))...); err != nil {
+			fmt.Fprintf(os.Stderr, "goleak: %v\n", err)
+			code = 1
+		}
+	}
 	os.Exit(code)
 }
 
@@ -104,10 +118,17 @@ func TestCLICheck(t *testing.T) {
 	}
 }
 
-// startBinary runs the gateway binary on a free port and returns its URL.
+// startBinary runs the gateway binary on a free loopback port and returns
+// its URL.
 func startBinary(t *testing.T, config string) (*exec.Cmd, string, *lockedBuffer) {
 	t.Helper()
-	cmd := exec.Command(binary, "-config", config, "-listen", "127.0.0.1:0")
+	return startBinaryOn(t, config, "127.0.0.1:0")
+}
+
+// startBinaryOn runs the gateway binary listening on listen.
+func startBinaryOn(t *testing.T, config, listen string) (*exec.Cmd, string, *lockedBuffer) {
+	t.Helper()
+	cmd := exec.Command(binary, "-config", config, "-listen", listen)
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
