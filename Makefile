@@ -5,7 +5,7 @@ GO ?= go
 BIN := bin
 export GOFLAGS := -buildvcs=false
 
-.PHONY: run build test deps check bench bench-growth vet staticcheck fmt clean
+.PHONY: run build test deps check bench bench-growth chaos vet staticcheck fmt clean
 
 build:
 	@mkdir -p $(BIN)
@@ -66,6 +66,10 @@ bench-growth:
 	$(GO) test -run '^$$' -bench 'RouterGrowth' -benchmem ./proxy/route/
 	bash bench/run.sh --conns "64 1000 10000" --rounds 1 --duration 3 $(BENCH_ARGS)
 	bash bench/run.sh --backends "1 2 4 8 16" --rounds 1 --duration 3 $(BENCH_ARGS)
+
+## chaos: kill/restart a backend and Redis, then 20 SIGHUP reloads, each under wrk load.
+chaos:
+	bash bench/chaos/run.sh
 
 clean:
 	rm -rf $(BIN)

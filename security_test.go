@@ -48,7 +48,10 @@ func fetch(t *testing.T, url string, hdr map[string]string) (int, string) {
 // loopback clients are served. With a token, remote clients need it.
 func TestDashboardNotExposedByDefault(t *testing.T) {
 	var hits []string
-	be := backend(t, func(ctx *fasthttp.RequestCtx) { hits = append(hits, string(ctx.RequestURI())); ctx.SetBodyString("backend") })
+	be := backend(t, func(ctx *fasthttp.RequestCtx) {
+		hits = append(hits, string(ctx.RequestURI()))
+		ctx.SetBodyString("backend")
+	})
 	cfg := writeFile(t, "gw.yaml", fmt.Sprintf("premier:\n  servers: [%q]\n", be))
 	_, url, _ := startBinaryOn(t, cfg, "0.0.0.0:0")
 	port := url[strings.LastIndexByte(url, ':')+1:]
