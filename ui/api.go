@@ -13,7 +13,8 @@ import (
 	"github.com/premier-gateway/premier/ui/source"
 )
 
-// maxAPIBody bounds a JSON request body: a config text (4 MiB) plus JSON
+// maxAPIBody bounds a JSON request body: a config text (1 MiB, the
+// gateway's MaxConfigBytes) plus JSON
 // escaping headroom.
 const maxAPIBody = 9 << 20
 

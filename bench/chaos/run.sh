@@ -16,7 +16,7 @@
 # Usage: bench/chaos/run.sh [PHASE_S]   (default 15: each fault at 1/4, recovery at 3/5)
 # Environment: BASE_PORT (default 19500), CONNS (default 32), PREMIER_BIN,
 # KEEP_WORK=1 keeps the logs (gateway, backends, redis, wrk) for a look.
-# Everything it starts (backends, its own redis-server on a free port, the
+# Everything it starts (backends, its own redis-server on BASE_PORT+10, the
 # gateway, wrk) is stopped on exit; no system service is touched.
 set -euo pipefail
 PHASE=${1:-15}
