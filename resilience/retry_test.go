@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"syscall"
@@ -210,6 +211,7 @@ func TestClassifyAndKinds(t *testing.T) {
 		{&net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}, KindConnection},
 		{fmt.Errorf("x: %w", syscall.ECONNRESET), KindConnection},
 		{net.ErrClosed, KindConnection},
+		{fmt.Errorf("closed before answering: %w", io.EOF), KindConnection}, // the peer hung up
 		{&net.DNSError{Err: "no such host"}, KindConnection},
 		{&net.DNSError{Err: "timeout", IsTimeout: true}, KindTimeout},
 	} {
