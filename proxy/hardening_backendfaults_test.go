@@ -648,26 +648,7 @@ func TestHardeningRoundRobinAcrossReloads(t *testing.T) {
 		return s + "]\n"
 	}
 	h := startGateway(t, cfg(0, 1, 2))
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	var failed atomic.Int32
-	client := &fasthttp.Client{}
-	for w := 0; w < 4; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				if code, _, err := client.Get(nil, h.url+"/x"); err != nil || code != 200 {
-					failed.Add(1)
-				}
-			}
-		}()
-	}
+	stop := traffic(h.url+"/x", 4, func(code int, _ []byte, err error) bool { return err == nil && code == 200 })
 	for _, next := range [][]int{{0, 1, 3}, {0}, {3, 2, 1, 0}, {1, 3}} {
 		time.Sleep(20 * time.Millisecond)
 		l, err := Parse("r.yaml", []byte(cfg(next...)))
@@ -679,10 +660,8 @@ func TestHardeningRoundRobinAcrossReloads(t *testing.T) {
 		}
 	}
 	time.Sleep(20 * time.Millisecond)
-	close(stop)
-	wg.Wait()
-	if failed.Load() != 0 {
-		t.Fatalf("%d requests failed across reloads", failed.Load())
+	if _, failed := stop(); failed != 0 {
+		t.Fatalf("%d requests failed across reloads", failed)
 	}
 	// Now on [1, 3]: an exact alternation, nothing for 0 and 2.
 	var before [4]int32

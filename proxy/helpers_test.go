@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -135,4 +136,36 @@ func serveGateway(t testing.TB, gw *Gateway) string {
 		gw.Close()
 	})
 	return "http://" + ln.Addr().String()
+}
+
+// traffic sends GET url from workers goroutines until the returned stop is
+// called; stop waits for them and returns how many answers check accepted
+// and how many it refused.
+func traffic(url string, workers int, check func(code int, body []byte, err error) bool) (stop func() (ok, failed int64)) {
+	var okN, failedN atomic.Int64
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	client := &fasthttp.Client{}
+	for w := 0; w < workers; w++ {
+		wg.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				if code, body, err := client.Get(nil, url); check(code, body, err) {
+					okN.Add(1)
+				} else {
+					failedN.Add(1)
+				}
+			}
+		})
+	}
+	return func() (int64, int64) {
+		close(done)
+		wg.Wait()
+		client.CloseIdleConnections()
+		return okN.Load(), failedN.Load()
+	}
 }

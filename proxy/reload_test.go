@@ -4,8 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,29 +17,9 @@ func TestReloadUnderTrafficLosesNothing(t *testing.T) {
 	cfgB := config(b, "  paths:\n    - pattern: \"/*\"\n      features:\n        monitoring: {log_threshold: 5}\n")
 	h := startGateway(t, cfgA)
 
-	var ok, failed atomic.Int64
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	client := &fasthttp.Client{}
-	for i := 0; i < 4; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				code, body, err := client.Get(nil, h.url+"/x")
-				if err != nil || code != 200 || (string(body) != "a" && string(body) != "b") {
-					failed.Add(1)
-					continue
-				}
-				ok.Add(1)
-			}
-		}()
-	}
+	stop := traffic(h.url+"/x", 4, func(code int, body []byte, err error) bool {
+		return err == nil && code == 200 && (string(body) == "a" || string(body) == "b")
+	})
 	for i := 0; i < 20; i++ {
 		src := cfgA
 		if i%2 == 0 {
@@ -56,10 +34,9 @@ func TestReloadUnderTrafficLosesNothing(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	close(stop)
-	wg.Wait()
-	if failed.Load() != 0 || ok.Load() == 0 {
-		t.Fatalf("%d failed, %d ok during 20 reloads", failed.Load(), ok.Load())
+	ok, failed := stop()
+	if failed != 0 || ok == 0 {
+		t.Fatalf("%d failed, %d ok during 20 reloads", failed, ok)
 	}
 	if got := h.gw.Status().Reloads; got != 20 {
 		t.Fatalf("reloads counted: %d", got)
