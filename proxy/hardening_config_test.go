@@ -112,9 +112,10 @@ func TestConfigHostileInputBounded(t *testing.T) {
 		if name == "5 000 problems" && !strings.HasSuffix(msg, "... and 4900 more problems") {
 			t.Errorf("%s: problems past %d not counted: %s", name, maxConfigErrors, msg[len(msg)-100:])
 		}
-		// Generous bounds for -race on 2 cores; without the limits the
-		// deep inputs take seconds and gigabytes.
-		if took > 5*time.Second {
+		// Generous bounds for -race on a loaded 2-core machine; the
+		// allocation bound is the sharp one: without the limits the deep
+		// inputs take seconds and gigabytes.
+		if took > 20*time.Second {
 			t.Errorf("%s: took %v", name, took)
 		}
 		if alloc > 256<<20 {
