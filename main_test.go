@@ -150,7 +150,7 @@ func startBinaryOn(t *testing.T, config, listen string) (*exec.Cmd, string, *loc
 	select {
 	case addr := <-addrc:
 		return cmd, "http://" + addr, logs
-	case <-time.After(10 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatalf("gateway did not start: %s", logs)
 	}
 	return nil, "", nil
