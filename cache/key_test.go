@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -59,17 +60,37 @@ func sortStrings(s []string) {
 func FuzzAppendDefaultKey(f *testing.F) {
 	f.Add("/x", "b=2&a=1")
 	f.Add("/", "&&&")
+	f.Add("/many", strings.Repeat("z=1&y=2&", 20)+"a")
+	f.Add("/%41b", "b=%41&a=+")
 	f.Fuzz(func(t *testing.T, path, query string) {
 		req := fasthttp.AcquireRequest()
 		defer fasthttp.ReleaseRequest(req)
 		req.SetRequestURI("http://h" + "/" + strings.TrimLeft(path, "/") + "?" + query)
 		k1 := AppendDefaultKey(nil, req, nil)
-		// Reordering the parameters never changes the key.
-		params := strings.Split(string(req.URI().QueryString()), "&")
-		for i, j := 0, len(params)-1; i < j; i, j = i+1, j-1 {
-			params[i], params[j] = params[j], params[i]
+		// The reference: class|host|path, then the non-empty parameters sorted.
+		var params []string
+		for p := range strings.SplitSeq(string(req.URI().QueryString()), "&") {
+			if p != "" {
+				params = append(params, p)
+			}
 		}
-		req.URI().SetQueryString(strings.Join(params, "&"))
+		slices.Sort(params)
+		q := ""
+		if len(params) > 0 {
+			q = "?" + strings.Join(params, "&")
+		}
+		if want := "G|h|" + string(req.URI().Path()) + q; string(k1) != want {
+			t.Fatalf("key %q, want %q", k1, want)
+		}
+		if got, want := AppendDefaultKey([]byte("x"), req, []byte(path)), "xG|h|"+path+q; string(got) != want {
+			t.Fatalf("with the normalised path: key %q, want %q", got, want)
+		}
+		// Reordering the parameters never changes the key.
+		rev := strings.Split(string(req.URI().QueryString()), "&")
+		for i, j := 0, len(rev)-1; i < j; i, j = i+1, j-1 {
+			rev[i], rev[j] = rev[j], rev[i]
+		}
+		req.URI().SetQueryString(strings.Join(rev, "&"))
 		if k2 := AppendDefaultKey(nil, req, nil); string(k1) != string(k2) {
 			t.Fatalf("%q vs %q", k1, k2)
 		}

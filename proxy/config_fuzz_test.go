@@ -1,11 +1,14 @@
 package proxy
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/valyala/fasthttp"
 )
 
 // FuzzParse: any input is either accepted or refused with positioned
@@ -23,10 +26,15 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		l, err := Parse("f.yaml", data)
+		l2, err2 := Parse("f.yaml", data)
+		if (err == nil) != (err2 == nil) || err != nil && err.Error() != err2.Error() {
+			t.Fatalf("not deterministic: %v then %v", err, err2)
+		}
 		if err == nil {
-			if l.Config == nil {
+			if l.Config == nil || l.File != "f.yaml" || !bytes.Equal(l.Source, data) || l2.Config == nil {
 				t.Fatal("accepted without a config")
 			}
+			checkBuilds(t, l)
 			return
 		}
 		var ce ConfigErrors
@@ -36,5 +44,31 @@ func FuzzParse(f *testing.F) {
 		if !strings.HasPrefix(err.Error(), "f.yaml") {
 			t.Fatalf("error without the file name: %v", err)
 		}
+		lines := bytes.Count(data, []byte("\n")) + 1
+		for _, e := range ce {
+			if e.File != "f.yaml" || e.Msg == "" || e.Line < 0 || e.Line > lines || e.Col < 0 || e.Line == 0 && e.Col != 0 {
+				t.Fatalf("badly positioned error %+v (%d lines)", e, lines)
+			}
+		}
 	})
+}
+
+// checkBuilds: a config Parse accepts builds a gateway (plugin mode, so
+// nothing is dialled). Configs that would reach the network at start —
+// Redis, active health checks — are left out.
+func checkBuilds(t *testing.T, l *Loaded) {
+	c := l.Config
+	if c.Redis != nil || c.LB != nil && c.LB.HealthCheck != nil {
+		return
+	}
+	for _, p := range c.Paths {
+		if p.LB != nil && p.LB.HealthCheck != nil {
+			return
+		}
+	}
+	gw, err := New(l, WithHandler(func(*fasthttp.RequestCtx) {}), WithLogger(discardLogger()))
+	if err != nil {
+		t.Fatalf("accepted config does not build: %v", err)
+	}
+	gw.Close()
 }

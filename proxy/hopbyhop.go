@@ -22,10 +22,14 @@ var hopByHop = [...]string{
 }
 
 // stripHopByHop removes the hop-by-hop headers of RFC 9110 §7.6.1: every
-// header named in Connection, Connection itself, the fixed list and any
-// other Proxy-* header. buf is scratch space; the grown buffer is returned.
+// header named in any Connection field, Connection itself, the fixed list
+// and any other Proxy-* header. Host and Content-Length are never removed
+// by name: they are the message's own routing and framing (as with
+// net/http's ReverseProxy, which cannot delete them either). buf is scratch
+// space; the grown buffer is returned.
 func stripHopByHop(h header, buf []byte) []byte {
-	if buf = appendConnection(h, buf[:0]); len(buf) > 0 {
+	buf, found := scanHopHeaders(h, buf[:0])
+	if len(buf) > 0 {
 		for rest := buf; len(rest) > 0; {
 			var tok []byte
 			if i := bytes.IndexByte(rest, ','); i >= 0 {
@@ -34,13 +38,14 @@ func stripHopByHop(h header, buf []byte) []byte {
 				tok, rest = rest, nil
 			}
 			tok = bytes.TrimSpace(tok)
-			if len(tok) > 0 && !bytes.EqualFold(tok, strClose) && !bytes.EqualFold(tok, strKeepAlive) {
+			if len(tok) > 0 && !bytes.EqualFold(tok, strClose) && !bytes.EqualFold(tok, strKeepAlive) &&
+				!equalFoldString(tok, "Host") && !equalFoldString(tok, "Content-Length") {
 				h.DelBytes(tok)
 			}
 		}
 		h.Del("Connection")
 	}
-	if !hasHopHeader(h) {
+	if !found {
 		return buf // the common case: one pass over the names, nothing to delete
 	}
 	for _, k := range hopByHop {
@@ -50,42 +55,32 @@ func stripHopByHop(h header, buf []byte) []byte {
 	return buf
 }
 
-// appendConnection appends the values of every Connection header line,
-// each followed by a comma: a client may split the list over several lines.
-func appendConnection(h header, buf []byte) []byte {
-	switch t := h.(type) {
-	case *fasthttp.RequestHeader:
-		for k, v := range t.All() {
-			if equalFoldString(k, "Connection") {
-				buf = append(append(buf, v...), ',')
-			}
-		}
-	case *fasthttp.ResponseHeader:
-		for k, v := range t.All() {
-			if equalFoldString(k, "Connection") {
-				buf = append(append(buf, v...), ',')
-			}
-		}
-	}
-	return buf
-}
-
-// hasHopHeader reports whether any header is in the fixed hop-by-hop list
-// or starts with "Proxy-". It ranges over the concrete header types so
+// scanHopHeaders appends the values of every Connection field to buf, each
+// after a ',', and reports whether any header is in the fixed hop-by-hop
+// list or starts with "Proxy-". It ranges over the concrete header types so
 // nothing escapes.
-func hasHopHeader(h header) bool {
+func scanHopHeaders(h header, buf []byte) ([]byte, bool) {
 	found := false
 	switch t := h.(type) {
 	case *fasthttp.RequestHeader:
-		for k := range t.All() {
+		for k, v := range t.All() {
+			buf = appendConnection(buf, k, v)
 			found = found || isHopHeader(k)
 		}
 	case *fasthttp.ResponseHeader:
-		for k := range t.All() {
+		for k, v := range t.All() {
+			buf = appendConnection(buf, k, v)
 			found = found || isHopHeader(k)
 		}
 	}
-	return found
+	return buf, found
+}
+
+func appendConnection(buf, k, v []byte) []byte {
+	if equalFoldString(k, "Connection") {
+		buf = append(append(buf, ','), v...)
+	}
+	return buf
 }
 
 func isHopHeader(k []byte) bool {

@@ -3,7 +3,11 @@ package route
 import (
 	"bytes"
 	"errors"
+	"path"
+	"strconv"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestNormalizePath(t *testing.T) {
@@ -111,11 +115,15 @@ func FuzzNormalizePath(f *testing.F) {
 	for _, s := range []string{
 		"/", "/a/b/../c", "//a//", "/%2e%2E/", "/a/%2f", "/%41", "/é/%C3%A9", "/a;b/..;/c",
 		"/__premier%2f..", "/\xc0\xaf", "/%zz", "/./../.", "/a/b/c/../../..", "/%7e%7E",
+		"/%e2%82/%ac", "/a/%2e./b", "/%25%32%66", "/%+1", "/%01/%7f",
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		out, err := NormalizePath(nil, raw)
+		if want, ok := refNormalize(string(raw)); (err == nil) != ok || ok && string(out) != want {
+			t.Fatalf("NormalizePath(%q) = %q, %v; reference %q, %v", raw, out, err, want, ok)
+		}
 		if err != nil {
 			if !errors.Is(err, ErrBadPath) || len(out) != 0 {
 				t.Fatalf("%q: bad error result %q, %v", raw, out, err)
@@ -127,4 +135,63 @@ func FuzzNormalizePath(f *testing.F) {
 			t.Fatalf("%q -> %q: output grew", raw, out)
 		}
 	})
+}
+
+// refNormalize is the reference normaliser, written from NormalizePath's
+// documented rules with the standard library: decode and check the
+// escapes, validate the decoded bytes as UTF-8, then path.Clean, keeping a
+// trailing slash (also the one a trailing dot segment leaves).
+func refNormalize(raw string) (string, bool) {
+	if !strings.HasPrefix(raw, "/") {
+		return "", false
+	}
+	var enc, dec strings.Builder // escapes normalised; fully decoded
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case c == '%':
+			if i+2 >= len(raw) {
+				return "", false
+			}
+			v, err := strconv.ParseUint(raw[i+1:i+3], 16, 8)
+			if err != nil || strings.ContainsAny(raw[i+1:i+3], "+-") || v == '/' || v == '\\' || v == 0 {
+				return "", false
+			}
+			b := byte(v)
+			dec.WriteByte(b)
+			if 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9' || strings.IndexByte("-._~", b) >= 0 {
+				enc.WriteByte(b)
+			} else {
+				enc.WriteString("%" + strings.ToUpper(raw[i+1:i+3]))
+			}
+			i += 2
+		case c < 0x20 || c == 0x7f || c == '\\':
+			return "", false
+		default:
+			dec.WriteByte(c)
+			enc.WriteByte(c)
+		}
+	}
+	if !utf8.ValidString(dec.String()) {
+		return "", false
+	}
+	e := enc.String()
+	out := path.Clean(e)
+	last := e[strings.LastIndexByte(e, '/')+1:]
+	if out != "/" && (strings.HasSuffix(e, "/") || last == "." || last == "..") {
+		out += "/"
+	}
+	return out, true
+}
+
+func TestRefNormalize(t *testing.T) {
+	for in, want := range map[string]string{
+		"/a/b/../c": "/a/c", "//a//": "/a/", "/%2e%2E/": "/", "/a/%2f": "", "/%41": "/A", "/a/.": "/a/",
+		"/%7e%7a": "/~z", "/%c3%a9/%e9": "", "/%C3%A9": "/%C3%A9", "/%+1": "", "/a\\b": "", "/%01": "/%01",
+	} {
+		got, ok := refNormalize(in)
+		if ok != (want != "") || got != want {
+			t.Errorf("refNormalize(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
 }

@@ -1,0 +1,387 @@
+package proxy
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/valyala/fasthttp"
+	"github.com/valyala/fasthttp/fasthttputil"
+
+	"github.com/premier-gateway/premier/proxy/route"
+)
+
+// The request-head fuzz drives raw request bytes, parsed by fasthttp as the
+// server parses them, through Gateway.Handler to an in-memory backend whose
+// connection is tapped, and checks what we own: the request target
+// (splitRequestURI, the normaliser, the rewrite), hop-by-hop stripping in
+// both directions, and the X-Forwarded-* headers.
+
+const fuzzHeadYAML = `premier:
+  servers: ["http://backend.internal:80"]
+  limits: {backend_timeout: 2}
+  paths:
+    - pattern: /api/users/{id}
+    - pattern: "^/re/(?P<x>[^/]+)$"
+    - pattern: "/static/*"
+`
+
+var fuzzPeer = &net.TCPAddr{IP: net.IPv4(203, 0, 113, 9), Port: 40000}
+
+// headHarness is a gateway forwarding to an in-memory backend; every byte
+// the gateway writes to the backend is copied to tap.
+type headHarness struct {
+	gw   *Gateway
+	logs *syncBuffer
+	mu   sync.Mutex
+	tap  bytes.Buffer
+}
+
+type tapConn struct {
+	net.Conn
+	h *headHarness
+}
+
+func (c tapConn) Write(p []byte) (int, error) {
+	c.h.mu.Lock()
+	c.h.tap.Write(p)
+	c.h.mu.Unlock()
+	return c.Conn.Write(p)
+}
+
+// Hop-by-hop headers the backend answers with; none may reach the client.
+var backendHopHeaders = [][2]string{
+	{"Keep-Alive", "timeout=5"}, {"Proxy-Agent", "b"}, {"X-Hop", "1"}, {"Connection", "X-Hop"},
+}
+
+func newHeadHarness(tb testing.TB) *headHarness {
+	tb.Helper()
+	ln := fasthttputil.NewInmemoryListener()
+	srv := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) {
+		for _, kv := range backendHopHeaders {
+			ctx.Response.Header.Set(kv[0], kv[1])
+		}
+		ctx.Response.Header.Set("X-End", "1")
+		ctx.SetBodyString("ok")
+	}}
+	go srv.Serve(ln) //nolint:errcheck
+	tb.Cleanup(func() { _ = srv.Shutdown(); _ = ln.Close() })
+	l, err := Parse("head.yaml", []byte(fuzzHeadYAML))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	h := &headHarness{logs: &syncBuffer{}}
+	h.gw, err = New(l, WithLogger(slog.New(slog.NewTextHandler(h.logs, nil))), func(g *Gateway) {
+		g.dial = func(string) (net.Conn, error) {
+			c, err := ln.Dial()
+			return tapConn{c, h}, err
+		}
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(h.gw.Close)
+	return h
+}
+
+type hdr struct{ k, v string } // k lower-cased
+
+func requestHeaders(h *fasthttp.RequestHeader) []hdr {
+	var out []hdr
+	for k, v := range h.All() {
+		out = append(out, hdr{strings.ToLower(string(k)), string(v)})
+	}
+	return out
+}
+
+func responseHeaders(h *fasthttp.ResponseHeader) []hdr {
+	var out []hdr
+	for k, v := range h.All() {
+		out = append(out, hdr{strings.ToLower(string(k)), string(v)})
+	}
+	return out
+}
+
+func values(hs []hdr, name string) []string {
+	var out []string
+	for _, h := range hs {
+		if h.k == name {
+			out = append(out, h.v)
+		}
+	}
+	return out
+}
+
+// listElems splits comma-separated field values into their non-empty,
+// OWS-trimmed elements (RFC 9110 §5.6.1).
+func listElems(vs ...string) []string {
+	var out []string
+	for _, v := range vs {
+		for e := range strings.SplitSeq(v, ",") {
+			if e = strings.Trim(e, " \t"); e != "" {
+				out = append(out, e)
+			}
+		}
+	}
+	return out
+}
+
+// connectionTokens is every option named by every Connection field, lower-cased.
+func connectionTokens(hs []hdr) map[string]bool {
+	toks := map[string]bool{}
+	for _, e := range listElems(values(hs, "connection")...) {
+		toks[strings.ToLower(e)] = true
+	}
+	return toks
+}
+
+func isHopName(k string) bool {
+	switch k {
+	case "connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade":
+		return true
+	}
+	return len(k) > len("proxy-") && strings.HasPrefix(k, "proxy-")
+}
+
+// endToEnd are the fields a Connection option never removes: the
+// message's routing and framing, and the X-Forwarded-* the gateway adds
+// after stripping. "close" is an option, not a field.
+var endToEnd = map[string]bool{"close": true, "host": true, "content-length": true,
+	"x-forwarded-for": true, "x-forwarded-proto": true, "x-forwarded-host": true}
+
+// checkStripped fails if a hop-by-hop header, or one the original headers'
+// Connection fields named, is left in hs (allowed: exceptions).
+func checkStripped(t *testing.T, what string, hs []hdr, named map[string]bool, allowed map[hdr]bool) {
+	t.Helper()
+	for _, h := range hs {
+		if allowed[h] {
+			continue
+		}
+		if isHopName(h.k) || named[h.k] && !endToEnd[h.k] {
+			t.Fatalf("%s: hop-by-hop header %s: %q survived (Connection named %v)", what, h.k, h.v, named)
+		}
+	}
+}
+
+// refSplitTarget is the reference reading of a request target: the path
+// and ?query the rules see, or !ok for a target the gateway refuses.
+func refSplitTarget(target string) (path, query string, ok bool) {
+	if !strings.HasPrefix(target, "/") {
+		scheme, rest, found := strings.Cut(target, "://")
+		if !found || scheme == "" {
+			return "", "", false
+		}
+		end := strings.IndexAny(rest, "/?")
+		if end < 0 {
+			return "/", "", true
+		}
+		target = rest[end:]
+		if target[0] == '?' {
+			target = "/" + target
+		}
+	}
+	path, q, found := strings.Cut(target, "?")
+	if found {
+		query = "?" + q
+	}
+	return path, query, true
+}
+
+func FuzzRequestHead(f *testing.F) {
+	for _, s := range []string{
+		"GET / HTTP/1.1\r\nHost: a\r\n\r\n",
+		"GET /api/users/7?x=1 HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 1.2.3.4\r\nX-Forwarded-For: , 5.6.7.8\r\n\r\n",
+		"GET //a/./b/../api/users/%37 HTTP/1.1\r\nHost: a\r\n\r\n",
+		"GET http://evil.example/static/x?q HTTP/1.1\r\nHost: a\r\n\r\n",
+		"GET http://evil.example?q HTTP/1.1\r\nHost: a\r\n\r\n",
+		"GET https://evil.example HTTP/1.1\r\nHost: a\r\n\r\n",
+		"GET evil.example/x HTTP/1.1\r\nHost: a\r\n\r\n",
+		"GET /a/%2e%2e/%2e%2e/b HTTP/1.1\r\nHost: a\r\n\r\n",
+		"GET /__premier/ HTTP/1.1\r\nHost: a\r\n\r\n",
+		"GET /x%2f..%2f__premier HTTP/1.1\r\nHost: a\r\n\r\n",
+		"GET /x HTTP/1.1\r\nHost: a\r\nConnection: close, X-Secret\r\nX-Secret: 1\r\nKeep-Alive: 5\r\nTE: trailers\r\nProxy-Authorization: b\r\nProxy-X: y\r\nUpgrade: h2c\r\n\r\n",
+		"GET /x HTTP/1.1\r\nHost: a\r\nConnection: X-A\r\nConnection: X-B\r\nX-A: 1\r\nX-B: 2\r\n\r\n",
+		"GET /x HTTP/1.1\r\nHost: a\r\nConnection: x-forwarded-for\r\nX-Forwarded-For: 9.9.9.9\r\n\r\n",
+		"GET /x HTTP/1.0\r\nHost: a\r\nConnection: keep-alive\r\nCookie: a=b; c=d\r\n\r\n",
+		"POST /api/users/1 HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Type: text/plain\r\n\r\nabc",
+		"POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTrailer: X-T\r\n\r\n3\r\nabc\r\n0\r\nX-T: 1\r\n\r\n",
+		"GET /re/a;b HTTP/1.1\r\nHost: A.Example:80\r\nX-Forwarded-Host: h\r\nX-Forwarded-Proto: https\r\n\r\n",
+		"GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, X-Up\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nX-Up: 1\r\n\r\n",
+		"GET /x HTTP/1.1\r\nHost: a\r\nConnection: Host\r\n\r\n",
+		"GET /é/%C3%A9 HTTP/1.1\r\nHost: a\r\n\r\n",
+		"GET /a%2Cb%3B%40%25/%7e HTTP/1.1\r\nHost: a\r\n\r\n",
+		"GET / HTTP/1.0\r\n\r\n",
+	} {
+		f.Add([]byte(s))
+	}
+	h := newHeadHarness(f)
+	f.Fuzz(func(t *testing.T, head []byte) {
+		checkResponseStrip(t, head)
+		h.check(t, head)
+	})
+}
+
+// check runs one raw request through the gateway.
+func (h *headHarness) check(t *testing.T, raw []byte) {
+	var req fasthttp.Request
+	if req.ReadLimitBody(bufio.NewReader(bytes.NewReader(raw)), 1<<16) != nil {
+		return // fasthttp answers 400/413 itself
+	}
+	var u fasthttp.URI
+	if u.Parse(req.Header.Host(), req.Header.RequestURI()) != nil {
+		return // so does the server when the URI does not parse
+	}
+	client := requestHeaders(&req.Header)
+	named := connectionTokens(client)
+	method := string(req.Header.Method())
+	target := string(req.Header.RequestURI())
+	body := string(req.Body())
+	clientClose := req.Header.ConnectionClose()
+	upgrade := isWebSocketUpgrade(&req)
+
+	var ctx fasthttp.RequestCtx
+	ctx.Init(&req, fuzzPeer, nil)
+	_ = ctx.Request.URI() // the server parses the URI before the handler runs
+	h.mu.Lock()
+	h.tap.Reset()
+	h.mu.Unlock()
+	h.gw.Handler(&ctx)
+	h.mu.Lock()
+	sent := bytes.Clone(h.tap.Bytes())
+	h.mu.Unlock()
+
+	status := ctx.Response.StatusCode()
+	if status == fasthttp.StatusInternalServerError || strings.Contains(h.logs.String(), "panic") {
+		t.Fatalf("%q: status %d, logs:\n%s", raw, status, h.logs.String())
+	}
+	path, query, ok := refSplitTarget(target)
+	var norm []byte
+	var err error
+	if ok {
+		norm, err = route.NormalizePath(nil, []byte(path))
+	}
+	if !ok || err != nil {
+		if status != fasthttp.StatusBadRequest || len(sent) > 0 {
+			t.Fatalf("target %q refused (%v %v): status %d, sent %q", target, ok, err, status, sent)
+		}
+		return
+	}
+	if route.HasPrefixSegment(norm, []byte("/__premier")) {
+		if len(sent) > 0 {
+			t.Fatalf("target %q (%s) reached the backend: %q", target, norm, sent)
+		}
+		return
+	}
+	if len(sent) == 0 {
+		if status < 400 {
+			t.Fatalf("%q: nothing forwarded yet status %d", raw, status)
+		}
+		return
+	}
+
+	// Exactly one well-formed request reached the backend.
+	var fwd fasthttp.Request
+	br := bufio.NewReader(bytes.NewReader(sent))
+	if err := fwd.ReadLimitBody(br, 1<<20); err != nil {
+		t.Fatalf("%q: backend got an unparsable request %q: %v", raw, sent, err)
+	}
+	if rest, _ := io.ReadAll(br); len(rest) > 0 {
+		t.Fatalf("%q: backend got trailing bytes %q after %q", raw, rest, sent)
+	}
+	if got, want := string(fwd.Header.RequestURI()), string(norm)+query; got != want {
+		t.Fatalf("%q: forwarded target %q, want %q", raw, got, want)
+	}
+	if string(fwd.Header.Method()) != method || string(fwd.Body()) != body {
+		t.Fatalf("%q: forwarded %s with body %q, client sent %s with %q", raw, fwd.Header.Method(), fwd.Body(), method, body)
+	}
+	out := requestHeaders(&fwd.Header)
+	// The gateway may close its own backend connection (HTTP/1.0 clients).
+	allowed := map[hdr]bool{{"connection", "close"}: true}
+	if upgrade {
+		allowed[hdr{"connection", "Upgrade"}] = true
+		allowed[hdr{"upgrade", "websocket"}] = true
+	}
+	checkStripped(t, "request", out, named, allowed)
+
+	// X-Forwarded-For: the client's list (unless it named the header
+	// hop-by-hop), then the peer.
+	var wantXFF []string
+	if !named["x-forwarded-for"] {
+		wantXFF = listElems(values(client, "x-forwarded-for")...)
+	}
+	wantXFF = append(wantXFF, "203.0.113.9")
+	xff := values(out, "x-forwarded-for")
+	if len(xff) != 1 || strings.Join(listElems(xff...), "|") != strings.Join(wantXFF, "|") {
+		t.Fatalf("%q: X-Forwarded-For %q, want the elements %q", raw, xff, wantXFF)
+	}
+	if p := values(out, "x-forwarded-proto"); len(p) != 1 || p[0] != "http" {
+		t.Fatalf("%q: X-Forwarded-Proto %q", raw, p)
+	}
+	host := values(out, "host")
+	if xfh := values(out, "x-forwarded-host"); len(host) != 1 || len(xfh) != 1 || xfh[0] != host[0] {
+		t.Fatalf("%q: Host %q, X-Forwarded-Host %q", raw, host, xfh)
+	}
+	if want := values(client, "host"); len(want) != 1 || host[0] != want[0] {
+		t.Fatalf("%q: Host %q, client sent %q", raw, host, want)
+	}
+
+	// Every other end-to-end header arrives as sent.
+	for _, c := range client {
+		switch c.k {
+		case "host", "content-length", "transfer-encoding", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host":
+			continue
+		}
+		if isHopName(c.k) || named[c.k] {
+			continue
+		}
+		if got, want := values(out, c.k), values(client, c.k); strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("%q: header %s forwarded as %q, client sent %q", raw, c.k, got, want)
+		}
+	}
+
+	// The backend's answer reaches the client without its hop-by-hop headers.
+	resp := responseHeaders(&ctx.Response.Header)
+	var closeOK map[hdr]bool
+	if clientClose {
+		closeOK = map[hdr]bool{{"connection", "close"}: true}
+	}
+	checkStripped(t, "response", resp, map[string]bool{"x-hop": true}, closeOK)
+	if status != 200 || string(ctx.Response.Body()) != "ok" || len(values(resp, "x-end")) != 1 {
+		t.Fatalf("%q: client got %d %q %q", raw, status, ctx.Response.Body(), resp)
+	}
+	if clientClose && !ctx.Response.ConnectionClose() {
+		t.Fatalf("%q: client asked to close, the answer keeps the connection", raw)
+	}
+}
+
+// checkResponseStrip reads the header lines of raw as a response head and
+// strips it as the gateway strips a backend's answer.
+func checkResponseStrip(t *testing.T, raw []byte) {
+	i := bytes.IndexByte(raw, '\n')
+	if i < 0 {
+		return
+	}
+	var rh fasthttp.ResponseHeader
+	in := append([]byte("HTTP/1.1 200 OK\r\n"), raw[i+1:]...)
+	if rh.Read(bufio.NewReader(bytes.NewReader(in))) != nil {
+		return
+	}
+	before := responseHeaders(&rh)
+	named := connectionTokens(before)
+	stripHopByHop(&rh, nil)
+	rh.ResetConnectionClose()
+	after := responseHeaders(&rh)
+	checkStripped(t, "response head", after, named, nil)
+	for _, b := range before {
+		if !isHopName(b.k) && !named[b.k] && b.k != "content-length" {
+			if got, want := values(after, b.k), values(before, b.k); strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Fatalf("%q: end-to-end response header %s became %q, was %q", raw, b.k, got, want)
+			}
+		}
+	}
+}
