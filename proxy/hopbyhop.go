@@ -3,6 +3,7 @@ package proxy
 import (
 	"bytes"
 	"iter"
+	"strings"
 
 	"github.com/valyala/fasthttp"
 )
@@ -13,6 +14,7 @@ type header interface {
 	Peek(key string) []byte
 	Del(key string)
 	DelBytes(key []byte)
+	Add(key, value string)
 	All() iter.Seq2[[]byte, []byte]
 }
 
@@ -25,19 +27,24 @@ var hopByHop = [...]string{
 // header named in any Connection field, Connection itself, the fixed list
 // and any other Proxy-* header. Host and Content-Length are never removed
 // by name: they are the message's own routing and framing (as with
-// net/http's ReverseProxy, which cannot delete them either). buf is scratch
-// space; the grown buffer is returned.
+// net/http's ReverseProxy, which cannot delete them either). Fields
+// repeated under one name keep their order. buf is scratch space; the
+// grown buffer is returned.
 func stripHopByHop(h header, buf []byte) []byte {
-	buf, found := scanHopHeaders(h, buf[:0])
+	buf, found, proxy, repeated := scanHopHeaders(h, buf[:0])
+	if len(buf) == 0 && !found && !proxy {
+		return buf // the common case: one pass over the names, nothing to delete
+	}
+	var saved []savedField
+	if repeated {
+		// fasthttp's Del moves the last header into the deleted one's
+		// place, which would reorder repeated fields (X-Forwarded-For...).
+		saved = saveRepeated(h, buf)
+	}
 	if len(buf) > 0 {
 		for rest := buf; len(rest) > 0; {
 			var tok []byte
-			if i := bytes.IndexByte(rest, ','); i >= 0 {
-				tok, rest = rest[:i], rest[i+1:]
-			} else {
-				tok, rest = rest, nil
-			}
-			tok = bytes.TrimSpace(tok)
+			tok, rest = nextToken(rest)
 			if len(tok) > 0 && !bytes.EqualFold(tok, strClose) && !bytes.EqualFold(tok, strKeepAlive) &&
 				!equalFoldString(tok, "Host") && !equalFoldString(tok, "Content-Length") {
 				h.DelBytes(tok)
@@ -45,35 +52,118 @@ func stripHopByHop(h header, buf []byte) []byte {
 		}
 		h.Del("Connection")
 	}
-	if !found {
-		return buf // the common case: one pass over the names, nothing to delete
+	if found {
+		for _, k := range hopByHop {
+			h.Del(k)
+		}
 	}
-	for _, k := range hopByHop {
-		h.Del(k)
+	if proxy {
+		stripProxyHeaders(h)
 	}
-	stripProxyHeaders(h)
+	restoreRepeated(h, saved)
 	return buf
+}
+
+// nextToken splits the first comma-separated element, trimmed, off list.
+func nextToken(list []byte) (tok, rest []byte) {
+	if i := bytes.IndexByte(list, ','); i >= 0 {
+		return bytes.TrimSpace(list[:i]), list[i+1:]
+	}
+	return bytes.TrimSpace(list), nil
 }
 
 // scanHopHeaders appends the values of every Connection field to buf, each
 // after a ',', and reports whether any header is in the fixed hop-by-hop
-// list or starts with "Proxy-". It ranges over the concrete header types so
-// nothing escapes.
-func scanHopHeaders(h header, buf []byte) ([]byte, bool) {
-	found := false
+// list, whether another starts with "Proxy-", and whether a name may
+// repeat. It ranges over the concrete header types so nothing escapes.
+func scanHopHeaders(h header, buf []byte) (_ []byte, found, proxy, repeated bool) {
+	var names nameSet
 	switch t := h.(type) {
 	case *fasthttp.RequestHeader:
 		for k, v := range t.All() {
 			buf = appendConnection(buf, k, v)
-			found = found || isHopHeader(k)
+			fixed := isFixedHopHeader(k)
+			found = found || fixed
+			proxy = proxy || !fixed && isProxyHeader(k)
+			repeated = names.add(k) || repeated
 		}
 	case *fasthttp.ResponseHeader:
 		for k, v := range t.All() {
 			buf = appendConnection(buf, k, v)
-			found = found || isHopHeader(k)
+			fixed := isFixedHopHeader(k)
+			found = found || fixed
+			proxy = proxy || !fixed && isProxyHeader(k)
+			repeated = names.add(k) || repeated
 		}
 	}
-	return buf, found
+	return buf, found, proxy, repeated
+}
+
+// nameSet remembers up to 32 header names (slices into the header, valid
+// until it changes) to tell whether one repeats.
+type nameSet struct {
+	n     int
+	names [32][]byte
+}
+
+// add reports whether k was already seen — or may have been, past 32 names.
+func (s *nameSet) add(k []byte) bool {
+	for _, seen := range s.names[:s.n] {
+		if bytes.EqualFold(seen, k) {
+			return true
+		}
+	}
+	if s.n == len(s.names) {
+		return true
+	}
+	s.names[s.n] = k
+	s.n++
+	return false
+}
+
+type savedField struct{ key, value string }
+
+// saveRepeated copies, in order, the fields whose name repeats and that
+// stripping keeps (not hop-by-hop, not named in conn). Rare path: it
+// allocates.
+func saveRepeated(h header, conn []byte) []savedField {
+	count := map[string]int{}
+	for k := range h.All() {
+		count[string(bytes.ToLower(k))]++
+	}
+	var saved []savedField
+	for k, v := range h.All() {
+		if count[string(bytes.ToLower(k))] > 1 && !isHopHeader(k) && !equalFoldString(k, "Connection") && !listNames(conn, k) {
+			saved = append(saved, savedField{string(k), string(v)})
+		}
+	}
+	return saved
+}
+
+// restoreRepeated puts the saved repeated fields back in their order.
+func restoreRepeated(h header, saved []savedField) {
+	done := map[string]bool{}
+	for _, f := range saved {
+		if name := strings.ToLower(f.key); !done[name] {
+			done[name] = true
+			h.Del(f.key)
+		}
+	}
+	for _, f := range saved {
+		h.Add(f.key, f.value)
+	}
+}
+
+// listNames reports whether the comma-separated list names k.
+func listNames(list, k []byte) bool {
+	for rest := list; len(rest) > 0; {
+		var tok []byte
+		tok, rest = nextToken(rest)
+		if bytes.EqualFold(tok, k) {
+			return true
+		}
+	}
+	return false
 }
 
 func appendConnection(buf, k, v []byte) []byte {
@@ -83,10 +173,9 @@ func appendConnection(buf, k, v []byte) []byte {
 	return buf
 }
 
-func isHopHeader(k []byte) bool {
-	if isProxyHeader(k) {
-		return true
-	}
+func isHopHeader(k []byte) bool { return isProxyHeader(k) || isFixedHopHeader(k) }
+
+func isFixedHopHeader(k []byte) bool {
 	for _, name := range hopByHop {
 		if len(k) == len(name) && equalFoldString(k, name) {
 			return true
