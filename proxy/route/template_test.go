@@ -123,6 +123,9 @@ func FuzzCompileTemplate(f *testing.F) {
 		if strings.Count(s, "{") != strings.Count(s, "}") {
 			t.Fatalf("%q compiled with unbalanced braces", s)
 		}
+		if renderParts(tp) != s {
+			t.Fatalf("%q re-renders as %q", s, renderParts(tp))
+		}
 		caps := Captures{}
 		caps.reset([]string{"id", "name"})
 		_ = tp.Append(nil, ctx, &Vars{Path: []byte("/p"), ClientKey: []byte("1.2.3.4"), Caps: &caps})
