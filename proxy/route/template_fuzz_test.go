@@ -39,7 +39,14 @@ func refValue(p part, ctx *fasthttp.RequestCtx, v *Vars) ([]byte, bool) {
 	case partMethod:
 		return ctx.Request.Header.Method(), true
 	case partHost:
-		return bytes.ToLower(ctx.Request.Host()), true
+		// ASCII only: bytes.ToLower would rewrite invalid UTF-8.
+		h := bytes.Clone(ctx.Request.Host())
+		for i, c := range h {
+			if 'A' <= c && c <= 'Z' {
+				h[i] = c + 'a' - 'A'
+			}
+		}
+		return h, true
 	case partQuery:
 		for k, val := range ctx.Request.URI().QueryArgs().All() {
 			if string(k) == p.text {
