@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -25,13 +26,19 @@ import (
 const fuzzHeadYAML = `premier:
   servers: ["http://backend.internal:80"]
   limits: {backend_timeout: 2}
+  trusted_proxies: ["203.0.113.0/24"]
   paths:
     - pattern: /api/users/{id}
     - pattern: "^/re/(?P<x>[^/]+)$"
     - pattern: "/static/*"
 `
 
-var fuzzPeer = &net.TCPAddr{IP: net.IPv4(203, 0, 113, 9), Port: 40000}
+// The peers: a trusted proxy, whose forwarding headers are kept, and a
+// client, whose forwarding headers are replaced.
+var (
+	trustedPeer = &net.TCPAddr{IP: net.IPv4(203, 0, 113, 9), Port: 40000}
+	clientPeer  = &net.TCPAddr{IP: net.IPv4(198, 51, 100, 7), Port: 40000}
+)
 
 // headHarness is a gateway forwarding to an in-memory backend; every byte
 // the gateway writes to the backend is copied to tap.
@@ -152,7 +159,7 @@ func isHopName(k string) bool {
 // message's routing and framing, and the X-Forwarded-* the gateway adds
 // after stripping. "close" is an option, not a field.
 var endToEnd = map[string]bool{"close": true, "host": true, "content-length": true,
-	"x-forwarded-for": true, "x-forwarded-proto": true, "x-forwarded-host": true}
+	"x-forwarded-for": true, "x-forwarded-proto": true, "x-forwarded-host": true, "x-real-ip": true}
 
 // checkStripped fails if a hop-by-hop header, or one the original headers'
 // Connection fields named, is left in hs (allowed: exceptions).
@@ -169,16 +176,24 @@ func checkStripped(t *testing.T, what string, hs []hdr, named map[string]bool, a
 }
 
 // refSplitTarget is the reference reading of a request target: the path
-// and ?query the rules see, or !ok for a target the gateway refuses.
-func refSplitTarget(target string) (path, query string, ok bool) {
+// and ?query the rules see, the authority of an absolute-form target, or
+// !ok for a target the gateway refuses.
+func refSplitTarget(target string) (path, query, authority string, ok bool) {
 	if !strings.HasPrefix(target, "/") {
 		scheme, rest, found := strings.Cut(target, "://")
-		if !found || scheme == "" {
-			return "", "", false
+		if !found || !strings.EqualFold(scheme, "http") && !strings.EqualFold(scheme, "https") {
+			return "", "", "", false
+		}
+		authority = rest
+		if end := strings.IndexAny(rest, "/?#"); end >= 0 {
+			authority = rest[:end]
+		}
+		if authority == "" || !validHost([]byte(authority)) {
+			return "", "", "", false
 		}
 		end := strings.IndexAny(rest, "/?")
 		if end < 0 {
-			return "/", "", true
+			return "/", "", authority, true
 		}
 		target = rest[end:]
 		if target[0] == '?' {
@@ -189,7 +204,7 @@ func refSplitTarget(target string) (path, query string, ok bool) {
 	if found {
 		query = "?" + q
 	}
-	return path, query, true
+	return path, query, authority, true
 }
 
 func FuzzRequestHead(f *testing.F) {
@@ -216,6 +231,9 @@ func FuzzRequestHead(f *testing.F) {
 		"GET /é/%C3%A9 HTTP/1.1\r\nHost: a\r\n\r\n",
 		"GET /a%2Cb%3B%40%25/%7e HTTP/1.1\r\nHost: a\r\n\r\n",
 		"GET / HTTP/1.0\r\n\r\n",
+		"GET /x HTTP/1.1\r\nHost: a\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: b\r\nForwarded: for=1.2.3.4\r\nX-Real-IP: 9.9.9.9\r\nX-Forwarded-For: 1.2.3.4\r\n\r\n",
+		"GET /x HTTP/1.1\r\nHost: a\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: b\r\nForwarded: for=1.2.3.4\r\nX-Real-IP: 9.9.9.9\r\nX-Forwarded-For: 1.2.3.4\r\n\r\n ",
+		"GET /x HTTP/1.1\r\nHost: a\r\nConnection: X-Forwarded-Proto\r\nX-Forwarded-Proto: https\r\nExpect: 100-continue\r\n\r\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -244,8 +262,13 @@ func (h *headHarness) check(t *testing.T, raw []byte) {
 	clientClose := req.Header.ConnectionClose()
 	upgrade := isWebSocketUpgrade(&req)
 
+	trusted := len(raw)%2 == 0
+	peer := clientPeer
+	if trusted {
+		peer = trustedPeer
+	}
 	var ctx fasthttp.RequestCtx
-	ctx.Init(&req, fuzzPeer, nil)
+	ctx.Init(&req, peer, nil)
 	_ = ctx.Request.URI() // the server parses the URI before the handler runs
 	h.mu.Lock()
 	h.tap.Reset()
@@ -259,14 +282,14 @@ func (h *headHarness) check(t *testing.T, raw []byte) {
 	if status == fasthttp.StatusInternalServerError || strings.Contains(h.logs.String(), "panic") {
 		t.Fatalf("%q: status %d, logs:\n%s", raw, status, h.logs.String())
 	}
-	path, query, ok := refSplitTarget(target)
+	path, query, authority, ok := refSplitTarget(target)
 	var norm []byte
 	var err error
 	if ok {
 		norm, err = route.NormalizePath(nil, []byte(path))
 	}
 	if !ok || err != nil {
-		if status != fasthttp.StatusBadRequest || len(sent) > 0 {
+		if len(sent) > 0 || status < 400 && !(method == "OPTIONS" && target == "*") {
 			t.Fatalf("target %q refused (%v %v): status %d, sent %q", target, ok, err, status, sent)
 		}
 		return
@@ -308,32 +331,56 @@ func (h *headHarness) check(t *testing.T, raw []byte) {
 	}
 	checkStripped(t, "request", out, named, allowed)
 
-	// X-Forwarded-For: the client's list (unless it named the header
-	// hop-by-hop), then the peer.
-	var wantXFF []string
-	if !named["x-forwarded-for"] {
-		wantXFF = listElems(values(client, "x-forwarded-for")...)
+	// The forwarding headers a trusted proxy sent (and did not name
+	// hop-by-hop) are kept; a client's are replaced.
+	kept := func(name string) []string {
+		if !trusted || named[name] {
+			return nil
+		}
+		return values(client, name)
 	}
-	wantXFF = append(wantXFF, "203.0.113.9")
+	wantXFF := append(listElems(kept("x-forwarded-for")...), peer.IP.String())
 	xff := values(out, "x-forwarded-for")
 	if len(xff) != 1 || strings.Join(listElems(xff...), "|") != strings.Join(wantXFF, "|") {
 		t.Fatalf("%q: X-Forwarded-For %q, want the elements %q", raw, xff, wantXFF)
 	}
-	if p := values(out, "x-forwarded-proto"); len(p) != 1 || p[0] != "http" {
-		t.Fatalf("%q: X-Forwarded-Proto %q", raw, p)
+	clientHost := ""
+	if hs := values(client, "host"); len(hs) > 0 {
+		clientHost = hs[0]
 	}
-	host := values(out, "host")
-	if xfh := values(out, "x-forwarded-host"); len(host) != 1 || len(xfh) != 1 || xfh[0] != host[0] {
-		t.Fatalf("%q: Host %q, X-Forwarded-Host %q", raw, host, xfh)
+	if authority != "" {
+		clientHost = authority // absolute form: its authority is the host
 	}
-	if want := values(client, "host"); len(want) != 1 || host[0] != want[0] {
-		t.Fatalf("%q: Host %q, client sent %q", raw, host, want)
+	wantHost := clientHost
+	if wantHost == "" {
+		wantHost = "backend.internal:80" // HTTP/1.0 without Host: the backend's
+	}
+	if host := values(out, "host"); len(host) != 1 || host[0] != wantHost {
+		t.Fatalf("%q: Host %q, want %q", raw, host, wantHost)
+	}
+	for name, own := range map[string]string{"x-forwarded-proto": "http", "x-forwarded-host": clientHost} {
+		want := kept(name)
+		if len(want) == 0 || want[0] == "" {
+			want = []string{own}
+		}
+		if got := values(out, name); strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("%q: %s %q, want %q", raw, name, got, want)
+		}
+	}
+	if got, want := values(out, "forwarded"), kept("forwarded"); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("%q: Forwarded %q, want %q", raw, got, want)
+	}
+	if ip := values(out, "x-real-ip"); len(ip) != 1 || !trusted && ip[0] != peer.IP.String() {
+		t.Fatalf("%q: X-Real-IP %q", raw, ip)
+	} else if _, err := netip.ParseAddr(ip[0]); err != nil {
+		t.Fatalf("%q: X-Real-IP %q: %v", raw, ip, err)
 	}
 
 	// Every other end-to-end header arrives as sent.
 	for _, c := range client {
 		switch c.k {
-		case "host", "content-length", "transfer-encoding", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host":
+		case "host", "content-length", "transfer-encoding", "expect",
+			"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "forwarded", "x-real-ip":
 			continue
 		}
 		if isHopName(c.k) || named[c.k] {
