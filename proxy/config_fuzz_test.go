@@ -44,7 +44,9 @@ func FuzzParse(f *testing.F) {
 		if !strings.HasPrefix(err.Error(), "f.yaml") {
 			t.Fatalf("error without the file name: %v", err)
 		}
-		lines := bytes.Count(data, []byte("\n")) + 1
+		// YAML breaks lines at "\n", "\r\n" and a lone "\r".
+		lines := bytes.Count(bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n")), []byte("\n")) +
+			bytes.Count(data, []byte("\r")) - bytes.Count(data, []byte("\r\n")) + 1
 		for _, e := range ce {
 			if e.File != "f.yaml" || e.Msg == "" || e.Line < 0 || e.Line > lines || e.Col < 0 || e.Line == 0 && e.Col != 0 {
 				t.Fatalf("badly positioned error %+v (%d lines)", e, lines)
