@@ -250,12 +250,14 @@ func prepareRequest(ctx *fasthttp.RequestCtx, t *table, buf []byte) ([]byte, err
 
 	trusted := t.trusted.Contains(route.PeerAddr(ctx))
 	buf = buf[:0]
-	forwarded, overrides := false, false
+	forwarded, overrides, repeated := false, false, false
+	var names nameSet
 	fields := 0
 	for k, v := range req.Header.All() {
 		if fields++; fields > maxHeaderCount {
 			return buf, ErrHeadersTooLarge
 		}
+		repeated = names.add(k) || repeated
 		switch {
 		case trusted && equalFoldString(k, hdrXFF):
 			if len(buf) > 0 {
@@ -274,15 +276,18 @@ func prepareRequest(ctx *fasthttp.RequestCtx, t *table, buf []byte) ([]byte, err
 		buf = append(buf, ", "...)
 	}
 	buf = appendPeerIP(buf, ctx)
-	req.Header.Del(hdrXFF)
+	// Each header the gateway writes loses every line the client sent
+	// (SetBytesV alone replaces only the first).
+	delKeepOrder(&req.Header, hdrXFF, repeated)
 	req.Header.SetBytesV(hdrXFF, buf)
 	if forwarded {
-		req.Header.Del(hdrForwarded)
+		delKeepOrder(&req.Header, hdrForwarded, repeated)
 	}
 	if overrides {
-		stripClientOverrides(&req.Header, trusted)
+		stripClientOverrides(&req.Header, trusted, repeated)
 	}
 	if !trusted || len(req.Header.Peek(hdrXFProto)) == 0 {
+		delKeepOrder(&req.Header, hdrXFProto, repeated)
 		if ctx.IsTLS() {
 			req.Header.SetBytesV(hdrXFProto, strHTTPS)
 		} else {
@@ -290,9 +295,11 @@ func prepareRequest(ctx *fasthttp.RequestCtx, t *table, buf []byte) ([]byte, err
 		}
 	}
 	if !trusted || len(req.Header.Peek(hdrXFHost)) == 0 {
+		delKeepOrder(&req.Header, hdrXFHost, repeated)
 		req.Header.SetBytesV(hdrXFHost, req.Header.Host())
 	}
 	buf = t.trusted.ClientIP(ctx).AppendTo(buf[:0])
+	delKeepOrder(&req.Header, hdrXRealIP, repeated)
 	req.Header.SetBytesV(hdrXRealIP, buf)
 	return buf, nil
 }

@@ -124,20 +124,44 @@ func (s *nameSet) add(k []byte) bool {
 type savedField struct{ key, value string }
 
 // saveRepeated copies, in order, the fields whose name repeats and that
-// stripping keeps (not hop-by-hop, not named in conn). Rare path: it
-// allocates.
-func saveRepeated(h header, conn []byte) []savedField {
+// stay (not hop-by-hop, not named in the comma-separated list gone).
+// Rare path: it allocates.
+func saveRepeated(h header, gone []byte) []savedField {
 	count := map[string]int{}
 	for k := range h.All() {
 		count[string(bytes.ToLower(k))]++
 	}
 	var saved []savedField
 	for k, v := range h.All() {
-		if count[string(bytes.ToLower(k))] > 1 && !isHopHeader(k) && !equalFoldString(k, "Connection") && !listNames(conn, k) {
+		if count[string(bytes.ToLower(k))] > 1 && !isHopHeader(k) && !equalFoldString(k, "Connection") && !listNames(gone, k) {
 			saved = append(saved, savedField{string(k), string(v)})
 		}
 	}
 	return saved
+}
+
+// delKeepOrder deletes every key field. fasthttp's Del moves the last
+// header into each gap, which only matters when names repeat (repeated):
+// then the other repeated fields are put back in their order. Rare path:
+// it allocates.
+func delKeepOrder(h *fasthttp.RequestHeader, key string, repeated bool) {
+	if !repeated {
+		h.Del(key)
+		return
+	}
+	present := false
+	for k := range h.All() {
+		if equalFoldString(k, key) {
+			present = true
+			break
+		}
+	}
+	if !present {
+		return
+	}
+	saved := saveRepeated(h, []byte(key))
+	h.Del(key)
+	restoreRepeated(h, saved)
 }
 
 // restoreRepeated puts the saved repeated fields back in their order.

@@ -46,13 +46,14 @@ func isClientOverride(k []byte, trusted bool) bool {
 
 // stripClientOverrides removes what isClientOverride names: the rare path,
 // once a request is known to carry one.
-func stripClientOverrides(h *fasthttp.RequestHeader, trusted bool) {
+// repeated is whether header names repeat (see delKeepOrder).
+func stripClientOverrides(h *fasthttp.RequestHeader, trusted, repeated bool) {
 	for _, k := range clientOverrides {
-		h.Del(k)
+		delKeepOrder(h, k, repeated)
 	}
 	if !trusted {
 		for _, k := range forwardingOverrides {
-			h.Del(k)
+			delKeepOrder(h, k, repeated)
 		}
 	}
 }

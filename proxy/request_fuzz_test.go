@@ -234,6 +234,10 @@ func FuzzRequestHead(f *testing.F) {
 		"GET /x HTTP/1.1\r\nHost: a\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: b\r\nForwarded: for=1.2.3.4\r\nX-Real-IP: 9.9.9.9\r\nX-Forwarded-For: 1.2.3.4\r\n\r\n",
 		"GET /x HTTP/1.1\r\nHost: a\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: b\r\nForwarded: for=1.2.3.4\r\nX-Real-IP: 9.9.9.9\r\nX-Forwarded-For: 1.2.3.4\r\n\r\n ",
 		"GET /x HTTP/1.1\r\nHost: a\r\nConnection: X-Forwarded-Proto\r\nX-Forwarded-Proto: https\r\nExpect: 100-continue\r\n\r\n",
+		"GET /x HTTP/1.1\r\nHost: a\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Proto: ftp\r\nX-Forwarded-Host: e1\r\nX-Forwarded-Host: e2\r\nX-Real-IP: 1.1.1.1\r\nX-Real-IP: 2.2.2.2\r\n\r\n",
+		"GET /x HTTP/1.1\r\nHost: a\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Proto: ftp\r\nX-Forwarded-Host: e1\r\nX-Forwarded-Host: e2\r\nX-Real-IP: 1.1.1.1\r\nX-Real-IP: 2.2.2.2\r\n\r\n ",
+		"GET /x HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 1.1.1.1\r\nX-Forwarded-For: 2.2.2.2\r\nVary: a\r\nForwarded: for=x\r\nVary: b\r\n\r\n",
+		"GET /x HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 1.1.1.1\r\nX-Forwarded-For: 2.2.2.2\r\nVary: a\r\nForwarded: for=x\r\nVary: b\r\n\r\n ",
 	} {
 		f.Add([]byte(s))
 	}
@@ -430,5 +434,63 @@ func checkResponseStrip(t *testing.T, raw []byte) {
 				t.Fatalf("%q: end-to-end response header %s became %q, was %q", raw, b.k, got, want)
 			}
 		}
+	}
+}
+
+// forwardRaw sends one raw request from peer through the harness and
+// returns the request the backend read.
+func (h *headHarness) forwardRaw(t *testing.T, peer net.Addr, raw string) *fasthttp.Request {
+	t.Helper()
+	var req fasthttp.Request
+	if err := req.Read(bufio.NewReader(strings.NewReader(raw))); err != nil {
+		t.Fatal(err)
+	}
+	var ctx fasthttp.RequestCtx
+	ctx.Init(&req, peer, nil)
+	_ = ctx.Request.URI()
+	h.mu.Lock()
+	h.tap.Reset()
+	h.mu.Unlock()
+	h.gw.Handler(&ctx)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var fwd fasthttp.Request
+	if err := fwd.Read(bufio.NewReader(bytes.NewReader(h.tap.Bytes()))); err != nil {
+		t.Fatalf("status %d, backend read %q: %v", ctx.Response.StatusCode(), h.tap.Bytes(), err)
+	}
+	return &fwd
+}
+
+// TestForwardedTargetKeepsEscapes: a path the normaliser leaves unchanged
+// reaches the backend byte for byte — fasthttp's URI writer would turn
+// %2C into ',' and %3B into ';', so the backend and the rules would read
+// different paths. Found by FuzzRequestHead.
+func TestForwardedTargetKeepsEscapes(t *testing.T) {
+	h := newHeadHarness(t)
+	for _, target := range []string{"/a%2Cb%3B%40%25?q=%2C", "/static/%C3%A9", "/api/users/1%2B1"} {
+		fwd := h.forwardRaw(t, clientPeer, "GET "+target+" HTTP/1.1\r\nHost: a\r\n\r\n")
+		if got := string(fwd.Header.RequestURI()); got != target {
+			t.Errorf("backend got %q, want %q", got, target)
+		}
+	}
+}
+
+// TestHopByHopKeepsRepeatedOrder: deleting the hop-by-hop headers leaves
+// repeated fields in their order (fasthttp's Del swaps the last header into
+// the gap), so a trusted proxy's X-Forwarded-For chain is not reversed.
+// Found by FuzzRequestHead.
+func TestHopByHopKeepsRepeatedOrder(t *testing.T) {
+	h := newHeadHarness(t)
+	fwd := h.forwardRaw(t, trustedPeer, "GET /x HTTP/1.1\r\nHost: a\r\nX-A: 1\r\n"+
+		"X-Forwarded-For: 1.1.1.1\r\nX-Forwarded-For: 2.2.2.2\r\nVary: a\r\nConnection: X-A\r\nVary: b\r\n\r\n")
+	if got := string(fwd.Header.Peek("X-Forwarded-For")); got != "1.1.1.1, 2.2.2.2, 203.0.113.9" {
+		t.Errorf("X-Forwarded-For %q", got)
+	}
+	var vary []string
+	for _, v := range fwd.Header.PeekAll("Vary") {
+		vary = append(vary, string(v))
+	}
+	if strings.Join(vary, ",") != "a,b" || fwd.Header.Peek("X-A") != nil {
+		t.Errorf("Vary %q, X-A %q", vary, fwd.Header.Peek("X-A"))
 	}
 }
