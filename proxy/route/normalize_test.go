@@ -165,7 +165,7 @@ func refNormalize(raw string) (string, bool) {
 				enc.WriteString("%" + strings.ToUpper(raw[i+1:i+3]))
 			}
 			i += 2
-		case c < 0x20 || c == 0x7f || c == '\\':
+		case c < 0x20 || c == 0x7f || c == '\\' || c == ';' || c == '#':
 			return "", false
 		default:
 			dec.WriteByte(c)
@@ -188,6 +188,7 @@ func TestRefNormalize(t *testing.T) {
 	for in, want := range map[string]string{
 		"/a/b/../c": "/a/c", "//a//": "/a/", "/%2e%2E/": "/", "/a/%2f": "", "/%41": "/A", "/a/.": "/a/",
 		"/%7e%7a": "/~z", "/%c3%a9/%e9": "", "/%C3%A9": "/%C3%A9", "/%+1": "", "/a\\b": "", "/%01": "/%01",
+		"/a;b": "", "/a#b": "", "/a%3Bb%23": "/a%3Bb%23",
 	} {
 		got, ok := refNormalize(in)
 		if ok != (want != "") || got != want {
