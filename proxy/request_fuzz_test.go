@@ -231,6 +231,8 @@ func FuzzRequestHead(f *testing.F) {
 		"GET /é/%C3%A9 HTTP/1.1\r\nHost: a\r\n\r\n",
 		"GET /a%2Cb%3B%40%25/%7e HTTP/1.1\r\nHost: a\r\n\r\n",
 		"GET / HTTP/1.0\r\n\r\n",
+		"GET /x HTTP/1.1\r\nHost: a\r\nX-Original-URL: /admin\r\nX-Forwarded-Prefix: /p\r\nX-HTTP-Method-Override: DELETE\r\nVary: a\r\nVary: b\r\n\r\n",
+		"GET /x HTTP/1.1\r\nHost: a\r\nX-Original-URL: /admin\r\nX-Forwarded-Prefix: /p\r\nX-HTTP-Method-Override: DELETE\r\nVary: a\r\nVary: b\r\n\r\n ",
 		"GET /x HTTP/1.1\r\nHost: a\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: b\r\nForwarded: for=1.2.3.4\r\nX-Real-IP: 9.9.9.9\r\nX-Forwarded-For: 1.2.3.4\r\n\r\n",
 		"GET /x HTTP/1.1\r\nHost: a\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: b\r\nForwarded: for=1.2.3.4\r\nX-Real-IP: 9.9.9.9\r\nX-Forwarded-For: 1.2.3.4\r\n\r\n ",
 		"GET /x HTTP/1.1\r\nHost: a\r\nConnection: X-Forwarded-Proto\r\nX-Forwarded-Proto: https\r\nExpect: 100-continue\r\n\r\n",
@@ -380,8 +382,25 @@ func (h *headHarness) check(t *testing.T, raw []byte) {
 		t.Fatalf("%q: X-Real-IP %q: %v", raw, ip, err)
 	}
 
+	// URL and method overrides never pass; the other forwarding hints
+	// only from a trusted proxy.
+	for _, name := range clientOverrides {
+		if got := values(out, strings.ToLower(name)); len(got) > 0 {
+			t.Fatalf("%q: %s %q forwarded", raw, name, got)
+		}
+	}
+	for _, name := range forwardingOverrides {
+		name = strings.ToLower(name)
+		if got, want := values(out, name), kept(name); strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("%q: %s %q, want %q", raw, name, got, want)
+		}
+	}
+
 	// Every other end-to-end header arrives as sent.
 	for _, c := range client {
+		if isClientOverride([]byte(c.k), trusted) || isClientOverride([]byte(c.k), false) {
+			continue // checked above
+		}
 		switch c.k {
 		case "host", "content-length", "transfer-encoding", "expect",
 			"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "forwarded", "x-real-ip":
