@@ -268,9 +268,42 @@ func (d *decoder) decodeSlice(n ast.Node, v reflect.Value) {
 	}
 	s := reflect.MakeSlice(v.Type(), len(seq.Values), len(seq.Values))
 	for i, item := range seq.Values {
+		if d.isNull(item) {
+			// A bare "-" would leave a zero entry that nothing validates
+			// (a server without a URL): no list in the config takes one.
+			d.errAt(nodePos(item), "empty list item")
+			continue
+		}
 		d.decode(item, s.Index(i))
 	}
 	v.Set(s)
+}
+
+// isNull reports whether n is null once tags, anchors and known aliases are
+// unwrapped. Unlike resolve it records and reports nothing.
+func (d *decoder) isNull(n ast.Node) bool {
+	for range 64 {
+		switch t := n.(type) {
+		case *ast.NullNode:
+			return true
+		case *ast.TagNode:
+			n = t.Value
+		case *ast.AnchorNode:
+			n = t.Value
+		case *ast.AliasNode:
+			if t.Value == nil {
+				return false
+			}
+			target, ok := d.anchors[t.Value.String()]
+			if !ok {
+				return false
+			}
+			n = target
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 func (d *decoder) decodeUnion(n, raw ast.Node, v reflect.Value, u interfaceUnmarshaler) {

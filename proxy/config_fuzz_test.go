@@ -75,3 +75,20 @@ func checkBuilds(t *testing.T, l *Loaded) {
 	}
 	gw.Close()
 }
+
+// TestEmptyListItemRefused: a bare "-" in a list is refused where it
+// stands; it used to pass validation as a server without a URL, and New
+// then failed. Found by FuzzParse.
+func TestEmptyListItemRefused(t *testing.T) {
+	for _, src := range []string{
+		"premier:\n  servers:\n  -\n",
+		"premier:\n  servers: [\"http://a:1\", ~]\n",
+		"premier:\n  trusted_proxies:\n    - &n\n    - *n\n  servers: [\"http://a:1\"]\n",
+	} {
+		_, err := Parse("f.yaml", []byte(src))
+		var ce ConfigErrors
+		if !errors.As(err, &ce) || !strings.Contains(err.Error(), "empty list item") || ce[0].Line < 2 {
+			t.Errorf("%q: %v", src, err)
+		}
+	}
+}
