@@ -76,7 +76,12 @@ func (d *decoder) errAt(p pos, format string, args ...any) {
 
 // resolve unwraps tags, records anchors and follows aliases.
 func (d *decoder) resolve(n ast.Node) ast.Node {
-	for n != nil {
+	for hops := 0; n != nil; hops++ {
+		if hops > maxAliasHops {
+			// "&a *a": an anchor on an alias to itself would loop forever.
+			d.errAt(nodePos(n), "alias does not resolve to a value (it refers to itself)")
+			return nil
+		}
 		switch t := n.(type) {
 		case *ast.TagNode:
 			n = t.Value
@@ -104,6 +109,10 @@ func (d *decoder) resolve(n ast.Node) ast.Node {
 	}
 	return nil
 }
+
+// maxAliasHops bounds the tags, anchors and aliases resolve unwraps to
+// reach one value.
+const maxAliasHops = 64
 
 func (d *decoder) visit(n ast.Node) bool {
 	d.visits++
@@ -282,7 +291,7 @@ func (d *decoder) decodeSlice(n ast.Node, v reflect.Value) {
 // isNull reports whether n is null once tags, anchors and known aliases are
 // unwrapped. Unlike resolve it records and reports nothing.
 func (d *decoder) isNull(n ast.Node) bool {
-	for range 64 {
+	for range maxAliasHops {
 		switch t := n.(type) {
 		case *ast.NullNode:
 			return true

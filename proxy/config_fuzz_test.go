@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/valyala/fasthttp"
 )
@@ -89,6 +90,24 @@ func TestEmptyListItemRefused(t *testing.T) {
 		var ce ConfigErrors
 		if !errors.As(err, &ce) || !strings.Contains(err.Error(), "empty list item") || ce[0].Line < 2 {
 			t.Errorf("%q: %v", src, err)
+		}
+	}
+}
+
+// TestSelfAliasRefused: an anchor on an alias to itself ("&0 *0") is
+// refused; resolving it looped forever. Found by FuzzParse.
+func TestSelfAliasRefused(t *testing.T) {
+	for _, src := range []string{"   &0\n*0", "premier:\n  keyspace: &k *k\n"} {
+		done := make(chan error, 1)
+		go func() { _, err := Parse("f.yaml", []byte(src)); done <- err }()
+		select {
+		case err := <-done:
+			var ce ConfigErrors
+			if !errors.As(err, &ce) {
+				t.Errorf("%q: %v", src, err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%q: Parse hangs", src)
 		}
 	}
 }
