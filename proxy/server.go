@@ -14,17 +14,24 @@ import (
 // handler runs; larger bodies stream to the backend.
 const bufferedBodyBytes = 1 << 20
 
+// responseWriteBuffer is the server's response write buffer.
+const responseWriteBuffer = 16 << 10
+
 // NewServer builds the fasthttp server for g with the running config's limits.
 func (g *Gateway) NewServer() *fasthttp.Server {
 	lim := g.Loaded().Config.Limits
 	g.keepsHijacked.Store(true)
 	return &fasthttp.Server{
-		Handler:                       g.Handler,
-		Name:                          "premier",
-		ReadTimeout:                   seconds(lim.ReadTimeout),
-		WriteTimeout:                  seconds(lim.WriteTimeout),
-		IdleTimeout:                   seconds(lim.IdleTimeout),
-		ReadBufferSize:                lim.MaxHeaderBytes,
+		Handler:        g.Handler,
+		Name:           "premier",
+		ReadTimeout:    seconds(lim.ReadTimeout),
+		WriteTimeout:   seconds(lim.WriteTimeout),
+		IdleTimeout:    seconds(lim.IdleTimeout),
+		ReadBufferSize: lim.MaxHeaderBytes,
+		// A response head plus a body up to ~16 KiB leaves in one write
+		// (fasthttp's 4 KiB default split a 4 KiB answer into two). The
+		// writer is pooled per response, not held per connection.
+		WriteBufferSize:               responseWriteBuffer,
 		Concurrency:                   lim.MaxConnections,
 		MaxRequestBodySize:            bufferedBodyBytes,
 		StreamRequestBody:             true,
