@@ -147,6 +147,10 @@ type Limits struct {
 	BackendTimeout float64 `yaml:"backend_timeout"`
 	// MaxConnsPerBackend caps keep-alive connections to each backend. Default 1024.
 	MaxConnsPerBackend int `yaml:"max_conns_per_backend"`
+	// BackendQueueTimeout is how long a request waits for a free connection
+	// when max_conns_per_backend are all in use (bounded by its own
+	// deadline), in seconds; then 503. 0: no waiting. Default 1.
+	BackendQueueTimeout float64 `yaml:"backend_queue_timeout"`
 	// ShutdownGrace bounds draining in-flight requests on SIGTERM, in seconds. Default 10.
 	ShutdownGrace float64 `yaml:"shutdown_grace"`
 	// MaxLimiterKeys caps the keys each rate limit tracks in memory; at the
@@ -164,6 +168,7 @@ func (l *Limits) Defaults() {
 	l.MaxConnections = 10000
 	l.BackendTimeout = 60
 	l.MaxConnsPerBackend = 1024
+	l.BackendQueueTimeout = 1
 	l.ShutdownGrace = 10
 	l.MaxLimiterKeys = 1 << 20
 }

@@ -56,6 +56,9 @@ func (l *Limits) Validate() error {
 	pos("max_conns_per_backend", float64(l.MaxConnsPerBackend))
 	pos("shutdown_grace", l.ShutdownGrace)
 	pos("max_limiter_keys", float64(l.MaxLimiterKeys))
+	if !(l.BackendQueueTimeout >= 0) {
+		errs = append(errs, fmt.Errorf("backend_queue_timeout: must be 0 or a positive number of seconds, got %v", l.BackendQueueTimeout))
+	}
 	if l.MaxHeaderBytes > 0 && l.MaxHeaderBytes < 1024 {
 		errs = append(errs, fmt.Errorf("max_header_bytes: must be at least 1024, got %d", l.MaxHeaderBytes))
 	}

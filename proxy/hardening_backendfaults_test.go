@@ -454,7 +454,7 @@ func TestHardeningBreakerIgnoresClientErrorsAndLocalExhaustion(t *testing.T) {
 			<-release
 		}
 	})
-	h := startGateway(t, config(backend, `  limits: {max_conns_per_backend: 1}
+	h := startGateway(t, config(backend, `  limits: {max_conns_per_backend: 1, backend_queue_timeout: 0}
   paths:
     - pattern: "/*"
       features:

@@ -14,8 +14,12 @@ import (
 // handler runs; larger bodies stream to the backend.
 const bufferedBodyBytes = 1 << 20
 
-// responseWriteBuffer is the server's response write buffer.
-const responseWriteBuffer = 16 << 10
+// responseWriteBuffer is the server's response write buffer;
+// requestWriteBuffer the backend clients' request write buffer.
+const (
+	responseWriteBuffer = 16 << 10
+	requestWriteBuffer  = 32 << 10
+)
 
 // NewServer builds the fasthttp server for g with the running config's limits.
 func (g *Gateway) NewServer() *fasthttp.Server {
