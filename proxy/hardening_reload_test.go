@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,47 +22,21 @@ import (
 // trafficCheck sends requests to url from 4 goroutines until stopped and
 // counts any that did not get 200 with one of the wanted bodies.
 func trafficCheck(t *testing.T, url string, want ...string) (stop func() (ok, bad int64, seen map[string]int64)) {
-	var okN, badN atomic.Int64
 	var mu sync.Mutex
 	seen := map[string]int64{}
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	client := &fasthttp.Client{}
-	for i := 0; i < 4; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-done:
-					return
-				default:
-				}
-				code, body, err := client.Get(nil, url)
-				good := err == nil && code == 200
-				if good {
-					good = false
-					for _, w := range want {
-						good = good || string(body) == w
-					}
-				}
-				if !good {
-					badN.Add(1)
-					t.Logf("bad response: %d %q %v", code, body, err)
-				} else {
-					okN.Add(1)
-				}
-				mu.Lock()
-				seen[string(body)]++
-				mu.Unlock()
-			}
-		}()
-	}
+	stopTraffic := traffic(url, 4, func(code int, body []byte, err error) bool {
+		mu.Lock()
+		seen[string(body)]++
+		mu.Unlock()
+		if err != nil || code != 200 || !slices.Contains(want, string(body)) {
+			t.Logf("bad response: %d %q %v", code, body, err)
+			return false
+		}
+		return true
+	})
 	return func() (int64, int64, map[string]int64) {
-		close(done)
-		wg.Wait()
-		client.CloseIdleConnections()
-		return okN.Load(), badN.Load(), seen
+		ok, bad := stopTraffic()
+		return ok, bad, seen
 	}
 }
 
