@@ -87,7 +87,7 @@ func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 		b.Start()
 		began := time.Now()
 		var err error
-		if pt, ok := b.Pipeline().(*pipeTransport); ok && p.pipeline && pipelinable(req) {
+		if pt := p.pipelineFor(b, req); pt != nil {
 			err = pt.roundTrip(b, req, &ctx.Response, began, deadline, p.wholeBody)
 		} else {
 			err = roundTrip(b.Client, req, &ctx.Response, began, deadline, p.wholeBody)

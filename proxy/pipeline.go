@@ -35,6 +35,17 @@ func pipelinable(req *fasthttp.Request) bool {
 	return (h.IsGet() || h.IsHead()) && !req.IsBodyStream() && len(req.Body()) == 0 && h.ContentLength() <= 0
 }
 
+// pipelineFor returns b's pipelined transport when the plan pipelines and
+// req may be pipelined; nil sends req over the keep-alive pool. The plan's
+// flag is read first, so a rule without pipelining pays one branch.
+func (p *plan) pipelineFor(b *lb.Backend, req *fasthttp.Request) *pipeTransport {
+	if !p.pipeline || !pipelinable(req) {
+		return nil
+	}
+	pt, _ := b.Pipeline().(*pipeTransport)
+	return pt
+}
+
 // pipeTransport sends one backend's requests pipelined over a fixed number
 // of connections: each request is written behind the ones before it
 // without waiting for their responses, and one reader per connection
