@@ -12,8 +12,8 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// countingBackend serves h and counts the connections it accepted.
-func countingBackend(t *testing.T, h fasthttp.RequestHandler) (string, *atomic.Int64) {
+// connCountingBackend serves h and counts the connections it accepted.
+func connCountingBackend(t *testing.T, h fasthttp.RequestHandler) (string, *atomic.Int64) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -36,7 +36,7 @@ func echoPath(ctx *fasthttp.RequestCtx) {
 }
 
 func TestPipelineSharesConnections(t *testing.T) {
-	backend, conns := countingBackend(t, echoPath)
+	backend, conns := connCountingBackend(t, echoPath)
 	h := startGateway(t, config(backend, "  lb: {pipeline: 2}\n"))
 	var wg sync.WaitGroup
 	var bad atomic.Int64
@@ -73,8 +73,8 @@ func TestPipelineSharesConnections(t *testing.T) {
 }
 
 func TestPipelinePerPathGroupOnly(t *testing.T) {
-	piped, pipedConns := countingBackend(t, echoPath)
-	plain, plainConns := countingBackend(t, echoPath)
+	piped, pipedConns := connCountingBackend(t, echoPath)
+	plain, plainConns := connCountingBackend(t, echoPath)
 	h := startGateway(t, config(plain, `  paths:
     - pattern: /piped/*
       servers: ["`+piped+`"]
@@ -102,7 +102,7 @@ func TestPipelinePerPathGroupOnly(t *testing.T) {
 
 func TestPipelineSurvivesBackendClosing(t *testing.T) {
 	var n atomic.Int64
-	backend, _ := countingBackend(t, func(ctx *fasthttp.RequestCtx) {
+	backend, _ := connCountingBackend(t, func(ctx *fasthttp.RequestCtx) {
 		if n.Add(1)%3 == 0 {
 			ctx.SetConnectionClose() // the backend ends the pipelined connection
 		}
@@ -117,7 +117,7 @@ func TestPipelineSurvivesBackendClosing(t *testing.T) {
 }
 
 func TestPipelineRouteTimeout(t *testing.T) {
-	backend, _ := countingBackend(t, func(ctx *fasthttp.RequestCtx) {
+	backend, _ := connCountingBackend(t, func(ctx *fasthttp.RequestCtx) {
 		if string(ctx.Path()) == "/slow" {
 			time.Sleep(time.Second)
 		}
