@@ -15,7 +15,7 @@
 #   --connections C     wrk connections (default 64)
 #   --threads T         wrk threads (default 1: wrk has one CPU)
 #   --targets "T ..."   any of: direct nginx[:VARIANT] haproxy[:VARIANT] nginx-cache
-#                       premier premier:CONFIG premier:all
+#                       premier premier:CONFIG premier:all premier-b:CONFIG
 #                       (VARIANT = passthrough (default) timeout-monitoring ratelimit
 #                       cache-hit rules50: nginx and HAProxy configured like the
 #                       premier config of that name; nginx-cache = nginx:cache-hit)
@@ -53,7 +53,9 @@
 #                       --paths, default /small)
 #   --backends "K ..."  proxy CPU per request and req/s with K backends behind
 #                       round robin (e.g. "1 2 4 8 16")
-# Environment: PREMIER_BIN (use this premier binary instead of building), LOAD_CPU (default 0), SERVER_CPU (default 1), BASE_PORT
+# Environment: PREMIER_BIN (use this premier binary instead of building),
+# PREMIER_BIN_B (the binary of premier-b:CONFIG targets: an A/B pair in the same
+# interleaved rounds), LOAD_CPU (default 0), SERVER_CPU (default 1), BASE_PORT
 # (default 19000: backends from BASE_PORT, servers from BASE_PORT+20).
 set -euo pipefail
 
@@ -125,10 +127,12 @@ for t in $TARGETS; do
   case $t in
     premier) TL+=(premier:passthrough); CFGFILE[premier:passthrough]=$BENCH/configs/passthrough.yaml ;;
     premier:all) for f in "$BENCH"/configs/*.yaml; do n=${f##*/}; TL+=("premier:${n%.yaml}"); CFGFILE[premier:${n%.yaml}]=$f; done ;;
-    premier:*) c=${t#premier:}; c=${c%+dash}
+    premier:*|premier-b:*)
+               kind=${t%%:*}; c=${t#*:}; c=${c%+dash}
+               [[ $kind == premier || -n ${PREMIER_BIN_B:-} ]] || die "target $t: set PREMIER_BIN_B to the second binary"
                if [[ $c == *.yaml ]]; then f=$c; else f=$BENCH/configs/$c.yaml; fi
                [[ -f $f ]] || die "target $t: no config file $f"
-               [[ $c == *.yaml ]] && t=premier:$(basename "$c" .yaml)${t##*.yaml}
+               [[ $c == *.yaml ]] && t=$kind:$(basename "$c" .yaml)${t##*.yaml}
                CFGFILE[$t]=$(cd "$(dirname "$f")" && pwd)/$(basename "$f"); TL+=("$t") ;;
     nginx|haproxy|nginx:*|haproxy:*|nginx-cache)
       s=${t%%:*}; s=${s%-cache}
@@ -413,10 +417,10 @@ start_target() {
       write_haproxy_conf "$t"
       start "$t" "$WORK/$t.log" haproxy -db -f "$WORK/$t.cfg"
       ;;
-    premier:*)
-      local name=${t#premier:}
+    premier:*|premier-b:*)
+      local name=${t/:/-}
       premier_conf "${CFGFILE[$t]}" "$WORK/$name.yaml"
-      start "$t" "$WORK/$name.log" "$WORK/premier" -config "$WORK/$name.yaml" -listen "127.0.0.1:${PORT[$t]}"
+      start "$t" "$WORK/$name.log" "$WORK/${t%%:*}" -config "$WORK/$name.yaml" -listen "127.0.0.1:${PORT[$t]}"
       if [[ $t == *+dash ]]; then
         # the dashboard open and streaming for the whole run (loopback: no
         # token needed; reconnecting when the server ends a stream after its
@@ -584,6 +588,10 @@ MACHINE="$(nproc) CPUs, $(awk -F: '/^model name/ { sub(/^ +/, "", $2); print $2;
 say "machine: $MACHINE; work directory $WORK"
 say "building premier and the backend"
 REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [[ " ${TL[*]}" == *" premier-b:"* ]]; then
+  cp "$PREMIER_BIN_B" "$WORK/premier-b" || die "PREMIER_BIN_B=$PREMIER_BIN_B: cannot copy"
+  PREMIER_B_VERSION="; premier-b binary $PREMIER_BIN_B"
+fi
 if [[ " ${TL[*]}" == *" premier:"* ]]; then
   if [[ -n ${PREMIER_BIN:-} ]]; then
     cp "$PREMIER_BIN" "$WORK/premier" || die "PREMIER_BIN=$PREMIER_BIN: cannot copy"
@@ -733,7 +741,7 @@ PID[backend]=${PID[backend0]} PID[direct]=${PID[backend0]}
 for t in "${TL[@]}"; do start_target "$t"; done
 say "started: $NBACKENDS backend(s) on CPU$SERVER_CPU port ${PORT[backend]}..; $(for t in "${TL[@]}"; do printf '%s:%s ' "$t" "${PORT[$t]}"; done); wrk on CPU$LOAD_CPU"
 
-VERSIONS="$(wrk -v 2>&1 | head -1 | awk '{ print $1, $2 }'); $(go version | awk '{ print $3 }'); ${PREMIER_VERSION:-premier not run}; fasthttp $(awk '$1 == "github.com/valyala/fasthttp" { print $2 }' "$ROOT/go.mod")"
+VERSIONS="$(wrk -v 2>&1 | head -1 | awk '{ print $1, $2 }'); $(go version | awk '{ print $3 }'); ${PREMIER_VERSION:-premier not run}${PREMIER_B_VERSION:-}; fasthttp $(awk '$1 == "github.com/valyala/fasthttp" { print $2 }' "$ROOT/go.mod")"
 for t in "${TL[@]}"; do
   case $t in
     "$REF") VERSIONS+="; nginx $(nginx -v 2>&1 | sed 's#.*/##')" ;;

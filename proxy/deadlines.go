@@ -5,13 +5,30 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/premier-gateway/premier/internal/watchdog"
 )
 
 // Listener wraps ln so the gateway's watchdog keeps the far read, idle and
 // write deadlines of every client connection: fasthttp moves them on each
 // request, and without the watchdog each move re-arms a runtime timer.
-// Serve the gateway's server on the returned listener.
-func (g *Gateway) Listener(ln net.Listener) net.Listener { return g.watch.Listener(ln) }
+// Its connections also send a finished response together with the wait
+// for the next request (clientConn). Serve the gateway's server on the
+// returned listener.
+func (g *Gateway) Listener(ln net.Listener) net.Listener { return clientListener{ln, g.watch} }
+
+type clientListener struct {
+	net.Listener
+	w *watchdog.Watchdog
+}
+
+func (l clientListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return newClientConn(l.w.Wrap(c)), nil
+}
 
 // dialBackend opens a backend connection watched by the gateway's
 // watchdog, so the per-request deadlines the transport sets cost no timer.

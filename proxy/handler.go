@@ -64,7 +64,8 @@ func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
 	if s.admitted {
 		o.Limit, o.LimitKey = limit, limitKey
 	}
-	if isWebSocketUpgrade(&ctx.Request) {
+	ws := isWebSocketUpgrade(&ctx.Request)
+	if ws {
 		o.Backend = p.serveWebSocket(g, t, ctx, s)
 	} else {
 		o.Backend = p.serve(g, t, ctx, s, start)
@@ -75,6 +76,9 @@ func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
 	g.metrics.observe(o)
 	if p.logThreshold > 0 && o.Duration > p.logThreshold {
 		g.logSlow(ctx, o)
+	}
+	if !ws {
+		holdResponse(ctx)
 	}
 }
 

@@ -14,6 +14,9 @@ type Conn struct {
 	idx     int // position in wd.conns, guarded by wd.mu
 	r, w    side
 	removed atomic.Bool
+
+	waitFrom atomic.Int64 // clock at BeginWait; 0 = no marked wait
+	onStall  func()       // the stall check (see stall.go)
 }
 
 // side is one direction's deadline.

@@ -18,8 +18,9 @@ type Watchdog struct {
 	now    atomic.Int64 // coarse clock: Unix nanoseconds at the last tick
 	closed atomic.Bool
 
-	mu    sync.Mutex
-	conns []*Conn
+	mu      sync.Mutex
+	conns   []*Conn
+	stalled []*Conn // scratch of sweep, owned by the run goroutine
 
 	stop chan struct{}
 	done chan struct{}
@@ -79,21 +80,30 @@ func (w *Watchdog) run() {
 			return
 		case now := <-t.C:
 			ns := now.UnixNano()
-			w.now.Store(ns)
-			w.sweep(ns)
+			prev := w.now.Swap(ns)
+			w.sweep(ns, prev)
 		}
 	}
 }
 
 // sweep fails the blocked operations of every connection whose recorded
-// deadline has passed.
-func (w *Watchdog) sweep(now int64) {
+// deadline has passed, then runs the stall check of every connection whose
+// marked read wait began before the previous tick (prev).
+func (w *Watchdog) sweep(now, prev int64) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	for _, c := range w.conns {
 		c.r.expire(c, now, true)
 		c.w.expire(c, now, false)
+		if c.stalled(prev) {
+			w.stalled = append(w.stalled, c)
+		}
 	}
+	w.mu.Unlock()
+	for i, c := range w.stalled {
+		c.onStall()
+		w.stalled[i] = nil
+	}
+	w.stalled = w.stalled[:0]
 }
 
 // Wrap returns c watched by w. Closing the result stops watching it.

@@ -190,37 +190,6 @@ func TestCloseStopsWatching(t *testing.T) {
 	}
 }
 
-func TestListenerWrapsAccepted(t *testing.T) {
-	w := newWatchdog(t)
-	raw, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln := w.Listener(raw)
-	defer ln.Close()
-	hold := make(chan struct{})
-	defer close(hold)
-	go func() {
-		c, err := net.Dial("tcp", raw.Addr().String())
-		if err == nil {
-			<-hold
-			c.Close()
-		}
-	}()
-	c, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if _, ok := c.(*Conn); !ok {
-		t.Fatalf("accepted %T, want *watchdog.Conn", c)
-	}
-	_ = c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
-	if _, err := readErr(c); !errors.Is(err, os.ErrDeadlineExceeded) {
-		t.Fatalf("accepted conn deadline: %v", err)
-	}
-}
-
 func TestClosedWatchdogHandsDeadlinesToSockets(t *testing.T) {
 	w := New(time.Hour)
 	c, _ := pair(t, w)
