@@ -24,7 +24,7 @@ func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 	clientClose := req.Header.ConnectionClose()
 	http10 := !req.Header.IsHTTP11()
 	var err error
-	if s.buf, err = prepareRequest(ctx, t, s.buf); err != nil {
+	if err = prepareRequest(ctx, t, s); err != nil {
 		writeError(ctx, err)
 		ctx.SetConnectionClose()
 		return ""
@@ -229,79 +229,88 @@ func clientHash(ip netip.Addr) uint64 {
 // prepareRequest sanitises the request for the backend: hop-by-hop headers
 // and client overrides (see clientOverrides) out, then the forwarding
 // headers written by the gateway (RFC 9110 §7.6.1 order, so a client
-// cannot strip them via Connection). From a
-// client that is not a trusted proxy, X-Forwarded-For is the TCP peer
-// alone, X-Forwarded-Proto/-Host are the gateway's own and Forwarded is
-// dropped; from a trusted proxy its chain is kept and the peer appended.
-// X-Real-IP is always the resolved client address. The client's Host is
-// kept, and the request goes out as HTTP/1.1. It refuses a request with
-// more than maxHeaderCount fields (ErrHeadersTooLarge), and one with a
-// header name holding whitespace or spelling Content-Length or
-// Transfer-Encoding with '_', which a backend mapping '_' to '-' would
-// take as framing (ErrBadRequest).
-func prepareRequest(ctx *fasthttp.RequestCtx, t *table, buf []byte) ([]byte, error) {
+// cannot strip them via Connection). From a client that is not a trusted
+// proxy, X-Forwarded-For is the TCP peer alone, X-Forwarded-Proto/-Host
+// are the gateway's own and Forwarded is dropped; from a trusted proxy its
+// chain is kept and the peer appended. X-Real-IP is always the resolved
+// client address. The client's Host is kept, and the request goes out as
+// HTTP/1.1. It refuses a request with more than maxHeaderCount fields
+// (ErrHeadersTooLarge), and one with a header name holding whitespace or
+// spelling Content-Length or Transfer-Encoding with '_', which a backend
+// mapping '_' to '-' would take as framing (ErrBadRequest).
+//
+// One pass over the fields as they will be written (requestfields.go: the
+// Cookie line stays as the client sent it) finds all of that; a header the
+// gateway writes is deleted first only when the client sent one.
+func prepareRequest(ctx *fasthttp.RequestCtx, t *table, s *scratch) error {
 	req := &ctx.Request
-	buf = stripHopByHop(&req.Header, buf)
-	req.Header.ResetConnectionClose()
+	h := &req.Header
+	trusted := t.trusted.Contains(route.PeerAddr(ctx))
+	s.head = appendHead(s.head[:0], h)
+	hop := hopScan{conn: s.conn[:0]}
+	chain := s.buf[:0] // a trusted proxy's X-Forwarded-For chain
+	var sent, kept forwardingSet
+	overrides, fields := false, 0
+	sc := newFieldScanner(s.head)
+	for k, v, ok := sc.next(); ok; k, v, ok = sc.next() {
+		if fields++; fields > maxHeaderCount {
+			return ErrHeadersTooLarge
+		}
+		hop.field(k, v)
+		if f := forwardingField(k); f != 0 {
+			sent |= f
+			if len(v) > 0 {
+				kept |= f
+			}
+			if f == fwdXFF && trusted {
+				chain = appendListItem(chain, v)
+			}
+			continue
+		}
+		if isClientOverride(k, trusted) {
+			overrides = true
+		} else if badName(k) {
+			return ErrBadRequest
+		}
+	}
+	s.conn = hop.conn
+	hop.drop(h)
+	h.ResetConnectionClose()
 	req.UseHostHeader = true
-	if !req.Header.IsHTTP11() {
-		req.Header.SetProtocolBytes(strHTTP11) // the backend always gets HTTP/1.1
+	if !h.IsHTTP11() {
+		h.SetProtocolBytes(strHTTP11) // the backend always gets HTTP/1.1
+	}
+	if len(hop.conn) > 0 { // a forwarding header named in Connection is gone now
+		sent, kept = sent.unless(hop.conn), kept.unless(hop.conn)
+		if kept&fwdXFF == 0 {
+			chain = chain[:0]
+		}
 	}
 
-	trusted := t.trusted.Contains(route.PeerAddr(ctx))
-	buf = buf[:0]
-	forwarded, overrides, repeated := false, false, false
-	var names nameSet
-	fields := 0
-	for k, v := range req.Header.All() {
-		if fields++; fields > maxHeaderCount {
-			return buf, ErrHeadersTooLarge
-		}
-		repeated = names.add(k) || repeated
-		switch {
-		case trusted && equalFoldString(k, hdrXFF):
-			if len(buf) > 0 {
-				buf = append(buf, ", "...)
-			}
-			buf = append(buf, v...)
-		case !trusted && equalFoldString(k, hdrForwarded):
-			forwarded = true
-		case isClientOverride(k, trusted):
-			overrides = true
-		case badName(k):
-			return buf, ErrBadRequest
-		}
+	if len(chain) > 0 {
+		chain = append(chain, ", "...)
 	}
-	if len(buf) > 0 {
-		buf = append(buf, ", "...)
-	}
-	buf = appendPeerIP(buf, ctx)
-	// Each header the gateway writes loses every line the client sent
-	// (SetBytesV alone replaces only the first).
-	delKeepOrder(&req.Header, hdrXFF, repeated)
-	req.Header.SetBytesV(hdrXFF, buf)
-	if forwarded {
-		delKeepOrder(&req.Header, hdrForwarded, repeated)
+	chain = appendPeerIP(chain, ctx)
+	setForwarding(h, keyXFF, chain, sent&fwdXFF != 0, hop.repeated)
+	if !trusted && sent&fwdForwarded != 0 {
+		delKeepOrder(h, hdrForwarded, hop.repeated)
 	}
 	if overrides {
-		stripClientOverrides(&req.Header, trusted, repeated)
+		stripClientOverrides(h, trusted, hop.repeated)
 	}
-	if !trusted || len(req.Header.Peek(hdrXFProto)) == 0 {
-		delKeepOrder(&req.Header, hdrXFProto, repeated)
+	if !trusted || kept&fwdXFProto == 0 {
+		proto := strHTTP
 		if ctx.IsTLS() {
-			req.Header.SetBytesV(hdrXFProto, strHTTPS)
-		} else {
-			req.Header.SetBytesV(hdrXFProto, strHTTP)
+			proto = strHTTPS
 		}
+		setForwarding(h, keyXFProto, proto, sent&fwdXFProto != 0, hop.repeated)
 	}
-	if !trusted || len(req.Header.Peek(hdrXFHost)) == 0 {
-		delKeepOrder(&req.Header, hdrXFHost, repeated)
-		req.Header.SetBytesV(hdrXFHost, req.Header.Host())
+	if !trusted || kept&fwdXFHost == 0 {
+		setForwarding(h, keyXFHost, h.Host(), sent&fwdXFHost != 0, hop.repeated)
 	}
-	buf = t.trusted.ClientIP(ctx).AppendTo(buf[:0])
-	delKeepOrder(&req.Header, hdrXRealIP, repeated)
-	req.Header.SetBytesV(hdrXRealIP, buf)
-	return buf, nil
+	s.buf = t.trusted.ClientIP(ctx).AppendTo(chain[:0])
+	setForwarding(h, keyXRealIP, s.buf, sent&fwdXRealIP != 0, hop.repeated)
+	return nil
 }
 
 // maxHeaderCount caps the header fields of a forwarded request, as Envoy

@@ -23,26 +23,54 @@ var hopByHop = [...]string{
 	"Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization",
 }
 
-// stripHopByHop removes the hop-by-hop headers of RFC 9110 §7.6.1: every
-// header named in any Connection field, Connection itself, the fixed list
-// and any other Proxy-* header. Host and Content-Length are never removed
-// by name: they are the message's own routing and framing (as with
-// net/http's ReverseProxy, which cannot delete them either). Fields
-// repeated under one name keep their order. buf is scratch space; the
+// stripHopByHop removes the hop-by-hop headers of RFC 9110 §7.6.1 from a
+// backend's response (prepareRequest does it for requests, in its own
+// pass over the fields): see hopScan.drop. buf is scratch space; the
 // grown buffer is returned.
-func stripHopByHop(h header, buf []byte) []byte {
-	buf, found, proxy, repeated := scanHopHeaders(h, buf[:0])
-	if len(buf) == 0 && !found && !proxy {
-		return buf // the common case: one pass over the names, nothing to delete
+func stripHopByHop(h *fasthttp.ResponseHeader, buf []byte) []byte {
+	s := hopScan{conn: buf[:0]}
+	for k, v := range h.All() {
+		s.field(k, v)
+	}
+	s.drop(h)
+	return s.conn
+}
+
+// hopScan is what one pass over a message's fields finds for hop-by-hop
+// stripping.
+type hopScan struct {
+	conn     []byte // every Connection value, each after a ','
+	found    bool   // a header of the fixed hop-by-hop list
+	proxy    bool   // another header starting with "Proxy-"
+	repeated bool   // a name may repeat
+	names    nameSet
+}
+
+func (s *hopScan) field(k, v []byte) {
+	s.conn = appendConnection(s.conn, k, v)
+	fixed := isFixedHopHeader(k)
+	s.found = s.found || fixed
+	s.proxy = s.proxy || !fixed && isProxyHeader(k)
+	s.repeated = s.names.add(k) || s.repeated
+}
+
+// drop removes every header named in any Connection field, Connection
+// itself, the fixed list and any other Proxy-* header. Host and
+// Content-Length are never removed by name: they are the message's own
+// routing and framing (as with net/http's ReverseProxy, which cannot
+// delete them either). Fields repeated under one name keep their order.
+func (s *hopScan) drop(h header) {
+	if len(s.conn) == 0 && !s.found && !s.proxy {
+		return // the common case: nothing to delete
 	}
 	var saved []savedField
-	if repeated {
+	if s.repeated {
 		// fasthttp's Del moves the last header into the deleted one's
 		// place, which would reorder repeated fields (X-Forwarded-For...).
-		saved = saveRepeated(h, buf)
+		saved = saveRepeated(h, s.conn)
 	}
-	if len(buf) > 0 {
-		for rest := buf; len(rest) > 0; {
+	if len(s.conn) > 0 {
+		for rest := s.conn; len(rest) > 0; {
 			var tok []byte
 			tok, rest = nextToken(rest)
 			if len(tok) > 0 && !bytes.EqualFold(tok, strClose) && !bytes.EqualFold(tok, strKeepAlive) &&
@@ -52,16 +80,15 @@ func stripHopByHop(h header, buf []byte) []byte {
 		}
 		h.Del("Connection")
 	}
-	if found {
+	if s.found {
 		for _, k := range hopByHop {
 			h.Del(k)
 		}
 	}
-	if proxy {
+	if s.proxy {
 		stripProxyHeaders(h)
 	}
 	restoreRepeated(h, saved)
-	return buf
 }
 
 // nextToken splits the first comma-separated element, trimmed, off list.
@@ -70,33 +97,6 @@ func nextToken(list []byte) (tok, rest []byte) {
 		return bytes.TrimSpace(list[:i]), list[i+1:]
 	}
 	return bytes.TrimSpace(list), nil
-}
-
-// scanHopHeaders appends the values of every Connection field to buf, each
-// after a ',', and reports whether any header is in the fixed hop-by-hop
-// list, whether another starts with "Proxy-", and whether a name may
-// repeat. It ranges over the concrete header types so nothing escapes.
-func scanHopHeaders(h header, buf []byte) (_ []byte, found, proxy, repeated bool) {
-	var names nameSet
-	switch t := h.(type) {
-	case *fasthttp.RequestHeader:
-		for k, v := range t.All() {
-			buf = appendConnection(buf, k, v)
-			fixed := isFixedHopHeader(k)
-			found = found || fixed
-			proxy = proxy || !fixed && isProxyHeader(k)
-			repeated = names.add(k) || repeated
-		}
-	case *fasthttp.ResponseHeader:
-		for k, v := range t.All() {
-			buf = appendConnection(buf, k, v)
-			fixed := isFixedHopHeader(k)
-			found = found || fixed
-			proxy = proxy || !fixed && isProxyHeader(k)
-			repeated = names.add(k) || repeated
-		}
-	}
-	return buf, found, proxy, repeated
 }
 
 // nameSet remembers up to 32 header names (slices into the header, valid
@@ -109,7 +109,7 @@ type nameSet struct {
 // add reports whether k was already seen — or may have been, past 32 names.
 func (s *nameSet) add(k []byte) bool {
 	for _, seen := range s.names[:s.n] {
-		if bytes.EqualFold(seen, k) {
+		if len(seen) == len(k) && bytes.EqualFold(seen, k) {
 			return true
 		}
 	}
@@ -121,6 +121,18 @@ func (s *nameSet) add(k []byte) bool {
 	return false
 }
 
+// eachField calls f for every field of h; a request's are read without
+// parsing its cookies (see requestfields.go).
+func eachField(h header, f func(k, v []byte)) {
+	if rh, ok := h.(*fasthttp.RequestHeader); ok {
+		eachRequestField(rh, f)
+		return
+	}
+	for k, v := range h.All() {
+		f(k, v)
+	}
+}
+
 type savedField struct{ key, value string }
 
 // saveRepeated copies, in order, the fields whose name repeats and that
@@ -128,15 +140,13 @@ type savedField struct{ key, value string }
 // Rare path: it allocates.
 func saveRepeated(h header, gone []byte) []savedField {
 	count := map[string]int{}
-	for k := range h.All() {
-		count[string(bytes.ToLower(k))]++
-	}
+	eachField(h, func(k, _ []byte) { count[string(bytes.ToLower(k))]++ })
 	var saved []savedField
-	for k, v := range h.All() {
+	eachField(h, func(k, v []byte) {
 		if count[string(bytes.ToLower(k))] > 1 && !isHopHeader(k) && !equalFoldString(k, "Connection") && !listNames(gone, k) {
 			saved = append(saved, savedField{string(k), string(v)})
 		}
-	}
+	})
 	return saved
 }
 
@@ -150,12 +160,7 @@ func delKeepOrder(h *fasthttp.RequestHeader, key string, repeated bool) {
 		return
 	}
 	present := false
-	for k := range h.All() {
-		if equalFoldString(k, key) {
-			present = true
-			break
-		}
-	}
+	eachRequestField(h, func(k, _ []byte) { present = present || equalFoldString(k, key) })
 	if !present {
 		return
 	}
@@ -174,8 +179,20 @@ func restoreRepeated(h header, saved []savedField) {
 		}
 	}
 	for _, f := range saved {
-		h.Add(f.key, f.value)
+		addRaw(h, f.key, f.value)
 	}
+}
+
+// addRaw adds a field as it is. A request's Cookie line is added with
+// fasthttp's special headers off, which would otherwise parse it into
+// cookies and write them back re-serialised (see requestfields.go).
+func addRaw(h header, k, v string) {
+	if rh, ok := h.(*fasthttp.RequestHeader); ok && strings.EqualFold(k, "Cookie") {
+		if !rh.DisableSpecialHeader() {
+			defer rh.EnableSpecialHeader()
+		}
+	}
+	h.Add(k, v)
 }
 
 // listNames reports whether the comma-separated list names k.
@@ -214,11 +231,11 @@ func isProxyHeader(k []byte) bool { return len(k) > 6 && bytes.EqualFold(k[:6], 
 // headers. It may allocate.
 func stripProxyHeaders(h header) {
 	var names [][]byte
-	for k := range h.All() {
+	eachField(h, func(k, _ []byte) {
 		if isProxyHeader(k) {
 			names = append(names, append([]byte(nil), k...))
 		}
-	}
+	})
 	for _, k := range names {
 		h.DelBytes(k)
 	}

@@ -296,3 +296,29 @@ func TestMaxConnections(t *testing.T) {
 		c.Close()
 	}
 }
+
+// The Cookie line reaches the backend as the client sent it: fasthttp
+// would re-serialise parsed cookies (quotes dropped, "; " separators,
+// values it finds invalid left out).
+func TestCookieForwardedVerbatim(t *testing.T) {
+	backend := startBackend(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBody(ctx.Request.Header.RawHeaders()) })
+	h := startGateway(t, config(backend, ""))
+	const a, b = `a=1;b="x y"; flag; c=é,d`, `second=2`
+	out := rawRequest(t, h.addr, "GET /x HTTP/1.1\r\nHost: gw\r\nCookie: "+a+"\r\nCookie: "+b+
+		"\r\nConnection: keep-alive, X-Hop\r\nX-Hop: 1\r\nX-Real-IP: 6.6.6.6\r\nConnection: close\r\n\r\n")
+	for _, want := range []string{"\r\nCookie: " + a + "\r\n", "\r\nCookie: " + b + "\r\n"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("backend did not get %q verbatim; got:\n%q", want, out)
+		}
+	}
+	if strings.Index(out, a) > strings.Index(out, b) {
+		t.Fatalf("Cookie lines reordered:\n%s", out)
+	}
+	if strings.Contains(out, "X-Hop") || strings.Contains(out, "6.6.6.6") {
+		t.Fatalf("hop-by-hop or forged forwarding header forwarded:\n%s", out)
+	}
+	out = rawRequest(t, h.addr, "GET /x HTTP/1.1\r\nHost: gw\r\nCookie: "+a+"\r\nConnection: close\r\n\r\n")
+	if !strings.Contains(out, "\r\nCookie: "+a+"\r\n") {
+		t.Fatalf("one Cookie line not forwarded verbatim:\n%q", out)
+	}
+}

@@ -129,7 +129,7 @@ func (p *plan) serveWebSocket(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s 
 	b := p.backends[i]
 	accept := wsAccept(key)
 	var err error
-	if s.buf, err = prepareRequest(ctx, t, s.buf); err != nil {
+	if err = prepareRequest(ctx, t, s); err != nil {
 		h.release(r)
 		writeError(ctx, err)
 		return ""
