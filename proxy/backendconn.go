@@ -22,6 +22,7 @@ import (
 // time it can) wakes the wait, and the response is then read normally.
 type backendConn struct {
 	*watchdog.Conn
+	sock rawSocket // its reads and writes (rawIO)
 	raw  syscall.RawConn
 	step func(uintptr) bool // sendStep, bound once per connection
 	look func(uintptr)      // peek, bound once per connection
@@ -50,7 +51,24 @@ func newBackendConn(c *watchdog.Conn) net.Conn {
 	bc := &backendConn{Conn: c, raw: raw, lastUse: c.Watchdog().Now()}
 	bc.step = bc.sendStep
 	bc.look = bc.peek
+	bc.sock.init(raw, c)
 	return bc
+}
+
+// Read implements net.Conn.
+func (c *backendConn) Read(p []byte) (int, error) {
+	if !rawIO {
+		return c.Conn.Read(p)
+	}
+	return c.sock.read(p)
+}
+
+// Write implements net.Conn.
+func (c *backendConn) Write(p []byte) (int, error) {
+	if !rawIO {
+		return c.Conn.Write(p)
+	}
+	return c.sock.write(p)
 }
 
 // idleConnBroken reports whether a pooled backend connection received

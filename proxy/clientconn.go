@@ -35,6 +35,7 @@ import (
 // deadline on bytes already there.
 type clientConn struct {
 	*watchdog.Conn
+	sock  rawSocket // its reads and writes
 	raw   syscall.RawConn
 	step  func(uintptr) bool // sendStep, bound once per connection
 	check func(uintptr)      // stallCheck's socket step, bound once
@@ -65,10 +66,11 @@ func newClientConn(c *watchdog.Conn) net.Conn {
 	if err != nil {
 		return c
 	}
-	if !canWake {
+	if !canWake || !rawIO {
 		return c
 	}
 	cc := &clientConn{Conn: c, raw: raw}
+	cc.sock.init(raw, c)
 	cc.step = cc.sendStep
 	cc.check = cc.wakeIfWaiting
 	c.OnStall(cc.stallCheck)
@@ -103,7 +105,7 @@ func (c *clientConn) Write(p []byte) (int, error) {
 			return len(p), nil
 		}
 	}
-	return c.Conn.Write(p)
+	return c.sock.write(p)
 }
 
 // Read implements net.Conn. With a held response it writes it inside the
@@ -114,15 +116,15 @@ func (c *clientConn) Read(p []byte) (int, error) {
 	}
 	b := c.held.Swap(nil)
 	if b == nil {
-		return c.Conn.Read(p)
+		return c.sock.read(p)
 	}
 	if !c.BeginWait() { // no watchdog to catch a missed wake-up
-		_, err := c.Conn.Write(*b)
+		_, err := c.sock.write(*b)
 		heldPool.Put(b)
 		if err != nil {
 			return 0, err
 		}
-		return c.Conn.Read(p)
+		return c.sock.read(p)
 	}
 	c.out, c.sent, c.err = b, false, nil
 	_ = c.raw.Read(c.step) // a deadline or close ends the wait; Read below reports it
@@ -132,7 +134,7 @@ func (c *clientConn) Read(p []byte) (int, error) {
 	if c.err != nil {
 		return 0, c.err
 	}
-	return c.Conn.Read(p)
+	return c.sock.read(p)
 }
 
 // stallCheck runs on the watchdog for a wait marked over a tick ago.
@@ -150,13 +152,23 @@ func (c *clientConn) wakeIfWaiting(fd uintptr) {
 
 // sendStep is the raw read callback: the first call writes the held
 // response and asks to wait (false); the next, after the socket became
-// readable, ends the wait without reading.
-func (c *clientConn) sendStep(uintptr) bool {
+// readable, ends the wait without reading. A response the socket does
+// not take at once is finished by an ordinary write.
+func (c *clientConn) sendStep(fd uintptr) bool {
 	if c.sent {
 		return true
 	}
 	c.sent = true
-	_, c.err = c.Conn.Write(*c.out)
+	out := *c.out
+	n, errno := writeNow(fd, out)
+	switch errno {
+	case 0:
+		return false
+	case syscall.EAGAIN:
+		_, c.err = c.sock.write(out[n:])
+	default:
+		c.err = c.sock.opError("write", errno)
+	}
 	return c.err != nil
 }
 
@@ -166,7 +178,7 @@ func (c *clientConn) flushHeld() error {
 	if b == nil {
 		return nil
 	}
-	_, err := c.Conn.Write(*b)
+	_, err := c.sock.write(*b)
 	heldPool.Put(b)
 	return err
 }

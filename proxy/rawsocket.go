@@ -1,0 +1,126 @@
+package proxy
+
+import (
+	"io"
+	"net"
+	"os"
+	"syscall"
+)
+
+// rawSocket reads and writes a connection's non-blocking socket with raw
+// system calls inside Go's poller callbacks (syscall.RawConn).
+//
+// Go's own socket read and write enter the scheduler's system-call state
+// around the call. Besides its cost, a P seen in that state across two
+// ticks of the runtime's monitor is handed to another thread — on a busy
+// proxy, whose loopback writes carry the receiver's TCP processing, that
+// happens hundreds of times a second and each costs thread wake-ups and
+// context switches. A non-blocking socket's read or write never blocks, so
+// the raw call is the plain system call and nothing else; waiting, when
+// the socket has nothing or is full, is still the poller's, with the
+// connection's deadlines.
+type rawSocket struct {
+	rc    syscall.RawConn
+	conn  net.Conn // for the addresses of an error
+	rstep func(uintptr) bool
+	wstep func(uintptr) bool
+
+	rp   []byte // the read in progress (one reader at a time)
+	rn   int
+	rerr syscall.Errno
+	wp   []byte // the write in progress (one writer at a time)
+	wn   int
+	werr syscall.Errno
+}
+
+func (s *rawSocket) init(rc syscall.RawConn, c net.Conn) {
+	s.rc, s.conn = rc, c
+	s.rstep, s.wstep = s.readStep, s.writeStep
+}
+
+// read is net.Conn's Read.
+func (s *rawSocket) read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	s.rp, s.rn, s.rerr = p, 0, 0
+	err := s.rc.Read(s.rstep)
+	n, errno := s.rn, s.rerr
+	s.rp = nil
+	switch {
+	case err != nil: // the wait's: deadline, closed
+		return 0, err
+	case errno != 0:
+		return 0, s.opError("read", errno)
+	case n == 0:
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+func (s *rawSocket) readStep(fd uintptr) bool {
+	for {
+		n, errno := rawRead(fd, s.rp)
+		switch errno {
+		case 0:
+			s.rn = n
+			return true
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			return false // wait until readable
+		}
+		s.rerr = errno
+		return true
+	}
+}
+
+// write is net.Conn's Write.
+func (s *rawSocket) write(p []byte) (int, error) {
+	s.wp, s.wn, s.werr = p, 0, 0
+	err := s.rc.Write(s.wstep)
+	n, errno := s.wn, s.werr
+	s.wp = nil
+	switch {
+	case err != nil:
+		return n, err
+	case errno != 0:
+		return n, s.opError("write", errno)
+	}
+	return n, nil
+}
+
+func (s *rawSocket) writeStep(fd uintptr) bool {
+	n, errno := writeNow(fd, s.wp[s.wn:])
+	s.wn += n
+	switch errno {
+	case 0:
+		return true
+	case syscall.EAGAIN:
+		return false // wait until writable
+	}
+	s.werr = errno
+	return true
+}
+
+// writeNow writes as much of p as the socket takes now: all of it (errno
+// 0), up to a full socket buffer (EAGAIN) or an error.
+func writeNow(fd uintptr, p []byte) (int, syscall.Errno) {
+	done := 0
+	for done < len(p) {
+		n, errno := rawWrite(fd, p[done:])
+		switch errno {
+		case 0:
+			done += n
+		case syscall.EINTR:
+		default:
+			return done, errno
+		}
+	}
+	return done, 0
+}
+
+// opError wraps errno as Go's own socket calls do.
+func (s *rawSocket) opError(op string, errno syscall.Errno) error {
+	return &net.OpError{Op: op, Net: "tcp", Source: s.conn.LocalAddr(), Addr: s.conn.RemoteAddr(), Err: os.NewSyscallError(op, errno)}
+}

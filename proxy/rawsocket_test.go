@@ -1,0 +1,86 @@
+package proxy
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/premier-gateway/premier/internal/watchdog"
+)
+
+// rawPair returns a backendConn (raw reads and writes) over a real loopback
+// connection and the plain far side.
+func rawPair(t *testing.T) (*backendConn, *net.TCPConn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	far, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := watchdog.New(0)
+	bc, ok := newBackendConn(w.Wrap(c)).(*backendConn)
+	if !ok {
+		t.Fatal("no backendConn over a TCP socket")
+	}
+	t.Cleanup(func() { bc.Close(); far.Close(); w.Close() })
+	return bc, far.(*net.TCPConn)
+}
+
+func TestRawSocketMovesBytesBothWays(t *testing.T) {
+	bc, far := rawPair(t)
+	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<18) // 4 MiB: the socket fills, the write waits
+	got := make(chan []byte)
+	go func() { b, _ := io.ReadAll(io.LimitReader(far, int64(len(big)))); got <- b }()
+	if n, err := bc.Write(big); n != len(big) || err != nil {
+		t.Fatalf("write: %d, %v", n, err)
+	}
+	if b := <-got; !bytes.Equal(b, big) {
+		t.Fatal("the far side read other bytes")
+	}
+	go func() { _, _ = far.Write(big) }()
+	b, err := io.ReadAll(io.LimitReader(bc, int64(len(big))))
+	if err != nil || !bytes.Equal(b, big) {
+		t.Fatalf("read back %d bytes, %v", len(b), err)
+	}
+}
+
+func TestRawSocketErrorsAsGoReportsThem(t *testing.T) {
+	bc, far := rawPair(t)
+	_ = bc.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+	if _, err := bc.Read(make([]byte, 8)); !errors.Is(err, os.ErrDeadlineExceeded) || !isTimeout(err) {
+		t.Fatalf("read past the deadline: %v", err)
+	}
+	_ = bc.SetReadDeadline(time.Time{})
+	_ = far.CloseWrite()
+	if _, err := bc.Read(make([]byte, 8)); err != io.EOF {
+		t.Fatalf("read after the far side's FIN: %v, want io.EOF", err)
+	}
+	_ = far.SetLinger(0)
+	far.Close() // RST
+	time.Sleep(20 * time.Millisecond)
+	var err error
+	for i := 0; i < 3 && err == nil; i++ { // the first write may still be taken
+		_, err = bc.Write([]byte("x"))
+	}
+	var op *net.OpError
+	if !errors.As(err, &op) || !(errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)) {
+		t.Fatalf("write to a reset connection: %v (%T), want a *net.OpError with ECONNRESET/EPIPE", err, err)
+	}
+	bc.Close()
+	if _, err := bc.Read(make([]byte, 8)); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("read after Close: %v", err)
+	}
+}
