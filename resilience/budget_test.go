@@ -83,3 +83,26 @@ func TestBudgetConcurrent(t *testing.T) {
 		t.Fatalf("%d retries for 4000 requests at 20%%", retries)
 	}
 }
+
+// At a high request rate the reserve grows to ratio of the last
+// BudgetWindow's requests: a backend dying with many requests in flight
+// gets them all retried elsewhere; a slow trickle keeps the least reserve.
+func TestBudgetReserveScalesWithRate(t *testing.T) {
+	clock := newFakeClock()
+	b := NewBudget(0.2, WithBudgetClock(clock.Now), WithMinRetriesPerSecond(0))
+	for range 20000 { // 10,000 requests a second for 2 s
+		clock.Add(100 * time.Microsecond)
+		b.OnRequest()
+	}
+	if n := drain(b); n < 3700 || n > 4010 { // the first 1,024 fill the least reserve only
+		t.Fatalf("after 20,000 requests at 20%%: %d retries, want about 3,800 (the cap is 20,000)", n)
+	}
+	slow := NewBudget(0.2, WithBudgetClock(clock.Now), WithMinRetriesPerSecond(0))
+	for range 3000 { // one request a second
+		clock.Add(time.Second)
+		slow.OnRequest()
+	}
+	if n := drain(slow); n != BudgetBurst {
+		t.Fatalf("a backend with 1 request/s: %d retries in reserve, want %d", n, BudgetBurst)
+	}
+}
