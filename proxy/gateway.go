@@ -146,9 +146,7 @@ func (g *Gateway) configureClient(lim Limits) func(*fasthttp.HostClient) {
 		// backend_queue_timeout or the request's deadline).
 		c.MaxConnWaitTimeout = seconds(lim.BackendQueueTimeout)
 		c.MaxIdleConnDuration = 30 * time.Second
-		c.ReadBufferSize = 8 << 10
-		// A request head and a body up to ~32 KiB leave in one write; the
-		// writer is pooled per request, not held per connection.
+		c.ReadBufferSize = responseReadBuffer
 		c.WriteBufferSize = requestWriteBuffer
 		c.MaxResponseBodySize = 0
 		c.DialTimeout = g.dialBackend

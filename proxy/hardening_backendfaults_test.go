@@ -208,7 +208,7 @@ func TestHardeningHostileResponseSizes(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 			return false
 		case "/huge-head":
-			_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nX-Big: "+strings.Repeat("h", 9<<10)+"\r\nContent-Length: 2\r\n\r\nok")
+			_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nX-Big: "+strings.Repeat("h", responseReadBuffer+1<<10)+"\r\nContent-Length: 2\r\n\r\nok")
 			return false
 		}
 		_, _ = io.WriteString(c, okResponse)
@@ -244,7 +244,7 @@ func TestHardeningHostileResponseSizes(t *testing.T) {
 		t.Fatalf("2^63-1 chunk: %d %q accepted as complete", status, body)
 	}
 	if status, body, err := getAll(t, h.url+"/huge-head"); status != 502 || err != nil {
-		t.Fatalf("9 KiB response head: %d %q %v", status, body, err)
+		t.Fatalf("response head over the %d KiB read buffer: %d %q %v", responseReadBuffer>>10, status, body, err)
 	}
 	if status, body, _ := getAll(t, h.url+"/ok"); status != 200 || body != "clean" {
 		t.Fatalf("after: %d %q", status, body)

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
 	"syscall"
 )
 
@@ -25,10 +26,12 @@ type rawSocket struct {
 	rstep func(uintptr) bool
 	wstep func(uintptr) bool
 
-	rp   []byte // the read in progress (one reader at a time)
+	rmu  sync.Mutex // one read at a time (net.Conn allows concurrent calls)
+	rp   []byte     // the read in progress
 	rn   int
 	rerr syscall.Errno
-	wp   []byte // the write in progress (one writer at a time)
+	wmu  sync.Mutex // one write at a time
+	wp   []byte     // the write in progress
 	wn   int
 	werr syscall.Errno
 }
@@ -43,10 +46,12 @@ func (s *rawSocket) read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
+	s.rmu.Lock()
 	s.rp, s.rn, s.rerr = p, 0, 0
 	err := s.rc.Read(s.rstep)
 	n, errno := s.rn, s.rerr
 	s.rp = nil
+	s.rmu.Unlock()
 	switch {
 	case err != nil: // the wait's: deadline, closed
 		return 0, err
@@ -77,10 +82,12 @@ func (s *rawSocket) readStep(fd uintptr) bool {
 
 // write is net.Conn's Write.
 func (s *rawSocket) write(p []byte) (int, error) {
+	s.wmu.Lock()
 	s.wp, s.wn, s.werr = p, 0, 0
 	err := s.rc.Write(s.wstep)
 	n, errno := s.wn, s.werr
 	s.wp = nil
+	s.wmu.Unlock()
 	switch {
 	case err != nil:
 		return n, err

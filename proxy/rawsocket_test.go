@@ -84,3 +84,37 @@ func TestRawSocketErrorsAsGoReportsThem(t *testing.T) {
 		t.Fatalf("read after Close: %v", err)
 	}
 }
+
+// Writers on several goroutines (a WebSocket relay's) each get their bytes
+// out whole and contiguous, as with Go's own sockets.
+func TestRawSocketConcurrentWriters(t *testing.T) {
+	bc, far := rawPair(t)
+	const writers, blocks, size = 4, 16, 64 << 10
+	done := make(chan error, writers)
+	for w := 0; w < writers; w++ {
+		go func(id byte) {
+			b := bytes.Repeat([]byte{'a' + id}, size)
+			for i := 0; i < blocks; i++ {
+				if _, err := bc.Write(b); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}(byte(w))
+	}
+	buf := make([]byte, size)
+	for i := 0; i < writers*blocks; i++ {
+		if _, err := io.ReadFull(far, buf); err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Count(buf, buf[:1]) != size {
+			t.Fatalf("block %d mixes writers' bytes", i)
+		}
+	}
+	for w := 0; w < writers; w++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
