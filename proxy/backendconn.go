@@ -40,12 +40,8 @@ type backendConn struct {
 // newBackendConn wraps a watched connection; one that is not a raw socket
 // (in-memory test connections) stays as it is.
 func newBackendConn(c *watchdog.Conn) net.Conn {
-	sc, ok := c.Conn.(syscall.Conn)
-	if !ok {
-		return c
-	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
+	raw := rawConnOf(c)
+	if raw == nil {
 		return c
 	}
 	bc := &backendConn{Conn: c, raw: raw, lastUse: c.Watchdog().Now()}
@@ -53,6 +49,20 @@ func newBackendConn(c *watchdog.Conn) net.Conn {
 	bc.look = bc.peek
 	bc.sock.init(raw, c)
 	return bc
+}
+
+// rawConnOf returns the raw socket of a watched connection, or nil for one
+// that is not a socket (in-memory test connections).
+func rawConnOf(c *watchdog.Conn) syscall.RawConn {
+	sc, ok := c.Conn.(syscall.Conn)
+	if !ok {
+		return nil
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	return raw
 }
 
 // Read implements net.Conn.

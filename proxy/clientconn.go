@@ -58,15 +58,8 @@ var heldPool = sync.Pool{New: func() any { b := make([]byte, 0, heldMax); return
 // newClientConn wraps a watched connection; one that is not a raw socket
 // (in-memory test connections) stays as it is.
 func newClientConn(c *watchdog.Conn) net.Conn {
-	sc, ok := c.Conn.(syscall.Conn)
-	if !ok {
-		return c
-	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
-		return c
-	}
-	if !canWake || !rawIO {
+	raw := rawConnOf(c)
+	if raw == nil || !canWake || !rawIO {
 		return c
 	}
 	cc := &clientConn{Conn: c, raw: raw}

@@ -10,27 +10,18 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/premier-gateway/premier/internal/nettest"
 )
 
 // connPair returns the gateway side of a real loopback TCP connection,
-// accepted through g's listener, and the client side.
+// wrapped as g's listener wraps what it accepts, and the client side.
 func connPair(t *testing.T, g *Gateway) (net.Conn, net.Conn) {
 	t.Helper()
-	raw, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	client, err := net.Dial("tcp", raw.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	server, err := g.Listener(raw).Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { client.Close(); server.Close() })
-	return server, client
+	client, server := nettest.Pair(t)
+	s := newClientConn(g.watch.Wrap(server))
+	t.Cleanup(func() { s.Close() })
+	return s, client
 }
 
 func newWatchedGateway(t *testing.T) *Gateway {
@@ -59,7 +50,21 @@ func readN(t testing.TB, c net.Conn, n int) string {
 
 func TestListenerAcceptsWatchedClientConns(t *testing.T) {
 	g := newWatchedGateway(t)
-	s, _ := connPair(t, g)
+	raw, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	client, err := net.Dial("tcp", raw.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	s, err := g.Listener(raw).Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
 	cc, ok := s.(*clientConn)
 	if !ok {
 		t.Fatalf("accepted %T, want *clientConn", s)

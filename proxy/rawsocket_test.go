@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/premier-gateway/premier/internal/nettest"
 	"github.com/premier-gateway/premier/internal/watchdog"
 )
 
@@ -17,26 +18,14 @@ import (
 // connection and the plain far side.
 func rawPair(t *testing.T) (*backendConn, *net.TCPConn) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	far, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, far := nettest.Pair(t)
 	w := watchdog.New(0)
 	bc, ok := newBackendConn(w.Wrap(c)).(*backendConn)
 	if !ok {
 		t.Fatal("no backendConn over a TCP socket")
 	}
-	t.Cleanup(func() { bc.Close(); far.Close(); w.Close() })
-	return bc, far.(*net.TCPConn)
+	t.Cleanup(func() { bc.Close(); w.Close() })
+	return bc, far
 }
 
 func TestRawSocketMovesBytesBothWays(t *testing.T) {

@@ -4,25 +4,14 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/premier-gateway/premier/internal/nettest"
 )
 
 // BenchmarkSetReadDeadline compares moving a far read deadline on a
 // watched connection with moving it on the socket itself.
 func BenchmarkSetReadDeadline(b *testing.B) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ln.Close()
-	raw, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		b.Fatal(err)
-	}
-	s, err := ln.Accept()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	raw, _ := nettest.Pair(b)
 	w := New(0)
 	defer w.Close()
 	wc := w.Wrap(raw)

@@ -6,27 +6,17 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/premier-gateway/premier/internal/nettest"
 )
 
 // pair returns a watched client connection and the raw server side of a
 // real loopback TCP connection.
 func pair(t *testing.T, w *Watchdog) (*Conn, net.Conn) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, s := nettest.Pair(t)
 	wc := w.Wrap(c)
-	t.Cleanup(func() { wc.Close(); s.Close() })
+	t.Cleanup(func() { wc.Close() })
 	return wc, s
 }
 
