@@ -151,13 +151,7 @@ func TestHardeningH2CUpgradeStripped(t *testing.T) {
 // ping floods, oversized control frames, bad UTF-8 — costs a fixed
 // buffer and ends with the right close code.
 func TestHardeningWebSocketFrameAbuse(t *testing.T) {
-	noLeaks(t)
-	b := startWSBackend(t)
-	h := startGateway(t, config(b.url, `  paths:
-    - pattern: /ws
-      features:
-        websocket: {max_message_bytes: 1048576}
-`))
+	_, h := wsGateway(t, `websocket: {max_message_bytes: 1048576}`)
 	// A 2⁶³−1 payload is a protocol error; 2 MiB is over the limit.
 	for _, tc := range []struct {
 		n    uint64

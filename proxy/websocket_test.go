@@ -79,6 +79,20 @@ func startWSBackend(t *testing.T) *wsBackend {
 
 func wsURL(h *gwHarness, path string) string { return "ws://" + h.addr + path }
 
+// wsGateway starts the WebSocket test backend and a gateway in front of it,
+// checking for leaked goroutines. features, when given, is one features
+// entry (YAML, e.g. `websocket: {idle_timeout: 0.2}`) for a rule on /ws.
+func wsGateway(t *testing.T, features string) (*wsBackend, *gwHarness) {
+	t.Helper()
+	noLeaks(t)
+	b := startWSBackend(t)
+	rest := ""
+	if features != "" {
+		rest = "  paths:\n    - pattern: /ws\n      features:\n        " + features + "\n"
+	}
+	return b, startGateway(t, config(b.url, rest))
+}
+
 func wsDial(t *testing.T, url string, hdr http.Header) (*websocket.Conn, *http.Response, error) {
 	t.Helper()
 	d := websocket.Dialer{HandshakeTimeout: 10 * time.Second, Subprotocols: []string{"chat", "superchat"}}
@@ -200,9 +214,7 @@ func TestWebSocketEcho(t *testing.T) {
 }
 
 func TestWebSocketFragmented(t *testing.T) {
-	noLeaks(t)
-	b := startWSBackend(t)
-	h := startGateway(t, config(b.url, ""))
+	_, h := wsGateway(t, "")
 	d := websocket.Dialer{WriteBufferSize: 256}
 	c, _, err := d.Dial(wsURL(h, "/frag"), nil)
 	if err != nil {
@@ -231,9 +243,7 @@ func TestWebSocketFragmented(t *testing.T) {
 // TestWebSocketSplitFrames writes frames one byte per write, so headers
 // and payloads reach the relay split across reads.
 func TestWebSocketSplitFrames(t *testing.T) {
-	noLeaks(t)
-	b := startWSBackend(t)
-	h := startGateway(t, config(b.url, ""))
+	_, h := wsGateway(t, "")
 	conn, err := net.Dial("tcp", h.addr)
 	if err != nil {
 		t.Fatal(err)
@@ -294,9 +304,7 @@ func maskedFrame(b0 byte, payload []byte) []byte {
 }
 
 func TestWebSocketCloseCodes(t *testing.T) {
-	noLeaks(t)
-	b := startWSBackend(t)
-	h := startGateway(t, config(b.url, ""))
+	b, h := wsGateway(t, "")
 
 	// Client → backend.
 	c := mustDial(t, wsURL(h, "/a"))
@@ -325,14 +333,7 @@ func TestWebSocketCloseCodes(t *testing.T) {
 }
 
 func TestWebSocketOrigin(t *testing.T) {
-	noLeaks(t)
-	b := startWSBackend(t)
-	h := startGateway(t, config(b.url, `  paths:
-    - pattern: /ws
-      features:
-        websocket:
-          allowed_origins: ["https://app.example.com", "https://*.example.org"]
-`))
+	_, h := wsGateway(t, `websocket: {allowed_origins: ["https://app.example.com", "https://*.example.org"]}`)
 	for origin, want := range map[string]int{
 		"https://app.example.com": 101, "HTTPS://APP.example.com": 101, "https://a.b.example.org": 101,
 		"https://evil.example": 403, "http://app.example.com": 403, "https://example.org": 403, "": 403,
@@ -353,13 +354,7 @@ func TestWebSocketOrigin(t *testing.T) {
 }
 
 func TestWebSocketMaxMessage(t *testing.T) {
-	noLeaks(t)
-	b := startWSBackend(t)
-	h := startGateway(t, config(b.url, `  paths:
-    - pattern: /ws
-      features:
-        websocket: {max_message_bytes: 1000}
-`))
+	b, h := wsGateway(t, `websocket: {max_message_bytes: 1000}`)
 	c := mustDial(t, wsURL(h, "/ws"))
 	echo(t, c, websocket.BinaryMessage, make([]byte, 1000))
 	if err := c.WriteMessage(websocket.BinaryMessage, make([]byte, 1001)); err != nil {
@@ -374,13 +369,7 @@ func TestWebSocketMaxMessage(t *testing.T) {
 }
 
 func TestWebSocketIdleTimeout(t *testing.T) {
-	noLeaks(t)
-	b := startWSBackend(t)
-	h := startGateway(t, config(b.url, `  paths:
-    - pattern: /ws
-      features:
-        websocket: {idle_timeout: 0.2}
-`))
+	b, h := wsGateway(t, `websocket: {idle_timeout: 0.2}`)
 	c := mustDial(t, wsURL(h, "/ws"))
 	echo(t, c, websocket.TextMessage, []byte("x"))
 	if code, text := closeCode(t, c); code != 1001 || text != "idle timeout" {
@@ -392,9 +381,7 @@ func TestWebSocketIdleTimeout(t *testing.T) {
 }
 
 func TestWebSocketBackendDeath(t *testing.T) {
-	noLeaks(t)
-	b := startWSBackend(t)
-	h := startGateway(t, config(b.url, ""))
+	_, h := wsGateway(t, "")
 	c := mustDial(t, wsURL(h, "/ws"))
 	if err := c.WriteMessage(websocket.TextMessage, []byte("die")); err != nil {
 		t.Fatal(err)
@@ -405,9 +392,7 @@ func TestWebSocketBackendDeath(t *testing.T) {
 }
 
 func TestWebSocketCloseForShutdown(t *testing.T) {
-	noLeaks(t)
-	b := startWSBackend(t)
-	h := startGateway(t, config(b.url, ""))
+	b, h := wsGateway(t, "")
 	c := mustDial(t, wsURL(h, "/ws"))
 	echo(t, c, websocket.TextMessage, []byte("x"))
 	done := make(chan struct{})
@@ -451,13 +436,7 @@ func TestWebSocketReloadRemovesRule(t *testing.T) {
 }
 
 func TestWebSocketMaxConnections(t *testing.T) {
-	noLeaks(t)
-	b := startWSBackend(t)
-	h := startGateway(t, config(b.url, `  paths:
-    - pattern: /ws
-      features:
-        websocket: {max_connections: 1}
-`))
+	_, h := wsGateway(t, `websocket: {max_connections: 1}`)
 	c := mustDial(t, wsURL(h, "/ws"))
 	if _, resp, err := wsDial(t, wsURL(h, "/ws"), nil); err == nil || resp.StatusCode != 503 {
 		t.Fatalf("second connection: %v %v", resp, err)
@@ -480,13 +459,7 @@ func TestWebSocketMaxConnections(t *testing.T) {
 }
 
 func TestWebSocketRateLimit(t *testing.T) {
-	noLeaks(t)
-	b := startWSBackend(t)
-	h := startGateway(t, config(b.url, `  paths:
-    - pattern: /ws
-      features:
-        rate_limit: {quota: 1, duration: 86400}
-`))
+	_, h := wsGateway(t, `rate_limit: {quota: 1, duration: 86400}`)
 	c := mustDial(t, wsURL(h, "/ws"))
 	echo(t, c, websocket.TextMessage, []byte("messages are not counted"))
 	echo(t, c, websocket.TextMessage, []byte("only handshakes"))
@@ -530,13 +503,7 @@ func TestWebSocketBackendDownOrRefusing(t *testing.T) {
 }
 
 func TestWebSocketLogThreshold(t *testing.T) {
-	noLeaks(t)
-	b := startWSBackend(t)
-	h := startGateway(t, config(b.url, `  paths:
-    - pattern: /ws
-      features:
-        monitoring: {log_threshold: 0.000001}
-`))
+	_, h := wsGateway(t, `monitoring: {log_threshold: 0.000001}`)
 	c := mustDial(t, wsURL(h, "/ws"))
 	echo(t, c, websocket.TextMessage, []byte("hello"))
 	_ = c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(1000, ""), time.Now().Add(5*time.Second))
