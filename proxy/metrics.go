@@ -166,16 +166,19 @@ type minuteSlot struct {
 func (s *minuteSlot) claim(ep int64) bool {
 	ok, reset := claimEpoch(&s.epoch, ep)
 	if reset {
-		s.count.Store(0)
-		s.errors.Store(0)
-		s.cacheHits.Store(0)
-		s.cacheLookups.Store(0)
-		s.limited.Store(0)
-		for i := range s.hist {
-			s.hist[i].Store(0)
-		}
+		zeroSlot(&s.hist, &s.count, &s.errors, &s.cacheHits, &s.cacheLookups, &s.limited)
 	}
 	return ok
+}
+
+// zeroSlot zeroes a ring slot being moved on: its histogram and counters.
+func zeroSlot(hist *[numBuckets]atomic.Uint64, counters ...*atomic.Uint64) {
+	for i := range hist {
+		hist[i].Store(0)
+	}
+	for _, c := range counters {
+		c.Store(0)
+	}
 }
 
 // claimEpoch moves a ring slot to epoch ep. ok is false for an observation

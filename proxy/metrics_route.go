@@ -88,14 +88,7 @@ func (r *routeMetrics) record(o *Observation, sec int64, b int) {
 func (s *routeSlot) claim(ep int64) bool {
 	ok, reset := claimEpoch(&s.epoch, ep)
 	if reset {
-		s.count.Store(0)
-		s.errors.Store(0)
-		s.upstreamNs.Store(0)
-		s.overheadNs.Store(0)
-		s.upstreamN.Store(0)
-		for i := range s.hist {
-			s.hist[i].Store(0)
-		}
+		zeroSlot(&s.hist, &s.count, &s.errors, &s.upstreamNs, &s.overheadNs, &s.upstreamN)
 	}
 	return ok
 }
