@@ -32,10 +32,8 @@ func TestContractLocal(t *testing.T) { runContract(t, localFactory) }
 
 func TestContractRedis(t *testing.T) {
 	srv := redistest.Start(t)
-	o := RedisOptions{}
-	o.Defaults()
-	o.Timeout = 5 * time.Second // the contract is about decisions: a loaded machine must not make them fall back
-	store := NewRedisStore(srv.Client(), o)
+	// The contract is about decisions: a loaded machine must not make them fall back.
+	store := redisStore(t, srv, func(o *RedisOptions) { o.Timeout = 5 * time.Second })
 	runContract(t, func(t *testing.T, name string, cfg Config, clock Clock) *Limiter {
 		t.Helper()
 		l, err := New(cfg, WithName(name), WithClock(clock), WithStore(store))

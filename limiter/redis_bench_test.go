@@ -27,13 +27,10 @@ func BenchmarkRedisAllowLeased(b *testing.B) {
 
 func benchRedis(b *testing.B, leaseMax int, algs []string) {
 	srv := redistest.Start(b)
-	client := srv.Client()
-	o := RedisOptions{}
-	o.Defaults()
-	o.Timeout = time.Second
-	o.LeaseMax = leaseMax
-	store := NewRedisStore(client, o)
-	defer store.Close()
+	store := redisStore(b, srv, func(o *RedisOptions) {
+		o.Timeout = time.Second
+		o.LeaseMax = leaseMax
+	})
 	for _, alg := range algs {
 		l, err := New(Config{Quota: 1<<24 - 2, Duration: 3600, Algorithm: alg, BucketSize: 1 << 30},
 			WithName("bench"), WithStore(store))

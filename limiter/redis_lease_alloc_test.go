@@ -11,10 +11,7 @@ import (
 // A decision from a held lease does not allocate.
 func TestRedisLeaseAllocs(t *testing.T) {
 	srv := redistest.Start(t)
-	o := RedisOptions{}
-	o.Defaults()
-	s := NewRedisStore(srv.Client(), o)
-	defer s.Close()
+	s := redisStore(t, srv, nil)
 	for _, alg := range []string{FixedWindow, SlidingWindow, TokenBucket} {
 		c := NewManualClock(t0)
 		l, err := New(Config{Quota: 1 << 20, Duration: 60, Algorithm: alg}, WithName("allocs"),

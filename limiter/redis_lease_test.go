@@ -13,13 +13,24 @@ import (
 // timeout generous enough for -race; Close runs when the test ends.
 func leasedStore(t *testing.T, srv *redistest.Server, failOpen bool) *RedisStore {
 	t.Helper()
+	return redisStore(t, srv, func(o *RedisOptions) {
+		o.FailOpen = failOpen
+		o.Timeout = 2 * time.Second
+		o.LeaseInstances = 2
+	})
+}
+
+// redisStore is a store on srv with the default options, changed by set
+// when given; it is closed when the test ends.
+func redisStore(tb testing.TB, srv *redistest.Server, set func(*RedisOptions)) *RedisStore {
+	tb.Helper()
 	o := RedisOptions{}
 	o.Defaults()
-	o.FailOpen = failOpen
-	o.Timeout = 2 * time.Second
-	o.LeaseInstances = 2
+	if set != nil {
+		set(&o)
+	}
 	s := NewRedisStore(srv.Client(), o)
-	t.Cleanup(s.Close)
+	tb.Cleanup(s.Close)
 	return s
 }
 
@@ -97,10 +108,7 @@ func TestRedisLeaseTwoInstancesExact(t *testing.T) {
 // stay one exact round trip per decision, as do leaky buckets.
 func TestRedisLeaseSmallQuotaPerRequest(t *testing.T) {
 	srv := redistest.Start(t)
-	o := RedisOptions{}
-	o.Defaults()
-	s := NewRedisStore(srv.Client(), o)
-	defer s.Close()
+	s := redisStore(t, srv, nil)
 	c := NewManualClock(t0)
 	for _, cfg := range []Config{
 		{Quota: 31, Duration: 60, Algorithm: FixedWindow},
@@ -129,8 +137,7 @@ func TestRedisLeaseSmallQuotaPerRequest(t *testing.T) {
 		t.Errorf("quota 16: %d admitted with %d calls, want 16 with 17 (then cached denials)", n, calls)
 	}
 	// LeaseMax 1 turns leasing off for every limit.
-	o.LeaseMax = 1
-	off := NewRedisStore(srv.Client(), o)
+	off := redisStore(t, srv, func(o *RedisOptions) { o.LeaseMax = 1 })
 	l, _ = New(Config{Quota: 1 << 20, Duration: 60}, WithName("off"), WithClock(c), WithStore(off))
 	if l.remote.(*redisBackend).leases != nil {
 		t.Error("LeaseMax 1: leasing on")
@@ -141,10 +148,7 @@ func TestRedisLeaseSmallQuotaPerRequest(t *testing.T) {
 // plus Redis's count, Reset from Redis.
 func TestRedisLeaseDecisions(t *testing.T) {
 	srv := redistest.Start(t)
-	o := RedisOptions{}
-	o.Defaults()
-	s := NewRedisStore(srv.Client(), o)
-	defer s.Close()
+	s := redisStore(t, srv, nil)
 	c := NewManualClock(t0)
 	l, err := New(Config{Quota: 1600, Duration: 60}, WithName("dec"), WithClock(c), WithStore(s))
 	if err != nil {
@@ -225,9 +229,7 @@ func TestRedisLeaseFailover(t *testing.T) {
 // TestMain checks the whole package).
 func TestRedisLeaseRegistryClose(t *testing.T) {
 	srv := redistest.Start(t)
-	o := RedisOptions{}
-	o.Defaults()
-	s := NewRedisStore(srv.Client(), o)
+	s := redisStore(t, srv, nil)
 	r := NewRegistry(WithStore(s))
 	l, err := r.Get("r", Config{Quota: 1 << 20, Duration: 60, Algorithm: SlidingWindow})
 	if err != nil {

@@ -91,9 +91,7 @@ func TestRedisTwoInstancesExactQuota(t *testing.T) {
 		cfg := Config{Quota: quota, Duration: 60, Algorithm: alg}
 		var ls [2]*Limiter
 		for i := range ls {
-			o := RedisOptions{}
-			o.Defaults()
-			l, err := New(cfg, WithName("shared"), WithClock(c), WithStore(NewRedisStore(srv.Client(), o)))
+			l, err := New(cfg, WithName("shared"), WithClock(c), WithStore(redisStore(t, srv, nil)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -126,10 +124,7 @@ func TestRedisTwoInstancesExactQuota(t *testing.T) {
 // Without an injected clock the scripts read Redis's TIME.
 func TestRedisServerTime(t *testing.T) {
 	srv := redistest.Start(t)
-	o := RedisOptions{}
-	o.Defaults()
-	l, err := New(Config{Quota: 1, Duration: 3600, Algorithm: TokenBucket},
-		WithStore(NewRedisStore(srv.Client(), o)))
+	l, err := New(Config{Quota: 1, Duration: 3600, Algorithm: TokenBucket}, WithStore(redisStore(t, srv, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,9 +158,7 @@ func (s *syncBuffer) Bytes() []byte {
 // round trips, and the answers count down exactly.
 func TestRedisDenialCache(t *testing.T) {
 	srv := redistest.Start(t)
-	o := RedisOptions{}
-	o.Defaults()
-	store := NewRedisStore(srv.Client(), o)
+	store := redisStore(t, srv, nil)
 	c := NewManualClock(t0)
 	l, err := New(Config{Quota: 1, Duration: 10}, WithName("deny"), WithClock(c), WithStore(store))
 	if err != nil {
