@@ -142,6 +142,10 @@ type Limits struct {
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 	// MaxConnections caps concurrent client connections. Default 10000.
 	MaxConnections int `yaml:"max_connections"`
+	// MaxConnectionsPerIP caps one client address's concurrent connections
+	// (an IPv6 client's by its /64); a connection over it gets 429 and is
+	// closed. 0: no cap. Default 0.
+	MaxConnectionsPerIP int `yaml:"max_connections_per_ip"`
 	// BackendTimeout bounds one backend exchange (connect, write, response
 	// headers) when no timeout feature applies, in seconds. Default 60.
 	BackendTimeout float64 `yaml:"backend_timeout"`

@@ -56,6 +56,9 @@ func (l *Limits) Validate() error {
 	pos("max_conns_per_backend", float64(l.MaxConnsPerBackend))
 	pos("shutdown_grace", l.ShutdownGrace)
 	pos("max_limiter_keys", float64(l.MaxLimiterKeys))
+	if l.MaxConnectionsPerIP < 0 {
+		errs = append(errs, fmt.Errorf("max_connections_per_ip: must not be negative (0: no cap), got %d", l.MaxConnectionsPerIP))
+	}
 	if !(l.BackendQueueTimeout >= 0) {
 		errs = append(errs, fmt.Errorf("backend_queue_timeout: must be 0 or a positive number of seconds, got %v", l.BackendQueueTimeout))
 	}

@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
-
-	"github.com/premier-gateway/premier/internal/watchdog"
 )
 
 // Listener wraps ln so the gateway's watchdog keeps the far read, idle and
@@ -15,19 +13,33 @@ import (
 // Its connections also send a finished response together with the wait
 // for the next request (clientConn). Serve the gateway's server on the
 // returned listener.
-func (g *Gateway) Listener(ln net.Listener) net.Listener { return clientListener{ln, g.watch} }
+// A connection over limits.max_connections_per_ip is answered 429 and
+// closed here (connCap), never reaching the server.
+func (g *Gateway) Listener(ln net.Listener) net.Listener { return clientListener{ln, g} }
 
 type clientListener struct {
 	net.Listener
-	w *watchdog.Watchdog
+	g *Gateway
 }
 
 func (l clientListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		if limit := l.g.cur.Load().loaded.Config.Limits.MaxConnectionsPerIP; limit > 0 {
+			release, ok := l.g.conns.admit(c.RemoteAddr(), limit)
+			if !ok {
+				go refuse(c) // ends within refuseTime
+				continue
+			}
+			wc := l.g.watch.Wrap(c)
+			wc.OnClose(release)
+			return newClientConn(wc), nil
+		}
+		return newClientConn(l.g.watch.Wrap(c)), nil
 	}
-	return newClientConn(l.w.Wrap(c)), nil
 }
 
 // dialBackend opens a backend connection watched by the gateway's

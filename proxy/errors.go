@@ -26,6 +26,8 @@ var (
 	ErrExpectation     = errors.New("unsupported expectation")
 	// ErrClientTimeout: the client did not send its request within read_timeout.
 	ErrClientTimeout = errors.New("request not received in time")
+	// ErrTooManyConnections: the client address holds max_connections_per_ip.
+	ErrTooManyConnections = errors.New("too many connections from this address")
 )
 
 func statusFor(err error) int {
@@ -50,6 +52,8 @@ func statusFor(err error) int {
 		return fasthttp.StatusExpectationFailed
 	case errors.Is(err, ErrClientTimeout):
 		return fasthttp.StatusRequestTimeout
+	case errors.Is(err, ErrTooManyConnections):
+		return fasthttp.StatusTooManyRequests
 	default:
 		return fasthttp.StatusInternalServerError
 	}
@@ -60,7 +64,8 @@ var errorBodies = map[error][]byte{}
 
 func init() {
 	for _, e := range []error{ErrBadRequest, ErrNoRoute, ErrBodyTooLarge, ErrNoBackend,
-		ErrBadGateway, ErrTimeout, ErrInternal, ErrNotFound, ErrUnavailable, ErrVersion, ErrExpectation, ErrHeadersTooLarge, ErrClientTimeout} {
+		ErrBadGateway, ErrTimeout, ErrInternal, ErrNotFound, ErrUnavailable, ErrVersion, ErrExpectation, ErrHeadersTooLarge, ErrClientTimeout,
+		ErrTooManyConnections} {
 		errorBodies[e] = jsonError(e.Error())
 	}
 }

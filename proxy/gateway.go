@@ -45,6 +45,7 @@ type Gateway struct {
 	reserved        fasthttp.RequestHandler
 	dial            fasthttp.DialFunc  // tests: in-memory backends
 	watch           *watchdog.Watchdog // far socket deadlines of clients and backends
+	conns           connCap            // open client connections per address
 
 	mu        sync.Mutex // serialises reloads
 	closeOnce sync.Once

@@ -62,6 +62,7 @@ func TestRejectedReloadsKeepServingUnderTraffic(t *testing.T) {
 		{"policy on the dashboard prefix", srv + "  paths:\n    - pattern: \"/__premier/*\"\n", `:4:7: pattern "/__premier/*": /__premier is reserved`},
 		{"zero timeout", rule("timeout: {seconds: 0}"), `:6:19: seconds: must be a positive number`},
 		{"unknown alias", srv + "  listen: *nope\n", `:3:11: unknown alias *nope`},
+		{"negative per-address cap", srv + "  limits: {max_connections_per_ip: -1}\n", `max_connections_per_ip: must not be negative`},
 	}
 	stop := trafficCheck(t, h.url+"/x", "old")
 	time.Sleep(20 * time.Millisecond)

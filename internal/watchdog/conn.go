@@ -17,6 +17,7 @@ type Conn struct {
 
 	waitFrom atomic.Int64 // clock at BeginWait; 0 = no marked wait
 	onStall  func()       // the stall check (see stall.go)
+	onClose  func()       // run once by the first Close
 }
 
 // side is one direction's deadline.
@@ -46,10 +47,16 @@ func (c *Conn) SetWriteDeadline(t time.Time) error { return c.w.set(c, t, false)
 // Watchdog returns the watchdog that watches c.
 func (c *Conn) Watchdog() *Watchdog { return c.wd }
 
+// OnClose sets f to run once, on the first Close; set it before use.
+func (c *Conn) OnClose(f func()) { c.onClose = f }
+
 // Close implements net.Conn and stops watching c.
 func (c *Conn) Close() error {
 	if c.removed.CompareAndSwap(false, true) {
 		c.wd.remove(c)
+		if c.onClose != nil {
+			c.onClose()
+		}
 	}
 	return c.Conn.Close()
 }

@@ -212,3 +212,15 @@ func TestCoarseNowAdvances(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func TestOnCloseRunsOnce(t *testing.T) {
+	w := newWatchdog(t)
+	c, _ := pair(t, w)
+	n := 0
+	c.OnClose(func() { n++ })
+	_ = c.Close()
+	_ = c.Close()
+	if n != 1 {
+		t.Fatalf("OnClose ran %d times, want 1", n)
+	}
+}

@@ -1,0 +1,72 @@
+package proxy
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+)
+
+// One address holds at most max_connections_per_ip connections; the next
+// gets 429 with a JSON body and is closed, and a closed connection frees
+// its slot.
+func TestConnectionsPerIPCap(t *testing.T) {
+	h := startGateway(t, config(startBackend(t, echoBackend), "  limits: {max_connections_per_ip: 2}\n"))
+	get := func(c net.Conn) (*http.Response, error) {
+		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+		if _, err := io.WriteString(c, "GET /x HTTP/1.1\r\nHost: gw\r\n\r\n"); err != nil {
+			return nil, err
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		return resp, err
+	}
+	held := []net.Conn{dialT(t, h.addr), dialT(t, h.addr)}
+	for i, c := range held {
+		if resp, err := get(c); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("connection %d under the cap: %v %v", i, resp, err)
+		}
+	}
+	over := dialT(t, h.addr)
+	_, out := closedWithin(t, over, 3*time.Second)
+	if !strings.HasPrefix(out, "HTTP/1.1 429 ") || !strings.Contains(out, "Retry-After: 1") ||
+		!strings.HasSuffix(out, `{"error":"too many connections from this address"}`) {
+		t.Fatalf("connection over the cap got %q", out)
+	}
+	held[0].Close()
+	for i := 0; ; i++ { // the gateway sees the close on its next read
+		c := dialT(t, h.addr)
+		if resp, err := get(c); err == nil && resp.StatusCode == 200 {
+			break
+		}
+		if i == 100 {
+			t.Fatal("the closed connection's slot never freed")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestConnCapKeys(t *testing.T) {
+	var c connCap
+	addr := func(s string) net.Addr { return net.TCPAddrFromAddrPort(netip.MustParseAddrPort(s)) }
+	r1, ok1 := c.admit(addr("[2001:db8:1:2::1]:1000"), 2)
+	_, ok2 := c.admit(addr("[2001:db8:1:2:ffff::9]:2000"), 2) // same /64
+	_, ok3 := c.admit(addr("[2001:db8:1:2::3]:3000"), 2)
+	_, other := c.admit(addr("[2001:db8:1:3::1]:1000"), 2) // another /64
+	_, v4 := c.admit(addr("[::ffff:192.0.2.1]:1"), 1)      // mapped IPv4 counts as IPv4
+	_, v4again := c.admit(addr("192.0.2.1:2"), 1)
+	if !ok1 || !ok2 || ok3 || !other || !v4 || v4again {
+		t.Fatalf("admits %v %v %v %v %v %v", ok1, ok2, ok3, other, v4, v4again)
+	}
+	r1()
+	if _, ok := c.admit(addr("[2001:db8:1:2::3]:3000"), 2); !ok {
+		t.Fatal("release did not free the slot")
+	}
+}
