@@ -53,7 +53,9 @@ type clientConn struct {
 // heldMax is the largest write held back: one full response write buffer.
 const heldMax = responseWriteBuffer
 
-var heldPool = sync.Pool{New: func() any { b := make([]byte, 0, heldMax); return &b }}
+// heldPool's buffers start small and grow to the answers they hold, so a
+// burst of small answers does not pin a full write buffer each.
+var heldPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 // newClientConn wraps a watched connection; one that is not a raw socket
 // (in-memory test connections) stays as it is.
