@@ -36,6 +36,10 @@ func (d *Dashboard) serveStream(ctx *fasthttp.RequestCtx) {
 	// the stream sets its own deadline instead, renewed before every event,
 	// so only a client that stops reading for streamWriteSlack is dropped.
 	_ = ctx.SetWriteDeadline(time.Now().Add(d.opts.Interval + streamWriteSlack))
+	// The writer runs on its own goroutine and may outlive ctx (the server
+	// recycles it once the client is gone): it renews the deadline on the
+	// connection itself, never through ctx.
+	conn := ctx.Conn()
 	ctx.SetBodyStreamWriter(func(w *bufio.Writer) {
 		defer func() { <-d.streams }()
 		tick := time.NewTicker(d.opts.Interval)
@@ -44,7 +48,7 @@ func (d *Dashboard) serveStream(ctx *fasthttp.RequestCtx) {
 		defer life.Stop()
 		w.WriteString("retry: 1000\n\n")
 		for {
-			_ = ctx.SetWriteDeadline(time.Now().Add(d.opts.Interval + streamWriteSlack))
+			_ = conn.SetWriteDeadline(time.Now().Add(d.opts.Interval + streamWriteSlack))
 			d.writeEvent(w, "snapshot", d.snapshotJSON())
 			if route != "" {
 				if det, ok := d.src.RouteDetail(route); ok {
