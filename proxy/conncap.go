@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -15,8 +16,9 @@ import (
 // IPv6 client counts by its /64, which one host usually holds whole.
 // Connections are counted at accept, not per request.
 type connCap struct {
-	mu   sync.Mutex
-	open map[netip.Addr]int
+	mu      sync.Mutex
+	open    map[netip.Addr]int
+	refused atomic.Uint64 // connections turned away
 }
 
 // admit counts a new connection from a against limit and returns the
@@ -27,6 +29,7 @@ func (c *connCap) admit(a net.Addr, limit int) (release func(), ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.open[key] >= limit {
+		c.refused.Add(1)
 		return nil, false
 	}
 	if c.open == nil {

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 	"net"
 	"net/http"
@@ -39,6 +40,11 @@ func TestConnectionsPerIPCap(t *testing.T) {
 	if !strings.HasPrefix(out, "HTTP/1.1 429 ") || !strings.Contains(out, "Retry-After: 1") ||
 		!strings.HasSuffix(out, `{"error":"too many connections from this address"}`) {
 		t.Fatalf("connection over the cap got %q", out)
+	}
+	var m bytes.Buffer
+	h.gw.writePrometheus(&m)
+	if !strings.Contains(m.String(), "\npremier_connections_refused_total 1\n") {
+		t.Fatalf("refusal not counted:\n%s", m.String())
 	}
 	held[0].Close()
 	for i := 0; ; i++ { // the gateway sees the close on its next read

@@ -68,6 +68,8 @@ func (g *Gateway) writePrometheus(out io.Writer) {
 			promSample(w, "premier_circuit_state", circuitValue[b.State], "route", b.Route, "backend", b.Backend)
 		}
 	}
+	promHeader(w, "premier_connections_refused_total", "counter", "Client connections answered 429 and closed at accept (limits.max_connections_per_ip).")
+	promSample(w, "premier_connections_refused_total", g.conns.refused.Load())
 	promHeader(w, "premier_config_reloads_total", "counter", "Config reloads, by result.")
 	promSample(w, "premier_config_reloads_total", g.reloads.Load(), "result", "success")
 	promSample(w, "premier_config_reloads_total", g.reloadFailures.Load(), "result", "failure")
