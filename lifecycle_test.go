@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/premier-gateway/premier/internal/wait"
 )
 
 // Reload and restart under load with the real binary: a Go load generator
@@ -189,18 +191,6 @@ func (r *loadResult) completed() int {
 	return r.counts[completed]
 }
 
-// waitUntil polls cond for up to 10 s.
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func oneRequest(c *countingConn, br *bufio.Reader, id string) (outcome, error) {
 	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
 	c.n = br.Buffered() // bytes already buffered belong to no request: none expected
@@ -245,7 +235,7 @@ func TestReloadsUnderLoadLoseNothing(t *testing.T) {
 
 	stop := make(chan struct{})
 	res, done := runLoad(addr, 8, stop, false)
-	waitUntil(t, "load", func() bool { return res.completed() >= 50 })
+	wait.Until(t, "load", func() bool { return res.completed() >= 50 })
 	for i := 0; i < 20; i++ {
 		text := cfgA
 		if i%2 == 0 {
@@ -254,7 +244,7 @@ func TestReloadsUnderLoadLoseNothing(t *testing.T) {
 		replaceFile(t, cfg, text) // as editors and deploy tools do
 		_ = cmd.Process.Signal(syscall.SIGHUP)
 		// Signals sent faster than they are handled merge: wait for each.
-		waitUntil(t, "reload", func() bool { return countLines(logs.String(), "reason=SIGHUP") == i+1 })
+		wait.Until(t, "reload", func() bool { return countLines(logs.String(), "reason=SIGHUP") == i+1 })
 		time.Sleep(20 * time.Millisecond)
 	}
 	time.Sleep(50 * time.Millisecond)
@@ -288,7 +278,7 @@ func TestSIGTERMUnderLoadCutsNothing(t *testing.T) {
 	addr := strings.TrimPrefix(url, "http://")
 
 	res, done := runLoad(addr, 16, nil, true)
-	waitUntil(t, "load", func() bool { return res.completed() >= 64 })
+	wait.Until(t, "load", func() bool { return res.completed() >= 64 })
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-done:

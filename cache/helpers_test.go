@@ -122,18 +122,6 @@ func (g *gateway) settle() {
 func xcache(r *fasthttp.Response) string { return string(r.Header.Peek("X-Cache")) }
 func status(r *fasthttp.Response) string { return string(r.Header.Peek("Cache-Status")) }
 
-// eventually polls cond until it holds (no timing assertion: the deadline
-// only stops a broken test from hanging).
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); !cond(); {
-		if time.Now().After(deadline) {
-			t.Fatalf("never happened: %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
 func testConfig() Config {
 	var c Config
 	c.Defaults()

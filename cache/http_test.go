@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/premier-gateway/premier/internal/wait"
 )
 
 func TestStorability(t *testing.T) {
@@ -312,7 +314,7 @@ func collapse(t *testing.T, g *gateway, uri string, n int, backend fasthttp.Requ
 	t.Helper()
 	g.setBackend(func(ctx *fasthttp.RequestCtx) {
 		if g.hits.Load() == 1 {
-			eventually(t, "followers waiting", func() bool { return g.c.Stats().Waiting == int64(n-1) })
+			wait.Until(t, "followers waiting", func() bool { return g.c.Stats().Waiting == int64(n-1) })
 		}
 		backend(ctx)
 	})
@@ -387,7 +389,7 @@ func TestAbortReleasesWaiters(t *testing.T) {
 		_, f := c.Lookup(newCtx("GET", "/k"), nil, []byte("k"))
 		done <- f
 	}()
-	eventually(t, "waiter", func() bool { return c.Stats().Waiting == 1 })
+	wait.Until(t, "waiter", func() bool { return c.Stats().Waiting == 1 })
 	fill.Abort()
 	fill.Abort() // idempotent
 	if f := <-done; f == nil {

@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/premier-gateway/premier/internal/wait"
 )
 
 func newMemoCache(t *testing.T) (*Cache, *fakeClock) {
@@ -61,7 +63,7 @@ func TestMemoizeCollapses(t *testing.T) {
 	for i := range results {
 		wg.Go(func() { results[i], _ = f(context.Background(), "k") })
 	}
-	eventually(t, "19 waiters", func() bool { return m.waiting.Load() == 19 })
+	wait.Until(t, "19 waiters", func() bool { return m.waiting.Load() == 19 })
 	close(release)
 	wg.Wait()
 	if calls.Load() != 1 {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/premier-gateway/premier/internal/redistest"
+	"github.com/premier-gateway/premier/internal/wait"
 	"github.com/valyala/fasthttp"
 )
 
@@ -20,7 +21,7 @@ func TestRedisSharedTier(t *testing.T) {
 	rdb := rs.Client()
 	a := newGateway(t, testConfig(), WithRedis(rdb, redisOpts()))
 	b := newGateway(t, testConfig(), WithRedis(rdb, redisOpts()))
-	eventually(t, "subscriptions", func() bool { return a.c.l2.subs.Load() > 0 && b.c.l2.subs.Load() > 0 })
+	wait.Until(t, "subscriptions", func() bool { return a.c.l2.subs.Load() > 0 && b.c.l2.subs.Load() > 0 })
 	a.setBackend(func(ctx *fasthttp.RequestCtx) {
 		ctx.Response.Header.Set("X-From", "a")
 		ctx.SetBodyString("filled by a")
@@ -70,7 +71,7 @@ func TestRedisPurgePropagates(t *testing.T) {
 	for _, g := range []*gateway{a, b} {
 		g.policy = func(ctx *fasthttp.RequestCtx) *Policy { return &Policy{Rule: string(ctx.QueryArgs().Peek("rule"))} }
 	}
-	eventually(t, "subscriptions", func() bool { return a.c.l2.subs.Load() > 0 && b.c.l2.subs.Load() > 0 })
+	wait.Until(t, "subscriptions", func() bool { return a.c.l2.subs.Load() > 0 && b.c.l2.subs.Load() > 0 })
 	warm := func(uris ...string) {
 		for _, u := range uris {
 			a.get(u)
@@ -93,7 +94,7 @@ func TestRedisPurgePropagates(t *testing.T) {
 	if err := a.c.PurgeKey("x", keyOf("/1?rule=x")); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "B drops /1", func() bool { return xcache(b.get("/1?rule=x")) == "MISS" })
+	wait.Until(t, "B drops /1", func() bool { return xcache(b.get("/1?rule=x")) == "MISS" })
 	if xcache(b.get("/2?rule=x")) != "HIT" {
 		t.Fatal("PurgeKey took a neighbour")
 	}
@@ -102,7 +103,7 @@ func TestRedisPurgePropagates(t *testing.T) {
 	if err := a.c.PurgeRule("x"); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "B bumps rule x", func() bool { return b.c.rule("x").gen.Load() > gen })
+	wait.Until(t, "B bumps rule x", func() bool { return b.c.rule("x").gen.Load() > gen })
 	if xcache(b.get("/2?rule=x")) != "MISS" {
 		t.Fatal("PurgeRule: B still hits")
 	}
@@ -121,7 +122,7 @@ func TestRedisPurgePropagates(t *testing.T) {
 	if err != nil || n != 0 {
 		t.Fatalf("%d keys left in Redis after PurgeAll (%v)", n, err)
 	}
-	eventually(t, "B purges all", func() bool { return b.c.epoch.Load() > epoch })
+	wait.Until(t, "B purges all", func() bool { return b.c.epoch.Load() > epoch })
 	if xcache(b.get("/3?rule=y")) != "MISS" {
 		t.Fatal("PurgeAll: B still hits")
 	}

@@ -2,6 +2,8 @@ package lb
 
 import (
 	"testing"
+
+	"github.com/premier-gateway/premier/internal/wait"
 )
 
 func testHealthCheck() *HealthCheck {
@@ -24,14 +26,14 @@ func TestHealthCheckEjectsAndRestores(t *testing.T) {
 	if !b.Stats().HealthChecked {
 		t.Fatal("health check not running")
 	}
-	eventually(t, "first probes", func() bool { return srv.hits.Load() >= 2 })
+	wait.Until(t, "first probes", func() bool { return srv.hits.Load() >= 2 })
 	if !b.Healthy() {
 		t.Fatal("healthy backend marked unhealthy")
 	}
 	srv.status.Store(503)
-	eventually(t, "ejection", func() bool { return !b.Healthy() })
+	wait.Until(t, "ejection", func() bool { return !b.Healthy() })
 	srv.status.Store(200)
-	eventually(t, "restoration", func() bool { return b.Healthy() })
+	wait.Until(t, "restoration", func() bool { return b.Healthy() })
 }
 
 func TestHealthCheckPassiveFailures(t *testing.T) {
@@ -50,7 +52,7 @@ func TestHealthCheckPassiveFailures(t *testing.T) {
 	hc := testHealthCheck()
 	hc.Interval = 3600 // one probe now, the next one never in this test
 	p.SetHealthCheck([]string{srv.URL}, hc)
-	eventually(t, "first probe", func() bool { return srv.hits.Load() >= 1 })
+	wait.Until(t, "first probe", func() bool { return srv.hits.Load() >= 1 })
 	for range hc.UnhealthyThreshold - 1 {
 		b.Start()
 		b.Done(0, true)
@@ -85,11 +87,11 @@ func TestHealthCheckExpectedStatus(t *testing.T) {
 	hc := testHealthCheck()
 	hc.ExpectedStatus = 200
 	p.SetHealthCheck([]string{srv.URL}, hc)
-	eventually(t, "ejection on 204", func() bool { return !b.Healthy() })
+	wait.Until(t, "ejection on 204", func() bool { return !b.Healthy() })
 	hc2 := *hc
 	hc2.ExpectedStatus = 204
 	p.SetHealthCheck([]string{srv.URL}, &hc2)
-	eventually(t, "restoration on 204", func() bool { return b.Healthy() })
+	wait.Until(t, "restoration on 204", func() bool { return b.Healthy() })
 }
 
 func TestHealthCheckLifecycle(t *testing.T) {
@@ -129,10 +131,10 @@ func TestHealthCheckDeadBackend(t *testing.T) {
 	defer p.Close()
 	b, _ := p.Get(Server{URL: srv.URL})
 	p.SetHealthCheck([]string{srv.URL}, testHealthCheck())
-	eventually(t, "first probe", func() bool { return srv.hits.Load() >= 1 })
+	wait.Until(t, "first probe", func() bool { return srv.hits.Load() >= 1 })
 	_ = srv.srv.Shutdown()
 	srv.ln.Close()
-	eventually(t, "ejection of a dead backend", func() bool { return !b.Healthy() })
+	wait.Until(t, "ejection of a dead backend", func() bool { return !b.Healthy() })
 	bal, _ := NewBalancer(Config{}, []*Backend{b}, nil)
 	if i := bal.Pick(0, nil); i != -1 {
 		t.Fatalf("picked the dead backend: %d", i)

@@ -5,7 +5,6 @@ import (
 	"net"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/valyala/fasthttp"
 )
@@ -56,17 +55,4 @@ func startServer(t testing.TB) *server {
 	go s.srv.Serve(ln) //nolint:errcheck // Serve returns when the test shuts it down
 	t.Cleanup(func() { _ = s.srv.Shutdown() })
 	return s
-}
-
-// eventually polls cond until it holds; it fails the test after a generous
-// bound (this is a liveness bound, not a timing assertion).
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
 }
