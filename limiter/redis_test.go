@@ -1,14 +1,15 @@
 package limiter
 
 import (
-	"bytes"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/premier-gateway/premier/internal/redistest"
+	"github.com/premier-gateway/premier/internal/syncbuf"
 )
 
 // Redis killed mid-test: FailOpen true admits, false refuses, both without
@@ -17,7 +18,7 @@ import (
 func TestRedisFailover(t *testing.T) {
 	srv := redistest.Start(t)
 	client := srv.Client()
-	var logBuf syncBuffer
+	var logBuf syncbuf.Buffer
 	logger := slog.New(slog.NewTextHandler(&logBuf, nil))
 	c := NewManualClock(t0)
 	cfg := Config{Quota: 2, Duration: 60}
@@ -60,8 +61,8 @@ func TestRedisFailover(t *testing.T) {
 	if s := openStore.Stats(); s.Errors != 2 {
 		t.Errorf("open store stats %+v: want a second try after the backoff", s)
 	}
-	if n := bytes.Count(logBuf.Bytes(), []byte("Redis failing")); n != 2 {
-		t.Errorf("logged %d times, want once a minute per store:\n%s", n, logBuf.Bytes())
+	if n := strings.Count(logBuf.String(), "Redis failing"); n != 2 {
+		t.Errorf("logged %d times, want once a minute per store:\n%s", n, logBuf.String())
 	}
 
 	srv.Restart()
@@ -135,23 +136,6 @@ func TestRedisServerTime(t *testing.T) {
 	if d := l.Allow(k); d.Allowed || d.RetryAfter < 3500*time.Second {
 		t.Fatalf("%+v", d)
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) Bytes() []byte {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return bytes.Clone(s.b.Bytes())
 }
 
 // A flood of denied requests is answered locally until RetryAfter, without

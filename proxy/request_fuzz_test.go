@@ -14,6 +14,7 @@ import (
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fasthttp/fasthttputil"
 
+	"github.com/premier-gateway/premier/internal/syncbuf"
 	"github.com/premier-gateway/premier/proxy/route"
 )
 
@@ -44,7 +45,7 @@ var (
 // the gateway writes to the backend is copied to tap.
 type headHarness struct {
 	gw   *Gateway
-	logs *syncBuffer
+	logs *syncbuf.Buffer
 	mu   sync.Mutex
 	tap  bytes.Buffer
 }
@@ -82,7 +83,7 @@ func newHeadHarness(tb testing.TB) *headHarness {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	h := &headHarness{logs: &syncBuffer{}}
+	h := &headHarness{logs: &syncbuf.Buffer{}}
 	h.gw, err = New(l, WithLogger(slog.New(slog.NewTextHandler(h.logs, nil))), func(g *Gateway) {
 		g.dial = func(string) (net.Conn, error) {
 			c, err := ln.Dial()

@@ -1,32 +1,14 @@
 package ui
 
 import (
-	"bytes"
 	"log/slog"
 	"os"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/premier-gateway/premier/internal/syncbuf"
 )
-
-// lockedLog collects log output written from the server's goroutines.
-type lockedLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestBearerTokenHardening: scenario 64. Without a valid bearer header the
 // API answers 401; a token in the query string is never read; wrong
@@ -34,7 +16,7 @@ func (l *lockedLog) String() string {
 // only (the right token from the same client too, so guessing learns
 // nothing), while other clients keep access.
 func TestBearerTokenHardening(t *testing.T) {
-	logs := &lockedLog{}
+	logs := &syncbuf.Buffer{}
 	h := start(t, newMemSource("s3cret"), Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	for _, q := range []string{"?token=s3cret", "?access_token=s3cret", "?authorization=Bearer%20s3cret"} {
 		if resp, _ := h.call(t, "GET", "/__premier/api/config"+q, "", nil); resp.StatusCode != 401 {
