@@ -467,16 +467,7 @@ func TestHardeningBreakerIgnoresClientErrorsAndLocalExhaustion(t *testing.T) {
 	}
 	// One slow request holds the only connection: the others find the
 	// pool full and get 503 at once.
-	slow := make(chan int)
-	go func() {
-		resp, err := httpClient.Get(h.url + "/slow")
-		if err != nil {
-			slow <- 0
-			return
-		}
-		resp.Body.Close()
-		slow <- resp.StatusCode
-	}()
+	slow := getAsync(h.url + "/slow")
 	for hits.Load() < 6 {
 		time.Sleep(5 * time.Millisecond)
 	}

@@ -84,6 +84,22 @@ func do(t testing.TB, method, url string, body io.Reader, hdr map[string]string)
 	return resp, string(b)
 }
 
+// getAsync GETs url on its own goroutine and delivers the status (0 when
+// the request failed).
+func getAsync(url string) <-chan int {
+	status := make(chan int, 1)
+	go func() {
+		resp, err := httpClient.Get(url)
+		if err != nil {
+			status <- 0
+			return
+		}
+		resp.Body.Close()
+		status <- resp.StatusCode
+	}()
+	return status
+}
+
 // rawRequest writes raw bytes on a new connection and returns what comes back.
 func rawRequest(t testing.TB, addr, raw string) string {
 	t.Helper()

@@ -27,16 +27,7 @@ func TestFullPoolQueues(t *testing.T) {
 		{"{max_conns_per_backend: 1, backend_queue_timeout: 0}", 503},
 	} {
 		h := startGateway(t, config(backend, "  limits: "+c.limits+"\n"))
-		slow := make(chan int, 1)
-		go func() {
-			resp, err := httpClient.Get(h.url + "/slow")
-			if err != nil {
-				slow <- 0
-				return
-			}
-			resp.Body.Close()
-			slow <- resp.StatusCode
-		}()
+		slow := getAsync(h.url + "/slow")
 		time.Sleep(50 * time.Millisecond) // /slow holds the only connection
 		if resp, _ := do(t, "GET", h.url+"/x", nil, nil); resp.StatusCode != c.want {
 			t.Fatalf("%s: queued request got %d, want %d", c.limits, resp.StatusCode, c.want)
