@@ -245,7 +245,8 @@ func clientHash(ip netip.Addr) uint64 {
 func prepareRequest(ctx *fasthttp.RequestCtx, t *table, s *scratch) error {
 	req := &ctx.Request
 	h := &req.Header
-	trusted := t.trusted.Contains(route.PeerAddr(ctx))
+	peer := route.PeerAddr(ctx)
+	trusted := t.trusted.Contains(peer)
 	s.head = appendHead(s.head[:0], h)
 	hop := hopScan{conn: s.conn[:0]}
 	chain := s.buf[:0] // a trusted proxy's X-Forwarded-For chain
@@ -290,7 +291,7 @@ func prepareRequest(ctx *fasthttp.RequestCtx, t *table, s *scratch) error {
 	if len(chain) > 0 {
 		chain = append(chain, ", "...)
 	}
-	chain = appendPeerIP(chain, ctx)
+	chain = appendPeerIP(chain, peer)
 	setForwarding(h, keyXFF, chain, sent&fwdXFF != 0, hop.repeated)
 	if !trusted && sent&fwdForwarded != 0 {
 		delKeepOrder(h, hdrForwarded, hop.repeated)
@@ -308,7 +309,11 @@ func prepareRequest(ctx *fasthttp.RequestCtx, t *table, s *scratch) error {
 	if !trusted || kept&fwdXFHost == 0 {
 		setForwarding(h, keyXFHost, h.Host(), sent&fwdXFHost != 0, hop.repeated)
 	}
-	s.buf = t.trusted.ClientIP(ctx).AppendTo(chain[:0])
+	client := peer // from a trusted proxy, the right-most untrusted address
+	if trusted {
+		client = t.trusted.ClientIP(ctx)
+	}
+	s.buf = client.AppendTo(chain[:0])
 	setForwarding(h, keyXRealIP, s.buf, sent&fwdXRealIP != 0, hop.repeated)
 	return nil
 }
@@ -352,12 +357,11 @@ func dashFold(k []byte, lower string) bool {
 	return true
 }
 
-func appendPeerIP(dst []byte, ctx *fasthttp.RequestCtx) []byte {
-	if a, ok := ctx.RemoteAddr().(*net.TCPAddr); ok {
-		ap := a.AddrPort()
-		return ap.Addr().Unmap().AppendTo(dst)
+func appendPeerIP(dst []byte, peer netip.Addr) []byte {
+	if !peer.IsValid() {
+		return append(dst, "unknown"...)
 	}
-	return append(dst, "unknown"...)
+	return peer.AppendTo(dst)
 }
 
 func equalFoldString(b []byte, s string) bool {
