@@ -29,6 +29,12 @@ type Backend struct {
 	consecErr atomic.Int32 // consecutive failed requests (passive health)
 	unhealthy atomic.Bool  // set by active probes or passive failures
 
+	// Passive health (outlier ejection, see Ejector).
+	outlierRun   atomic.Int32  // consecutive failures that count for ejection
+	ejectedUntil atomic.Int64  // unix nanoseconds; out of rotation before then
+	ejectLevel   atomic.Uint32 // ejections in a row without a success: the backoff
+	ejections    atomic.Uint64 // ejections in all
+
 	healthMu sync.Mutex // serialises starting and stopping the checker
 	retired  bool       // guarded by healthMu: no checker may start
 	hc       atomic.Pointer[healthChecker]
@@ -112,6 +118,10 @@ type BackendStats struct {
 	Healthy  bool          `json:"healthy"`
 	// HealthChecked is true while an active health check probes the backend.
 	HealthChecked bool `json:"health_checked"`
+	// Ejected: the backend is out of rotation by passive health (outlier ejection).
+	Ejected bool `json:"ejected"`
+	// Ejections: how many times passive health has ejected it.
+	Ejections uint64 `json:"ejections"`
 }
 
 // Stats returns a snapshot of the counters (each read atomically; the set
@@ -125,6 +135,8 @@ func (b *Backend) Stats() BackendStats {
 		EWMA:          b.EWMA(),
 		Healthy:       b.Healthy(),
 		HealthChecked: b.hc.Load() != nil,
+		Ejected:       b.Ejected(time.Now()),
+		Ejections:     b.ejections.Load(),
 	}
 }
 

@@ -22,6 +22,9 @@ type Config struct {
 	Algorithm string `yaml:"algorithm"`
 	// HealthCheck enables active probes. Default: none (passive checks only).
 	HealthCheck *HealthCheck `yaml:"health_check"`
+	// PassiveHealth ejects backends that keep failing real requests.
+	// Default: on, with DefaultPassiveHealth's settings.
+	PassiveHealth *PassiveHealth `yaml:"passive_health"`
 	// Pipeline, when above 0, sends bodiless GET and HEAD requests to each
 	// backend pipelined over this many connections (at most MaxPipeline)
 	// instead of one request per pooled connection at a time. Default 0: off.
@@ -33,6 +36,15 @@ const MaxPipeline = 64
 
 // Defaults fills the defaults into a zero Config before it is decoded.
 func (c *Config) Defaults() { c.Algorithm = RoundRobin }
+
+// Passive is the block's passive health: its own, or the defaults. A nil
+// Config (no `lb` block) has the defaults too.
+func (c *Config) Passive() PassiveHealth {
+	if c == nil || c.PassiveHealth == nil {
+		return DefaultPassiveHealth()
+	}
+	return *c.PassiveHealth
+}
 
 // Validate reports every problem, each prefixed by its YAML key.
 func (c *Config) Validate() error {

@@ -46,16 +46,22 @@ func newInmemGateway(tb testing.TB) *inmemGateway { return newInmemGatewayConfig
 var pipelinedYAML = strings.Replace(benchYAML, "  paths:\n", "  lb: {pipeline: 1}\n  paths:\n", 1)
 
 func newInmemGatewayConfig(tb testing.TB, yamlText string) *inmemGateway {
-	tb.Helper()
-	ln := fasthttputil.NewInmemoryListener()
 	body, body4k := make([]byte, 100), make([]byte, 4<<10)
-	srv := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) {
+	return newInmemGatewayWith(tb, yamlText, func(ctx *fasthttp.RequestCtx) {
 		if strings.HasSuffix(string(ctx.Path()), "/4k") {
 			ctx.SetBody(body4k)
 			return
 		}
 		ctx.SetBody(body)
-	}}
+	})
+}
+
+// newInmemGatewayWith is newInmemGatewayConfig with every backend server
+// in yamlText answered by backend.
+func newInmemGatewayWith(tb testing.TB, yamlText string, backend fasthttp.RequestHandler) *inmemGateway {
+	tb.Helper()
+	ln := fasthttputil.NewInmemoryListener()
+	srv := &fasthttp.Server{Handler: backend}
 	go srv.Serve(ln) //nolint:errcheck
 	tb.Cleanup(func() { _ = srv.Shutdown(); _ = ln.Close() })
 	l, err := Parse("bench.yaml", []byte(yamlText))

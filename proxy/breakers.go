@@ -75,24 +75,3 @@ func (g *Gateway) Breakers() []BreakerState {
 	}
 	return out
 }
-
-// attemptFilter is one request's view of which backends may be picked:
-// those whose breaker lets a call through and, while others remain, those
-// not tried yet by this request.
-type attemptFilter struct {
-	p     *plan
-	tried uint64 // bit i: backend i was tried (backends beyond 64 are never excluded)
-	fresh bool   // exclude tried backends
-}
-
-// Usable implements lb.Filter.
-func (f *attemptFilter) Usable(i int) bool {
-	if f.fresh && i < 64 && f.tried&(1<<uint(i)) != 0 {
-		return false
-	}
-	if f.p.breakers == nil {
-		return true
-	}
-	b := f.p.breakers[i]
-	return b.State() == resilience.Closed || b.RetryAfter() <= 0
-}

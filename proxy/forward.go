@@ -10,21 +10,16 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/premier-gateway/premier/proxy/route"
-	"github.com/premier-gateway/premier/resilience"
 )
 
-// forward sends ctx.Request to the rule's backends in place and leaves the
-// backend's response (streamed when large) in ctx.Response. With a retry
-// policy, failed attempts (connection errors, attempt timeouts, retryable
-// statuses) are retried on another backend when one is left, after the
-// policy's wait, within the request's deadline and the backend's budget.
-// Breakers skip open backends; when all are open the answer is 503.
+// forward sends ctx.Request to the rule's backends in place, through the
+// attempt loop, and leaves the backend's response (streamed when large) in
+// ctx.Response. It returns the backend that answered, or "".
 func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch, deadline time.Time) string {
 	req := &ctx.Request
 	clientClose := req.Header.ConnectionClose()
 	http10 := !req.Header.IsHTTP11()
-	var err error
-	if err = prepareRequest(ctx, t, s); err != nil {
+	if err := prepareRequest(ctx, t, s); err != nil {
 		writeError(ctx, err)
 		ctx.SetConnectionClose()
 		return ""
@@ -38,7 +33,7 @@ func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 		hash = clientHash(t.trusted.ClientIP(ctx))
 	}
 	attempts := p.attempts(req)
-	noHost := len(req.Header.Host()) == 0 // HTTP/1.0 may omit it; 1.1 backends need one
+	repeatable := p.repeatable(req)
 	s.body = clientBody{left: -1}
 	if req.IsBodyStream() {
 		// Streamed bodies go through clientBody: a chunked one is capped
@@ -50,78 +45,25 @@ func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 		}
 		req.SetBodyStream(&s.body, cl)
 	}
-	s.filter = attemptFilter{p: p, fresh: true}
+	x := &s.http
+	*x = httpExchange{p: p, ctx: ctx, body: &s.body, noHost: len(req.Header.Host()) == 0}
+	r := p.attempt(g, s, x, hash, attempts, repeatable, deadline)
 	backend := ""
-	for attempt := 1; ; attempt++ {
-		i := p.balancer.Pick(hash, &s.filter)
-		if i < 0 && s.filter.tried != 0 {
-			s.filter.fresh = false // every backend tried: any usable one will do
-			i = p.balancer.Pick(hash, &s.filter)
+	switch {
+	case r.i < 0:
+		p.unavailable(ctx)
+	case r.err == errClientBody:
+		backend = p.backends[r.i].URL
+		writeError(ctx, s.body.fault())
+		clientClose = true
+	case r.err != nil:
+		backend = p.backends[r.i].URL
+		p.backendError(g, ctx, backend, r.err)
+	default:
+		backend = p.backends[r.i].URL
+		if !ownVersion(&ctx.Response.Header) {
+			writeError(ctx, ErrBadGateway)
 		}
-		if i < 0 {
-			p.unavailable(ctx)
-			break
-		}
-		b := p.backends[i]
-		backend = b.URL
-		if i < 64 {
-			s.filter.tried |= 1 << uint(i)
-		}
-		var ticket resilience.Ticket
-		if p.breakers != nil {
-			var err error
-			if ticket, err = p.breakers[i].Acquire(); err != nil {
-				attempt-- // lost the race for the half-open probe: pick again
-				continue
-			}
-		}
-		if p.budgets != nil && attempt == 1 {
-			// Client requests fund the budget, retries only spend it: a
-			// 0.2 budget means at most 1.2 attempts per request (plus the
-			// floor), not 1.25 with retries funding retries.
-			p.budgets[i].OnRequest()
-		}
-		if noHost {
-			req.Header.SetHost(b.Target.Addr)
-		}
-		b.Start()
-		began := time.Now()
-		var err error
-		if pt := p.pipelineFor(b, req); pt != nil {
-			err = pt.roundTrip(b, req, &ctx.Response, began, deadline, p.wholeBody)
-		} else {
-			err = roundTrip(b.Client, req, &ctx.Response, began, deadline, p.wholeBody)
-		}
-		took := time.Since(began)
-		s.obs.Upstream += took
-		status := ctx.Response.StatusCode()
-		if s.body.err != nil { // the client's body failed, not the backend
-			b.Done(took, false)
-			if p.breakers != nil {
-				p.breakers[i].Release(ticket, true)
-			}
-			writeError(ctx, s.body.fault())
-			clientClose = true
-			break
-		}
-		// A full local pool (max_conns_per_backend) says nothing about the
-		// backend: it counts against neither its health nor its breaker.
-		local := errors.Is(err, fasthttp.ErrNoFreeConns)
-		b.Done(took, (err != nil && !local) || status >= 500)
-		if p.breakers != nil && !local {
-			p.breakers[i].Release(ticket, !p.breakerFailure(err, status))
-		}
-		if !p.shouldRetry(err, status, attempt, attempts) || !p.budgets[i].TryRetry() ||
-			!waitRetry(p.retry.WaitFor(attempt), deadline) {
-			if err != nil {
-				p.backendError(g, ctx, b.URL, err)
-			}
-			break
-		}
-		if err != nil && !local {
-			g.backendFailures.note(b.URL, err)
-		}
-		ctx.Response.Reset() // drop the failed attempt's answer (closes its stream)
 	}
 	if http10 && !bufferForHTTP10(&ctx.Response) {
 		writeError(ctx, ErrBadGateway)
@@ -134,61 +76,37 @@ func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 	return backend
 }
 
-// attempts is how many tries a request gets: the retry policy's when the
-// method may be repeated and the body can be replayed, else one. A body
-// the server read whole (up to bufferedBodyBytes) is kept for replay;
-// larger or chunked bodies stream once and are never retried.
-func (p *plan) attempts(req *fasthttp.Request) int {
-	if p.retry == nil || p.retry.MaxAttempts < 2 {
-		return 1
-	}
-	if !p.retry.RetryMethod(req.Header.Method(), len(req.Header.Peek("Idempotency-Key")) > 0) {
-		return 1
-	}
-	if req.IsBodyStream() {
-		cl := req.Header.ContentLength()
-		if cl < 0 || cl > bufferedBodyBytes {
-			return 1
-		}
-		// The body is already in memory behind the stream: make it the
-		// request's plain body so every attempt writes it again.
-		req.SwapBody(req.SwapBody(nil))
-	}
-	return p.retry.MaxAttempts
+// httpExchange forwards the prepared request to one backend per attempt.
+type httpExchange struct {
+	p      *plan
+	ctx    *fasthttp.RequestCtx
+	body   *clientBody
+	noHost bool // HTTP/1.0 may omit Host; 1.1 backends need one
 }
 
-// shouldRetry reports whether an attempt that ended with err or status is
-// tried again.
-func (p *plan) shouldRetry(err error, status, attempt, attempts int) bool {
-	if attempt >= attempts {
-		return false
+func (x *httpExchange) try(i int, now, deadline time.Time) (int, error) {
+	p, req, resp := x.p, &x.ctx.Request, &x.ctx.Response
+	b := p.backends[i]
+	if x.noHost {
+		req.Header.SetHost(b.Target.Addr)
+	}
+	var err error
+	if pt := p.pipelineFor(b, req); pt != nil {
+		err = pt.roundTrip(b, req, resp, now, deadline, p.wholeBody)
+	} else {
+		err = roundTrip(b.Client, req, resp, now, deadline, p.wholeBody)
+	}
+	if x.body.err != nil { // the client's body failed, not the backend
+		return 0, errClientBody
 	}
 	if err != nil {
-		return p.retry.RetryKind(resilience.Classify(err))
+		return 0, err
 	}
-	return p.retry.RetryStatus(status)
+	return resp.StatusCode(), nil
 }
 
-// breakerFailure reports whether an attempt counts against the breaker:
-// connection errors, timeouts and 5xx, as ExpectedException selects.
-func (p *plan) breakerFailure(err error, status int) bool {
-	if err != nil {
-		return p.breakerCfg.CountsKind(resilience.Classify(err))
-	}
-	return status >= 500 && p.breakerCfg.CountsKind(resilience.KindOther)
-}
-
-// waitRetry pauses before a retry; false when the pause would overrun the
-// request's deadline.
-func waitRetry(d time.Duration, deadline time.Time) bool {
-	if !deadline.IsZero() && time.Until(deadline) <= d {
-		return false
-	}
-	if d > 0 {
-		time.Sleep(d)
-	}
-	return true
-}
+// discard drops the failed attempt's answer (closing its stream).
+func (x *httpExchange) discard() { x.ctx.Response.Reset() }
 
 // unavailable answers when no backend can be tried: 503 with Retry-After,
 // from the earliest breaker probe when breakers are the reason.

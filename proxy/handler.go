@@ -24,6 +24,9 @@ type scratch struct {
 	caps     route.Captures
 	obs      Observation
 	filter   attemptFilter
+	http     httpExchange // the attempt loop's exchanges
+	app      appExchange
+	ws       wsExchange
 	body     clientBody // the streamed request body on its way to a backend
 	admitted bool       // expectContinue ran precheck before the 100
 	vars     route.Vars
@@ -216,7 +219,7 @@ func (p *plan) precheck(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scrat
 // fetch gets the response from the app (plugin mode) or the backends.
 func (p *plan) fetch(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch, start time.Time) string {
 	if p.app != nil {
-		p.serveApp(g, ctx)
+		p.serveApp(g, ctx, s)
 		return "app"
 	}
 	var deadline time.Time

@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"bufio"
+	"bytes"
 	"io"
 
 	"github.com/valyala/fasthttp"
@@ -25,5 +27,31 @@ func bufferForHTTP10(resp *fasthttp.Response) bool {
 		return false
 	}
 	resp.SetBody(body)
+	return true
+}
+
+// ownVersion makes a backend's response head the gateway's own: the
+// client gets HTTP/1.1 whatever version the backend spoke (RFC 9110 §6.2,
+// RFC 9112 §2.3), and keep-alive stays the client's and the gateway's
+// choice. fasthttp keeps the parsed version and has no setter for it, so a
+// head from an HTTP/1.0 backend is written out and read back as HTTP/1.1:
+// the rare path, so it may allocate. It reports false for a head that
+// does not read back.
+func ownVersion(h *fasthttp.ResponseHeader) bool {
+	if h.IsHTTP11() {
+		return true
+	}
+	head := h.AppendBytes(nil)
+	sp := bytes.IndexByte(head, ' ')
+	if sp < 0 {
+		return false
+	}
+	line := append([]byte("HTTP/1.1"), head[sp:]...)
+	var back fasthttp.ResponseHeader
+	if err := back.Read(bufio.NewReaderSize(bytes.NewReader(line), len(line))); err != nil {
+		return false
+	}
+	back.ResetConnectionClose()
+	back.CopyTo(h)
 	return true
 }

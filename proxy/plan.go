@@ -48,6 +48,8 @@ type plan struct {
 
 	backends []*lb.Backend
 	balancer lb.Balancer
+	// ejector is the group's passive health (nil: off, or no backends).
+	ejector *lb.Ejector
 	// hashClient: the balancer (ip_hash) needs the client's address hash.
 	hashClient bool
 	// pipeline: bodiless GET and HEAD requests go over the backends'
@@ -58,6 +60,8 @@ type plan struct {
 	// backend (one for the app in plugin mode).
 	retry   *resilience.RetryConfig
 	budgets []*resilience.Budget
+	// perTry bounds each attempt (retry.per_try_timeout; 0: none).
+	perTry time.Duration
 	// breakers has one circuit breaker per backend (nil: none); breakerCfg
 	// says which failures count.
 	breakers   []*resilience.Breaker
@@ -82,38 +86,43 @@ func (g *Gateway) compile(l *Loaded) (*table, error) {
 
 		breakerKeys: map[string]bool{},
 	}
-	global, globalBal, err := g.backendsFor(c.Servers, c.LB, c.Limits)
-	globalHash := c.LB != nil && c.LB.Algorithm == lb.IPHash
+	global, err := g.backendsFor(c.Servers, c.LB, c.Limits)
 	if err != nil {
 		return nil, err
 	}
 	for i := range c.Paths {
 		p := &c.Paths[i]
-		bs, bal, hash := global, globalBal, globalHash
+		grp := global
 		if len(p.Servers) > 0 {
 			lbc := p.LB
 			if lbc == nil {
 				lbc = c.LB
 			}
-			if bs, bal, err = g.backendsFor(p.Servers, lbc, c.Limits); err != nil {
+			if grp, err = g.backendsFor(p.Servers, lbc, c.Limits); err != nil {
 				return nil, err
 			}
-			hash = lbc != nil && lbc.Algorithm == lb.IPHash
 		}
-		pl, err := g.newPlan(t, i, p.Pattern, &p.Features, bs, bal)
+		pl, err := g.newPlan(t, i, p.Pattern, &p.Features, grp)
 		if err != nil {
 			return nil, err
 		}
-		pl.hashClient = hash
 		pl.pipeline = pipelineOf(c.LB, p)
 		t.rules = append(t.rules, pl)
 	}
-	if t.fallback, err = g.newPlan(t, -1, "default", c.DefaultFeatures, global, globalBal); err != nil {
+	if t.fallback, err = g.newPlan(t, -1, "default", c.DefaultFeatures, global); err != nil {
 		return nil, err
 	}
-	t.fallback.hashClient = globalHash
 	t.fallback.pipeline = pipelineOf(c.LB, nil)
 	return t, nil
+}
+
+// group is one set of servers under one `lb` block, as the rules that use
+// it share it.
+type group struct {
+	backends []*lb.Backend
+	balancer lb.Balancer
+	ejector  *lb.Ejector
+	hash     bool // ip_hash: picks need the client's address hash
 }
 
 // pipelineOf is whether a rule's backend group pipelines: the rule's own
@@ -126,16 +135,16 @@ func pipelineOf(global *lb.Config, p *PathRule) bool {
 	return cfg != nil && cfg.Pipeline > 0
 }
 
-func (g *Gateway) backendsFor(servers []lb.Server, cfg *lb.Config, lim Limits) ([]*lb.Backend, lb.Balancer, error) {
+func (g *Gateway) backendsFor(servers []lb.Server, cfg *lb.Config, lim Limits) (group, error) {
 	if len(servers) == 0 {
-		return nil, nil, nil
+		return group{}, nil
 	}
 	bs := make([]*lb.Backend, len(servers))
 	weights := make([]int, len(servers))
 	for i, s := range servers {
 		b, err := g.pool.Get(s)
 		if err != nil {
-			return nil, nil, fmt.Errorf("server %q: %w", s.URL, err)
+			return group{}, fmt.Errorf("server %q: %w", s.URL, err)
 		}
 		bs[i], weights[i] = b, s.Weight
 		if cfg != nil && cfg.Pipeline > 0 {
@@ -148,15 +157,20 @@ func (g *Gateway) backendsFor(servers []lb.Server, cfg *lb.Config, lim Limits) (
 	}
 	bal, err := lb.NewBalancer(lbc, bs, weights)
 	if err != nil {
-		return nil, nil, err
+		return group{}, err
 	}
-	return bs, bal, nil
+	return group{backends: bs, balancer: bal, ejector: lb.NewEjector(cfg.Passive(), bs, g.log),
+		hash: lbc.Algorithm == lb.IPHash}, nil
 }
 
-func (g *Gateway) newPlan(t *table, index int, name string, f *Features, bs []*lb.Backend, bal lb.Balancer) (*plan, error) {
-	p := &plan{index: index, name: name, backends: bs, balancer: bal, wholeBody: defaultWholeBody}
+func (g *Gateway) newPlan(t *table, index int, name string, f *Features, grp group) (*plan, error) {
+	bs := grp.backends
+	p := &plan{index: index, name: name, backends: bs, balancer: grp.balancer, ejector: grp.ejector,
+		hashClient: grp.hash, wholeBody: defaultWholeBody}
 	if g.app != nil {
+		// Plugin mode: the app is the rule's one target.
 		p.app = g.app
+		p.backends, p.balancer, p.ejector = nil, nil, nil
 	} else if len(bs) == 0 {
 		p.noRoute = true
 	}
@@ -201,6 +215,7 @@ func (g *Gateway) newPlan(t *table, index int, name string, f *Features, bs []*l
 	}
 	if r := f.Retry; r != nil {
 		p.retry = r
+		p.perTry = r.PerTry()
 		for range targets {
 			p.budgets = append(p.budgets, resilience.NewBudget(r.Budget))
 		}

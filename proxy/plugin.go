@@ -9,7 +9,6 @@ import (
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fasthttp/fasthttpadaptor"
 
-	"github.com/premier-gateway/premier/resilience"
 )
 
 // WithHTTPHandler runs the gateway in plugin mode in front of a net/http
@@ -50,39 +49,38 @@ func (g *Gateway) timeoutHandler(h fasthttp.RequestHandler, d time.Duration, cod
 	}
 }
 
-// serveApp runs the in-process handler as the rule's one backend: panics
-// and 5xx answers count as failures for the retry policy and the breaker,
-// exactly as a remote backend's would. A rule with a timeout is not retried
-// (the timed-out handler may still hold the request).
-func (p *plan) serveApp(g *Gateway, ctx *fasthttp.RequestCtx) {
+// serveApp runs the in-process handler as the rule's one target, through
+// the attempt loop: panics and 5xx answers count as failures for the retry
+// policy and the breaker, exactly as a remote backend's would. A rule with
+// a timeout is not retried (the timed-out handler may still hold the
+// request).
+func (p *plan) serveApp(g *Gateway, ctx *fasthttp.RequestCtx, s *scratch) {
 	attempts := p.attempts(&ctx.Request)
 	if p.timeout > 0 {
 		attempts = 1
 	}
-	for attempt := 1; ; attempt++ {
-		var ticket resilience.Ticket
-		if p.breakers != nil {
-			var err error
-			if ticket, err = p.breakers[0].Acquire(); err != nil {
-				p.unavailable(ctx)
-				return
-			}
-		}
-		if p.budgets != nil {
-			p.budgets[0].OnRequest()
-		}
-		panicked := g.callApp(p.app, ctx)
-		status := ctx.Response.StatusCode()
-		if p.breakers != nil {
-			p.breakers[0].Release(ticket, !(panicked || status >= 500) || !p.breakerCfg.CountsKind(resilience.KindOther))
-		}
-		if attempt >= attempts || !(panicked || p.retry.RetryStatus(status)) ||
-			!p.budgets[0].TryRetry() || !waitRetry(p.retry.WaitFor(attempt), time.Time{}) {
-			return
-		}
-		ctx.Response.Reset()
+	x := &s.app
+	*x = appExchange{g: g, app: p.app, ctx: ctx}
+	if r := p.attempt(g, s, x, 0, attempts, p.repeatable(&ctx.Request), time.Time{}); r.i < 0 {
+		p.unavailable(ctx)
 	}
 }
+
+// appExchange calls the in-process handler once per attempt.
+type appExchange struct {
+	g   *Gateway
+	app fasthttp.RequestHandler
+	ctx *fasthttp.RequestCtx
+}
+
+func (x *appExchange) try(int, time.Time, time.Time) (int, error) {
+	if x.g.callApp(x.app, x.ctx) {
+		return fasthttp.StatusInternalServerError, errAppPanicked
+	}
+	return x.ctx.Response.StatusCode(), nil
+}
+
+func (x *appExchange) discard() { x.ctx.Response.Reset() }
 
 // callApp calls the in-process handler, turning a panic into a 500.
 func (g *Gateway) callApp(app fasthttp.RequestHandler, ctx *fasthttp.RequestCtx) (panicked bool) {

@@ -33,10 +33,30 @@ func roundTrip(hc *fasthttp.HostClient, req *fasthttp.Request, resp *fasthttp.Re
 		stale, err := roundTripOnce(hc, req, resp, now, deadline, wholeMax)
 		if err == nil || stale == notStale || attempt > 0 || streamed ||
 			(stale == staleAfterWrite && !repeatable(req)) {
+			if stale == staleWrite {
+				err = unsentError{err}
+			}
 			return err
 		}
 		now = time.Now()
 	}
+}
+
+// unsentError is a failure before the request could reach the backend
+// whole: whatever the method, another backend may be tried.
+type unsentError struct{ err error }
+
+func (e unsentError) Error() string { return e.err.Error() }
+func (e unsentError) Unwrap() error { return e.err }
+
+// notSent reports whether err left the request unsent: the connection was
+// refused or never made (including our own full pool), or the request
+// could not be written.
+func notSent(err error) bool {
+	var u unsentError
+	var op *net.OpError
+	return errors.As(err, &u) || errors.Is(err, fasthttp.ErrNoFreeConns) ||
+		errors.Is(err, fasthttp.ErrDialTimeout) || (errors.As(err, &op) && op.Op == "dial")
 }
 
 // staleness says whether a failed exchange may be sent again on a new

@@ -119,17 +119,8 @@ func (p *plan) serveWebSocket(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s 
 		ctx.Response.Header.Set("Retry-After", "1")
 		return ""
 	}
-	i := p.balancer.Pick(0, nil)
-	if i < 0 {
-		h.release(r)
-		writeError(ctx, ErrNoBackend)
-		ctx.Response.Header.Set("Retry-After", "1")
-		return ""
-	}
-	b := p.backends[i]
 	accept := wsAccept(key)
-	var err error
-	if err = prepareRequest(ctx, t, s); err != nil {
+	if err := prepareRequest(ctx, t, s); err != nil {
 		h.release(r)
 		writeError(ctx, err)
 		return ""
@@ -141,24 +132,35 @@ func (p *plan) serveWebSocket(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s 
 	if p.timeout > 0 && p.timeout < timeout {
 		timeout = p.timeout
 	}
-	b.Start()
-	began := time.Now()
-	bc, br, head, err := g.wsHandshake(b, req.Header.Header(), timeout)
-	s.obs.Upstream = time.Since(began)
-	if err != nil {
-		b.Done(s.obs.Upstream, true)
-		h.release(r)
-		p.backendError(g, ctx, b.URL, err)
-		return b.URL
+	var hash uint64
+	if p.hashClient {
+		hash = clientHash(t.trusted.ClientIP(ctx))
 	}
-	if status := wsStatus(head); status != fasthttp.StatusSwitchingProtocols {
+	x := &s.ws
+	*x = wsExchange{g: g, p: p, reqHead: req.Header.Header(), accept: accept}
+	res := p.attempt(g, s, x, hash, p.attempts(req), p.repeatable(req), time.Now().Add(timeout))
+	switch {
+	case res.i < 0:
+		h.release(r)
+		p.unavailable(ctx)
+		return ""
+	case res.err != nil:
+		h.release(r)
+		p.backendError(g, ctx, p.backends[res.i].URL, res.err)
+		return p.backends[res.i].URL
+	}
+	b, bc, br, head := p.backends[res.i], x.bc, x.br, x.head
+	x.bc, x.br = nil, nil
+	if res.status != fasthttp.StatusSwitchingProtocols {
 		// The backend declined: relay its answer.
-		b.Done(s.obs.Upstream, status >= 500)
 		h.release(r)
 		ctx.Response.Reset()
 		err := ctx.Response.ReadLimitBody(br, 1<<20)
 		wsReaderPool.Put(br)
 		_ = bc.Close()
+		if err == nil && !ownVersion(&ctx.Response.Header) {
+			err = errBadUpgrade
+		}
 		if err != nil {
 			p.backendError(g, ctx, b.URL, err)
 			return b.URL
@@ -166,16 +168,6 @@ func (p *plan) serveWebSocket(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s 
 		s.buf = stripHopByHop(&ctx.Response.Header, s.buf)
 		return b.URL
 	}
-	if !bytes.EqualFold(wsHeaderValue(head, "Upgrade"), strWebSocket) ||
-		!bytes.Equal(wsHeaderValue(head, "Sec-WebSocket-Accept"), accept) {
-		b.Done(s.obs.Upstream, true)
-		h.release(r)
-		wsReaderPool.Put(br)
-		_ = bc.Close()
-		p.backendError(g, ctx, b.URL, errBadUpgrade)
-		return b.URL
-	}
-	b.Done(s.obs.Upstream, false)
 
 	c := g.newWSConn(h, r, p, cfg, b, bc)
 	head = append([]byte(nil), head...)
@@ -198,7 +190,45 @@ func (p *plan) serveWebSocket(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s 
 	return b.URL
 }
 
-var errBadUpgrade = errors.New("backend answered 101 without a valid WebSocket accept")
+var errBadUpgrade = errors.New("backend answered the upgrade with a malformed head or a 101 without a valid WebSocket accept")
+
+// wsExchange is the attempt loop's exchange for an upgrade: one backend
+// handshake per attempt. A 101 or a refusal to relay stays open in bc and
+// br for the caller; a failed attempt's connection is closed.
+type wsExchange struct {
+	g       *Gateway
+	p       *plan
+	reqHead []byte
+	accept  []byte
+	bc      net.Conn
+	br      *bufio.Reader
+	head    []byte
+}
+
+func (x *wsExchange) try(i int, _, deadline time.Time) (int, error) {
+	bc, br, head, err := x.g.wsHandshake(x.p.backends[i], x.reqHead, deadline)
+	if err != nil {
+		return 0, err
+	}
+	x.bc, x.br, x.head = bc, br, head
+	status := wsStatus(head)
+	if status == 0 || (status == fasthttp.StatusSwitchingProtocols &&
+		(!bytes.EqualFold(wsHeaderValue(head, "Upgrade"), strWebSocket) ||
+			!bytes.Equal(wsHeaderValue(head, "Sec-WebSocket-Accept"), x.accept))) {
+		x.discard()
+		return 0, errBadUpgrade
+	}
+	return status, nil
+}
+
+// discard closes the attempt's backend connection.
+func (x *wsExchange) discard() {
+	if x.bc != nil {
+		wsReaderPool.Put(x.br)
+		_ = x.bc.Close()
+		x.bc, x.br, x.head = nil, nil, nil
+	}
+}
 
 func (g *Gateway) newWSConn(h *wsHub, r *wsRule, p *plan, cfg *WebSocket, b *lb.Backend, bc net.Conn) *wsConn {
 	c := &wsConn{g: g, hub: h, rule: r, log: g.log, route: p.name, backURL: b.URL,
@@ -215,17 +245,17 @@ func (g *Gateway) newWSConn(h *wsHub, r *wsRule, p *plan, cfg *WebSocket, b *lb.
 }
 
 // wsHandshake dials b, sends the upgrade request head and reads the
-// response head, all within timeout. head stays valid until br is read.
-func (g *Gateway) wsHandshake(b *lb.Backend, reqHead []byte, timeout time.Duration) (bc net.Conn, br *bufio.Reader, head []byte, err error) {
+// response head, all before deadline. head stays valid until br is read.
+func (g *Gateway) wsHandshake(b *lb.Backend, reqHead []byte, deadline time.Time) (bc net.Conn, br *bufio.Reader, head []byte, err error) {
 	if g.dial != nil {
 		bc, err = g.dial(b.Target.Addr)
 	} else {
-		bc, err = net.DialTimeout("tcp", b.Target.Addr, timeout)
+		bc, err = net.DialTimeout("tcp", b.Target.Addr, time.Until(deadline))
 	}
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	_ = bc.SetDeadline(time.Now().Add(timeout))
+	_ = bc.SetDeadline(deadline)
 	if b.Target.TLS {
 		var cfg *tls.Config
 		if b.Client != nil && b.Client.TLSConfig != nil {
@@ -245,7 +275,7 @@ func (g *Gateway) wsHandshake(b *lb.Backend, reqHead []byte, timeout time.Durati
 	}
 	if _, err = bc.Write(reqHead); err != nil {
 		_ = bc.Close()
-		return nil, nil, nil, err
+		return nil, nil, nil, unsentError{err}
 	}
 	br = wsReaderPool.Get().(*bufio.Reader)
 	br.Reset(bc)

@@ -3,6 +3,7 @@ package resilience
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // RetryConfig is the `retry` block of a rule.
@@ -24,6 +25,15 @@ type RetryConfig struct {
 	Jitter float64 `yaml:"jitter"`
 	// Budget caps retries to this share of recent requests per backend. Default 0.2.
 	Budget float64 `yaml:"budget"`
+	// PerTryTimeout bounds each attempt in seconds; the rule's timeout still
+	// bounds the whole request. Default 0: an attempt may take what is left
+	// of the request's time (and limits.backend_timeout).
+	PerTryTimeout float64 `yaml:"per_try_timeout"`
+}
+
+// PerTry is PerTryTimeout as a duration (0: none).
+func (c *RetryConfig) PerTry() time.Duration {
+	return time.Duration(c.PerTryTimeout * float64(time.Second))
 }
 
 // Defaults fills the defaults into a zero RetryConfig before it is decoded.
@@ -67,6 +77,9 @@ func (c *RetryConfig) Validate() error {
 	}
 	if c.Budget < 0 || c.Budget > 1 {
 		errs = append(errs, fmt.Errorf("budget: must be between 0 and 1, got %v", c.Budget))
+	}
+	if c.PerTryTimeout < 0 || c.PerTryTimeout != c.PerTryTimeout {
+		errs = append(errs, fmt.Errorf("per_try_timeout: must be 0 (none) or a positive number of seconds, got %v", c.PerTryTimeout))
 	}
 	return errors.Join(errs...)
 }
