@@ -8,7 +8,6 @@ import (
 
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fasthttp/fasthttpadaptor"
-
 )
 
 // WithHTTPHandler runs the gateway in plugin mode in front of a net/http
