@@ -36,8 +36,22 @@ deps:
 ## test: vet, the race-enabled suite, then the allocation tests (which need -race off).
 test: deps
 	$(GO) vet ./...
+	@$(MAKE) --no-print-directory docs-check
 	$(GO) test -race -count=1 -timeout 20m ./...
 	$(GO) test -count=1 -timeout 10m -run 'Alloc' ./...
+
+## docs-check: every complete YAML example (a ```yaml block starting with premier:)
+## in README.md and docs/ passes premier -check, every relative link resolves, and
+## docs/architecture.md's package graph matches go list (make docs-arch fixes that).
+.PHONY: docs-check docs-arch
+docs-check:
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/premier .
+	$(GO) run ./internal/docscheck/cmd -go $(GO) -premier $(BIN)/premier
+
+## docs-arch: regenerate the package graph of docs/architecture.md from go list.
+docs-arch:
+	$(GO) run ./internal/docscheck/cmd -go $(GO) -write-arch
 
 ## check: formatting, vet and staticcheck.
 check: fmt vet staticcheck
