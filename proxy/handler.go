@@ -41,7 +41,8 @@ var scratchPool = sync.Pool{New: func() any {
 		key: make([]byte, 0, 128), ckey: make([]byte, 0, 512), client: make([]byte, 0, 64)}
 }}
 
-// Handler serves one request: the fixed pipeline of DESIGN.md §3.
+// Handler serves one request through the fixed pipeline (docs/architecture.md
+// draws it): route, admission, cache, the attempt loop, response, stats.
 func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
 	defer g.recoverPanic(ctx)
 	t := g.cur.Load()
