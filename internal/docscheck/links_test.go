@@ -68,7 +68,7 @@ func TestCheckLinks(t *testing.T) {
 		"[ok](docs/a.md) [img](docs/shot.png) [dir](docs/dir/) [web](https://example.com/x) [mail](mailto:a@b.c)\n" + // 2
 		"[anchor](docs/a.md#fields) [self](#premier) [results](bench/RESULTS.md#headline-at-851ddae)\n" + // 3
 		"[missing](docs/missing.md)\n" + // 4
-		"[outside](../shared/DESIGN.md)\n" + // 5
+		"[outside](../elsewhere/notes.md)\n" + // 5
 		"[absolute](/docs/a.md)\n" + // 6
 		"[bad anchor](docs/a.md#nope) [bad self](#nope)\n" + // 7
 		"[file](file:///etc/passwd) [query](docs/a.md?plain=1)\n" // 8
@@ -85,7 +85,7 @@ func TestCheckLinks(t *testing.T) {
 	}
 	want := []string{
 		"README.md:4: link docs/missing.md: docs/missing.md does not exist",
-		"README.md:5: link ../shared/DESIGN.md: points outside the repository",
+		"README.md:5: link ../elsewhere/notes.md: points outside the repository",
 		"README.md:6: link /docs/a.md: write it relative to README.md",
 		"README.md:7: link docs/a.md#nope: no heading in docs/a.md has the anchor #nope",
 		"README.md:7: link #nope: no heading in README.md has the anchor #nope",
