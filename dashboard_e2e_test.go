@@ -76,6 +76,12 @@ func serveBackend(t *testing.T, body string) string {
 func TestDashboardInChromium(t *testing.T) {
 	chromium := chromiumPath(t)
 	a, b := serveBackend(t, "from-a"), serveBackend(t, "from-b")
+	deadLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://" + deadLn.Addr().String() // refuses connections: passive health ejects it
+	deadLn.Close()
 	cfgText := "premier:\n" +
 		"  servers: [\"" + a + "\"]\n" +
 		"  paths:\n" +
@@ -87,7 +93,11 @@ func TestDashboardInChromium(t *testing.T) {
 		"        monitoring: {log_threshold: 1}\n" +
 		"    - pattern: \"/cached/*\"\n" +
 		"      features:\n" +
-		"        cache: {expire_s: 2}\n"
+		"        cache: {expire_s: 2}\n" +
+		"    - pattern: \"/flaky/*\"\n" +
+		"      servers: [\"" + dead + "\", \"" + a + "\"]\n" +
+		"      features:\n" +
+		"        retry: {max_attempts: 2, wait: 0}\n"
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "gateway.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfgText), 0o644); err != nil {
@@ -141,6 +151,8 @@ func TestDashboardInChromium(t *testing.T) {
 				switch {
 				case i%10 == 0:
 					path = "/api/fail"
+				case i%10 == 4:
+					path = "/flaky/x" // retried past the dead backend until it is ejected
 				case i%10 == 1 || i%10 == 2:
 					path = "/cached/items/" + string(rune('a'+i%5)) // hits, then a miss when stale
 				case i%10 == 3 && i%30 == 3:
@@ -240,6 +252,10 @@ func TestDashboardInChromium(t *testing.T) {
 	// (fwd) and what became of the response (stored, or why not).
 	poll("cached route row", `(() => { const tr = Array.from(document.querySelectorAll('#routes-table tbody tr.clickable')).find(r => r.querySelector('code').textContent === '/cached/*'); if (!tr) return false; tr.click(); return true; })()`)
 	poll("miss reasons", `document.querySelector('#rd-name').textContent === '/cached/*' && document.querySelectorAll('#rd-cache .reason-name').length >= 2`)
+
+	// 3c. The backends tab shows the dead backend ejected by passive health.
+	step("backends tab", 10*time.Second, chromedp.Click(chromedp.CSS(`[data-tab=backends]`)))
+	poll("ejected backend", `Array.from(document.querySelectorAll('#backends-table tbody tr')).some(tr => tr.querySelector('code').textContent === `+jsString(dead)+` && tr.textContent.includes('ejected'))`)
 
 	// 4. Recent requests show the XSS path as text, and filter by status.
 	// A path that would run script if the page used it as HTML (no rule

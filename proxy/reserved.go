@@ -2,21 +2,22 @@ package proxy
 
 import (
 	"encoding/json"
-	"net"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/premier-gateway/premier/internal/adminauth"
 )
 
 // serveReserved answers the reserved prefix: the dashboard when one is
-// wired (WithReservedHandler), else a small JSON status for loopback
-// clients (or bearer-token holders). Others get 404: the prefix is not
-// revealed.
+// wired (WithReservedHandler), else a small JSON status for local clients
+// or bearer-token holders (adminauth.Allowed, the dashboard's own check).
+// Others get 404: the prefix is not revealed.
 func (g *Gateway) serveReserved(ctx *fasthttp.RequestCtx, t *table, path []byte) {
 	if g.reserved != nil {
 		g.reserved(ctx)
 		return
 	}
-	if !Authorized(ctx, t.loaded.Config.Dashboard.Token) {
+	if !adminauth.Allowed(ctx, t.loaded.Config.Dashboard.Token) {
 		writeError(ctx, ErrNotFound)
 		return
 	}
@@ -49,29 +50,4 @@ func (g *Gateway) Status() Status {
 	}
 	s.Routes = append(s.Routes, g.routeSnapshot(t.fallback.name))
 	return s
-}
-
-// Authorized reports whether ctx may use the reserved prefix: with a token,
-// the client must present it as a bearer token; without, only loopback
-// clients are allowed.
-func Authorized(ctx *fasthttp.RequestCtx, token string) bool {
-	if token != "" {
-		auth := ctx.Request.Header.Peek("Authorization")
-		const bearer = "Bearer "
-		return len(auth) == len(bearer)+len(token) && string(auth[:len(bearer)]) == bearer &&
-			constantTimeEqual(auth[len(bearer):], token)
-	}
-	a, ok := ctx.RemoteAddr().(*net.TCPAddr)
-	return ok && a.IP.IsLoopback()
-}
-
-func constantTimeEqual(a []byte, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	var v byte
-	for i := range a {
-		v |= a[i] ^ b[i]
-	}
-	return v == 0
 }

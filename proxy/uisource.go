@@ -206,7 +206,8 @@ func (s *DashboardSource) Snapshot() source.Snapshot {
 	for _, b := range g.pool.Backends() {
 		st := b.Stats()
 		snap.Backends = append(snap.Backends, source.Backend{URL: st.URL, Healthy: st.Healthy,
-			HealthChecked: st.HealthChecked, Breaker: breakers[st.URL], InFlight: st.InFlight,
+			HealthChecked: st.HealthChecked, Ejected: st.Ejected, Ejections: st.Ejections,
+			Breaker: breakers[st.URL], InFlight: st.InFlight,
 			Requests: st.Requests, Failures: st.Failures, LatencyMs: millis(st.EWMA)})
 	}
 	if snap.Backends == nil {

@@ -1,14 +1,10 @@
 package ui
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/binary"
-	"net"
-	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -16,6 +12,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/premier-gateway/premier/internal/adminauth"
 	"github.com/premier-gateway/premier/ui/source"
 )
 
@@ -37,38 +34,13 @@ func (d *Dashboard) visibility(ctx *fasthttp.RequestCtx, acc source.Access) visi
 	if acc.Token != "" {
 		return visible
 	}
-	if !loopbackPeer(ctx) || forwarded(ctx) {
+	if !adminauth.LoopbackPeer(ctx) || adminauth.Forwarded(ctx) {
 		return hidden
 	}
-	if !loopbackHost(ctx.Host()) {
+	if !adminauth.LoopbackHost(ctx.Host()) {
 		return wrongHost
 	}
 	return visible
-}
-
-func loopbackPeer(ctx *fasthttp.RequestCtx) bool {
-	a, ok := ctx.RemoteAddr().(*net.TCPAddr)
-	return ok && a.IP.IsLoopback()
-}
-
-// forwarded reports a request relayed by a proxy: its TCP peer is the
-// proxy, not the client.
-func forwarded(ctx *fasthttp.RequestCtx) bool {
-	h := &ctx.Request.Header
-	return len(h.Peek("X-Forwarded-For")) > 0 || len(h.Peek("Forwarded")) > 0 || len(h.Peek("X-Real-Ip")) > 0
-}
-
-func loopbackHost(host []byte) bool {
-	h := string(host)
-	if hh, _, err := net.SplitHostPort(h); err == nil {
-		h = hh
-	}
-	h = strings.TrimSuffix(strings.Trim(h, "[]"), ".")
-	if strings.EqualFold(h, "localhost") || strings.HasSuffix(strings.ToLower(h), ".localhost") {
-		return true
-	}
-	a, err := netip.ParseAddr(h)
-	return err == nil && a.Unmap().IsLoopback()
 }
 
 // authVia is how a request authenticated.
@@ -87,8 +59,8 @@ func (d *Dashboard) authenticate(ctx *fasthttp.RequestCtx, acc source.Access) au
 	if acc.Token == "" {
 		return viaLoopback // visibility already required a loopback client
 	}
-	if auth, ok := bearer(ctx); ok {
-		if tokenEqual(auth, acc.Token) {
+	if auth, ok := adminauth.Bearer(ctx); ok {
+		if adminauth.TokenEqual(auth, acc.Token) {
 			return viaBearer
 		}
 		return unauthenticated
@@ -97,22 +69,6 @@ func (d *Dashboard) authenticate(ctx *fasthttp.RequestCtx, acc source.Access) au
 		return viaCookie
 	}
 	return unauthenticated
-}
-
-// bearer returns the token of an `Authorization: Bearer` header. A token
-// in the query string is never read, so it cannot end up in access logs.
-func bearer(ctx *fasthttp.RequestCtx) ([]byte, bool) {
-	auth := ctx.Request.Header.Peek("Authorization")
-	if len(auth) > 7 && strings.EqualFold(string(auth[:7]), "bearer ") {
-		return bytes.TrimSpace(auth[7:]), true
-	}
-	return nil, false
-}
-
-// tokenEqual compares in constant time (hashing first hides the length).
-func tokenEqual(got []byte, token string) bool {
-	a, b := sha256.Sum256(got), sha256.Sum256([]byte(token))
-	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
 }
 
 // A session cookie is base64url(expiry unix seconds ‖ HMAC-SHA256(token,

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/premier-gateway/premier/internal/adminauth"
 )
 
 func TestNoTokenLoopbackOnly(t *testing.T) {
@@ -207,7 +209,7 @@ func TestCSRF(t *testing.T) {
 }
 
 func TestTokenEqual(t *testing.T) {
-	if !tokenEqual([]byte("abc"), "abc") || tokenEqual([]byte("abd"), "abc") || tokenEqual([]byte("ab"), "abc") || tokenEqual(nil, "abc") {
+	if !adminauth.TokenEqual([]byte("abc"), "abc") || adminauth.TokenEqual([]byte("abd"), "abc") || adminauth.TokenEqual([]byte("ab"), "abc") || adminauth.TokenEqual(nil, "abc") {
 		t.Fatal("tokenEqual")
 	}
 	for _, c := range []struct {
@@ -215,7 +217,7 @@ func TestTokenEqual(t *testing.T) {
 		ok   bool
 	}{{"localhost:8000", true}, {"127.0.0.1", true}, {"127.1.2.3:80", true}, {"[::1]:8000", true}, {"app.localhost", true},
 		{"example.com", false}, {"10.0.0.1:80", false}, {"localhost.evil.example", false}} {
-		if loopbackHost([]byte(c.host)) != c.ok {
+		if adminauth.LoopbackHost([]byte(c.host)) != c.ok {
 			t.Errorf("loopbackHost(%q) != %v", c.host, c.ok)
 		}
 	}

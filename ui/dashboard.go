@@ -13,6 +13,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/premier-gateway/premier/internal/adminauth"
 	"github.com/premier-gateway/premier/ui/source"
 )
 
@@ -118,7 +119,7 @@ func (d *Dashboard) Handler(ctx *fasthttp.RequestCtx) {
 		d.serveLogout(ctx, acc)
 		return
 	}
-	_, withBearer := bearer(ctx)
+	_, withBearer := adminauth.Bearer(ctx)
 	withBearer = withBearer && acc.Token != ""
 	client := ctx.RemoteIP().String()
 	if withBearer && d.logins.blocked(d.opts.now(), client) {

@@ -13,7 +13,9 @@ type HealthEvent struct {
 	Time    time.Time `json:"time"`
 	Backend string    `json:"backend"`
 	Healthy bool      `json:"healthy"`
-	Breaker string    `json:"breaker"`
+	// Ejected: out of rotation by passive health (outlier ejection).
+	Ejected bool   `json:"ejected"`
+	Breaker string `json:"breaker"`
 }
 
 // maxHealthEvents bounds the timeline.
@@ -33,9 +35,9 @@ func (h *healthTimeline) observe(now time.Time, bs []source.Backend) {
 		h.last = map[string]HealthEvent{}
 	}
 	for _, b := range bs {
-		e := HealthEvent{Time: now, Backend: b.URL, Healthy: b.Healthy, Breaker: b.Breaker}
+		e := HealthEvent{Time: now, Backend: b.URL, Healthy: b.Healthy, Ejected: b.Ejected, Breaker: b.Breaker}
 		prev, seen := h.last[b.URL]
-		if seen && prev.Healthy == e.Healthy && prev.Breaker == e.Breaker {
+		if seen && prev.Healthy == e.Healthy && prev.Ejected == e.Ejected && prev.Breaker == e.Breaker {
 			continue
 		}
 		h.last[b.URL] = e

@@ -7,6 +7,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/premier-gateway/premier/internal/adminauth"
 	"github.com/premier-gateway/premier/ui/source"
 )
 
@@ -66,7 +67,7 @@ func (d *Dashboard) serveLogin(ctx *fasthttp.RequestCtx, acc source.Access) {
 		d.writeLogin(ctx, acc, fasthttp.StatusTooManyRequests, "Too many failed attempts; wait a minute.")
 		return
 	}
-	if !tokenEqual(ctx.PostArgs().Peek("token"), acc.Token) {
+	if !adminauth.TokenEqual(ctx.PostArgs().Peek("token"), acc.Token) {
 		d.logins.failed(now, client)
 		d.log.Warn("dashboard login failed", "client", client)
 		d.writeLogin(ctx, acc, fasthttp.StatusUnauthorized, "Wrong token.")

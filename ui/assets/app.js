@@ -311,7 +311,10 @@
     if (!s.backends.length) { tb.replaceChildren(el('tr', { class: 'empty' }, el('td', { colspan: 7, text: 'No backends (plugin mode).' }))); }
     else tb.replaceChildren(...s.backends.map((b) => el('tr', {},
       el('td', {}, el('code', { text: b.url })),
-      el('td', {}, el('span', { class: 'dot ' + (b.healthy ? 'ok' : 'bad') }), b.healthy ? 'healthy' : 'unhealthy', b.health_checked ? '' : el('span', { class: 'muted', text: ' (no active check)' })),
+      el('td', {}, el('span', { class: 'dot ' + (b.healthy && !b.ejected ? 'ok' : 'bad') }), b.healthy ? 'healthy' : 'unhealthy',
+        b.ejected ? el('span', { class: 'tag open', text: 'ejected', title: 'out of rotation by passive health after consecutive failures' }) : '',
+        b.health_checked ? '' : el('span', { class: 'muted', text: ' (no active check)' }),
+        b.ejections ? el('span', { class: 'muted', text: ' ' + fmtInt(b.ejections) + (b.ejections === 1 ? ' ejection' : ' ejections') }) : ''),
       el('td', {}, b.breaker ? el('span', { class: 'tag ' + b.breaker, text: b.breaker }) : el('span', { class: 'muted', text: '–' })),
       el('td', { class: 'num', text: fmtInt(b.in_flight) }),
       el('td', { class: 'num', text: fmtInt(b.requests) }),
@@ -320,7 +323,8 @@
     const ev = (s.health_events || []).slice().reverse();
     $('#health-events').replaceChildren(...(ev.length ? ev.map((e) => el('li', {},
       el('span', { class: 'muted', text: fmtTime(e.time) + '  ' }), el('code', { text: e.backend }), ' ',
-      el('span', { class: 'dot ' + (e.healthy ? 'ok' : 'bad') }), e.healthy ? 'healthy' : 'unhealthy',
+      el('span', { class: 'dot ' + (e.healthy && !e.ejected ? 'ok' : 'bad') }), e.healthy ? 'healthy' : 'unhealthy',
+      e.ejected ? el('span', { class: 'tag open', text: 'ejected' }) : '',
       e.breaker ? el('span', { class: 'tag ' + e.breaker, text: 'breaker ' + e.breaker }) : ''))
       : [el('li', { class: 'muted', text: 'No changes yet.' })]));
   }

@@ -98,14 +98,18 @@ type KeyCount struct {
 
 // Backend is one backend's state.
 type Backend struct {
-	URL           string  `json:"url"`
-	Healthy       bool    `json:"healthy"`
-	HealthChecked bool    `json:"health_checked"`
-	Breaker       string  `json:"breaker"` // "closed", "open", "half-open", or "" when none
-	InFlight      int64   `json:"in_flight"`
-	Requests      uint64  `json:"requests"`
-	Failures      uint64  `json:"failures"`
-	LatencyMs     float64 `json:"latency_ms"` // moving average
+	URL           string `json:"url"`
+	Healthy       bool   `json:"healthy"`
+	HealthChecked bool   `json:"health_checked"`
+	// Ejected: out of rotation by passive health (outlier ejection) now;
+	// Ejections counts every ejection so far.
+	Ejected   bool    `json:"ejected"`
+	Ejections uint64  `json:"ejections"`
+	Breaker   string  `json:"breaker"` // "closed", "open", "half-open", or "" when none
+	InFlight  int64   `json:"in_flight"`
+	Requests  uint64  `json:"requests"`
+	Failures  uint64  `json:"failures"`
+	LatencyMs float64 `json:"latency_ms"` // moving average
 }
 
 // RouteDetail is one route's last 15 minutes in 10-second slots, oldest first.
