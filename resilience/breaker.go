@@ -31,14 +31,26 @@ func (s State) String() string {
 	return "closed"
 }
 
+// MarshalText writes the state as String does (JSON shows "open").
+func (s State) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// Severity orders states from healthy to failing: 0 closed, 1 half-open,
+// 2 open (the value of the premier_circuit_state metric).
+func (s State) Severity() int {
+	switch s {
+	case Open:
+		return 2
+	case HalfOpen:
+		return 1
+	}
+	return 0
+}
+
 // Transition is one state change, for the dashboard's timeline.
 type Transition struct {
 	At   time.Time `json:"at"`
-	From State     `json:"-"`
-	To   State     `json:"-"`
-	// FromName and ToName are From and To as strings, for JSON.
-	FromName string `json:"from"`
-	ToName   string `json:"to"`
+	From State     `json:"from"`
+	To   State     `json:"to"`
 }
 
 // timelineSize is how many transitions a breaker remembers.
@@ -221,7 +233,7 @@ func (b *Breaker) Transitions() []Transition {
 func (b *Breaker) changed(from, to State) {
 	b.mu.Lock()
 	b.timeline[b.nEvents%timelineSize] = Transition{
-		At: b.clock(), From: from, To: to, FromName: from.String(), ToName: to.String(),
+		At: b.clock(), From: from, To: to,
 	}
 	b.nEvents++
 	b.mu.Unlock()

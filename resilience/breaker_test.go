@@ -2,9 +2,11 @@ package resilience
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -89,7 +91,7 @@ func TestBreakerLifecycle(t *testing.T) {
 		t.Fatalf("changes %v, want %v", changes, want)
 	}
 	tl := b.Transitions()
-	if len(tl) != 5 || tl[0].From != Closed || tl[0].To != Open || tl[4].ToName != "closed" {
+	if len(tl) != 5 || tl[0].From != Closed || tl[0].To != Open || tl[4].To != Closed {
 		t.Fatalf("timeline %+v", tl)
 	}
 	if !tl[4].At.Equal(clock.Now()) {
@@ -268,5 +270,16 @@ func TestStateString(t *testing.T) {
 		if s.String() != want {
 			t.Errorf("%d: %q", s, s.String())
 		}
+	}
+}
+
+// The timeline's JSON names the states as the dashboard shows them.
+func TestTransitionJSON(t *testing.T) {
+	b, err := json.Marshal(Transition{From: HalfOpen, To: Open})
+	if err != nil || !strings.Contains(string(b), `"from":"half-open","to":"open"`) {
+		t.Fatalf("%s %v", b, err)
+	}
+	if Closed.Severity() != 0 || HalfOpen.Severity() != 1 || Open.Severity() != 2 {
+		t.Fatal("severity order")
 	}
 }
