@@ -36,7 +36,8 @@
 //     `Cache-Status: premier; hit; ttl=N` (detail=redis or collapsed when
 //     they came from Redis or a concurrent fill); misses carry X-Cache: MISS
 //     and `Cache-Status: premier; fwd=uri-miss|vary-miss|stale|request;
-//     stored` or `; detail=<reason>`.
+//     stored` or `; detail=<reason>`; Fill.Done returns the same as a
+//     MissResult (Fwd, Reason), so callers never parse the header back.
 //   - Keys: the caller's key bytes, namespaced by Policy.Rule (and, in
 //     Redis, by RedisOptions.Keyspace). Vary: a response naming request
 //     headers is stored as a marker under the key plus a variant under the

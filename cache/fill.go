@@ -29,12 +29,12 @@ type Fill struct {
 	gen   uint64
 	epoch uint64
 	ttl   int64 // from Policy.ExpireS; 0: from the response
-	fwd   string
+	fwd   Fwd
 	head  bool
 	done  bool
 }
 
-func (c *Cache) newFill(fl *flight, fh uint64, p *Policy, rs *ruleState, key []byte, h, gen, epoch uint64, fwd string, head bool) *Fill {
+func (c *Cache) newFill(fl *flight, fh uint64, p *Policy, rs *ruleState, key []byte, h, gen, epoch uint64, fwd Fwd, head bool) *Fill {
 	return &Fill{
 		c: c, fl: fl, fh: fh, rs: rs, key: append([]byte(nil), key...), h: h,
 		gen: gen, epoch: epoch, ttl: int64(p.ExpireS * float64(time.Second)),
@@ -43,7 +43,7 @@ func (c *Cache) newFill(fl *flight, fh uint64, p *Policy, rs *ruleState, key []b
 }
 
 // miss collapses concurrent misses on fh and consults Redis.
-func (c *Cache) miss(ctx *fasthttp.RequestCtx, p *Policy, rs *ruleState, key []byte, h, fh, gen, epoch uint64, now int64, fwd string, head bool) (Result, *Fill) {
+func (c *Cache) miss(ctx *fasthttp.RequestCtx, p *Policy, rs *ruleState, key []byte, h, fh, gen, epoch uint64, now int64, fwd Fwd, head bool) (Result, *Fill) {
 	c.mu.Lock()
 	fl := c.flights[fh]
 	if fl != nil && time.Since(fl.started) > c.lockTimeout {
@@ -79,7 +79,7 @@ func (c *Cache) miss(ctx *fasthttp.RequestCtx, p *Policy, rs *ruleState, key []b
 
 // follow waits for fl's leader and serves its entry if it fits the request;
 // otherwise the caller fetches with a Fill of its own.
-func (c *Cache) follow(ctx *fasthttp.RequestCtx, fl *flight, p *Policy, rs *ruleState, key []byte, h, gen, epoch uint64, fwd string, head bool) (Result, *Fill) {
+func (c *Cache) follow(ctx *fasthttp.RequestCtx, fl *flight, p *Policy, rs *ruleState, key []byte, h, gen, epoch uint64, fwd Fwd, head bool) (Result, *Fill) {
 	c.stats.waiting.Add(1)
 	t := time.NewTimer(c.lockTimeout)
 	var e *entry
@@ -116,10 +116,11 @@ func (c *Cache) release(fh uint64, fl *flight, e *entry) {
 // Done stores the backend response in ctx.Response if it is storable, marks
 // it with X-Cache: MISS and a Cache-Status saying why it was (`stored`) or
 // was not (`detail=<reason>`) stored, and releases requests waiting for it.
-// The response itself is left as the backend sent it.
-func (f *Fill) Done(ctx *fasthttp.RequestCtx) {
+// The response itself is left as the backend sent it. It returns what the
+// Cache-Status says as a value; the zero MissResult on a nil or finished Fill.
+func (f *Fill) Done(ctx *fasthttp.RequestCtx) MissResult {
 	if f == nil || f.done {
-		return
+		return MissResult{}
 	}
 	f.done = true
 	c := f.c
@@ -134,7 +135,7 @@ func (f *Fill) Done(ctx *fasthttp.RequestCtx) {
 	resp.Header.SetCanonical(hdrXCache, valMiss)
 	var st [96]byte
 	b := append(st[:0], cacheName+"; fwd="...)
-	b = append(b, f.fwd...)
+	b = append(b, f.fwd.String()...)
 	if reason == stored {
 		b = append(b, "; stored"...)
 		if e.ttl > 0 {
@@ -149,6 +150,7 @@ func (f *Fill) Done(ctx *fasthttp.RequestCtx) {
 	if f.fl != nil {
 		c.release(f.fh, f.fl, e)
 	}
+	return MissResult{Fwd: f.fwd, Reason: reason}
 }
 
 // Abort ends a Fill whose request got no backend response (an error, a

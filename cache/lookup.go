@@ -34,14 +34,6 @@ func (r Result) String() string {
 	return "bypass"
 }
 
-// RFC 9211 `fwd` values a miss reports.
-const (
-	fwdURIMiss  = "uri-miss"  // no entry for the key
-	fwdVaryMiss = "vary-miss" // entries exist, none for these Vary values
-	fwdStale    = "stale"     // the entry is past its freshness lifetime
-	fwdRequest  = "request"   // the request said Cache-Control: no-cache
-)
-
 var (
 	hdrAge         = []byte("Age")
 	hdrXCache      = []byte("X-Cache")
@@ -92,7 +84,7 @@ func (c *Cache) Lookup(ctx *fasthttp.RequestCtx, p *Policy, key []byte) (Result,
 
 	if requestNoCache(req) {
 		c.stats.misses.Add(1)
-		return Miss, c.newFill(nil, 0, p, rs, key, h, gen, epoch, fwdRequest, head)
+		return Miss, c.newFill(nil, 0, p, rs, key, h, gen, epoch, FwdRequest, head)
 	}
 	e, fh, fwd := c.find(req, rs, key, h, now, gen, epoch)
 	if e != nil {
@@ -105,10 +97,10 @@ func (c *Cache) Lookup(ctx *fasthttp.RequestCtx, p *Policy, key []byte) (Result,
 
 // find looks key up in memory. It returns a fresh response entry, or nil
 // with the hash a fill should collapse on and the Cache-Status fwd reason.
-func (c *Cache) find(req *fasthttp.Request, rs *ruleState, key []byte, h uint64, now int64, gen, epoch uint64) (*entry, uint64, string) {
+func (c *Cache) find(req *fasthttp.Request, rs *ruleState, key []byte, h uint64, now int64, gen, epoch uint64) (*entry, uint64, Fwd) {
 	e := c.getL1(h, rs, key, gen, epoch)
 	if e == nil {
-		return nil, h, fwdURIMiss
+		return nil, h, FwdURIMiss
 	}
 	fh := h
 	if e.kind == kindMarker {
@@ -116,18 +108,18 @@ func (c *Cache) find(req *fasthttp.Request, rs *ruleState, key []byte, h uint64,
 		fh = c.variantHash(h, m.vary, req)
 		e = c.getL1(fh, rs, key, gen, epoch)
 		if e == nil || e.markerID != m.markerID || !varyMatches(e, req) {
-			return nil, fh, fwdVaryMiss
+			return nil, fh, FwdVaryMiss
 		}
 	} else if len(e.vary) != 0 {
-		return nil, fh, fwdURIMiss // a variant under the primary hash: a collision
+		return nil, fh, FwdURIMiss // a variant under the primary hash: a collision
 	}
 	if e.kind != kindResponse {
-		return nil, fh, fwdURIMiss
+		return nil, fh, FwdURIMiss
 	}
 	if !e.fresh(now) {
-		return nil, fh, fwdStale
+		return nil, fh, FwdStale
 	}
-	return e, fh, ""
+	return e, fh, FwdUnknown
 }
 
 // variantHash extends the primary hash h with the request's values of the
