@@ -6,6 +6,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/premier-gateway/premier/cache"
+	"github.com/premier-gateway/premier/proxy/metrics"
 	"github.com/premier-gateway/premier/proxy/route"
 )
 
@@ -32,16 +33,15 @@ func (p *plan) serveCached(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *sc
 	res, fill := g.cache.Lookup(ctx, &cp.policy, s.ckey)
 	switch res {
 	case cache.Hit:
-		s.obs.Cache = CacheHit
-		return "cache"
+		s.obs.Cache, s.obs.Source = metrics.CacheHit, metrics.SourceCache
+		return ""
 	case cache.Bypass:
-		s.obs.Cache = CacheBypass
+		s.obs.Cache = metrics.CacheBypass
 		return p.fetch(g, t, ctx, s, start)
 	}
-	s.obs.Cache = CacheMiss
+	s.obs.Cache = metrics.CacheMiss
 	defer fill.Abort() // a panic must not leave the key locked; no-op after Done
 	backend := p.fetch(g, t, ctx, s, start)
-	fill.Done(ctx)
-	s.obs.CacheStatus = ctx.Response.Header.Peek("Cache-Status") // why it missed, for the dashboard
+	s.obs.Miss = fill.Done(ctx) // why it missed and what became of the response, for the dashboard
 	return backend
 }

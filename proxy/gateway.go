@@ -15,6 +15,7 @@ import (
 	"github.com/premier-gateway/premier/internal/watchdog"
 	"github.com/premier-gateway/premier/lb"
 	"github.com/premier-gateway/premier/limiter"
+	"github.com/premier-gateway/premier/proxy/metrics"
 )
 
 // Version is the gateway's version, reported by -version and the status page.
@@ -28,7 +29,7 @@ type Gateway struct {
 	app  fasthttp.RequestHandler
 	log  *slog.Logger
 
-	metrics  metrics
+	metrics  metrics.Collector
 	breakers breakerRegistry
 	ws       wsHub     // WebSocket connections and counters (hubFor)
 	wsOnce   sync.Once // initialises ws

@@ -10,6 +10,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/premier-gateway/premier/limiter"
+	"github.com/premier-gateway/premier/proxy/metrics"
 	"github.com/premier-gateway/premier/proxy/route"
 )
 
@@ -22,7 +23,7 @@ type scratch struct {
 	head     []byte // the request head as the backend gets it (prepareRequest)
 	conn     []byte // its Connection values
 	caps     route.Captures
-	obs      Observation
+	obs      metrics.Observation
 	filter   attemptFilter
 	http     httpExchange // the attempt loop's exchanges
 	app      appExchange
@@ -66,7 +67,7 @@ func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
 	start := time.Now()
 	o := &s.obs
 	limit, limitKey := o.Limit, o.LimitKey
-	*o = Observation{Rule: p.index, Route: p.name, Method: ctx.Method(), Path: s.path, Start: start}
+	*o = metrics.Observation{Rule: p.index, Route: p.name, Method: ctx.Method(), Path: s.path, Start: start}
 	if s.admitted {
 		o.Limit, o.LimitKey = limit, limitKey
 	}
@@ -76,10 +77,13 @@ func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
 	} else {
 		o.Backend = p.serve(g, t, ctx, s, start)
 	}
+	if o.Backend != "" { // the exchange reached this backend; app and cache set their Source
+		o.Source = metrics.SourceBackend
+	}
 	p.limitHeaders(ctx, s)
 	o.Duration = time.Since(start)
 	o.Status = ctx.Response.StatusCode()
-	g.metrics.observe(o)
+	g.metrics.Observe(o)
 	if p.logThreshold > 0 && o.Duration > p.logThreshold {
 		g.logSlow(ctx, o)
 	}
@@ -141,7 +145,7 @@ func (g *Gateway) route(ctx *fasthttp.RequestCtx, t *table, s *scratch) (p *plan
 }
 
 // logSlow logs a request slower than its rule's monitoring threshold.
-func (g *Gateway) logSlow(ctx *fasthttp.RequestCtx, o *Observation) {
+func (g *Gateway) logSlow(ctx *fasthttp.RequestCtx, o *metrics.Observation) {
 	g.log.LogAttrs(ctx, slog.LevelWarn, "slow request",
 		slog.String("route", o.Route),
 		slog.String("method", string(o.Method)),
@@ -149,7 +153,7 @@ func (g *Gateway) logSlow(ctx *fasthttp.RequestCtx, o *Observation) {
 		slog.Int("status", o.Status),
 		slog.Duration("duration", o.Duration),
 		slog.Duration("upstream", o.Upstream),
-		slog.String("backend", o.Backend))
+		slog.String("backend", o.BackendName()))
 }
 
 // splitRequestURI splits a request target into its path and `?query`
@@ -189,7 +193,7 @@ var (
 )
 
 // serve runs the rule's policies and produces the response. It returns the
-// backend that answered (for the slow log), or "".
+// backend that answered, or "" (the app and the cache set s.obs.Source).
 func (p *plan) serve(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch, start time.Time) string {
 	if !s.admitted && !p.precheck(g, t, ctx, s) {
 		return ""
@@ -221,7 +225,8 @@ func (p *plan) precheck(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scrat
 func (p *plan) fetch(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch, start time.Time) string {
 	if p.app != nil {
 		p.serveApp(g, ctx, s)
-		return "app"
+		s.obs.Source = metrics.SourceApp
+		return ""
 	}
 	var deadline time.Time
 	if p.timeout > 0 {

@@ -8,6 +8,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/premier-gateway/premier/limiter"
+	"github.com/premier-gateway/premier/proxy/metrics"
 	"github.com/premier-gateway/premier/proxy/route"
 )
 
@@ -53,15 +54,15 @@ func (p *plan) admit(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch)
 	s.obs.LimitKey = s.key
 	d := &s.decision
 	if !d.Allowed {
-		s.obs.Limit = LimitRejected
+		s.obs.Limit = metrics.LimitRejected
 		writeJSON(ctx, lp.status, lp.body)
 		s.buf = strconv.AppendInt(s.buf[:0], int64(d.RetryAfterSeconds()), 10)
 		ctx.Response.Header.SetBytesV("Retry-After", s.buf)
 		return false
 	}
-	s.obs.Limit = LimitAllowed
+	s.obs.Limit = metrics.LimitAllowed
 	if d.Delay > 0 {
-		s.obs.Limit = LimitDelayed
+		s.obs.Limit = metrics.LimitDelayed
 		if !waitTurn(ctx, d.Delay) {
 			// The client left while queued: nothing to answer.
 			ctx.SetConnectionClose()
@@ -75,7 +76,7 @@ func (p *plan) admit(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch)
 // limitHeaders adds the IETF RateLimit-Policy and RateLimit headers to the
 // response of every request a limit counted, admitted or not.
 func (p *plan) limitHeaders(ctx *fasthttp.RequestCtx, s *scratch) {
-	if p.limit == nil || s.obs.Limit == LimitNone {
+	if p.limit == nil || s.obs.Limit == metrics.LimitNone {
 		return
 	}
 	ctx.Response.Header.SetBytesV("RateLimit-Policy", p.limit.policy)

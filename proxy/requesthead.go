@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/premier-gateway/premier/proxy/metrics"
 )
 
 // checkHead vets what fasthttp's parser leaves to the application: the
@@ -114,12 +116,12 @@ func (g *Gateway) expectContinue(ctx *fasthttp.RequestCtx) (status int) {
 		return ctx.Response.StatusCode()
 	}
 	o := &s.obs
-	*o = Observation{Rule: p.index, Route: p.name, Method: ctx.Method(), Path: s.path, Start: time.Now()}
+	*o = metrics.Observation{Rule: p.index, Route: p.name, Method: ctx.Method(), Path: s.path, Start: time.Now()}
 	if !p.precheck(g, t, ctx, s) {
 		p.limitHeaders(ctx, s)
 		o.Duration = time.Since(o.Start)
 		o.Status = ctx.Response.StatusCode()
-		g.metrics.observe(o)
+		g.metrics.Observe(o)
 		scratchPool.Put(s)
 		return o.Status
 	}

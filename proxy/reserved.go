@@ -6,6 +6,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/premier-gateway/premier/internal/adminauth"
+	"github.com/premier-gateway/premier/proxy/metrics"
 )
 
 // serveReserved answers the reserved prefix: the dashboard when one is
@@ -32,12 +33,12 @@ func (g *Gateway) serveReserved(ctx *fasthttp.RequestCtx, t *table, path []byte)
 
 // Status is the gateway's self-description.
 type Status struct {
-	Version    string          `json:"version"`
-	ConfigFile string          `json:"config_file"`
-	Rules      []string        `json:"rules"`
-	Reloads    uint64          `json:"reloads"`
-	Failed     uint64          `json:"failed_reloads"`
-	Routes     []RouteSnapshot `json:"routes"`
+	Version    string                  `json:"version"`
+	ConfigFile string                  `json:"config_file"`
+	Rules      []string                `json:"rules"`
+	Reloads    uint64                  `json:"reloads"`
+	Failed     uint64                  `json:"failed_reloads"`
+	Routes     []metrics.RouteSnapshot `json:"routes"`
 }
 
 // Status describes the running gateway.
@@ -46,8 +47,8 @@ func (g *Gateway) Status() Status {
 	s := Status{Version: Version, ConfigFile: t.loaded.File, Reloads: g.reloads.Load(), Failed: g.reloadFailures.Load()}
 	for _, p := range t.rules {
 		s.Rules = append(s.Rules, p.name)
-		s.Routes = append(s.Routes, g.routeSnapshot(p.name))
+		s.Routes = append(s.Routes, g.metrics.RouteSnapshot(p.name))
 	}
-	s.Routes = append(s.Routes, g.routeSnapshot(t.fallback.name))
+	s.Routes = append(s.Routes, g.metrics.RouteSnapshot(t.fallback.name))
 	return s
 }

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/premier-gateway/premier/proxy/metrics"
 	"github.com/premier-gateway/premier/ui/source"
 )
 
@@ -195,13 +196,13 @@ func (s *DashboardSource) Snapshot() source.Snapshot {
 	names := s.routeNames()
 	snap.Routes = make([]source.Route, 0, len(names))
 	for _, n := range names {
-		if r := g.metrics.lookup(n); r != nil {
-			snap.Routes = append(snap.Routes, r.snapshot(now))
+		if r, ok := g.metrics.Route(n, now); ok {
+			snap.Routes = append(snap.Routes, r)
 		} else {
 			snap.Routes = append(snap.Routes, source.Route{Route: n, Limit: source.Limit{Top: []source.KeyCount{}}})
 		}
 	}
-	snap.Overview = g.metrics.overview(now, snap.Routes)
+	snap.Overview = g.metrics.Overview(now, snap.Routes)
 	breakers := worstBreakerStates(g.Breakers())
 	for _, b := range g.pool.Backends() {
 		st := b.Stats()
@@ -236,20 +237,16 @@ func (s *DashboardSource) routeNames() []string {
 
 // RouteDetail returns one route's last 15 minutes.
 func (s *DashboardSource) RouteDetail(route string) (source.RouteDetail, bool) {
-	r := s.g.metrics.lookup(route)
-	if r == nil {
-		return source.RouteDetail{}, false
-	}
-	return r.detail(s.now()), true
+	return s.g.metrics.RouteDetail(route, s.now())
 }
 
 // Recent returns the last requests matching f.
 func (s *DashboardSource) Recent(f source.RecentFilter) source.RecentPage {
-	reqs, total := s.g.metrics.recent.snapshot(f)
+	reqs, total := s.g.metrics.Recent(f)
 	if reqs == nil {
 		reqs = []source.Request{}
 	}
-	return source.RecentPage{Total: total, Kept: recentSize, Requests: reqs}
+	return source.RecentPage{Total: total, Kept: metrics.RecentSize, Requests: reqs}
 }
 
 // Purge removes cached responses: everything, one rule's (by pattern), or
@@ -326,3 +323,6 @@ func warnings(name string, ws []string) []source.Problem {
 	}
 	return out
 }
+
+// millis is d in (fractional) milliseconds, the dashboard's latency unit.
+func millis(d time.Duration) float64 { return float64(d) / 1e6 }

@@ -174,13 +174,3 @@ func TestDashboardSourceLive(t *testing.T) {
 		}
 	}
 }
-
-func TestPrometheusLabelEscaping(t *testing.T) {
-	h := startGateway(t, "premier:\n  servers: [\"http://127.0.0.1:1\"]\n")
-	h.gw.metrics.observe(obs("a\"b\\c\nd", 200, 0, 0, t0))
-	var sb strings.Builder
-	h.gw.writePrometheus(&sb)
-	if !strings.Contains(sb.String(), `route="a\"b\\c\nd"`) {
-		t.Fatal("label not escaped")
-	}
-}

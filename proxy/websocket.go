@@ -14,6 +14,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/premier-gateway/premier/lb"
+	"github.com/premier-gateway/premier/proxy/metrics"
 )
 
 // WebSocket proxying.
@@ -86,7 +87,8 @@ func (p *plan) serveWebSocket(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s 
 	switch {
 	case p.app != nil:
 		p.app(ctx) // plugin mode: the application upgrades itself
-		return "app"
+		s.obs.Source = metrics.SourceApp
+		return ""
 	case p.noRoute:
 		writeError(ctx, ErrNoRoute)
 		return ""

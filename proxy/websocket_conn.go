@@ -166,7 +166,7 @@ func (c *wsConn) serve(nc net.Conn, head, early []byte) {
 		_ = c.backend.conn.SetReadDeadline(dl)
 	}
 	c.hub.add(c.g, c)
-	c.g.metrics.websocketOpened(c.route)
+	c.g.metrics.WebSocketOpened(c.route)
 	c.left.Store(2)
 	go c.down.run(early)
 	if c.g.keepsHijacked.Load() {
@@ -294,7 +294,7 @@ func (c *wsConn) finish() {
 	c.cutMu.Unlock()
 	c.cut()
 	c.hub.remove(c)
-	c.g.metrics.websocketClosed(c.route)
+	c.g.metrics.WebSocketClosed(c.route)
 	if d := time.Since(c.start); c.logThreshold > 0 && d > c.logThreshold {
 		c.log.Info("websocket connection",
 			slog.String("route", c.route), slog.String("backend", c.backURL),

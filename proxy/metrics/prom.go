@@ -1,4 +1,4 @@
-package proxy
+package metrics
 
 import (
 	"bufio"
@@ -8,17 +8,38 @@ import (
 	"strings"
 	"sync/atomic"
 
-	vm "github.com/VictoriaMetrics/metrics"
+	"github.com/premier-gateway/premier/lb"
+	"github.com/premier-gateway/premier/resilience"
 )
 
-// writePrometheus writes the collected metrics in the Prometheus text
-// format: premier_* names, base units, bounded labels (route pattern,
+// State is what /metrics reports besides the collector's own counters: the
+// gateway's state, read by the caller at scrape time.
+type State struct {
+	Breakers           []Breaker         // every circuit breaker of the running config
+	Backends           []lb.BackendStats // every backend of the pool
+	ConnectionsRefused uint64            // client connections answered 429 at accept
+	Reloads            uint64            // config reloads that took effect
+	ReloadFailures     uint64            // config reloads refused
+	Version            string            // the gateway's version
+}
+
+// Breaker is one circuit breaker: a rule's breaker for one backend.
+type Breaker struct {
+	Route   string
+	Backend string // backend URL, "app" in plugin mode
+	State   resilience.State
+}
+
+// WritePrometheus writes the collected metrics and st in the Prometheus
+// text format: premier_* names, base units, bounded labels (route pattern,
 // method from a fixed set, status code from a fixed set or its class,
-// backend URL from the config). Zero series are left out.
-func (g *Gateway) writePrometheus(out io.Writer) {
+// backend URL from the config), each family's HELP, TYPE and samples
+// together. Zero series of the per-route families are left out. The Go
+// runtime and process families follow.
+func (m *Collector) WritePrometheus(out io.Writer, st *State) {
 	w := bufio.NewWriter(out)
 	defer w.Flush()
-	routes := g.metrics.all()
+	routes := m.all()
 	slices.SortFunc(routes, func(a, b *routeMetrics) int { return strings.Compare(a.name, b.name) })
 
 	promHeader(w, "premier_requests_total", "counter", "Requests served, by rule pattern, method and status code.")
@@ -62,45 +83,63 @@ func (g *Gateway) writePrometheus(out io.Writer) {
 			promSample(w, "premier_websocket_connections", uint64(max(n, 0)), "route", r.name)
 		}
 	}
-	if states := g.Breakers(); len(states) > 0 {
+	if len(st.Breakers) > 0 {
 		promHeader(w, "premier_circuit_state", "gauge", "Circuit breaker state by rule and backend: 0 closed, 1 half-open, 2 open.")
-		for _, b := range states {
-			promSample(w, "premier_circuit_state", circuitValue[b.State], "route", b.Route, "backend", b.Backend)
+		for _, b := range st.Breakers {
+			promSample(w, "premier_circuit_state", circuitValue(b.State), "route", b.Route, "backend", b.Backend)
 		}
 	}
 	promHeader(w, "premier_connections_refused_total", "counter", "Client connections answered 429 and closed at accept (limits.max_connections_per_ip).")
-	promSample(w, "premier_connections_refused_total", g.conns.refused.Load())
+	promSample(w, "premier_connections_refused_total", st.ConnectionsRefused)
 	promHeader(w, "premier_config_reloads_total", "counter", "Config reloads, by result.")
-	promSample(w, "premier_config_reloads_total", g.reloads.Load(), "result", "success")
-	promSample(w, "premier_config_reloads_total", g.reloadFailures.Load(), "result", "failure")
-
-	bs := g.pool.Backends()
-	promHeader(w, "premier_backend_up", "gauge", "1 when the backend is healthy (not ejected by health checks).")
-	for _, b := range bs {
-		up := uint64(0)
-		if b.Healthy() {
-			up = 1
-		}
-		promSample(w, "premier_backend_up", up, "backend", b.URL)
-	}
-	promHeader(w, "premier_backend_in_flight_requests", "gauge", "Requests in flight to the backend.")
-	for _, b := range bs {
-		promSample(w, "premier_backend_in_flight_requests", uint64(max(b.InFlight(), 0)), "backend", b.URL)
-	}
-	promHeader(w, "premier_backend_requests_total", "counter", "Requests sent to the backend.")
-	promHeader(w, "premier_backend_failures_total", "counter", "Backend requests that failed (connection error, timeout, 5xx).")
-	for _, b := range bs {
-		st := b.Stats()
-		promSample(w, "premier_backend_requests_total", st.Requests, "backend", b.URL)
-		promSample(w, "premier_backend_failures_total", st.Failures, "backend", b.URL)
-	}
+	promSample(w, "premier_config_reloads_total", st.Reloads, "result", "success")
+	promSample(w, "premier_config_reloads_total", st.ReloadFailures, "result", "failure")
+	promBackends(w, st.Backends)
 	promHeader(w, "premier_build_info", "gauge", "The gateway's version.")
-	promSample(w, "premier_build_info", 1, "version", Version)
-	w.Flush()
-	vm.WriteProcessMetrics(out)
+	promSample(w, "premier_build_info", 1, "version", st.Version)
+	writeProcess(w)
 }
 
-var circuitValue = map[string]uint64{"closed": 0, "half-open": 1, "open": 2}
+// promBackends writes the per-backend families, one family at a time.
+func promBackends(w *bufio.Writer, bs []lb.BackendStats) {
+	family := func(name, typ, help string, value func(*lb.BackendStats) uint64) {
+		promHeader(w, name, typ, help)
+		for i := range bs {
+			promSample(w, name, value(&bs[i]), "backend", bs[i].URL)
+		}
+	}
+	family("premier_backend_up", "gauge", "1 when the backend is healthy (not ejected by health checks).",
+		func(b *lb.BackendStats) uint64 { return boolValue(b.Healthy) })
+	family("premier_backend_ejected", "gauge", "1 while passive health (outlier ejection) keeps the backend out of rotation.",
+		func(b *lb.BackendStats) uint64 { return boolValue(b.Ejected) })
+	family("premier_backend_ejections_total", "counter", "Times passive health (outlier ejection) ejected the backend.",
+		func(b *lb.BackendStats) uint64 { return b.Ejections })
+	family("premier_backend_in_flight_requests", "gauge", "Requests in flight to the backend.",
+		func(b *lb.BackendStats) uint64 { return uint64(max(b.InFlight, 0)) })
+	family("premier_backend_requests_total", "counter", "Requests sent to the backend.",
+		func(b *lb.BackendStats) uint64 { return b.Requests })
+	family("premier_backend_failures_total", "counter", "Backend requests that failed (connection error, timeout, 5xx).",
+		func(b *lb.BackendStats) uint64 { return b.Failures })
+}
+
+func boolValue(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// circuitValue is the exported number of a breaker state: 0 closed,
+// 1 half-open, 2 open (the order of severity, not resilience's own).
+func circuitValue(s resilience.State) uint64 {
+	switch s {
+	case resilience.HalfOpen:
+		return 1
+	case resilience.Open:
+		return 2
+	}
+	return 0
+}
 
 func promHeader(w *bufio.Writer, name, typ, help string) {
 	w.WriteString("# HELP ")

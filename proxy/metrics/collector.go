@@ -1,62 +1,16 @@
-package proxy
+package metrics
 
 import (
 	"sync"
 	"sync/atomic"
-	"time"
 )
 
-// CacheOutcome is what the cache did for one request.
-type CacheOutcome uint8
-
-// Cache outcomes.
-const (
-	CacheNone   CacheOutcome = iota // the rule has no cache
-	CacheHit                        // served from the cache
-	CacheMiss                       // fetched from the backend
-	CacheBypass                     // not cacheable (method, no-cache request)
-)
-
-// LimitOutcome is what the rate limiter decided for one request.
-type LimitOutcome uint8
-
-// Limit outcomes.
-const (
-	LimitNone     LimitOutcome = iota // the rule has no rate limit
-	LimitAllowed                      // counted and admitted
-	LimitDelayed                      // admitted after a leaky-bucket wait
-	LimitRejected                     // refused with the rule's error status
-)
-
-// Observation is one finished request as the dashboard and /metrics see
-// it. It lives in the request's scratch memory: observers must copy what
-// they keep and must not allocate per call.
-type Observation struct {
-	Rule     int    // rule index; -1 for default_features
-	Route    string // the rule's pattern, or "default"
-	Method   []byte
-	Path     []byte // normalised path
-	Status   int
-	Start    time.Time
-	Duration time.Duration // whole request in the gateway
-	Upstream time.Duration // time spent waiting on the backend (0: none)
-	Backend  string        // backend URL, "app" in plugin mode, "" when none
-	Cache    CacheOutcome
-	Limit    LimitOutcome
-	LimitKey []byte // the limiter key when Limit is set
-	// CacheStatus is the response's Cache-Status header value when Cache
-	// is CacheMiss (e.g. `premier; fwd=uri-miss; detail=set-cookie`): the
-	// dashboard counts misses per rule by its fwd and by its stored/detail.
-	// Nil counts the miss under "unknown".
-	CacheStatus []byte
-}
-
-// metrics collects observations for the dashboard and /metrics. Its zero
-// value is ready. observe is lock-free except for the recent-requests slot
+// Collector collects observations for the dashboard and /metrics. Its zero
+// value is ready. Observe is lock-free except for the recent-requests slot
 // (a mutex per slot, so writers only meet when the ring wraps within one
 // write) and the top-limited-keys table (TryLock: a busy table skips the
 // sample instead of waiting). It never allocates.
-type metrics struct {
+type Collector struct {
 	routes  atomic.Pointer[map[string]*routeMetrics]
 	mu      sync.Mutex // serialises adding a route
 	overflo routeMetrics
@@ -69,8 +23,9 @@ type metrics struct {
 // reloads that rename rules); later names are counted under "other".
 const maxRoutes = 256
 
-// observe records one finished request. The handler calls it once per request.
-func (m *metrics) observe(o *Observation) {
+// Observe records one finished request. The handler calls it once per
+// request; it does not allocate.
+func (m *Collector) Observe(o *Observation) {
 	r := m.route(o.Route)
 	sec := o.Start.Unix()
 	b := bucketOf(o.Duration)
@@ -80,7 +35,7 @@ func (m *metrics) observe(o *Observation) {
 }
 
 // route returns the metrics of the named route, adding it on first sight.
-func (m *metrics) route(name string) *routeMetrics {
+func (m *Collector) route(name string) *routeMetrics {
 	if p := m.routes.Load(); p != nil {
 		if r, ok := (*p)[name]; ok {
 			return r
@@ -89,7 +44,7 @@ func (m *metrics) route(name string) *routeMetrics {
 	return m.addRoute(name)
 }
 
-func (m *metrics) addRoute(name string) *routeMetrics {
+func (m *Collector) addRoute(name string) *routeMetrics {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	old := m.routes.Load()
@@ -122,7 +77,7 @@ func lenMap(p *map[string]*routeMetrics) int {
 }
 
 // minute adds o to the gateway-wide per-minute ring.
-func (m *metrics) minute(sec int64, o *Observation, b int) {
+func (m *Collector) minute(sec int64, o *Observation, b int) {
 	ep := sec / 60
 	s := &m.minutes[ep%minuteSlots]
 	if !s.claim(ep) {
@@ -195,9 +150,9 @@ func claimEpoch(epoch *atomic.Int64, ep int64) (ok, reset bool) {
 	return true, epoch.CompareAndSwap(cur, ep)
 }
 
-// websocketOpened counts an open WebSocket connection on route; call
-// websocketClosed when it ends.
-func (m *metrics) websocketOpened(route string) { m.route(route).websockets.Add(1) }
+// WebSocketOpened counts an open WebSocket connection on route; call
+// WebSocketClosed when it ends.
+func (m *Collector) WebSocketOpened(route string) { m.route(route).websockets.Add(1) }
 
-// websocketClosed counts a closed WebSocket connection on route.
-func (m *metrics) websocketClosed(route string) { m.route(route).websockets.Add(-1) }
+// WebSocketClosed counts a closed WebSocket connection on route.
+func (m *Collector) WebSocketClosed(route string) { m.route(route).websockets.Add(-1) }

@@ -1,4 +1,4 @@
-package proxy
+package metrics
 
 import (
 	"cmp"
@@ -17,7 +17,7 @@ const (
 )
 
 // all returns every route seen, in no particular order.
-func (m *metrics) all() []*routeMetrics {
+func (m *Collector) all() []*routeMetrics {
 	p := m.routes.Load()
 	if p == nil {
 		return nil
@@ -32,8 +32,28 @@ func (m *metrics) all() []*routeMetrics {
 	return out
 }
 
+// Route returns the named route's numbers as of now, for the dashboard;
+// false when the collector has not seen the route.
+func (m *Collector) Route(name string, now time.Time) (source.Route, bool) {
+	r := m.lookup(name)
+	if r == nil {
+		return source.Route{}, false
+	}
+	return r.snapshot(now), true
+}
+
+// RouteDetail returns the named route's last 15 minutes; false when the
+// collector has not seen the route.
+func (m *Collector) RouteDetail(name string, now time.Time) (source.RouteDetail, bool) {
+	r := m.lookup(name)
+	if r == nil {
+		return source.RouteDetail{}, false
+	}
+	return r.detail(now), true
+}
+
 // lookup returns the named route's metrics, or nil.
-func (m *metrics) lookup(name string) *routeMetrics {
+func (m *Collector) lookup(name string) *routeMetrics {
 	if p := m.routes.Load(); p != nil {
 		return (*p)[name]
 	}
@@ -55,7 +75,7 @@ func (r *routeMetrics) snapshot(now time.Time) source.Route {
 		s.OverheadMs = float64(r.overheadNs.Load()) / float64(n) / 1e6
 	}
 	s.Cache = source.Cache{Hits: r.cache[CacheHit].Load(), Misses: r.cache[CacheMiss].Load(), Bypass: r.cache[CacheBypass].Load(),
-		MissReasons: reasonCounts(r.missFwd[:], missFwdNames[:]), Fills: reasonCounts(r.missFill[:numFill], fillNames[:numFill])}
+		MissReasons: reasonCounts(r.missFwd[:numFwd], missFwdNames[:numFwd]), Fills: reasonCounts(r.missFill[:numFill], fillNames[:numFill])}
 	s.Limit = source.Limit{Allowed: r.limit[LimitAllowed].Load(), Delayed: r.limit[LimitDelayed].Load(),
 		Limited: r.limit[LimitRejected].Load(), Top: r.top.snapshot()}
 
@@ -157,7 +177,7 @@ type minuteWindow struct {
 	hist                                  [numBuckets]uint64
 }
 
-func (m *metrics) window(from, to int64) minuteWindow {
+func (m *Collector) window(from, to int64) minuteWindow {
 	var w minuteWindow
 	for e := from; e <= to; e++ {
 		if e < 0 {
@@ -179,8 +199,8 @@ func (m *metrics) window(from, to int64) minuteWindow {
 	return w
 }
 
-// overview sums the whole gateway; routes are the route snapshots.
-func (m *metrics) overview(now time.Time, routes []source.Route) source.Overview {
+// Overview sums the whole gateway; routes are the route snapshots.
+func (m *Collector) Overview(now time.Time, routes []source.Route) source.Overview {
 	var o source.Overview
 	for _, r := range routes {
 		o.Requests += r.Requests

@@ -1,4 +1,4 @@
-package proxy
+package metrics
 
 import (
 	"sync"
@@ -8,8 +8,8 @@ import (
 	"github.com/premier-gateway/premier/ui/source"
 )
 
-// recentSize is how many finished requests the ring keeps (a power of two).
-const recentSize = 1024
+// RecentSize is how many finished requests the ring keeps (a power of two).
+const RecentSize = 1024
 
 // Fixed sizes of the copied request fields; longer values are cut.
 const (
@@ -18,11 +18,11 @@ const (
 	recentKeyLen    = 64
 )
 
-// recentRing keeps the last recentSize requests as fixed-size copies.
+// recentRing keeps the last RecentSize requests as fixed-size copies.
 // Writers take the next position atomically and lock only their own slot.
 type recentRing struct {
 	pos   atomic.Uint64
-	slots [recentSize]recentSlot
+	slots [RecentSize]recentSlot
 }
 
 type recentSlot struct {
@@ -34,6 +34,7 @@ type recentSlot struct {
 	status   int32
 	cache    CacheOutcome
 	limit    LimitOutcome
+	source   Source
 	mlen     uint8
 	plen     uint8
 	klen     uint8
@@ -47,19 +48,25 @@ type recentSlot struct {
 
 func (r *recentRing) add(o *Observation) {
 	n := r.pos.Add(1)
-	s := &r.slots[(n-1)%recentSize]
+	s := &r.slots[(n-1)%RecentSize]
 	s.mu.Lock()
 	s.seq = n
 	s.start = o.Start.UnixNano()
 	s.duration, s.upstream = o.Duration, o.Upstream
 	s.status = int32(o.Status)
 	s.cache, s.limit = o.Cache, o.Limit
-	s.route, s.backend = o.Route, o.Backend
+	s.route, s.backend, s.source = o.Route, o.Backend, o.Source
 	s.mlen = uint8(copy(s.method[:], o.Method))
 	s.plen = uint8(copy(s.path[:], o.Path))
 	s.cut = len(o.Path) > recentPathLen
 	s.klen = uint8(copy(s.key[:], o.LimitKey))
 	s.mu.Unlock()
+}
+
+// Recent returns the kept requests matching f, newest first, and how many
+// of them match in all.
+func (m *Collector) Recent(f source.RecentFilter) (out []source.Request, total int) {
+	return m.recent.snapshot(f)
 }
 
 // snapshot returns the matching requests, newest first, and how many of
@@ -68,10 +75,10 @@ func (r *recentRing) snapshot(f source.RecentFilter) (out []source.Request, tota
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
-	f.Limit = min(f.Limit, recentSize)
+	f.Limit = min(f.Limit, RecentSize)
 	end := r.pos.Load()
-	for n := end; n > 0 && end-n < recentSize; n-- {
-		s := &r.slots[(n-1)%recentSize]
+	for n := end; n > 0 && end-n < RecentSize; n-- {
+		s := &r.slots[(n-1)%RecentSize]
 		s.mu.Lock()
 		if s.seq != n || !recentMatches(&f, s) {
 			s.mu.Unlock()
@@ -85,7 +92,7 @@ func (r *recentRing) snapshot(f source.RecentFilter) (out []source.Request, tota
 		q := source.Request{
 			Time: time.Unix(0, s.start), Method: string(s.method[:s.mlen]),
 			Path: string(s.path[:s.plen]), Route: s.route, Status: int(s.status),
-			DurationMs: millis(s.duration), UpstreamMs: millis(s.upstream), Backend: s.backend,
+			DurationMs: millis(s.duration), UpstreamMs: millis(s.upstream), Backend: s.source.name(s.backend),
 			Cache: cacheNames[s.cache&3], Limit: limitNames[s.limit&3], LimitKey: string(s.key[:s.klen]),
 		}
 		if s.cut {

@@ -1,4 +1,4 @@
-package proxy
+package metrics
 
 import (
 	"sync/atomic"
@@ -58,7 +58,7 @@ func (r *routeMetrics) record(o *Observation, sec int64, b int) {
 	}
 	r.cache[o.Cache&3].Add(1)
 	if o.Cache == CacheMiss {
-		fwd, fill := missSlots(o.CacheStatus)
+		fwd, fill := missSlots(o.Miss)
 		r.missFwd[fwd].Add(1)
 		r.missFill[fill].Add(1)
 	}

@@ -1,10 +1,10 @@
-package proxy
+package metrics
 
 import "time"
 
 // RouteSnapshot is a rule's request counters, as the status page shows them.
-// They come from the dashboard's collector (metrics), which counts every
-// request once.
+// They come from the dashboard's collector, which counts every request
+// once.
 type RouteSnapshot struct {
 	Route         string  `json:"route"`
 	Requests      uint64  `json:"requests"`
@@ -15,10 +15,10 @@ type RouteSnapshot struct {
 	MeanLatencyMs float64 `json:"mean_latency_ms"`
 }
 
-// routeSnapshot reads the collector's counters of the rule named name.
-func (g *Gateway) routeSnapshot(name string) RouteSnapshot {
+// RouteSnapshot reads the counters of the rule named name.
+func (m *Collector) RouteSnapshot(name string) RouteSnapshot {
 	out := RouteSnapshot{Route: name}
-	r := g.metrics.lookup(name)
+	r := m.lookup(name)
 	if r == nil {
 		return out
 	}

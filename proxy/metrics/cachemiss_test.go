@@ -1,4 +1,4 @@
-package proxy
+package metrics
 
 import (
 	"bufio"
@@ -15,40 +15,45 @@ import (
 
 func TestMissSlots(t *testing.T) {
 	for _, c := range []struct {
-		v         string
+		m         cache.MissResult
 		fwd, fill string
 	}{
-		{"premier; fwd=uri-miss; stored; ttl=60", "uri-miss", "stored"},
-		{"premier; fwd=uri-miss; stored", "uri-miss", "stored"},
-		{"premier; fwd=stale; detail=set-cookie", "stale", "set-cookie"},
-		{"premier;fwd=vary-miss;detail=too-large", "vary-miss", "too-large"},
-		{`premier; fwd="request"; detail="no-store"`, "request", "no-store"},
-		{"premier; fwd=bogus; detail=bogus", "other", "other"},
-		{"premier", "other", "other"},
-		{"", "unknown", "unknown"},
+		{cache.MissResult{Fwd: cache.FwdURIMiss}, "uri-miss", "stored"},
+		{cache.MissResult{Fwd: cache.FwdStale, Reason: cache.ReasonSetCookie}, "stale", "set-cookie"},
+		{cache.MissResult{Fwd: cache.FwdVaryMiss, Reason: cache.ReasonTooLarge}, "vary-miss", "too-large"},
+		{cache.MissResult{Fwd: cache.FwdRequest, Reason: cache.ReasonNoStore}, "request", "no-store"},
+		{cache.MissResult{}, "unknown", "unknown"},
+		{cache.MissResult{Reason: cache.ReasonStatus}, "unknown", "unknown"},
+		{cache.MissResult{Fwd: 200, Reason: cache.ReasonStatus}, "unknown", "unknown"},
+		{cache.MissResult{Fwd: cache.FwdURIMiss, Reason: 200}, "uri-miss", "unknown"},
 	} {
-		fwd, fill := missSlots([]byte(c.v))
+		fwd, fill := missSlots(c.m)
 		if missFwdNames[fwd] != c.fwd || fillNames[fill] != c.fill {
-			t.Errorf("%q: fwd %q fill %q, want %q %q", c.v, missFwdNames[fwd], fillNames[fill], c.fwd, c.fill)
+			t.Errorf("%+v: fwd %q fill %q, want %q %q", c.m, missFwdNames[fwd], fillNames[fill], c.fwd, c.fill)
 		}
 	}
-	// every reason the cache names has its own slot
+	// every fwd and every reason the cache names has its own slot
+	for f := cache.FwdURIMiss; f.String() != "unknown"; f++ {
+		if fwd, _ := missSlots(cache.MissResult{Fwd: f}); missFwdNames[fwd] != f.String() {
+			t.Errorf("fwd %q has no slot (got %q)", f, missFwdNames[fwd])
+		}
+	}
 	for r := cache.ReasonHead; r.String() != "unknown"; r++ {
-		if _, fill := missSlots([]byte("premier; fwd=uri-miss; detail=" + r.String())); fillNames[fill] != r.String() {
+		if _, fill := missSlots(cache.MissResult{Fwd: cache.FwdURIMiss, Reason: r}); fillNames[fill] != r.String() {
 			t.Errorf("reason %q has no slot (got %q)", r, fillNames[fill])
 		}
 	}
 }
 
 // TestCacheMissReasonsFromRealCache runs misses through a real cache and
-// counts them from the Cache-Status it sets, per rule.
+// counts them, per rule, from the result its Fill.Done returns.
 func TestCacheMissReasonsFromRealCache(t *testing.T) {
 	c, err := cache.New(cache.Config{MaxBytes: 1 << 20, MaxEntryBytes: 1 << 16})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	var m metrics
+	var m Collector
 	pol := &cache.Policy{Rule: "/api/*"}
 	send := func(path string, respond func(*fasthttp.Response), noCache bool) {
 		t.Helper()
@@ -65,12 +70,11 @@ func TestCacheMissReasonsFromRealCache(t *testing.T) {
 		case cache.Miss:
 			o.Cache = CacheMiss
 			respond(&ctx.Response)
-			fill.Done(&ctx)
-			o.CacheStatus = ctx.Response.Header.Peek("Cache-Status") // what the gateway sets
+			o.Miss = fill.Done(&ctx) // what the gateway passes
 		default:
 			o.Cache = CacheBypass
 		}
-		m.observe(o)
+		m.Observe(o)
 	}
 	ok := func(r *fasthttp.Response) { r.SetBodyString("ok") }
 	cookie := func(r *fasthttp.Response) { r.Header.Set("Set-Cookie", "a=b"); r.SetBodyString("ok") }
@@ -110,13 +114,13 @@ func TestCacheMissReasonsFromRealCache(t *testing.T) {
 	}
 }
 
-// A miss without Cache-Status (the handler did not pass it) is counted as
+// A miss without a result (the handler did not pass one) is counted as
 // unknown on both counts, never dropped.
-func TestCacheMissWithoutStatus(t *testing.T) {
-	var m metrics
+func TestCacheMissWithoutResult(t *testing.T) {
+	var m Collector
 	o := obs("/x", 200, time.Millisecond, 0, t0)
 	o.Cache = CacheMiss
-	m.observe(o)
+	m.Observe(o)
 	r := m.lookup("/x").snapshot(t0)
 	if len(r.Cache.MissReasons) != 1 || r.Cache.MissReasons[0] != (source.ReasonCount{Reason: "unknown", Count: 1}) ||
 		len(r.Cache.Fills) != 1 || r.Cache.Fills[0] != (source.ReasonCount{Reason: "unknown", Count: 1}) {

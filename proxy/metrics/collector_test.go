@@ -1,4 +1,4 @@
-package proxy
+package metrics
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ var t0 = time.Unix(1_800_000_000, 0)
 
 func obs(route string, status int, d, up time.Duration, at time.Time) *Observation {
 	return &Observation{Route: route, Method: []byte("GET"), Path: []byte("/p"), Status: status,
-		Start: at, Duration: d, Upstream: up, Backend: "http://b"}
+		Start: at, Duration: d, Upstream: up, Source: SourceBackend, Backend: "http://b"}
 }
 
 func TestBucketOf(t *testing.T) {
@@ -53,20 +53,20 @@ func TestPercentile(t *testing.T) {
 }
 
 func TestRouteSnapshot(t *testing.T) {
-	var m metrics
+	var m Collector
 	now := t0.Add(5 * time.Second) // half-way into a 10 s slot
 	for i := 0; i < 40; i++ {
-		m.observe(obs("/api/*", 200, 2*time.Millisecond, 1500*time.Microsecond, t0.Add(-5*time.Second)))
+		m.Observe(obs("/api/*", 200, 2*time.Millisecond, 1500*time.Microsecond, t0.Add(-5*time.Second)))
 	}
 	for i := 0; i < 10; i++ {
-		m.observe(obs("/api/*", 503, 20*time.Millisecond, 0, now))
+		m.Observe(obs("/api/*", 503, 20*time.Millisecond, 0, now))
 	}
 	o := obs("/api/*", 429, time.Millisecond, 0, now)
 	o.Limit, o.LimitKey = LimitRejected, []byte("10.0.0.1")
-	m.observe(o)
+	m.Observe(o)
 	o = obs("/api/*", 200, time.Millisecond, 0, now)
 	o.Cache = CacheHit
-	m.observe(o)
+	m.Observe(o)
 
 	r := m.lookup("/api/*").snapshot(now)
 	if r.Requests != 52 || r.Status[2] != 41 || r.Status[4] != 1 || r.Status[5] != 10 {
@@ -108,19 +108,19 @@ func TestRouteSnapshot(t *testing.T) {
 }
 
 func TestOverviewHourChange(t *testing.T) {
-	var m metrics
+	var m Collector
 	now := t0
 	for i := 0; i < 100; i++ {
-		m.observe(obs("a", 200, time.Millisecond, 0, now.Add(-61*time.Minute)))
+		m.Observe(obs("a", 200, time.Millisecond, 0, now.Add(-61*time.Minute)))
 	}
 	for i := 0; i < 10; i++ {
-		m.observe(obs("a", 500, 10*time.Millisecond, 0, now.Add(-61*time.Minute)))
+		m.Observe(obs("a", 500, 10*time.Millisecond, 0, now.Add(-61*time.Minute)))
 	}
 	for i := 0; i < 50; i++ {
-		m.observe(obs("a", 200, time.Millisecond, 0, now.Add(-time.Minute)))
+		m.Observe(obs("a", 200, time.Millisecond, 0, now.Add(-time.Minute)))
 	}
 	r := m.lookup("a").snapshot(now)
-	o := m.overview(now, []source.Route{r})
+	o := m.Overview(now, []source.Route{r})
 	if o.Requests != 160 {
 		t.Errorf("requests %d", o.Requests)
 	}
@@ -133,39 +133,59 @@ func TestOverviewHourChange(t *testing.T) {
 	if o.P99.Value > 1 || *o.P99.HourAgo < 5 {
 		t.Errorf("p99 %v, hour ago %v", o.P99.Value, *o.P99.HourAgo)
 	}
-	if o := m.overview(now.Add(-30*time.Minute), nil); o.ErrorRate.HourAgo != nil {
+	if o := m.Overview(now.Add(-30*time.Minute), nil); o.ErrorRate.HourAgo != nil {
 		t.Error("hour-ago value without traffic then")
 	}
 }
 
 func TestRecentRing(t *testing.T) {
-	var m metrics
-	for i := 0; i < recentSize+10; i++ {
+	var m Collector
+	for i := 0; i < RecentSize+10; i++ {
 		o := obs("r", 200+i%2*300, time.Millisecond, 0, t0)
 		if i%2 == 1 {
 			o.Route = "s"
 		}
 		o.Path = []byte(fmt.Sprintf("/p/%d", i))
-		m.observe(o)
+		m.Observe(o)
 	}
 	all, total := m.recent.snapshot(source.RecentFilter{Limit: 10})
-	if total != recentSize || len(all) != 10 || all[0].Path != fmt.Sprintf("/p/%d", recentSize+9) {
+	if total != RecentSize || len(all) != 10 || all[0].Path != fmt.Sprintf("/p/%d", RecentSize+9) {
 		t.Fatalf("total %d, first %+v", total, all[0])
 	}
 	page, total := m.recent.snapshot(source.RecentFilter{Route: "s", StatusClass: 5, Offset: 5, Limit: 5})
-	if total != recentSize/2 || len(page) != 5 || page[0].Route != "s" || page[0].Status != 500 {
+	if total != RecentSize/2 || len(page) != 5 || page[0].Route != "s" || page[0].Status != 500 {
 		t.Fatalf("filtered: total %d %+v", total, page)
 	}
-	if page[0].Path != fmt.Sprintf("/p/%d", recentSize+9-10) {
+	if page[0].Path != fmt.Sprintf("/p/%d", RecentSize+9-10) {
 		t.Errorf("offset: %s", page[0].Path)
 	}
 	long := obs("r", 200, 0, 0, t0)
 	long.Path = bytes.Repeat([]byte("x"), 500)
 	long.Method = []byte("VERYLONGMETHODNAME")
-	m.observe(long)
+	m.Observe(long)
 	got, _ := m.recent.snapshot(source.RecentFilter{Limit: 1})
 	if len(got[0].Path) != recentPathLen+len("…") || !strings.HasSuffix(got[0].Path, "…") || got[0].Method != "VERYLONGMETH" {
 		t.Errorf("cut: %q %q", got[0].Path, got[0].Method)
+	}
+}
+
+// TestRecentSource: the recent ring names who answered from the typed
+// source: the backend URL, "app", "cache", or nobody.
+func TestRecentSource(t *testing.T) {
+	var m Collector
+	for _, c := range []struct {
+		src  Source
+		want string
+	}{{SourceBackend, "http://b"}, {SourceApp, "app"}, {SourceCache, "cache"}, {SourceNone, ""}} {
+		o := obs("r", 200, 0, 0, t0)
+		o.Source = c.src
+		if got := o.BackendName(); got != c.want {
+			t.Errorf("source %d: BackendName %q, want %q", c.src, got, c.want)
+		}
+		m.Observe(o)
+		if got, _ := m.Recent(source.RecentFilter{Limit: 1}); got[0].Backend != c.want {
+			t.Errorf("source %d: recent backend %q, want %q", c.src, got[0].Backend, c.want)
+		}
 	}
 }
 
@@ -182,9 +202,9 @@ func TestTopKeysBounded(t *testing.T) {
 }
 
 func TestRoutesBounded(t *testing.T) {
-	var m metrics
+	var m Collector
 	for i := 0; i < maxRoutes+20; i++ {
-		m.observe(obs(fmt.Sprintf("/r%d", i), 200, 0, 0, t0))
+		m.Observe(obs(fmt.Sprintf("/r%d", i), 200, 0, 0, t0))
 	}
 	if n := len(m.all()); n != maxRoutes+1 {
 		t.Fatalf("%d routes kept, want %d plus other", n, maxRoutes)
@@ -212,7 +232,7 @@ func TestStatusAndMethodSlots(t *testing.T) {
 
 // TestObserveConcurrent runs writers and readers together (for -race).
 func TestObserveConcurrent(t *testing.T) {
-	var m metrics
+	var m Collector
 	var wg, readers sync.WaitGroup
 	stop := make(chan struct{})
 	for w := 0; w < 4; w++ {
@@ -223,7 +243,7 @@ func TestObserveConcurrent(t *testing.T) {
 			o.Limit, o.LimitKey = LimitRejected, []byte("k")
 			for i := 0; i < 2000; i++ {
 				o.Start = t0.Add(time.Duration(i) * 10 * time.Millisecond)
-				m.observe(o)
+				m.Observe(o)
 			}
 		}(w)
 	}
@@ -241,7 +261,7 @@ func TestObserveConcurrent(t *testing.T) {
 				r.detail(t0.Add(10 * time.Second))
 			}
 			m.recent.snapshot(source.RecentFilter{Limit: 100})
-			m.overview(t0, nil)
+			m.Overview(t0, nil)
 		}
 	}()
 	wg.Wait()

@@ -1,31 +1,34 @@
 //go:build !race
 
-package proxy
+package metrics
 
 import (
 	"testing"
 	"time"
+
+	"github.com/premier-gateway/premier/cache"
 )
 
 // TestObserveZeroAllocs proves recording a request allocates nothing: a
 // plain request, a rate-limited one (top keys), a cache hit, cache misses
-// with and without a Cache-Status to parse, and slot turns.
+// stored, refused and unreported, every source, and slot turns.
 func TestObserveZeroAllocs(t *testing.T) {
-	var m metrics
+	var m Collector
 	o := obs("/api/*", 200, time.Millisecond, 800*time.Microsecond, t0)
-	m.observe(o) // first sight of the route adds it
+	m.Observe(o) // first sight of the route adds it
 	i := 0
 	key := []byte("203.0.113.7")
-	statuses := [][]byte{[]byte("premier; fwd=uri-miss; stored; ttl=60"), []byte("premier; fwd=stale; detail=set-cookie"), nil}
+	misses := []cache.MissResult{{Fwd: cache.FwdURIMiss}, {Fwd: cache.FwdStale, Reason: cache.ReasonSetCookie}, {}}
 	if n := testing.AllocsPerRun(1000, func() {
 		i++
 		o.Start = t0.Add(time.Duration(i) * time.Second) // crosses slots and minutes
 		o.Status = 200 + i%4*100
 		o.Cache = CacheOutcome(i % 4)
-		o.CacheStatus = statuses[i%3]
+		o.Miss = misses[i%3]
 		o.Limit = LimitOutcome(i % 4)
+		o.Source = Source(i % 4)
 		o.LimitKey = key
-		m.observe(o)
+		m.Observe(o)
 	}); n != 0 {
 		t.Fatalf("observe: %v allocations, want 0", n)
 	}

@@ -1,4 +1,4 @@
-package proxy
+package metrics
 
 import (
 	"fmt"
@@ -10,31 +10,31 @@ import (
 )
 
 func BenchmarkObserve(b *testing.B) {
-	var m metrics
+	var m Collector
 	o := obs("/api/*", 200, time.Millisecond, 800*time.Microsecond, time.Now())
 	b.ReportAllocs()
 	for b.Loop() {
-		m.observe(o)
+		m.Observe(o)
 	}
 }
 
 // BenchmarkObserveParallel records from every P at once, on 4 routes.
 func BenchmarkObserveParallel(b *testing.B) {
-	var m metrics
+	var m Collector
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		o := obs(fmt.Sprintf("/r%d", time.Now().UnixNano()%4), 200, time.Millisecond, 800*time.Microsecond, time.Now())
 		for pb.Next() {
-			m.observe(o)
+			m.Observe(o)
 		}
 	})
 }
 
 func BenchmarkSnapshot(b *testing.B) {
-	var m metrics
+	var m Collector
 	now := time.Now()
 	for i := 0; i < 10; i++ {
-		m.observe(obs(fmt.Sprintf("/r%d", i), 200, time.Millisecond, 0, now))
+		m.Observe(obs(fmt.Sprintf("/r%d", i), 200, time.Millisecond, 0, now))
 	}
 	b.ReportAllocs()
 	for b.Loop() {
