@@ -12,8 +12,8 @@ import (
 // became of the backend's response (stored, or the Reason it was not).
 // Both label sets are small and fixed, so the counters are arrays.
 
-// numMissFwd is the fwd slots: one per cache.Fwd, indexed by it (slot 0,
-// cache.FwdUnknown, counts a miss reported without a result).
+// numMissFwd bounds the fwd slots: one per cache.Fwd, indexed by it
+// (slot 0, cache.FwdUnknown, counts a miss reported without a result).
 const numMissFwd = 8
 
 // missFwdNames are the fwd slots' labels; missFwdNames[:numFwd] are in use.
@@ -37,21 +37,15 @@ var (
 )
 
 func init() {
-	for f := cache.Fwd(0); int(f) < numMissFwd; f++ {
-		if f > 0 && f.String() == "unknown" {
-			break
-		}
+	missFwdNames[cache.FwdUnknown], numFwd = cache.FwdUnknown.String(), 1
+	for f := cache.FwdURIMiss; numFwd < numMissFwd && f.String() != "unknown"; f++ {
 		missFwdNames[f] = f.String()
 		numFwd++
 	}
 	n := 0
-	for r := cache.Reason(0); n < maxFillSlots-1; r++ {
-		if name := r.String(); name != "unknown" && name != "" {
-			fillNames[n] = name
-			n++
-			continue
-		}
-		break
+	for r := cache.Reason(0); n < maxFillSlots-1 && r.String() != "unknown"; r++ {
+		fillNames[n] = r.String()
+		n++
 	}
 	fillUnknown = n
 	fillNames[fillUnknown] = "unknown"
