@@ -53,7 +53,7 @@ func (r *breakerRegistry) retain(keep map[string]bool) {
 type BreakerState struct {
 	Route       string                  `json:"route"`
 	Backend     string                  `json:"backend"`
-	State       string                  `json:"state"`
+	State       resilience.State        `json:"state"`
 	Failures    int                     `json:"failures"`
 	RetryAfter  float64                 `json:"retry_after_seconds"`
 	Transitions []resilience.Transition `json:"transitions"`
@@ -69,7 +69,7 @@ func (g *Gateway) Breakers() []BreakerState {
 			if i < len(p.backends) {
 				name = p.backends[i].URL
 			}
-			out = append(out, BreakerState{Route: p.name, Backend: name, State: b.State().String(),
+			out = append(out, BreakerState{Route: p.name, Backend: name, State: b.State(),
 				Failures: b.Failures(), RetryAfter: b.RetryAfter().Seconds(), Transitions: b.Transitions()})
 		}
 	}

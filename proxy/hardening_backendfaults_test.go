@@ -482,7 +482,7 @@ func TestHardeningBreakerIgnoresClientErrorsAndLocalExhaustion(t *testing.T) {
 	if s := <-slow; s != 200 {
 		t.Fatalf("slow request: %d", s)
 	}
-	if st := h.gw.Breakers(); st[0].State != "closed" {
+	if st := h.gw.Breakers(); st[0].State != resilience.Closed {
 		t.Fatalf("breaker %+v after 404s and a full pool", st[0])
 	}
 	if resp, _ := do(t, "GET", h.url+"/x", nil, nil); resp.StatusCode != 200 {

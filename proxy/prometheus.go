@@ -25,19 +25,12 @@ func (g *Gateway) writePrometheus(w io.Writer) {
 	})
 }
 
-// breakerStates lists every circuit breaker of the running config with its
-// typed state (Breakers gives the dashboard's view, with state names).
+// breakerStates lists every circuit breaker of the running config.
 func (g *Gateway) breakerStates() []metrics.Breaker {
-	t := g.cur.Load()
-	var out []metrics.Breaker
-	for _, p := range append(append([]*plan(nil), t.rules...), t.fallback) {
-		for i, b := range p.breakers {
-			name := "app"
-			if i < len(p.backends) {
-				name = p.backends[i].URL
-			}
-			out = append(out, metrics.Breaker{Route: p.name, Backend: name, State: b.State()})
-		}
+	all := g.Breakers()
+	out := make([]metrics.Breaker, len(all))
+	for i, b := range all {
+		out[i] = metrics.Breaker{Route: b.Route, Backend: b.Backend, State: b.State}
 	}
 	return out
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/premier-gateway/premier/resilience"
 )
 
 // flaky answers 503 for the first n requests, then 200.
@@ -126,7 +128,7 @@ func TestCircuitBreakerCycle(t *testing.T) {
 	if hits.Load() != 3 {
 		t.Fatalf("open breaker contacted the backend: %d hits", hits.Load())
 	}
-	if st := h.gw.Breakers(); len(st) != 1 || st[0].State != "open" {
+	if st := h.gw.Breakers(); len(st) != 1 || st[0].State != resilience.Open {
 		t.Fatalf("breaker state: %+v", st)
 	}
 	// Half-open after the recovery timeout: one probe; it fails → open again.
@@ -145,7 +147,7 @@ func TestCircuitBreakerCycle(t *testing.T) {
 			t.Fatalf("after recovery: %d", resp.StatusCode)
 		}
 	}
-	if st := h.gw.Breakers(); st[0].State != "closed" {
+	if st := h.gw.Breakers(); st[0].State != resilience.Closed {
 		t.Fatalf("breaker did not close: %+v", st)
 	}
 	if logs := h.logs.String(); !strings.Contains(logs, "circuit breaker state changed") {

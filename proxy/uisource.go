@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/premier-gateway/premier/proxy/metrics"
+	"github.com/premier-gateway/premier/resilience"
 	"github.com/premier-gateway/premier/ui/source"
 )
 
@@ -270,14 +271,17 @@ func (s *DashboardSource) Purge(p source.Purge) (source.PurgeResult, error) {
 }
 
 // worstBreakerStates maps each backend to its most severe breaker state
-// over the rules that use it: open, then half-open, then closed.
+// over the rules that use it (open, then half-open, then closed), by name.
 func worstBreakerStates(states []BreakerState) map[string]string {
-	rank := map[string]int{"closed": 1, "half-open": 2, "open": 3}
-	out := map[string]string{}
+	worst := map[string]resilience.State{}
 	for _, b := range states {
-		if rank[b.State] > rank[out[b.Backend]] {
-			out[b.Backend] = b.State
+		if w, ok := worst[b.Backend]; !ok || b.State.Severity() > w.Severity() {
+			worst[b.Backend] = b.State
 		}
+	}
+	out := make(map[string]string, len(worst))
+	for backend, st := range worst {
+		out[backend] = st.String()
 	}
 	return out
 }
