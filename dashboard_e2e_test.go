@@ -22,6 +22,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/premier-gateway/premier/proxy"
+	"github.com/premier-gateway/premier/proxy/config"
 	"github.com/premier-gateway/premier/ui"
 )
 
@@ -103,7 +104,7 @@ func TestDashboardInChromium(t *testing.T) {
 	if err := os.WriteFile(cfgPath, []byte(cfgText), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	loaded, err := proxy.LoadFile(cfgPath)
+	loaded, err := config.LoadFile(cfgPath)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/premier-gateway/premier/proxy"
+	"github.com/premier-gateway/premier/proxy/config"
 	"github.com/premier-gateway/premier/ui"
 )
 
@@ -45,14 +46,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	loaded, err := proxy.LoadFile(*configPath)
+	loaded, err := config.LoadFile(*configPath)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
 	if *check {
 		for _, w := range loaded.Warnings {
-			fmt.Fprintln(stderr, w)
+			fmt.Fprintln(stderr, w.String())
 		}
 		fmt.Fprintf(stdout, "%s: OK\n", *configPath)
 		return 0
@@ -76,7 +77,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // serve wires the gateway: listener, reload on SIGHUP or file change,
 // drain on SIGTERM/SIGINT.
-func serve(loaded *proxy.Loaded, addr, path string, log *slog.Logger) error {
+func serve(loaded *config.Loaded, addr, path string, log *slog.Logger) error {
 	gw, err := proxy.New(loaded, proxy.WithLogger(log))
 	if err != nil {
 		return err

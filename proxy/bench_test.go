@@ -9,6 +9,8 @@ import (
 
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fasthttp/fasthttputil"
+
+	"github.com/premier-gateway/premier/proxy/config"
 )
 
 const benchYAML = `premier:
@@ -64,7 +66,7 @@ func newInmemGatewayWith(tb testing.TB, yamlText string, backend fasthttp.Reques
 	srv := &fasthttp.Server{Handler: backend}
 	go srv.Serve(ln) //nolint:errcheck
 	tb.Cleanup(func() { _ = srv.Shutdown(); _ = ln.Close() })
-	l, err := Parse("bench.yaml", []byte(yamlText))
+	l, err := config.Parse("bench.yaml", []byte(yamlText))
 	if err != nil {
 		tb.Fatal(err)
 	}

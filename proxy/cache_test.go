@@ -14,6 +14,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/premier-gateway/premier/internal/redistest"
+	"github.com/premier-gateway/premier/proxy/config"
 	"github.com/premier-gateway/premier/ui/source"
 )
 
@@ -45,7 +46,7 @@ const cacheRules = `  paths:
 func TestCacheHitMissAndBodiesIntact(t *testing.T) {
 	var hits atomic.Int32
 	body := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB
-	h := startGateway(t, config(cachedBackend(t, &hits, body), cacheRules))
+	h := startGateway(t, configYAML(cachedBackend(t, &hits, body), cacheRules))
 	resp, got := do(t, "GET", h.url+"/big", nil, nil)
 	if resp.Header.Get("X-Cache") != "MISS" || got != string(body) {
 		t.Fatalf("miss: X-Cache %q, %d bytes", resp.Header.Get("X-Cache"), len(got))
@@ -86,7 +87,7 @@ func TestCacheHitMissAndBodiesIntact(t *testing.T) {
 
 func TestCacheCollapsesConcurrentMisses(t *testing.T) {
 	var hits atomic.Int32
-	h := startGateway(t, config(cachedBackend(t, &hits, []byte("slow body")), cacheRules))
+	h := startGateway(t, configYAML(cachedBackend(t, &hits, []byte("slow body")), cacheRules))
 	var wg sync.WaitGroup
 	var bad atomic.Int32
 	for i := 0; i < 40; i++ {
@@ -125,7 +126,7 @@ func TestCacheSharedThroughRedis(t *testing.T) {
 		t.Fatal(body)
 	}
 	// A writes to Redis in the background: wait until its entry is there.
-	rc, err := newRedisClient(&RedisConfig{URL: r.URL(), Timeout: 1})
+	rc, err := newRedisClient(&config.RedisConfig{URL: r.URL(), Timeout: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +168,7 @@ func TestCacheSharedThroughRedis(t *testing.T) {
 func TestDashboardPurgesTheCache(t *testing.T) {
 	var hits atomic.Int32
 	backend := cachedBackend(t, &hits, []byte("v"))
-	h, src, _ := startSourced(t, config(backend, cacheRules))
+	h, src, _ := startSourced(t, configYAML(backend, cacheRules))
 	miss := func(path string) bool {
 		resp, _ := do(t, "GET", h.url+path, nil, nil)
 		return resp.Header.Get("X-Cache") == "MISS"

@@ -26,7 +26,7 @@ func connPair(t *testing.T, g *Gateway) (net.Conn, net.Conn) {
 
 func newWatchedGateway(t *testing.T) *Gateway {
 	t.Helper()
-	return startGateway(t, config("http://127.0.0.1:1", "")).gw
+	return startGateway(t, configYAML("http://127.0.0.1:1", "")).gw
 }
 
 // answer marks the next write of s as a finished response and writes it.
@@ -190,7 +190,7 @@ func TestClientsSendingAheadAreServed(t *testing.T) {
 		}
 		ctx.SetBodyString("ok " + string(ctx.QueryArgs().Peek("i")))
 	})
-	h := startGateway(t, config(backend, "  limits: {idle_timeout: 30, read_timeout: 30}\n"))
+	h := startGateway(t, configYAML(backend, "  limits: {idle_timeout: 30, read_timeout: 30}\n"))
 
 	c := dialT(t, h.addr)
 	_ = c.SetDeadline(time.Now().Add(3 * time.Second))

@@ -16,7 +16,7 @@ import (
 // gets 429 with a JSON body and is closed, and a closed connection frees
 // its slot.
 func TestConnectionsPerIPCap(t *testing.T) {
-	h := startGateway(t, config(startBackend(t, echoBackend), "  limits: {max_connections_per_ip: 2}\n"))
+	h := startGateway(t, configYAML(startBackend(t, echoBackend), "  limits: {max_connections_per_ip: 2}\n"))
 	get := func(c net.Conn) (*http.Response, error) {
 		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
 		if _, err := io.WriteString(c, "GET /x HTTP/1.1\r\nHost: gw\r\n\r\n"); err != nil {

@@ -31,7 +31,7 @@ func TestTimeoutsHoldWithWatchedDeadlines(t *testing.T) {
 		ctx.SetBodyString("ok")
 	})
 	t.Cleanup(func() { close(release) }) // runs before the backend's shutdown
-	h := startGateway(t, config(backend, `  lb: {pipeline: 1}
+	h := startGateway(t, configYAML(backend, `  lb: {pipeline: 1}
   limits: {read_timeout: 0.5, idle_timeout: 0.6, backend_timeout: 0.4}
 `))
 

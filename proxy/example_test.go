@@ -9,6 +9,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/premier-gateway/premier/proxy"
+	"github.com/premier-gateway/premier/proxy/config"
 )
 
 const gatewayYAML = `premier:
@@ -21,7 +22,7 @@ const gatewayYAML = `premier:
 
 // Plugin mode: Premier's policies in front of an in-process fasthttp handler.
 func ExampleWithHandler() {
-	cfg, err := proxy.Parse("gateway.yaml", []byte(gatewayYAML))
+	cfg, err := config.Parse("gateway.yaml", []byte(gatewayYAML))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -44,7 +45,7 @@ func ExampleWithHandler() {
 
 // Plugin mode in front of a net/http handler.
 func ExampleWithHTTPHandler() {
-	cfg, err := proxy.Parse("gateway.yaml", []byte(gatewayYAML))
+	cfg, err := config.Parse("gateway.yaml", []byte(gatewayYAML))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/premier-gateway/premier/internal/watchdog"
 	"github.com/premier-gateway/premier/lb"
 	"github.com/premier-gateway/premier/limiter"
+	"github.com/premier-gateway/premier/proxy/config"
 	"github.com/premier-gateway/premier/proxy/metrics"
 )
 
@@ -77,7 +78,7 @@ func (g *Gateway) SetReservedHandler(h fasthttp.RequestHandler) { g.reserved = h
 var ErrNotStandalone = errors.New("config has no servers and no in-process handler")
 
 // New compiles l into a running gateway.
-func New(l *Loaded, opts ...Option) (*Gateway, error) {
+func New(l *config.Loaded, opts ...Option) (*Gateway, error) {
 	g := &Gateway{log: slog.Default()}
 	for _, o := range opts {
 		o(g)
@@ -102,7 +103,7 @@ func New(l *Loaded, opts ...Option) (*Gateway, error) {
 	g.syncBackends(l)
 	g.cur.Store(t)
 	for _, w := range l.Warnings {
-		g.log.Warn(w)
+		g.log.Warn(w.String())
 	}
 	return g, nil
 }
@@ -110,7 +111,7 @@ func New(l *Loaded, opts ...Option) (*Gateway, error) {
 // openShared builds what every table shares and what outlives reloads: the
 // backend pool, the limiter registry, the response cache and the Redis
 // client behind them.
-func (g *Gateway) openShared(c *Config) error {
+func (g *Gateway) openShared(c *config.Config) error {
 	g.pool = lb.NewPool(g.configureClient(c.Limits))
 	limOpts := []limiter.Option{limiter.WithMaxKeys(c.Limits.MaxLimiterKeys)}
 	var cacheOpts []cache.Option
@@ -138,7 +139,7 @@ func (g *Gateway) openShared(c *Config) error {
 }
 
 // configureClient sets the backend clients' options from the limits.
-func (g *Gateway) configureClient(lim Limits) func(*fasthttp.HostClient) {
+func (g *Gateway) configureClient(lim config.Limits) func(*fasthttp.HostClient) {
 	return func(c *fasthttp.HostClient) {
 		c.DisableHeaderNamesNormalizing = false
 		c.ReadTimeout = seconds(lim.BackendTimeout)
@@ -157,7 +158,7 @@ func (g *Gateway) configureClient(lim Limits) func(*fasthttp.HostClient) {
 
 // Reload validates and compiles l fully, then swaps it in atomically.
 // In-flight requests finish on the old table. On error nothing changes.
-func (g *Gateway) Reload(l *Loaded) error {
+func (g *Gateway) Reload(l *config.Loaded) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.app == nil {
@@ -177,7 +178,7 @@ func (g *Gateway) Reload(l *Loaded) error {
 	g.limiters.Retain(t.limiterIDs)
 	g.reloads.Add(1)
 	for _, w := range l.Warnings {
-		g.log.Warn(w)
+		g.log.Warn(w.String())
 	}
 	if oc := old.loaded.Config; oc.Limits != l.Config.Limits || oc.Cache != l.Config.Cache || !sameRedis(oc.Redis, l.Config.Redis) {
 		g.log.Warn("limits, cache or redis settings changed: they apply at start; restart to use the new values")
@@ -187,17 +188,17 @@ func (g *Gateway) Reload(l *Loaded) error {
 
 // ReloadFile loads path and reloads it; the error lists every problem.
 func (g *Gateway) ReloadFile(path string) error {
-	data, err := readConfigFile(path)
+	data, err := config.ReadFile(path)
 	if err != nil {
 		g.reloadFailures.Add(1)
-		return ConfigErrors{{File: path, Msg: err.Error()}}
+		return config.Problems{{File: path, Msg: err.Error()}}
 	}
 	return g.reloadBytes(path, data)
 }
 
 // reloadBytes parses data (named path in errors) and reloads it.
 func (g *Gateway) reloadBytes(path string, data []byte) error {
-	l, err := Parse(path, data)
+	l, err := config.Parse(path, data)
 	if err != nil {
 		g.reloadFailures.Add(1)
 		return err
@@ -206,7 +207,7 @@ func (g *Gateway) reloadBytes(path string, data []byte) error {
 }
 
 // syncBackends forgets backends no rule uses any more and applies health checks.
-func (g *Gateway) syncBackends(l *Loaded) {
+func (g *Gateway) syncBackends(l *config.Loaded) {
 	c := l.Config
 	var addrs []string
 	checks := map[string]*lb.HealthCheck{}
@@ -232,7 +233,7 @@ func (g *Gateway) syncBackends(l *Loaded) {
 }
 
 // Loaded returns the running configuration.
-func (g *Gateway) Loaded() *Loaded { return g.cur.Load().loaded }
+func (g *Gateway) Loaded() *config.Loaded { return g.cur.Load().loaded }
 
 // Close stops background work (health checks, the limiter clock, the
 // cache's writer) and closes idle backend connections and Redis. Call it
@@ -257,6 +258,6 @@ func (g *Gateway) close() {
 	}
 }
 
-func sameRedis(a, b *RedisConfig) bool {
+func sameRedis(a, b *config.RedisConfig) bool {
 	return a == b || a != nil && b != nil && *a == *b
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/premier-gateway/premier/proxy/config"
 	"github.com/premier-gateway/premier/resilience"
 )
 
@@ -145,7 +146,7 @@ func TestHardeningResetMidResponse(t *testing.T) {
 		reset(c)
 		return false
 	})
-	h := startGateway(t, config(b.url, `  paths:
+	h := startGateway(t, configYAML(b.url, `  paths:
     - pattern: "/*"
       features:
         cache: {expire_s: 60}
@@ -214,7 +215,7 @@ func TestHardeningHostileResponseSizes(t *testing.T) {
 		_, _ = io.WriteString(c, okResponse)
 		return true
 	})
-	h := startGateway(t, config(b.url, ""))
+	h := startGateway(t, configYAML(b.url, ""))
 
 	growth := heapPeak(func() {
 		resp, err := httpClient.Get(h.url + "/huge-length")
@@ -287,7 +288,7 @@ func TestHardeningMalformedBackendResponses(t *testing.T) {
 		_, _ = io.WriteString(c, okResponse)
 		return true
 	})
-	h := startGateway(t, config(b.url, ""))
+	h := startGateway(t, configYAML(b.url, ""))
 	for _, tc := range cases {
 		req, _ := http.NewRequest(tc.method, h.url+"/"+tc.name, nil)
 		resp, err := httpClient.Do(req)
@@ -321,7 +322,7 @@ func TestHardeningInterimAndInjectedHeaders(t *testing.T) {
 		}
 		return true
 	})
-	h := startGateway(t, config(b.url, ""))
+	h := startGateway(t, configYAML(b.url, ""))
 	out := rawRequest(t, h.addr, "GET /early-hints HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
 	if !strings.HasPrefix(out, "HTTP/1.1 200 OK\r\n") || strings.Contains(out, "103") || !strings.HasSuffix(out, "clean") {
 		t.Fatalf("1xx forwarded: %q", out)
@@ -455,7 +456,7 @@ func TestHardeningBreakerIgnoresClientErrorsAndLocalExhaustion(t *testing.T) {
 			<-release
 		}
 	})
-	h := startGateway(t, config(backend, `  limits: {max_conns_per_backend: 1, backend_queue_timeout: 0}
+	h := startGateway(t, configYAML(backend, `  limits: {max_conns_per_backend: 1, backend_queue_timeout: 0}
   paths:
     - pattern: "/*"
       features:
@@ -555,8 +556,8 @@ func TestHardeningBackendDownRefusedBlackHoled(t *testing.T) {
 // Scenario 52: a backend host that does not resolve (after a reload)
 // answers 502 with a clear log line naming the host, once.
 func TestHardeningUnresolvableBackendAfterReload(t *testing.T) {
-	h := startGateway(t, config(startBackend(t, echoBackend), ""))
-	l, err := Parse("x.yaml", []byte(config("http://backend.invalid:8080", "")))
+	h := startGateway(t, configYAML(startBackend(t, echoBackend), ""))
+	l, err := config.Parse("x.yaml", []byte(configYAML("http://backend.invalid:8080", "")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -600,7 +601,7 @@ func TestHardeningSlowBackendHeadersAndBody(t *testing.T) {
 		_, _ = io.Copy(io.Discard, c)
 		return false
 	})
-	h := startGateway(t, config(b.url, `  limits: {backend_timeout: 0.3}
+	h := startGateway(t, configYAML(b.url, `  limits: {backend_timeout: 0.3}
   paths:
     - pattern: /trickle-big
       features:
@@ -648,7 +649,7 @@ func TestHardeningRoundRobinAcrossReloads(t *testing.T) {
 	stop := traffic(h.url+"/x", 4, func(code int, _ []byte, err error) bool { return err == nil && code == 200 })
 	for _, next := range [][]int{{0, 1, 3}, {0}, {3, 2, 1, 0}, {1, 3}} {
 		time.Sleep(20 * time.Millisecond)
-		l, err := Parse("r.yaml", []byte(cfg(next...)))
+		l, err := config.Parse("r.yaml", []byte(cfg(next...)))
 		if err != nil {
 			t.Fatal(err)
 		}

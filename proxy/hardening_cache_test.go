@@ -72,7 +72,7 @@ func TestCachePoisoningUnkeyedHeaders(t *testing.T) { // scenario 32
 		ctx.Response.Header.Set("Cache-Control", "public, max-age=60")
 		ctx.SetBodyString(b.String())
 	})
-	h := startGateway(t, config(backend, "  paths:\n    - pattern: /*\n      features:\n        cache: {}\n"))
+	h := startGateway(t, configYAML(backend, "  paths:\n    - pattern: /*\n      features:\n        cache: {}\n"))
 	poison := [][2]string{
 		{"X-Forwarded-Host", "evil.example"},
 		{"X-Forwarded-Scheme", "gopher"},
@@ -137,7 +137,7 @@ func TestCachePrivateResponsesNotShared(t *testing.T) { // scenario 33
 		}
 		ctx.SetBodyString("page for " + who)
 	})
-	h := startGateway(t, config(backend, "  paths:\n    - pattern: /*\n      features:\n        cache: {expire_s: 60}\n"))
+	h := startGateway(t, configYAML(backend, "  paths:\n    - pattern: /*\n      features:\n        cache: {expire_s: 60}\n"))
 	for _, tc := range []struct {
 		path, cred, reason string // reason "": stored and shared
 	}{
@@ -197,7 +197,7 @@ func TestCacheVary(t *testing.T) { // scenario 34
 			ctx.SetBodyString(string(ctx.Request.Header.Peek("Cookie")) + strings.Repeat(".", 4000))
 		}
 	})
-	h := startGateway(t, config(backend, `  cache: {max_bytes: 1048576, max_entry_bytes: 65536}
+	h := startGateway(t, configYAML(backend, `  cache: {max_bytes: 1048576, max_entry_bytes: 65536}
   paths:
     - pattern: /*
       features:
@@ -257,7 +257,7 @@ func TestCacheErrorsNotStored(t *testing.T) { // scenario 35 (CPDoS)
 		ctx.Response.Header.Set("Cache-Control", "max-age=600")
 		ctx.SetBodyString("error")
 	})
-	h := startGateway(t, config(backend, "  paths:\n    - pattern: /*\n      features:\n        cache: {expire_s: 60}\n"))
+	h := startGateway(t, configYAML(backend, "  paths:\n    - pattern: /*\n      features:\n        cache: {expire_s: 60}\n"))
 	attacks := [][]string{
 		{"X-Big", strings.Repeat("a", 10<<10)},
 		{"X-Big", strings.Repeat("a", 20<<10)}, // over the gateway's 16 KiB: 431 at the gateway
@@ -289,7 +289,7 @@ func TestCacheDeception(t *testing.T) { // scenario 36
 		}
 		ctx.SetBodyString("anonymous")
 	})
-	h := startGateway(t, config(backend, "  paths:\n    - pattern: \"/*.css\"\n      features:\n        cache: {expire_s: 600}\n"))
+	h := startGateway(t, configYAML(backend, "  paths:\n    - pattern: \"/*.css\"\n      features:\n        cache: {expire_s: 600}\n"))
 	for _, target := range []string{"/account/settings/x.css", "/account/settings/x.css?private"} {
 		if r := sendExact(t, h.addr, "GET", target, "", "Cookie", "sid=A"); string(r.Body()) != "settings of A" || xCache(r) != "MISS" {
 			t.Fatalf("%s logged in: %s %q", target, xCache(r), r.Body())
@@ -322,7 +322,7 @@ func TestCacheKeyRules(t *testing.T) { // scenario 37
 		}
 		ctx.SetBodyString(fmt.Sprintf("%s %s body=%q", ctx.Method(), ctx.RequestURI(), body))
 	})
-	h := startGateway(t, config(backend, "  paths:\n    - pattern: /*\n      features:\n        cache: {expire_s: 60}\n"))
+	h := startGateway(t, configYAML(backend, "  paths:\n    - pattern: /*\n      features:\n        cache: {expire_s: 60}\n"))
 	get := func(method, target, body string, hdr ...string) *fasthttp.Response {
 		r := sendExact(t, h.addr, method, target, body, hdr...)
 		h.gw.cache.Wait()
@@ -373,7 +373,7 @@ func TestCacheStampedeOnExpiry(t *testing.T) { // scenario 38
 		ctx.Response.Header.Set("Cache-Control", fmt.Sprint("max-age=", maxAge))
 		ctx.SetBodyString(fmt.Sprint("v", v))
 	})
-	h := startGateway(t, config(backend, "  paths:\n    - pattern: /*\n      features:\n        cache: {}\n"))
+	h := startGateway(t, configYAML(backend, "  paths:\n    - pattern: /*\n      features:\n        cache: {}\n"))
 	if r := sendExact(t, h.addr, "GET", "/hot", ""); string(r.Body()) != "v1" {
 		t.Fatalf("fill: %q", r.Body())
 	}
@@ -418,7 +418,7 @@ func TestCacheOversizedObjects(t *testing.T) { // scenario 39
 			ctx.SetBody(big[:10<<10])
 		}
 	})
-	h := startGateway(t, config(backend, `  cache: {max_bytes: 262144, max_entry_bytes: 65536}
+	h := startGateway(t, configYAML(backend, `  cache: {max_bytes: 262144, max_entry_bytes: 65536}
   paths:
     - pattern: /*
       features:
@@ -493,7 +493,7 @@ func TestCacheTruncatedNotStored(t *testing.T) { // scenario 40
 	for _, maxEntry := range []int{1 << 20, 64 << 10} {
 		t.Run(fmt.Sprint(maxEntry), func(t *testing.T) {
 			backend, hits := truncatingBackend(t, 100000)
-			h := startGateway(t, config(backend, fmt.Sprintf(`  cache: {max_entry_bytes: %d}
+			h := startGateway(t, configYAML(backend, fmt.Sprintf(`  cache: {max_entry_bytes: %d}
   paths:
     - pattern: /*
       features:

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/premier-gateway/premier/proxy/config"
 )
 
 // Hostile config inputs (reliability catalogue scenarios 68–70): each is
@@ -30,12 +32,12 @@ func laughs(head string, place func(level int, def string) string) string {
 }
 
 func hostileConfigs() map[string][]byte {
-	garbage := make([]byte, MaxConfigBytes)
+	garbage := make([]byte, config.MaxFileBytes)
 	rng := rand.New(rand.NewSource(1))
 	for i := range garbage {
 		garbage[i] = byte(1 + rng.Intn(255)) // no NUL: the YAML lexer sees it all
 	}
-	printable := make([]byte, MaxConfigBytes)
+	printable := make([]byte, config.MaxFileBytes)
 	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789 :-,.#!&*|>%@`?\n\t"
 	for i := range printable {
 		printable[i] = alphabet[rng.Intn(len(alphabet))]
@@ -47,12 +49,12 @@ func hostileConfigs() map[string][]byte {
 	}
 	var indent strings.Builder
 	indent.WriteString("premier:\n")
-	for i := 1; indent.Len() < MaxConfigBytes-2000; i++ {
+	for i := 1; indent.Len() < config.MaxFileBytes-2000; i++ {
 		indent.WriteString(strings.Repeat(" ", i+1) + "k:\n")
 	}
 	var unknown strings.Builder
 	unknown.WriteString("premier:\n")
-	for i := 0; unknown.Len() < MaxConfigBytes-20; i++ {
+	for i := 0; unknown.Len() < config.MaxFileBytes-20; i++ {
 		fmt.Fprintf(&unknown, "  k%d: 1\n", i)
 	}
 	return map[string][]byte{
@@ -74,7 +76,7 @@ func hostileConfigs() map[string][]byte {
 		"binary garbage":               garbage,
 		"printable garbage":            printable,
 		"binary with NUL":              {0x7f, 'E', 'L', 'F', 0, 0, 1, 2},
-		"one byte over the limit":      []byte("premier:\n  keyspace: \"" + strings.Repeat("a", MaxConfigBytes) + "\"\n"),
+		"one byte over the limit":      []byte("premier:\n  keyspace: \"" + strings.Repeat("a", config.MaxFileBytes) + "\"\n"),
 		"0 bytes":                      {},
 		"blank":                        []byte("\n  \n"),
 	}
@@ -84,7 +86,7 @@ func hostileConfigs() map[string][]byte {
 // input, garbage) and 69c (empty file) through Parse and a file reload.
 func TestConfigHostileInputBounded(t *testing.T) {
 	backend := startBackend(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("old") })
-	h := startGateway(t, config(backend, ""))
+	h := startGateway(t, configYAML(backend, ""))
 	path := filepath.Join(t.TempDir(), "gw.yaml")
 	for name, data := range hostileConfigs() {
 		if err := os.WriteFile(path, data, 0o644); err != nil {
@@ -106,11 +108,11 @@ func TestConfigHostileInputBounded(t *testing.T) {
 		if !strings.HasPrefix(msg, path) {
 			t.Errorf("%s: error without the file name: %.200s", name, msg)
 		}
-		if lines := strings.Count(msg, "\n") + 1; lines > maxConfigErrors+1 || len(msg) > 64<<10 {
+		if lines := strings.Count(msg, "\n") + 1; lines > config.MaxProblems+1 || len(msg) > 64<<10 {
 			t.Errorf("%s: %d error lines, %d bytes", name, lines, len(msg))
 		}
 		if name == "5 000 problems" && !strings.HasSuffix(msg, "... and 4900 more problems") {
-			t.Errorf("%s: problems past %d not counted: %s", name, maxConfigErrors, msg[len(msg)-100:])
+			t.Errorf("%s: problems past %d not counted: %s", name, config.MaxProblems, msg[len(msg)-100:])
 		}
 		// Generous bounds for -race on a loaded 2-core machine; the
 		// allocation bound is the sharp one: without the limits the deep
@@ -131,43 +133,15 @@ func TestConfigHostileInputBounded(t *testing.T) {
 	}
 }
 
-// TestConfigDeepInputRefusedBeforeParsing: deep nesting costs nothing but
-// a scan (the parser's work grows with depth × size).
-func TestConfigDeepInputRefusedBeforeParsing(t *testing.T) {
-	for name, text := range map[string]string{
-		"flow":  "premier:\n  keyspace: " + strings.Repeat("[", 400_000) + strings.Repeat("]", 400_000) + "\n",
-		"block": "premier:\n  keyspace:\n    " + strings.Repeat("- ", 400_000) + "x\n",
-	} {
-		var m0, m1 runtime.MemStats
-		runtime.ReadMemStats(&m0)
-		_, err := Parse("deep.yaml", []byte(text))
-		runtime.ReadMemStats(&m1)
-		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("nested more than %d levels", maxNesting)) {
-			t.Errorf("%s: %v", name, err)
-		}
-		if a := m1.TotalAlloc - m0.TotalAlloc; a > 1<<20 {
-			t.Errorf("%s: allocated %d KiB before refusing", name, a>>10)
-		}
-	}
-	// What real configs write still loads: brackets in plain and quoted
-	// scalars and comments are not nesting.
-	ok := "premier:\n  servers: [\"http://x:1\"]  # [[[[ a comment\n  keyspace: \"[[[[{{{{\"\n  paths:\n" +
-		"    - pattern: \"^/v[0-9]+/[a-z]+$\"\n    - pattern: /files/[abc]*\n    - pattern: '/q''x[ab]'\n" +
-		"      features:\n        retry: {wait: [[1][0]]}\n"
-	if _, err := Parse("ok.yaml", []byte(strings.Replace(ok, "[[1][0]]", "[1, 2]", 1))); err != nil {
-		t.Fatalf("a real config was refused: %v", err)
-	}
-}
-
 // TestConfigHugeFileReadBounded: a 100 MB file is refused by its size
 // without being read, by LoadFile, a reload and the file watcher.
 func TestConfigHugeFileReadBounded(t *testing.T) {
 	backend := startBackend(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("old") })
 	path := filepath.Join(t.TempDir(), "gw.yaml")
-	if err := os.WriteFile(path, []byte(config(backend, "")), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(configYAML(backend, "")), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	h := startGateway(t, config(backend, ""))
+	h := startGateway(t, configYAML(backend, ""))
 	w := h.gw.Watch(path, 10*time.Millisecond)
 	defer w.Stop()
 
@@ -176,7 +150,7 @@ func TestConfigHugeFileReadBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	line := []byte("  # " + strings.Repeat("x", 1019) + "\n")
-	if _, err := f.Write([]byte(config(backend, ""))); err != nil {
+	if _, err := f.Write([]byte(configYAML(backend, ""))); err != nil {
 		t.Fatal(err)
 	}
 	for written := 0; written < 100<<20; written += len(line) {
@@ -191,7 +165,7 @@ func TestConfigHugeFileReadBounded(t *testing.T) {
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)
 	start := time.Now()
-	_, lerr := LoadFile(path)
+	_, lerr := config.LoadFile(path)
 	rerr := h.gw.ReloadFile(path)
 	took := time.Since(start)
 	runtime.ReadMemStats(&m1)

@@ -43,7 +43,7 @@ func spyListener(t *testing.T) (addr string, dials *atomic.Int32) {
 func TestHardeningTargetsNeverPickTheUpstream(t *testing.T) {
 	spy, dials := spyListener(t)
 	b := startRecBackend(t)
-	h := startGateway(t, config(b.url, ""))
+	h := startGateway(t, configYAML(b.url, ""))
 	cl := "Connection: close\r\n\r\n"
 
 	rep := exchange(t, h.addr, probeWait, "GET http://"+spy+"/latest/meta-data/ HTTP/1.1\r\nHost: gw\r\n"+cl)
@@ -91,7 +91,7 @@ func TestHardeningTargetsNeverPickTheUpstream(t *testing.T) {
 // is faulty framing (400); the backend always gets HTTP/1.1.
 func TestHardeningHTTP10(t *testing.T) {
 	b := startRecBackend(t)
-	h := startGateway(t, config(b.url, ""))
+	h := startGateway(t, configYAML(b.url, ""))
 
 	rep := exchange(t, h.addr, probeWait, "GET /chunked HTTP/1.0\r\n\r\n")
 	if len(rep.statuses) != 1 || rep.statuses[0] != 200 || !rep.closed || rep.bodies[0] != "ok /chunked" ||
@@ -120,7 +120,7 @@ func TestHardeningHTTP10(t *testing.T) {
 // connection, so body bytes sent anyway are never parsed as a request.
 func TestHardeningExpectContinue(t *testing.T) {
 	b := startRecBackend(t)
-	h := startGateway(t, config(b.url, `  limits:
+	h := startGateway(t, configYAML(b.url, `  limits:
     max_body_bytes: 1048576
   paths:
     - pattern: /limited
@@ -175,7 +175,7 @@ func TestHardeningPipelining(t *testing.T) {
 		}
 		return 0
 	}
-	h := startGateway(t, config(b.url, `  paths:
+	h := startGateway(t, configYAML(b.url, `  paths:
     - pattern: /r
       features:
         rate_limit: {quota: 2, duration: 86400, key: global}
@@ -212,7 +212,7 @@ func TestHardeningPipelining(t *testing.T) {
 func TestHardeningEarlyBackendAnswerNoDesync(t *testing.T) {
 	b := startRecBackend(t)
 	b.early = func(r recReq) bool { return r.Target == "/login" }
-	h := startGateway(t, config(b.url, ""))
+	h := startGateway(t, configYAML(b.url, ""))
 	smuggled := "GET /smuggled HTTP/1.1\r\nHost: gw\r\n\r\n"
 	body := strings.Repeat(smuggled, 65536/len(smuggled))
 	body += strings.Repeat("x", 65536-len(body))

@@ -18,7 +18,7 @@ const probeWait = 3 * time.Second
 func rejectAll(t *testing.T, cases map[string]string, want int) {
 	t.Helper()
 	b := startRecBackend(t)
-	h := startGateway(t, config(b.url, ""))
+	h := startGateway(t, configYAML(b.url, ""))
 	for name, raw := range cases {
 		exchange(t, h.addr, probeWait, raw).wantClosed(t, name, want)
 	}
@@ -32,7 +32,7 @@ func rejectAll(t *testing.T, cases map[string]string, want int) {
 // header — the stray "G" is never glued to a later request.
 func TestHardeningCLTEClosesAndNeverGluesTheStrayByte(t *testing.T) {
 	b := startRecBackend(t)
-	h := startGateway(t, config(b.url, ""))
+	h := startGateway(t, configYAML(b.url, ""))
 	rep := exchange(t, h.addr, probeWait,
 		"POST /api/x HTTP/1.1\r\nHost: gw\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nG",
 		"ET /api/admin HTTP/1.1\r\nHost: gw\r\n\r\n")
@@ -56,7 +56,7 @@ func TestHardeningCLTEClosesAndNeverGluesTheStrayByte(t *testing.T) {
 // request for the dashboard) is body, never a second request.
 func TestHardeningTECLChunkedWins(t *testing.T) {
 	b := startRecBackend(t)
-	h := startGateway(t, config(b.url, ""))
+	h := startGateway(t, configYAML(b.url, ""))
 	chunk := "GPOST /__premier/api/config HTTP/1.1\r\nContent-Length: 15\r\n\r\nx=1"
 	raw := fmt.Sprintf("POST / HTTP/1.1\r\nHost: gw\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n", len(chunk), chunk)
 	rep := exchange(t, h.addr, probeWait, raw)
@@ -94,7 +94,7 @@ func TestHardeningTETEObfuscationRejected(t *testing.T) {
 // beside it the connection closes.
 func TestHardeningTECaseInsensitiveIsChunked(t *testing.T) {
 	b := startRecBackend(t)
-	h := startGateway(t, config(b.url, ""))
+	h := startGateway(t, configYAML(b.url, ""))
 	rep := exchange(t, h.addr, probeWait,
 		"POST / HTTP/1.1\r\nHost: gw\r\nContent-Length: 4\r\ntRANSFER-eNCODING: cHuNkEd\r\n\r\n0\r\n\r\n")
 	rep.wantClosed(t, "mixed case TE", 200)
@@ -128,7 +128,7 @@ func TestHardeningBadContentLengthRejected(t *testing.T) {
 // is closed before the request completes: no complete request reaches it.
 func TestHardeningBadChunkFramingRejected(t *testing.T) {
 	b := startRecBackend(t)
-	h := startGateway(t, config(b.url, ""))
+	h := startGateway(t, configYAML(b.url, ""))
 	head := "POST / HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\n"
 	for name, body := range map[string]string{
 		"huge size":          "FFFFFFFFFFFFFFFFF\r\n" + strings.Repeat("a", 64) + "\r\n0\r\n\r\n",
@@ -157,7 +157,7 @@ func TestHardeningBadChunkFramingRejected(t *testing.T) {
 // request is accepted; the extension is never forwarded.
 func TestHardeningHugeChunkExtensionDropped(t *testing.T) {
 	b := startRecBackend(t)
-	h := startGateway(t, config(b.url, ""))
+	h := startGateway(t, configYAML(b.url, ""))
 	rep := exchange(t, h.addr, probeWait, "POST / HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"+
 		"5;"+strings.Repeat("x", 1<<20)+"\r\nhello\r\n0\r\n\r\n")
 	rep.wantClosed(t, "1 MiB extension", 200)
@@ -173,7 +173,7 @@ func TestHardeningHugeChunkExtensionDropped(t *testing.T) {
 // line starting with whitespace is 400.
 func TestHardeningObsFold(t *testing.T) {
 	b := startRecBackend(t)
-	h := startGateway(t, config(b.url, ""))
+	h := startGateway(t, configYAML(b.url, ""))
 	rep := exchange(t, h.addr, probeWait, "GET / HTTP/1.1\r\nHost: gw\r\nX-A: 1\r\n Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
 	if len(rep.statuses) != 1 {
 		t.Fatalf("obs-fold: %q", rep.raw)
@@ -208,7 +208,7 @@ func TestHardeningBareCRAndLF(t *testing.T) {
 	// time: X-A and Transfer-Encoding are two headers, and the backend gets
 	// them re-serialised with CRLF, never a value holding a CR or LF.
 	b := startRecBackend(t)
-	h := startGateway(t, config(b.url, "  limits:\n    read_timeout: 1\n"))
+	h := startGateway(t, configYAML(b.url, "  limits:\n    read_timeout: 1\n"))
 	rep := exchange(t, h.addr, probeWait, "GET / HTTP/1.1\r\nHost: gw\r\nX-A: a\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n")
 	rep.wantClosed(t, "bare LF in the block", 200)
 	reqs := b.waitRequests(t, 1)
@@ -252,7 +252,7 @@ func TestHardeningRequestLineAnomalies(t *testing.T) {
 
 func TestHardeningRequestLineVersionAndLength(t *testing.T) {
 	b := startRecBackend(t)
-	h := startGateway(t, config(b.url, ""))
+	h := startGateway(t, configYAML(b.url, ""))
 	exchange(t, h.addr, probeWait, "GET /a HTTP/2.0\r\nHost: gw\r\n\r\n").wantClosed(t, "HTTP/2.0", 505)
 	exchange(t, h.addr, probeWait, "GET /"+strings.Repeat("a", 100<<10)+" HTTP/1.1\r\nHost: gw\r\n\r\n").wantClosed(t, "100 KiB target", 431)
 	if got := b.received(); got != "" {

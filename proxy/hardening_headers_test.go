@@ -16,7 +16,7 @@ import (
 func TestHardeningHopByHopStripped(t *testing.T) {
 	b := startRecBackend(t)
 	b.extra = "Connection: X-Secret\r\nConnection: X-Other\r\nX-Secret: leak\r\nX-Other: leak\r\nKeep-Alive: timeout=5\r\nProxy-Foo: leak\r\nX-Kept: yes\r\n"
-	h := startGateway(t, config(b.url, `  paths:
+	h := startGateway(t, configYAML(b.url, `  paths:
     - pattern: /keyed
       features:
         rate_limit: {quota: 1, duration: 86400, key: "{header.X-Api-Key}"}
@@ -82,7 +82,7 @@ func TestHardeningForwardingHeadersSpoofing(t *testing.T) {
 `
 	t.Run("untrusted", func(t *testing.T) {
 		b := startRecBackend(t)
-		h := startGateway(t, config(b.url, limited))
+		h := startGateway(t, configYAML(b.url, limited))
 		exchange(t, h.addr, probeWait, "GET / HTTP/1.1\r\nHost: gw\r\n"+spoof+"Connection: close\r\n\r\n").wantClosed(t, "spoofed", 200)
 		r := b.waitRequests(t, 1)[0]
 		for name, want := range map[string]string{"X-Forwarded-For": "127.0.0.1", "X-Real-IP": "127.0.0.1",
@@ -104,7 +104,7 @@ func TestHardeningForwardingHeadersSpoofing(t *testing.T) {
 	})
 	t.Run("trusted", func(t *testing.T) {
 		b := startRecBackend(t)
-		h := startGateway(t, config(b.url, "  trusted_proxies: [127.0.0.1/32]\n"+limited))
+		h := startGateway(t, configYAML(b.url, "  trusted_proxies: [127.0.0.1/32]\n"+limited))
 		exchange(t, h.addr, probeWait, "GET / HTTP/1.1\r\nHost: gw\r\n"+spoof+"Connection: close\r\n\r\n").wantClosed(t, "via proxy", 200)
 		r := b.waitRequests(t, 1)[0]
 		for name, want := range map[string]string{
@@ -134,7 +134,7 @@ func TestHardeningForwardingHeadersSpoofing(t *testing.T) {
 // 8 KiB URL is accepted.
 func TestHardeningHeaderSizeAndCount(t *testing.T) {
 	b := startRecBackend(t)
-	h := startGateway(t, config(b.url, ""))
+	h := startGateway(t, configYAML(b.url, ""))
 	var many, dup strings.Builder
 	for i := 0; i < 10000; i++ {
 		fmt.Fprintf(&many, "X-%05d: 1\r\n", i)
@@ -170,7 +170,7 @@ func TestHardeningHeaderSizeAndCount(t *testing.T) {
 // empty value is fine.
 func TestHardeningInvalidHeaderBytes(t *testing.T) {
 	b := startRecBackend(t)
-	h := startGateway(t, config(b.url, ""))
+	h := startGateway(t, configYAML(b.url, ""))
 	for name, hdr := range map[string]string{
 		"NUL in name":   "X-A\x00: 1",
 		"space in name": "X A: 1",
@@ -206,7 +206,7 @@ func TestHardeningInvalidHeaderBytes(t *testing.T) {
 // no per-route limit, so case (c) does not apply.)
 func TestHardeningBodySizeLimit(t *testing.T) {
 	b := startRecBackend(t)
-	h := startGateway(t, config(b.url, "  limits:\n    max_body_bytes: 100000\n"))
+	h := startGateway(t, configYAML(b.url, "  limits:\n    max_body_bytes: 100000\n"))
 
 	// (a) head only: the answer comes without the client sending the body.
 	exchange(t, h.addr, probeWait, "POST /api HTTP/1.1\r\nHost: gw\r\nContent-Length: 5000000\r\n\r\n").

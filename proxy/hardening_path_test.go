@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/premier-gateway/premier/proxy/config"
 )
 
 // Catalogue D (reliability.md scenarios 25-31): path-policy bypass. Every
@@ -234,7 +236,7 @@ func TestPathPolicyUnicode(t *testing.T) { // scenario 29
 // key): fasthttp would otherwise rebuild it from its own decoding.
 func TestPathForwardedVerbatimAfterURIParsing(t *testing.T) { // scenarios 25-29
 	rec := &pathRecorder{name: "b"}
-	h := startGateway(t, config(startBackend(t, rec.handler), `  paths:
+	h := startGateway(t, configYAML(startBackend(t, rec.handler), `  paths:
     - pattern: /c/*
       features:
         cache: {expire_s: 60}
@@ -272,7 +274,7 @@ func TestReservedPrefixOnThePublicListener(t *testing.T) { // scenario 30
 	})
 	// With a token, loopback is no pass: this listener is "public" for
 	// every client without the token, whatever it claims in its headers.
-	h := startGateway(t, config(backend, "  dashboard: {token: s3cret}\n"))
+	h := startGateway(t, configYAML(backend, "  dashboard: {token: s3cret}\n"))
 	forged := []string{"X-Forwarded-For", "127.0.0.1", "X-Real-IP", "127.0.0.1", "Forwarded", "for=127.0.0.1"}
 	for _, tc := range []struct {
 		target string
@@ -324,7 +326,7 @@ func TestPatternPitfalls(t *testing.T) { // scenario 31
 		"/api/{id":              "unbalanced '{'",
 		"^/a/(?P<x>b)/(?P<x>c)": "duplicate capture name",
 	} {
-		_, err := Parse("t.yaml", []byte(fmt.Sprintf("premier:\n  servers: [\"http://127.0.0.1:1\"]\n  paths:\n    - pattern: %q\n", pattern)))
+		_, err := config.Parse("t.yaml", []byte(fmt.Sprintf("premier:\n  servers: [\"http://127.0.0.1:1\"]\n  paths:\n    - pattern: %q\n", pattern)))
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "t.yaml:4:") {
 			t.Errorf("pattern %q: error %v, want one at t.yaml:4 mentioning %q", pattern, err, want)
 		}

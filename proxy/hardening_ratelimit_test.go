@@ -41,7 +41,7 @@ func getStatus(t *testing.T, url string, hdr map[string]string) (int, string) {
 
 func TestRateLimitXFFRotation(t *testing.T) { // scenario 41
 	var hits atomic.Int32
-	h := startGateway(t, config(okBackend(t, &hits), `  paths:
+	h := startGateway(t, configYAML(okBackend(t, &hits), `  paths:
     - pattern: /limited
       features:
         rate_limit: {quota: 50, duration: 86400}
@@ -87,7 +87,7 @@ func TestRateLimitXFFRotation(t *testing.T) { // scenario 41
 func TestRateLimitIPv6Prefix(t *testing.T) { // scenario 42
 	// The client address comes from X-Forwarded-For behind a trusted proxy:
 	// the same key derivation as a direct IPv6 peer.
-	h := startGateway(t, config(okBackend(t, nil), `  trusted_proxies: ["127.0.0.1"]
+	h := startGateway(t, configYAML(okBackend(t, nil), `  trusted_proxies: ["127.0.0.1"]
   paths:
     - pattern: /v6
       features:
@@ -122,7 +122,7 @@ func TestRateLimitIPv6Prefix(t *testing.T) { // scenario 42
 }
 
 func TestRateLimitKeyExplosion(t *testing.T) { // scenario 43
-	h := startGateway(t, config(okBackend(t, nil), `  limits: {max_limiter_keys: 256}
+	h := startGateway(t, configYAML(okBackend(t, nil), `  limits: {max_limiter_keys: 256}
   paths:
     - pattern: /keyed
       features:

@@ -16,6 +16,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/premier-gateway/premier/proxy/config"
 	"github.com/premier-gateway/premier/ui/source"
 )
 
@@ -45,7 +46,7 @@ func trafficCheck(t *testing.T, url string, want ...string) (stop func() (ok, ba
 // logged; traffic keeps 100 % success throughout.
 func TestRejectedReloadsKeepServingUnderTraffic(t *testing.T) {
 	backend := startBackend(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("old") })
-	good := config(backend, "  paths:\n    - pattern: /x\n      features:\n        timeout: {seconds: 5}\n")
+	good := configYAML(backend, "  paths:\n    - pattern: /x\n      features:\n        timeout: {seconds: 5}\n")
 	h := startGateway(t, good)
 	path := filepath.Join(t.TempDir(), "gw.yaml")
 	srv := "premier:\n  servers: [\"" + backend + "\"]\n"
@@ -111,8 +112,8 @@ func TestWatcherEditorSavePatterns(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	write(config(a, ""))
-	h := startGateway(t, config(a, ""))
+	write(configYAML(a, ""))
+	h := startGateway(t, configYAML(a, ""))
 	w := h.gw.Watch(path, 100*time.Millisecond)
 	defer w.Stop()
 	stop := trafficCheck(t, h.url+"/", "a", "b", "c")
@@ -130,8 +131,8 @@ func TestWatcherEditorSavePatterns(t *testing.T) {
 
 	// (a) The first half is itself a valid config (another backend): it
 	// must never be loaded, nor the truncated file be refused.
-	full := config(b, "  paths:\n    - pattern: \"/*\"\n      servers: [\""+b+"\"]\n")
-	half := config(partial, "")
+	full := configYAML(b, "  paths:\n    - pattern: \"/*\"\n      servers: [\""+b+"\"]\n")
+	half := configYAML(partial, "")
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -152,7 +153,7 @@ func TestWatcherEditorSavePatterns(t *testing.T) {
 
 	// (b) Rename over the file, then delete and create it.
 	tmp := filepath.Join(dir, ".gw.yaml.swp")
-	if err := os.WriteFile(tmp, []byte(config(c, "")), 0o644); err != nil {
+	if err := os.WriteFile(tmp, []byte(configYAML(c, "")), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
@@ -163,7 +164,7 @@ func TestWatcherEditorSavePatterns(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(250 * time.Millisecond)
-	write(config(a, ""))
+	write(configYAML(a, ""))
 	waitFor("a")
 
 	// (c) A 0-byte file is refused once and logged; the config keeps serving.
@@ -199,7 +200,7 @@ func TestConcurrentAppliesAndDurableWrites(t *testing.T) {
 	a := startBackend(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("a") })
 	texts := make([]string, 6)
 	for i := range texts {
-		texts[i] = config(a, fmt.Sprintf("  paths:\n    - pattern: /v%d\n      features:\n        timeout: {seconds: %d}\n", i, i+1))
+		texts[i] = configYAML(a, fmt.Sprintf("  paths:\n    - pattern: /v%d\n      features:\n        timeout: {seconds: %d}\n", i, i+1))
 	}
 	h, src, path := startSourced(t, texts[0])
 
@@ -277,7 +278,7 @@ func TestConcurrentAppliesAndDurableWrites(t *testing.T) {
 		}
 	}
 	// A restart loads the last applied config from the file.
-	l, err := LoadFile(path)
+	l, err := config.LoadFile(path)
 	if err != nil || string(l.Source) != string(h.gw.Loaded().Source) {
 		t.Fatalf("restart would load another config: %v", err)
 	}

@@ -44,7 +44,7 @@ func dialT(t *testing.T, addr string) net.Conn {
 // Scenario 20: slowloris connections that never finish their headers are
 // closed at read_timeout while normal traffic keeps flowing.
 func TestHardeningSlowloris(t *testing.T) {
-	h := startGateway(t, config(startBackend(t, echoBackend), "  limits: {read_timeout: 0.5, idle_timeout: 0.5}\n"))
+	h := startGateway(t, configYAML(startBackend(t, echoBackend), "  limits: {read_timeout: 0.5, idle_timeout: 0.5}\n"))
 	const slow = 40
 	conns := make([]net.Conn, slow)
 	for i := range conns {
@@ -84,7 +84,7 @@ func TestHardeningSlowloris(t *testing.T) {
 // Scenario 20/23: a keep-alive connection left idle is closed at
 // idle_timeout, and so is a connection that never sends a byte.
 func TestHardeningIdleConnectionsClosed(t *testing.T) {
-	h := startGateway(t, config(startBackend(t, echoBackend), "  limits: {read_timeout: 1, idle_timeout: 0.3}\n"))
+	h := startGateway(t, configYAML(startBackend(t, echoBackend), "  limits: {read_timeout: 1, idle_timeout: 0.3}\n"))
 	silent := dialT(t, h.addr)
 	used := dialT(t, h.addr)
 	_, _ = io.WriteString(used, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -108,7 +108,7 @@ func TestHardeningSlowBody(t *testing.T) {
 		n, _ := io.Copy(io.Discard, ctx.RequestBodyStream())
 		got.Add(n)
 	})
-	h := startGateway(t, config(backend, "  limits: {read_timeout: 0.5}\n"))
+	h := startGateway(t, configYAML(backend, "  limits: {read_timeout: 0.5}\n"))
 	const conns = 50
 	cs := make([]net.Conn, conns)
 	growth := heapPeak(func() {
@@ -156,7 +156,7 @@ func TestHardeningSlowReader(t *testing.T) {
 			backendGaveUp.Store(true)
 		})
 	})
-	h := startGateway(t, config(backend, "  limits: {write_timeout: 0.5}\n"))
+	h := startGateway(t, configYAML(backend, "  limits: {write_timeout: 0.5}\n"))
 	c := dialT(t, h.addr)
 	growth := heapPeak(func() {
 		_, _ = io.WriteString(c, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -193,7 +193,7 @@ func TestHardeningConnectionFlood(t *testing.T) {
 		}
 		ctx.SetBodyString("done")
 	})
-	h := startGateway(t, config(backend, "  limits: {max_connections: 20, read_timeout: 5, idle_timeout: 5}\n"))
+	h := startGateway(t, configYAML(backend, "  limits: {max_connections: 20, read_timeout: 5, idle_timeout: 5}\n"))
 	inFlight := make(chan string, 1)
 	go func() {
 		resp, err := httpClient.Get(h.url + "/slow")
@@ -246,7 +246,7 @@ func TestHardeningConnectionFlood(t *testing.T) {
 // Scenario 24: a request flood pipelined on one keep-alive connection is
 // rate-limited per request, answered in order, with no server-side queue.
 func TestHardeningPipelinedFloodOneConnection(t *testing.T) {
-	h := startGateway(t, config(startBackend(t, echoBackend), `  paths:
+	h := startGateway(t, configYAML(startBackend(t, echoBackend), `  paths:
     - pattern: "/api/*"
       features:
         rate_limit: {quota: 50, duration: 86400}

@@ -17,6 +17,8 @@ import (
 
 	"github.com/fasthttp/websocket"
 	"github.com/valyala/fasthttp"
+
+	"github.com/premier-gateway/premier/proxy/config"
 )
 
 const wsTestKey = "dGhlIHNhbXBsZSBub25jZQ=="
@@ -109,7 +111,7 @@ func TestHardeningWebSocketNon101NoTunnel(t *testing.T) {
 		_, _ = io.WriteString(c, okResponse)
 		return true
 	})
-	h := startGateway(t, config(b.url, "  dashboard: {token: s3cret}\n"))
+	h := startGateway(t, configYAML(b.url, "  dashboard: {token: s3cret}\n"))
 	c := dialT(t, h.addr)
 	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
 	fmt.Fprintf(c, "GET /ws HTTP/1.1\r\nHost: gw\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 1337\r\nSec-WebSocket-Key: %s\r\n\r\n"+
@@ -136,7 +138,7 @@ func TestHardeningWebSocketNon101NoTunnel(t *testing.T) {
 // Scenario 57b: Upgrade: h2c is not a WebSocket upgrade: the gateway
 // strips it (and HTTP2-Settings) and forwards a plain request.
 func TestHardeningH2CUpgradeStripped(t *testing.T) {
-	h := startGateway(t, config(startBackend(t, echoBackend), ""))
+	h := startGateway(t, configYAML(startBackend(t, echoBackend), ""))
 	out := rawRequest(t, h.addr, "GET /x HTTP/1.1\r\nHost: gw\r\nUpgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings, close\r\n"+
 		"HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n")
 	if !strings.HasPrefix(out, "HTTP/1.1 200") {
@@ -258,7 +260,7 @@ func TestHardeningWebSocketBackpressure(t *testing.T) {
 		name, backend string
 		clientWrites  bool
 	}{{"client floods", stuck, true}, {"backend floods", flood, false}} {
-		h := startGateway(t, config(tc.backend, ""))
+		h := startGateway(t, configYAML(tc.backend, ""))
 		var sent int64
 		growth := heapPeak(func() {
 			c, _ := wsRawDial(t, h, "/ws")
@@ -292,7 +294,7 @@ func TestHardeningWebSocketGlobalCap(t *testing.T) {
 	// No per-test leak check: the plain requests start the backend
 	// client's idle-connection cleaner (TestMain's check allows it).
 	b := startWSBackend(t)
-	h := startGateway(t, config(b.url, "  limits: {max_connections: 3}\n"))
+	h := startGateway(t, configYAML(b.url, "  limits: {max_connections: 3}\n"))
 	var open []*websocket.Conn
 	for i := 0; i < 3; i++ {
 		open = append(open, mustDial(t, wsURL(h, "/ws")))
@@ -320,7 +322,7 @@ func TestHardeningWebSocketBackendReset(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 		reset(c)
 	})
-	h := startGateway(t, config(backend, ""))
+	h := startGateway(t, configYAML(backend, ""))
 	c, br := wsRawDial(t, h, "/ws")
 	began := time.Now()
 	if code := readClose(t, br); code != 1011 {
@@ -370,13 +372,13 @@ func TestHardeningWebSocketReloadChangesBackend(t *testing.T) {
 	noLeaks(t)
 	a, b := taggedWSBackend(t, "A"), taggedWSBackend(t, "B")
 	rule := "  paths:\n    - pattern: /ws\n"
-	h := startGateway(t, config(a, rule))
+	h := startGateway(t, configYAML(a, rule))
 	old := mustDial(t, wsURL(h, "/ws"))
 	if got := echoTag(t, old, "1"); got != "A:1" {
 		t.Fatalf("before reload: %q", got)
 	}
 	reload := func(src string) {
-		l, err := Parse("test.yaml", []byte(src))
+		l, err := config.Parse("test.yaml", []byte(src))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -386,12 +388,12 @@ func TestHardeningWebSocketReloadChangesBackend(t *testing.T) {
 	}
 	for i := 0; i < 20; i++ { // back and forth, ending on B
 		if i%2 == 0 {
-			reload(config(b, rule))
+			reload(configYAML(b, rule))
 		} else {
-			reload(config(a, rule))
+			reload(configYAML(a, rule))
 		}
 	}
-	reload(config(b, rule))
+	reload(configYAML(b, rule))
 	if got := echoTag(t, old, "2"); got != "A:2" {
 		t.Fatalf("open connection after reloads: %q", got)
 	}
@@ -399,7 +401,7 @@ func TestHardeningWebSocketReloadChangesBackend(t *testing.T) {
 	if got := echoTag(t, fresh, "3"); got != "B:3" {
 		t.Fatalf("new upgrade after reload: %q", got)
 	}
-	reload(config(b, "  paths:\n    - pattern: /other\n"))
+	reload(configYAML(b, "  paths:\n    - pattern: /other\n"))
 	for _, c := range []*websocket.Conn{old, fresh} {
 		if code, text := closeCode(t, c); code != 1001 || text != "route removed" {
 			t.Fatalf("route removed: %d %q", code, text)

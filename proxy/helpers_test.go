@@ -14,6 +14,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/premier-gateway/premier/internal/syncbuf"
+	"github.com/premier-gateway/premier/proxy/config"
 )
 
 // startBackend serves h on a real listener and returns its base URL.
@@ -39,7 +40,7 @@ type gwHarness struct {
 // startGateway loads yamlText and serves it until the test ends.
 func startGateway(t testing.TB, yamlText string, opts ...Option) *gwHarness {
 	t.Helper()
-	l, err := Parse("test.yaml", []byte(yamlText))
+	l, err := config.Parse("test.yaml", []byte(yamlText))
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
@@ -53,7 +54,7 @@ func startGateway(t testing.TB, yamlText string, opts ...Option) *gwHarness {
 	return &gwHarness{gw: gw, addr: strings.TrimPrefix(url, "http://"), url: url, logs: logs}
 }
 
-func config(backend, rest string) string {
+func configYAML(backend, rest string) string {
 	return "premier:\n  servers: [\"" + backend + "\"]\n" + rest
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/premier-gateway/premier/lb"
+	"github.com/premier-gateway/premier/proxy/config"
 )
 
 // pipelineMaxBody bounds a pipelined response body: a pipelined connection
@@ -57,7 +58,7 @@ type pipeTransport struct {
 	next  atomic.Uint32
 }
 
-func (g *Gateway) newPipeTransport(b *lb.Backend, n int, lim Limits) *pipeTransport {
+func (g *Gateway) newPipeTransport(b *lb.Backend, n int, lim config.Limits) *pipeTransport {
 	t := &pipeTransport{conns: make([]*pipeConn, n)}
 	for i := range t.conns {
 		t.conns[i] = &pipeConn{g: g, target: b.Target, timeout: seconds(lim.BackendTimeout)}

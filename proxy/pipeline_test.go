@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/premier-gateway/premier/proxy/config"
 )
 
 // connCountingBackend serves h and counts the connections it accepted.
@@ -37,7 +39,7 @@ func echoPath(ctx *fasthttp.RequestCtx) {
 
 func TestPipelineSharesConnections(t *testing.T) {
 	backend, conns := connCountingBackend(t, echoPath)
-	h := startGateway(t, config(backend, "  lb: {pipeline: 2}\n"))
+	h := startGateway(t, configYAML(backend, "  lb: {pipeline: 2}\n"))
 	var wg sync.WaitGroup
 	var bad atomic.Int64
 	for w := 0; w < 16; w++ {
@@ -75,7 +77,7 @@ func TestPipelineSharesConnections(t *testing.T) {
 func TestPipelinePerPathGroupOnly(t *testing.T) {
 	piped, pipedConns := connCountingBackend(t, echoPath)
 	plain, plainConns := connCountingBackend(t, echoPath)
-	h := startGateway(t, config(plain, `  paths:
+	h := startGateway(t, configYAML(plain, `  paths:
     - pattern: /piped/*
       servers: ["`+piped+`"]
       lb: {pipeline: 1}
@@ -108,7 +110,7 @@ func TestPipelineSurvivesBackendClosing(t *testing.T) {
 		}
 		ctx.SetBodyString("ok")
 	})
-	h := startGateway(t, config(backend, "  lb: {pipeline: 1}\n"))
+	h := startGateway(t, configYAML(backend, "  lb: {pipeline: 1}\n"))
 	for i := 0; i < 30; i++ {
 		if resp, body := do(t, "GET", h.url+"/x", nil, nil); resp.StatusCode != 200 || body != "ok" {
 			t.Fatalf("request %d after the backend closed its pipelined connection: %d %q", i, resp.StatusCode, body)
@@ -123,7 +125,7 @@ func TestPipelineRouteTimeout(t *testing.T) {
 		}
 		ctx.SetBodyString("ok")
 	})
-	h := startGateway(t, config(backend, `  lb: {pipeline: 1}
+	h := startGateway(t, configYAML(backend, `  lb: {pipeline: 1}
   default_features:
     timeout: {seconds: 0.2}
 `))
@@ -136,7 +138,7 @@ func TestPipelineRouteTimeout(t *testing.T) {
 
 func TestPipelineConfigErrors(t *testing.T) {
 	for bad, want := range map[string]string{"-1": "pipeline: must be 0 (off) to 64", "65": "pipeline: must be 0 (off) to 64", "x": "expected an integer"} {
-		_, err := Parse("p.yaml", []byte("premier:\n  servers: [\"http://127.0.0.1:1\"]\n  lb: {pipeline: "+bad+"}\n"))
+		_, err := config.Parse("p.yaml", []byte("premier:\n  servers: [\"http://127.0.0.1:1\"]\n  lb: {pipeline: "+bad+"}\n"))
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "p.yaml:3:") {
 			t.Fatalf("pipeline %s: %v", bad, err)
 		}

@@ -7,13 +7,14 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/premier-gateway/premier/lb"
+	"github.com/premier-gateway/premier/proxy/config"
 	"github.com/premier-gateway/premier/proxy/route"
 	"github.com/premier-gateway/premier/resilience"
 )
 
 // table is one compiled config: immutable, swapped whole on reload.
 type table struct {
-	loaded   *Loaded
+	loaded   *config.Loaded
 	match    *route.Table
 	trusted  *route.Trusted
 	prefix   []byte
@@ -75,12 +76,12 @@ type plan struct {
 
 // compile builds the immutable table for l. Backends come from g's pool so
 // their connections survive reloads.
-func (g *Gateway) compile(l *Loaded) (*table, error) {
+func (g *Gateway) compile(l *config.Loaded) (*table, error) {
 	c := l.Config
 	t := &table{
 		loaded:  l,
-		match:   l.rules.table,
-		trusted: l.rules.trusted,
+		match:   l.Routes(),
+		trusted: l.Trusted(),
 		prefix:  []byte(c.Dashboard.Prefix),
 		maxBody: c.Limits.MaxBodyBytes,
 
@@ -127,7 +128,7 @@ type group struct {
 
 // pipelineOf is whether a rule's backend group pipelines: the rule's own
 // lb block when it names its own servers, else the top-level one.
-func pipelineOf(global *lb.Config, p *PathRule) bool {
+func pipelineOf(global *lb.Config, p *config.PathRule) bool {
 	cfg := global
 	if p != nil && len(p.Servers) > 0 && p.LB != nil {
 		cfg = p.LB
@@ -135,7 +136,7 @@ func pipelineOf(global *lb.Config, p *PathRule) bool {
 	return cfg != nil && cfg.Pipeline > 0
 }
 
-func (g *Gateway) backendsFor(servers []lb.Server, cfg *lb.Config, lim Limits) (group, error) {
+func (g *Gateway) backendsFor(servers []lb.Server, cfg *lb.Config, lim config.Limits) (group, error) {
 	if len(servers) == 0 {
 		return group{}, nil
 	}
@@ -163,7 +164,7 @@ func (g *Gateway) backendsFor(servers []lb.Server, cfg *lb.Config, lim Limits) (
 		hash: lbc.Algorithm == lb.IPHash}, nil
 }
 
-func (g *Gateway) newPlan(t *table, index int, name string, f *Features, grp group) (*plan, error) {
+func (g *Gateway) newPlan(t *table, index int, name string, f *config.Features, grp group) (*plan, error) {
 	bs := grp.backends
 	p := &plan{index: index, name: name, backends: bs, balancer: grp.balancer, ejector: grp.ejector,
 		hashClient: grp.hash, wholeBody: defaultWholeBody}
@@ -177,13 +178,9 @@ func (g *Gateway) newPlan(t *table, index int, name string, f *Features, grp gro
 	if f == nil {
 		return p, nil
 	}
-	keys := len(t.loaded.Config.Paths) // default_features' slot in the compiled templates
-	if index >= 0 {
-		keys = index
-	}
 	if rl := f.RateLimit; rl != nil {
 		id := "rule:" + name
-		lp, err := g.newLimitPolicy(id, rl, t.loaded.rules.limitKeys[keys])
+		lp, err := g.newLimitPolicy(id, rl, t.loaded.LimitKey(index))
 		if err != nil {
 			return nil, fmt.Errorf("rate_limit of %q: %w", name, err)
 		}
@@ -191,7 +188,7 @@ func (g *Gateway) newPlan(t *table, index int, name string, f *Features, grp gro
 		t.limiterIDs = append(t.limiterIDs, id)
 	}
 	if cp := f.Cache; cp != nil {
-		p.cache = &cachePolicy{policy: *cp, key: t.loaded.rules.cacheKeys[keys]}
+		p.cache = &cachePolicy{policy: *cp, key: t.loaded.CacheKey(index)}
 		p.cache.policy.Rule = name
 		p.wholeBody = max(p.wholeBody, int(t.loaded.Config.Cache.MaxEntryBytes))
 	}

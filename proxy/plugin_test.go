@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/premier-gateway/premier/proxy/config"
 )
 
 const pluginYAML = `premier:
@@ -18,7 +20,7 @@ const pluginYAML = `premier:
 `
 
 func TestPluginModeFastHTTP(t *testing.T) {
-	l, err := Parse("plugin.yaml", []byte(pluginYAML))
+	l, err := config.Parse("plugin.yaml", []byte(pluginYAML))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +52,7 @@ func TestPluginModeFastHTTP(t *testing.T) {
 }
 
 func TestPluginModeNetHTTP(t *testing.T) {
-	l, err := Parse("plugin.yaml", []byte(pluginYAML))
+	l, err := config.Parse("plugin.yaml", []byte(pluginYAML))
 	if err != nil {
 		t.Fatal(err)
 	}

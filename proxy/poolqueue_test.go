@@ -26,7 +26,7 @@ func TestFullPoolQueues(t *testing.T) {
 		{"{max_conns_per_backend: 1, backend_queue_timeout: 5}", 200},
 		{"{max_conns_per_backend: 1, backend_queue_timeout: 0}", 503},
 	} {
-		h := startGateway(t, config(backend, "  limits: "+c.limits+"\n"))
+		h := startGateway(t, configYAML(backend, "  limits: "+c.limits+"\n"))
 		slow := getAsync(h.url + "/slow")
 		time.Sleep(50 * time.Millisecond) // /slow holds the only connection
 		if resp, _ := do(t, "GET", h.url+"/x", nil, nil); resp.StatusCode != c.want {

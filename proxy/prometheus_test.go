@@ -11,6 +11,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/premier-gateway/premier/internal/promcheck"
+	"github.com/premier-gateway/premier/proxy/config"
 	"github.com/premier-gateway/premier/ui"
 )
 
@@ -59,7 +60,7 @@ func TestMetricsEndpointParses(t *testing.T) {
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	l, err := LoadFile(path)
+	l, err := config.LoadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/premier-gateway/premier/proxy/config"
 )
 
 // echoed is what the echo backend saw.
@@ -39,7 +41,7 @@ func echoBackend(ctx *fasthttp.RequestCtx) {
 }
 
 func TestProxyPassThrough(t *testing.T) {
-	h := startGateway(t, config(startBackend(t, echoBackend), ""))
+	h := startGateway(t, configYAML(startBackend(t, echoBackend), ""))
 	raw := "PUT /a/b%20c?x=1&y=%20z&x=2 HTTP/1.1\r\nHost: example.test\r\n" +
 		"X-Multi: one\r\nX-Multi: two\r\nX-Forwarded-For: 203.0.113.9\r\n" +
 		"Connection: close, X-Secret\r\nX-Secret: hop\r\nKeep-Alive: 5\r\nTE: trailers\r\n" +
@@ -82,9 +84,9 @@ func TestProxyPassThrough(t *testing.T) {
 
 func TestProxyBackendDownIs502WithoutAddress(t *testing.T) {
 	dead := startBackend(t, echoBackend)
-	h := startGateway(t, config(dead, ""))
+	h := startGateway(t, configYAML(dead, ""))
 	// Stop the backend by pointing at a port nobody listens on.
-	l, _ := Parse("x.yaml", []byte(config("http://127.0.0.1:1", "")))
+	l, _ := config.Parse("x.yaml", []byte(configYAML("http://127.0.0.1:1", "")))
 	if err := h.gw.Reload(l); err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +108,7 @@ func TestProxyTimeout(t *testing.T) {
 		time.Sleep(time.Second)
 		ctx.SetBodyString("late")
 	})
-	h := startGateway(t, config(slow, `  paths:
+	h := startGateway(t, configYAML(slow, `  paths:
     - pattern: /custom
       features:
         timeout: {seconds: 0.1, error_status: 408, error_message: "too \"slow\" \\ here"}
@@ -125,7 +127,7 @@ func TestProxyTimeout(t *testing.T) {
 }
 
 func TestProxyLimits(t *testing.T) {
-	h := startGateway(t, config(startBackend(t, echoBackend), "  limits:\n    max_header_bytes: 2048\n    max_body_bytes: 1000\n"))
+	h := startGateway(t, configYAML(startBackend(t, echoBackend), "  limits:\n    max_header_bytes: 2048\n    max_body_bytes: 1000\n"))
 	big := "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("a", 4096) + "\r\nConnection: close\r\n\r\n"
 	if out := rawRequest(t, h.addr, big); !strings.HasPrefix(out, "HTTP/1.1 431") {
 		t.Fatalf("oversized headers: %.200s", out)
@@ -161,7 +163,7 @@ func TestRoundRobinAcrossServers(t *testing.T) {
 func TestPerPathServersAndFirstMatchWins(t *testing.T) {
 	api := startBackend(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("api") })
 	def := startBackend(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("default") })
-	h := startGateway(t, config(def, fmt.Sprintf(`  paths:
+	h := startGateway(t, configYAML(def, fmt.Sprintf(`  paths:
     - pattern: "^/api/v[0-9]+/.*$"
       servers: [%q]
     - pattern: "/api/*"
@@ -180,7 +182,7 @@ func TestReservedPrefixNeverForwarded(t *testing.T) {
 			leaked.Add(1)
 		}
 	})
-	h := startGateway(t, config(backend, ""))
+	h := startGateway(t, configYAML(backend, ""))
 	for _, p := range []string{"/__premier", "/__premier/", "//__premier", "/./__premier", "/x/../__premier",
 		"/%5F_premier", "/__premier/../__premier/", "/__prem%69er", "///__premier//", "/x/%2e%2e/__premier"} {
 		resp, body := do(t, "GET", h.url+p, nil, nil)
@@ -204,7 +206,7 @@ func TestReservedPrefixNeverForwarded(t *testing.T) {
 }
 
 func TestReservedPrefixToken(t *testing.T) {
-	h := startGateway(t, config(startBackend(t, echoBackend), "  dashboard:\n    prefix: /_gw\n    token: s3cret\n"))
+	h := startGateway(t, configYAML(startBackend(t, echoBackend), "  dashboard:\n    prefix: /_gw\n    token: s3cret\n"))
 	if resp, _ := do(t, "GET", h.url+"/_gw", nil, nil); resp.StatusCode != 404 {
 		t.Fatalf("without token: %d", resp.StatusCode)
 	}
@@ -225,7 +227,7 @@ func TestSlowRequestsLogged(t *testing.T) {
 			time.Sleep(150 * time.Millisecond)
 		}
 	})
-	h := startGateway(t, config(backend, "  paths:\n    - pattern: \"/s*\"\n      features:\n        monitoring: {log_threshold: 0.1}\n"))
+	h := startGateway(t, configYAML(backend, "  paths:\n    - pattern: \"/s*\"\n      features:\n        monitoring: {log_threshold: 0.1}\n"))
 	do(t, "GET", h.url+"/sfast", nil, nil)
 	do(t, "GET", h.url+"/slow", nil, nil)
 	logs := h.logs.String()
@@ -240,7 +242,7 @@ func TestSlowRequestsLogged(t *testing.T) {
 }
 
 func TestPanicRecovered(t *testing.T) {
-	l, err := Parse("p.yaml", []byte("premier:\n  paths: [{pattern: /boom}]\n"))
+	l, err := config.Parse("p.yaml", []byte("premier:\n  paths: [{pattern: /boom}]\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +267,7 @@ func TestPanicRecovered(t *testing.T) {
 }
 
 func TestNotStandaloneRefused(t *testing.T) {
-	l, err := LoadFile("../configs/seed-quickstart.yaml")
+	l, err := config.LoadFile("../configs/seed-quickstart.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +279,7 @@ func TestNotStandaloneRefused(t *testing.T) {
 var _ = http.StatusOK
 
 func TestMaxConnections(t *testing.T) {
-	h := startGateway(t, config(startBackend(t, echoBackend), "  limits: {max_connections: 2}\n"))
+	h := startGateway(t, configYAML(startBackend(t, echoBackend), "  limits: {max_connections: 2}\n"))
 	var held []net.Conn
 	for i := 0; i < 2; i++ {
 		c, err := net.Dial("tcp", h.addr)
@@ -302,7 +304,7 @@ func TestMaxConnections(t *testing.T) {
 // values it finds invalid left out).
 func TestCookieForwardedVerbatim(t *testing.T) {
 	backend := startBackend(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBody(ctx.Request.Header.RawHeaders()) })
-	h := startGateway(t, config(backend, ""))
+	h := startGateway(t, configYAML(backend, ""))
 	const a, b = `a=1;b="x y"; flag; c=é,d`, `second=2`
 	out := rawRequest(t, h.addr, "GET /x HTTP/1.1\r\nHost: gw\r\nCookie: "+a+"\r\nCookie: "+b+
 		"\r\nConnection: keep-alive, X-Hop\r\nX-Hop: 1\r\nX-Real-IP: 6.6.6.6\r\nConnection: close\r\n\r\n")

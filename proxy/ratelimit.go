@@ -8,6 +8,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/premier-gateway/premier/limiter"
+	"github.com/premier-gateway/premier/proxy/config"
 	"github.com/premier-gateway/premier/proxy/metrics"
 	"github.com/premier-gateway/premier/proxy/route"
 )
@@ -21,7 +22,7 @@ type limitPolicy struct {
 	policy []byte // RateLimit-Policy value
 }
 
-func (g *Gateway) newLimitPolicy(id string, rl *RateLimit, key *route.Template) (*limitPolicy, error) {
+func (g *Gateway) newLimitPolicy(id string, rl *config.RateLimit, key *route.Template) (*limitPolicy, error) {
 	l, err := g.limiters.Get(id, rl.Config)
 	if err != nil {
 		return nil, err

@@ -50,7 +50,7 @@ func okBackend(t *testing.T, hits *atomic.Int32) string {
 }
 
 func TestRateLimitPerClientIPWithHeaders(t *testing.T) {
-	h := startGateway(t, config(okBackend(t, nil), `  paths:
+	h := startGateway(t, configYAML(okBackend(t, nil), `  paths:
     - pattern: /limited
       features:
         rate_limit: {quota: 3, duration: 86400, error_message: "slow \"down\""}
@@ -90,7 +90,7 @@ func TestRateLimitPerClientIPWithHeaders(t *testing.T) {
 }
 
 func TestRateLimitKeyTemplatesAndTrustedProxies(t *testing.T) {
-	h := startGateway(t, config(okBackend(t, nil), `  trusted_proxies: ["127.0.0.1"]
+	h := startGateway(t, configYAML(okBackend(t, nil), `  trusted_proxies: ["127.0.0.1"]
   paths:
     - pattern: /users/{id}
       features:
@@ -132,7 +132,7 @@ func TestRateLimitKeyTemplatesAndTrustedProxies(t *testing.T) {
 }
 
 func TestLeakyBucketDelaysWithinTimeout(t *testing.T) {
-	h := startGateway(t, config(okBackend(t, nil), `  paths:
+	h := startGateway(t, configYAML(okBackend(t, nil), `  paths:
     - pattern: /shaped
       features:
         rate_limit: {quota: 10, duration: 1, algorithm: leaky_bucket, bucket_size: 2}

@@ -6,12 +6,14 @@ import (
 	"time"
 
 	"github.com/redis/rueidis"
+
+	"github.com/premier-gateway/premier/proxy/config"
 )
 
 // newRedisClient connects to the `redis:` block's server. Entries and
 // limits use plain commands and Lua scripts, so server-assisted client-side
 // caching is off.
-func newRedisClient(cfg *RedisConfig) (rueidis.Client, error) {
+func newRedisClient(cfg *config.RedisConfig) (rueidis.Client, error) {
 	opt, err := rueidis.ParseURL(cfg.URL)
 	if err != nil {
 		return nil, fmt.Errorf("redis: %w", err)

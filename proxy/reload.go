@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/premier-gateway/premier/proxy/config"
 )
 
 // Watcher reloads the gateway when its config file changes. It polls the
@@ -28,7 +30,7 @@ type Watcher struct {
 // Watch starts watching path every interval; Stop ends it.
 func (g *Gateway) Watch(path string, interval time.Duration) *Watcher {
 	w := &Watcher{g: g, path: path, interval: interval, stop: make(chan struct{})}
-	w.last, _ = readConfigFile(path) // a file unreadable at start is loaded once readable
+	w.last, _ = config.ReadFile(path) // a file unreadable at start is loaded once readable
 	w.done.Add(1)
 	go w.run()
 	return w
@@ -49,7 +51,7 @@ func (w *Watcher) run() {
 }
 
 func (w *Watcher) check() {
-	data, err := readConfigFile(w.path)
+	data, err := config.ReadFile(w.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		w.pending, w.waiting = nil, false // replaced by rename: look again
 		return
@@ -70,7 +72,7 @@ func (w *Watcher) check() {
 	w.last, w.pending, w.waiting = data, nil, false
 	if err != nil {
 		w.g.reloadFailures.Add(1)
-		w.g.logReload(w.path, "file changed", ConfigErrors{{File: w.path, Msg: err.Error()}})
+		w.g.logReload(w.path, "file changed", config.Problems{{File: w.path, Msg: err.Error()}})
 		return
 	}
 	w.g.logReload(w.path, "file changed", w.g.reloadBytes(w.path, data))

@@ -8,13 +8,15 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/premier-gateway/premier/proxy/config"
 )
 
 func TestReloadUnderTrafficLosesNothing(t *testing.T) {
 	a := startBackend(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("a") })
 	b := startBackend(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("b") })
-	cfgA := config(a, "  paths:\n    - pattern: /x\n      features:\n        timeout: {seconds: 5}\n")
-	cfgB := config(b, "  paths:\n    - pattern: \"/*\"\n      features:\n        monitoring: {log_threshold: 5}\n")
+	cfgA := configYAML(a, "  paths:\n    - pattern: /x\n      features:\n        timeout: {seconds: 5}\n")
+	cfgB := configYAML(b, "  paths:\n    - pattern: \"/*\"\n      features:\n        monitoring: {log_threshold: 5}\n")
 	h := startGateway(t, cfgA)
 
 	stop := traffic(h.url+"/x", 4, func(code int, body []byte, err error) bool {
@@ -25,7 +27,7 @@ func TestReloadUnderTrafficLosesNothing(t *testing.T) {
 		if i%2 == 0 {
 			src = cfgB
 		}
-		l, err := Parse("r.yaml", []byte(src))
+		l, err := config.Parse("r.yaml", []byte(src))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -47,7 +49,7 @@ func TestInvalidReloadKeepsOldConfig(t *testing.T) {
 	backend := startBackend(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("up") })
 	dir := t.TempDir()
 	path := filepath.Join(dir, "gw.yaml")
-	good := config(backend, "")
+	good := configYAML(backend, "")
 	if err := os.WriteFile(path, []byte(good), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -70,13 +72,13 @@ func TestWatcherReloadsOnFileChange(t *testing.T) {
 	a := startBackend(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("a") })
 	b := startBackend(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("b") })
 	path := filepath.Join(t.TempDir(), "gw.yaml")
-	if err := os.WriteFile(path, []byte(config(a, "")), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(configYAML(a, "")), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	h := startGateway(t, config(a, ""))
+	h := startGateway(t, configYAML(a, ""))
 	w := h.gw.Watch(path, 10*time.Millisecond)
 	defer w.Stop()
-	if err := os.WriteFile(path, []byte(config(b, "")), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(configYAML(b, "")), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(5 * time.Second)

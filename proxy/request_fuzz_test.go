@@ -15,6 +15,7 @@ import (
 	"github.com/valyala/fasthttp/fasthttputil"
 
 	"github.com/premier-gateway/premier/internal/syncbuf"
+	"github.com/premier-gateway/premier/proxy/config"
 	"github.com/premier-gateway/premier/proxy/route"
 )
 
@@ -79,7 +80,7 @@ func newHeadHarness(tb testing.TB) *headHarness {
 	}}
 	go srv.Serve(ln) //nolint:errcheck
 	tb.Cleanup(func() { _ = srv.Shutdown(); _ = ln.Close() })
-	l, err := Parse("head.yaml", []byte(fuzzHeadYAML))
+	l, err := config.Parse("head.yaml", []byte(fuzzHeadYAML))
 	if err != nil {
 		tb.Fatal(err)
 	}

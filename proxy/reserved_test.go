@@ -13,8 +13,8 @@ import (
 // header (any case of "Bearer").
 func TestReservedStatusAccess(t *testing.T) {
 	backend := startBackend(t, func(ctx *fasthttp.RequestCtx) {})
-	open := startGateway(t, config(backend, ""))
-	locked := startGateway(t, config(backend, "  dashboard: {token: s3cret}\n"))
+	open := startGateway(t, configYAML(backend, ""))
+	locked := startGateway(t, configYAML(backend, "  dashboard: {token: s3cret}\n"))
 	for _, tc := range []struct {
 		name string
 		h    *gwHarness

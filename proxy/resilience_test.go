@@ -9,6 +9,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/premier-gateway/premier/proxy/config"
 	"github.com/premier-gateway/premier/resilience"
 )
 
@@ -25,7 +26,7 @@ func flaky(n int32, hits *atomic.Int32) fasthttp.RequestHandler {
 
 func TestRetryFlakyBackendToSuccess(t *testing.T) {
 	var hits atomic.Int32
-	h := startGateway(t, config(startBackend(t, flaky(2, &hits)), `  paths:
+	h := startGateway(t, configYAML(startBackend(t, flaky(2, &hits)), `  paths:
     - pattern: "/*"
       features:
         retry: {max_attempts: 3, wait: [0.1, 0.2]}
@@ -42,7 +43,7 @@ func TestRetryFlakyBackendToSuccess(t *testing.T) {
 
 func TestRetryNotForPOSTWithoutIdempotencyKey(t *testing.T) {
 	var hits atomic.Int32
-	h := startGateway(t, config(startBackend(t, flaky(1, &hits)), `  paths:
+	h := startGateway(t, configYAML(startBackend(t, flaky(1, &hits)), `  paths:
     - pattern: "/*"
       features:
         retry: {max_attempts: 3, wait: 0}
@@ -83,7 +84,7 @@ func TestRetryReplaysBodyOnAnotherBackend(t *testing.T) {
 
 func TestTimeoutBoundsRetries(t *testing.T) {
 	var hits atomic.Int32
-	h := startGateway(t, config(startBackend(t, flaky(100, &hits)), `  paths:
+	h := startGateway(t, configYAML(startBackend(t, flaky(100, &hits)), `  paths:
     - pattern: "/*"
       features:
         timeout: {seconds: 0.3}
@@ -108,7 +109,7 @@ func TestCircuitBreakerCycle(t *testing.T) {
 			ctx.SetStatusCode(500)
 		}
 	})
-	h := startGateway(t, config(backend, `  paths:
+	h := startGateway(t, configYAML(backend, `  paths:
     - pattern: "/*"
       features:
         circuit_breaker: {failure_threshold: 3, recovery_timeout: 0.3}
@@ -175,7 +176,7 @@ func TestBreakerSkipsOpenBackend(t *testing.T) {
 }
 
 func TestPluginPanicsCountForRetryAndBreaker(t *testing.T) {
-	l, err := Parse("p.yaml", []byte(`premier:
+	l, err := config.Parse("p.yaml", []byte(`premier:
   paths:
     - pattern: "/*"
       features:
@@ -215,7 +216,7 @@ func TestPluginPanicsCountForRetryAndBreaker(t *testing.T) {
 }
 
 func TestCircuitStateMetric(t *testing.T) {
-	h := startGateway(t, config("http://127.0.0.1:1", `  paths:
+	h := startGateway(t, configYAML("http://127.0.0.1:1", `  paths:
     - pattern: "/*"
       features:
         circuit_breaker: {failure_threshold: 1, recovery_timeout: 60}

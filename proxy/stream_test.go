@@ -64,7 +64,7 @@ func TestLargeDownloadStreams(t *testing.T) {
 	backend := startBackend(t, func(ctx *fasthttp.RequestCtx) {
 		ctx.SetBodyStream(io.LimitReader(&pattern{}, size), int(size))
 	})
-	h := startGateway(t, config(backend, ""))
+	h := startGateway(t, configYAML(backend, ""))
 	var got int64
 	growth := heapPeak(func() {
 		resp, err := httpClient.Get(h.url + "/big")
@@ -96,7 +96,7 @@ func TestLargeUploadStreams(t *testing.T) {
 		n, _ := io.Copy(io.Discard, ctx.RequestBodyStream())
 		seen.Store(n)
 	})
-	h := startGateway(t, config(backend, "  limits: {max_body_bytes: 2147483648}\n"))
+	h := startGateway(t, configYAML(backend, "  limits: {max_body_bytes: 2147483648}\n"))
 	growth := heapPeak(func() {
 		req, _ := http.NewRequest("POST", h.url+"/upload", io.LimitReader(&pattern{}, size))
 		req.ContentLength = size

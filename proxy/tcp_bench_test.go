@@ -14,7 +14,7 @@ import (
 func BenchmarkGatewayTCP(b *testing.B) {
 	body := make([]byte, 100)
 	backend := startBackend(b, func(ctx *fasthttp.RequestCtx) { ctx.SetBody(body) })
-	h := startGateway(b, config(backend, `  default_features:
+	h := startGateway(b, configYAML(backend, `  default_features:
     timeout: {seconds: 5}
     monitoring: {log_threshold: 1}
 `))

@@ -32,7 +32,7 @@ func TestTransportBodies(t *testing.T) {
 			ctx.SetBodyString("small")
 		}
 	})
-	h := startGateway(t, config(backend, ""))
+	h := startGateway(t, configYAML(backend, ""))
 	var want strings.Builder
 	for i := 0; i < 1000; i++ {
 		fmt.Fprintf(&want, "line %d\n", i)
@@ -101,7 +101,7 @@ func TestTransportUntilCloseAndMalformedChunks(t *testing.T) {
 		}
 		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end")
 	})
-	h := startGateway(t, config(backend, ""))
+	h := startGateway(t, configYAML(backend, ""))
 	if _, body := do(t, "GET", h.url+"/", nil, nil); body != "until the end" {
 		t.Fatalf("close-delimited body: %q", body)
 	}
@@ -112,7 +112,7 @@ func TestTransportUntilCloseAndMalformedChunks(t *testing.T) {
 		}
 		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n")
 	})
-	h2 := startGateway(t, config(bad, ""))
+	h2 := startGateway(t, configYAML(bad, ""))
 	resp, err := httpClient.Get(h2.url + "/")
 	if err == nil {
 		_, err = io.ReadAll(resp.Body)
@@ -134,7 +134,7 @@ func TestTransportRetriesStaleKeepAlive(t *testing.T) {
 		}
 		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
 	})
-	h := startGateway(t, config(backend, ""))
+	h := startGateway(t, configYAML(backend, ""))
 	for i := 0; i < 5; i++ {
 		if resp, body := do(t, "GET", h.url+"/", nil, nil); resp.StatusCode != 200 || body != "ok" {
 			t.Fatalf("request %d: %d %q", i, resp.StatusCode, body)

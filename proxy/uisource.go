@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/premier-gateway/premier/proxy/config"
 	"github.com/premier-gateway/premier/proxy/metrics"
 	"github.com/premier-gateway/premier/resilience"
 	"github.com/premier-gateway/premier/ui/source"
@@ -28,7 +28,7 @@ type DashboardSource struct {
 	mu      sync.Mutex // serialises Apply and Rollback; guards the fields below
 	seq     int
 	history []appliedVersion // oldest first, at most keep
-	seen    *Loaded          // the running config last recorded in history
+	seen    *config.Loaded   // the running config last recorded in history
 }
 
 type appliedVersion struct {
@@ -88,7 +88,7 @@ func (s *DashboardSource) syncLocked(origin string) *appliedVersion {
 	return s.recordLocked(origin, l)
 }
 
-func (s *DashboardSource) recordLocked(origin string, l *Loaded) *appliedVersion {
+func (s *DashboardSource) recordLocked(origin string, l *config.Loaded) *appliedVersion {
 	s.seq++
 	s.history = append(s.history, appliedVersion{n: s.seq, at: s.now(), origin: origin,
 		text: append([]byte(nil), l.Source...), rules: len(l.Config.Paths)})
@@ -106,14 +106,14 @@ func (s *DashboardSource) Validate(text []byte) source.Validation {
 	return v
 }
 
-func (s *DashboardSource) validate(text []byte) (source.Validation, *Loaded) {
+func (s *DashboardSource) validate(text []byte) (source.Validation, *config.Loaded) {
 	name := s.fileName()
-	l, err := Parse(name, text)
+	l, err := config.Parse(name, text)
 	if err != nil {
 		return source.Validation{Errors: problems(err)}, nil
 	}
-	v := source.Validation{OK: true, Errors: []source.Problem{}, Warnings: warnings(name, l.Warnings)}
-	v.Diff = diffConfigs(s.g.Loaded().Config, l.Config)
+	v := source.Validation{OK: true, Errors: []source.Problem{}, Warnings: sourceProblems(l.Warnings)}
+	v.Diff = source.Diff(config.Compare(s.g.Loaded().Config, l.Config))
 	return v, l
 }
 
@@ -150,7 +150,7 @@ func (s *DashboardSource) applyLocked(text []byte, base int, origin string) (sou
 	if s.path == "" {
 		return v, nil
 	}
-	if err := writeConfigFile(s.path, text); err != nil {
+	if err := config.WriteFile(s.path, text); err != nil {
 		return v, errors.Join(source.ErrNotSaved, err)
 	}
 	return v, nil
@@ -291,39 +291,18 @@ func (s *DashboardSource) WriteMetrics(w io.Writer) { s.g.writePrometheus(w) }
 
 // problems turns a load or reload error into positioned problems.
 func problems(err error) []source.Problem {
-	var ces ConfigErrors
-	if errors.As(err, &ces) {
-		out := make([]source.Problem, 0, len(ces))
-		for _, e := range ces {
-			out = append(out, source.Problem{Line: e.Line, Col: e.Col, Message: e.Msg})
-		}
-		return out
-	}
-	var ce ConfigError
-	if errors.As(err, &ce) {
-		return []source.Problem{{Line: ce.Line, Col: ce.Col, Message: ce.Msg}}
+	var ps config.Problems
+	if errors.As(err, &ps) {
+		return sourceProblems(ps)
 	}
 	return []source.Problem{{Message: err.Error()}}
 }
 
-// warnings parses "FILE:LINE:COL: warning: msg" lines.
-func warnings(name string, ws []string) []source.Problem {
-	out := make([]source.Problem, 0, len(ws))
-	for _, w := range ws {
-		p := source.Problem{Message: w}
-		rest, ok := strings.CutPrefix(w, name+":")
-		if ok {
-			parts := strings.SplitN(rest, ":", 3)
-			if len(parts) == 3 {
-				line, e1 := strconv.Atoi(parts[0])
-				col, e2 := strconv.Atoi(parts[1])
-				if e1 == nil && e2 == nil {
-					p.Line, p.Col, rest = line, col, parts[2]
-				}
-			}
-			p.Message = strings.TrimPrefix(strings.TrimSpace(rest), "warning: ")
-		}
-		out = append(out, p)
+// sourceProblems copies config problems into the dashboard's type.
+func sourceProblems(ps []config.Problem) []source.Problem {
+	out := make([]source.Problem, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, source.Problem{Line: p.Line, Col: p.Col, Message: p.Msg})
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/premier-gateway/premier/proxy/config"
 	"github.com/premier-gateway/premier/ui/source"
 )
 
@@ -20,7 +22,7 @@ func startSourced(t *testing.T, text string) (*gwHarness, *DashboardSource, stri
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	l, err := LoadFile(path)
+	l, err := config.LoadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,8 +37,8 @@ func startSourced(t *testing.T, text string) (*gwHarness, *DashboardSource, stri
 func TestDashboardSourceApplyRollback(t *testing.T) {
 	a := startBackend(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("a") })
 	b := startBackend(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("b") })
-	textA := config(a, "  paths:\n    - pattern: /x\n      features:\n        timeout: {seconds: 5}\n")
-	textB := config(b, "  paths:\n    - pattern: /x\n      features:\n        timeout: {seconds: 7}\n    - pattern: /y\n")
+	textA := configYAML(a, "  paths:\n    - pattern: /x\n      features:\n        timeout: {seconds: 5}\n")
+	textB := configYAML(b, "  paths:\n    - pattern: /x\n      features:\n        timeout: {seconds: 7}\n    - pattern: /y\n")
 	h, src, path := startSourced(t, textA)
 	get := func() string { _, body := do(t, "GET", h.url+"/x", nil, nil); return body }
 
@@ -112,13 +114,40 @@ func TestDashboardSourceApplyRollback(t *testing.T) {
 	}
 }
 
+// TestDashboardSourceProblems: the dashboard gets -check's findings as
+// line, column and message, positioned or not, in the JSON it always had.
+func TestDashboardSourceProblems(t *testing.T) {
+	backend := startBackend(t, func(ctx *fasthttp.RequestCtx) {})
+	_, src, _ := startSourced(t, configYAML(backend, ""))
+
+	v := src.Validate([]byte(configYAML(backend, "  paths:\n    - pattern: \"/api/*\"\n    - pattern: \"/api/users/*\"\n")))
+	got, _ := json.Marshal(v.Warnings)
+	want := `[{"line":5,"col":7,"message":"rule 2 (\"/api/users/*\") can never match: rule 1 (\"/api/*\") before it covers every path it matches"}]`
+	if !v.OK || string(got) != want {
+		t.Fatalf("positioned warning: %v\n got %s\nwant %s", v.OK, got, want)
+	}
+
+	v = src.Validate([]byte("premier:\n  keyspace: k\n"))
+	got, _ = json.Marshal(v.Warnings)
+	want = `[{"line":0,"col":0,"message":"no servers configured: this is a plugin-mode config (standalone mode needs ` + "`servers`" + `)"}]`
+	if !v.OK || string(got) != want {
+		t.Fatalf("warning without a position: %v\n got %s\nwant %s", v.OK, got, want)
+	}
+
+	v = src.Validate([]byte("premier:\n  bogus: 1\n"))
+	if v.OK || len(v.Errors) != 1 || v.Errors[0].Line != 2 || v.Errors[0].Col != 3 ||
+		!strings.HasPrefix(v.Errors[0].Message, `unknown key "bogus"`) || len(v.Warnings) != 0 {
+		t.Fatalf("error: %+v", v)
+	}
+}
+
 func TestDashboardSourceLive(t *testing.T) {
 	a := startBackend(t, func(ctx *fasthttp.RequestCtx) {
 		if string(ctx.Path()) == "/fail" {
 			ctx.SetStatusCode(500)
 		}
 	})
-	h, src, _ := startSourced(t, config(a, "  paths:\n    - pattern: \"/api/*\"\n    - pattern: /fail\n"))
+	h, src, _ := startSourced(t, configYAML(a, "  paths:\n    - pattern: \"/api/*\"\n    - pattern: /fail\n"))
 	for i := 0; i < 5; i++ {
 		do(t, "GET", h.url+"/api/"+string(rune('a'+i)), nil, nil)
 	}

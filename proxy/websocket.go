@@ -14,6 +14,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/premier-gateway/premier/lb"
+	"github.com/premier-gateway/premier/proxy/config"
 	"github.com/premier-gateway/premier/proxy/metrics"
 )
 
@@ -68,7 +69,7 @@ const wsHandshakeBuf = 4 << 10
 var wsReaderPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, wsHandshakeBuf) }}
 
 // wsConfig returns the rule's websocket feature, or nil.
-func (p *plan) wsConfig(t *table) *WebSocket {
+func (p *plan) wsConfig(t *table) *config.WebSocket {
 	c := t.loaded.Config
 	if p.index >= 0 && p.index < len(c.Paths) {
 		return c.Paths[p.index].Features.WebSocket
@@ -232,7 +233,7 @@ func (x *wsExchange) discard() {
 	}
 }
 
-func (g *Gateway) newWSConn(h *wsHub, r *wsRule, p *plan, cfg *WebSocket, b *lb.Backend, bc net.Conn) *wsConn {
+func (g *Gateway) newWSConn(h *wsHub, r *wsRule, p *plan, cfg *config.WebSocket, b *lb.Backend, bc net.Conn) *wsConn {
 	c := &wsConn{g: g, hub: h, rule: r, log: g.log, route: p.name, backURL: b.URL,
 		logThreshold: p.logThreshold, done: make(chan struct{})}
 	if cfg != nil {

@@ -15,6 +15,8 @@ import (
 	"github.com/fasthttp/websocket"
 	"github.com/valyala/fasthttp"
 	"go.uber.org/goleak"
+
+	"github.com/premier-gateway/premier/proxy/config"
 )
 
 // wsBackend is a real WebSocket echo server. Commands: "close:CODE:reason"
@@ -90,7 +92,7 @@ func wsGateway(t *testing.T, features string) (*wsBackend, *gwHarness) {
 	if features != "" {
 		rest = "  paths:\n    - pattern: /ws\n      features:\n        " + features + "\n"
 	}
-	return b, startGateway(t, config(b.url, rest))
+	return b, startGateway(t, configYAML(b.url, rest))
 }
 
 func wsDial(t *testing.T, url string, hdr http.Header) (*websocket.Conn, *http.Response, error) {
@@ -172,7 +174,7 @@ func noLeaks(t *testing.T) {
 func TestWebSocketEcho(t *testing.T) {
 	noLeaks(t)
 	b := startWSBackend(t)
-	h := startGateway(t, config(b.url, "  paths:\n    - pattern: /ws/*\n"))
+	h := startGateway(t, configYAML(b.url, "  paths:\n    - pattern: /ws/*\n"))
 	c, resp, err := wsDial(t, wsURL(h, "/ws/echo"), http.Header{"X-Test": {"yes"}})
 	if err != nil {
 		t.Fatal(err)
@@ -417,12 +419,12 @@ func TestWebSocketReloadRemovesRule(t *testing.T) {
 		for _, r := range rules {
 			s += "    - pattern: " + r + "\n"
 		}
-		return config(b.url, s)
+		return configYAML(b.url, s)
 	}
 	h := startGateway(t, yaml("/a", "/b"))
 	ca, cb := mustDial(t, wsURL(h, "/a")), mustDial(t, wsURL(h, "/b"))
 	echo(t, ca, websocket.TextMessage, []byte("a"))
-	l, err := Parse("test.yaml", []byte(yaml("/b")))
+	l, err := config.Parse("test.yaml", []byte(yaml("/b")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -476,7 +478,7 @@ func TestWebSocketBackendDownOrRefusing(t *testing.T) {
 	}
 	down := "http://" + ln.Addr().String()
 	ln.Close()
-	h := startGateway(t, config(down, ""))
+	h := startGateway(t, configYAML(down, ""))
 	if _, resp, err := wsDial(t, wsURL(h, "/ws"), nil); err == nil || resp.StatusCode != 502 {
 		t.Fatalf("backend down: %v %v", resp, err)
 	}
@@ -485,7 +487,7 @@ func TestWebSocketBackendDownOrRefusing(t *testing.T) {
 		ctx.SetStatusCode(404)
 		ctx.SetBodyString("nope")
 	})
-	h = startGateway(t, config(plain, ""))
+	h = startGateway(t, configYAML(plain, ""))
 	if _, resp, err := wsDial(t, wsURL(h, "/ws"), nil); err == nil || resp.StatusCode != 404 {
 		t.Fatalf("refusing backend: %v %v", resp, err)
 	}
@@ -496,7 +498,7 @@ func TestWebSocketBackendDownOrRefusing(t *testing.T) {
 		})
 		ctx.HijackSetNoResponse(true)
 	})
-	h = startGateway(t, config(liar, ""))
+	h = startGateway(t, configYAML(liar, ""))
 	if _, resp, err := wsDial(t, wsURL(h, "/ws"), nil); err == nil || resp.StatusCode != 502 {
 		t.Fatalf("bad accept: %v %v", resp, err)
 	}
@@ -522,7 +524,7 @@ func TestWebSocketLogThreshold(t *testing.T) {
 }
 
 func TestWebSocketConfig(t *testing.T) {
-	_, err := Parse("t.yaml", []byte(config("http://127.0.0.1:1", `  paths:
+	_, err := config.Parse("t.yaml", []byte(configYAML("http://127.0.0.1:1", `  paths:
     - pattern: /ws
       features:
         websocket: {idle_timeout: 0, max_message_bytes: -1, max_connections: -2, allowed_origins: ["nope", "https://a.example/path"]}
@@ -536,7 +538,7 @@ func TestWebSocketConfig(t *testing.T) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
 	}
-	l, err := Parse("t.yaml", []byte(config("http://127.0.0.1:1", `  paths:
+	l, err := config.Parse("t.yaml", []byte(configYAML("http://127.0.0.1:1", `  paths:
     - pattern: /ws
       features:
         websocket: {}

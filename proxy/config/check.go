@@ -1,4 +1,4 @@
-package proxy
+package config
 
 import (
 	"fmt"
@@ -6,16 +6,6 @@ import (
 
 	"github.com/premier-gateway/premier/proxy/route"
 )
-
-// compiledRules is what checking a config produces for the compile step.
-type compiledRules struct {
-	table   *route.Table
-	trusted *route.Trusted
-	// limitKeys and cacheKeys hold each rule's compiled key templates
-	// (index len(Paths) is default_features); nil where unused or `global`.
-	limitKeys []*route.Template
-	cacheKeys []*route.Template
-}
 
 // check runs the checks that need more than one field: patterns, key
 // templates, trusted proxies, servers. Errors go to d; warnings to l. When
@@ -118,12 +108,8 @@ func (l *Loaded) checkServers(d *decoder) {
 }
 
 func (l *Loaded) warnf(p pos, format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
-	if p.line == 0 {
-		l.Warnings = append(l.Warnings, fmt.Sprintf("%s: warning: %s", l.File, msg))
-		return
-	}
-	l.Warnings = append(l.Warnings, fmt.Sprintf("%s:%d:%d: warning: %s", l.File, p.line, p.col, msg))
+	l.Warnings = append(l.Warnings, Problem{File: l.File, Line: p.line, Col: p.col,
+		Severity: SeverityWarning, Msg: fmt.Sprintf(format, args...)})
 }
 
 // Standalone reports whether the config can run as a standalone gateway,

@@ -1,4 +1,4 @@
-package proxy
+package config
 
 import (
 	"errors"
@@ -9,7 +9,7 @@ import (
 )
 
 func TestSeedExamplesLoad(t *testing.T) {
-	files, _ := filepath.Glob("../configs/*.yaml")
+	files, _ := filepath.Glob("../../configs/*.yaml")
 	if len(files) < 4 {
 		t.Fatalf("expected the seed examples and demo config in configs/, found %v", files)
 	}
@@ -26,7 +26,7 @@ func TestSeedExamplesLoad(t *testing.T) {
 }
 
 func TestSeedDefaults(t *testing.T) {
-	l, err := LoadFile("../configs/seed-complete.yaml")
+	l, err := LoadFile("../../configs/seed-complete.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func TestSeedDefaults(t *testing.T) {
 	}
 }
 
-func TestConfigErrorsAllAtOnceWithPositions(t *testing.T) {
+func TestProblemsAllAtOnceWithPositions(t *testing.T) {
 	src := `premier:
   keyspace: 12
   bogus: true
@@ -83,9 +83,9 @@ func TestConfigErrorsAllAtOnceWithPositions(t *testing.T) {
         cahce: {}
 `
 	_, err := Parse("bad.yaml", []byte(src))
-	var ce ConfigErrors
+	var ce Problems
 	if !errors.As(err, &ce) {
-		t.Fatalf("want ConfigErrors, got %v", err)
+		t.Fatalf("want Problems, got %v", err)
 	}
 	want := []string{
 		"bad.yaml:2:13: expected a string",
@@ -136,14 +136,14 @@ func TestConfigEnvExpansion(t *testing.T) {
 }
 
 func TestConfigPluginModeWarns(t *testing.T) {
-	l, err := LoadFile("../configs/seed-quickstart.yaml")
+	l, err := LoadFile("../../configs/seed-quickstart.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := l.Standalone(); err == nil {
 		t.Fatal("a config without servers must not run standalone")
 	}
-	if !strings.Contains(strings.Join(l.Warnings, "\n"), "plugin-mode config") {
+	if !strings.Contains(warnings(l), "plugin-mode config") {
 		t.Fatalf("warnings: %v", l.Warnings)
 	}
 }
@@ -159,9 +159,23 @@ func TestConfigShadowedRuleWarns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w := strings.Join(l.Warnings, "\n"); !strings.Contains(w, "s.yaml:5:7: warning: rule 2 (\"/api/users/*\") can never match") {
+	if w := warnings(l); !strings.Contains(w, "s.yaml:5:7: warning: rule 2 (\"/api/users/*\") can never match") {
 		t.Fatalf("warnings: %q", w)
 	}
+	// The same finding as a value: what the dashboard reads.
+	if p := l.Warnings[0]; p.File != "s.yaml" || p.Line != 5 || p.Col != 7 || p.Severity != SeverityWarning ||
+		!strings.HasPrefix(p.Msg, "rule 2 (") {
+		t.Fatalf("warning value: %+v", p)
+	}
+}
+
+// warnings is l's warnings as `premier -check` prints them.
+func warnings(l *Loaded) string {
+	lines := make([]string, len(l.Warnings))
+	for i, w := range l.Warnings {
+		lines[i] = w.String()
+	}
+	return strings.Join(lines, "\n")
 }
 
 func TestConfigHostileInput(t *testing.T) {
@@ -179,7 +193,7 @@ func TestConfigHostileInput(t *testing.T) {
 		"scalar":   []byte("just a string\n"),
 		"list":     []byte("- a\n- b\n"),
 		"syntax":   []byte("premier:\n  paths: [\n"),
-		"huge":     make([]byte, MaxConfigBytes+1),
+		"huge":     make([]byte, MaxFileBytes+1),
 		"bomb":     []byte(bomb),
 		"nested":   []byte("premier:\n  keyspace: " + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + "\n"),
 		"two docs": []byte("premier: {}\n---\npremier: {}\n"),
@@ -201,7 +215,7 @@ func TestConfigFileMissing(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "nope.yaml") {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat("../configs/demo.yaml"); err != nil {
+	if _, err := os.Stat("../../configs/demo.yaml"); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,18 +1,27 @@
-package proxy
+package config
 
 import (
 	"reflect"
 	"strconv"
 	"strings"
-
-	"github.com/premier-gateway/premier/ui/source"
 )
 
-// diffConfigs describes what changes from old to next: rules by pattern
+// Diff is what a config changes against another, by rule pattern (rules
+// are identified by their pattern, as in the stats). Its fields are those
+// of the dashboard's source.Diff, which converts from it.
+type Diff struct {
+	Added    []string
+	Removed  []string
+	Changed  []string
+	Sections []string // top-level keys that changed, e.g. "servers"
+	Same     bool     // nothing changes
+}
+
+// Compare describes what changes from old to next: rules by pattern
 // (a repeated pattern is told apart by its occurrence, "p (#2)"), and the
 // other top-level keys.
-func diffConfigs(old, next *Config) source.Diff {
-	d := source.Diff{Added: []string{}, Removed: []string{}, Changed: []string{}, Sections: []string{}}
+func Compare(old, next *Config) Diff {
+	d := Diff{Added: []string{}, Removed: []string{}, Changed: []string{}, Sections: []string{}}
 	oldRules, oldOrder := rulesByName(old.Paths)
 	newRules, newOrder := rulesByName(next.Paths)
 	for _, n := range newOrder {

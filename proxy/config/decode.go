@@ -1,4 +1,4 @@
-package proxy
+package config
 
 import (
 	"fmt"
@@ -24,8 +24,8 @@ type pos struct{ line, col int }
 // position instead of stopping at the first.
 type decoder struct {
 	file     string
-	errs     ConfigErrors
-	dropped  int // errors past 10×maxConfigErrors, only counted
+	errs     Problems
+	dropped  int // errors past 10×MaxProblems, only counted
 	anchors  map[string]ast.Node
 	visits   int
 	tooMuch  bool
@@ -67,11 +67,11 @@ func nodePos(n ast.Node) pos {
 func (d *decoder) nerrs() int { return len(d.errs) + d.dropped }
 
 func (d *decoder) errAt(p pos, format string, args ...any) {
-	if len(d.errs) >= 10*maxConfigErrors {
+	if len(d.errs) >= 10*MaxProblems {
 		d.dropped++
 		return
 	}
-	d.errs = append(d.errs, ConfigError{File: d.file, Line: p.line, Col: p.col, Msg: fmt.Sprintf(format, args...)})
+	d.errs = append(d.errs, Problem{File: d.file, Line: p.line, Col: p.col, Msg: fmt.Sprintf(format, args...)})
 }
 
 // resolve unwraps tags, records anchors and follows aliases.

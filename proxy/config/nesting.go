@@ -1,4 +1,4 @@
-package proxy
+package config
 
 import "fmt"
 
@@ -19,15 +19,15 @@ const maxMappingKeys = 1000
 // maxMappingKeys keys (lines starting at one indentation under one
 // parent). Quoted scalars and comments are skipped; nesting by indentation
 // needs a byte per level per line, so the size limit bounds it.
-func checkNesting(name string, data []byte) *ConfigError {
+func checkNesting(name string, data []byte) *Problem {
 	depth, dashes := 0, 0
 	type level struct{ col, keys int }
 	var levels []level // block mapping keys per indentation, outermost first
 	line, col := 1, 0
 	var quote byte
 	prev := byte('\n') // the last significant byte; '\n' at a line start
-	tooDeep := func() *ConfigError {
-		return &ConfigError{File: name, Line: line, Col: col,
+	tooDeep := func() *Problem {
+		return &Problem{File: name, Line: line, Col: col,
 			Msg: fmt.Sprintf("collections nested more than %d levels deep", maxNesting)}
 	}
 	for i := 0; i < len(data); i++ {
@@ -69,7 +69,7 @@ func checkNesting(name string, data []byte) *ConfigError {
 			item := c == '-' && (i+1 == len(data) || isYAMLSpace(data[i+1]))
 			if n := len(levels); !item && n > 0 && levels[n-1].col == col {
 				if levels[n-1].keys++; levels[n-1].keys > maxMappingKeys {
-					return &ConfigError{File: name, Line: line, Col: col,
+					return &Problem{File: name, Line: line, Col: col,
 						Msg: fmt.Sprintf("mapping has more than %d keys", maxMappingKeys)}
 				}
 			} else if !item {

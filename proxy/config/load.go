@@ -1,4 +1,4 @@
-package proxy
+package config
 
 import (
 	"bytes"
@@ -12,15 +12,15 @@ import (
 	"github.com/goccy/go-yaml/parser"
 )
 
-// MaxConfigBytes bounds a config file; larger files are refused before
+// MaxFileBytes bounds a config file; larger files are refused before
 // parsing, and a file is never read past it. The YAML parser allocates
 // about 150 bytes per input byte, so this also bounds a reload's memory
 // (a real config with a thousand rules is under 200 KiB).
-const MaxConfigBytes = 1 << 20
+const MaxFileBytes = 1 << 20
 
-// maxConfigErrors bounds the problems reported for one file; the rest are
+// MaxProblems bounds the problems reported for one file; the rest are
 // counted in a last line.
-const maxConfigErrors = 100
+const MaxProblems = 100
 
 // Loaded is a config file that decoded and validated: ready to compile.
 type Loaded struct {
@@ -30,29 +30,30 @@ type Loaded struct {
 	File string
 	// Source is the file's bytes as read.
 	Source []byte
-	// Warnings are non-fatal findings as "FILE:LINE:COL: warning: ...".
-	Warnings []string
+	// Warnings are the findings that do not refuse the config, in the
+	// order found (Severity SeverityWarning).
+	Warnings []Problem
 
 	rules compiledRules
 }
 
 // LoadFile reads, decodes and validates a config file. The error, if any, is
-// a ConfigErrors listing every problem.
+// Problems listing every problem.
 func LoadFile(path string) (*Loaded, error) {
-	data, err := readConfigFile(path)
+	data, err := ReadFile(path)
 	if err != nil {
-		return nil, ConfigErrors{{File: path, Msg: err.Error()}}
+		return nil, Problems{{File: path, Msg: err.Error()}}
 	}
 	return Parse(path, data)
 }
 
-// errConfigTooLarge refuses a file over MaxConfigBytes.
-var errConfigTooLarge = fmt.Errorf("config file larger than %d bytes", MaxConfigBytes)
+// errConfigTooLarge refuses a file over MaxFileBytes.
+var errConfigTooLarge = fmt.Errorf("config file larger than %d bytes", MaxFileBytes)
 
-// readConfigFile reads path, refusing a file over MaxConfigBytes by its
+// ReadFile reads a config file, refusing one over MaxFileBytes by its
 // size before reading it and never reading past the limit (for pipes and
 // files that grow), so a huge file costs no memory.
-func readConfigFile(path string) ([]byte, error) {
+func ReadFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -60,15 +61,15 @@ func readConfigFile(path string) ([]byte, error) {
 	defer f.Close()
 	size := int64(0)
 	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
-		if size = st.Size(); size > MaxConfigBytes {
+		if size = st.Size(); size > MaxFileBytes {
 			return nil, errConfigTooLarge
 		}
 	}
 	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
-	if _, err := buf.ReadFrom(io.LimitReader(f, MaxConfigBytes+1)); err != nil {
+	if _, err := buf.ReadFrom(io.LimitReader(f, MaxFileBytes+1)); err != nil {
 		return nil, err
 	}
-	if buf.Len() > MaxConfigBytes {
+	if buf.Len() > MaxFileBytes {
 		return nil, errConfigTooLarge
 	}
 	return buf.Bytes(), nil
@@ -76,24 +77,24 @@ func readConfigFile(path string) ([]byte, error) {
 
 // Parse decodes and validates config bytes; name is used in error positions.
 func Parse(name string, data []byte) (*Loaded, error) {
-	if len(data) > MaxConfigBytes {
-		return nil, ConfigErrors{{File: name, Msg: errConfigTooLarge.Error()}}
+	if len(data) > MaxFileBytes {
+		return nil, Problems{{File: name, Msg: errConfigTooLarge.Error()}}
 	}
 	if bytes.IndexByte(data, 0) >= 0 {
-		return nil, ConfigErrors{{File: name, Msg: "config file contains NUL bytes: not a YAML text file"}}
+		return nil, Problems{{File: name, Msg: "config file contains NUL bytes: not a YAML text file"}}
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, ConfigErrors{{File: name, Line: 1, Col: 1, Msg: "config file is empty: expected a `premier:` mapping"}}
+		return nil, Problems{{File: name, Line: 1, Col: 1, Msg: "config file is empty: expected a `premier:` mapping"}}
 	}
 	if e := checkNesting(name, data); e != nil {
-		return nil, ConfigErrors{*e}
+		return nil, Problems{*e}
 	}
 	file, err := parseYAML(data)
 	if err != nil {
-		return nil, ConfigErrors{yamlSyntaxError(name, err)}
+		return nil, Problems{yamlSyntaxError(name, err)}
 	}
 	if len(file.Docs) != 1 || file.Docs[0].Body == nil {
-		return nil, ConfigErrors{{File: name, Line: 1, Col: 1, Msg: "expected exactly one YAML document with a `premier:` mapping"}}
+		return nil, Problems{{File: name, Line: 1, Col: 1, Msg: "expected exactly one YAML document with a `premier:` mapping"}}
 	}
 	d := newDecoder(name)
 	body := file.Docs[0].Body
@@ -130,24 +131,24 @@ func parseYAML(data []byte) (f *ast.File, err error) {
 	return parser.ParseBytes(data, 0)
 }
 
-// capErrors keeps the first maxConfigErrors problems and counts the rest.
-func capErrors(name string, es ConfigErrors, dropped int) ConfigErrors {
-	if len(es) <= maxConfigErrors && dropped == 0 {
+// capErrors keeps the first MaxProblems problems and counts the rest.
+func capErrors(name string, es Problems, dropped int) Problems {
+	if len(es) <= MaxProblems && dropped == 0 {
 		return es
 	}
-	more := len(es) - maxConfigErrors + dropped
-	if len(es) <= maxConfigErrors {
-		return append(es, ConfigError{File: name, Msg: fmt.Sprintf("... and %d more problems", more)})
+	more := len(es) - MaxProblems + dropped
+	if len(es) <= MaxProblems {
+		return append(es, Problem{File: name, Msg: fmt.Sprintf("... and %d more problems", more)})
 	}
-	return append(es[:maxConfigErrors:maxConfigErrors], ConfigError{File: name, Msg: fmt.Sprintf("... and %d more problems", more)})
+	return append(es[:MaxProblems:MaxProblems], Problem{File: name, Msg: fmt.Sprintf("... and %d more problems", more)})
 }
 
-func sortErrors(es ConfigErrors) ConfigErrors {
+func sortErrors(es Problems) Problems {
 	sort.SliceStable(es, func(i, j int) bool { return less(es[i], es[j]) })
 	return es
 }
 
-func less(a, b ConfigError) bool {
+func less(a, b Problem) bool {
 	if a.Line != b.Line {
 		return a.Line < b.Line
 	}

@@ -1,4 +1,4 @@
-package proxy
+package config
 
 import (
 	"errors"
@@ -6,10 +6,10 @@ import (
 	"path/filepath"
 )
 
-// writeConfigFile replaces path with data atomically (a temporary file in
+// WriteFile replaces path with data atomically (a temporary file in
 // the same directory, synced, then renamed over it), first keeping the
 // current content as path+".prev" the same way. The file mode is kept.
-func writeConfigFile(path string, data []byte) error {
+func WriteFile(path string, data []byte) error {
 	mode := os.FileMode(0o644)
 	if st, err := os.Stat(path); err == nil {
 		mode = st.Mode().Perm()
