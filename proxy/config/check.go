@@ -74,6 +74,7 @@ func (l *Loaded) check(d *decoder, clean bool) {
 		return
 	}
 	l.checkServers(d)
+	l.checkInheritedHealthCheck(d)
 	if table != nil && len(perrs) == 0 {
 		for _, s := range table.Shadowed() {
 			p := at(&c.Paths[s.Rule], "pattern")
@@ -103,6 +104,36 @@ func (l *Loaded) checkServers(d *decoder) {
 		p := &c.Paths[i]
 		if len(p.Servers) == 0 {
 			d.errAt(d.keys[p]["pattern"], "rule %q has no servers: set `servers` on the rule or globally", p.Pattern)
+		}
+	}
+}
+
+// checkInheritedHealthCheck warns about rules whose own servers inherit
+// the top-level lb.health_check. A rule with `servers` and no `lb` of its
+// own balances them with the top-level lb block, probes included; backends
+// that do not answer the probed path are marked down and the route fails
+// with nothing in the log pointing at the cause. Servers that are also
+// top-level servers are probed anyway, so they are not reported.
+func (l *Loaded) checkInheritedHealthCheck(d *decoder) {
+	c := l.Config
+	if c.LB == nil || c.LB.HealthCheck == nil {
+		return
+	}
+	global := make(map[string]bool, len(c.Servers))
+	for _, s := range c.Servers {
+		global[s.URL] = true
+	}
+	for i := range c.Paths {
+		p := &c.Paths[i]
+		if p.LB != nil {
+			continue
+		}
+		for _, s := range p.Servers {
+			if !global[s.URL] {
+				l.warnf(d.keys[p]["servers"], "rule %q: its servers inherit the top-level lb.health_check (probing %s) because the rule has no `lb` block; backends that do not answer that path are marked down and the route fails. Give the rule its own `lb` with a health_check for its servers, or an `lb` block without health_check to not probe them",
+					p.Pattern, c.LB.HealthCheck.Path)
+				break
+			}
 		}
 	}
 }

@@ -219,3 +219,66 @@ func TestConfigFileMissing(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestConfigInheritedHealthCheckWarns: a rule's own servers without an lb
+// block of their own are probed with the top-level lb.health_check; -check
+// says so where the servers are written, and says what to do.
+func TestConfigInheritedHealthCheckWarns(t *testing.T) {
+	const head = `premier:
+  servers: ["http://127.0.0.1:1"]
+  lb: {health_check: {path: /healthz}}
+  paths:
+    - pattern: /admin/*
+`
+	cases := map[string]struct {
+		rule string
+		warn bool
+	}{
+		"own servers, no lb":               {"      servers: [\"http://127.0.0.1:2\"]\n", true},
+		"own lb without health_check":      {"      servers: [\"http://127.0.0.1:2\"]\n      lb: {algorithm: least_conn}\n", false},
+		"own lb with its own health_check": {"      servers: [\"http://127.0.0.1:2\"]\n      lb: {health_check: {path: /ping}}\n", false},
+		"the top-level servers again":      {"      servers: [\"http://127.0.0.1:1\"]\n", false},
+		"no servers of its own":            {"      features: {timeout: {seconds: 1}}\n", false},
+	}
+	for name, c := range cases {
+		l, err := Parse("hc.yaml", []byte(head+c.rule))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var found []Problem
+		for _, w := range l.Warnings {
+			if strings.Contains(w.Msg, "health_check") {
+				found = append(found, w)
+			}
+		}
+		if !c.warn {
+			if len(found) > 0 {
+				t.Errorf("%s: unexpected warning %v", name, found)
+			}
+			continue
+		}
+		if len(found) != 1 {
+			t.Fatalf("%s: want one warning, got %v", name, l.Warnings)
+		}
+		w := found[0]
+		if w.Line != 6 || w.Col != 7 || w.Severity != SeverityWarning {
+			t.Errorf("%s: warning at %d:%d severity %v, want 6:7 warning", name, w.Line, w.Col, w.Severity)
+		}
+		for _, part := range []string{`rule "/admin/*"`, "/healthz", "its own `lb` with a health_check", "an `lb` block without health_check", "route fails"} {
+			if !strings.Contains(w.Msg, part) {
+				t.Errorf("%s: %q does not say %q", name, w.Msg, part)
+			}
+		}
+		if s := w.String(); !strings.HasPrefix(s, "hc.yaml:6:7: warning: rule \"/admin/*\"") {
+			t.Errorf("%s: printed as %q", name, s)
+		}
+	}
+	// Without a top-level health_check nothing is inherited to warn about.
+	l, err := Parse("hc.yaml", []byte(strings.Replace(head, "lb: {health_check: {path: /healthz}}", "lb: {algorithm: least_conn}", 1)+cases["own servers, no lb"].rule))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Warnings) != 0 {
+		t.Errorf("no top-level health_check: %v", l.Warnings)
+	}
+}
