@@ -12,7 +12,7 @@ import (
 )
 
 // Watcher reloads the gateway when its config file changes. It polls the
-// file's content (at most MaxConfigBytes+1 bytes of it), which also works
+// file's content (at most config.MaxFileBytes+1 bytes of it), which also works
 // on editors that replace the file and on network filesystems. A change is
 // applied once two polls in a row read the same bytes, so a file caught
 // half-written is never loaded; a missing file (mid-rename) is waited out.

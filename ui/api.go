@@ -14,7 +14,7 @@ import (
 )
 
 // maxAPIBody bounds a JSON request body: a config text (1 MiB, the
-// gateway's MaxConfigBytes) plus JSON
+// gateway's config.MaxFileBytes) plus JSON
 // escaping headroom.
 const maxAPIBody = 9 << 20
 
