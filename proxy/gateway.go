@@ -17,6 +17,7 @@ import (
 	"github.com/premier-gateway/premier/limiter"
 	"github.com/premier-gateway/premier/proxy/config"
 	"github.com/premier-gateway/premier/proxy/metrics"
+	"github.com/premier-gateway/premier/proxy/wsrelay"
 )
 
 // Version is the gateway's version, reported by -version and the status page.
@@ -32,8 +33,7 @@ type Gateway struct {
 
 	metrics  metrics.Collector
 	breakers breakerRegistry
-	ws       wsHub     // WebSocket connections and counters (hubFor)
-	wsOnce   sync.Once // initialises ws
+	ws       *wsrelay.Hub // relayed WebSocket connections and their counters
 	// keepsHijacked: a server from NewServer (KeepHijackedConns) serves g,
 	// so a WebSocket relay may return from the handler and run on its own.
 	keepsHijacked   atomic.Bool
@@ -84,6 +84,7 @@ func New(l *config.Loaded, opts ...Option) (*Gateway, error) {
 		o(g)
 	}
 	g.backendFailures = failureLog{log: g.log, interval: time.Minute}
+	g.ws = wsrelay.NewHub(wsrelay.HubOptions{Log: g.log, Opened: g.metrics.WebSocketOpened, Closed: g.metrics.WebSocketClosed})
 	g.maxWebSockets = l.Config.Limits.MaxConnections
 	if g.app == nil {
 		if err := l.Standalone(); err != nil {
@@ -176,6 +177,7 @@ func (g *Gateway) Reload(l *config.Loaded) error {
 	g.syncBackends(l)
 	g.breakers.retain(t.breakerKeys)
 	g.limiters.Retain(t.limiterIDs)
+	g.ws.CloseRemoved(t.wsRoutes(), seconds(l.Config.Limits.ShutdownGrace))
 	g.reloads.Add(1)
 	for _, w := range l.Warnings {
 		g.log.Warn(w.String())

@@ -19,6 +19,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/premier-gateway/premier/proxy/config"
+	"github.com/premier-gateway/premier/proxy/wsrelay"
 )
 
 const wsTestKey = "dGhlIHNhbXBsZSBub25jZQ=="
@@ -407,7 +408,7 @@ func TestHardeningWebSocketReloadChangesBackend(t *testing.T) {
 			t.Fatalf("route removed: %d %q", code, text)
 		}
 	}
-	waitStats(t, h.gw, func(st []WebSocketStats) bool {
+	waitStats(t, h.gw, func(st []wsrelay.Stats) bool {
 		for _, s := range st {
 			if s.Open != 0 {
 				return false

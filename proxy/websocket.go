@@ -29,24 +29,9 @@ import (
 // cannot be reached or answers garbage gives 502 (504 on timeout); any
 // other answer (401, 404, ...) is relayed as is.
 //
-// Design choice: a frame-aware relay, not github.com/fasthttp/websocket on
-// both sides and not a blind byte tunnel. Each direction parses frame
-// headers and forwards header and payload bytes unchanged (client frames
-// keep the client's mask, which is valid towards the backend), in one
-// write per read. That keeps what a blind tunnel gives — close codes and
-// reasons, pings, fragments and any extension (permessage-deflate) pass
-// through untouched, no copy, no per-message allocation — while knowing
-// the boundaries lets the gateway count messages, enforce
-// max_message_bytes, check framing, and inject its own close frames
-// (1001, 1002, 1009, 1011) between frames. A library on both sides must
-// unmask, buffer and re-frame every message and allocates per message;
-// bench/wsbench measures both (figures in its README).
-//
-// An idle connection holds its wsConn (two 1 KiB read buffers), two
-// goroutines parked in Read and the two sockets; large messages borrow a
-// pooled 32 KiB buffer only while they stream. Each direction writes
-// before it reads again, so a slow reader stops the relay from reading its
-// peer: TCP backpressure, with at most one buffer per direction in flight.
+// Once the 101 is relayed, package wsrelay runs the connection; its hub
+// (g.ws) counts and caps the relayed connections and closes them on
+// shutdown and when a reload removes their rule.
 
 // isWebSocketUpgrade reports whether req asks for a WebSocket upgrade
 // (RFC 6455 §4.1: GET, Connection: upgrade, Upgrade: websocket).
@@ -101,10 +86,10 @@ func (p *plan) serveWebSocket(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s 
 		return ""
 	}
 	cfg := p.wsConfig(t)
-	h := hubFor(g)
-	r := h.rule(p.name)
+	h := g.ws
+	r := h.Rule(p.name)
 	if cfg != nil && !originAllowed(cfg.AllowedOrigins, req.Header.Peek("Origin")) {
-		r.refused.Add(1)
+		r.Refuse()
 		writeJSON(ctx, fasthttp.StatusForbidden, wsOriginBody)
 		return ""
 	}
@@ -117,14 +102,14 @@ func (p *plan) serveWebSocket(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s 
 	}
 	// Relayed connections leave fasthttp's max_connections count once
 	// hijacked: the same cap applies to them separately.
-	if !h.reserve(r, maxConns, g.maxWebSockets) {
+	if !h.Reserve(r, maxConns, g.maxWebSockets) {
 		writeJSON(ctx, fasthttp.StatusServiceUnavailable, wsFullBody)
 		ctx.Response.Header.Set("Retry-After", "1")
 		return ""
 	}
 	accept := wsAccept(key)
 	if err := prepareRequest(ctx, t, s); err != nil {
-		h.release(r)
+		h.Release(r)
 		writeError(ctx, err)
 		return ""
 	}
@@ -144,11 +129,11 @@ func (p *plan) serveWebSocket(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s 
 	res := p.attempt(g, s, x, hash, p.attempts(req), p.repeatable(req), time.Now().Add(timeout))
 	switch {
 	case res.i < 0:
-		h.release(r)
+		h.Release(r)
 		p.unavailable(ctx)
 		return ""
 	case res.err != nil:
-		h.release(r)
+		h.Release(r)
 		p.backendError(g, ctx, p.backends[res.i].URL, res.err)
 		return p.backends[res.i].URL
 	}
@@ -156,7 +141,7 @@ func (p *plan) serveWebSocket(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s 
 	x.bc, x.br = nil, nil
 	if res.status != fasthttp.StatusSwitchingProtocols {
 		// The backend declined: relay its answer.
-		h.release(r)
+		h.Release(r)
 		ctx.Response.Reset()
 		err := ctx.Response.ReadLimitBody(br, 1<<20)
 		wsReaderPool.Put(br)
@@ -186,9 +171,9 @@ func (p *plan) serveWebSocket(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s 
 
 	// If fasthttp never runs the hijack handler (the client connection
 	// failed first), the backend connection and the slot are dropped.
-	c.abortTimer = time.AfterFunc(timeout+wsCloseWait, c.abort)
+	c.AbortAfter(timeout)
 	ctx.HijackSetNoResponse(true)
-	ctx.Hijack(func(nc net.Conn) { c.serve(nc, head, early) })
+	ctx.Hijack(func(nc net.Conn) { c.Serve(nc, head, early) })
 	ctx.Response.SetStatusCode(fasthttp.StatusSwitchingProtocols) // for stats and the slow log
 	return b.URL
 }
@@ -231,20 +216,6 @@ func (x *wsExchange) discard() {
 		_ = x.bc.Close()
 		x.bc, x.br, x.head = nil, nil, nil
 	}
-}
-
-func (g *Gateway) newWSConn(h *wsHub, r *wsRule, p *plan, cfg *config.WebSocket, b *lb.Backend, bc net.Conn) *wsConn {
-	c := &wsConn{g: g, hub: h, rule: r, log: g.log, route: p.name, backURL: b.URL,
-		logThreshold: p.logThreshold, done: make(chan struct{})}
-	if cfg != nil {
-		c.idle = seconds(cfg.IdleTimeout)
-		c.maxMsg = cfg.MaxMessageBytes
-	}
-	c.backend = wsSide{conn: bc, backend: true, boundary: true}
-	c.client.boundary = true
-	c.up = wsPump{c: c, src: &c.client, dst: &c.backend, in: true}
-	c.down = wsPump{c: c, src: &c.backend, dst: &c.client}
-	return c
 }
 
 // wsHandshake dials b, sends the upgrade request head and reads the

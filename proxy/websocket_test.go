@@ -17,6 +17,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/premier-gateway/premier/proxy/config"
+	"github.com/premier-gateway/premier/proxy/wsrelay"
 )
 
 // wsBackend is a real WebSocket echo server. Commands: "close:CODE:reason"
@@ -150,7 +151,7 @@ func closeCode(t *testing.T, c *websocket.Conn) (int, string) {
 }
 
 // waitStats polls the counters until ok accepts them (no timing assertion).
-func waitStats(t *testing.T, gw *Gateway, ok func([]WebSocketStats) bool) {
+func waitStats(t *testing.T, gw *Gateway, ok func([]wsrelay.Stats) bool) {
 	t.Helper()
 	for i := 0; ; i++ {
 		st := gw.WebSocketStats()
@@ -208,7 +209,7 @@ func TestWebSocketEcho(t *testing.T) {
 		t.Fatalf("pong %q", got)
 	}
 
-	waitStats(t, h.gw, func(st []WebSocketStats) bool { // counted just after each write
+	waitStats(t, h.gw, func(st []wsrelay.Stats) bool { // counted just after each write
 		return len(st) == 1 && st[0].Route == "/ws/*" && st[0].Open == 1 && st[0].MessagesIn == 7 && st[0].MessagesOut == 7 &&
 			st[0].BytesIn > uint64(len(big)) && st[0].BytesOut > uint64(len(big))
 	})
@@ -455,7 +456,7 @@ func TestWebSocketMaxConnections(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	waitStats(t, h.gw, func(st []WebSocketStats) bool { // registered just after the client saw its 101
+	waitStats(t, h.gw, func(st []wsrelay.Stats) bool { // registered just after the client saw its 101
 		return st[0].Refused >= 1 && st[0].Accepted == 2
 	})
 }

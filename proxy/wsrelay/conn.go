@@ -1,120 +1,32 @@
-package proxy
+package wsrelay
 
 import (
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// Close codes the gateway sends itself (RFC 6455 §7.4.1). Every other
-// code passes through unchanged inside the peers' own close frames.
-const (
-	wsGoingAway     = 1001 // shutdown, reload removed the rule, idle timeout
-	wsProtocolError = 1002 // a peer broke the framing rules
-	wsTooBig        = 1009 // max_message_bytes exceeded
-	wsInternalError = 1011 // the backend went away without a close frame
-)
-
-// wsCloseWait bounds a closing handshake the gateway starts on its own
-// (idle timeout, size limit, protocol error, backend death).
-const wsCloseWait = 5 * time.Second
-
-// wsSide is one peer of a proxied connection, as the relay writes to it.
-// Two goroutines write to a side: the pump relaying the other peer's frames
-// and, rarely, whoever injects a close frame; mu keeps frames whole.
-type wsSide struct {
-	conn    net.Conn
-	backend bool // the gateway is this peer's client: its frames are masked
-
-	closing   atomic.Bool // a close frame is forwarded or queued: later frames are dropped
-	closeRecv atomic.Bool // this peer sent its close frame
-	dead      atomic.Bool // writing to it failed or it was closed
-
-	mu        sync.Mutex
-	boundary  bool   // what was written ends at a frame boundary
-	closeSent bool   // a close frame was fully written
-	pending   []byte // a gateway close frame waiting for a boundary
+// Options are one relayed connection's settings, plain values taken from
+// the rule that accepted the upgrade.
+type Options struct {
+	Route           string        // the rule's name: counters, metrics and the log line
+	Backend         string        // the backend's URL, for the log line
+	IdleTimeout     time.Duration // no frame either way for this long: 1001 (0: none)
+	MaxMessageBytes int64         // a larger message: 1009 (0: none)
+	LogThreshold    time.Duration // connections lasting longer are logged (0: never)
+	// Detached: the server leaves hijacked connections to their handler
+	// (fasthttp's KeepHijackedConns), so Serve may return while the relay
+	// runs on its own goroutines and the server frees its request context.
+	Detached bool
 }
 
-// write sends b, after which the output is at a frame boundary or not. A
-// queued close frame goes out at the first boundary. closeDone says b
-// ends a forwarded close frame.
-func (s *wsSide) write(b []byte, boundary, closeDone bool) {
-	s.mu.Lock()
-	if len(b) > 0 && !s.dead.Load() {
-		if _, err := s.conn.Write(b); err != nil {
-			s.failLocked()
-		}
-		s.boundary = boundary
-	}
-	if closeDone {
-		s.closeSent = true
-	} else if s.pending != nil && s.boundary && !s.dead.Load() {
-		if _, err := s.conn.Write(s.pending); err != nil {
-			s.failLocked()
-		}
-		s.pending, s.closeSent = nil, true
-	}
-	s.doneLocked()
-	s.mu.Unlock()
-}
-
-// sendClose queues a gateway close frame unless one is already on its way.
-func (s *wsSide) sendClose(frame []byte) {
-	if !s.closing.CompareAndSwap(false, true) {
-		return
-	}
-	s.mu.Lock()
-	if s.boundary {
-		if !s.dead.Load() {
-			if _, err := s.conn.Write(frame); err != nil {
-				s.failLocked()
-			}
-		}
-		s.closeSent = true
-	} else {
-		s.pending = frame
-	}
-	s.doneLocked()
-	s.mu.Unlock()
-}
-
-// gotClose records this peer's close frame.
-func (s *wsSide) gotClose() {
-	s.mu.Lock()
-	s.closeRecv.Store(true)
-	s.doneLocked()
-	s.mu.Unlock()
-}
-
-// doneLocked closes the peer's connection once its closing handshake is
-// complete: a close frame each way.
-func (s *wsSide) doneLocked() {
-	if s.closeSent && s.closeRecv.Load() && !s.dead.Load() {
-		s.failLocked()
-	}
-}
-
-func (s *wsSide) failLocked() {
-	s.dead.Store(true)
-	_ = s.conn.Close()
-}
-
-// kill closes the peer's connection.
-func (s *wsSide) kill() {
-	s.dead.Store(true)
-	_ = s.conn.Close()
-}
-
-// wsConn is one proxied WebSocket connection: the two peers and the two
+// Conn is one proxied WebSocket connection: the two peers and the two
 // pumps relaying between them, allocated once per connection.
-type wsConn struct {
-	g       *Gateway
-	hub     *wsHub
-	rule    *wsRule
+type Conn struct {
+	hub     *Hub
+	rule    *Rule
 	log     *slog.Logger
 	route   string
 	backURL string
@@ -122,6 +34,7 @@ type wsConn struct {
 	idle         time.Duration // 0: none
 	maxMsg       int64         // 0: none
 	logThreshold time.Duration
+	detached     bool
 
 	client, backend wsSide
 	up, down        wsPump // client → backend, backend → client
@@ -139,14 +52,39 @@ type wsConn struct {
 	abortTimer *time.Timer
 }
 
-// serve runs the connection on the hijacked client connection nc: it
+// NewConn prepares the relay of an upgrade r accepted, whose slot
+// h.Reserve took: backend is the connection that answered the 101,
+// positioned after it. Serve runs it; AbortAfter bounds the wait for Serve.
+func NewConn(h *Hub, r *Rule, backend net.Conn, o Options) *Conn {
+	c := &Conn{hub: h, rule: r, log: h.log, route: o.Route, backURL: o.Backend,
+		idle: o.IdleTimeout, maxMsg: o.MaxMessageBytes, logThreshold: o.LogThreshold,
+		detached: o.Detached, done: make(chan struct{})}
+	c.backend = wsSide{conn: backend, backend: true, boundary: true}
+	c.client.boundary = true
+	c.up = wsPump{c: c, src: &c.client, dst: &c.backend, in: true}
+	c.down = wsPump{c: c, src: &c.backend, dst: &c.client}
+	return c
+}
+
+// AbortAfter drops the backend connection and gives back the slot if
+// Serve has not started within d (plus the close wait): the server may
+// never run the hijack handler when the client connection failed first.
+// Call it before handing Serve to the server.
+func (c *Conn) AbortAfter(d time.Duration) {
+	c.abortTimer = time.AfterFunc(d+wsCloseWait, c.abort)
+}
+
+// Serve runs the connection on the hijacked client connection nc: it
 // relays the backend's 101 head, then pumps both ways until both peers are
-// done. head and early are the 101 and any frames the backend sent with it.
-func (c *wsConn) serve(nc net.Conn, head, early []byte) {
+// done (or, Detached, until the pumps run on their own). head and early
+// are the 101 and any frames the backend sent with it.
+func (c *Conn) Serve(nc net.Conn, head, early []byte) {
 	if !c.started.CompareAndSwap(false, true) {
 		return // aborted: the handshake took too long to reach here
 	}
-	c.abortTimer.Stop()
+	if c.abortTimer != nil {
+		c.abortTimer.Stop()
+	}
 	raw, pre := unwrapHijacked(nc, c.up.small[:])
 	c.client.conn = raw
 	_ = raw.SetWriteDeadline(time.Now().Add(wsCloseWait))
@@ -165,11 +103,13 @@ func (c *wsConn) serve(nc net.Conn, head, early []byte) {
 		_ = raw.SetReadDeadline(dl)
 		_ = c.backend.conn.SetReadDeadline(dl)
 	}
-	c.hub.add(c.g, c)
-	c.g.metrics.WebSocketOpened(c.route)
+	c.hub.add(c)
+	if c.hub.opened != nil {
+		c.hub.opened(c.route)
+	}
 	c.left.Store(2)
 	go c.down.run(early)
-	if c.g.keepsHijacked.Load() {
+	if c.detached {
 		// fasthttp leaves the connection to us: free its request context
 		// and read buffer now instead of holding them for the session.
 		go c.up.run(pre)
@@ -204,14 +144,14 @@ func unwrapHijacked(nc net.Conn, tmp []byte) (net.Conn, []byte) {
 }
 
 // touch records activity for the idle timeout.
-func (c *wsConn) touch() {
+func (c *Conn) touch() {
 	if c.idle > 0 {
 		c.last.Store(time.Now().UnixNano())
 	}
 }
 
 // onTimeout handles a read deadline on side s; false ends the pump.
-func (c *wsConn) onTimeout(s *wsSide) bool {
+func (c *Conn) onTimeout(s *wsSide) bool {
 	if c.goingAway.Load() {
 		_ = s.conn.SetReadDeadline(time.Time{}) // the cut timer bounds the rest
 		return true
@@ -232,7 +172,7 @@ func (c *wsConn) onTimeout(s *wsSide) bool {
 // goAway starts a gateway-initiated close: code and reason to both peers,
 // at most wait for their replies, then the connections are cut. It never
 // blocks (it may be called with the hub locked).
-func (c *wsConn) goAway(code uint16, reason string, wait time.Duration) {
+func (c *Conn) goAway(code uint16, reason string, wait time.Duration) {
 	c.armCut(wait)
 	if !c.goingAway.CompareAndSwap(false, true) {
 		return
@@ -244,7 +184,7 @@ func (c *wsConn) goAway(code uint16, reason string, wait time.Duration) {
 }
 
 // armCut cuts both connections after d, or earlier if already armed so.
-func (c *wsConn) armCut(d time.Duration) {
+func (c *Conn) armCut(d time.Duration) {
 	at := time.Now().Add(d)
 	c.cutMu.Lock()
 	defer c.cutMu.Unlock()
@@ -258,14 +198,14 @@ func (c *wsConn) armCut(d time.Duration) {
 	c.cutTimer = time.AfterFunc(d, c.cut)
 }
 
-func (c *wsConn) cut() {
+func (c *Conn) cut() {
 	c.client.kill()
 	c.backend.kill()
 }
 
 // pumpDone runs when a pump's source stopped (err from its read). The last
 // pump to stop finishes the connection.
-func (c *wsConn) pumpDone(p *wsPump) {
+func (c *Conn) pumpDone(p *wsPump) {
 	src := p.src
 	switch {
 	case src.closeRecv.Load():
@@ -286,7 +226,7 @@ func (c *wsConn) pumpDone(p *wsPump) {
 	}
 }
 
-func (c *wsConn) finish() {
+func (c *Conn) finish() {
 	c.cutMu.Lock()
 	if c.cutTimer != nil {
 		c.cutTimer.Stop()
@@ -294,7 +234,9 @@ func (c *wsConn) finish() {
 	c.cutMu.Unlock()
 	c.cut()
 	c.hub.remove(c)
-	c.g.metrics.WebSocketClosed(c.route)
+	if c.hub.closed != nil {
+		c.hub.closed(c.route)
+	}
 	if d := time.Since(c.start); c.logThreshold > 0 && d > c.logThreshold {
 		c.log.Info("websocket connection",
 			slog.String("route", c.route), slog.String("backend", c.backURL),
@@ -306,30 +248,10 @@ func (c *wsConn) finish() {
 }
 
 // abort drops a connection whose hijack handler never ran.
-func (c *wsConn) abort() {
+func (c *Conn) abort() {
 	if !c.started.CompareAndSwap(false, true) {
 		return
 	}
 	c.backend.kill()
 	c.hub.remove(c)
-}
-
-// closeFrame builds a close frame; masked for frames to the backend.
-func closeFrame(code uint16, reason string, masked bool) []byte {
-	if len(reason) > 123 {
-		reason = reason[:123]
-	}
-	n := 2 + len(reason)
-	f := make([]byte, 0, 2+4+n)
-	payload := append([]byte{byte(code >> 8), byte(code)}, reason...)
-	if !masked {
-		return append(append(f, 0x88, byte(n)), payload...)
-	}
-	key := rand.Uint32()
-	m := [4]byte{byte(key >> 24), byte(key >> 16), byte(key >> 8), byte(key)}
-	f = append(f, 0x88, 0x80|byte(n), m[0], m[1], m[2], m[3])
-	for i, b := range payload {
-		f = append(f, b^m[i&3])
-	}
-	return f
 }

@@ -1,6 +1,10 @@
-package proxy
+package wsrelay
 
-import "sync"
+import (
+	"errors"
+	"net"
+	"sync"
+)
 
 // Read buffers. Each pump reads into its own small buffer (part of the
 // connection, so an idle connection holds 2 × wsSmallBuf) and switches to a
@@ -21,7 +25,7 @@ var wsBigPool = sync.Pool{New: func() any { return new([wsBigBuf]byte) }}
 // re-framing. Knowing the boundaries lets it count messages, enforce
 // max_message_bytes and inject close frames between frames.
 type wsPump struct {
-	c        *wsConn
+	c        *Conn
 	src, dst *wsSide
 	in       bool // client → backend: frames must arrive masked
 
@@ -76,6 +80,12 @@ func (p *wsPump) run(initial []byte) {
 		wsBigPool.Put(big)
 	}
 	p.c.pumpDone(p)
+}
+
+// isTimeout reports a read deadline that ran out (the idle timeout's).
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // process relays one read: runs of whole forwarded frames go out in one
