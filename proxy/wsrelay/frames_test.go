@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/premier-gateway/premier/internal/nettest"
+	"github.com/premier-gateway/premier/internal/wait"
 )
 
 // Frame opcodes with FIN set, as the first byte of a frame.
@@ -154,6 +155,13 @@ func startRelay(t *testing.T, h *Hub, route string, o Options, early []byte) *re
 	if _, err := io.ReadFull(x.cr, head); err != nil || string(head) != head101 {
 		t.Fatalf("101 head: %q, %v", head, err)
 	}
+	// Serve registers the connection just after writing the 101.
+	wait.Until(t, "the hub to register the connection", func() bool {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		_, ok := r.conns[x.c]
+		return ok
+	})
 	return x
 }
 
