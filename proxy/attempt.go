@@ -7,6 +7,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/premier-gateway/premier/lb"
+	"github.com/premier-gateway/premier/proxy/upstream"
 	"github.com/premier-gateway/premier/resilience"
 )
 
@@ -259,7 +260,7 @@ func (p *plan) shouldRetry(err error, status, n, attempts int, repeatable bool) 
 		return false
 	}
 	if err != nil {
-		return p.retry.RetryKind(resilience.Classify(err)) && (repeatable || notSent(err))
+		return p.retry.RetryKind(resilience.Classify(err)) && (repeatable || upstream.NotSent(err))
 	}
 	return repeatable && p.retry.RetryStatus(status)
 }

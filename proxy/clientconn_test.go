@@ -11,41 +11,12 @@ import (
 
 	"github.com/valyala/fasthttp"
 
-	"github.com/premier-gateway/premier/internal/nettest"
+	"github.com/premier-gateway/premier/internal/sock"
 )
-
-// connPair returns the gateway side of a real loopback TCP connection,
-// wrapped as g's listener wraps what it accepts, and the client side.
-func connPair(t *testing.T, g *Gateway) (net.Conn, net.Conn) {
-	t.Helper()
-	client, server := nettest.Pair(t)
-	s := newClientConn(g.watch.Wrap(server))
-	t.Cleanup(func() { s.Close() })
-	return s, client
-}
 
 func newWatchedGateway(t *testing.T) *Gateway {
 	t.Helper()
 	return startGateway(t, configYAML("http://127.0.0.1:1", "")).gw
-}
-
-// answer marks the next write of s as a finished response and writes it.
-func answer(t testing.TB, s net.Conn, msg string) {
-	t.Helper()
-	s.(*clientConn).hold.Store(true)
-	if _, err := io.WriteString(s, msg); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func readN(t testing.TB, c net.Conn, n int) string {
-	t.Helper()
-	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	b := make([]byte, n)
-	if _, err := io.ReadFull(c, b); err != nil {
-		t.Fatalf("read %d bytes: %v", n, err)
-	}
-	return string(b)
 }
 
 func TestListenerAcceptsWatchedClientConns(t *testing.T) {
@@ -65,9 +36,9 @@ func TestListenerAcceptsWatchedClientConns(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	cc, ok := s.(*clientConn)
+	cc, ok := s.(*sock.ClientConn)
 	if !ok {
-		t.Fatalf("accepted %T, want *clientConn", s)
+		t.Fatalf("accepted %T, want *sock.ClientConn", s)
 	}
 	if g.watch.Len() < 1 || cc.Watchdog() != g.watch {
 		t.Fatal("accepted connection not watched by the gateway's watchdog")
@@ -75,108 +46,6 @@ func TestListenerAcceptsWatchedClientConns(t *testing.T) {
 	_ = s.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
 	if _, err := s.Read(make([]byte, 1)); err == nil || !isTimeout(err) {
 		t.Fatalf("read past its deadline: %v", err)
-	}
-}
-
-// A held response reaches the client when the next Read waits, and the
-// request that answer prompts is read.
-func TestHeldResponseGoesOutWithTheNextRead(t *testing.T) {
-	s, c := connPair(t, newWatchedGateway(t))
-	for i := 0; i < 50; i++ {
-		answer(t, s, "pong")
-		if s.(*clientConn).held.Load() == nil {
-			t.Fatal("a marked response was written at once, not held")
-		}
-		go func() {
-			if readN(t, c, 4) == "pong" {
-				_, _ = io.WriteString(c, "ping")
-			}
-		}()
-		if got := readN(t, s, 4); got != "ping" {
-			t.Fatalf("round %d: server read %q", i, got)
-		}
-	}
-}
-
-// Bytes the client sent before the wait began (it sent ahead) raise no
-// readiness; the watchdog's stall check wakes the wait within a few ticks,
-// and the connection holds nothing from then on.
-func TestStallCheckWakesAWaitOnBytesAlreadyThere(t *testing.T) {
-	g := newWatchedGateway(t)
-	s, c := connPair(t, g)
-	answer(t, s, "one!")
-	if _, err := io.WriteString(c, "next"); err != nil { // before the server waits
-		t.Fatal(err)
-	}
-	time.Sleep(20 * time.Millisecond) // "next" is in the socket before Read starts
-	began := time.Now()
-	if got := readN(t, s, 4); got != "next" {
-		t.Fatalf("server read %q", got)
-	}
-	if took := time.Since(began); took > 40*g.watch.Tick() { // without the check: the 5 s read deadline
-		t.Fatalf("the wait took %v: the stall check did not wake it", took)
-	}
-	if got := readN(t, c, 4); got != "one!" {
-		t.Fatalf("client read %q", got)
-	}
-	cc := s.(*clientConn)
-	if !cc.noHold.Load() {
-		t.Fatal("a client that sends ahead still gets held responses")
-	}
-	answer(t, s, "two!")
-	if cc.held.Load() != nil {
-		t.Fatal("response held on a connection marked noHold")
-	}
-	if got := readN(t, c, 4); got != "two!" {
-		t.Fatalf("client read %q", got)
-	}
-}
-
-func TestHeldResponseSentOnCloseAndBeforeLaterWrites(t *testing.T) {
-	s, c := connPair(t, newWatchedGateway(t))
-	answer(t, s, "held;")
-	if _, err := io.WriteString(s, "after;"); err != nil {
-		t.Fatal(err)
-	}
-	answer(t, s, "last")
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	b, err := io.ReadAll(c)
-	if err != nil || string(b) != "held;after;last" {
-		t.Fatalf("client got %q, %v; want every write, in order, then EOF", b, err)
-	}
-}
-
-func TestLargeWritesAreNotHeld(t *testing.T) {
-	s, c := connPair(t, newWatchedGateway(t))
-	big := strings.Repeat("x", heldMax+1)
-	go func() { answer(t, s, big) }()
-	if got := readN(t, c, len(big)); got != big {
-		t.Fatal("large response garbled")
-	}
-	if s.(*clientConn).held.Load() != nil {
-		t.Fatal("a write over heldMax was held")
-	}
-}
-
-// With the watchdog stopped nobody would catch a missed wake-up: a held
-// response is written and the read is an ordinary one.
-func TestHeldResponseWithoutWatchdogReadsNormally(t *testing.T) {
-	g := newWatchedGateway(t)
-	s, c := connPair(t, g)
-	answer(t, s, "pong")
-	if _, err := io.WriteString(c, "ping"); err != nil { // already there when Read starts
-		t.Fatal(err)
-	}
-	time.Sleep(20 * time.Millisecond)
-	g.watch.Close()
-	if got := readN(t, s, 4); got != "ping" {
-		t.Fatalf("server read %q", got)
-	}
-	if got := readN(t, c, 4); got != "pong" {
-		t.Fatalf("client read %q", got)
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -56,23 +55,5 @@ func TestConnectionsPerIPCap(t *testing.T) {
 			t.Fatal("the closed connection's slot never freed")
 		}
 		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func TestConnCapKeys(t *testing.T) {
-	var c connCap
-	addr := func(s string) net.Addr { return net.TCPAddrFromAddrPort(netip.MustParseAddrPort(s)) }
-	r1, ok1 := c.admit(addr("[2001:db8:1:2::1]:1000"), 2)
-	_, ok2 := c.admit(addr("[2001:db8:1:2:ffff::9]:2000"), 2) // same /64
-	_, ok3 := c.admit(addr("[2001:db8:1:2::3]:3000"), 2)
-	_, other := c.admit(addr("[2001:db8:1:3::1]:1000"), 2) // another /64
-	_, v4 := c.admit(addr("[::ffff:192.0.2.1]:1"), 1)      // mapped IPv4 counts as IPv4
-	_, v4again := c.admit(addr("192.0.2.1:2"), 1)
-	if !ok1 || !ok2 || ok3 || !other || !v4 || v4again {
-		t.Fatalf("admits %v %v %v %v %v %v", ok1, ok2, ok3, other, v4, v4again)
-	}
-	r1()
-	if _, ok := c.admit(addr("[2001:db8:1:2::3]:3000"), 2); !ok {
-		t.Fatal("release did not free the slot")
 	}
 }

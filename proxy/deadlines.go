@@ -1,20 +1,24 @@
 package proxy
 
 import (
+	"fmt"
 	"net"
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/premier-gateway/premier/internal/sock"
+	"github.com/premier-gateway/premier/proxy/upstream"
 )
 
 // Listener wraps ln so the gateway's watchdog keeps the far read, idle and
 // write deadlines of every client connection: fasthttp moves them on each
 // request, and without the watchdog each move re-arms a runtime timer.
 // Its connections also send a finished response together with the wait
-// for the next request (clientConn). Serve the gateway's server on the
+// for the next request (sock.ClientConn). Serve the gateway's server on the
 // returned listener.
 // A connection over limits.max_connections_per_ip is answered 429 and
-// closed here (connCap), never reaching the server.
+// closed here (sock.ConnCap), never reaching the server.
 func (g *Gateway) Listener(ln net.Listener) net.Listener { return clientListener{ln, g} }
 
 type clientListener struct {
@@ -29,36 +33,40 @@ func (l clientListener) Accept() (net.Conn, error) {
 			return nil, err
 		}
 		if limit := l.g.cur.Load().loaded.Config.Limits.MaxConnectionsPerIP; limit > 0 {
-			release, ok := l.g.conns.admit(c.RemoteAddr(), limit)
+			release, ok := l.g.conns.Admit(c.RemoteAddr(), limit)
 			if !ok {
-				go refuse(c) // ends within refuseTime
+				go sock.Refuse(c, connRefusal) // ends within sock.RefuseTime
 				continue
 			}
 			wc := l.g.watch.Wrap(c)
 			wc.OnClose(release)
-			return newClientConn(wc), nil
+			return sock.NewClientConn(wc), nil
 		}
-		return newClientConn(l.g.watch.Wrap(c)), nil
+		return sock.NewClientConn(l.g.watch.Wrap(c)), nil
 	}
+}
+
+// connRefusal is the whole answer to a connection over the cap.
+var connRefusal = func() []byte {
+	body := jsonError(ErrTooManyConnections.Error()) // errorBodies fills in init, after this
+	return fmt.Appendf(nil, "HTTP/1.1 %d Too Many Requests\r\nContent-Type: application/json\r\n"+
+		"Retry-After: 1\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s",
+		statusFor(ErrTooManyConnections), len(body), body)
+}()
+
+// holdResponse marks ctx's response, which the handler has finished, as one
+// its connection may hold until the wait for the next request: a buffered
+// body on a connection staying open. Others go out as written.
+func holdResponse(ctx *fasthttp.RequestCtx) {
+	if ctx.Response.IsBodyStream() || ctx.Request.IsBodyStream() ||
+		ctx.Response.ConnectionClose() || ctx.Hijacked() {
+		return // streamed, or the rest of a body still to read, or closing
+	}
+	sock.Hold(ctx.Conn())
 }
 
 // dialBackend opens a backend connection watched by the gateway's
 // watchdog, so the per-request deadlines the transport sets cost no timer.
 func (g *Gateway) dialBackend(addr string, timeout time.Duration) (net.Conn, error) {
-	var (
-		c   net.Conn
-		err error
-	)
-	switch {
-	case g.dial != nil:
-		c, err = g.dial(addr)
-	case timeout > 0:
-		c, err = fasthttp.DialTimeout(addr, timeout)
-	default:
-		c, err = fasthttp.Dial(addr)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return newBackendConn(g.watch.Wrap(c)), nil
+	return upstream.Dial(g.watch, g.dial, addr, timeout)
 }

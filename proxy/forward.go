@@ -10,6 +10,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/premier-gateway/premier/proxy/route"
+	"github.com/premier-gateway/premier/proxy/upstream"
 )
 
 // forward sends ctx.Request to the rule's backends in place, through the
@@ -92,9 +93,9 @@ func (x *httpExchange) try(i int, now, deadline time.Time) (int, error) {
 	}
 	var err error
 	if pt := p.pipelineFor(b, req); pt != nil {
-		err = pt.roundTrip(b, req, resp, now, deadline, p.wholeBody)
+		err = pt.RoundTrip(b, req, resp, now, deadline, p.wholeBody)
 	} else {
-		err = roundTrip(b.Client, req, resp, now, deadline, p.wholeBody)
+		err = upstream.RoundTrip(b.Client, req, resp, now, deadline, p.wholeBody)
 	}
 	if x.body.err != nil { // the client's body failed, not the backend
 		return 0, errClientBody

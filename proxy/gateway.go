@@ -12,11 +12,13 @@ import (
 	"github.com/redis/rueidis"
 
 	"github.com/premier-gateway/premier/cache"
+	"github.com/premier-gateway/premier/internal/sock"
 	"github.com/premier-gateway/premier/internal/watchdog"
 	"github.com/premier-gateway/premier/lb"
 	"github.com/premier-gateway/premier/limiter"
 	"github.com/premier-gateway/premier/proxy/config"
 	"github.com/premier-gateway/premier/proxy/metrics"
+	"github.com/premier-gateway/premier/proxy/upstream"
 	"github.com/premier-gateway/premier/proxy/wsrelay"
 )
 
@@ -47,7 +49,7 @@ type Gateway struct {
 	reserved        fasthttp.RequestHandler
 	dial            fasthttp.DialFunc  // tests: in-memory backends
 	watch           *watchdog.Watchdog // far socket deadlines of clients and backends
-	conns           connCap            // open client connections per address
+	conns           sock.ConnCap       // open client connections per address
 
 	mu        sync.Mutex // serialises reloads
 	closeOnce sync.Once
@@ -150,8 +152,8 @@ func (g *Gateway) configureClient(lim config.Limits) func(*fasthttp.HostClient) 
 		// backend_queue_timeout or the request's deadline).
 		c.MaxConnWaitTimeout = seconds(lim.BackendQueueTimeout)
 		c.MaxIdleConnDuration = 30 * time.Second
-		c.ReadBufferSize = responseReadBuffer
-		c.WriteBufferSize = requestWriteBuffer
+		c.ReadBufferSize = upstream.ResponseReadBuffer
+		c.WriteBufferSize = upstream.RequestWriteBuffer
 		c.MaxResponseBodySize = 0
 		c.DialTimeout = g.dialBackend
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/premier-gateway/premier/proxy/config"
+	"github.com/premier-gateway/premier/proxy/upstream"
 	"github.com/premier-gateway/premier/resilience"
 )
 
@@ -209,7 +210,7 @@ func TestHardeningHostileResponseSizes(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 			return false
 		case "/huge-head":
-			_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nX-Big: "+strings.Repeat("h", responseReadBuffer+1<<10)+"\r\nContent-Length: 2\r\n\r\nok")
+			_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nX-Big: "+strings.Repeat("h", upstream.ResponseReadBuffer+1<<10)+"\r\nContent-Length: 2\r\n\r\nok")
 			return false
 		}
 		_, _ = io.WriteString(c, okResponse)
@@ -245,7 +246,7 @@ func TestHardeningHostileResponseSizes(t *testing.T) {
 		t.Fatalf("2^63-1 chunk: %d %q accepted as complete", status, body)
 	}
 	if status, body, err := getAll(t, h.url+"/huge-head"); status != 502 || err != nil {
-		t.Fatalf("response head over the %d KiB read buffer: %d %q %v", responseReadBuffer>>10, status, body, err)
+		t.Fatalf("response head over the %d KiB read buffer: %d %q %v", upstream.ResponseReadBuffer>>10, status, body, err)
 	}
 	if status, body, _ := getAll(t, h.url+"/ok"); status != 200 || body != "clean" {
 		t.Fatalf("after: %d %q", status, body)

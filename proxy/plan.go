@@ -9,6 +9,7 @@ import (
 	"github.com/premier-gateway/premier/lb"
 	"github.com/premier-gateway/premier/proxy/config"
 	"github.com/premier-gateway/premier/proxy/route"
+	"github.com/premier-gateway/premier/proxy/upstream"
 	"github.com/premier-gateway/premier/resilience"
 )
 
@@ -149,7 +150,9 @@ func (g *Gateway) backendsFor(servers []lb.Server, cfg *lb.Config, lim config.Li
 		}
 		bs[i], weights[i] = b, s.Weight
 		if cfg != nil && cfg.Pipeline > 0 {
-			b.EnablePipeline(func() lb.Pipeliner { return g.newPipeTransport(b, cfg.Pipeline, lim) })
+			b.EnablePipeline(func() lb.Pipeliner {
+				return upstream.NewPipeTransport(b, cfg.Pipeline, seconds(lim.BackendTimeout), g.dialBackend)
+			})
 		}
 	}
 	lbc := lb.Config{Algorithm: lb.RoundRobin}

@@ -18,7 +18,7 @@ func (g *Gateway) writePrometheus(w io.Writer) {
 	g.metrics.WritePrometheus(w, &metrics.State{
 		Breakers:           g.breakerStates(),
 		Backends:           stats,
-		ConnectionsRefused: g.conns.refused.Load(),
+		ConnectionsRefused: g.conns.Refused(),
 		Reloads:            g.reloads.Load(),
 		ReloadFailures:     g.reloadFailures.Load(),
 		Version:            Version,

@@ -2,11 +2,11 @@ package proxy
 
 import (
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/premier-gateway/premier/internal/sock"
 	"github.com/premier-gateway/premier/limiter"
 	"github.com/premier-gateway/premier/proxy/config"
 	"github.com/premier-gateway/premier/proxy/metrics"
@@ -86,7 +86,9 @@ func (p *plan) limitHeaders(ctx *fasthttp.RequestCtx, s *scratch) {
 }
 
 // waitTurn waits a leaky-bucket delay, checking every 50 ms that the client
-// is still connected. It returns false when the client went away.
+// is still connected (a peek at its socket for the end of its stream,
+// where the platform can peek). It returns false when the client went
+// away.
 func waitTurn(ctx *fasthttp.RequestCtx, d time.Duration) bool {
 	deadline := time.Now().Add(d)
 	for {
@@ -95,29 +97,8 @@ func waitTurn(ctx *fasthttp.RequestCtx, d time.Duration) bool {
 			return true
 		}
 		time.Sleep(min(left, 50*time.Millisecond))
-		if clientGone(ctx) {
+		if sock.PeerClosed(ctx.Conn()) {
 			return false
 		}
 	}
-}
-
-// clientGone peeks at the client's socket without consuming anything: a
-// readable end-of-stream means the client closed its side.
-func clientGone(ctx *fasthttp.RequestCtx) bool {
-	sc, ok := ctx.Conn().(syscall.Conn)
-	if !ok {
-		return false
-	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
-		return false
-	}
-	gone := false
-	var b [1]byte
-	_ = raw.Read(func(fd uintptr) bool {
-		n, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		gone = n == 0 && err == nil
-		return true
-	})
-	return gone
 }

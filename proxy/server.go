@@ -8,22 +8,20 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/premier-gateway/premier/internal/sock"
 )
 
 // bufferedBodyBytes is how much of a request body is read before the
 // handler runs; larger bodies stream to the backend.
 const bufferedBodyBytes = 1 << 20
 
-// responseWriteBuffer is the server's response write buffer,
-// requestWriteBuffer the backend clients' request write buffer and
-// responseReadBuffer their response read buffer. All three are pooled per
-// exchange, not held per connection, so a head plus a body up to ~32 KiB
-// moves in one system call each way.
-const (
-	responseWriteBuffer = 32 << 10
-	requestWriteBuffer  = 32 << 10
-	responseReadBuffer  = 32 << 10
-)
+// responseWriteBuffer is the server's response write buffer, pooled per
+// exchange, not held per connection: a head plus a body up to ~32 KiB
+// leaves in one system call, the one write a client connection may hold
+// (sock.HeldMax). The backend clients' buffers are upstream's
+// (upstream.RequestWriteBuffer, upstream.ResponseReadBuffer), the same size.
+const responseWriteBuffer = sock.HeldMax
 
 // NewServer builds the fasthttp server for g with the running config's limits.
 func (g *Gateway) NewServer() *fasthttp.Server {

@@ -16,6 +16,7 @@ import (
 	"github.com/premier-gateway/premier/lb"
 	"github.com/premier-gateway/premier/proxy/config"
 	"github.com/premier-gateway/premier/proxy/metrics"
+	"github.com/premier-gateway/premier/proxy/upstream"
 )
 
 // WebSocket proxying.
@@ -249,7 +250,7 @@ func (g *Gateway) wsHandshake(b *lb.Backend, reqHead []byte, deadline time.Time)
 	}
 	if _, err = bc.Write(reqHead); err != nil {
 		_ = bc.Close()
-		return nil, nil, nil, unsentError{err}
+		return nil, nil, nil, upstream.Unsent(err)
 	}
 	br = wsReaderPool.Get().(*bufio.Reader)
 	br.Reset(bc)

@@ -1,6 +1,6 @@
 package watchdog
 
-// A read wait that skips Go's first read attempt (proxy's clientConn
+// A read wait that skips Go's first read attempt (sock.ClientConn
 // writes a response and then waits for the next request without trying a
 // read) can miss its wake-up: bytes that arrived before the wait began
 // raise no new readiness event, and the wait would sleep until its

@@ -1,4 +1,4 @@
-package proxy
+package upstream
 
 import (
 	"bufio"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/premier-gateway/premier/internal/sock"
 	"github.com/premier-gateway/premier/internal/watchdog"
 )
 
@@ -22,7 +23,7 @@ import (
 // time it can) wakes the wait, and the response is then read normally.
 type backendConn struct {
 	*watchdog.Conn
-	sock rawSocket // its reads and writes (rawIO)
+	sock sock.Socket // its reads and writes (sock.RawIO)
 	raw  syscall.RawConn
 	step func(uintptr) bool // sendStep, bound once per connection
 	look func(uintptr)      // peek, bound once per connection
@@ -40,45 +41,31 @@ type backendConn struct {
 // newBackendConn wraps a watched connection; one that is not a raw socket
 // (in-memory test connections) stays as it is.
 func newBackendConn(c *watchdog.Conn) net.Conn {
-	raw := rawConnOf(c)
+	raw := sock.RawConnOf(c)
 	if raw == nil {
 		return c
 	}
 	bc := &backendConn{Conn: c, raw: raw, lastUse: c.Watchdog().Now()}
 	bc.step = bc.sendStep
 	bc.look = bc.peek
-	bc.sock.init(raw, c)
+	bc.sock.Init(raw, c)
 	return bc
-}
-
-// rawConnOf returns the raw socket of a watched connection, or nil for one
-// that is not a socket (in-memory test connections).
-func rawConnOf(c *watchdog.Conn) syscall.RawConn {
-	sc, ok := c.Conn.(syscall.Conn)
-	if !ok {
-		return nil
-	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
-		return nil
-	}
-	return raw
 }
 
 // Read implements net.Conn.
 func (c *backendConn) Read(p []byte) (int, error) {
-	if !rawIO {
+	if !sock.RawIO {
 		return c.Conn.Read(p)
 	}
-	return c.sock.read(p)
+	return c.sock.Read(p)
 }
 
 // Write implements net.Conn.
 func (c *backendConn) Write(p []byte) (int, error) {
-	if !rawIO {
+	if !sock.RawIO {
 		return c.Conn.Write(p)
 	}
-	return c.sock.write(p)
+	return c.sock.Write(p)
 }
 
 // idleConnBroken reports whether a pooled backend connection received
@@ -108,7 +95,7 @@ func (c *backendConn) idleBroken() bool {
 	return c.broken
 }
 
-func (c *backendConn) peek(fd uintptr) { c.broken = fdBroken(fd, c.peekBuf[:]) }
+func (c *backendConn) peek(fd uintptr) { c.broken = sock.FDBroken(fd, c.peekBuf[:]) }
 
 // writeAndAwait writes req through bw (which writes to c) and waits until
 // the backend has sent something, closed, or the read deadline passed.

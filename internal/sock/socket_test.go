@@ -1,4 +1,4 @@
-package proxy
+package sock
 
 import (
 	"bytes"
@@ -14,18 +14,48 @@ import (
 	"github.com/premier-gateway/premier/internal/watchdog"
 )
 
-// rawPair returns a backendConn (raw reads and writes) over a real loopback
-// connection and the plain far side.
-func rawPair(t *testing.T) (*backendConn, *net.TCPConn) {
+// rawConn is a watched connection whose reads and writes go through a
+// Socket, as the gateway's backend and client connections do.
+type rawConn struct {
+	*watchdog.Conn
+	sock Socket
+}
+
+func (c *rawConn) Read(p []byte) (int, error) {
+	if !RawIO {
+		return c.Conn.Read(p)
+	}
+	return c.sock.Read(p)
+}
+
+func (c *rawConn) Write(p []byte) (int, error) {
+	if !RawIO {
+		return c.Conn.Write(p)
+	}
+	return c.sock.Write(p)
+}
+
+// rawPair returns a rawConn over a real loopback connection and the plain
+// far side.
+func rawPair(t *testing.T) (*rawConn, *net.TCPConn) {
 	t.Helper()
 	c, far := nettest.Pair(t)
 	w := watchdog.New(0)
-	bc, ok := newBackendConn(w.Wrap(c)).(*backendConn)
-	if !ok {
-		t.Fatal("no backendConn over a TCP socket")
+	wc := w.Wrap(c)
+	raw := RawConnOf(wc)
+	if raw == nil {
+		t.Fatal("no raw socket under a TCP connection")
 	}
+	bc := &rawConn{Conn: wc}
+	bc.sock.Init(raw, wc)
 	t.Cleanup(func() { bc.Close(); w.Close() })
 	return bc, far
+}
+
+// isTimeout reports a deadline's error as net.Error says.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 func TestRawSocketMovesBytesBothWays(t *testing.T) {

@@ -1,8 +1,8 @@
-package proxy
+package sock
 
 import "syscall"
 
-// canWake: wakeReader works here, so clientConn may hold responses.
+// canWake: wakeReader works here, so ClientConn may hold responses.
 const canWake = true
 
 // wakeReader makes Linux signal the socket fd readable again when bytes

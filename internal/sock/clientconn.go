@@ -1,4 +1,4 @@
-package proxy
+package sock
 
 import (
 	"net"
@@ -6,12 +6,10 @@ import (
 	"sync/atomic"
 	"syscall"
 
-	"github.com/valyala/fasthttp"
-
 	"github.com/premier-gateway/premier/internal/watchdog"
 )
 
-// clientConn is a watched plain-TCP client connection that sends a
+// ClientConn is a watched plain-TCP client connection that sends a
 // finished response together with the wait for the client's next request,
 // so that wait starts without first trying a read.
 //
@@ -19,7 +17,7 @@ import (
 // a Go read first tries the read system call, which on a keep-alive
 // connection finds nothing (EAGAIN) on almost every request: the client
 // has not even received the answer yet. The handler marks a buffered
-// response it has finished (holdResponse); clientConn then keeps the one
+// response it has finished (Hold); ClientConn then keeps the one
 // write fasthttp makes for it and does it inside the socket's raw read
 // callback on the next Read, where Go has already cleared the socket's
 // readiness: the next request, which can only come after the answer, wakes
@@ -33,9 +31,9 @@ import (
 // anything waiting is made to wake it, and the connection holds no more
 // responses. Such a client loses 25–50 ms once; no wait sleeps until its
 // deadline on bytes already there.
-type clientConn struct {
+type ClientConn struct {
 	*watchdog.Conn
-	sock  rawSocket // its reads and writes
+	sock  Socket // its reads and writes
 	raw   syscall.RawConn
 	step  func(uintptr) bool // sendStep, bound once per connection
 	check func(uintptr)      // stallCheck's socket step, bound once
@@ -50,76 +48,75 @@ type clientConn struct {
 	err  error
 }
 
-// heldMax is the largest write held back: one full response write buffer.
-const heldMax = responseWriteBuffer
+// HeldMax is the largest write held back: one full response write buffer.
+// The server's response write buffer is this size, so a finished response
+// that fits the buffer leaves in the one write a ClientConn holds.
+const HeldMax = 32 << 10
 
 // heldPool's buffers start small and grow to the answers they hold, so a
 // burst of small answers does not pin a full write buffer each.
 var heldPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
-// newClientConn wraps a watched connection; one that is not a raw socket
+// NewClientConn wraps a watched connection; one that is not a raw socket
 // (in-memory test connections) stays as it is.
-func newClientConn(c *watchdog.Conn) net.Conn {
-	raw := rawConnOf(c)
-	if raw == nil || !canWake || !rawIO {
+func NewClientConn(c *watchdog.Conn) net.Conn {
+	raw := RawConnOf(c)
+	if raw == nil || !canWake || !RawIO {
 		return c
 	}
-	cc := &clientConn{Conn: c, raw: raw}
-	cc.sock.init(raw, c)
+	cc := &ClientConn{Conn: c, raw: raw}
+	cc.sock.Init(raw, c)
 	cc.step = cc.sendStep
 	cc.check = cc.wakeIfWaiting
 	c.OnStall(cc.stallCheck)
 	return cc
 }
 
-// holdResponse marks ctx's response, which the handler has finished, as one
-// its connection may hold until the wait for the next request: a buffered
-// body on a connection staying open. Others go out as written.
-func holdResponse(ctx *fasthttp.RequestCtx) {
-	if ctx.Response.IsBodyStream() || ctx.Request.IsBodyStream() ||
-		ctx.Response.ConnectionClose() || ctx.Hijacked() {
-		return // streamed, or the rest of a body still to read, or closing
-	}
-	if c, ok := ctx.Conn().(*clientConn); ok {
-		c.hold.Store(true)
+// Hold marks the response just finished on c as one c may hold until the
+// wait for the next request. The caller has checked that it is a buffered
+// body on a connection staying open; a connection NewClientConn did not
+// wrap ignores the mark.
+func Hold(c net.Conn) {
+	if cc, ok := c.(*ClientConn); ok {
+		cc.hold.Store(true)
 	}
 }
 
 // Write implements net.Conn: it holds the marked response's write, and
 // sends any held one before p.
-func (c *clientConn) Write(p []byte) (int, error) {
+func (c *ClientConn) Write(p []byte) (int, error) {
 	if err := c.flushHeld(); err != nil {
 		return 0, err
 	}
 	if c.hold.Load() {
 		c.hold.Store(false)
-		if len(p) <= heldMax && !c.noHold.Load() {
+		if len(p) <= HeldMax && !c.noHold.Load() {
 			b := heldPool.Get().(*[]byte)
 			*b = append((*b)[:0], p...)
 			c.held.Store(b)
 			return len(p), nil
 		}
 	}
-	return c.sock.write(p)
+	return c.sock.Write(p)
 }
 
 // Read implements net.Conn. With a held response it writes it inside the
 // raw read wait, then reads what woke the wait.
-func (c *clientConn) Read(p []byte) (int, error) {
+func (c *ClientConn) Read(p []byte) (int, error) {
 	if c.hold.Load() {
 		c.hold.Store(false) // marked, but nothing was written
 	}
 	b := c.held.Swap(nil)
 	if b == nil {
-		return c.sock.read(p)
+		return c.sock.Read(p)
 	}
 	if !c.BeginWait() { // no watchdog to catch a missed wake-up
-		_, err := c.sock.write(*b)
+		_, err := c.sock.Write(*b)
 		heldPool.Put(b)
 		if err != nil {
 			return 0, err
 		}
-		return c.sock.read(p)
+		return c.sock.Read(p)
 	}
 	c.out, c.sent, c.err = b, false, nil
 	_ = c.raw.Read(c.step) // a deadline or close ends the wait; Read below reports it
@@ -129,17 +126,17 @@ func (c *clientConn) Read(p []byte) (int, error) {
 	if c.err != nil {
 		return 0, c.err
 	}
-	return c.sock.read(p)
+	return c.sock.Read(p)
 }
 
 // stallCheck runs on the watchdog for a wait marked over a tick ago.
-func (c *clientConn) stallCheck() { _ = c.raw.Control(c.check) }
+func (c *ClientConn) stallCheck() { _ = c.raw.Control(c.check) }
 
 // wakeIfWaiting: bytes (or the client's FIN) already waiting mean the wait
 // missed them: the client sends ahead, so hold nothing more, and have the
 // socket announce them again.
-func (c *clientConn) wakeIfWaiting(fd uintptr) {
-	if fdBroken(fd, c.peekBuf[:]) {
+func (c *ClientConn) wakeIfWaiting(fd uintptr) {
+	if FDBroken(fd, c.peekBuf[:]) {
 		c.noHold.Store(true)
 		wakeReader(fd)
 	}
@@ -149,7 +146,7 @@ func (c *clientConn) wakeIfWaiting(fd uintptr) {
 // response and asks to wait (false); the next, after the socket became
 // readable, ends the wait without reading. A response the socket does
 // not take at once is finished by an ordinary write.
-func (c *clientConn) sendStep(fd uintptr) bool {
+func (c *ClientConn) sendStep(fd uintptr) bool {
 	if c.sent {
 		return true
 	}
@@ -160,7 +157,7 @@ func (c *clientConn) sendStep(fd uintptr) bool {
 	case 0:
 		return false
 	case syscall.EAGAIN:
-		_, c.err = c.sock.write(out[n:])
+		_, c.err = c.sock.Write(out[n:])
 	default:
 		c.err = c.sock.opError("write", errno)
 	}
@@ -168,18 +165,18 @@ func (c *clientConn) sendStep(fd uintptr) bool {
 }
 
 // flushHeld writes a held response, if any.
-func (c *clientConn) flushHeld() error {
+func (c *ClientConn) flushHeld() error {
 	b := c.held.Swap(nil)
 	if b == nil {
 		return nil
 	}
-	_, err := c.sock.write(*b)
+	_, err := c.sock.Write(*b)
 	heldPool.Put(b)
 	return err
 }
 
 // Close implements net.Conn: a held response is sent first.
-func (c *clientConn) Close() error {
+func (c *ClientConn) Close() error {
 	_ = c.flushHeld()
 	return c.Conn.Close()
 }

@@ -1,9 +1,9 @@
 //go:build !linux
 
-package proxy
+package sock
 
 // canWake: elsewhere a missed readiness event cannot be raised again, so
-// clientConn holds no responses.
+// ClientConn holds no responses.
 const canWake = false
 
 func wakeReader(uintptr) {}

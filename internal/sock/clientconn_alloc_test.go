@@ -1,6 +1,6 @@
-//go:build !race
+//go:build linux && !race
 
-package proxy
+package sock
 
 import (
 	"io"
@@ -10,7 +10,7 @@ import (
 // TestHeldResponseZeroAllocs: holding a response and sending it with the
 // next wait allocates nothing in steady state.
 func TestHeldResponseZeroAllocs(t *testing.T) {
-	s, c := connPair(t, newWatchedGateway(t))
+	s, c := connPair(t, newWatchdog(t))
 	go func() {
 		b := make([]byte, 4)
 		for {
@@ -24,7 +24,7 @@ func TestHeldResponseZeroAllocs(t *testing.T) {
 	}()
 	b, pong := make([]byte, 4), []byte("pong")
 	round := func() {
-		s.(*clientConn).hold.Store(true)
+		s.(*ClientConn).hold.Store(true)
 		if _, err := s.Write(pong); err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package proxy
+package sock
 
 import (
 	"io"
@@ -6,10 +6,14 @@ import (
 	"os"
 	"sync"
 	"syscall"
+
+	"github.com/premier-gateway/premier/internal/watchdog"
 )
 
-// rawSocket reads and writes a connection's non-blocking socket with raw
-// system calls inside Go's poller callbacks (syscall.RawConn).
+// Socket reads and writes a connection's non-blocking socket with raw
+// system calls inside Go's poller callbacks (syscall.RawConn). It is a
+// value to embed in a connection type, which calls Read and Write
+// directly when RawIO is true and its own net.Conn's otherwise.
 //
 // Go's own socket read and write enter the scheduler's system-call state
 // around the call. Besides its cost, a P seen in that state across two
@@ -20,7 +24,7 @@ import (
 // the raw call is the plain system call and nothing else; waiting, when
 // the socket has nothing or is full, is still the poller's, with the
 // connection's deadlines.
-type rawSocket struct {
+type Socket struct {
 	rc    syscall.RawConn
 	conn  net.Conn // for the addresses of an error
 	rstep func(uintptr) bool
@@ -36,13 +40,15 @@ type rawSocket struct {
 	werr syscall.Errno
 }
 
-func (s *rawSocket) init(rc syscall.RawConn, c net.Conn) {
+// Init binds s to c's raw socket rc; call it once, before any Read or
+// Write.
+func (s *Socket) Init(rc syscall.RawConn, c net.Conn) {
 	s.rc, s.conn = rc, c
 	s.rstep, s.wstep = s.readStep, s.writeStep
 }
 
-// read is net.Conn's Read.
-func (s *rawSocket) read(p []byte) (int, error) {
+// Read is net.Conn's Read.
+func (s *Socket) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
@@ -63,7 +69,7 @@ func (s *rawSocket) read(p []byte) (int, error) {
 	return n, nil
 }
 
-func (s *rawSocket) readStep(fd uintptr) bool {
+func (s *Socket) readStep(fd uintptr) bool {
 	for {
 		n, errno := rawRead(fd, s.rp)
 		switch errno {
@@ -80,8 +86,8 @@ func (s *rawSocket) readStep(fd uintptr) bool {
 	}
 }
 
-// write is net.Conn's Write.
-func (s *rawSocket) write(p []byte) (int, error) {
+// Write is net.Conn's Write.
+func (s *Socket) Write(p []byte) (int, error) {
 	s.wmu.Lock()
 	s.wp, s.wn, s.werr = p, 0, 0
 	err := s.rc.Write(s.wstep)
@@ -97,7 +103,7 @@ func (s *rawSocket) write(p []byte) (int, error) {
 	return n, nil
 }
 
-func (s *rawSocket) writeStep(fd uintptr) bool {
+func (s *Socket) writeStep(fd uintptr) bool {
 	n, errno := writeNow(fd, s.wp[s.wn:])
 	s.wn += n
 	switch errno {
@@ -128,6 +134,20 @@ func writeNow(fd uintptr, p []byte) (int, syscall.Errno) {
 }
 
 // opError wraps errno as Go's own socket calls do.
-func (s *rawSocket) opError(op string, errno syscall.Errno) error {
+func (s *Socket) opError(op string, errno syscall.Errno) error {
 	return &net.OpError{Op: op, Net: "tcp", Source: s.conn.LocalAddr(), Addr: s.conn.RemoteAddr(), Err: os.NewSyscallError(op, errno)}
+}
+
+// RawConnOf returns the raw socket of a watched connection, or nil for one
+// that is not a socket (in-memory test connections).
+func RawConnOf(c *watchdog.Conn) syscall.RawConn {
+	sc, ok := c.Conn.(syscall.Conn)
+	if !ok {
+		return nil
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	return raw
 }

@@ -1,11 +1,11 @@
-//go:build !unix
+//go:build !(linux || darwin || dragonfly || freebsd || netbsd)
 
-package proxy
+package sock
 
 import "syscall"
 
-// rawIO: not here; connections keep Go's own reads and writes.
-const rawIO = false
+// RawIO: not here; connections keep Go's own reads and writes.
+const RawIO = false
 
 func rawRead(uintptr, []byte) (int, syscall.Errno)  { return 0, syscall.EINVAL }
 func rawWrite(uintptr, []byte) (int, syscall.Errno) { return 0, syscall.EINVAL }

@@ -1,6 +1,6 @@
-//go:build unix
+//go:build linux || darwin || dragonfly || freebsd || netbsd
 
-package proxy
+package sock
 
 import (
 	"syscall"
@@ -23,6 +23,8 @@ func rawWrite(fd uintptr, p []byte) (int, syscall.Errno) {
 	return int(r), errno
 }
 
-// rawIO: sockets here are non-blocking file descriptors, so rawSocket
-// may serve backend and client connections.
-const rawIO = true
+// RawIO: sockets here are non-blocking file descriptors and
+// syscall.RawSyscall makes the call itself, so a Socket may serve backend
+// and client connections. (OpenBSD, Solaris, illumos and AIX reach the
+// kernel only through libc's wrappers and keep Go's own reads and writes.)
+const RawIO = true

@@ -1,4 +1,4 @@
-package proxy
+package sock
 
 import (
 	"bytes"
@@ -54,7 +54,7 @@ func pingPong(t *testing.T, s, c net.Conn, hold bool, rounds int) float64 {
 	before := readSyscalls(t)
 	for i := 0; i < rounds; i++ {
 		if hold {
-			s.(*clientConn).hold.Store(true)
+			s.(*ClientConn).hold.Store(true)
 		}
 		if _, err := s.Write([]byte("pong")); err != nil {
 			t.Fatal(err)
@@ -74,7 +74,7 @@ func pingPong(t *testing.T, s, c net.Conn, hold bool, rounds int) float64 {
 // held response costs no read system call that finds nothing — one read
 // per round fewer than writing the response and then reading.
 func TestHeldResponseSavesTheFutileRead(t *testing.T) {
-	s, c := connPair(t, newWatchedGateway(t))
+	s, c := connPair(t, newWatchdog(t))
 	const rounds = 2000
 	pingPong(t, s, c, true, 100) // warm up
 	plain := pingPong(t, s, c, false, rounds)

@@ -1,0 +1,246 @@
+package upstream
+
+import (
+	"bufio"
+	"crypto/tls"
+	"errors"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/premier-gateway/premier/lb"
+)
+
+// pipelineMaxBody bounds a pipelined response body: a pipelined connection
+// reads each response whole before the next, so bodies are buffered.
+const pipelineMaxBody = 8 << 20
+
+// pipelineDepth is how many requests may wait on one pipelined connection.
+const pipelineDepth = 1024
+
+var (
+	errPipeBroken = errors.New("pipelined backend connection failed before this response")
+	errPipeFull   = errors.New("pipelined backend connection queue full")
+	errPipeClosed = errors.New("pipelined transport closed")
+)
+
+// Pipelinable reports whether req may share a pipelined backend connection:
+// a GET or HEAD without a body (idempotent, so a response lost with its
+// connection can be asked for again).
+func Pipelinable(req *fasthttp.Request) bool {
+	h := &req.Header
+	return (h.IsGet() || h.IsHead()) && !req.IsBodyStream() && len(req.Body()) == 0 && h.ContentLength() <= 0
+}
+
+// PipeTransport sends one backend's requests pipelined over a fixed number
+// of connections: each request is written behind the ones before it
+// without waiting for their responses, and one reader per connection
+// hands the responses back in order. Writers that queue up behind each
+// other share one flush, so a burst of requests costs the backend one
+// read and the gateway one write.
+type PipeTransport struct {
+	conns []*pipeConn
+	next  atomic.Uint32
+}
+
+// NewPipeTransport returns b's pipelined transport over n connections,
+// each opened with dial (Dial in the gateway) when first needed and again
+// after it dies; timeout (the backend timeout) bounds each dial, read and
+// write.
+func NewPipeTransport(b *lb.Backend, n int, timeout time.Duration, dial fasthttp.DialFuncWithTimeout) *PipeTransport {
+	t := &PipeTransport{conns: make([]*pipeConn, n)}
+	for i := range t.conns {
+		t.conns[i] = &pipeConn{dialer: dial, target: b.Target, timeout: timeout}
+	}
+	return t
+}
+
+// Close implements lb.Pipeliner: it closes every connection and stops
+// their readers; requests in flight fail over to the ordinary pool.
+func (t *PipeTransport) Close() {
+	for _, c := range t.conns {
+		c.close()
+	}
+}
+
+// RoundTrip sends req and reads the response into resp. A request the
+// pipeline could not carry for a reason other than a timeout (connection
+// died or closed by the backend, queue full, transport closed) is sent once
+// more over b's ordinary keep-alive pool.
+func (t *PipeTransport) RoundTrip(b *lb.Backend, req *fasthttp.Request, resp *fasthttp.Response, now, deadline time.Time, wholeMax int) error {
+	c := t.conns[int(t.next.Add(1))%len(t.conns)]
+	err := c.do(req, resp, now, deadline)
+	if err == nil || IsTimeout(err) || errors.Is(err, fasthttp.ErrBodyTooLarge) {
+		return err
+	}
+	return RoundTrip(b.Client, req, resp, time.Now(), deadline, wholeMax)
+}
+
+// pipeConn is one pipelined connection slot; it redials when its link dies.
+type pipeConn struct {
+	dialer  fasthttp.DialFuncWithTimeout
+	target  lb.Target
+	timeout time.Duration // backend timeout: per read and write
+
+	waiting atomic.Int32 // writers queued on mu
+	mu      sync.Mutex   // serialises writers, dials and close
+	link    *pipeLink
+	closed  bool
+}
+
+// pipeLink is one TCP connection's life in a pipeConn.
+type pipeLink struct {
+	conn  net.Conn
+	bw    *bufio.Writer
+	br    *bufio.Reader
+	queue chan *pipeCall // written, awaiting their responses, in order
+	dead  atomic.Bool    // set under pipeConn.mu: no more writes
+	done  chan struct{}  // closed when the reader has stopped
+}
+
+// pipeCall is one request waiting for its response.
+type pipeCall struct {
+	resp     *fasthttp.Response
+	deadline time.Time
+	head     bool
+	err      error
+	done     chan struct{}
+}
+
+var callPool = sync.Pool{New: func() any { return &pipeCall{done: make(chan struct{}, 1)} }}
+
+func (c *pipeConn) do(req *fasthttp.Request, resp *fasthttp.Response, now, deadline time.Time) error {
+	call := callPool.Get().(*pipeCall)
+	call.resp, call.deadline, call.head = resp, deadline, req.Header.IsHead()
+	err := c.send(req, call, now)
+	if err == nil {
+		<-call.done
+		err = call.err
+	}
+	*call = pipeCall{done: call.done}
+	callPool.Put(call)
+	return err
+}
+
+// send writes req on the live link (dialling one if needed) and queues
+// call for the link's reader. A nil error means call.done will be signalled.
+func (c *pipeConn) send(req *fasthttp.Request, call *pipeCall, now time.Time) error {
+	c.waiting.Add(1)
+	c.mu.Lock()
+	c.waiting.Add(-1)
+	defer c.mu.Unlock()
+	if c.closed {
+		return errPipeClosed
+	}
+	l := c.link
+	if l == nil || l.dead.Load() {
+		var err error
+		if l, err = c.dial(); err != nil {
+			return err
+		}
+		c.link = l
+	}
+	select {
+	case l.queue <- call:
+	default:
+		_ = l.bw.Flush() // others' requests may be waiting for a flush
+		return errPipeFull
+	}
+	// From here the reader owns call: a failed write fails the link, and
+	// the reader answers every queued call.
+	_ = l.conn.SetWriteDeadline(now.Add(c.timeout))
+	err := req.Write(l.bw)
+	if err == nil && c.waiting.Load() == 0 {
+		err = l.bw.Flush() // the last writer of a burst flushes for all
+	}
+	if err != nil {
+		l.dead.Store(true)
+		_ = l.conn.Close()
+	}
+	return nil
+}
+
+func (c *pipeConn) dial() (*pipeLink, error) {
+	conn, err := c.dialer(c.target.Addr, c.timeout)
+	if err != nil {
+		return nil, err
+	}
+	if c.target.TLS {
+		host, _, _ := net.SplitHostPort(c.target.Addr)
+		conn = tls.Client(conn, &tls.Config{ServerName: host})
+	}
+	l := &pipeLink{
+		conn:  conn,
+		bw:    bufio.NewWriterSize(conn, 8<<10),
+		br:    bufio.NewReaderSize(conn, 8<<10),
+		queue: make(chan *pipeCall, pipelineDepth),
+		done:  make(chan struct{}),
+	}
+	go c.read(l)
+	return l, nil
+}
+
+// read hands responses back in order until the link fails, the backend
+// closes it, or the transport closes.
+func (c *pipeConn) read(l *pipeLink) {
+	defer close(l.done)
+	for call := range l.queue {
+		d := time.Now().Add(c.timeout)
+		if !call.deadline.IsZero() && call.deadline.Before(d) {
+			d = call.deadline
+		}
+		_ = l.conn.SetReadDeadline(d)
+		call.resp.Reset()
+		call.resp.SkipBody = call.head
+		err := call.resp.ReadLimitBody(l.br, pipelineMaxBody)
+		if code := call.resp.StatusCode(); err == nil && (code == fasthttp.StatusSwitchingProtocols || code > 599) {
+			err = errBadStatus // as on the pooled transport: never a final answer
+		}
+		closing := err == nil && call.resp.ConnectionClose()
+		call.err = err
+		call.done <- struct{}{}
+		if err != nil || closing {
+			c.fail(l)
+			return
+		}
+	}
+}
+
+// fail ends a link: no more writes, the connection closed, every call
+// still queued answered with errPipeBroken.
+func (c *pipeConn) fail(l *pipeLink) {
+	_ = l.conn.Close() // unblocks a writer stuck on the socket
+	c.mu.Lock()
+	l.dead.Store(true)
+	c.mu.Unlock()
+	for {
+		select {
+		case call, ok := <-l.queue:
+			if !ok {
+				return
+			}
+			call.err = errPipeBroken
+			call.done <- struct{}{}
+		default:
+			return
+		}
+	}
+}
+
+func (c *pipeConn) close() {
+	c.mu.Lock()
+	c.closed = true
+	l := c.link
+	if l != nil {
+		l.dead.Store(true)
+		close(l.queue) // no writer can queue any more: closed is set
+	}
+	c.mu.Unlock()
+	if l != nil {
+		_ = l.conn.Close()
+		<-l.done
+	}
+}
