@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 )
 
@@ -83,7 +82,7 @@ func (s *Server) Stop() {
 	if s.cmd == nil {
 		return
 	}
-	_ = s.cmd.Process.Signal(syscall.SIGCONT) // a paused server must die too
+	_ = resume(s.cmd.Process) // a paused server must die too
 	_ = s.cmd.Process.Kill()
 	<-s.exited
 	s.cmd = nil
@@ -96,7 +95,7 @@ func (s *Server) Pause() {
 	if s.cmd == nil {
 		return
 	}
-	if err := s.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+	if err := pause(s.cmd.Process); err != nil {
 		s.t.Fatal(err)
 	}
 }
@@ -104,7 +103,7 @@ func (s *Server) Pause() {
 // Resume continues a paused server.
 func (s *Server) Resume() {
 	if s.cmd != nil {
-		_ = s.cmd.Process.Signal(syscall.SIGCONT)
+		_ = resume(s.cmd.Process)
 	}
 }
 
