@@ -118,13 +118,13 @@ func TestDashboardInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := gw.NewServer()
+	serveCtx, stopServing := context.WithCancel(context.Background())
 	served := make(chan struct{})
-	go func() { _ = srv.Serve(ln); close(served) }()
+	go func() { _ = gw.Serve(serveCtx, ln); close(served) }()
 	base := "http://" + ln.Addr().String()
 	t.Cleanup(func() {
 		dash.Close()
-		_ = srv.Shutdown()
+		stopServing()
 		<-served
 		gw.Close()
 	})

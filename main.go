@@ -7,7 +7,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -112,10 +111,7 @@ func serve(loaded *config.Loaded, addr, path string, log *slog.Logger) error {
 		}
 	}()
 
-	grace := time.Duration(loaded.Config.Limits.ShutdownGrace * float64(time.Second))
-	err = proxy.Serve(ctx, gw.NewServer(), gw.Listener(ln), grace)
-	gw.CloseWebSockets(grace) // fasthttp's shutdown leaves hijacked connections alone
-	if err == nil || errors.Is(err, net.ErrClosed) {
+	if err = gw.Serve(ctx, ln); err == nil {
 		log.Info("premier stopped cleanly")
 		return nil
 	}

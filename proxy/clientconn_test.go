@@ -12,6 +12,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/premier-gateway/premier/internal/sock"
+	"github.com/premier-gateway/premier/proxy/upstream"
 )
 
 func newWatchedGateway(t *testing.T) *Gateway {
@@ -31,7 +32,7 @@ func TestListenerAcceptsWatchedClientConns(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer client.Close()
-	s, err := g.Listener(raw).Accept()
+	s, err := g.listener(raw).Accept()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +45,7 @@ func TestListenerAcceptsWatchedClientConns(t *testing.T) {
 		t.Fatal("accepted connection not watched by the gateway's watchdog")
 	}
 	_ = s.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
-	if _, err := s.Read(make([]byte, 1)); err == nil || !isTimeout(err) {
+	if _, err := s.Read(make([]byte, 1)); err == nil || !upstream.IsTimeout(err) {
 		t.Fatalf("read past its deadline: %v", err)
 	}
 }

@@ -11,15 +11,14 @@ import (
 	"github.com/premier-gateway/premier/proxy/upstream"
 )
 
-// Listener wraps ln so the gateway's watchdog keeps the far read, idle and
+// listener wraps ln so the gateway's watchdog keeps the far read, idle and
 // write deadlines of every client connection: fasthttp moves them on each
 // request, and without the watchdog each move re-arms a runtime timer.
 // Its connections also send a finished response together with the wait
-// for the next request (sock.ClientConn). Serve the gateway's server on the
-// returned listener.
+// for the next request (sock.ClientConn).
 // A connection over limits.max_connections_per_ip is answered 429 and
 // closed here (sock.ConnCap), never reaching the server.
-func (g *Gateway) Listener(ln net.Listener) net.Listener { return clientListener{ln, g} }
+func (g *Gateway) listener(ln net.Listener) net.Listener { return clientListener{ln, g} }
 
 type clientListener struct {
 	net.Listener
@@ -48,10 +47,10 @@ func (l clientListener) Accept() (net.Conn, error) {
 
 // connRefusal is the whole answer to a connection over the cap.
 var connRefusal = func() []byte {
-	body := jsonError(ErrTooManyConnections.Error()) // errorBodies fills in init, after this
+	a := answerFor(ErrTooManyConnections)
 	return fmt.Appendf(nil, "HTTP/1.1 %d Too Many Requests\r\nContent-Type: application/json\r\n"+
 		"Retry-After: 1\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s",
-		statusFor(ErrTooManyConnections), len(body), body)
+		a.status, len(a.body), a.body)
 }()
 
 // holdResponse marks ctx's response, which the handler has finished, as one

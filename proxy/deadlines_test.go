@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/premier-gateway/premier/proxy/upstream"
 )
 
 // drain reads a connection until EOF or error and reports how long it took.
@@ -51,7 +53,7 @@ func TestTimeoutsHoldWithWatchedDeadlines(t *testing.T) {
 			}
 			time.Sleep(100 * time.Millisecond)
 			_ = c.SetReadDeadline(time.Now().Add(time.Millisecond))
-			if _, err := c.Read(make([]byte, 512)); err == io.EOF || err != nil && !isTimeout(err) {
+			if _, err := c.Read(make([]byte, 512)); err == io.EOF || err != nil && !upstream.IsTimeout(err) {
 				cut = true
 				break
 			}

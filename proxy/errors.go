@@ -7,68 +7,65 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// Sentinel errors of the request path. statusFor maps each to its status in
-// one place; their JSON bodies are serialised once.
+// answer is a sentinel's status and its JSON body, serialised once.
+type answer struct {
+	status int
+	body   []byte
+}
+
+// answers is the one table from the request path's sentinel errors to
+// what the client gets; sentinel fills it as each error is declared.
+var answers = map[error]answer{}
+
+func sentinel(msg string, status int) error {
+	err := errors.New(msg)
+	answers[err] = answer{status, jsonError(msg)}
+	return err
+}
+
+// Sentinel errors of the request path, each with its status.
 var (
-	ErrBadRequest   = errors.New("malformed request")
-	ErrNoRoute      = errors.New("no route for this path")
-	ErrBodyTooLarge = errors.New("request body too large")
+	ErrBadRequest   = sentinel("malformed request", fasthttp.StatusBadRequest)
+	ErrNoRoute      = sentinel("no route for this path", fasthttp.StatusNotFound)
+	ErrNotFound     = sentinel("not found", fasthttp.StatusNotFound)
+	ErrBodyTooLarge = sentinel("request body too large", fasthttp.StatusRequestEntityTooLarge)
 	// ErrHeadersTooLarge: the head is over limits.max_header_bytes, or has
 	// more than maxHeaderCount fields.
-	ErrHeadersTooLarge = errors.New("request headers too large")
-	ErrNoBackend       = errors.New("no healthy backend available")
-	ErrBadGateway      = errors.New("bad gateway: the backend failed to answer")
-	ErrTimeout         = errors.New("gateway timeout")
-	ErrInternal        = errors.New("internal gateway error")
-	ErrNotFound        = errors.New("not found")
-	ErrUnavailable     = errors.New("service unavailable")
-	ErrVersion         = errors.New("HTTP version not supported")
-	ErrExpectation     = errors.New("unsupported expectation")
+	ErrHeadersTooLarge = sentinel("request headers too large", fasthttp.StatusRequestHeaderFieldsTooLarge)
+	ErrNoBackend       = sentinel("no healthy backend available", fasthttp.StatusServiceUnavailable)
+	ErrUnavailable     = sentinel("service unavailable", fasthttp.StatusServiceUnavailable)
+	ErrBadGateway      = sentinel("bad gateway: the backend failed to answer", fasthttp.StatusBadGateway)
+	ErrTimeout         = sentinel("gateway timeout", fasthttp.StatusGatewayTimeout)
+	ErrInternal        = sentinel("internal gateway error", fasthttp.StatusInternalServerError)
+	ErrVersion         = sentinel("HTTP version not supported", fasthttp.StatusHTTPVersionNotSupported)
+	ErrExpectation     = sentinel("unsupported expectation", fasthttp.StatusExpectationFailed)
 	// ErrClientTimeout: the client did not send its request within read_timeout.
-	ErrClientTimeout = errors.New("request not received in time")
+	ErrClientTimeout = sentinel("request not received in time", fasthttp.StatusRequestTimeout)
 	// ErrTooManyConnections: the client address holds max_connections_per_ip.
-	ErrTooManyConnections = errors.New("too many connections from this address")
+	ErrTooManyConnections = sentinel("too many connections from this address", fasthttp.StatusTooManyRequests)
+	// ErrOriginNotAllowed: a WebSocket upgrade from an Origin the rule's
+	// allowed_origins does not list.
+	ErrOriginNotAllowed = sentinel("origin not allowed", fasthttp.StatusForbidden)
+	// ErrTooManyWebSockets: the rule's or the gateway's cap on relayed
+	// WebSocket connections is reached.
+	ErrTooManyWebSockets = sentinel("too many WebSocket connections", fasthttp.StatusServiceUnavailable)
 )
 
-func statusFor(err error) int {
-	switch {
-	case errors.Is(err, ErrBadRequest):
-		return fasthttp.StatusBadRequest
-	case errors.Is(err, ErrNoRoute), errors.Is(err, ErrNotFound):
-		return fasthttp.StatusNotFound
-	case errors.Is(err, ErrBodyTooLarge):
-		return fasthttp.StatusRequestEntityTooLarge
-	case errors.Is(err, ErrHeadersTooLarge):
-		return fasthttp.StatusRequestHeaderFieldsTooLarge
-	case errors.Is(err, ErrNoBackend), errors.Is(err, ErrUnavailable):
-		return fasthttp.StatusServiceUnavailable
-	case errors.Is(err, ErrBadGateway):
-		return fasthttp.StatusBadGateway
-	case errors.Is(err, ErrTimeout):
-		return fasthttp.StatusGatewayTimeout
-	case errors.Is(err, ErrVersion):
-		return fasthttp.StatusHTTPVersionNotSupported
-	case errors.Is(err, ErrExpectation):
-		return fasthttp.StatusExpectationFailed
-	case errors.Is(err, ErrClientTimeout):
-		return fasthttp.StatusRequestTimeout
-	case errors.Is(err, ErrTooManyConnections):
-		return fasthttp.StatusTooManyRequests
-	default:
-		return fasthttp.StatusInternalServerError
+// answerFor is err's answer: its own, a wrapped sentinel's, or a 500.
+func answerFor(err error) answer {
+	if a, ok := answers[err]; ok {
+		return a
 	}
+	for e, a := range answers {
+		if errors.Is(err, e) {
+			return a
+		}
+	}
+	return answers[ErrInternal]
 }
 
-// errorBodies holds the JSON body of each sentinel, serialised once.
-var errorBodies = map[error][]byte{}
-
-func init() {
-	for _, e := range []error{ErrBadRequest, ErrNoRoute, ErrBodyTooLarge, ErrNoBackend,
-		ErrBadGateway, ErrTimeout, ErrInternal, ErrNotFound, ErrUnavailable, ErrVersion, ErrExpectation, ErrHeadersTooLarge, ErrClientTimeout,
-		ErrTooManyConnections} {
-		errorBodies[e] = jsonError(e.Error())
-	}
-}
+// statusFor is the status err is answered with.
+func statusFor(err error) int { return answerFor(err).status }
 
 // jsonError returns {"error": msg} as valid JSON whatever msg holds.
 func jsonError(msg string) []byte {
@@ -80,11 +77,8 @@ func jsonError(msg string) []byte {
 
 // writeError replaces the response with a sentinel's status and JSON body.
 func writeError(ctx *fasthttp.RequestCtx, err error) {
-	body, ok := errorBodies[err]
-	if !ok {
-		body = errorBodies[ErrInternal]
-	}
-	writeJSON(ctx, statusFor(err), body)
+	a := answerFor(err)
+	writeJSON(ctx, a.status, a.body)
 }
 
 // writeJSON replaces the response with status and a JSON body.

@@ -1,6 +1,7 @@
 package proxy_test
 
 import (
+	"context"
 	"fmt"
 	"log"
 	"net"
@@ -34,9 +35,10 @@ func ExampleWithHandler() {
 	defer gw.Close()
 
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	srv := gw.NewServer() // or fasthttp.Server{Handler: gw.Handler}
-	go srv.Serve(ln)      //nolint:errcheck
-	defer srv.Shutdown()  //nolint:errcheck
+	ctx, stop := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- gw.Serve(ctx, ln) }() // until ctx is cancelled, then drain
+	defer func() { stop(); <-served }()
 
 	_, body, _ := fasthttp.Get(nil, "http://"+ln.Addr().String()+"/api/users/1")
 	fmt.Println(string(body))
@@ -60,9 +62,10 @@ func ExampleWithHTTPHandler() {
 	defer gw.Close()
 
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	srv := &fasthttp.Server{Handler: gw.Handler}
-	go srv.Serve(ln)     //nolint:errcheck
-	defer srv.Shutdown() //nolint:errcheck
+	ctx, stop := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- gw.Serve(ctx, ln) }()
+	defer func() { stop(); <-served }()
 
 	_, body, _ := fasthttp.Get(nil, "http://"+ln.Addr().String()+"/api/users/42")
 	fmt.Println(string(body))

@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"errors"
-	"net"
 	"net/netip"
 	"strconv"
 	"time"
@@ -304,7 +303,7 @@ func (p *plan) backendError(g *Gateway, ctx *fasthttp.RequestCtx, backend string
 		ctx.Response.Header.SetBytesV("Retry-After", strOne)
 		return
 	}
-	if isTimeout(err) {
+	if upstream.IsTimeout(err) {
 		if p.timeout > 0 {
 			writeJSON(ctx, p.timeoutCode, p.timeoutBody)
 			return
@@ -314,14 +313,6 @@ func (p *plan) backendError(g *Gateway, ctx *fasthttp.RequestCtx, backend string
 	}
 	g.backendFailures.note(backend, err)
 	writeError(ctx, ErrBadGateway)
-}
-
-func isTimeout(err error) bool {
-	if errors.Is(err, fasthttp.ErrTimeout) || errors.Is(err, fasthttp.ErrDialTimeout) {
-		return true
-	}
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
 }
 
 const (

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net"
@@ -127,12 +128,11 @@ func serveGateway(t testing.TB, gw *Gateway) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := gw.NewServer()
+	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { _ = srv.Serve(gw.Listener(ln)); close(done) }()
+	go func() { _ = gw.Serve(ctx, ln); close(done) }()
 	t.Cleanup(func() {
-		_ = srv.Shutdown()
-		_ = ln.Close() // Shutdown may run before Serve registered ln
+		cancel()
 		<-done
 		gw.Close()
 	})

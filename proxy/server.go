@@ -5,11 +5,11 @@ import (
 	"errors"
 	"log/slog"
 	"net"
-	"time"
 
 	"github.com/valyala/fasthttp"
 
 	"github.com/premier-gateway/premier/internal/sock"
+	"github.com/premier-gateway/premier/proxy/upstream"
 )
 
 // bufferedBodyBytes is how much of a request body is read before the
@@ -23,8 +23,8 @@ const bufferedBodyBytes = 1 << 20
 // (upstream.RequestWriteBuffer, upstream.ResponseReadBuffer), the same size.
 const responseWriteBuffer = sock.HeldMax
 
-// NewServer builds the fasthttp server for g with the running config's limits.
-func (g *Gateway) NewServer() *fasthttp.Server {
+// newServer builds the fasthttp server for g with the running config's limits.
+func (g *Gateway) newServer() *fasthttp.Server {
 	lim := g.Loaded().Config.Limits
 	g.keepsHijacked.Store(true)
 	return &fasthttp.Server{
@@ -65,7 +65,7 @@ func (g *Gateway) serverError(ctx *fasthttp.RequestCtx, err error) {
 		writeError(ctx, ErrHeadersTooLarge)
 	case errors.Is(err, fasthttp.ErrBodyTooLarge):
 		writeError(ctx, ErrBodyTooLarge)
-	case isTimeout(err): // slowloris, slow body: read_timeout ran out
+	case upstream.IsTimeout(err): // slowloris, slow body: read_timeout ran out
 		writeError(ctx, ErrClientTimeout)
 	default:
 		writeError(ctx, ErrBadRequest)
@@ -80,23 +80,38 @@ func (q quietLogger) Printf(format string, args ...any) {
 	q.l.Debug("fasthttp", slog.String("msg", format), slog.Any("args", args))
 }
 
-// Serve runs srv on ln until ctx is cancelled, then drains in-flight
-// requests for at most grace before returning.
-func Serve(ctx context.Context, srv *fasthttp.Server, ln net.Listener, grace time.Duration) error {
+// Serve serves the gateway on ln until ctx is cancelled, with every
+// protection at the listener (the per-address connection cap, the
+// watchdog's read, write and idle deadlines, responses sent with the wait
+// for the next request) and the server's limits. Once ctx is cancelled it
+// stops accepting, drains requests in flight for at most
+// limits.shutdown_grace and closes relayed WebSocket connections with 1001
+// (fasthttp's shutdown leaves hijacked connections alone). A clean
+// shutdown returns nil. Plugin mode serves the same way: Serve is the one
+// way to put a Gateway on a listener.
+func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
+	srv := g.newServer()
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(g.listener(ln)) }()
+	var err error
 	select {
-	case err := <-errc:
-		return err
+	case err = <-errc: // the listener failed
 	case <-ctx.Done():
+		grace := seconds(g.Loaded().Config.Limits.ShutdownGrace)
+		sctx, cancel := context.WithTimeout(context.Background(), grace)
+		err = srv.ShutdownWithContext(sctx)
+		cancel()
+		_ = ln.Close() // in case Serve had not registered ln when Shutdown ran
+		if serr := <-errc; err == nil {
+			err = serr
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = errors.New("shutdown grace period ran out with requests still in flight")
+		}
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), grace)
-	defer cancel()
-	err := srv.ShutdownWithContext(sctx)
-	_ = ln.Close() // in case Serve had not registered ln when Shutdown ran
-	<-errc
-	if errors.Is(err, context.DeadlineExceeded) {
-		return errors.New("shutdown grace period ran out with requests still in flight")
+	g.closeWebSockets(seconds(g.Loaded().Config.Limits.ShutdownGrace))
+	if errors.Is(err, net.ErrClosed) {
+		return nil
 	}
 	return err
 }

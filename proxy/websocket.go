@@ -43,12 +43,6 @@ func isWebSocketUpgrade(req *fasthttp.Request) bool {
 
 var strWebSocket = []byte("websocket")
 
-// Answers of the WebSocket policies.
-var (
-	wsOriginBody = jsonError("origin not allowed")
-	wsFullBody   = jsonError("too many WebSocket connections")
-)
-
 // wsHandshakeBuf is the buffer for reading the backend's response head.
 const wsHandshakeBuf = 4 << 10
 
@@ -91,7 +85,7 @@ func (p *plan) serveWebSocket(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s 
 	r := h.Rule(p.name)
 	if cfg != nil && !originAllowed(cfg.AllowedOrigins, req.Header.Peek("Origin")) {
 		r.Refuse()
-		writeJSON(ctx, fasthttp.StatusForbidden, wsOriginBody)
+		writeError(ctx, ErrOriginNotAllowed)
 		return ""
 	}
 	if !p.admit(g, t, ctx, s) {
@@ -104,7 +98,7 @@ func (p *plan) serveWebSocket(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s 
 	// Relayed connections leave fasthttp's max_connections count once
 	// hijacked: the same cap applies to them separately.
 	if !h.Reserve(r, maxConns, g.maxWebSockets) {
-		writeJSON(ctx, fasthttp.StatusServiceUnavailable, wsFullBody)
+		writeError(ctx, ErrTooManyWebSockets)
 		ctx.Response.Header.Set("Retry-After", "1")
 		return ""
 	}

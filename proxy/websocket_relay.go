@@ -32,7 +32,7 @@ func (t *table) wsRoutes() map[string]bool {
 	return names
 }
 
-// CloseWebSockets closes every proxied WebSocket connection for shutdown:
+// closeWebSockets closes every proxied WebSocket connection for shutdown:
 // both peers get a close frame 1001 ("going away") at once, the closing
 // handshakes get at most grace, then the connections are cut. New upgrades
 // are refused with 503 from the first call on. It returns when all
@@ -40,7 +40,7 @@ func (t *table) wsRoutes() map[string]bool {
 //
 // fasthttp's Server.Shutdown does not wait for hijacked connections, so
 // call it after (or alongside) the server's shutdown.
-func (g *Gateway) CloseWebSockets(grace time.Duration) { g.ws.CloseAll(grace) }
+func (g *Gateway) closeWebSockets(grace time.Duration) { g.ws.CloseAll(grace) }
 
 // WebSocketStats returns every rule's WebSocket counters, in the order the
 // rules first proxied a WebSocket.

@@ -399,7 +399,7 @@ func TestWebSocketCloseForShutdown(t *testing.T) {
 	c := mustDial(t, wsURL(h, "/ws"))
 	echo(t, c, websocket.TextMessage, []byte("x"))
 	done := make(chan struct{})
-	go func() { h.gw.CloseWebSockets(10 * time.Second); close(done) }()
+	go func() { h.gw.closeWebSockets(10 * time.Second); close(done) }()
 	if code, _ := closeCode(t, c); code != 1001 { // gorilla replies to the close
 		t.Fatalf("close %d, want 1001", code)
 	}
@@ -408,7 +408,7 @@ func TestWebSocketCloseForShutdown(t *testing.T) {
 	}
 	<-done
 	if _, resp, err := wsDial(t, wsURL(h, "/ws"), nil); err == nil || resp.StatusCode != 503 {
-		t.Fatalf("upgrade after CloseWebSockets: %v %v", resp, err)
+		t.Fatalf("upgrade after closeWebSockets: %v %v", resp, err)
 	}
 }
 
