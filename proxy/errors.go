@@ -64,9 +64,6 @@ func answerFor(err error) answer {
 	return answers[ErrInternal]
 }
 
-// statusFor is the status err is answered with.
-func statusFor(err error) int { return answerFor(err).status }
-
 // jsonError returns {"error": msg} as valid JSON whatever msg holds.
 func jsonError(msg string) []byte {
 	b, _ := json.Marshal(struct {
