@@ -100,9 +100,10 @@ type Ejector struct {
 }
 
 // NewEjector returns the passive health of backends under cfg, or nil when
-// cfg turns it off. log receives one line per ejection (slog.Default when nil).
+// cfg turns it off or there is one backend (never ejected: the last one
+// stays). log receives one line per ejection (slog.Default when nil).
 func NewEjector(cfg PassiveHealth, backends []*Backend, log *slog.Logger) *Ejector {
-	if cfg.ConsecutiveFailures <= 0 || len(backends) == 0 {
+	if cfg.ConsecutiveFailures <= 0 || len(backends) < 2 {
 		return nil
 	}
 	if log == nil {
