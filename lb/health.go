@@ -150,6 +150,12 @@ func (c *healthChecker) run(b *Backend) {
 		}
 		if ok {
 			okRun, failRun = okRun+1, 0
+			if okRun >= c.cfg.HealthyThreshold && b.Ejected(time.Now()) {
+				// A backend the probes find healthy again is back at once,
+				// not when its passive ejection runs out (as Envoy does).
+				b.uneject()
+				slog.Info("lb: backend back from ejection (health check passed)", "backend", b.URL)
+			}
 			if okRun >= c.cfg.HealthyThreshold && b.unhealthy.Load() {
 				b.consecErr.Store(0)
 				if b.unhealthy.CompareAndSwap(true, false) {

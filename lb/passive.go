@@ -174,6 +174,13 @@ func (e *Ejector) ejectedAt(t int64) int {
 	return n
 }
 
+// uneject puts b back in rotation with a clean record.
+func (b *Backend) uneject() {
+	b.ejectedUntil.Store(0)
+	b.outlierRun.Store(0)
+	b.ejectLevel.Store(0)
+}
+
 // Ejected reports whether backend b is out of rotation at now.
 func (b *Backend) Ejected(now time.Time) bool {
 	until := b.ejectedUntil.Load()

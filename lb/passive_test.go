@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/premier-gateway/premier/internal/wait"
 )
 
 func ejector(t *testing.T, n int, cfg PassiveHealth) (*Ejector, []*Backend, *bytes.Buffer) {
@@ -145,5 +147,25 @@ func TestPassiveHealthValidate(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), key) {
 			t.Errorf("want a problem at %s, got %v", key, err)
 		}
+	}
+}
+
+// A passing active health check brings an ejected backend back at once,
+// rather than when its ejection runs out.
+func TestHealthCheckUnejects(t *testing.T) {
+	a, b := startServer(t), startServer(t)
+	p := NewPool(nil)
+	defer p.Close()
+	ba, _ := p.Get(Server{URL: a.URL})
+	bb, _ := p.Get(Server{URL: b.URL})
+	e := NewEjector(DefaultPassiveHealth(), []*Backend{ba, bb}, nil)
+	fail(e, 0, 3, GatewayFailure, time.Now())
+	if !ba.Ejected(time.Now()) {
+		t.Fatal("not ejected")
+	}
+	p.SetHealthCheck([]string{a.URL}, testHealthCheck())
+	wait.Until(t, "un-ejection by the probes", func() bool { return !ba.Ejected(time.Now()) })
+	if st := ba.Stats(); st.Ejected || st.Ejections != 1 {
+		t.Fatalf("stats %+v", st)
 	}
 }
