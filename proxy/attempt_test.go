@@ -199,3 +199,26 @@ func TestHTTP10BackendKeepsClientHTTP11(t *testing.T) {
 		}
 	}
 }
+
+// A refused connection reached no backend: a POST is retried on the next
+// one like a GET (a POST that was sent is not: TestHardeningRetrySafetyNonIdempotent).
+func TestRefusedPOSTIsRetried(t *testing.T) {
+	dead := refusingURL(t)
+	ok := startBackend(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("ok " + string(ctx.PostBody())) })
+	h := startGateway(t, fmt.Sprintf(`premier:
+  servers: [%q, %q]
+  lb: {passive_health: {consecutive_failures: 0}}
+  paths:
+    - pattern: "/*"
+      features:
+        retry: {max_attempts: 2, wait: 0}
+`, dead, ok))
+	for i := 0; i < 4; i++ { // round robin: every other one starts on the refusing backend
+		if resp, body := do(t, "POST", h.url+"/orders", strings.NewReader("x"), nil); resp.StatusCode != 200 || body != "ok x" {
+			t.Fatalf("POST %d: %d %q", i, resp.StatusCode, body)
+		}
+	}
+	if n := attemptsOn(t, h, dead); n != 2 {
+		t.Fatalf("the refusing backend got %d attempts, want 2", n)
+	}
+}
