@@ -187,16 +187,16 @@
     if (r) renderRouteSide(r);
   }
 
-  // Why misses happen, from the misses' Cache-Status: `fwd` (why the
+  // Why misses happen, as the cache reported each miss: `fwd` (why the
   // request missed) and what became of the fetched response (stored, or
   // the reason it was not).
   const fwdText = { 'uri-miss': 'no entry for the key', 'vary-miss': 'no entry for these Vary values',
-    stale: 'entry expired', request: 'request said no-cache', other: 'other', unknown: 'not reported' };
+    stale: 'entry expired', request: 'request said no-cache', unknown: 'not reported' };
   const fillText = { stored: 'stored', head: 'HEAD (no body)', status: 'status not cacheable', partial: 'partial content',
     'set-cookie': 'response sets a cookie', 'no-store': 'Cache-Control: no-store', private: 'Cache-Control: private',
     'no-cache': 'Cache-Control: no-cache', authorization: 'request had Authorization', cookie: 'request had Cookie', 'request-body': 'GET with a body', 'vary-star': 'Vary: *',
     'vary-limit': 'Vary names too many headers', streamed: 'streamed (size unknown)', 'too-large': 'larger than max_entry_bytes',
-    expired: 'already expired', other: 'other', unknown: 'not reported' };
+    expired: 'already expired', unknown: 'not reported' };
 
   // missCell is the routes table's "not stored" column: the commonest
   // reason a fetched response was not cached, as a share of the misses.
