@@ -51,29 +51,33 @@ func (p *plan) attempt(g *Gateway, s *scratch, x exchanger, hash uint64, attempt
 	f := &s.filter
 	*f = attemptFilter{p: p, fresh: true, eject: p.ejector != nil}
 	last := tried{i: -1}
+	paused := false // this retry's pause is behind us
 	for n := 1; ; n++ {
-		began := time.Now()
-		f.now = began
+		f.now = time.Now()
 		i := p.pick(f, hash, last.i)
 		if i < 0 {
 			return last // nothing (more) to try: the last answer stands
 		}
-		if last.i >= 0 { // a retry: pause, drop the failed answer
+		if last.i >= 0 && !paused {
 			if !waitRetry(p.retry.WaitFor(n-1), deadline) {
 				return last
 			}
-			x.discard()
-			began = time.Now()
+			paused = true
 		}
 		var ticket resilience.Ticket
 		if p.breakers != nil {
 			var err error
 			if ticket, err = p.breakers[i].Acquire(); err != nil {
-				f.refuse(i) // lost the race for the half-open probe
+				f.refuse(i) // lost the race for the half-open probe: pick again
 				n--
 				continue
 			}
 		}
+		if last.i >= 0 {
+			x.discard() // the failed answer goes only once another attempt runs
+		}
+		paused = false
+		began := time.Now()
 		f.mark(i)
 		if n == 1 && p.budgets != nil {
 			// Client requests fund the budget, retries only spend it: a
