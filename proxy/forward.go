@@ -40,6 +40,7 @@ func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 		// at the body limit, and a client failing mid-body is told so.
 		cl := req.Header.ContentLength()
 		s.body.r = req.BodyStream()
+		s.body.h = &req.Header
 		if cl < 0 && t.maxBody > 0 {
 			s.body.left = t.maxBody
 		}
@@ -169,13 +170,14 @@ func prepareRequest(ctx *fasthttp.RequestCtx, t *table, s *scratch) error {
 	hop := hopScan{conn: s.conn[:0]}
 	chain := s.buf[:0] // a trusted proxy's X-Forwarded-For chain
 	var sent, kept forwardingSet
-	overrides, fields := false, 0
+	overrides, trailers, fields := false, false, 0
 	sc := newFieldScanner(s.head)
 	for k, v, ok := sc.next(); ok; k, v, ok = sc.next() {
 		if fields++; fields > maxHeaderCount {
 			return ErrHeadersTooLarge
 		}
 		hop.field(k, v)
+		trailers = trailers || equalFoldString(k, fasthttp.HeaderTrailer)
 		if f := forwardingField(k); f != 0 {
 			sent |= f
 			if len(v) > 0 {
@@ -193,6 +195,9 @@ func prepareRequest(ctx *fasthttp.RequestCtx, t *table, s *scratch) error {
 		}
 	}
 	s.conn = hop.conn
+	if trailers { // announced, or a buffered body's trailer section
+		dropTrailers(h)
+	}
 	hop.drop(h)
 	h.ResetConnectionClose()
 	req.UseHostHeader = true
