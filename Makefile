@@ -22,11 +22,12 @@ run: build
 	trap 'kill $$backend 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/premier -config configs/demo.yaml
 
-## deps: system packages the tests use (redis-server, chromium), installed when missing.
+## deps: system packages the tests use (redis-server, chromium, nginx), installed when missing.
 deps:
 	@missing=""; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \

@@ -62,8 +62,9 @@ func (g *Gateway) DashboardSource(path string, keep int) *DashboardSource {
 
 // Access reads the dashboard settings of the running config.
 func (s *DashboardSource) Access() source.Access {
-	d := s.g.Loaded().Config.Dashboard
-	return source.Access{Enabled: d.Enabled, Prefix: d.Prefix, Token: d.Token}
+	t := s.g.cur.Load()
+	d := t.loaded.Config.Dashboard
+	return source.Access{Enabled: d.Enabled, Prefix: d.Prefix, Token: d.Token, ClientIP: t.trusted.ClientIPOf}
 }
 
 // Config returns the running configuration.

@@ -121,7 +121,7 @@ func (d *Dashboard) Handler(ctx *fasthttp.RequestCtx) {
 	}
 	_, withBearer := adminauth.Bearer(ctx)
 	withBearer = withBearer && acc.Token != ""
-	client := ctx.RemoteIP().String()
+	client := clientKey(ctx, acc)
 	if withBearer && d.logins.blocked(d.opts.now(), client) {
 		ctx.Response.Header.Set("Retry-After", "60")
 		writeJSONError(ctx, fasthttp.StatusTooManyRequests, "too many wrong tokens from this client; wait a minute")

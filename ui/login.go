@@ -61,7 +61,7 @@ func (d *Dashboard) serveLogin(ctx *fasthttp.RequestCtx, acc source.Access) {
 		return
 	}
 	now := d.opts.now()
-	client := ctx.RemoteIP().String()
+	client := clientKey(ctx, acc)
 	if d.logins.blocked(now, client) {
 		ctx.Response.Header.Set("Retry-After", "60")
 		d.writeLogin(ctx, acc, fasthttp.StatusTooManyRequests, "Too many failed attempts; wait a minute.")

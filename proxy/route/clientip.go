@@ -113,11 +113,31 @@ func (t *Trusted) ClientIP(ctx *fasthttp.RequestCtx) netip.Addr {
 	if !t.Contains(cand) {
 		return cand
 	}
-	name := hdrXFF
-	if t.Header == Forwarded {
-		name = hdrForwarded
+	return t.walk(cand, ctx.Request.Header.PeekAll(t.headerName()))
+}
+
+// ClientIPOf is ClientIP for a request given as its TCP peer and its
+// header (every value of the named header, as fasthttp's PeekAll returns
+// them), for callers that keep to the standard library's types: the
+// dashboard resolves the client it throttles through it.
+func (t *Trusted) ClientIPOf(peer netip.Addr, header func(name string) [][]byte) netip.Addr {
+	peer = peer.Unmap()
+	if !t.Contains(peer) {
+		return peer
 	}
-	lines := ctx.Request.Header.PeekAll(name)
+	return t.walk(peer, header(t.headerName()))
+}
+
+func (t *Trusted) headerName() string {
+	if t.Header == Forwarded {
+		return hdrForwarded
+	}
+	return hdrXFF
+}
+
+// walk is ClientIP's walk over the forwarding header's lines from a
+// trusted peer (cand).
+func (t *Trusted) walk(cand netip.Addr, lines [][]byte) netip.Addr {
 	for li := len(lines) - 1; li >= 0; li-- {
 		line := lines[li]
 		for end := len(line); end >= 0; {

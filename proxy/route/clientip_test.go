@@ -88,6 +88,10 @@ func TestClientIP(t *testing.T) {
 			if got := tc.tr.ClientIP(ctx); got.String() != tc.want {
 				t.Fatalf("ClientIP = %v, want %v", got, tc.want)
 			}
+			peer := netip.MustParseAddrPort(tc.peer).Addr()
+			if got := tc.tr.ClientIPOf(peer, ctx.Request.Header.PeekAll); got.String() != tc.want {
+				t.Fatalf("ClientIPOf = %v, want %v", got, tc.want)
+			}
 		})
 	}
 }

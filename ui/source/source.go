@@ -9,6 +9,7 @@ package source
 import (
 	"errors"
 	"io"
+	"net/netip"
 	"time"
 )
 
@@ -75,6 +76,12 @@ type Access struct {
 	// Token, when not empty, is required from every client (bearer header
 	// or login cookie); when empty only loopback clients are served.
 	Token string
+	// ClientIP resolves a request's client address as the gateway does
+	// (trusted_proxies): the TCP peer, or the address a trusted proxy
+	// forwarded. header returns every value of the named request header.
+	// The dashboard throttles wrong tokens per client through it, so one
+	// client behind a proxy does not lock out the others. nil: the peer.
+	ClientIP func(peer netip.Addr, header func(name string) [][]byte) netip.Addr
 }
 
 // Config is the running configuration.
