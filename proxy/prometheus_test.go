@@ -11,6 +11,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/premier-gateway/premier/internal/promcheck"
+	"github.com/premier-gateway/premier/internal/wait"
 	"github.com/premier-gateway/premier/proxy/config"
 	"github.com/premier-gateway/premier/ui"
 )
@@ -77,12 +78,18 @@ func TestMetricsEndpointParses(t *testing.T) {
 	for _, c := range []struct {
 		path   string
 		status int
-	}{{"/x", 200}, {"/y", 200}, {"/limited", 200}, {"/limited", 429}, {"/cached/p", 200}, {"/cached/p", 200},
+	}{{"/x", 200}, {"/y", 200}, {"/limited", 200}, {"/limited", 429}, {"/cached/p", 200},
 		{"/failing", 502}, {"/failing", 503}} {
 		if resp, _ := do(t, "GET", h.url+c.path, nil, nil); resp.StatusCode != c.status {
 			t.Fatalf("GET %s: %d, want %d", c.path, resp.StatusCode, c.status)
 		}
 	}
+	// The cache stores asynchronously: ask until the first hit (one hit;
+	// the misses before it each count and may each fill).
+	wait.Until(t, "a cache hit", func() bool {
+		resp, _ := do(t, "GET", h.url+"/cached/p", nil, nil)
+		return resp.Header.Get("X-Cache") == "HIT"
+	})
 	ws := mustDial(t, wsURL(h, "/ws"))
 	echo(t, ws, websocket.TextMessage, []byte("hi"))
 
@@ -121,14 +128,20 @@ func TestMetricsEndpointParses(t *testing.T) {
 	for _, line := range []string{
 		`premier_ratelimit_decisions_total{route="/limited",decision="limited"} 1`,
 		`premier_cache_requests_total{route="/cached/*",result="hit"} 1`,
-		`premier_cache_misses_total{route="/cached/*",fwd="uri-miss"} 1`,
-		`premier_cache_fills_total{route="/cached/*",result="stored"} 1`,
 		`premier_circuit_state{route="/failing",backend="http://127.0.0.1:1"} 2`,
 		`premier_websocket_connections{route="/ws"} 1`,
 		`premier_backend_failures_total{backend="http://127.0.0.1:1"} 1`,
 	} {
 		if !strings.Contains(body, "\n"+line+"\n") {
 			t.Errorf("metrics lack %s", line)
+		}
+	}
+	for _, series := range []string{
+		`premier_cache_misses_total{route="/cached/*",fwd="uri-miss"} `,
+		`premier_cache_fills_total{route="/cached/*",result="stored"} `,
+	} {
+		if !strings.Contains(body, "\n"+series) || strings.Contains(body, "\n"+series+"0\n") {
+			t.Errorf("metrics lack a positive %s", series)
 		}
 	}
 }
