@@ -41,8 +41,17 @@ type Policy struct {
 	// s-maxage/max-age, else keep until evicted.
 	ExpireS float64 `yaml:"expire_s"`
 	// CacheKey is a key template ({path}, {host}, {query.NAME}, {header.NAME},
-	// the rule's {captures}). Default "": method, host, path and sorted query.
+	// the rule's {captures}). Default "": method, host, path and query
+	// (AppendDefaultKey). The gateway puts the host in front of a template
+	// without {host} unless SharedAcrossHosts is set.
 	CacheKey string `yaml:"cache_key"`
+	// SharedAcrossHosts lets requests for different Host names share
+	// entries: the host is then left out of the default key and not added to
+	// a cache_key without {host}. Default false: every key includes the
+	// host, so one Host can never fill the entry another Host is served
+	// (a backend that echoes the Host would otherwise be a poisoning
+	// primitive).
+	SharedAcrossHosts bool `yaml:"shared_across_hosts"`
 	// Rule is the identity of the rule this policy belongs to, set by the
 	// gateway when it compiles the route (not read from YAML). Every key is
 	// namespaced by it and PurgeRule takes it. It must stay the same across

@@ -23,6 +23,16 @@ const maxSortedParams = 32
 // entry. It does not allocate when dst has room and there are at most 32
 // parameters.
 func AppendDefaultKey(dst []byte, req *fasthttp.Request, path []byte) []byte {
+	return appendKey(dst, req, path, true)
+}
+
+// AppendSharedKey is AppendDefaultKey without the host ("G||path?a=1"): the
+// default key of a rule whose cache is shared_across_hosts.
+func AppendSharedKey(dst []byte, req *fasthttp.Request, path []byte) []byte {
+	return appendKey(dst, req, path, false)
+}
+
+func appendKey(dst []byte, req *fasthttp.Request, path []byte, withHost bool) []byte {
 	m := req.Header.Method()
 	if bytes.Equal(m, methodGet) || bytes.Equal(m, methodHead) {
 		dst = append(dst, 'G')
@@ -30,11 +40,13 @@ func AppendDefaultKey(dst []byte, req *fasthttp.Request, path []byte) []byte {
 		dst = append(dst, m...)
 	}
 	dst = append(dst, '|')
-	for _, c := range req.Host() {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
+	if withHost {
+		for _, c := range req.Host() {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			dst = append(dst, c)
 		}
-		dst = append(dst, c)
 	}
 	dst = append(dst, '|')
 	if path == nil {

@@ -97,3 +97,12 @@ func FuzzAppendDefaultKey(f *testing.F) {
 		}
 	})
 }
+
+func TestAppendSharedKey(t *testing.T) {
+	req := fasthttp.AcquireRequest()
+	defer fasthttp.ReleaseRequest(req)
+	req.SetRequestURI("http://A.example/x?b=2&a=1")
+	if got := string(AppendSharedKey([]byte("k"), req, nil)); got != "kG||/x?a=1&b=2" {
+		t.Fatalf("got %q", got)
+	}
+}

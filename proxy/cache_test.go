@@ -184,8 +184,14 @@ func TestDashboardPurgesTheCache(t *testing.T) {
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
-	if _, err := src.Purge(source.Purge{Rule: "/api/users/{id}", Key: "user:1:1"}); err != nil {
+	// A cache_key without {host} is keyed as if it began with "{host}|",
+	// the host length-prefixed as every template value is.
+	host := strings.TrimPrefix(h.url, "http://")
+	if _, err := src.Purge(source.Purge{Rule: "/api/users/{id}", Key: fmt.Sprintf("%d:%s|user:1:1", len(host), host)}); err != nil {
 		t.Fatal(err)
+	}
+	if !miss("/api/users/1") {
+		t.Fatal("purge by key left the entry")
 	}
 	if _, err := src.Purge(source.Purge{Rule: "/*"}); err != nil {
 		t.Fatal(err)

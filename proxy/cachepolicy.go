@@ -13,8 +13,31 @@ import (
 // cachePolicy is a rule's compiled cache feature.
 type cachePolicy struct {
 	policy cache.Policy    // Rule is the rule's pattern
-	key    *route.Template // nil: method, host, path and sorted query
+	key    *route.Template // nil: method, host, path and query
+	// hostFirst puts the host in front of key: a cache_key without {host}
+	// on a rule that is not shared_across_hosts. Without it one Host would
+	// fill the entry every other Host is served.
+	hostFirst bool
 }
+
+// newCachePolicy compiles a rule's cache feature with its cache_key
+// template (nil without one).
+func newCachePolicy(p *cache.Policy, key *route.Template, rule string) *cachePolicy {
+	cp := &cachePolicy{policy: *p, key: key}
+	cp.policy.Rule = rule
+	cp.hostFirst = key != nil && !p.SharedAcrossHosts && !key.Uses(route.PlaceholderHost)
+	return cp
+}
+
+// hostPrefix is what hostFirst puts in front of a cache_key: the host,
+// encoded as the {host} placeholder writes it, and a separator.
+var hostPrefix = func() *route.Template {
+	t, err := route.CompileTemplate("{"+route.PlaceholderHost+"}|", nil)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}()
 
 // serveCached answers from the cache, or fetches and fills it. Concurrent
 // misses for one key wait for one fetch (the cache collapses them).
@@ -26,7 +49,13 @@ func (p *plan) serveCached(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *sc
 			s.client = route.AppendClientKey(s.client[:0], t.trusted.ClientIP(ctx))
 			s.vars.ClientKey = s.client
 		}
-		s.ckey = cp.key.Append(s.ckey[:0], ctx, &s.vars)
+		s.ckey = s.ckey[:0]
+		if cp.hostFirst {
+			s.ckey = hostPrefix.Append(s.ckey, ctx, &s.vars)
+		}
+		s.ckey = cp.key.Append(s.ckey, ctx, &s.vars)
+	} else if cp.policy.SharedAcrossHosts {
+		s.ckey = cache.AppendSharedKey(s.ckey[:0], &ctx.Request, s.path)
 	} else {
 		s.ckey = cache.AppendDefaultKey(s.ckey[:0], &ctx.Request, s.path)
 	}

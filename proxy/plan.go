@@ -191,8 +191,7 @@ func (g *Gateway) newPlan(t *table, index int, name string, f *config.Features, 
 		t.limiterIDs = append(t.limiterIDs, id)
 	}
 	if cp := f.Cache; cp != nil {
-		p.cache = &cachePolicy{policy: *cp, key: t.loaded.CacheKey(index)}
-		p.cache.policy.Rule = name
+		p.cache = newCachePolicy(cp, t.loaded.CacheKey(index), name)
 		p.wholeBody = max(p.wholeBody, int(t.loaded.Config.Cache.MaxEntryBytes))
 	}
 	if t := f.Timeout; t != nil {

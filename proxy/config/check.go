@@ -65,6 +65,8 @@ func (l *Loaded) check(d *decoder, clean bool) {
 			t, err := route.CompileTemplate(cp.CacheKey, caps)
 			if err != nil {
 				d.errAt(at(cp, "cache_key"), "cache_key: %v", err)
+			} else if !cp.SharedAcrossHosts && !t.Uses(route.PlaceholderHost) {
+				l.warnf(at(cp, "cache_key"), "cache_key %q has no {host}: the host is added in front of it, so each Host gets its own entries (one Host cannot fill what another is served); set shared_across_hosts: true if every host serves the same content", cp.CacheKey)
 			}
 			l.rules.cacheKeys[i] = t
 		}

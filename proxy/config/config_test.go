@@ -282,3 +282,35 @@ func TestConfigInheritedHealthCheckWarns(t *testing.T) {
 		t.Errorf("no top-level health_check: %v", l.Warnings)
 	}
 }
+
+func TestConfigCacheKeyWithoutHostWarns(t *testing.T) {
+	src := `premier:
+  servers: ["http://127.0.0.1:1"]
+  paths:
+    - pattern: "/api/users/{user_id}"
+      features:
+        cache: {cache_key: "user:{user_id}"}
+    - pattern: "/shared/{id}"
+      features:
+        cache: {cache_key: "s:{id}", shared_across_hosts: true}
+    - pattern: "/hosted/{id}"
+      features:
+        cache: {cache_key: "{host}:{id}"}
+`
+	l, err := Parse("k.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Only the first rule: the second shares on purpose, the third keys on
+	// the host itself.
+	if len(l.Warnings) != 1 {
+		t.Fatalf("warnings: %q", warnings(l))
+	}
+	if w := l.Warnings[0].String(); !strings.HasPrefix(w, `k.yaml:6:17: warning: cache_key "user:{user_id}" has no {host}: the host is added`) ||
+		!strings.Contains(w, "shared_across_hosts: true") {
+		t.Fatalf("warning: %q", w)
+	}
+	if !l.Config.Paths[1].Features.Cache.SharedAcrossHosts {
+		t.Fatal("shared_across_hosts not decoded")
+	}
+}
