@@ -52,6 +52,12 @@ type Policy struct {
 	// (a backend that echoes the Host would otherwise be a poisoning
 	// primitive).
 	SharedAcrossHosts bool `yaml:"shared_across_hosts"`
+	// HonorClientNoCache lets a request's Cache-Control: no-cache or
+	// max-age=0 (or Pragma: no-cache) skip the lookup and refill the entry.
+	// Default false, as in nginx and Varnish: any client could otherwise
+	// force a backend fetch per request, or refill an entry at a moment of
+	// its choosing.
+	HonorClientNoCache bool `yaml:"honor_client_no_cache"`
 	// Rule is the identity of the rule this policy belongs to, set by the
 	// gateway when it compiles the route (not read from YAML). Every key is
 	// namespaced by it and PurgeRule takes it. It must stay the same across

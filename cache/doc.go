@@ -28,8 +28,9 @@
 //     Cache-Status detail.
 //   - Freshness: Policy.ExpireS when set; otherwise s-maxage, else max-age,
 //     less the backend's Age; otherwise fresh until evicted. Expires is not
-//     read. A request with Cache-Control: no-cache (or Pragma: no-cache)
-//     skips the lookup and its response replaces the entry.
+//     read. A client's Cache-Control: no-cache or max-age=0 (or Pragma:
+//     no-cache) is ignored unless Policy.HonorClientNoCache is set; then the
+//     request skips the lookup and its response replaces the entry.
 //   - Stored headers exclude hop-by-hop ones (and those named by
 //     Connection), Set-Cookie, Content-Length, Date, Age, X-Cache and
 //     Cache-Status. Hits carry Age, X-Cache: HIT and

@@ -179,9 +179,18 @@ func TestHeadFromGet(t *testing.T) {
 }
 
 func TestNoCacheRefresh(t *testing.T) {
-	for _, h := range [][]string{{"Cache-Control", "no-cache"}, {"Pragma", "no-cache"}} {
-		t.Run(h[0], func(t *testing.T) {
+	for _, h := range [][]string{{"Cache-Control", "no-cache"}, {"Pragma", "no-cache"}, {"Cache-Control", "max-age=0"}} {
+		t.Run(h[0]+": "+h[1], func(t *testing.T) {
 			g := newGateway(t, testConfig())
+			// Ignored by default, as nginx and Varnish do.
+			g.setBackend(func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("v0") })
+			g.get("/n")
+			g.settle()
+			if r := g.get("/n", h...); xcache(r) != "HIT" || string(r.Body()) != "v0" {
+				t.Fatalf("ignored %s: %q %q", h[1], xcache(r), r.Body())
+			}
+			// Honoured when the policy says so (a fresh rule namespace).
+			g.policy = func(*fasthttp.RequestCtx) *Policy { return &Policy{Rule: "r2", HonorClientNoCache: true} }
 			g.setBackend(func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("v1") })
 			g.get("/n")
 			g.settle()
@@ -442,6 +451,13 @@ func TestQueryOrderSharesEntry(t *testing.T) {
 	g.settle()
 	if r := g.get("/q?b=2&a=1"); xcache(r) != "HIT" {
 		t.Fatal("reordered query missed")
+	}
+	// Repeated names keep their order: a last-wins backend reads these two
+	// differently.
+	g.get("/r?a=1&a=2")
+	g.settle()
+	if r := g.get("/r?a=2&a=1"); xcache(r) != "MISS" {
+		t.Fatal("reordered repeated parameter shared an entry")
 	}
 	if r := g.get("/Q?a=1&b=2"); xcache(r) != "MISS" {
 		t.Fatal("path case ignored")

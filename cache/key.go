@@ -18,10 +18,13 @@ const maxSortedParams = 32
 // The method class is "G" for GET and HEAD (a HEAD is answered from the GET
 // entry) and the method itself otherwise. The host is lower-cased. path is
 // the gateway's normalised path (nil: the request's URI path). The query
-// parameters are sorted as raw "name=value" bytes (no percent-decoding), and
-// empty ones ("a=1&&b=2") are dropped, so "?b=2&a=1" and "?a=1&b=2" share an
-// entry. It does not allocate when dst has room and there are at most 32
-// parameters.
+// parameters are kept raw and sorted by name, and empty ones ("a=1&&b=2")
+// are dropped, so "?b=2&a=1" and "?a=1&b=2" share an entry. Parameters a
+// backend could read as one name ("a" and "a", "A", "%61", "a[]") keep the
+// order they were sent in: "?a=2&a=1" and "?a=1&a=2" are different entries,
+// since a backend taking the last value answers them differently. A query
+// with a ';' (a separator to some frameworks) is kept exactly as sent. It
+// does not allocate when dst has room and there are at most 32 parameters.
 func AppendDefaultKey(dst []byte, req *fasthttp.Request, path []byte) []byte {
 	return appendKey(dst, req, path, true)
 }
@@ -64,11 +67,17 @@ var (
 // span is a [start, end) range inside some byte slice.
 type span struct{ start, end uint32 }
 
-// appendSortedQuery appends "?" and q's parameters sorted, or nothing if q
-// has none.
+// appendSortedQuery appends "?" and q's parameters sorted by name (stable,
+// see compareParamNames), or nothing if q has none.
 func appendSortedQuery(dst, q []byte) []byte {
 	if len(q) == 0 {
 		return dst
+	}
+	if bytes.IndexByte(q, ';') >= 0 {
+		// Sorting at '&' alone could move a ';'-separated parameter past
+		// another of its name; keeping the query whole is always safe.
+		dst = append(dst, '?')
+		return append(dst, q...)
 	}
 	var stack [maxSortedParams]span
 	params := stack[:0]
@@ -83,13 +92,14 @@ func appendSortedQuery(dst, q []byte) []byte {
 		start = i + 1
 	}
 	if len(params) > maxSortedParams {
-		slices.SortFunc(params, func(a, b span) int {
-			return bytes.Compare(q[a.start:a.end], q[b.start:b.end])
+		slices.SortStableFunc(params, func(a, b span) int {
+			return compareParamNames(q[a.start:a.end], q[b.start:b.end])
 		})
 	}
-	// Insertion sort: short lists, no closure (a no-op after SortFunc).
+	// Insertion sort, stable: short lists, no closure (a no-op after
+	// SortStableFunc).
 	for i := 1; i < len(params); i++ {
-		for j := i; j > 0 && bytes.Compare(q[params[j].start:params[j].end], q[params[j-1].start:params[j-1].end]) < 0; j-- {
+		for j := i; j > 0 && compareParamNames(q[params[j].start:params[j].end], q[params[j-1].start:params[j-1].end]) < 0; j-- {
 			params[j], params[j-1] = params[j-1], params[j]
 		}
 	}

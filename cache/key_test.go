@@ -2,6 +2,7 @@ package cache
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -16,7 +17,11 @@ func TestAppendDefaultKey(t *testing.T) {
 		{"GET", "http://A.Example/X", "", "G|a.example|/X"},
 		{"GET", "http://a.example/x?b=2&a=1&&c", "", "G|a.example|/x?a=1&b=2&c"},
 		{"GET", "http://a.example/x?", "", "G|a.example|/x"},
-		{"GET", "http://a.example/x?a=2&a=1", "", "G|a.example|/x?a=1&a=2"},
+		// Parameters of one name (as any backend reads it) keep their order.
+		{"GET", "http://a.example/x?a=2&a=1", "", "G|a.example|/x?a=2&a=1"},
+		{"GET", "http://a.example/x?b=1&a=2&A=1&%61=0&a[]=3", "", "G|a.example|/x?a=2&A=1&%61=0&a[]=3&b=1"},
+		{"GET", "http://a.example/x?i.d=2&b&i_d=1&i+d=0", "", "G|a.example|/x?b&i.d=2&i_d=1&i+d=0"},
+		{"GET", "http://a.example/x?b=1;a=2&a=1", "", "G|a.example|/x?b=1;a=2&a=1"},
 		{"GET", "http://a.example/raw%2Fpath", "/normalised", "G|a.example|/normalised"},
 	}
 	for _, tc := range cases {
@@ -67,18 +72,25 @@ func FuzzAppendDefaultKey(f *testing.F) {
 		defer fasthttp.ReleaseRequest(req)
 		req.SetRequestURI("http://h" + "/" + strings.TrimLeft(path, "/") + "?" + query)
 		k1 := AppendDefaultKey(nil, req, nil)
-		// The reference: class|host|path, then the non-empty parameters sorted.
-		var params []string
-		for p := range strings.SplitSeq(string(req.URI().QueryString()), "&") {
-			if p != "" {
-				params = append(params, p)
+		// The reference: class|host|path, then the non-empty parameters
+		// sorted by folded name, stable; a query with ';' kept whole.
+		ref := func(raw string) string {
+			if strings.Contains(raw, ";") {
+				return "?" + raw
 			}
+			var params []string
+			for p := range strings.SplitSeq(raw, "&") {
+				if p != "" {
+					params = append(params, p)
+				}
+			}
+			slices.SortStableFunc(params, func(a, b string) int { return strings.Compare(refFold(a), refFold(b)) })
+			if len(params) == 0 {
+				return ""
+			}
+			return "?" + strings.Join(params, "&")
 		}
-		slices.Sort(params)
-		q := ""
-		if len(params) > 0 {
-			q = "?" + strings.Join(params, "&")
-		}
+		q := ref(string(req.URI().QueryString()))
 		host := string(req.Host()) // "h", or empty when the URI does not parse
 		if want := "G|" + host + "|" + string(req.URI().Path()) + q; string(k1) != want {
 			t.Fatalf("key %q, want %q", k1, want)
@@ -86,16 +98,61 @@ func FuzzAppendDefaultKey(f *testing.F) {
 		if got, want := AppendDefaultKey([]byte("x"), req, []byte(path)), "xG|"+host+"|"+path+q; string(got) != want {
 			t.Fatalf("with the normalised path: key %q, want %q", got, want)
 		}
-		// Reordering the parameters never changes the key.
+		// Reordering the parameters changes the key only when it reorders
+		// parameters of one folded name.
 		rev := strings.Split(string(req.URI().QueryString()), "&")
+		names := map[string]bool{}
+		distinct := !strings.Contains(string(req.URI().QueryString()), ";")
 		for i, j := 0, len(rev)-1; i < j; i, j = i+1, j-1 {
 			rev[i], rev[j] = rev[j], rev[i]
 		}
+		for _, p := range rev {
+			if p != "" {
+				distinct = distinct && !names[refFold(p)]
+				names[refFold(p)] = true
+			}
+		}
 		req.URI().SetQueryString(strings.Join(rev, "&"))
-		if k2 := AppendDefaultKey(nil, req, nil); string(k1) != string(k2) {
+		k2 := AppendDefaultKey(nil, req, nil)
+		if want := "G|" + host + "|" + string(req.URI().Path()) + ref(string(req.URI().QueryString())); string(k2) != want {
+			t.Fatalf("reversed: key %q, want %q", k2, want)
+		}
+		if distinct && string(k1) != string(k2) {
 			t.Fatalf("%q vs %q", k1, k2)
 		}
 	})
+}
+
+// refFold is the name a backend could read from the raw parameter p, folded
+// as compareParamNames does, written independently of it.
+func refFold(p string) string {
+	name, _, _ := strings.Cut(p, "=")
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c == '+' {
+			c = ' '
+		} else if c == '%' && i+2 < len(name) && isHexString(name[i+1:i+3]) {
+			v, _ := strconv.ParseUint(name[i+1:i+3], 16, 8)
+			c = byte(v)
+			i += 2
+		}
+		if c == '[' {
+			break
+		}
+		if c == ' ' || c == '.' {
+			c = '_'
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+func isHexString(s string) bool {
+	return strings.Trim(s, "0123456789abcdefABCDEF") == ""
 }
 
 func TestAppendSharedKey(t *testing.T) {

@@ -65,8 +65,9 @@ const cacheName = "premier"
 // one key are collapsed: the first gets the Fill that stores, the others wait
 // for it (at most the lock timeout) and are answered from its response as a
 // Hit; if it was not storable or failed, each gets its own Fill and fetches.
-// A request with Cache-Control: no-cache (or Pragma: no-cache) skips the
-// lookup and its response replaces the entry.
+// When p.HonorClientNoCache is set, a request with Cache-Control: no-cache
+// or max-age=0 (or Pragma: no-cache) skips the lookup and its response
+// replaces the entry; otherwise those directives are ignored.
 func (c *Cache) Lookup(ctx *fasthttp.RequestCtx, p *Policy, key []byte) (Result, *Fill) {
 	req := &ctx.Request
 	head := req.Header.IsHead()
@@ -82,7 +83,7 @@ func (c *Cache) Lookup(ctx *fasthttp.RequestCtx, p *Policy, key []byte) (Result,
 	now := c.nowNs()
 	h := c.hashKey(p.Rule, key)
 
-	if requestNoCache(req) {
+	if p.HonorClientNoCache && requestNoCache(req) {
 		c.stats.misses.Add(1)
 		return Miss, c.newFill(nil, 0, p, rs, key, h, gen, epoch, FwdRequest, head)
 	}
@@ -149,11 +150,17 @@ func varyMatches(e *entry, req *fasthttp.Request) bool {
 	return true
 }
 
-// requestNoCache reports Cache-Control: no-cache, or Pragma: no-cache
-// without Cache-Control (RFC 9111 §5.4).
+// requestNoCache reports Cache-Control: no-cache or max-age=0, or
+// Pragma: no-cache without Cache-Control (RFC 9111 §5.2.1, §5.4).
 func requestNoCache(req *fasthttp.Request) bool {
 	if v := req.Header.PeekBytes(hdrCacheCtl); len(v) > 0 {
-		return hasToken(v, ccNoCache)
+		if hasToken(v, ccNoCache) {
+			return true
+		}
+		var cc cacheControl
+		cc.reset()
+		cc.parse(v)
+		return cc.maxAge == 0
 	}
 	if v := req.Header.PeekBytes(hdrPragma); len(v) > 0 {
 		return hasToken(v, ccNoCache)

@@ -12,7 +12,7 @@ const (
 	FwdURIMiss      // no entry for the key
 	FwdVaryMiss     // entries exist, none for these Vary values
 	FwdStale        // the entry is past its freshness lifetime
-	FwdRequest      // the request said Cache-Control: no-cache
+	FwdRequest      // the request said no-cache or max-age=0 (with HonorClientNoCache)
 	numFwd
 )
 

@@ -20,7 +20,7 @@ func TestDoneResultMatchesCacheStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	p := &Policy{Rule: "/r"}
+	p := &Policy{Rule: "/r", HonorClientNoCache: true}
 	send := func(path string, reqHdrs []string, respond func(*fasthttp.Response)) (MissResult, string) {
 		t.Helper()
 		var ctx fasthttp.RequestCtx

@@ -18,6 +18,10 @@ type cachePolicy struct {
 	// on a rule that is not shared_across_hosts. Without it one Host would
 	// fill the entry every other Host is served.
 	hostFirst bool
+	// queries are the names of key's {query.NAME} placeholders. A request
+	// repeating one is forwarded around the cache: the key holds one of
+	// the values while the backend may read another.
+	queries []string
 }
 
 // newCachePolicy compiles a rule's cache feature with its cache_key
@@ -26,6 +30,9 @@ func newCachePolicy(p *cache.Policy, key *route.Template, rule string) *cachePol
 	cp := &cachePolicy{policy: *p, key: key}
 	cp.policy.Rule = rule
 	cp.hostFirst = key != nil && !p.SharedAcrossHosts && !key.Uses(route.PlaceholderHost)
+	if key != nil {
+		cp.queries = key.QueryNames()
+	}
 	return cp
 }
 
@@ -43,6 +50,12 @@ var hostPrefix = func() *route.Template {
 // misses for one key wait for one fetch (the cache collapses them).
 func (p *plan) serveCached(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch, start time.Time) string {
 	cp := p.cache
+	if cp.repeatsQuery(ctx) {
+		s.obs.Cache = metrics.CacheBypass
+		backend := p.fetch(g, t, ctx, s, start)
+		g.cache.Skipped(ctx, cache.DetailRepeatedQuery)
+		return backend
+	}
 	if cp.key != nil {
 		s.vars = route.Vars{Path: s.path, Caps: &s.caps}
 		if cp.key.Uses("client_ip") {
@@ -73,4 +86,21 @@ func (p *plan) serveCached(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *sc
 	backend := p.fetch(g, t, ctx, s, start)
 	s.obs.Miss = fill.Done(ctx) // why it missed and what became of the response, for the dashboard
 	return backend
+}
+
+// repeatsQuery reports whether a GET or HEAD repeats a query parameter the
+// key names ("?id=1&id=evil" for {query.id}): the key would hold the first
+// value while PHP or Rack read the last, so one request could fill the
+// entry of another.
+func (cp *cachePolicy) repeatsQuery(ctx *fasthttp.RequestCtx) bool {
+	if len(cp.queries) == 0 || !ctx.IsGet() && !ctx.IsHead() {
+		return false
+	}
+	q := ctx.URI().QueryString()
+	for _, name := range cp.queries {
+		if cache.RepeatsParam(q, name) {
+			return true
+		}
+	}
+	return false
 }

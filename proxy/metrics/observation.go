@@ -14,7 +14,7 @@ const (
 	CacheNone   CacheOutcome = iota // the rule has no cache
 	CacheHit                        // served from the cache
 	CacheMiss                       // fetched from the backend
-	CacheBypass                     // not cacheable (method, no-cache request)
+	CacheBypass                     // not cacheable (method, repeated keyed query parameter)
 )
 
 // LimitOutcome is what the rate limiter decided for one request.

@@ -48,8 +48,9 @@ type part struct {
 // for the same template. Keys of different templates may coincide; callers
 // prefix the key with the policy's identity. {host} is lower-cased.
 type Template struct {
-	src   string
-	parts []part
+	src     string
+	parts   []part
+	queries []string // names of the {query.NAME} placeholders
 }
 
 // Placeholders accepted by CompileTemplate besides the rule's capture names.
@@ -92,6 +93,9 @@ func CompileTemplate(tmpl string, captureNames []string) (*Template, error) {
 			}
 			flush(i)
 			t.parts = append(t.parts, p)
+			if p.kind == partQuery {
+				t.queries = append(t.queries, p.text)
+			}
 			i += end + 1
 			lit = i + 1
 		}
@@ -147,6 +151,11 @@ func validHeaderName(s string) bool {
 	}
 	return true
 }
+
+// QueryNames returns the names of the template's {query.NAME} placeholders
+// in template order; nil when it has none. The slice is shared: do not
+// modify it.
+func (t *Template) QueryNames() []string { return t.queries }
 
 // String returns the template source.
 func (t *Template) String() string { return t.src }

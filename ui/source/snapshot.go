@@ -56,7 +56,8 @@ type Route struct {
 }
 
 // Cache counts cache outcomes; a bypass is a miss whose reason is that the
-// request was not cacheable (method, no-cache).
+// request was not cacheable (method, a repeated query parameter its key
+// names).
 type Cache struct {
 	Hits   uint64 `json:"hits"`
 	Misses uint64 `json:"misses"`
