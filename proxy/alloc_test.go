@@ -31,3 +31,34 @@ func TestProxyPathZeroAllocs(t *testing.T) {
 		}
 	}
 }
+
+// TestCacheKeyedHitZeroAllocs: a hit through a cache_key template (the
+// host put in front of it, its {query.NAME} checked for repeats) and a
+// repeated keyed parameter forwarded around the cache allocate nothing.
+func TestCacheKeyedHitZeroAllocs(t *testing.T) {
+	g := newInmemGatewayConfig(t, `premier:
+  servers: ["http://backend.internal:80"]
+  paths:
+    - pattern: /keyed/{id}
+      features:
+        cache: {expire_s: 3600, cache_key: "k:{id}:{query.v}"}
+`)
+	for _, uri := range []string{"/keyed/7?v=1&w=2", "/keyed/7?v=1&v=2"} {
+		for i := 0; i < 10; i++ {
+			g.do(t, uri)
+		}
+		for i := 0; uri == "/keyed/7?v=1&w=2" && string(g.ctx.Response.Header.Peek("X-Cache")) != "HIT"; i++ {
+			if i == 500 {
+				t.Fatal("the cached response never became a hit")
+			}
+			time.Sleep(2 * time.Millisecond)
+			g.do(t, uri)
+		}
+		if n := testing.AllocsPerRun(200, func() { g.do(t, uri) }); n != 0 {
+			t.Errorf("%s: %v allocations per request, want 0", uri, n)
+		}
+	}
+	if got := string(g.ctx.Response.Header.Peek("Cache-Status")); got != "premier; fwd=bypass; detail=repeated-query" {
+		t.Fatalf("repeated v: Cache-Status %q", got)
+	}
+}
