@@ -54,7 +54,7 @@ func TestCacheMissReasonsFromRealCache(t *testing.T) {
 	}
 	defer c.Close()
 	var m Collector
-	pol := &cache.Policy{Rule: "/api/*"}
+	pol := &cache.Policy{Rule: "/api/*", HonorClientNoCache: true}
 	send := func(path string, respond func(*fasthttp.Response), noCache bool) {
 		t.Helper()
 		var ctx fasthttp.RequestCtx
