@@ -67,7 +67,7 @@ func TestPipelineSharesConnections(t *testing.T) {
 	if resp.StatusCode != 200 || body != "/post:payload" || resp.Header.Get("X-Method") != "POST" {
 		t.Fatalf("POST beside a pipelined group: %d %q", resp.StatusCode, body)
 	}
-	// HEAD is pipelined too and has no body.
+	// HEAD takes the pool too (never pipelined) and has no body.
 	resp, body = do(t, "HEAD", h.url+"/head", nil, nil)
 	if resp.StatusCode != 200 || body != "" {
 		t.Fatalf("HEAD: %d %q", resp.StatusCode, body)

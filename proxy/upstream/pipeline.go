@@ -25,14 +25,17 @@ var (
 	errPipeBroken = errors.New("pipelined backend connection failed before this response")
 	errPipeFull   = errors.New("pipelined backend connection queue full")
 	errPipeClosed = errors.New("pipelined transport closed")
+	errPipeDesync = errors.New("pipelined backend response framing is off: bytes before their request was written or after a complete response")
 )
 
 // Pipelinable reports whether req may share a pipelined backend connection:
-// a GET or HEAD without a body (idempotent, so a response lost with its
-// connection can be asked for again).
+// a GET without a body (idempotent, so a response lost with its connection
+// can be asked for again). HEAD never pipelines: its answer's length is
+// whatever the backend says it is, and a backend that sends the body
+// anyway would have it read as the next request's answer.
 func Pipelinable(req *fasthttp.Request) bool {
 	h := &req.Header
-	return (h.IsGet() || h.IsHead()) && !req.IsBodyStream() && len(req.Body()) == 0 && h.ContentLength() <= 0
+	return h.IsGet() && !req.IsBodyStream() && len(req.Body()) == 0 && h.ContentLength() <= 0
 }
 
 // PipeTransport sends one backend's requests pipelined over a fixed number
@@ -68,8 +71,9 @@ func (t *PipeTransport) Close() {
 
 // RoundTrip sends req and reads the response into resp. A request the
 // pipeline could not carry for a reason other than a timeout (connection
-// died or closed by the backend, queue full, transport closed) is sent once
-// more over b's ordinary keep-alive pool.
+// died or closed by the backend, its framing found off, queue full,
+// transport closed) is sent once more over b's ordinary keep-alive pool:
+// it is a GET, and no byte of an answer was handed to it.
 func (t *PipeTransport) RoundTrip(b *lb.Backend, req *fasthttp.Request, resp *fasthttp.Response, now, deadline time.Time, wholeMax int) error {
 	c := t.conns[int(t.next.Add(1))%len(t.conns)]
 	err := c.do(req, resp, now, deadline)
@@ -92,20 +96,55 @@ type pipeConn struct {
 }
 
 // pipeLink is one TCP connection's life in a pipeConn.
+//
+// Its framing is checked by counting: started is how many requests have
+// begun to be written (raised before the first byte goes out), answered
+// how many responses the reader has read. The backend cannot answer
+// request n before started reaches n, so bytes read while started <
+// answered+1 (see pipeSource), or left after response n when the read
+// that brought them saw started < n+1, are a response nobody asked for:
+// handing them on would give every later request the answer of the one
+// before it.
 type pipeLink struct {
-	conn  net.Conn
-	bw    *bufio.Writer
-	br    *bufio.Reader
-	queue chan *pipeCall // written, awaiting their responses, in order
-	dead  atomic.Bool    // set under pipeConn.mu: no more writes
-	done  chan struct{}  // closed when the reader has stopped
+	conn     net.Conn
+	src      pipeSource
+	bw       *bufio.Writer
+	br       *bufio.Reader
+	queue    chan *pipeCall // written, awaiting their responses, in order
+	dead     atomic.Bool    // set under pipeConn.mu: no more writes
+	done     chan struct{}  // closed when the reader has stopped
+	started  atomic.Uint64  // requests whose writing has begun (under pipeConn.mu)
+	answered atomic.Uint64  // responses read (by the reader)
+}
+
+// pipeSource is a link's socket as its reader sees it: every read that
+// brings bytes records how many requests had begun by then, and one that
+// brings bytes before the request they would answer has begun fails.
+type pipeSource struct {
+	l     *pipeLink
+	want  uint64 // the request whose response is being read (1-based)
+	seen  uint64 // started, as of the last read that brought bytes
+	early bool   // a read brought bytes before want had begun
+}
+
+// Read fails a read that brings bytes too early, dropping them, so they
+// are never buffered and never parsed (fasthttp reports any error on a
+// response's first byte as io.EOF: early says which it was).
+func (s *pipeSource) Read(p []byte) (int, error) {
+	n, err := s.l.conn.Read(p)
+	if n > 0 {
+		if s.seen = s.l.started.Load(); s.seen < s.want {
+			s.early = true
+			return 0, errPipeDesync
+		}
+	}
+	return n, err
 }
 
 // pipeCall is one request waiting for its response.
 type pipeCall struct {
 	resp     *fasthttp.Response
 	deadline time.Time
-	head     bool
 	err      error
 	done     chan struct{}
 }
@@ -114,7 +153,7 @@ var callPool = sync.Pool{New: func() any { return &pipeCall{done: make(chan stru
 
 func (c *pipeConn) do(req *fasthttp.Request, resp *fasthttp.Response, now, deadline time.Time) error {
 	call := callPool.Get().(*pipeCall)
-	call.resp, call.deadline, call.head = resp, deadline, req.Header.IsHead()
+	call.resp, call.deadline = resp, deadline
 	err := c.send(req, call, now)
 	if err == nil {
 		<-call.done
@@ -143,6 +182,7 @@ func (c *pipeConn) send(req *fasthttp.Request, call *pipeCall, now time.Time) er
 		}
 		c.link = l
 	}
+	idle := l.answered.Load() == l.started.Load()
 	select {
 	case l.queue <- call:
 	default:
@@ -151,6 +191,12 @@ func (c *pipeConn) send(req *fasthttp.Request, call *pipeCall, now time.Time) er
 	}
 	// From here the reader owns call: a failed write fails the link, and
 	// the reader answers every queued call.
+	l.started.Add(1) // before any byte of req can reach the backend
+	if idle {
+		// The reader may be waiting on the socket without a deadline
+		// (see next): bound that wait by this request's.
+		_ = l.conn.SetReadDeadline(c.readDeadline(call))
+	}
 	_ = l.conn.SetWriteDeadline(now.Add(c.timeout))
 	err := req.Write(l.bw)
 	if err == nil && c.waiting.Load() == 0 {
@@ -175,31 +221,42 @@ func (c *pipeConn) dial() (*pipeLink, error) {
 	l := &pipeLink{
 		conn:  conn,
 		bw:    bufio.NewWriterSize(conn, 8<<10),
-		br:    bufio.NewReaderSize(conn, 8<<10),
 		queue: make(chan *pipeCall, pipelineDepth),
 		done:  make(chan struct{}),
 	}
+	l.src.l = l
+	l.br = bufio.NewReaderSize(&l.src, 8<<10)
 	go c.read(l)
 	return l, nil
 }
 
 // read hands responses back in order until the link fails, the backend
-// closes it, or the transport closes.
+// closes it, or the transport closes. A response with bytes after it that
+// no request begun by then could have asked for is not handed back (its
+// own framing is what is off), nor is anything after bytes that came
+// before their request began: the link fails, and every call on it goes
+// to the pool (RoundTrip).
 func (c *pipeConn) read(l *pipeLink) {
 	defer close(l.done)
-	for call := range l.queue {
-		d := time.Now().Add(c.timeout)
-		if !call.deadline.IsZero() && call.deadline.Before(d) {
-			d = call.deadline
+	for {
+		call := c.next(l)
+		if call == nil {
+			return
 		}
-		_ = l.conn.SetReadDeadline(d)
+		_ = l.conn.SetReadDeadline(c.readDeadline(call))
 		call.resp.Reset()
-		call.resp.SkipBody = call.head
+		n := l.answered.Load() + 1
+		l.src.want = n
 		err := call.resp.ReadLimitBody(l.br, pipelineMaxBody)
 		if code := call.resp.StatusCode(); err == nil && (code == fasthttp.StatusSwitchingProtocols || code > 599) {
 			err = errBadStatus // as on the pooled transport: never a final answer
 		}
+		if l.src.early || err == nil && l.br.Buffered() > 0 && l.src.seen <= n {
+			err = errPipeDesync
+			call.resp.Reset()
+		}
 		closing := err == nil && call.resp.ConnectionClose()
+		l.answered.Store(n)
 		call.err = err
 		call.done <- struct{}{}
 		if err != nil || closing {
@@ -207,6 +264,54 @@ func (c *pipeConn) read(l *pipeLink) {
 			return
 		}
 	}
+}
+
+// next returns the link's next call, or nil when the reader is to stop.
+// With none queued it waits on the socket rather than on the queue, so
+// bytes that arrive while every request written has its answer are seen
+// as they arrive, before a request that could claim them begins: they
+// fail the link, as does the backend closing it while idle (the next
+// request then dials a new one instead of being written into a dead one).
+func (c *pipeConn) next(l *pipeLink) *pipeCall {
+	select {
+	case call, ok := <-l.queue:
+		if !ok {
+			return nil
+		}
+		return call
+	default:
+	}
+	// Cleared before looking at the queue again: a writer queues first
+	// and then bounds this wait (send), so its deadline is never lost.
+	_ = l.conn.SetReadDeadline(time.Time{})
+	select {
+	case call, ok := <-l.queue:
+		if !ok {
+			return nil
+		}
+		return call
+	default:
+	}
+	l.src.want = l.answered.Load() + 1
+	if _, err := l.br.Peek(1); err != nil && (l.src.early || !IsTimeout(err)) {
+		c.fail(l)
+		return nil
+	}
+	// Bytes for a request that has begun (so it is queued), or its
+	// deadline passed: its read reports which.
+	call, ok := <-l.queue
+	if !ok {
+		return nil
+	}
+	return call
+}
+
+func (c *pipeConn) readDeadline(call *pipeCall) time.Time {
+	d := time.Now().Add(c.timeout)
+	if !call.deadline.IsZero() && call.deadline.Before(d) {
+		d = call.deadline
+	}
+	return d
 }
 
 // fail ends a link: no more writes, the connection closed, every call
