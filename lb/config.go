@@ -25,7 +25,7 @@ type Config struct {
 	// PassiveHealth ejects backends that keep failing real requests.
 	// Default: on, with DefaultPassiveHealth's settings.
 	PassiveHealth *PassiveHealth `yaml:"passive_health"`
-	// Pipeline, when above 0, sends bodiless GET and HEAD requests to each
+	// Pipeline, when above 0, sends bodiless GET requests to each
 	// backend pipelined over this many connections (at most MaxPipeline)
 	// instead of one request per pooled connection at a time. Default 0: off.
 	Pipeline int `yaml:"pipeline"`

@@ -54,7 +54,7 @@ type plan struct {
 	ejector *lb.Ejector
 	// hashClient: the balancer (ip_hash) needs the client's address hash.
 	hashClient bool
-	// pipeline: bodiless GET and HEAD requests go over the backends'
+	// pipeline: bodiless GET requests go over the backends'
 	// pipelined connections (lb.pipeline).
 	pipeline bool
 
