@@ -115,6 +115,12 @@ type pipeLink struct {
 	done     chan struct{}  // closed when the reader has stopped
 	started  atomic.Uint64  // requests whose writing has begun (under pipeConn.mu)
 	answered atomic.Uint64  // responses read (by the reader)
+
+	// The reader waits on the socket, with no deadline, while every
+	// request begun has its answer (see next); a writer that begins one
+	// then bounds that wait. idleMu orders the two.
+	idleMu   sync.Mutex
+	idleWait atomic.Bool
 }
 
 // pipeSource is a link's socket as its reader sees it: every read that
@@ -182,7 +188,6 @@ func (c *pipeConn) send(req *fasthttp.Request, call *pipeCall, now time.Time) er
 		}
 		c.link = l
 	}
-	idle := l.answered.Load() == l.started.Load()
 	select {
 	case l.queue <- call:
 	default:
@@ -192,10 +197,12 @@ func (c *pipeConn) send(req *fasthttp.Request, call *pipeCall, now time.Time) er
 	// From here the reader owns call: a failed write fails the link, and
 	// the reader answers every queued call.
 	l.started.Add(1) // before any byte of req can reach the backend
-	if idle {
-		// The reader may be waiting on the socket without a deadline
-		// (see next): bound that wait by this request's.
-		_ = l.conn.SetReadDeadline(c.readDeadline(call))
+	if l.idleWait.Load() {
+		l.idleMu.Lock()
+		if l.idleWait.Load() {
+			_ = l.conn.SetReadDeadline(c.readDeadline(call))
+		}
+		l.idleMu.Unlock()
 	}
 	_ = l.conn.SetWriteDeadline(now.Add(c.timeout))
 	err := req.Write(l.bw)
@@ -239,15 +246,17 @@ func (c *pipeConn) dial() (*pipeLink, error) {
 func (c *pipeConn) read(l *pipeLink) {
 	defer close(l.done)
 	for {
-		call := c.next(l)
+		call, err := c.next(l)
 		if call == nil {
 			return
 		}
-		_ = l.conn.SetReadDeadline(c.readDeadline(call))
 		call.resp.Reset()
 		n := l.answered.Load() + 1
-		l.src.want = n
-		err := call.resp.ReadLimitBody(l.br, pipelineMaxBody)
+		if err == nil {
+			_ = l.conn.SetReadDeadline(c.readDeadline(call))
+			l.src.want = n
+			err = call.resp.ReadLimitBody(l.br, pipelineMaxBody)
+		}
 		if code := call.resp.StatusCode(); err == nil && (code == fasthttp.StatusSwitchingProtocols || code > 599) {
 			err = errBadStatus // as on the pooled transport: never a final answer
 		}
@@ -266,44 +275,48 @@ func (c *pipeConn) read(l *pipeLink) {
 	}
 }
 
-// next returns the link's next call, or nil when the reader is to stop.
-// With none queued it waits on the socket rather than on the queue, so
-// bytes that arrive while every request written has its answer are seen
-// as they arrive, before a request that could claim them begins: they
-// fail the link, as does the backend closing it while idle (the next
-// request then dials a new one instead of being written into a dead one).
-func (c *pipeConn) next(l *pipeLink) *pipeCall {
+// next returns the link's next call (nil when the reader is to stop), and
+// the timeout its response already met, if any. With none queued it waits
+// on the socket rather than on the queue, so bytes that arrive while every
+// request begun has its answer are seen as they arrive, before a request
+// that could claim them begins: they fail the link, as does the backend
+// closing it while idle (the next request then dials a new one instead of
+// being written into a dead one).
+func (c *pipeConn) next(l *pipeLink) (*pipeCall, error) {
 	select {
 	case call, ok := <-l.queue:
 		if !ok {
-			return nil
+			return nil, nil
 		}
-		return call
+		return call, nil
 	default:
 	}
-	// Cleared before looking at the queue again: a writer queues first
-	// and then bounds this wait (send), so its deadline is never lost.
+	l.idleMu.Lock()
+	l.idleWait.Store(true)
 	_ = l.conn.SetReadDeadline(time.Time{})
-	select {
-	case call, ok := <-l.queue:
-		if !ok {
-			return nil
+	l.idleMu.Unlock()
+	// A writer raises started and then looks at idleWait; the reader set
+	// idleWait and now looks at started: one of them sees the other, so
+	// either the wait below is bounded or the request is not waited for.
+	var err error
+	answered := l.answered.Load()
+	if l.started.Load() == answered {
+		l.src.want = answered + 1
+		if _, err = l.br.Peek(1); err != nil && (l.src.early || !IsTimeout(err)) {
+			c.fail(l)
+			return nil, nil
 		}
-		return call
-	default:
 	}
-	l.src.want = l.answered.Load() + 1
-	if _, err := l.br.Peek(1); err != nil && (l.src.early || !IsTimeout(err)) {
-		c.fail(l)
-		return nil
-	}
-	// Bytes for a request that has begun (so it is queued), or its
-	// deadline passed: its read reports which.
+	l.idleMu.Lock()
+	l.idleWait.Store(false)
+	l.idleMu.Unlock()
+	// A request has begun (so it is queued): bytes for it came, or its
+	// deadline passed.
 	call, ok := <-l.queue
 	if !ok {
-		return nil
+		return nil, nil
 	}
-	return call
+	return call, err
 }
 
 func (c *pipeConn) readDeadline(call *pipeCall) time.Time {
