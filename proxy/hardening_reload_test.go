@@ -35,8 +35,10 @@ func trafficCheck(t *testing.T, url string, want ...string) (stop func() (ok, ba
 		}
 		return true
 	})
+	stopOnce := sync.OnceValues(stopTraffic)
+	t.Cleanup(func() { stopOnce() }) // a test that fails early stops its traffic too
 	return func() (int64, int64, map[string]int64) {
-		ok, bad := stopTraffic()
+		ok, bad := stopOnce()
 		return ok, bad, seen
 	}
 }
