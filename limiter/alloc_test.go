@@ -3,6 +3,7 @@
 package limiter
 
 import (
+	"bytes"
 	"testing"
 )
 
@@ -26,6 +27,12 @@ func TestAllowAllocs(t *testing.T) {
 			c.Advance(1)
 		}); a != 0 {
 			t.Errorf("%s: %v allocs per Allow", alg, a)
+		}
+		// A key longer than 15 bytes is hashed (SHA-256 on the stack).
+		long := bytes.Repeat([]byte("k"), 8<<10)
+		l.Allow(long)
+		if a := testing.AllocsPerRun(1000, func() { l.Allow(long); c.Advance(1) }); a != 0 {
+			t.Errorf("%s: %v allocs per Allow on an 8 KB key", alg, a)
 		}
 		// The system clock path too.
 		l2, _ := New(Config{Quota: 1 << 20, Duration: 1, Algorithm: alg})

@@ -64,13 +64,16 @@ func (l *Limiter) now() int64 {
 
 // Allow makes one decision for key and, when it admits, counts the request.
 // For leaky_bucket an admitted request must wait Decision.Delay before it
-// proceeds. The key is not retained unless it is new (then it is copied).
+// proceeds. The key is never retained: a limiter stores 16 bytes per key
+// whatever its length (a digest of a key longer than 15 bytes), so keys of
+// any length cost the same memory.
 func (l *Limiter) Allow(key []byte) (d Decision) {
+	k := makeKey(key)
 	if l.local != nil {
-		l.local.allow(&d, key, l.now(), -1)
+		l.local.allow(&d, &k, l.now(), -1)
 		return d
 	}
-	return l.remote.allow(key, l.now(), -1)
+	return l.remote.allow(key, k, l.now(), -1)
 }
 
 // AllowWithin is Allow for a caller that cannot wait longer than maxWait
@@ -78,11 +81,12 @@ func (l *Limiter) Allow(key []byte) (d Decision) {
 // of queueing, a request whose turn would come later than maxWait. For the
 // other algorithms it is Allow. maxWait < 0 means no cap.
 func (l *Limiter) AllowWithin(key []byte, maxWait time.Duration) (d Decision) {
+	k := makeKey(key)
 	if l.local != nil {
-		l.local.allow(&d, key, l.now(), int64(maxWait))
+		l.local.allow(&d, &k, l.now(), int64(maxWait))
 		return d
 	}
-	return l.remote.allow(key, l.now(), int64(maxWait))
+	return l.remote.allow(key, k, l.now(), int64(maxWait))
 }
 
 // Wait admits one request for key, waiting its turn when the limiter is a

@@ -58,7 +58,10 @@ const RedisBackoff = time.Second
 
 // RedisStore keeps limiter state in Redis so every gateway instance using
 // the same Redis shares the limits. Each Redis decision is one Lua script
-// call (auto-pipelined by rueidis) on one key: keyspace:name:algorithm:key.
+// call (auto-pipelined by rueidis) on one key: keyspace:name:algorithm:key,
+// where a key longer than 15 bytes is written as the 32 hex digits of its
+// digest (see fixedKey), so instances share it and Redis's memory per key
+// is bounded too.
 // With token leasing (LeaseMax, on by default for fixed_window,
 // sliding_window and token_bucket with a large enough quota) one call
 // leases a batch of tokens that the instance spends locally; doc.go
@@ -232,10 +235,12 @@ type redisBackend struct {
 	leaseArgs   []string // the lease script's ARGV[5:]
 }
 
-func (b *redisBackend) allow(key []byte, now, maxWait int64) Decision {
+// allow decides for key, whose fixed form is k (passed by value: a
+// pointer through the backend interface would move it to the heap).
+func (b *redisBackend) allow(key []byte, k fixedKey, now, maxWait int64) Decision {
 	if b.leases != nil {
 		var d Decision
-		if b.leaseAllow(&d, key, now) {
+		if b.leaseAllow(&d, key, &k, now) {
 			return d
 		}
 	}
@@ -243,7 +248,7 @@ func (b *redisBackend) allow(key []byte, now, maxWait int64) Decision {
 		return b.fallback()
 	}
 	var d Decision
-	if b.cachedDenial(&d, key, now) {
+	if b.cachedDenial(&d, &k, now) {
 		return d
 	}
 	nowArg, waitArg := "-1", "-1"
@@ -257,7 +262,7 @@ func (b *redisBackend) allow(key []byte, now, maxWait int64) Decision {
 	args = append(append(args, nowArg, waitArg), b.args...)
 	ctx, cancel := context.WithTimeout(context.Background(), b.s.o.Timeout)
 	b.s.calls.Add(1)
-	v, err := b.script.Exec(ctx, b.s.client, []string{b.prefix + string(key)}, args).AsIntSlice()
+	v, err := b.script.Exec(ctx, b.s.client, []string{redisKey(b.prefix, key, &k)}, args).AsIntSlice()
 	cancel()
 	if err == nil && len(v) != 5 {
 		err = errBadReply
@@ -273,13 +278,13 @@ func (b *redisBackend) allow(key []byte, now, maxWait int64) Decision {
 		// Exact: until RetryAfter (counted from before the call, so on the
 		// safe side of the script's own clock) every instance can only have
 		// made the key's state stricter, so Redis would deny too.
-		b.denials.deny(key, now, now+int64(d.RetryAfter), now+int64(d.Reset))
+		b.denials.deny(&k, now, now+int64(d.RetryAfter), now+int64(d.Reset))
 	}
 	return d
 }
 
 // cachedDenial decides into d from the denial cache when key is in it.
-func (b *redisBackend) cachedDenial(d *Decision, key []byte, now int64) bool {
+func (b *redisBackend) cachedDenial(d *Decision, key *fixedKey, now int64) bool {
 	until, reset := b.denials.deniedUntil(key)
 	if now >= until {
 		return false

@@ -79,9 +79,9 @@ type lease struct {
 }
 
 // leaseAllow decides from key's lease when it can; false sends the caller
-// to the per-request path (the lease cache is full).
-func (b *redisBackend) leaseAllow(d *Decision, key []byte, now int64) bool {
-	e := b.leases.lookup(key, now)
+// to the per-request path (the lease cache is full). k is key's fixed form.
+func (b *redisBackend) leaseAllow(d *Decision, key []byte, k *fixedKey, now int64) bool {
+	e := b.leases.lookup(k, now)
 	for {
 		if e == nil {
 			return false
@@ -89,7 +89,7 @@ func (b *redisBackend) leaseAllow(d *Decision, key []byte, now int64) bool {
 		old := e.state.Load()
 		if old == dead { // evicted meanwhile
 			runtime.Gosched()
-			e = b.leases.lookup(key, now)
+			e = b.leases.lookup(k, now)
 			continue
 		}
 		n := old & leaseNMask
@@ -121,7 +121,7 @@ func (b *redisBackend) leaseAllow(d *Decision, key []byte, now int64) bool {
 			*d = b.fallback()
 			return true
 		}
-		if b.cachedDenial(d, key, now) {
+		if b.cachedDenial(d, k, now) {
 			return true
 		}
 		if infl {
@@ -130,7 +130,7 @@ func (b *redisBackend) leaseAllow(d *Decision, key []byte, now int64) bool {
 		}
 		x := e.ext.Load()
 		if x == nil {
-			x = &lease{rkey: b.prefix + string(key)}
+			x = &lease{rkey: redisKey(b.prefix, key, k)}
 			if !e.ext.CompareAndSwap(nil, x) {
 				x = e.ext.Load()
 			}
@@ -239,7 +239,7 @@ func (b *redisBackend) refill(d *Decision, e *entry, x *lease, now int64, take i
 		b.publish(e, x, 0, 0, v[5])
 		// Exact as in allow: until then every instance can only have made
 		// the state stricter (or handed tokens back: then this is early).
-		b.denials.deny(e.keyBytes(), now, now+int64(retry), now+int64(reset))
+		b.denials.deny(&e.key, now, now+int64(retry), now+int64(reset))
 		if d != nil {
 			*d = Decision{Limit: int(b.p.quota), Reset: reset, RetryAfter: retry}
 		}
@@ -304,6 +304,3 @@ func (b *redisBackend) publish(e *entry, x *lease, g, expiry, win int64) {
 		}
 	}
 }
-
-// keyBytes returns the entry's key without copying (read only).
-func (e *entry) keyBytes() []byte { return []byte(e.key) }

@@ -3,6 +3,7 @@
 package limiter
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/premier-gateway/premier/internal/redistest"
@@ -19,23 +20,25 @@ func TestRedisLeaseAllocs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		key := []byte("192.0.2.10")
-		// Warm up until the key holds a lease: a token bucket leases only
-		// once its TAT runs ahead of now (a full bucket grants the request
-		// alone), after a few dozen decisions here.
-		for range 100 {
-			l.Allow(key)
-		}
-		calls := s.Stats().Calls
-		if a := testing.AllocsPerRun(1000, func() {
-			if !l.Allow(key).Allowed {
-				t.Fatal("rejected")
+		// A short key and one hashed to its fixed form.
+		for _, key := range [][]byte{[]byte("192.0.2.10"), bytes.Repeat([]byte("k"), 8<<10)} {
+			// Warm up until the key holds a lease: a token bucket leases
+			// only once its TAT runs ahead of now (a full bucket grants the
+			// request alone), after a few dozen decisions here.
+			for range 100 {
+				l.Allow(key)
 			}
-		}); a != 0 {
-			t.Errorf("%s: %v allocs per leased decision", alg, a)
-		}
-		if s.Stats().Calls != calls {
-			t.Errorf("%s: the leased decisions called Redis", alg)
+			calls := s.Stats().Calls
+			if a := testing.AllocsPerRun(1000, func() {
+				if !l.Allow(key).Allowed {
+					t.Fatal("rejected")
+				}
+			}); a != 0 {
+				t.Errorf("%s, %d-byte key: %v allocs per leased decision", alg, len(key), a)
+			}
+			if s.Stats().Calls != calls {
+				t.Errorf("%s, %d-byte key: the leased decisions called Redis", alg, len(key))
+			}
 		}
 	}
 }

@@ -1,7 +1,12 @@
 package limiter
 
 import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -83,10 +88,13 @@ func TestRedisFailover(t *testing.T) {
 }
 
 // Two gateway instances (two clients, two stores, two limiters with the same
-// name) on one Redis admit exactly quota in total, concurrently.
+// name) on one Redis admit exactly quota in total, concurrently — for a
+// short key and for an 8 KB one, which both instances name in Redis by the
+// same digest.
 func TestRedisTwoInstancesExactQuota(t *testing.T) {
 	srv := redistest.Start(t)
 	c := NewManualClock(t0)
+	long := bytes.Repeat([]byte("u"), 8<<10)
 	for _, alg := range []string{FixedWindow, SlidingWindow, TokenBucket, LeakyBucket} {
 		const quota = 50
 		cfg := Config{Quota: quota, Duration: 60, Algorithm: alg}
@@ -98,27 +106,51 @@ func TestRedisTwoInstancesExactQuota(t *testing.T) {
 			}
 			ls[i] = l
 		}
-		var admitted atomic.Int64
-		var wg sync.WaitGroup
-		for g := range 8 {
-			wg.Go(func() {
-				for range 20 {
-					if d := ls[g%2].Allow([]byte("k")); d.Allowed {
-						admitted.Add(1)
-					} else if d.Fallback {
-						t.Error("fallback decision")
+		for _, key := range [][]byte{[]byte("k"), long} {
+			var admitted atomic.Int64
+			var wg sync.WaitGroup
+			for g := range 8 {
+				wg.Go(func() {
+					for range 20 {
+						if d := ls[g%2].Allow(key); d.Allowed {
+							admitted.Add(1)
+						} else if d.Fallback {
+							t.Error("fallback decision")
+						}
 					}
-				}
-			})
+				})
+			}
+			wg.Wait()
+			want := int64(quota)
+			if alg == LeakyBucket {
+				want++ // the one being served plus bucket_size queued
+			}
+			if n := admitted.Load(); n != want {
+				t.Errorf("%s, %d-byte key: %d admitted by two instances, want exactly %d", alg, len(key), n, want)
+			}
 		}
-		wg.Wait()
-		want := int64(quota)
-		if alg == LeakyBucket {
-			want++ // the one being served plus bucket_size queued
+	}
+	// The long key is stored under the first 32 hex digits of its SHA-256,
+	// the short one as it is; no Redis key holds the 8 KB.
+	sum := sha256.Sum256(long)
+	want := map[string]bool{}
+	for _, alg := range []string{"fw", "sw", "tb", "lb"} {
+		want["premier:rl:shared:"+alg+":k"] = true
+		want["premier:rl:shared:"+alg+":"+hex.EncodeToString(sum[:16])] = true
+	}
+	keys, err := srv.Client().Do(context.Background(), srv.Client().B().Keys().Pattern("premier:rl:shared:*").Build()).AsStrSlice()
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if !want[k] {
+			t.Errorf("unexpected Redis key %.80q (%d bytes)", k, len(k))
 		}
-		if n := admitted.Load(); n != want {
-			t.Errorf("%s: %d admitted by two instances, want exactly %d", alg, n, want)
-		}
+		delete(want, k)
+	}
+	if len(want) > 0 {
+		t.Errorf("Redis keys missing: %v; have %q", want, keys)
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 type entry struct {
 	state atomic.Uint64 // the state word (the token and leaky buckets: hot's)
 	hash  uint64
-	key   string
+	key   fixedKey
 	aux   atomic.Int64          // denial cache only: when the key's state fully resets
 	ext   atomic.Pointer[lease] // Redis lease cache only: the lease's metadata
 	ahead atomic.Int64          // GCRA only: > 0, the state is at least this while live (gcra.go)
@@ -62,14 +62,14 @@ func newTable(n int) *table {
 }
 
 // find returns the entry for key, or nil.
-func (t *table) find(key []byte, h uint64) *entry {
+func (t *table) find(key *fixedKey, h uint64) *entry {
 	for i := h & t.mask; ; i = (i + 1) & t.mask {
 		s := &t.slots[i]
 		e := s.e.Load()
 		if e == nil {
 			return nil
 		}
-		if s.hash == h && e != tombstone && e.key == string(key) {
+		if s.hash == h && e != tombstone && e.key == *key {
 			return e
 		}
 	}
