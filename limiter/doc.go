@@ -12,7 +12,11 @@
 //	err = lim.Wait(ctx, key)      // library mode: waits a leaky bucket's turn
 //
 // Counters are per limiter and per key: two limiters never share a counter
-// (in Redis, keys carry the limiter's name, see WithName).
+// (in Redis, keys carry the limiter's name, see WithName). A key is kept as
+// 16 bytes whatever its length — itself when it has at most 15 bytes (an
+// IPv4 address), else the first 128 bits of its SHA-256 (in Redis: their
+// hex) — so a flood of long distinct keys costs what a flood of addresses
+// does, and instances sharing a Redis name a key alike (see fixedKey).
 //
 // # Algorithms (Q = quota, D = duration, B = bucket_size, default Q; T = D/Q)
 //
@@ -61,16 +65,17 @@
 // own so that a key every core hammers costs one line transfer per
 // decision); a rejection only reads, except rarely on a busy key's add path.
 // Only inserting a new key or evicting takes the shard's mutex. Allow on a
-// tracked key does not allocate; a new key costs two allocations (its entry
-// and key copy; three for the token and leaky buckets, with the word).
+// tracked key does not allocate; a new key costs one allocation (its entry,
+// which holds the key's 16-byte fixed form: the key itself is never kept;
+// two for the token and leaky buckets, with the word).
 //
 // Eviction is amortised on insert, with no goroutine: each insert looks at
 // two more slots of its shard and drops entries that are idle — state
 // identical to a fresh key's (window over, bucket full) — so dropping them
 // changes no decision. Tables are rebuilt without idle entries as they grow.
 //
-// At the cap (WithMaxKeys, default 1<<20 keys per limiter, ≈120 B per key,
-// ≈184 B for the token and leaky buckets,
+// At the cap (WithMaxKeys, default 1<<20 keys per limiter, ≈100 B per key
+// whatever its length, ≈170 B for the token and leaky buckets,
 // split evenly over the shards): when a new key's shard is full of active
 // keys, the shard is swept for idle entries; if there are none, the key is
 // counted in the limiter's single overflow bucket, shared by every key that

@@ -44,9 +44,8 @@ func (r *refGCRA) allow(now, maxWait int64) Decision {
 }
 
 func findEntry(l *Limiter, key []byte) *entry {
-	k := makeKey(key)
-	h := l.local.hash(&k)
-	return l.local.shards[h>>l.local.shift].tab.Load().find(&k, h)
+	k, h := keyOf(l.local.seed, key)
+	return l.local.shards[h>>l.local.shift].tab.Load().find(k, h)
 }
 
 // Every decision, on the add path or not, is the sequential GCRA's; the path
@@ -241,7 +240,7 @@ func TestGCRABusyKeyEvictionStress(t *testing.T) {
 		var clk atomic.Int64
 		clk.Store(t0.UnixNano())
 		key := []byte("hot")
-		hotKey := makeKey(key)
+		hotKey, hotHash := keyOf(l.local.seed, key)
 		var admitted, replaced, evClk atomic.Int64
 		var workers sync.WaitGroup
 		for w := range 4 {
@@ -262,11 +261,11 @@ func TestGCRABusyKeyEvictionStress(t *testing.T) {
 					if i%8 == 0 { // eviction pressure, from a clock ahead of all
 						var d Decision
 						ev := max(evClk.Add(T), clk.Load()+tau+T)
-						k := makeKey([]byte(fmt.Sprintf("w%d-%d", w, i)))
-						l.local.allow(&d, &k, ev, -1)
+						k, h := keyOf(l.local.seed, []byte(fmt.Sprintf("w%d-%d", w, i)))
+						l.local.allow(&d, k, h, ev, -1)
 					}
 					var d Decision
-					l.local.allow(&d, &hotKey, now, -1)
+					l.local.allow(&d, hotKey, hotHash, now, -1)
 					if e := findEntry(l, key); e != last {
 						if last != nil {
 							replaced.Add(1) // the hot key was evicted

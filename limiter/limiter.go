@@ -68,12 +68,12 @@ func (l *Limiter) now() int64 {
 // whatever its length (a digest of a key longer than 15 bytes), so keys of
 // any length cost the same memory.
 func (l *Limiter) Allow(key []byte) (d Decision) {
-	k := makeKey(key)
 	if l.local != nil {
-		l.local.allow(&d, &k, l.now(), -1)
+		k, h := keyOf(l.local.seed, key)
+		l.local.allow(&d, k, h, l.now(), -1)
 		return d
 	}
-	return l.remote.allow(key, k, l.now(), -1)
+	return l.remote.allow(key, l.now(), -1)
 }
 
 // AllowWithin is Allow for a caller that cannot wait longer than maxWait
@@ -81,12 +81,12 @@ func (l *Limiter) Allow(key []byte) (d Decision) {
 // of queueing, a request whose turn would come later than maxWait. For the
 // other algorithms it is Allow. maxWait < 0 means no cap.
 func (l *Limiter) AllowWithin(key []byte, maxWait time.Duration) (d Decision) {
-	k := makeKey(key)
 	if l.local != nil {
-		l.local.allow(&d, &k, l.now(), int64(maxWait))
+		k, h := keyOf(l.local.seed, key)
+		l.local.allow(&d, k, h, l.now(), int64(maxWait))
 		return d
 	}
-	return l.remote.allow(key, k, l.now(), int64(maxWait))
+	return l.remote.allow(key, l.now(), int64(maxWait))
 }
 
 // Wait admits one request for key, waiting its turn when the limiter is a

@@ -14,9 +14,10 @@ import (
 // tracks (WithMaxKeys). At about 100 bytes per key whatever its length
 // (64-byte entry holding the 16-byte fixed key, two to four 16-byte slots;
 // 64 more for the token and leaky buckets, whose state word has a cache
-// line of its own; TestLocalKeyMemoryAlloc measures it) the cap is about
-// 100 MB (170 MB) for a limiter under a flood of distinct keys; a limiter
-// only uses memory for keys it has seen recently (see evictions in doc.go).
+// line of its own; TestLocalKeyMemoryAlloc measures 90–105 and 155–170)
+// the cap is about 100 MB (170 MB) for a limiter under a flood of distinct
+// keys; a limiter only uses memory for keys it has seen recently (see
+// evictions in doc.go).
 const DefaultMaxKeys = 1 << 20
 
 // localStore is the sharded, lock-free-read store of one Limiter.
@@ -78,16 +79,12 @@ func newLocalStore(p params, maxKeys int) *localStore {
 	return s
 }
 
-// hash places key in the store: seeded, so that keys chosen for their
-// fixed form's bits (public: see fixedKey) spread like any others.
-func (s *localStore) hash(key *fixedKey) uint64 { return maphash.Bytes(s.seed, key[:]) }
-
-// allow makes one decision for key into d. An existing key costs a hash, a
+// allow makes one decision for key, whose placement hash under s.seed is h
+// (keyOf), into d. An existing key costs a hash, a
 // probe and one CAS (none when rejected); only a new key takes its shard's
 // lock. (Decisions are written through d: returning the 7-word struct by
 // value through each level costs more than the decision.)
-func (s *localStore) allow(d *Decision, key *fixedKey, now, maxWait int64) {
-	h := s.hash(key)
+func (s *localStore) allow(d *Decision, key fixedKey, h uint64, now, maxWait int64) {
 	sh := &s.shards[h>>s.shift]
 	for {
 		e := sh.tab.Load().find(key, h)
@@ -115,7 +112,7 @@ func (s *localStore) allow(d *Decision, key *fixedKey, now, maxWait int64) {
 
 // insert returns key's entry, creating it, or nil when the shard is full of
 // active keys.
-func (s *localStore) insert(sh *shard, key *fixedKey, h uint64, now int64) *entry {
+func (s *localStore) insert(sh *shard, key fixedKey, h uint64, now int64) *entry {
 	if now < sh.fullUntil.Load() {
 		return nil
 	}
@@ -135,7 +132,7 @@ func (s *localStore) insert(sh *shard, key *fixedKey, h uint64, now int64) *entr
 	if (sh.used+1)*4 > len(t.slots)*3 {
 		t = s.rebuild(sh, t, now)
 	}
-	e := &entry{hash: h, key: *key}
+	e := &entry{hash: h, key: key}
 	if s.p.gcra() {
 		e.hot = new(hotWord)
 	}
@@ -216,8 +213,7 @@ func (s *localStore) keys() int {
 // deniedUntil returns the time until which key is known to be denied (the
 // Redis store's denial cache; the store's params are algDeny) and the time
 // its state was to reset then, or 0, 0.
-func (s *localStore) deniedUntil(key *fixedKey) (until, reset int64) {
-	h := s.hash(key)
+func (s *localStore) deniedUntil(key fixedKey, h uint64) (until, reset int64) {
 	if e := s.shards[h>>s.shift].tab.Load().find(key, h); e != nil {
 		if st := e.state.Load(); st != dead {
 			return int64(st), e.aux.Load()
@@ -228,8 +224,7 @@ func (s *localStore) deniedUntil(key *fixedKey) (until, reset int64) {
 
 // deny records that key is denied until the given time and resets at reset
 // (denial cache). At the cap the denial is simply not cached.
-func (s *localStore) deny(key *fixedKey, now, until, reset int64) {
-	h := s.hash(key)
+func (s *localStore) deny(key fixedKey, h uint64, now, until, reset int64) {
 	sh := &s.shards[h>>s.shift]
 	for {
 		e := sh.tab.Load().find(key, h)
@@ -254,8 +249,7 @@ func (s *localStore) deny(key *fixedKey, now, until, reset int64) {
 
 // lookup returns key's entry, inserting it, or nil when its shard is full
 // of active keys (the Redis store's lease cache).
-func (s *localStore) lookup(key *fixedKey, now int64) *entry {
-	h := s.hash(key)
+func (s *localStore) lookup(key fixedKey, h uint64, now int64) *entry {
 	sh := &s.shards[h>>s.shift]
 	if e := sh.tab.Load().find(key, h); e != nil {
 		return e

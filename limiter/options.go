@@ -39,5 +39,5 @@ type Store interface {
 
 // backend is a store bound to one limiter.
 type backend interface {
-	allow(key []byte, k fixedKey, now, maxWait int64) Decision
+	allow(key []byte, now, maxWait int64) Decision
 }

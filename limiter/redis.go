@@ -190,6 +190,9 @@ func (s *RedisStore) bind(name string, p params, clock Clock, injected bool, max
 	b.leaseCap = s.leaseCap(p)
 	if b.leaseCap > 1 {
 		b.leases = newLocalStore(params{alg: algLease, window: p.window}, maxKeys)
+		// One seed for both caches: a key is placed once per decision
+		// (keyOf), and a refill records a denial from the lease's entry.
+		b.leases.seed = b.denials.seed
 		switch p.alg {
 		case algFixed:
 			b.leaseScript, b.leaseArgs = fixedLeaseScript, b.args
@@ -235,12 +238,11 @@ type redisBackend struct {
 	leaseArgs   []string // the lease script's ARGV[5:]
 }
 
-// allow decides for key, whose fixed form is k (passed by value: a
-// pointer through the backend interface would move it to the heap).
-func (b *redisBackend) allow(key []byte, k fixedKey, now, maxWait int64) Decision {
+func (b *redisBackend) allow(key []byte, now, maxWait int64) Decision {
+	k, h := keyOf(b.denials.seed, key)
 	if b.leases != nil {
 		var d Decision
-		if b.leaseAllow(&d, key, &k, now) {
+		if b.leaseAllow(&d, key, k, h, now) {
 			return d
 		}
 	}
@@ -248,7 +250,7 @@ func (b *redisBackend) allow(key []byte, k fixedKey, now, maxWait int64) Decisio
 		return b.fallback()
 	}
 	var d Decision
-	if b.cachedDenial(&d, &k, now) {
+	if b.cachedDenial(&d, k, h, now) {
 		return d
 	}
 	nowArg, waitArg := "-1", "-1"
@@ -262,7 +264,7 @@ func (b *redisBackend) allow(key []byte, k fixedKey, now, maxWait int64) Decisio
 	args = append(append(args, nowArg, waitArg), b.args...)
 	ctx, cancel := context.WithTimeout(context.Background(), b.s.o.Timeout)
 	b.s.calls.Add(1)
-	v, err := b.script.Exec(ctx, b.s.client, []string{redisKey(b.prefix, key, &k)}, args).AsIntSlice()
+	v, err := b.script.Exec(ctx, b.s.client, []string{redisKey(b.prefix, key, k)}, args).AsIntSlice()
 	cancel()
 	if err == nil && len(v) != 5 {
 		err = errBadReply
@@ -278,14 +280,15 @@ func (b *redisBackend) allow(key []byte, k fixedKey, now, maxWait int64) Decisio
 		// Exact: until RetryAfter (counted from before the call, so on the
 		// safe side of the script's own clock) every instance can only have
 		// made the key's state stricter, so Redis would deny too.
-		b.denials.deny(&k, now, now+int64(d.RetryAfter), now+int64(d.Reset))
+		b.denials.deny(k, h, now, now+int64(d.RetryAfter), now+int64(d.Reset))
 	}
 	return d
 }
 
-// cachedDenial decides into d from the denial cache when key is in it.
-func (b *redisBackend) cachedDenial(d *Decision, key *fixedKey, now int64) bool {
-	until, reset := b.denials.deniedUntil(key)
+// cachedDenial decides into d from the denial cache when key (placed at h)
+// is in it.
+func (b *redisBackend) cachedDenial(d *Decision, key fixedKey, h uint64, now int64) bool {
+	until, reset := b.denials.deniedUntil(key, h)
 	if now >= until {
 		return false
 	}

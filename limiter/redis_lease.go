@@ -79,9 +79,10 @@ type lease struct {
 }
 
 // leaseAllow decides from key's lease when it can; false sends the caller
-// to the per-request path (the lease cache is full). k is key's fixed form.
-func (b *redisBackend) leaseAllow(d *Decision, key []byte, k *fixedKey, now int64) bool {
-	e := b.leases.lookup(k, now)
+// to the per-request path (the lease cache is full). k and h are key's
+// fixed form and placement (keyOf, under the backend's caches' seed).
+func (b *redisBackend) leaseAllow(d *Decision, key []byte, k fixedKey, h uint64, now int64) bool {
+	e := b.leases.lookup(k, h, now)
 	for {
 		if e == nil {
 			return false
@@ -89,7 +90,7 @@ func (b *redisBackend) leaseAllow(d *Decision, key []byte, k *fixedKey, now int6
 		old := e.state.Load()
 		if old == dead { // evicted meanwhile
 			runtime.Gosched()
-			e = b.leases.lookup(k, now)
+			e = b.leases.lookup(k, h, now)
 			continue
 		}
 		n := old & leaseNMask
@@ -121,7 +122,7 @@ func (b *redisBackend) leaseAllow(d *Decision, key []byte, k *fixedKey, now int6
 			*d = b.fallback()
 			return true
 		}
-		if b.cachedDenial(d, k, now) {
+		if b.cachedDenial(d, k, h, now) {
 			return true
 		}
 		if infl {
@@ -239,7 +240,7 @@ func (b *redisBackend) refill(d *Decision, e *entry, x *lease, now int64, take i
 		b.publish(e, x, 0, 0, v[5])
 		// Exact as in allow: until then every instance can only have made
 		// the state stricter (or handed tokens back: then this is early).
-		b.denials.deny(&e.key, now, now+int64(retry), now+int64(reset))
+		b.denials.deny(e.key, e.hash, now, now+int64(retry), now+int64(reset))
 		if d != nil {
 			*d = Decision{Limit: int(b.p.quota), Reset: reset, RetryAfter: retry}
 		}

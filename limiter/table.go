@@ -62,14 +62,14 @@ func newTable(n int) *table {
 }
 
 // find returns the entry for key, or nil.
-func (t *table) find(key *fixedKey, h uint64) *entry {
+func (t *table) find(key fixedKey, h uint64) *entry {
 	for i := h & t.mask; ; i = (i + 1) & t.mask {
 		s := &t.slots[i]
 		e := s.e.Load()
 		if e == nil {
 			return nil
 		}
-		if s.hash == h && e != tombstone && e.key == *key {
+		if s.hash == h && e != tombstone && e.key == key {
 			return e
 		}
 	}
