@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -87,6 +88,7 @@ func TestRateLimitLongKeysMemoryAlloc(t *testing.T) {
 	}
 	const warm, n = 10_000, 150_000
 	run(0, warm, 200) // connection buffers and pools reach their size
+	time.Sleep(time.Second) // the warm-up's connections finish closing
 	before := liveHeap()
 	run(warm, warm+n, 200)
 	after := liveHeap()
@@ -100,4 +102,18 @@ func TestRateLimitLongKeysMemoryAlloc(t *testing.T) {
 	// refused, a new key admitted.
 	run(warm+n-100, warm+n, 429)
 	run(warm+n, warm+n+100, 200)
+	// The dashboard's most-limited keys show them readable, cut and marked.
+	r, ok := h.gw.metrics.Route("/keyed", time.Now())
+	if !ok || len(r.Limit.Top) == 0 {
+		t.Fatalf("no top list: %+v", r.Limit)
+	}
+	for _, k := range r.Limit.Top {
+		// The key's bytes are the header's length, ':' and its value.
+		cut, marked := strings.CutSuffix(k.Key, "…")
+		i, err := strconv.Atoi(cut[min(5, len(cut)):min(21, len(cut))])
+		if !marked || len(cut) != 64 || err != nil || i < warm+n-100 || i >= warm+n ||
+			!strings.HasPrefix(fmt.Sprintf("%d:%s", 8<<10, user(i)), cut) {
+			t.Errorf("top key %q (%d bytes): want a refused key's first 64 bytes and …", k.Key, len(k.Key))
+		}
+	}
 }

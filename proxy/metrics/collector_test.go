@@ -201,6 +201,22 @@ func TestTopKeysBounded(t *testing.T) {
 	}
 }
 
+// A long key is kept cut, marked with "…", and counted apart from the key
+// that is exactly its kept prefix.
+func TestTopKeysCutLongKeys(t *testing.T) {
+	var k topKeys
+	long := []byte(strings.Repeat("u", 8<<10))
+	for range 3 {
+		k.add(long)
+	}
+	k.add(long[:recentKeyLen])
+	top := k.snapshot()
+	want := strings.Repeat("u", recentKeyLen)
+	if len(top) != 2 || top[0].Key != want+"…" || top[0].Count != 3 || top[1].Key != want || top[1].Count != 1 {
+		t.Fatalf("top %+v", top)
+	}
+}
+
 func TestRoutesBounded(t *testing.T) {
 	var m Collector
 	for i := 0; i < maxRoutes+20; i++ {

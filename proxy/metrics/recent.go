@@ -39,6 +39,7 @@ type recentSlot struct {
 	plen     uint8
 	klen     uint8
 	cut      bool // path longer than recentPathLen
+	kcut     bool // limit key longer than recentKeyLen
 	route    string
 	backend  string
 	method   [recentMethodLen]byte
@@ -60,6 +61,7 @@ func (r *recentRing) add(o *Observation) {
 	s.plen = uint8(copy(s.path[:], o.Path))
 	s.cut = len(o.Path) > recentPathLen
 	s.klen = uint8(copy(s.key[:], o.LimitKey))
+	s.kcut = len(o.LimitKey) > recentKeyLen
 	s.mu.Unlock()
 }
 
@@ -97,6 +99,9 @@ func (r *recentRing) snapshot(f source.RecentFilter) (out []source.Request, tota
 		}
 		if s.cut {
 			q.Path += "…"
+		}
+		if s.kcut {
+			q.LimitKey += "…"
 		}
 		s.mu.Unlock()
 		out = append(out, q)

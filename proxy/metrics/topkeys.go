@@ -10,6 +10,9 @@ import (
 // topKeys keeps the most limited keys of a route approximately, in a fixed
 // table (the space-saving algorithm: an unseen key replaces the smallest
 // count and inherits it). A busy table skips the sample rather than wait.
+// Keys are kept readable but cut to recentKeyLen bytes, shown with a
+// trailing "…": memory stays fixed however long the keys (an 8 KB header
+// value), and keys alike in their first recentKeyLen bytes count as one.
 type topKeys struct {
 	mu sync.Mutex
 	n  int
@@ -21,6 +24,7 @@ const topKeysSize = 16
 type topKey struct {
 	count uint64
 	klen  uint8
+	cut   bool // the key was longer than recentKeyLen
 	key   [recentKeyLen]byte
 }
 
@@ -28,13 +32,14 @@ func (t *topKeys) add(k []byte) {
 	if !t.mu.TryLock() {
 		return
 	}
-	if len(k) > recentKeyLen {
+	cut := len(k) > recentKeyLen
+	if cut {
 		k = k[:recentKeyLen]
 	}
 	minI := 0
 	for i := 0; i < t.n; i++ {
 		e := &t.e[i]
-		if string(e.key[:e.klen]) == string(k) {
+		if e.cut == cut && string(e.key[:e.klen]) == string(k) {
 			e.count++
 			t.mu.Unlock()
 			return
@@ -53,6 +58,7 @@ func (t *topKeys) add(k []byte) {
 		e.count++
 	}
 	e.klen = uint8(copy(e.key[:], k))
+	e.cut = cut
 	t.mu.Unlock()
 }
 
@@ -61,7 +67,11 @@ func (t *topKeys) snapshot() []source.KeyCount {
 	t.mu.Lock()
 	out := make([]source.KeyCount, t.n)
 	for i := 0; i < t.n; i++ {
-		out[i] = source.KeyCount{Key: string(t.e[i].key[:t.e[i].klen]), Count: t.e[i].count}
+		e := &t.e[i]
+		out[i] = source.KeyCount{Key: string(e.key[:e.klen]), Count: e.count}
+		if e.cut {
+			out[i].Key += "…"
+		}
 	}
 	t.mu.Unlock()
 	slices.SortFunc(out, func(a, b source.KeyCount) int {
