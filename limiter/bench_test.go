@@ -147,3 +147,22 @@ func BenchmarkAllowFloodAtCap(b *testing.B) {
 		b.Fatalf("grew past the cap: %+v", s)
 	}
 }
+
+// Allow on one existing key by key length: up to 15 bytes a key is kept as
+// it is, longer ones are hashed (SHA-256) on every decision.
+func BenchmarkAllowKeyLength(b *testing.B) {
+	for _, n := range []int{10, 40, 8 << 10} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			l := benchLimiter(b, FixedWindow)
+			key := make([]byte, n)
+			for i := range key {
+				key[i] = 'a' + byte(i%26)
+			}
+			l.Allow(key)
+			b.ReportAllocs()
+			for b.Loop() {
+				l.Allow(key)
+			}
+		})
+	}
+}
