@@ -28,7 +28,7 @@ func TestAllowAllocs(t *testing.T) {
 		}); a != 0 {
 			t.Errorf("%s: %v allocs per Allow", alg, a)
 		}
-		// A key longer than 15 bytes is hashed (SHA-256 on the stack).
+		// A key longer than 23 bytes is hashed (SHA-256 on the stack).
 		long := bytes.Repeat([]byte("k"), 8<<10)
 		l.Allow(long)
 		if a := testing.AllocsPerRun(1000, func() { l.Allow(long); c.Advance(1) }); a != 0 {

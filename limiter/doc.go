@@ -13,10 +13,11 @@
 //
 // Counters are per limiter and per key: two limiters never share a counter
 // (in Redis, keys carry the limiter's name, see WithName). A key is kept as
-// 16 bytes whatever its length — itself when it has at most 15 bytes (an
-// IPv4 address), else the first 128 bits of its SHA-256 (in Redis: their
-// hex) — so a flood of long distinct keys costs what a flood of addresses
-// does, and instances sharing a Redis name a key alike (see fixedKey).
+// 24 bytes whatever its length — itself when it has at most 23 bytes (an
+// IPv4 address, an IPv6 /64 written short), else the first 192 bits of its
+// SHA-256 (in Redis: their hex) — so a flood of long distinct keys costs
+// what a flood of addresses does, and instances sharing a Redis name a key
+// alike (see fixedKey).
 //
 // # Algorithms (Q = quota, D = duration, B = bucket_size, default Q; T = D/Q)
 //
@@ -66,7 +67,7 @@
 // decision); a rejection only reads, except rarely on a busy key's add path.
 // Only inserting a new key or evicting takes the shard's mutex. Allow on a
 // tracked key does not allocate; a new key costs one allocation (its entry,
-// which holds the key's 16-byte fixed form: the key itself is never kept;
+// which holds the key's 24-byte fixed form: the key itself is never kept;
 // two for the token and leaky buckets, with the word).
 //
 // Eviction is amortised on insert, with no goroutine: each insert looks at

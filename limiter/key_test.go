@@ -6,11 +6,12 @@ import (
 	"encoding/hex"
 	"hash/maphash"
 	"testing"
+	"unsafe"
 )
 
-// Keys of up to 15 bytes map one to one onto their fixed form (lengths and
-// zero bytes included); longer ones onto the first 128 bits of their
-// SHA-256, which is also their name in Redis.
+// Keys of up to 23 bytes map one to one onto their fixed form (lengths and
+// zero bytes included); longer ones onto the first 192 bits of their
+// SHA-256, which is also their name in Redis. An entry stays one cache line.
 func TestKeyOf(t *testing.T) {
 	seed := maphash.MakeSeed()
 	seen := map[fixedKey][]byte{}
@@ -24,7 +25,7 @@ func TestKeyOf(t *testing.T) {
 		}
 		seen[k] = bytes.Clone(key)
 	}
-	for n := 0; n <= 20; n++ {
+	for n := 0; n <= 30; n++ {
 		for _, c := range []byte{0, 'a', 0xff} {
 			add(bytes.Repeat([]byte{c}, n))
 			for i := range n { // one byte changed at each position
@@ -34,7 +35,7 @@ func TestKeyOf(t *testing.T) {
 			}
 		}
 	}
-	for _, ip := range []string{"192.0.2.1", "192.0.2.10", "203.0.113.255", "255.255.255.255", "2001:db8::/64"} {
+	for _, ip := range []string{"192.0.2.1", "192.0.2.10", "203.0.113.255", "255.255.255.255", "2001:db8::/64", "2a02:8071:5e1:3b40::/64"} {
 		add([]byte(ip))
 		if got := redisKey("p:", []byte(ip), func() fixedKey { k, _ := keyOf(seed, []byte(ip)); return k }()); got != "p:"+ip {
 			t.Errorf("Redis key of %q: %q", ip, got)
@@ -43,7 +44,10 @@ func TestKeyOf(t *testing.T) {
 	long := bytes.Repeat([]byte("x"), 8<<10)
 	k, _ := keyOf(seed, long)
 	sum := sha256.Sum256(long)
-	if got, want := redisKey("p:", long, k), "p:"+hex.EncodeToString(sum[:16]); got != want {
+	if got, want := redisKey("p:", long, k), "p:"+hex.EncodeToString(sum[:24]); got != want {
 		t.Errorf("Redis key of an 8 KB key: %q, want %q", got, want)
+	}
+	if n := unsafe.Sizeof(entry{}); n != 64 {
+		t.Errorf("entry is %d bytes, want one cache line", n)
 	}
 }

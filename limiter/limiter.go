@@ -64,8 +64,8 @@ func (l *Limiter) now() int64 {
 
 // Allow makes one decision for key and, when it admits, counts the request.
 // For leaky_bucket an admitted request must wait Decision.Delay before it
-// proceeds. The key is never retained: a limiter stores 16 bytes per key
-// whatever its length (a digest of a key longer than 15 bytes), so keys of
+// proceeds. The key is never retained: a limiter stores 24 bytes per key
+// whatever its length (a digest of a key longer than 23 bytes), so keys of
 // any length cost the same memory.
 func (l *Limiter) Allow(key []byte) (d Decision) {
 	if l.local != nil {

@@ -12,7 +12,7 @@ import (
 
 // DefaultMaxKeys is the default cap on the keys one Limiter's local store
 // tracks (WithMaxKeys). At about 100 bytes per key whatever its length
-// (64-byte entry holding the 16-byte fixed key, two to four 16-byte slots;
+// (64-byte entry holding the 24-byte fixed key, two to four 16-byte slots;
 // 64 more for the token and leaky buckets, whose state word has a cache
 // line of its own; TestLocalKeyMemoryAlloc measures 90–105 and 155–170)
 // the cap is about 100 MB (170 MB) for a limiter under a flood of distinct
@@ -132,11 +132,11 @@ func (s *localStore) insert(sh *shard, key fixedKey, h uint64, now int64) *entry
 	if (sh.used+1)*4 > len(t.slots)*3 {
 		t = s.rebuild(sh, t, now)
 	}
-	e := &entry{hash: h, key: key}
+	e := &entry{key: key}
 	if s.p.gcra() {
 		e.hot = new(hotWord)
 	}
-	t.put(e)
+	t.put(e, h)
 	sh.live++
 	sh.used++
 	return e
@@ -181,17 +181,21 @@ func (s *localStore) tryEvict(e *entry, now int64) bool {
 // at most half load after the coming insert, publishes it and returns it.
 // Readers still on t keep working: entries are shared, not copied.
 func (s *localStore) rebuild(sh *shard, t *table, now int64) *table {
-	keep := make([]*entry, 0, sh.live)
+	type kept struct {
+		e *entry
+		h uint64
+	}
+	keep := make([]kept, 0, sh.live)
 	for i := range t.slots {
 		e := t.slots[i].e.Load()
 		if e == nil || e == tombstone || s.tryEvict(e, now) {
 			continue
 		}
-		keep = append(keep, e)
+		keep = append(keep, kept{e, t.slots[i].hash})
 	}
 	nt := newTable(2 * (len(keep) + 1))
-	for _, e := range keep {
-		nt.put(e)
+	for _, k := range keep {
+		nt.put(k.e, k.h)
 	}
 	sh.tab.Store(nt)
 	sh.live, sh.used = len(keep), len(keep)

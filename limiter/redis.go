@@ -59,7 +59,7 @@ const RedisBackoff = time.Second
 // RedisStore keeps limiter state in Redis so every gateway instance using
 // the same Redis shares the limits. Each Redis decision is one Lua script
 // call (auto-pipelined by rueidis) on one key: keyspace:name:algorithm:key,
-// where a key longer than 15 bytes is written as the 32 hex digits of its
+// where a key longer than 23 bytes is written as the 48 hex digits of its
 // digest (see fixedKey), so instances share it and Redis's memory per key
 // is bounded too.
 // With token leasing (LeaseMax, on by default for fixed_window,

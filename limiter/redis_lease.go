@@ -71,6 +71,7 @@ type lease struct {
 	wake    atomic.Pointer[chan struct{}]
 
 	rkey  string // the Redis key
+	hash  uint64 // the key's placement in the backend's caches (keyOf)
 	lastT int64  // local time of the last grant
 	lastN int64  // its size
 	win   int64  // Redis window of the tokens held
@@ -131,7 +132,7 @@ func (b *redisBackend) leaseAllow(d *Decision, key []byte, k fixedKey, h uint64,
 		}
 		x := e.ext.Load()
 		if x == nil {
-			x = &lease{rkey: redisKey(b.prefix, key, k)}
+			x = &lease{rkey: redisKey(b.prefix, key, k), hash: h}
 			if !e.ext.CompareAndSwap(nil, x) {
 				x = e.ext.Load()
 			}
@@ -240,7 +241,7 @@ func (b *redisBackend) refill(d *Decision, e *entry, x *lease, now int64, take i
 		b.publish(e, x, 0, 0, v[5])
 		// Exact as in allow: until then every instance can only have made
 		// the state stricter (or handed tokens back: then this is early).
-		b.denials.deny(e.key, e.hash, now, now+int64(retry), now+int64(reset))
+		b.denials.deny(e.key, x.hash, now, now+int64(retry), now+int64(reset))
 		if d != nil {
 			*d = Decision{Limit: int(b.p.quota), Reset: reset, RetryAfter: retry}
 		}

@@ -130,13 +130,13 @@ func TestRedisTwoInstancesExactQuota(t *testing.T) {
 			}
 		}
 	}
-	// The long key is stored under the first 32 hex digits of its SHA-256,
+	// The long key is stored under the first 48 hex digits of its SHA-256,
 	// the short one as it is; no Redis key holds the 8 KB.
 	sum := sha256.Sum256(long)
 	want := map[string]bool{}
 	for _, alg := range []string{"fw", "sw", "tb", "lb"} {
 		want["premier:rl:shared:"+alg+":k"] = true
-		want["premier:rl:shared:"+alg+":"+hex.EncodeToString(sum[:16])] = true
+		want["premier:rl:shared:"+alg+":"+hex.EncodeToString(sum[:24])] = true
 	}
 	keys, err := srv.Client().Do(context.Background(), srv.Client().B().Keys().Pattern("premier:rl:shared:*").Build()).AsStrSlice()
 	if err != nil {

@@ -6,11 +6,10 @@ import (
 )
 
 // entry is one key's state, alone on its cache line so that two hot keys
-// never false-share. hash, key and hot never change after the entry is
-// published.
+// never false-share (64 bytes: its key's hash lives in the table's slot).
+// key and hot never change after the entry is published.
 type entry struct {
 	state atomic.Uint64 // the state word (the token and leaky buckets: hot's)
-	hash  uint64
 	key   fixedKey
 	aux   atomic.Int64          // denial cache only: when the key's state fully resets
 	ext   atomic.Pointer[lease] // Redis lease cache only: the lease's metadata
@@ -75,13 +74,13 @@ func (t *table) find(key fixedKey, h uint64) *entry {
 	}
 }
 
-// put places e in the first empty slot of its probe sequence. Caller holds
-// the shard's mutex.
-func (t *table) put(e *entry) {
-	i := e.hash & t.mask
+// put places e, whose key's hash is h, in the first empty slot of its probe
+// sequence. Caller holds the shard's mutex.
+func (t *table) put(e *entry, h uint64) {
+	i := h & t.mask
 	for t.slots[i].e.Load() != nil {
 		i = (i + 1) & t.mask
 	}
-	t.slots[i].hash = e.hash
+	t.slots[i].hash = h
 	t.slots[i].e.Store(e)
 }

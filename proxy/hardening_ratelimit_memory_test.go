@@ -29,7 +29,7 @@ func liveHeap() uint64 {
 
 // Issue 15, item 6 (catalogue 74): `key: "{header.X-User}"` with 150,000
 // distinct 8 KB values once cost ~8.3 KB each (the key was stored whole).
-// The limiter now stores 16 bytes per key: through real sockets the heap
+// The limiter now stores 24 bytes per key: through real sockets the heap
 // grows by about the entry and its slots per key, and the limit still holds
 // per key. Not under -race (its allocator differs); named Alloc so that
 // `make test`'s allocation pass runs it.
@@ -87,7 +87,7 @@ func TestRateLimitLongKeysMemoryAlloc(t *testing.T) {
 		wg.Wait()
 	}
 	const warm, n = 10_000, 150_000
-	run(0, warm, 200) // connection buffers and pools reach their size
+	run(0, warm, 200)       // connection buffers and pools reach their size
 	time.Sleep(time.Second) // the warm-up's connections finish closing
 	before := liveHeap()
 	run(warm, warm+n, 200)
