@@ -15,17 +15,7 @@ import (
 func TestProxyPathZeroAllocs(t *testing.T) {
 	g := newInmemGateway(t)
 	for _, uri := range []string{"/api/users/42?x=1", "/static/a/b.css", "/other", "/admin/x", "/cached/page", "/limited/x"} {
-		for i := 0; i < 10; i++ {
-			g.do(t, uri) // warm the pools
-		}
-		// The cache stores asynchronously: warm until the entry is served.
-		for i := 0; strings.HasPrefix(uri, "/cached") && string(g.ctx.Response.Header.Peek("X-Cache")) != "HIT"; i++ {
-			if i == 500 {
-				t.Fatal("the cached response never became a hit")
-			}
-			time.Sleep(2 * time.Millisecond)
-			g.do(t, uri)
-		}
+		g.warm(t, uri, strings.HasPrefix(uri, "/cached"))
 		if n := testing.AllocsPerRun(200, func() { g.do(t, uri) }); n != 0 {
 			t.Errorf("%s: %v allocations per request, want 0", uri, n)
 		}
@@ -44,21 +34,28 @@ func TestCacheKeyedHitZeroAllocs(t *testing.T) {
         cache: {expire_s: 3600, cache_key: "k:{id}:{query.v}"}
 `)
 	for _, uri := range []string{"/keyed/7?v=1&w=2", "/keyed/7?v=1&v=2"} {
-		for i := 0; i < 10; i++ {
-			g.do(t, uri)
-		}
-		for i := 0; uri == "/keyed/7?v=1&w=2" && string(g.ctx.Response.Header.Peek("X-Cache")) != "HIT"; i++ {
-			if i == 500 {
-				t.Fatal("the cached response never became a hit")
-			}
-			time.Sleep(2 * time.Millisecond)
-			g.do(t, uri)
-		}
+		g.warm(t, uri, uri == "/keyed/7?v=1&w=2")
 		if n := testing.AllocsPerRun(200, func() { g.do(t, uri) }); n != 0 {
 			t.Errorf("%s: %v allocations per request, want 0", uri, n)
 		}
 	}
 	if got := string(g.ctx.Response.Header.Peek("Cache-Status")); got != "premier; fwd=bypass; detail=repeated-query" {
 		t.Fatalf("repeated v: Cache-Status %q", got)
+	}
+}
+
+// warm sends uri until the pools are warm and, when hit, until the cache
+// (which stores asynchronously) serves it.
+func (g *inmemGateway) warm(t *testing.T, uri string, hit bool) {
+	t.Helper()
+	for i := 0; i < 10; i++ {
+		g.do(t, uri)
+	}
+	for i := 0; hit && string(g.ctx.Response.Header.Peek("X-Cache")) != "HIT"; i++ {
+		if i == 500 {
+			t.Fatalf("%s: the cached response never became a hit", uri)
+		}
+		time.Sleep(2 * time.Millisecond)
+		g.do(t, uri)
 	}
 }
