@@ -36,7 +36,7 @@ type Gateway struct {
 	metrics  metrics.Collector
 	breakers breakerRegistry
 	ws       *wsrelay.Hub // relayed WebSocket connections and their counters
-	// keepsHijacked: a server from NewServer (KeepHijackedConns) serves g,
+	// keepsHijacked: the server of Serve (KeepHijackedConns) serves g,
 	// so a WebSocket relay may return from the handler and run on its own.
 	keepsHijacked   atomic.Bool
 	limiters        *limiter.Registry

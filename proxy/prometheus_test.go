@@ -2,8 +2,6 @@ package proxy
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,7 +10,6 @@ import (
 
 	"github.com/premier-gateway/premier/internal/promcheck"
 	"github.com/premier-gateway/premier/internal/wait"
-	"github.com/premier-gateway/premier/proxy/config"
 	"github.com/premier-gateway/premier/ui"
 )
 
@@ -57,18 +54,7 @@ func TestMetricsEndpointParses(t *testing.T) {
         circuit_breaker: {failure_threshold: 1, recovery_timeout: 60}
     - pattern: /ws
 `, a, b)
-	path := filepath.Join(t.TempDir(), "gateway.yaml")
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	l, err := config.LoadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw, err := New(l, WithLogger(discardLogger()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	gw, path := fileGateway(t, text)
 	dash := ui.New(gw.DashboardSource(path, 0), ui.Options{Logger: discardLogger()})
 	t.Cleanup(dash.Close)
 	gw.SetReservedHandler(dash.Handler)

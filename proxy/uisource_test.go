@@ -18,18 +18,7 @@ import (
 // dashboard source.
 func startSourced(t *testing.T, text string) (*gwHarness, *DashboardSource, string) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "gateway.yaml")
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	l, err := config.LoadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw, err := New(l, WithLogger(discardLogger()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	gw, path := fileGateway(t, text)
 	url := serveGateway(t, gw)
 	return &gwHarness{gw: gw, url: url, addr: strings.TrimPrefix(url, "http://")}, gw.DashboardSource(path, 3), path
 }
@@ -202,4 +191,23 @@ func TestDashboardSourceLive(t *testing.T) {
 			t.Errorf("metrics lack %q", want)
 		}
 	}
+}
+
+// fileGateway writes text to a config file and builds a gateway from it
+// (not yet serving); it returns the gateway and the file's path.
+func fileGateway(t *testing.T, text string) (*Gateway, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "gateway.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l, err := config.LoadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := New(l, WithLogger(discardLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return gw, path
 }
