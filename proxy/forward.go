@@ -170,14 +170,13 @@ func prepareRequest(ctx *fasthttp.RequestCtx, t *table, s *scratch) error {
 	hop := hopScan{conn: s.conn[:0]}
 	chain := s.buf[:0] // a trusted proxy's X-Forwarded-For chain
 	var sent, kept forwardingSet
-	overrides, trailers, fields := false, false, 0
+	overrides, fields := false, 0
 	sc := newFieldScanner(s.head)
 	for k, v, ok := sc.next(); ok; k, v, ok = sc.next() {
 		if fields++; fields > maxHeaderCount {
 			return ErrHeadersTooLarge
 		}
 		hop.field(k, v)
-		trailers = trailers || equalFoldString(k, fasthttp.HeaderTrailer)
 		if f := forwardingField(k); f != 0 {
 			sent |= f
 			if len(v) > 0 {
@@ -195,7 +194,7 @@ func prepareRequest(ctx *fasthttp.RequestCtx, t *table, s *scratch) error {
 		}
 	}
 	s.conn = hop.conn
-	if trailers { // announced, or a buffered body's trailer section
+	if hop.trailer { // announced, or a buffered body's trailer section
 		dropTrailers(h)
 	}
 	hop.drop(h)

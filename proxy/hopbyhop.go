@@ -43,6 +43,7 @@ type hopScan struct {
 	found    bool   // a header of the fixed hop-by-hop list
 	proxy    bool   // another header starting with "Proxy-"
 	repeated bool   // a name may repeat
+	trailer  bool   // a Trailer field: the request has a trailer section
 	names    nameSet
 }
 
@@ -50,6 +51,7 @@ func (s *hopScan) field(k, v []byte) {
 	s.conn = appendConnection(s.conn, k, v)
 	fixed := isFixedHopHeader(k)
 	s.found = s.found || fixed
+	s.trailer = s.trailer || fixed && equalFoldString(k, fasthttp.HeaderTrailer)
 	s.proxy = s.proxy || !fixed && isProxyHeader(k)
 	s.repeated = s.names.add(k) || s.repeated
 }
