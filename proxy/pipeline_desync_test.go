@@ -23,7 +23,9 @@ const strayResponse = "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nSTRAYED!"
 //     whole response, in one write;
 //   - /extra/…: a whole response written after a complete answer;
 //   - /early/…: a moment after the answer, an answer to a request not
-//     yet sent.
+//     yet sent;
+//   - /cut/…: a Content-Length longer than the bytes sent, then the
+//     connection closes (a short body).
 func desyncBackend(t *testing.T) string {
 	return rawBackend(t, func(c net.Conn, br *bufio.Reader, _ int) {
 		for {
@@ -52,6 +54,9 @@ func desyncBackend(t *testing.T) string {
 					time.Sleep(20 * time.Millisecond)
 					_, err2 = c.Write([]byte(strayResponse))
 				}
+			case strings.HasPrefix(path, "/cut/"):
+				c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: " + strconv.Itoa(len(path)+10) + "\r\n\r\n" + path))
+				return
 			default:
 				_, err2 = c.Write([]byte(ok))
 			}
@@ -65,7 +70,7 @@ func desyncBackend(t *testing.T) string {
 // TestHardeningPipelineDesync: with lb.pipeline on, a backend whose
 // framing is off (HEAD answered with a body, a short Content-Length, a
 // response after a complete one, an answer before its request was
-// written) never hands one client another's answer: the misbehaving
+// written, a body cut short) never hands one client another's answer: the misbehaving
 // request gets its own body or a 502, the pipelined connection is
 // dropped, and every client behind it gets exactly its own body.
 func TestHardeningPipelineDesync(t *testing.T) {
@@ -87,7 +92,7 @@ func TestHardeningPipelineDesync(t *testing.T) {
 			t.Fatalf("HEAD: %d %q", resp.StatusCode, body)
 		}
 		own(fmt.Sprintf("/after-head/%d", i), true)
-		for _, kind := range []string{"short", "extra", "early"} {
+		for _, kind := range []string{"short", "extra", "early", "cut"} {
 			own(fmt.Sprintf("/%s/%d", kind, i), false)
 			// The stray answer lands before the next request begins: one
 			// landing later cannot be told from that request's answer
@@ -102,8 +107,10 @@ func TestHardeningPipelineDesync(t *testing.T) {
 
 // TestHardeningPipelineDesyncConcurrent: concurrent clients on one
 // pipelined connection, each with its own paths, beside HEADs the backend
-// answers with a whole response as body: HEAD never pipelines, so every
-// client gets exactly its own body or an error status, never another's.
+// answers with a whole response as body and GETs whose body it cuts short
+// before closing: HEAD never pipelines, and a cut body drops the
+// connection, so every client gets exactly its own body or an error
+// status, never another's.
 func TestHardeningPipelineDesyncConcurrent(t *testing.T) {
 	h := startGateway(t, configYAML(desyncBackend(t), "  lb: {pipeline: 1}\n"))
 	var wg sync.WaitGroup
@@ -117,6 +124,9 @@ func TestHardeningPipelineDesyncConcurrent(t *testing.T) {
 				method, path := "GET", fmt.Sprintf("/c/%d/%d", w, i)
 				if w < 2 && i%4 == 0 {
 					method = "HEAD"
+				}
+				if w == 2 && i%5 == 0 {
+					path = fmt.Sprintf("/cut/%d/%d", w, i)
 				}
 				resp, body := do(t, method, h.url+path, nil, nil)
 				switch {

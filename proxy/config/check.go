@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/premier-gateway/premier/lb"
 	"github.com/premier-gateway/premier/proxy/route"
 )
 
@@ -77,6 +78,7 @@ func (l *Loaded) check(d *decoder, clean bool) {
 	}
 	l.checkServers(d)
 	l.checkInheritedHealthCheck(d)
+	l.checkPipelining(d)
 	if table != nil && len(perrs) == 0 {
 		for _, s := range table.Shadowed() {
 			p := at(&c.Paths[s.Rule], "pattern")
@@ -137,6 +139,27 @@ func (l *Loaded) checkInheritedHealthCheck(d *decoder) {
 				break
 			}
 		}
+	}
+}
+
+// checkPipelining warns wherever lb.pipeline is on. Pipelined responses
+// are matched to requests by their order alone, and a backend that sends
+// more body than its Content-Length says while other requests already
+// wait on the connection cannot be told from a correct one: its extra
+// bytes would be read as the next client's answer. The gateway drops the
+// connection on every anomaly it can see (docs: forwarding, pipelining);
+// this one it cannot, so the operator is told once per lb block.
+func (l *Loaded) checkPipelining(d *decoder) {
+	c := l.Config
+	warn := func(owner *lb.Config, where string) {
+		if owner != nil && owner.Pipeline > 0 {
+			l.warnf(d.keys[owner]["pipeline"], "%slb.pipeline: %d: responses are matched to requests by order, so a backend that sends more body than its Content-Length says while other requests wait on the connection hands the extra bytes to the next client as its answer; pipeline only backends whose framing you trust",
+				where, owner.Pipeline)
+		}
+	}
+	warn(c.LB, "")
+	for i := range c.Paths {
+		warn(c.Paths[i].LB, fmt.Sprintf("rule %q: ", c.Paths[i].Pattern))
 	}
 }
 

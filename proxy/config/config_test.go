@@ -314,3 +314,37 @@ func TestConfigCacheKeyWithoutHostWarns(t *testing.T) {
 		t.Fatal("shared_across_hosts not decoded")
 	}
 }
+
+// TestConfigPipelineWarns: lb.pipeline is opt-in trust in the backend's
+// framing; -check says so wherever it is on, at the key.
+func TestConfigPipelineWarns(t *testing.T) {
+	src := `premier:
+  servers: ["http://127.0.0.1:1"]
+  lb: {pipeline: 2}
+  paths:
+    - pattern: "/api/*"
+      servers: ["http://127.0.0.1:2"]
+      lb:
+        pipeline: 1
+    - pattern: "/plain/*"
+      servers: ["http://127.0.0.1:3"]
+      lb: {pipeline: 0}
+`
+	l, err := Parse("p.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Split(warnings(l), "\n")
+	if len(got) != 2 {
+		t.Fatalf("warnings: %q", got)
+	}
+	if !strings.HasPrefix(got[0], "p.yaml:3:8: warning: lb.pipeline: 2: responses are matched to requests by order") ||
+		!strings.HasPrefix(got[1], `p.yaml:8:9: warning: rule "/api/*": lb.pipeline: 1:`) {
+		t.Fatalf("warnings: %q", got)
+	}
+	for _, w := range got {
+		if !strings.Contains(w, "more body than its Content-Length") || !strings.Contains(w, "whose framing you trust") {
+			t.Errorf("warning does not explain the risk: %q", w)
+		}
+	}
+}
