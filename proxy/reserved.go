@@ -12,8 +12,14 @@ import (
 // serveReserved answers the reserved prefix: the dashboard when one is
 // wired (WithReservedHandler), else a small JSON status for local clients
 // or bearer-token holders (adminauth.Allowed, the dashboard's own check).
-// Others get 404: the prefix is not revealed.
+// Others get 404: the prefix is not revealed. With dashboard.hosts set,
+// a request for any other Host gets that 404 before either answer, so
+// the dashboard, its API and /metrics live on their own origin only.
 func (g *Gateway) serveReserved(ctx *fasthttp.RequestCtx, t *table, path []byte) {
+	if !adminauth.HostAllowed(ctx.Host(), t.loaded.Config.Dashboard.Hosts) {
+		writeError(ctx, ErrNotFound)
+		return
+	}
 	if g.reserved != nil {
 		g.reserved(ctx)
 		return

@@ -19,22 +19,23 @@ import (
 const maxAPIBody = 9 << 20
 
 // serveAPI routes {prefix}/api/...; sub starts with "/".
-func (d *Dashboard) serveAPI(ctx *fasthttp.RequestCtx, sub string) {
+func (d *Dashboard) serveAPI(ctx *fasthttp.RequestCtx, sub string, acc source.Access, via authVia) {
 	type route struct {
 		method string
 		h      func(*fasthttp.RequestCtx)
+		writes bool // changes the gateway: needs the token on the call (mayWrite)
 	}
 	routes := map[string]route{
-		"/snapshot":        {"GET", d.apiSnapshot},
-		"/stream":          {"GET", d.serveStream},
-		"/routes/detail":   {"GET", d.apiRouteDetail},
-		"/requests":        {"GET", d.apiRequests},
-		"/config":          {"GET", d.apiConfig},
-		"/config/versions": {"GET", d.apiVersions},
-		"/config/validate": {"POST", d.apiValidate},
-		"/config/apply":    {"POST", d.apiApply},
-		"/config/rollback": {"POST", d.apiRollback},
-		"/cache/purge":     {"POST", d.apiPurge},
+		"/snapshot":        {"GET", d.apiSnapshot, false},
+		"/stream":          {"GET", d.serveStream, false},
+		"/routes/detail":   {"GET", d.apiRouteDetail, false},
+		"/requests":        {"GET", d.apiRequests, false},
+		"/config":          {"GET", d.apiConfig, false},
+		"/config/versions": {"GET", d.apiVersions, false},
+		"/config/validate": {"POST", d.apiValidate, false}, // checks text, writes nothing
+		"/config/apply":    {"POST", d.apiApply, true},
+		"/config/rollback": {"POST", d.apiRollback, true},
+		"/cache/purge":     {"POST", d.apiPurge, true},
 	}
 	r, ok := routes[sub]
 	if !ok {
@@ -45,6 +46,12 @@ func (d *Dashboard) serveAPI(ctx *fasthttp.RequestCtx, sub string) {
 		methodNotAllowed(ctx, r.method)
 		return
 	}
+	if r.writes {
+		if msg, ok := mayWrite(acc, via); !ok {
+			writeJSONError(ctx, fasthttp.StatusForbidden, msg)
+			return
+		}
+	}
 	if r.method == "POST" && !bytes.HasPrefix(ctx.Request.Header.ContentType(), []byte("application/json")) {
 		// A cross-origin page cannot send this content type without a
 		// CORS preflight, which the dashboard never grants.
@@ -54,10 +61,14 @@ func (d *Dashboard) serveAPI(ctx *fasthttp.RequestCtx, sub string) {
 	r.h(ctx)
 }
 
-// liveSnapshot is the snapshot plus the dashboard's own health timeline.
+// liveSnapshot is the snapshot plus the dashboard's own health timeline
+// and whether the editor may change anything (the page shows it
+// read-only, with the reason, when not).
 type liveSnapshot struct {
 	source.Snapshot
-	HealthEvents []HealthEvent `json:"health_events"`
+	HealthEvents   []HealthEvent `json:"health_events"`
+	ReadOnly       bool          `json:"read_only"`
+	ReadOnlyReason string        `json:"read_only_reason,omitempty"`
 }
 
 // snapshotJSON returns the current snapshot, computed at most once per
@@ -71,7 +82,11 @@ func (d *Dashboard) snapshotJSON() []byte {
 	}
 	s := d.src.Snapshot()
 	d.health.observe(now, s.Backends)
-	b, err := json.Marshal(liveSnapshot{Snapshot: s, HealthEvents: d.health.list()})
+	live := liveSnapshot{Snapshot: s, HealthEvents: d.health.list()}
+	if d.src.Access().Token == "" {
+		live.ReadOnly, live.ReadOnlyReason = true, errReadOnly
+	}
+	b, err := json.Marshal(live)
 	if err != nil {
 		b = []byte(`{"error":"snapshot: ` + strings.ReplaceAll(err.Error(), `"`, `'`) + `"}`)
 	}

@@ -21,8 +21,9 @@ func decode[T any](t *testing.T, body string) T {
 }
 
 func TestConfigFlow(t *testing.T) {
-	h := start(t, newMemSource(""), Options{})
-	_, body := h.call(t, "GET", "/__premier/api/config", "", nil)
+	h := start(t, newMemSource("s3cret"), Options{})
+	auth := hdr{"Authorization": "Bearer s3cret"}
+	_, body := h.call(t, "GET", "/__premier/api/config", "", auth)
 	cfg := decode[source.Config](t, body)
 	if cfg.Version != 1 || !strings.HasPrefix(cfg.Text, "premier:") {
 		t.Fatalf("config %+v", cfg)
@@ -34,7 +35,7 @@ func TestConfigFlow(t *testing.T) {
 	}
 
 	// Validate: positioned errors and a line diff.
-	resp, body := h.post(t, "/__premier/api/config/validate", `{"text":`+jsonString(bad)+`}`, nil)
+	resp, body := h.post(t, "/__premier/api/config/validate", `{"text":`+jsonString(bad)+`}`, auth)
 	v := decode[validation](t, body)
 	if resp.StatusCode != 200 || v.OK || len(v.Errors) != 1 || v.Errors[0].Line != 3 || v.Errors[0].Col != 3 {
 		t.Fatalf("validate: %d %s", resp.StatusCode, body)
@@ -44,7 +45,7 @@ func TestConfigFlow(t *testing.T) {
 	}
 
 	// An invalid apply is refused with its errors; the version stays.
-	resp, body = h.post(t, "/__premier/api/config/apply", req(bad, 1), nil)
+	resp, body = h.post(t, "/__premier/api/config/apply", req(bad, 1), auth)
 	if resp.StatusCode != 422 || !strings.Contains(body, `"line":3`) {
 		t.Fatalf("bad apply: %d %s", resp.StatusCode, body)
 	}
@@ -53,25 +54,25 @@ func TestConfigFlow(t *testing.T) {
 	}
 
 	good := cfg.Text + "  listen: \":9000\"\n"
-	resp, body = h.post(t, "/__premier/api/config/apply", req(good, 1), nil)
+	resp, body = h.post(t, "/__premier/api/config/apply", req(good, 1), auth)
 	if resp.StatusCode != 200 || decode[validation](t, body).Version != 2 {
 		t.Fatalf("apply: %d %s", resp.StatusCode, body)
 	}
-	if resp, _ := h.post(t, "/__premier/api/config/apply", req(good, 1), nil); resp.StatusCode != 409 {
+	if resp, _ := h.post(t, "/__premier/api/config/apply", req(good, 1), auth); resp.StatusCode != 409 {
 		t.Fatalf("stale base: %d", resp.StatusCode)
 	}
-	_, body = h.call(t, "GET", "/__premier/api/config/versions", "", nil)
+	_, body = h.call(t, "GET", "/__premier/api/config/versions", "", auth)
 	vs := decode[struct{ Versions []source.Version }](t, body).Versions
 	if len(vs) != 2 || !vs[0].Current || vs[1].Version != 1 {
 		t.Fatalf("versions %s", body)
 	}
-	if resp, body := h.post(t, "/__premier/api/config/rollback", `{"version":1}`, nil); resp.StatusCode != 200 || decode[validation](t, body).Version != 3 {
+	if resp, body := h.post(t, "/__premier/api/config/rollback", `{"version":1}`, auth); resp.StatusCode != 200 || decode[validation](t, body).Version != 3 {
 		t.Fatalf("rollback: %d %s", resp.StatusCode, body)
 	}
 	if h.src.Config().Text != cfg.Text {
 		t.Fatal("rollback did not restore the text")
 	}
-	if resp, _ := h.post(t, "/__premier/api/config/rollback", `{"version":42}`, nil); resp.StatusCode != 404 {
+	if resp, _ := h.post(t, "/__premier/api/config/rollback", `{"version":42}`, auth); resp.StatusCode != 404 {
 		t.Fatalf("unknown version: %d", resp.StatusCode)
 	}
 	for _, c := range []struct{ path, body string }{
@@ -80,14 +81,14 @@ func TestConfigFlow(t *testing.T) {
 		{"/__premier/api/config/apply", `{"text": "x", "extra": 1}`},
 		{"/__premier/api/config/validate", `not json`},
 	} {
-		if resp, _ := h.post(t, c.path, c.body, nil); resp.StatusCode != 400 {
+		if resp, _ := h.post(t, c.path, c.body, auth); resp.StatusCode != 400 {
 			t.Errorf("%s %s: %d", c.path, c.body, resp.StatusCode)
 		}
 	}
-	if resp, _ := h.call(t, "GET", "/__premier/api/config/apply", "", nil); resp.StatusCode != 405 {
+	if resp, _ := h.call(t, "GET", "/__premier/api/config/apply", "", auth); resp.StatusCode != 405 {
 		t.Errorf("GET apply: %d", resp.StatusCode)
 	}
-	if resp, _ := h.call(t, "GET", "/__premier/api/nope", "", nil); resp.StatusCode != 404 {
+	if resp, _ := h.call(t, "GET", "/__premier/api/nope", "", auth); resp.StatusCode != 404 {
 		t.Errorf("unknown endpoint: %d", resp.StatusCode)
 	}
 }
@@ -136,11 +137,16 @@ func TestLiveEndpoints(t *testing.T) {
 		t.Errorf("metrics: %d %s", resp.StatusCode, body)
 	}
 
-	resp, body = h.post(t, "/__premier/api/cache/purge", `{"rule":"/api/*"}`, nil)
+	// Purging needs the token (TestReadOnlyWithoutToken); with it:
+	src.mu.Lock()
+	src.access.Token = "s3cret"
+	src.mu.Unlock()
+	auth := hdr{"Authorization": "Bearer s3cret"}
+	resp, body = h.post(t, "/__premier/api/cache/purge", `{"rule":"/api/*"}`, auth)
 	if resp.StatusCode != 409 || !strings.Contains(body, "cache not active") {
 		t.Errorf("purge: %d %s", resp.StatusCode, body)
 	}
-	if resp, _ := h.post(t, "/__premier/api/cache/purge", `{}`, nil); resp.StatusCode != 400 {
+	if resp, _ := h.post(t, "/__premier/api/cache/purge", `{}`, auth); resp.StatusCode != 400 {
 		t.Errorf("empty purge: %d", resp.StatusCode)
 	}
 }

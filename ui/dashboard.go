@@ -153,7 +153,7 @@ func (d *Dashboard) Handler(ctx *fasthttp.RequestCtx) {
 		ctx.SetContentType("text/plain; version=0.0.4; charset=utf-8")
 		d.src.WriteMetrics(ctx)
 	case strings.HasPrefix(sub, "/api/"):
-		d.serveAPI(ctx, sub[len("/api"):])
+		d.serveAPI(ctx, sub[len("/api"):], acc, via)
 	default:
 		notFound(ctx)
 	}

@@ -70,8 +70,9 @@ func TestCrossSiteWritesRefused(t *testing.T) {
 		{"(a) cross-origin JSON", jsonBody, hdr{"Origin": "https://evil.example", "Content-Type": "application/json"}, 403},
 		{"(b) rebinding host", jsonBody, hdr{"Host": "evil.example:" + h.host[strings.LastIndexByte(h.host, ':')+1:], "Content-Type": "application/json"}, 403},
 		{"(c) cross-origin form", "text=x", hdr{"Origin": "https://evil.example", "Content-Type": "application/x-www-form-urlencoded"}, 403},
-		{"(c) same-origin form", "text=x", hdr{"Origin": h.base, "Content-Type": "application/x-www-form-urlencoded"}, 415},
-		{"(c) text/plain without marks", "text=x", hdr{"Content-Type": "text/plain"}, 415},
+		// Same-origin or marks-less: refused as read-only (no token).
+		{"(c) same-origin form", "text=x", hdr{"Origin": h.base, "Content-Type": "application/x-www-form-urlencoded"}, 403},
+		{"(c) text/plain without marks", "text=x", hdr{"Content-Type": "text/plain"}, 403},
 	} {
 		for _, p := range []string{"/__premier/api/config/apply", "/__premier/api/config/rollback", "/__premier/api/cache/purge"} {
 			resp, body := h.call(t, "POST", p, c.body, c.h)

@@ -76,3 +76,86 @@ func TokenEqual(got []byte, token string) bool {
 	a, b := sha256.Sum256(got), sha256.Sum256([]byte(token))
 	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
 }
+
+// HostAllowed reports whether the Host header names one of names (the
+// dashboard.hosts list); an empty list allows every host. The comparison
+// ignores case, the port, the brackets of an IPv6 literal and a trailing
+// dot, so "Admin.Example.com.:8443" is admin.example.com. It does not
+// allocate: the gateway calls it for every request under the prefix.
+func HostAllowed(host []byte, names []string) bool {
+	if len(names) == 0 {
+		return true
+	}
+	h := hostName(host)
+	for _, n := range names {
+		if n = hostNameString(n); len(n) == len(h) && equalFold(h, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// hostName is the name part of a Host header value.
+func hostName(h []byte) []byte {
+	if len(h) > 0 && h[0] == '[' {
+		if i := bytes.IndexByte(h, ']'); i > 0 {
+			return h[1:i]
+		}
+		return h
+	}
+	// One colon separates a port; more are an unbracketed IPv6 literal.
+	if i := bytes.LastIndexByte(h, ':'); i >= 0 && bytes.IndexByte(h[:i], ':') < 0 {
+		h = h[:i]
+	}
+	return bytes.TrimSuffix(h, []byte("."))
+}
+
+// hostNameString is hostName for a configured name (no port).
+func hostNameString(n string) string {
+	n = strings.TrimSuffix(strings.TrimPrefix(n, "["), "]")
+	return strings.TrimSuffix(n, ".")
+}
+
+// equalFold compares ASCII case-insensitively; len(a) == len(b).
+func equalFold(a []byte, b string) bool {
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidHostName reports whether a dashboard.hosts entry is a host name
+// (letters, digits and hyphens in dot-separated labels of at most 63
+// characters, 253 in all, an optional trailing dot) or an IP address (an
+// IPv6 one with or without brackets). A port, a scheme, a path or a
+// wildcard is not a host name.
+func ValidHostName(n string) bool {
+	if a, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(n, "["), "]")); err == nil {
+		return a.Zone() == ""
+	}
+	n = strings.TrimSuffix(n, ".")
+	if n == "" || len(n) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(n, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !(c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -200,9 +200,18 @@ type Dashboard struct {
 	Enabled bool `yaml:"enabled"`
 	// Prefix is the reserved path prefix, never forwarded. Default "/__premier".
 	Prefix string `yaml:"prefix"`
-	// Token, when set, is required as a bearer token from every client;
-	// without it only loopback clients are served. Default: none.
+	// Token, when set, is required from every client (bearer header, or
+	// the login form's cookie for reading), and as a bearer header on
+	// every call that changes the gateway (apply, rollback, purge).
+	// Without it only loopback clients are served, read-only. Default:
+	// none.
 	Token string `yaml:"token"`
+	// Hosts, when not empty, answers the prefix only for requests whose
+	// Host names one of these (case-insensitive, port ignored); other
+	// hosts get the gateway's ordinary 404 there, so the dashboard can
+	// have an origin of its own (admin.example.com) that no proxied app
+	// shares. Default: empty, any host.
+	Hosts []string `yaml:"hosts"`
 }
 
 // Defaults fills the defaults into a zero Dashboard before it is decoded.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/premier-gateway/premier/internal/adminauth"
 )
 
 // Each Validate reports every problem, each error prefixed by the YAML key it
@@ -94,7 +96,13 @@ func (d *Dashboard) Validate() error {
 		strings.Contains(p, "/./") || strings.Contains(p, "/../") {
 		return fmt.Errorf("prefix: must be a plain absolute path like /__premier, got %q", p)
 	}
-	return nil
+	var errs []error
+	for _, h := range d.Hosts {
+		if !adminauth.ValidHostName(h) {
+			errs = append(errs, fmt.Errorf("hosts: %q is not a host name: write the name alone, like admin.example.com (no scheme, port, path or wildcard; any port matches)", h))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func validStatus(key string, code int) error {

@@ -40,18 +40,72 @@
   const fmtTime = (t) => new Date(t).toLocaleTimeString();
 
   // ---------- API ----------
-  async function api(path, body) {
+  // token, when given, is the dashboard token the admin just typed for a
+  // call that changes the gateway: it goes in this one request's
+  // Authorization header and nowhere else (no storage, no cookie).
+  async function api(path, body, token) {
     const opts = { credentials: 'same-origin', headers: {} };
     if (body !== undefined) {
       opts.method = 'POST';
       opts.headers['Content-Type'] = 'application/json';
       opts.body = JSON.stringify(body);
     }
+    if (token) opts.headers.Authorization = 'Bearer ' + token;
     const r = await fetch('api/' + path, opts);
+    if (r.status === 401 && token) return { status: 401, ok: false, data: { error: 'wrong token' } };
     if (r.status === 401) { location.reload(); throw new Error('signed out'); }
     let data = null;
     try { data = await r.json(); } catch (e) { data = { error: r.statusText }; }
     return { status: r.status, ok: r.ok, data };
+  }
+
+  // ---------- confirming a change with the token ----------
+  // askToken shows the confirm dialog and resolves to the typed token, or
+  // '' when the admin cancels. The value lives in the caller's local
+  // variable for one call; the input is cleared at once.
+  function askToken(what) {
+    const dlg = $('#confirm'), input = $('#confirm-token');
+    $('#confirm-title').textContent = what;
+    $('#confirm-what').textContent = 'Type the dashboard token (dashboard.token) to confirm.';
+    input.value = '';
+    return new Promise((resolve) => {
+      const done = (ok) => {
+        const token = ok ? input.value : '';
+        input.value = '';
+        $('#confirm-form').removeEventListener('submit', onSubmit);
+        $('#confirm-cancel').removeEventListener('click', onCancel);
+        dlg.removeEventListener('cancel', onCancel);
+        if (dlg.open) dlg.close();
+        resolve(token);
+      };
+      const onSubmit = (e) => { e.preventDefault(); done(true); };
+      const onCancel = (e) => { e.preventDefault(); done(false); };
+      $('#confirm-form').addEventListener('submit', onSubmit);
+      $('#confirm-cancel').addEventListener('click', onCancel);
+      dlg.addEventListener('cancel', onCancel);
+      dlg.showModal();
+      input.focus();
+    });
+  }
+
+  // Without dashboard.token the gateway serves the dashboard read-only
+  // (the snapshot says so): the editor, rollback and purge are disabled
+  // and the hint says what to set.
+  let readOnly = false;
+  function applyAccess(s) {
+    const ro = !!s.read_only;
+    if (ro === readOnly && $('#read-only-hint').hidden === !ro) return;
+    readOnly = ro;
+    const hint = $('#read-only-hint');
+    hint.hidden = !ro;
+    hint.textContent = ro ? (s.read_only_reason || 'read-only: set dashboard.token to edit') : '';
+    ed.readOnly = ro;
+    for (const id of ['#revert', '#purge-all', '#purge-rule-btn', '#purge-key-btn', '#rd-purge']) {
+      $(id).disabled = ro;
+      $(id).title = ro ? hint.textContent : '';
+    }
+    if (ro) $('#apply').disabled = true;
+    if (running) loadVersions();
   }
 
   // ---------- tabs ----------
@@ -457,7 +511,7 @@
     problemList($('#editor-warnings'), v.warnings || []);
     if (!v.ok) setPill('bad', v.errors.length === 1 ? '1 error' : `${v.errors.length} errors`);
     else setPill('ok', edited ? 'valid' : 'valid · no edits');
-    $('#apply').disabled = !v.ok || !edited;
+    $('#apply').disabled = readOnly || !v.ok || !edited;
     renderDiff(v);
   }
 
@@ -501,14 +555,16 @@
 
   $('#apply').addEventListener('click', async () => {
     $('#apply').disabled = true;
-    const r = await api('config/apply', { text: ed.value, base_version: running ? running.version : 0 });
+    const token = await askToken('Apply this config');
+    if (!token) { $('#apply').disabled = readOnly; return; }
+    const r = await api('config/apply', { text: ed.value, base_version: running ? running.version : 0 }, token);
     if (r.status === 200) {
       result('apply-result', !r.data.error, r.data.error ? `Applied as version ${r.data.version}, but: ${r.data.error}` : `Applied version ${r.data.version}: hot-reloaded and saved to ${running.file}.`);
       await loadConfig(true);
     } else {
       result('apply-result', false, r.data.error || ('HTTP ' + r.status));
       if (r.data.errors) renderCheck(Object.assign({ lines: [] }, r.data));
-      $('#apply').disabled = false;
+      $('#apply').disabled = readOnly;
     }
   });
   $('#revert').addEventListener('click', () => { if (running) { ed.value = running.text; errLines = new Set(); renderGutter(); renderCheck(null); } });
@@ -517,13 +573,12 @@
     const r = await api('config/versions');
     if (!r.ok) return;
     $('#versions-table tbody').replaceChildren(...r.data.versions.map((v) => {
-      const btn = v.current ? el('span', { class: 'tag closed', text: 'running' }) : el('button', { class: 'small', text: 'Roll back' });
+      const btn = v.current ? el('span', { class: 'tag closed', text: 'running' }) : el('button', { class: 'small', text: 'Roll back', disabled: readOnly, title: readOnly ? $('#read-only-hint').textContent : undefined });
       if (!v.current) {
-        let armed = 0;
         btn.addEventListener('click', async () => {
-          if (!armed) { btn.textContent = 'Click to confirm'; armed = setTimeout(() => { armed = 0; btn.textContent = 'Roll back'; }, 3000); return; }
-          clearTimeout(armed);
-          const res = await api('config/rollback', { version: v.version });
+          const token = await askToken(`Roll back to version ${v.version}`);
+          if (!token) return;
+          const res = await api('config/rollback', { version: v.version }, token);
           result('apply-result', res.ok && !res.data.error, res.ok ? `Rolled back to version ${v.version} (now version ${res.data.version}).` : (res.data.error || 'rollback failed'));
           await loadConfig(true);
         });
@@ -535,7 +590,9 @@
 
   // ---------- cache purge ----------
   async function purge(what) {
-    const r = await api('cache/purge', what);
+    const token = await askToken(what.all ? 'Purge the whole cache' : what.rule ? `Purge the cache of ${what.rule}` : 'Purge one cache key');
+    if (!token) return;
+    const r = await api('cache/purge', what, token);
     result('purge-result', r.ok, r.ok ? `Purged ${r.data.removed} entries.` : `Purge refused: ${r.data.error}`);
     if (activeTab === 'routes') alertInline(r);
   }
@@ -548,6 +605,7 @@
   let last = null, es = null, streamRoute = null;
   function onSnapshot(s) {
     last = s;
+    applyAccess(s);
     renderOverview(s);
     pushLive(s);
     renderRoutes(s);
