@@ -72,10 +72,12 @@ func serveBackend(t *testing.T, body string) string {
 // TestDashboardInChromium drives the real dashboard of a real gateway in
 // headless Chromium: the page loads without console errors, its numbers
 // move under load, a recorded XSS path stays text, a bad edit shows a
-// positioned error, and Apply of a good edit hot-reloads the gateway (the
-// next request follows it) and rewrites the file.
+// positioned error, and Apply of a good edit, confirmed by typing the
+// dashboard token, hot-reloads the gateway (the next request follows it)
+// and rewrites the file; the typed token is kept nowhere in the page.
 func TestDashboardInChromium(t *testing.T) {
 	chromium := chromiumPath(t)
+	const token = "e2e-dashboard-token-51c8"
 	a, b := serveBackend(t, "from-a"), serveBackend(t, "from-b")
 	deadLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -85,6 +87,7 @@ func TestDashboardInChromium(t *testing.T) {
 	deadLn.Close()
 	cfgText := "premier:\n" +
 		"  servers: [\"" + a + "\"]\n" +
+		"  dashboard: {token: \"" + token + "\"}\n" +
 		"  paths:\n" +
 		"    - pattern: \"/api/*\"\n" +
 		"      features:\n" +
@@ -233,8 +236,10 @@ func TestDashboardInChromium(t *testing.T) {
 		step(name, 20*time.Second, chromedp.Poll[chromedp.Void](js, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(15*time.Second)))
 	}
 
-	// 1. The page loads and goes live.
-	step("load", 20*time.Second, chromedp.Navigate(base+"/__premier/"), chromedp.WaitVisible(chromedp.CSS("#conn.on")))
+	// 1. The admin signs in; the page loads and goes live.
+	step("load", 20*time.Second, chromedp.Navigate(base+"/__premier/login"), chromedp.WaitVisible(chromedp.CSS(`#token`)),
+		chromedp.SendKeys(chromedp.CSS(`#token`), token), chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("#conn.on")))
 	poll("first numbers", `document.querySelector('#ov-requests .value').textContent !== '–'`)
 
 	// 2. The numbers move while the load generator runs.
@@ -326,8 +331,21 @@ func TestDashboardInChromium(t *testing.T) {
 	if got := getBody(t, client, base+"/switch"); got != "from-a" {
 		t.Fatalf("before apply /switch answered %q", got)
 	}
-	step("apply", 10*time.Second, chromedp.Click(chromedp.CSS(`#apply`)))
+	// Apply asks for the token; a wrong one is refused and changes nothing.
+	step("apply, wrong token", 10*time.Second, chromedp.Click(chromedp.CSS(`#apply`)), chromedp.WaitVisible(chromedp.CSS(`#confirm-token`)),
+		chromedp.SendKeys(chromedp.CSS(`#confirm-token`), "not-the-token"), chromedp.Click(chromedp.CSS(`#confirm-ok`)))
+	poll("wrong token refused", `document.querySelector('#apply-result').textContent === 'wrong token' && !document.querySelector('#confirm').open && !document.querySelector('#apply').disabled`)
+	if got := getBody(t, client, base+"/switch"); got != "from-a" {
+		t.Fatalf("a wrong token applied the edit: /switch answered %q", got)
+	}
+	step("apply", 10*time.Second, chromedp.Click(chromedp.CSS(`#apply`)), chromedp.WaitVisible(chromedp.CSS(`#confirm-token`)),
+		chromedp.SendKeys(chromedp.CSS(`#confirm-token`), token), chromedp.Click(chromedp.CSS(`#confirm-ok`)))
 	poll("applied", `document.querySelector('#apply-result').textContent.startsWith('Applied version')`)
+	// The typed token went with that one call: no storage, no readable
+	// cookie, not left in the dialog's input.
+	if kept := text(`JSON.stringify([localStorage.length, sessionStorage.length, document.cookie, document.querySelector('#confirm-token').value])`); kept != `[0,0,"",""]` {
+		t.Fatalf("the page kept something after the apply: %s", kept)
+	}
 	if got := getBody(t, client, base+"/switch"); got != "from-b" {
 		t.Fatalf("after apply /switch answered %q, want the new backend", got)
 	}
@@ -345,7 +363,18 @@ func TestDashboardInChromium(t *testing.T) {
 	if len(dialogs) > 0 {
 		t.Fatalf("the page opened dialogs (script injection?): %q", dialogs)
 	}
-	if len(consoleErrs) > 0 {
+	// The browser logs the one 401 of the wrong token, as it logs every
+	// failed fetch; anything else is a fault of the page.
+	var unexpected []string
+	wrongToken := 0
+	for _, e := range consoleErrs {
+		if strings.Contains(e, "status of 401 (Unauthorized)") {
+			wrongToken++
+			continue
+		}
+		unexpected = append(unexpected, e)
+	}
+	if len(unexpected) > 0 || wrongToken != 1 {
 		t.Fatalf("console errors: %q", consoleErrs)
 	}
 	t.Logf("load generator sent %d requests; screenshots in %s", sent.Load(), shotDir)
