@@ -13,12 +13,17 @@ build:
 	$(GO) build -o $(BIN)/demo-backend ./bench/backend
 
 ## run: the gateway on :8000 with configs/demo.yaml in front of the demo backend on :9001.
+## The dashboard's token is $PREMIER_DASHBOARD_TOKEN, or a fresh random one when unset
+## (without a token the dashboard is read-only); the login URL and token are printed.
 run: build
-	@echo "demo backend  http://127.0.0.1:9001"
-	@echo "gateway       http://127.0.0.1:8000   (try /api/users/42, /small, /slow?ms=1500)"
-	@echo "dashboard     http://127.0.0.1:8000/__premier"
-	@echo "config        configs/demo.yaml (edits reload live; Ctrl-C stops both)"
-	@$(BIN)/demo-backend -listen 127.0.0.1:9001 -name demo & backend=$$!; \
+	@token="$${PREMIER_DASHBOARD_TOKEN:-$$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')}"; \
+	export PREMIER_DASHBOARD_TOKEN="$$token"; \
+	echo "demo backend  http://127.0.0.1:9001"; \
+	echo "gateway       http://127.0.0.1:8000   (try /api/users/42, /small, /slow?ms=1500)"; \
+	echo "dashboard     http://127.0.0.1:8000/__premier/login"; \
+	echo "token         $$token   (sign in with it; type it again to apply, roll back or purge)"; \
+	echo "config        configs/demo.yaml (edits reload live; Ctrl-C stops both)"; \
+	$(BIN)/demo-backend -listen 127.0.0.1:9001 -name demo & backend=$$!; \
 	trap 'kill $$backend 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/premier -config configs/demo.yaml
 
