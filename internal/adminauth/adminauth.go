@@ -132,30 +132,3 @@ func equalFold(a []byte, b string) bool {
 	}
 	return true
 }
-
-// ValidHostName reports whether a dashboard.hosts entry is a host name
-// (letters, digits and hyphens in dot-separated labels of at most 63
-// characters, 253 in all, an optional trailing dot) or an IP address (an
-// IPv6 one with or without brackets). A port, a scheme, a path or a
-// wildcard is not a host name.
-func ValidHostName(n string) bool {
-	if a, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(n, "["), "]")); err == nil {
-		return a.Zone() == ""
-	}
-	n = strings.TrimSuffix(n, ".")
-	if n == "" || len(n) > 253 {
-		return false
-	}
-	for _, label := range strings.Split(n, ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for i := 0; i < len(label); i++ {
-			c := label[i]
-			if !(c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
-				return false
-			}
-		}
-	}
-	return true
-}

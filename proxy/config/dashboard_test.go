@@ -5,10 +5,10 @@ import (
 	"testing"
 )
 
-// TestDashboardHosts: dashboard.hosts takes host names and IP addresses;
+// TestConfigDashboardHosts: dashboard.hosts takes host names and IP addresses;
 // anything else (a port, a scheme, a wildcard) is an error at the key's
 // position that says what to write.
-func TestDashboardHosts(t *testing.T) {
+func TestConfigDashboardHosts(t *testing.T) {
 	l, err := Parse("ok.yaml", []byte("premier:\n  dashboard:\n    token: t\n    hosts: [admin.example.com, \"::1\", 127.0.0.1]\n"))
 	if err != nil {
 		t.Fatal(err)
@@ -30,6 +30,23 @@ func TestDashboardHosts(t *testing.T) {
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("missing %q in:\n%v", want, err)
+		}
+	}
+}
+
+func TestValidHostName(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		ok   bool
+	}{
+		{"admin.example.com", true}, {"localhost", true}, {"a-b.c", true}, {"admin.example.com.", true},
+		{"127.0.0.1", true}, {"::1", true}, {"[2001:db8::1]", true},
+		{"", false}, {"admin.example.com:8443", false}, {"https://admin.example.com", false}, {"*.example.com", false},
+		{"admin..example.com", false}, {"-admin.example.com", false}, {"admin.example.com/x", false}, {"fe80::1%eth0", false},
+		{"ad min", false},
+	} {
+		if got := validHostName(c.name); got != c.ok {
+			t.Errorf("validHostName(%q) = %v, want %v", c.name, got, c.ok)
 		}
 	}
 }

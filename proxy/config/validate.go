@@ -3,10 +3,9 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"strings"
-
-	"github.com/premier-gateway/premier/internal/adminauth"
 )
 
 // Each Validate reports every problem, each error prefixed by the YAML key it
@@ -98,7 +97,7 @@ func (d *Dashboard) Validate() error {
 	}
 	var errs []error
 	for _, h := range d.Hosts {
-		if !adminauth.ValidHostName(h) {
+		if !validHostName(h) {
 			errs = append(errs, fmt.Errorf("hosts: %q is not a host name: write the name alone, like admin.example.com (no scheme, port, path or wildcard; any port matches)", h))
 		}
 	}
@@ -110,4 +109,32 @@ func validStatus(key string, code int) error {
 		return fmt.Errorf("%s: %d is not an HTTP status (100-599)", key, code)
 	}
 	return nil
+}
+
+// validHostName reports whether a dashboard.hosts entry is a host name
+// (letters, digits and hyphens in dot-separated labels of at most 63
+// characters, 253 in all, an optional trailing dot) or an IP address (an
+// IPv6 one with or without brackets). A port, a scheme, a path or a
+// wildcard is not a host name. (The gateway compares entries with a
+// request's Host in internal/adminauth.HostAllowed.)
+func validHostName(n string) bool {
+	if a, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(n, "["), "]")); err == nil {
+		return a.Zone() == ""
+	}
+	n = strings.TrimSuffix(n, ".")
+	if n == "" || len(n) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(n, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !(c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+				return false
+			}
+		}
+	}
+	return true
 }
