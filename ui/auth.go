@@ -48,7 +48,7 @@ type authVia int
 
 const (
 	unauthenticated authVia = iota
-	viaLoopback             // no token configured, loopback client
+	viaLoopback             // no token configured, loopback client: read-only (mayWrite)
 	viaBearer               // Authorization: Bearer
 	viaCookie               // login cookie
 )
@@ -105,7 +105,7 @@ func (d *Dashboard) validSession(c []byte, token string) bool {
 // is present it must say same-origin. A request with none of them is not
 // from a browser: it passes only when it authenticated by something a
 // browser does not send on its own (a bearer header, or a loopback client
-// in no-token mode).
+// in no-token mode, which may only validate: mayWrite refuses the rest).
 func (d *Dashboard) sameOriginOK(ctx *fasthttp.RequestCtx, via authVia) bool {
 	h := &ctx.Request.Header
 	if s := h.Peek("Sec-Fetch-Site"); len(s) > 0 {
