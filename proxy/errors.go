@@ -73,9 +73,15 @@ func jsonError(msg string) []byte {
 }
 
 // writeError replaces the response with a sentinel's status and JSON body.
+// A 400 also closes the connection: a client that sent a malformed request
+// or path cannot be trusted to frame the next one the way the gateway reads
+// it, and the docs promise the close.
 func writeError(ctx *fasthttp.RequestCtx, err error) {
 	a := answerFor(err)
 	writeJSON(ctx, a.status, a.body)
+	if a.status == fasthttp.StatusBadRequest {
+		ctx.SetConnectionClose()
+	}
 }
 
 // writeJSON replaces the response with status and a JSON body.
