@@ -17,7 +17,7 @@ type breakerRegistry struct {
 }
 
 func breakerKey(rule, backend string, cfg *resilience.BreakerConfig) string {
-	return fmt.Sprintf("%s\x00%s\x00%d/%g/%s", rule, backend, cfg.FailureThreshold, cfg.RecoveryTimeout, cfg.ExpectedException)
+	return fmt.Sprintf("%s\x00%s\x00%d/%g/%s/%g/%d", rule, backend, cfg.FailureThreshold, cfg.RecoveryTimeout, cfg.ExpectedException, cfg.FailureRate, cfg.MinRequests)
 }
 
 // get returns the breaker for key, creating it (logging its state changes).

@@ -13,6 +13,8 @@ func TestHotPathAllocs(t *testing.T) {
 	c.Jitter = 0.3
 	c.Methods = []string{"GET", "POST"}
 	budget := NewBudget(0.2)
+	rb := NewBreaker(BreakerConfig{RecoveryTimeout: 60, FailureRate: 0.5, MinRequests: 20})
+	var n int
 	post := []byte("POST")
 	for name, fn := range map[string]func(){
 		"Acquire/Release": func() {
@@ -24,6 +26,12 @@ func TestHotPathAllocs(t *testing.T) {
 		"Allow/Done": func() {
 			if b.Allow() == nil {
 				b.Done(true)
+			}
+		},
+		"Acquire/Release failure_rate": func() {
+			n++
+			if tk, err := rb.Acquire(); err == nil {
+				rb.Release(tk, n%4 != 0)
 			}
 		},
 		"WaitFor":     func() { _ = c.WaitFor(3) },

@@ -46,6 +46,29 @@ func BenchmarkBreaker(b *testing.B) {
 			}
 		})
 	})
+	rate := BreakerConfig{RecoveryTimeout: 60, FailureRate: 0.5, MinRequests: 20}
+	b.Run("AcquireRelease/failure_rate", func(b *testing.B) {
+		br := NewBreaker(rate)
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			i++
+			if t, err := br.Acquire(); err == nil {
+				br.Release(t, i%8 != 0)
+			}
+		}
+	})
+	b.Run("AcquireRelease/failure_rate/parallel", func(b *testing.B) {
+		br := NewBreaker(rate)
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if t, err := br.Acquire(); err == nil {
+					br.Release(t, true)
+				}
+			}
+		})
+	})
 	b.Run("Allow/open", func(b *testing.B) {
 		br := NewBreaker(BreakerConfig{FailureThreshold: 1, RecoveryTimeout: 3600})
 		br.Done(false)

@@ -12,7 +12,8 @@ import (
 type State uint8
 
 const (
-	// Closed lets every call through and counts consecutive failures.
+	// Closed lets every call through and counts failures (consecutive, or
+	// their share of a window when a failure rate is set).
 	Closed State = iota
 	// Open rejects every call with ErrOpen until RecoveryTimeout passes.
 	Open
@@ -61,7 +62,10 @@ const timelineSize = 16
 type Ticket uint64
 
 // Breaker is a lock-free circuit breaker. Closed, it lets calls through and
-// opens after FailureThreshold consecutive failures; open, it fails fast
+// opens after FailureThreshold consecutive failures or, when FailureRate is
+// set, once at least MinRequests outcomes were seen and the failed share of
+// the last max(MinRequests, RateWindowSize) reaches FailureRate (the window
+// starts empty, and again each time the breaker closes); open, it fails fast
 // with ErrOpen; after RecoveryTimeout it lets exactly one probe through
 // (half-open): the probe's success closes it, its failure re-opens it. A
 // probe that never reports back is replaced after another RecoveryTimeout.
@@ -69,14 +73,16 @@ type Ticket uint64
 // Every state change starts a new generation; results of calls let through
 // in an older generation are ignored (see Acquire), so a slow success from
 // before an opening cannot close the breaker. The closed path costs one or
-// two atomic loads and no allocation.
+// two atomic loads (with a failure rate, two atomic updates of the window)
+// and no allocation.
 type Breaker struct {
 	// word is generation<<2 | State.
 	word      atomic.Uint64
 	failures  atomic.Int64
 	since     atomic.Int64 // ns since epoch of the last opening or probe
 	threshold int64
-	recovery  int64 // ns
+	window    *rateWindow // nil: consecutive failures count
+	recovery  int64       // ns
 	expected  string
 
 	clock    func() time.Time
@@ -102,13 +108,19 @@ func OnStateChange(fn func(from, to State)) BreakerOption {
 }
 
 // NewBreaker returns a closed breaker. cfg should be valid; a
-// FailureThreshold below 1 counts as 1.
+// FailureThreshold below 1 counts as 1, a FailureRate above 1 as 1 and a
+// MinRequests outside 1..MaxMinRequests as the nearest bound (0:
+// DefaultMinRequests).
 func NewBreaker(cfg BreakerConfig, opts ...BreakerOption) *Breaker {
 	b := &Breaker{
 		threshold: max(int64(cfg.FailureThreshold), 1),
 		recovery:  int64(cfg.RecoveryTimeout * float64(time.Second)),
 		clock:     time.Now,
 		expected:  cfg.ExpectedException,
+	}
+	if cfg.FailureRate > 0 {
+		n := min(max(cfg.MinRequestsOrDefault(), 1), MaxMinRequests)
+		b.window = newRateWindow(n, min(cfg.FailureRate, 1))
 	}
 	for _, o := range opts {
 		o(b)
@@ -159,6 +171,12 @@ func (b *Breaker) Release(t Ticket, success bool) {
 	gen, s := unpack(w)
 	switch s {
 	case Closed:
+		if b.window != nil {
+			if b.window.record(!success) {
+				b.trip(w, gen, Closed)
+			}
+			return
+		}
 		if success {
 			if b.failures.Load() != 0 {
 				b.failures.Store(0)
@@ -171,6 +189,9 @@ func (b *Breaker) Release(t Ticket, success bool) {
 	case HalfOpen:
 		if success {
 			b.failures.Store(0)
+			if b.window != nil {
+				b.window.reset() // judge the recovered backend on fresh outcomes
+			}
 			if b.word.CompareAndSwap(w, pack(gen+1, Closed)) {
 				b.changed(HalfOpen, Closed)
 			}
@@ -206,8 +227,14 @@ func (b *Breaker) State() State {
 	return s
 }
 
-// Failures is the current run of consecutive failures while closed.
-func (b *Breaker) Failures() int { return int(b.failures.Load()) }
+// Failures is the current run of consecutive failures while closed or,
+// with a failure rate, the failures the window holds.
+func (b *Breaker) Failures() int {
+	if b.window != nil {
+		return b.window.failures()
+	}
+	return int(b.failures.Load())
+}
 
 // RetryAfter is how long until an open breaker lets a probe through: 0
 // when closed or when a probe may go now. Suits a Retry-After header.

@@ -105,8 +105,18 @@ func (w *Wait) UnmarshalYAML(unmarshal func(any) error) error {
 // BreakerConfig is the `circuit_breaker` block of a rule.
 type BreakerConfig struct {
 	// FailureThreshold is the number of consecutive failures that opens the
-	// circuit. Default 5.
+	// circuit. Default 5. Not used when FailureRate is set.
 	FailureThreshold int `yaml:"failure_threshold"`
+	// FailureRate, when set (0 < rate <= 1), replaces FailureThreshold: the
+	// circuit opens when at least MinRequests outcomes were seen since it
+	// last closed and the failed share of the last
+	// max(MinRequests, RateWindowSize) outcomes reaches the rate. Default 0:
+	// off (consecutive failures count).
+	FailureRate float64 `yaml:"failure_rate"`
+	// MinRequests is the fewest outcomes a FailureRate is judged on (1 to
+	// MaxMinRequests); only with FailureRate. Default 0: DefaultMinRequests
+	// (20) when failure_rate is set.
+	MinRequests int `yaml:"min_requests"`
 	// RecoveryTimeout is the number of seconds the circuit stays open before
 	// one probe is let through. Default 60.
 	RecoveryTimeout float64 `yaml:"recovery_timeout"`
@@ -136,5 +146,22 @@ func (c *BreakerConfig) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("expected_exception: unknown kind %q (want Exception, ConnectionError or TimeoutError)", c.ExpectedException))
 	}
+	if !(c.FailureRate >= 0 && c.FailureRate <= 1) {
+		errs = append(errs, fmt.Errorf("failure_rate: must be a share of failures above 0 and at most 1 (0.5 opens at half), or 0 for consecutive failures, got %v", c.FailureRate))
+	}
+	switch {
+	case c.MinRequests < 0 || c.MinRequests > MaxMinRequests:
+		errs = append(errs, fmt.Errorf("min_requests: must be between 1 and %d, got %d", MaxMinRequests, c.MinRequests))
+	case c.MinRequests > 0 && c.FailureRate == 0:
+		errs = append(errs, errors.New("min_requests: only applies with failure_rate; set failure_rate (a share above 0 and at most 1) or remove min_requests"))
+	}
 	return errors.Join(errs...)
+}
+
+// MinRequestsOrDefault is MinRequests, or DefaultMinRequests when it is 0.
+func (c *BreakerConfig) MinRequestsOrDefault() int {
+	if c.MinRequests == 0 {
+		return DefaultMinRequests
+	}
+	return c.MinRequests
 }

@@ -91,6 +91,26 @@ func ExampleNewBreaker() {
 	// half-open -> closed
 }
 
+func ExampleNewBreaker_failureRate() {
+	// Open when at least 20 outcomes were seen and half of the last 100
+	// failed; a few failures among healthy calls do not.
+	cfg := resilience.BreakerConfig{RecoveryTimeout: 30, FailureRate: 0.5, MinRequests: 20}
+	b := resilience.NewBreaker(cfg)
+	for i := range 40 {
+		t, _ := b.Acquire()
+		b.Release(t, i%4 != 0) // one call in four fails
+	}
+	fmt.Println(b.State(), b.Failures())
+	for b.State() == resilience.Closed { // an outage
+		t, _ := b.Acquire()
+		b.Release(t, false)
+	}
+	fmt.Println(b.State(), b.Failures())
+	// Output:
+	// closed 10
+	// open 30
+}
+
 func ExampleCall() {
 	b := resilience.NewBreaker(resilience.BreakerConfig{FailureThreshold: 1, RecoveryTimeout: 60})
 	fail := func(ctx context.Context) (string, error) { return "", errors.New("500") }
