@@ -31,6 +31,18 @@ func TestMatchAllocs(t *testing.T) {
 	}
 }
 
+func TestMatchTrailingFormsAllocs(t *testing.T) {
+	tab, errs := CompileSpecs([]Spec{{Pattern: "/api/login", TrailingForms: true}, {Pattern: "/api/*"}, {Pattern: "/*"}})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	for _, p := range []string{"/api/login", "/api/login/", "/api/login.", "/api/login./", "/api/logout/", "/x."} {
+		path := []byte(p)
+		var c Captures
+		assertNoAllocs(t, "Match "+p, func() { tab.Match(path, &c) })
+	}
+}
+
 func TestNormalizeAllocs(t *testing.T) {
 	dst := make([]byte, 0, 256)
 	for _, p := range []string{"/a/b/../c/%2e/%41%2a", "//x//y/", "/a%2fb"} {

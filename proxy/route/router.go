@@ -39,6 +39,9 @@ type rule struct {
 	toks    []token // all tokens (non-regex)
 	re      *regexp.Regexp
 	cp      *capProg // capture extraction (kindProg, kindRegex with names)
+	// trailing: an exact rule that also matches its trailing forms (see
+	// Spec.TrailingForms).
+	trailing bool
 }
 
 // Table is a compiled, immutable route table. It is safe for concurrent use.
@@ -48,7 +51,28 @@ type Table struct {
 	regex []int32 // indexes of regex rules, ascending
 }
 
-// Compile compiles patterns (in file order) into a Table. Every bad pattern
+// Spec is one rule for CompileSpecs: its pattern and how it matches.
+type Spec struct {
+	Pattern string
+	// TrailingForms makes an exact pattern also match itself followed by
+	// any run of '.' and '/' (after normalisation: "/p/", "/p.", "/p./",
+	// "/p/..."), the forms many backends serve as "/p" (a router without
+	// strict trailing-slash matching, a file system that drops trailing
+	// dots). It has no effect on other kinds of pattern.
+	TrailingForms bool
+}
+
+// Compile compiles patterns (in file order) into a Table: CompileSpecs
+// with no options.
+func Compile(patterns []string) (*Table, []PatternError) {
+	specs := make([]Spec, len(patterns))
+	for i, p := range patterns {
+		specs[i].Pattern = p
+	}
+	return CompileSpecs(specs)
+}
+
+// CompileSpecs compiles rules (in file order) into a Table. Every bad pattern
 // is reported as a PatternError; the returned Table is still usable and
 // simply never matches the bad ones.
 //
@@ -60,16 +84,18 @@ type Table struct {
 // pattern is exact. In non-regex patterns '{name}' captures exactly one
 // non-empty path segment (greedily, like the regexp "([^/]+)"), and may be
 // mixed with globs and literals. Non-regex patterns must start with '/'.
-func Compile(patterns []string) (*Table, []PatternError) {
-	t := &Table{rules: make([]rule, len(patterns))}
+func CompileSpecs(specs []Spec) (*Table, []PatternError) {
+	t := &Table{rules: make([]rule, len(specs))}
 	var errs []PatternError
-	for i, p := range patterns {
+	for i, sp := range specs {
+		p := sp.Pattern
 		r, err := compileRule(p)
 		if err != nil {
 			errs = append(errs, PatternError{Index: i, Err: err})
 			t.rules[i] = rule{kind: kindInvalid, pattern: p}
 			continue
 		}
+		r.trailing = sp.TrailingForms && r.kind == kindExact
 		t.rules[i] = r
 		if r.kind == kindRegex && r.prefix == "" {
 			t.regex = append(t.regex, int32(i))
@@ -161,6 +187,9 @@ func (t *Table) CaptureNames(rule int) []string {
 // Pattern returns the source text of rule.
 func (t *Table) Pattern(rule int) string { return t.rules[rule].pattern }
 
+// Exact reports whether rule is an exact pattern (a literal path).
+func (t *Table) Exact(rule int) bool { return t.rules[rule].kind == kindExact }
+
 const noRule = math.MaxInt32
 
 // Match returns the index of the first rule, in file order, that matches
@@ -206,9 +235,20 @@ func (r *rule) matchRest(s []byte) bool {
 	case kindProg:
 		return r.re.Match(s)
 	case kindExact:
-		return len(s) == 0
+		return len(s) == 0 || r.trailing && trailingForm(s)
 	}
 	return false
+}
+
+// trailingForm reports whether s, what follows an exact rule's path, is
+// one of its trailing forms: only '.' and '/'.
+func trailingForm(s []byte) bool {
+	for _, c := range s {
+		if c != '.' && c != '/' {
+			return false
+		}
+	}
+	return true
 }
 
 // matchTrie reports whether path, whose first i bytes are the rule's literal

@@ -13,9 +13,10 @@ type refTable struct {
 	res []*regexp.Regexp // nil for a pattern that does not compile
 }
 
-func newRef(t testing.TB, patterns []string, bad map[int]bool) *refTable {
-	r := &refTable{res: make([]*regexp.Regexp, len(patterns))}
-	for i, p := range patterns {
+func newRef(t testing.TB, specs []Spec, bad map[int]bool) *refTable {
+	r := &refTable{res: make([]*regexp.Regexp, len(specs))}
+	for i, sp := range specs {
+		p := sp.Pattern
 		if bad[i] {
 			continue
 		}
@@ -26,6 +27,9 @@ func newRef(t testing.TB, patterns []string, bad map[int]bool) *refTable {
 				t.Fatalf("pattern %q compiled by Compile but not by parsePattern: %v", p, err)
 			}
 			expr = tokensRegexp(toks)
+			if sp.TrailingForms && len(toks) == 1 && toks[0].kind == tokLit {
+				expr = strings.TrimSuffix(expr, `\z`) + `[./]*\z`
+			}
 		}
 		r.res[i] = regexp.MustCompile(expr)
 	}
@@ -52,15 +56,27 @@ func (r *refTable) match(path []byte) (int, map[string]string) {
 	return -1, nil
 }
 
+// specsOf reads pattern lines: a line starting with '+' is the rest of
+// the line with TrailingForms.
+func specsOf(patterns []string) []Spec {
+	specs := make([]Spec, len(patterns))
+	for i, p := range patterns {
+		rest, ok := strings.CutPrefix(p, "+")
+		specs[i] = Spec{Pattern: rest, TrailingForms: ok}
+	}
+	return specs
+}
+
 // checkAgainstRef compares Table.Match with the reference for one path.
 func checkAgainstRef(t *testing.T, patterns []string, path []byte) {
 	t.Helper()
-	tab, errs := Compile(patterns)
+	specs := specsOf(patterns)
+	tab, errs := CompileSpecs(specs)
 	bad := map[int]bool{}
 	for _, e := range errs {
 		bad[e.Index] = true
 	}
-	ref := newRef(t, patterns, bad)
+	ref := newRef(t, specs, bad)
 	var c Captures
 	got := tab.Match(path, &c)
 	want, wantCaps := ref.match(path)
@@ -117,6 +133,15 @@ var fuzzSeeds = []struct{ patterns, path string }{
 	{"/{a}[0-9]", "/ab1"},
 	{"/{id}.json\n/{id}", "/x.json"},
 	{"", "/"},
+	{"+/api/login\n/api/*", "/api/login/"},
+	{"/api/*\n+/api/login", "/api/login."},
+	{"+/api/login\n/api/login", "/api/login./"},
+	{"/api/login\n+/api/login", "/api/login/"},
+	{"+/a\n+/a/", "/a/."},
+	{"+/a\n/a/{x}", "/a/.."},
+	{"+/a\n/a/b", "/a/b"},
+	{"+/a\n/a*", "/a.json"},
+	{"+/a/*", "/a/"},
 }
 
 func FuzzMatch(f *testing.F) {
@@ -145,7 +170,7 @@ func FuzzMatch(f *testing.F) {
 // overlap a lot, and compares with the reference on random paths.
 func TestMatchRandomSets(t *testing.T) {
 	pieces := []string{"/", "/a", "/b", "a", "b", "/ab", "*", "?", "[ab]", "[!a]", "{x}", "{y}", ".json", "-", "/api", "é"}
-	pathPieces := []string{"/", "a", "b", "/a", "/b", "ab", ".json", "-", "/api", "é", "c", "//"}
+	pathPieces := []string{"/", "a", "b", "/a", "/b", "ab", ".json", "-", "/api", "é", "c", "//", ".", "./", "/.."}
 	rng := rand.New(rand.NewPCG(1, 2))
 	gen := func(pcs []string, n int) string {
 		var b strings.Builder
@@ -165,12 +190,16 @@ func TestMatchRandomSets(t *testing.T) {
 				ps[i] = "/" + gen(pieces, rng.IntN(5))
 			}
 		}
-		tab, errs := Compile(ps)
+		specs := make([]Spec, n)
+		for i, p := range ps {
+			specs[i] = Spec{Pattern: p, TrailingForms: rng.IntN(3) == 0}
+		}
+		tab, errs := CompileSpecs(specs)
 		bad := map[int]bool{}
 		for _, e := range errs {
 			bad[e.Index] = true
 		}
-		ref := newRef(t, ps, bad)
+		ref := newRef(t, specs, bad)
 		for range 40 {
 			path := []byte("/" + gen(pathPieces, rng.IntN(7)))
 			var c Captures

@@ -13,7 +13,9 @@ type Shadow struct {
 // earlier rule that covers it. It is conservative: a rule is reported only
 // when coverage is certain, namely
 //   - the same pattern text, or the same non-regex pattern up to capture names;
-//   - an exact path that an earlier rule (of any kind) matches;
+//   - an exact path that an earlier rule (of any kind) matches, or, when
+//     it matches its trailing forms, an earlier exact rule that matches
+//     them too or a "P*" whose P starts its path;
 //   - a non-regex rule whose literal prefix starts with P, after an earlier
 //     rule "P*" (for example "/api/*" or "/*" before "/api/users/{id}").
 //
@@ -39,6 +41,12 @@ func (t *Table) Shadowed() []Shadow {
 func covers(a, b *rule) bool {
 	if a.kind == kindInvalid {
 		return false
+	}
+	if b.trailing {
+		// b matches its trailing forms too: only another such rule for
+		// its path, or a "P*" whose P starts b's path, covers them all.
+		return a.matches([]byte(b.prefix)) &&
+			(a.trailing || a.kind == kindAll && strings.HasPrefix(b.prefix, a.prefix))
 	}
 	if a.pattern == b.pattern {
 		return true

@@ -5,7 +5,8 @@ import "sort"
 // trie is a byte trie over the literal prefixes of the non-regex rules and
 // of the regex rules that have one (see regexLiteralPrefix).
 // Every node keeps the rule indexes that end there: the first exact rule
-// for that literal path, and the rules whose literal prefix ends there and
+// for that literal path, the first exact rule that also matches its
+// trailing forms (Spec.TrailingForms), and the rules whose literal prefix ends there and
 // continue with wildcards (candidates, ascending). minSub is the smallest
 // rule index anywhere below the node, so a walk stops as soon as nothing
 // below can beat the best match found so far.
@@ -15,6 +16,7 @@ type trie struct {
 
 type tnode struct {
 	exact  int32   // first exact rule for this literal path, or noRule
+	tail   int32   // first exact rule with trailing forms for it, or noRule
 	minSub int32   // smallest rule index in this subtree
 	cands  []int32 // rules with this literal prefix and a wildcard rest
 	edges  []byte  // child labels, sorted
@@ -22,7 +24,7 @@ type tnode struct {
 }
 
 func (t *trie) newNode() int32 {
-	t.nodes = append(t.nodes, tnode{exact: noRule, minSub: noRule})
+	t.nodes = append(t.nodes, tnode{exact: noRule, tail: noRule, minSub: noRule})
 	return int32(len(t.nodes) - 1)
 }
 
@@ -82,6 +84,9 @@ func (t *trie) build(rules []rule) {
 		nd := &t.nodes[n]
 		if r.kind == kindExact {
 			nd.exact = min(nd.exact, ri)
+			if r.trailing {
+				nd.tail = min(nd.tail, ri)
+			}
 		} else {
 			nd.cands = append(nd.cands, ri) // rules are visited in ascending order
 		}
@@ -89,9 +94,12 @@ func (t *trie) build(rules []rule) {
 }
 
 // match returns the smallest index of a trie rule matching path, or noRule.
+// Only a path ending in '.' or '/' can be a trailing form, so other paths
+// pay one byte compare for them.
 func (t *trie) match(rules []rule, path []byte) int {
 	best := int32(noRule)
 	n := &t.nodes[0]
+	tail := len(path) > 0 && (path[len(path)-1] == '/' || path[len(path)-1] == '.')
 	for i := 0; ; i++ {
 		if n.minSub >= best {
 			break
@@ -108,6 +116,9 @@ func (t *trie) match(rules []rule, path []byte) int {
 		if i == len(path) {
 			best = min(best, n.exact)
 			break
+		}
+		if tail && n.tail < best && trailingForm(path[i:]) {
+			best = n.tail
 		}
 		k := n.child(path[i])
 		if k < 0 {
