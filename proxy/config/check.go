@@ -16,24 +16,38 @@ func (l *Loaded) check(d *decoder, clean bool) {
 	c := l.Config
 	at := func(owner any, key string) pos { return d.keys[owner][key] }
 
-	patterns := make([]string, len(c.Paths))
+	specs := make([]route.Spec, len(c.Paths))
 	for i := range c.Paths {
 		p := &c.Paths[i]
-		patterns[i] = p.Pattern
+		// An exact rule with policies covers its trailing forms unless
+		// strict (route.Spec.TrailingForms).
+		specs[i] = route.Spec{Pattern: p.Pattern, TrailingForms: !p.Strict && p.Features.Any()}
 		if p.Pattern == "" {
 			d.errAt(at(p, "pattern"), "pattern: required")
 		} else if c.Dashboard.Prefix != "" && underReserved(p.Pattern, c.Dashboard.Prefix) {
 			d.errAt(at(p, "pattern"), "pattern %q: %s is reserved for the dashboard and never routed, so this rule could never apply", p.Pattern, c.Dashboard.Prefix)
 		}
 	}
-	table, perrs := route.Compile(patterns)
+	table, perrs := route.CompileSpecs(specs)
+	bad := make(map[int]bool, len(perrs))
 	for _, pe := range perrs {
+		bad[pe.Index] = true
 		if c.Paths[pe.Index].Pattern == "" {
 			continue
 		}
 		d.errAt(at(&c.Paths[pe.Index], "pattern"), "pattern %q: %v", c.Paths[pe.Index].Pattern, pe.Err)
 	}
 	l.rules.table = table
+	for i := range c.Paths {
+		p := &c.Paths[i]
+		switch {
+		case !p.Strict || bad[i]:
+		case !table.Exact(i):
+			d.errAt(at(p, "strict"), "strict: only applies to an exact pattern (a literal path), and %q is not one", p.Pattern)
+		case !p.Features.Any():
+			l.warnf(at(p, "strict"), "strict: has no effect on %q: an exact rule without features matches only its own path", p.Pattern)
+		}
+	}
 
 	trusted, terrs := route.ParseTrustedProxies(c.TrustedProxies)
 	for _, err := range terrs {

@@ -54,12 +54,25 @@ type PathRule struct {
 	// Pattern is exact, glob (`*` crosses `/`, `?`, `[...]`), regex when it
 	// starts with `^`; `{name}` captures one segment. Required.
 	Pattern string `yaml:"pattern"`
+	// Strict keeps an exact pattern with features to its own path. Without
+	// it such a rule also matches the path followed by any run of '.' and
+	// '/' ("/api/login/", "/api/login.", from "/api/login/." or
+	// "/api/login%2e" too), forms many backends serve as the path itself,
+	// so they cannot slip past the rule's policies. Only for exact patterns.
+	// Default false.
+	Strict bool `yaml:"strict"`
 	// Servers overrides the global servers for this rule. Default: the global ones.
 	Servers []lb.Server `yaml:"servers"`
 	// LB overrides the balancer for this rule's own servers. Default: the global lb.
 	LB *lb.Config `yaml:"lb"`
 	// Features are the policies applied to matching requests. Default: none.
 	Features Features `yaml:"features"`
+}
+
+// Any reports whether f sets any feature (a rule "with policies").
+func (f *Features) Any() bool {
+	return f.Cache != nil || f.RateLimit != nil || f.Timeout != nil || f.Retry != nil ||
+		f.CircuitBreaker != nil || f.Monitoring != nil || f.WebSocket != nil
 }
 
 // Features are the policies of one rule (or of default_features).

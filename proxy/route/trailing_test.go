@@ -15,7 +15,7 @@ func TestTrailingForms(t *testing.T) {
 	for path, want := range map[string]int{
 		"/api/login": 0, "/api/login/": 0, "/api/login.": 0, "/api/login./": 0, "/api/login..": 0,
 		"/api/login/...": 0,
-		"/api/login/y": 3, "/api/login.json": 3, "/api/loginx": 3, "/api/logi": 3,
+		"/api/login/y":   3, "/api/login.json": 3, "/api/loginx": 3, "/api/logi": 3,
 		"/api/strict": 1, "/api/strict/": 3, "/api/strict.": 3,
 		"/api/a/x": 2, "/api/a/x/": 3,
 	} {
