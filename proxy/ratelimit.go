@@ -66,8 +66,8 @@ func (p *plan) admit(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch)
 		s.obs.Limit = metrics.LimitDelayed
 		if !waitTurn(ctx, d.Delay) {
 			// The client left while queued: nothing to answer.
+			writeError(ctx, ErrUnavailable) // resets the response, so close after
 			ctx.SetConnectionClose()
-			writeError(ctx, ErrUnavailable)
 			return false
 		}
 	}
