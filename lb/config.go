@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/premier-gateway/premier/internal/redact"
 )
 
 // Balancer algorithm names accepted in Config.Algorithm.
@@ -164,10 +166,12 @@ type Target struct {
 func ParseURL(raw string) (Target, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return Target{}, fmt.Errorf("url: malformed server URL %q (want http://host:port or https://host:port)", raw)
+		// Messages never show user info: a password written in the URL
+		// would reach the log, -check and the dashboard.
+		return Target{}, fmt.Errorf("url: malformed server URL %q (want http://host:port or https://host:port)", redact.URL(raw))
 	}
 	if u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
-		return Target{}, fmt.Errorf("url: server URL %q must not carry user info, a path, a query or a fragment", raw)
+		return Target{}, fmt.Errorf("url: server URL %q must not carry user info, a path, a query or a fragment", redact.URL(raw))
 	}
 	host := u.Host
 	if u.Port() == "" {

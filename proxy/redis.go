@@ -2,11 +2,11 @@ package proxy
 
 import (
 	"fmt"
-	"net/url"
 	"time"
 
 	"github.com/redis/rueidis"
 
+	"github.com/premier-gateway/premier/internal/redact"
 	"github.com/premier-gateway/premier/proxy/config"
 )
 
@@ -16,23 +16,15 @@ import (
 func newRedisClient(cfg *config.RedisConfig) (rueidis.Client, error) {
 	opt, err := rueidis.ParseURL(cfg.URL)
 	if err != nil {
-		return nil, fmt.Errorf("redis: %w", err)
+		// url.Parse's error quotes the whole URL, password included.
+		return nil, fmt.Errorf("redis %s: not a redis:// or rediss:// URL", redact.URL(cfg.URL))
 	}
 	opt.DisableCache = true
 	opt.ConnWriteTimeout = time.Second
 	opt.Dialer.Timeout = time.Second
 	c, err := rueidis.NewClient(opt)
 	if err != nil {
-		return nil, fmt.Errorf("redis %s: %w", redactedURL(cfg.URL), err)
+		return nil, fmt.Errorf("redis %s: %w", redact.URL(cfg.URL), err)
 	}
 	return c, nil
-}
-
-// redactedURL is u with its password replaced, for logs and errors.
-func redactedURL(u string) string {
-	p, err := url.Parse(u)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return p.Redacted()
 }

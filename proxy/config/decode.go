@@ -30,6 +30,12 @@ type decoder struct {
 	visits   int
 	tooMuch  bool
 	expanded map[ast.Node]bool
+	// sources are the values ${ENV} expansion produced with their source
+	// text, pairs the same made ready for quoteSource, and envNames every
+	// variable the document references.
+	sources  []sourceText
+	pairs    []sourceText
+	envNames map[string]bool
 	// keys records where each struct's keys were written, for checks made
 	// after decoding (patterns, templates).
 	keys map[any]map[string]pos
@@ -48,6 +54,7 @@ func newDecoder(file string) *decoder {
 		file:     file,
 		anchors:  map[string]ast.Node{},
 		expanded: map[ast.Node]bool{},
+		envNames: map[string]bool{},
 		keys:     map[any]map[string]pos{},
 	}
 }

@@ -3,9 +3,13 @@ package config
 import (
 	"fmt"
 	"os"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
+
+	"github.com/premier-gateway/premier/internal/redact"
 )
 
 // expandEnv replaces ${NAME} and ${NAME:-default} in s with the environment's
@@ -63,18 +67,98 @@ func validEnvName(name string) bool {
 	return true
 }
 
-// envVisitor expands ${ENV} in every string scalar of the document.
+// envVisitor expands ${ENV} in every string scalar of the document. It
+// records each scalar's source text next to its value, and each variable's
+// value next to its reference, so that messages can quote the source
+// (quoteSource) and the dashboard can tell which variables a text uses.
 type envVisitor struct{ d *decoder }
 
 func (e envVisitor) Visit(n ast.Node) ast.Visitor {
 	if s, ok := n.(*ast.StringNode); ok && strings.Contains(s.Value, "${") {
-		out, err := expandEnv(s.Value, os.LookupEnv)
+		lookup := func(name string) (string, bool) {
+			v, ok := os.LookupEnv(name)
+			e.d.envNames[name] = true
+			if ok && v != "" {
+				e.d.sources = append(e.d.sources, sourceText{val: v, src: "${" + name + "}"})
+			}
+			return v, ok
+		}
+		out, err := expandEnv(s.Value, lookup)
 		if err != nil {
 			e.d.errAt(nodePos(n), "%s", err.Error())
 			return e
+		}
+		if out != s.Value && out != "" {
+			e.d.sources = append(e.d.sources, sourceText{val: out, src: s.Value})
 		}
 		s.Value = out
 		e.d.expanded[n] = true
 	}
 	return e
+}
+
+// sourceText pairs a value ${ENV} expansion produced (a whole scalar's or
+// one variable's) with the source text it came from.
+type sourceText struct{ val, src string }
+
+// quoteSource rewrites msg so that it quotes the source text wherever it
+// would show a value ${ENV} expansion produced: a message about
+// `servers: ["${PATH}"]` quotes "${PATH}", never the PATH of the
+// environment, which may be a secret. It is the one place every problem
+// passes (Parse applies it to errors and warnings alike), so no check has
+// to know which of its values came from the environment. Values are
+// matched as written raw, Go-quoted (%q) and with URL user info redacted
+// (lb and the redis check quote URLs so), longest first; a value shorter
+// than 4 bytes only where no letter or digit touches it, so that a "1"
+// from the environment does not turn "rule 12" into "rule ${N}2".
+func (d *decoder) quoteSource(msg string) string {
+	if len(d.sources) == 0 {
+		return msg
+	}
+	if d.pairs == nil {
+		for _, st := range d.sources {
+			q, qs := strconv.Quote(st.val), strconv.Quote(st.src)
+			d.pairs = append(d.pairs, st, sourceText{val: q[1 : len(q)-1], src: qs[1 : len(qs)-1]})
+			if r := redact.URL(st.val); r != st.val {
+				d.pairs = append(d.pairs, sourceText{val: r, src: st.src})
+			}
+		}
+		sort.SliceStable(d.pairs, func(i, j int) bool { return len(d.pairs[i].val) > len(d.pairs[j].val) })
+	}
+	var b strings.Builder
+	replaced := false
+	for i := 0; i < len(msg); {
+		hit := false
+		for _, p := range d.pairs {
+			if p.val == "" || !strings.HasPrefix(msg[i:], p.val) {
+				continue
+			}
+			end := i + len(p.val)
+			if len(p.val) < 4 && ((i > 0 && isWordByte(msg[i-1])) || (end < len(msg) && isWordByte(msg[end]))) {
+				continue
+			}
+			if !replaced {
+				b.WriteString(msg[:i])
+				replaced = true
+			}
+			b.WriteString(p.src)
+			i, hit = end, true
+			break
+		}
+		if hit {
+			continue
+		}
+		if replaced {
+			b.WriteByte(msg[i])
+		}
+		i++
+	}
+	if !replaced {
+		return msg
+	}
+	return b.String()
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80
 }

@@ -34,8 +34,14 @@ type Loaded struct {
 	// order found (Severity SeverityWarning).
 	Warnings []Problem
 
-	rules compiledRules
+	rules   compiledRules
+	envVars []string
 }
+
+// EnvVars are the names of the environment variables the file references
+// (${NAME} and ${NAME:-default} in its string values), sorted: what a text
+// applied through the dashboard may use.
+func (l *Loaded) EnvVars() []string { return l.envVars }
 
 // LoadFile reads, decodes and validates a config file. The error, if any, is
 // Problems listing every problem.
@@ -115,9 +121,19 @@ func Parse(name string, data []byte) (*Loaded, error) {
 	if !d.tooMuch {
 		l.check(d, d.nerrs() == 0)
 	}
+	for i := range d.errs {
+		d.errs[i].Msg = d.quoteSource(d.errs[i].Msg)
+	}
+	for i := range l.Warnings {
+		l.Warnings[i].Msg = d.quoteSource(l.Warnings[i].Msg)
+	}
 	if d.nerrs() > 0 {
 		return nil, capErrors(name, sortErrors(d.errs), d.dropped)
 	}
+	for name := range d.envNames {
+		l.envVars = append(l.envVars, name)
+	}
+	sort.Strings(l.envVars)
 	return l, nil
 }
 

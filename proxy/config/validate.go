@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+
+	"github.com/premier-gateway/premier/internal/redact"
 )
 
 // Each Validate reports every problem, each error prefixed by the YAML key it
@@ -79,7 +81,7 @@ func (r *RedisConfig) Validate() error {
 		// url.Parse's error quotes the whole URL, password included.
 		errs = append(errs, errors.New("url: malformed Redis URL (want redis://host:port/db)"))
 	} else if (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
-		errs = append(errs, fmt.Errorf("url: malformed Redis URL %q (want redis://host:port/db)", u.Redacted()))
+		errs = append(errs, fmt.Errorf("url: malformed Redis URL %q (want redis://host:port/db)", redact.URL(r.URL)))
 	}
 	if !(r.Timeout > 0) {
 		errs = append(errs, fmt.Errorf("timeout: must be a positive number of seconds, got %v", r.Timeout))
