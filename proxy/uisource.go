@@ -1,9 +1,11 @@
 package proxy
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -67,12 +69,14 @@ func (s *DashboardSource) Access() source.Access {
 	return source.Access{Enabled: d.Enabled, Prefix: d.Prefix, Token: d.Token, ClientIP: t.trusted.ClientIPOf}
 }
 
-// Config returns the running configuration.
+// Config returns the running configuration, its credentials redacted
+// (config.RedactText): the text leaves the gateway, and an apply that
+// keeps the placeholders keeps the values (config.RestoreRedacted).
 func (s *DashboardSource) Config() source.Config {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	v := s.syncLocked("reload")
-	return source.Config{File: s.g.Loaded().File, Text: string(v.text), Version: v.n, LoadedAt: v.at}
+	return source.Config{File: s.g.Loaded().File, Text: string(config.RedactText(v.text)), Version: v.n, LoadedAt: v.at}
 }
 
 // syncLocked records the running config as a new version when it changed
@@ -103,19 +107,56 @@ func (s *DashboardSource) recordLocked(origin string, l *config.Loaded) *applied
 // Validate checks text with the -check validator and diffs it against the
 // running config.
 func (s *DashboardSource) Validate(text []byte) source.Validation {
-	v, _ := s.validate(text)
+	v, _ := s.validate(text, true)
 	return v
 }
 
-func (s *DashboardSource) validate(text []byte) (source.Validation, *config.Loaded) {
+// validate checks text, which came from the dashboard when edited is true
+// (it is a kept version otherwise): then its placeholders of redacted
+// credentials take the running config's values, and it may use only the
+// environment variables the running config uses. Otherwise an applied
+// `error_message: "${HOME}"` would put the gateway's environment in every
+// rejection the config API's users can provoke.
+func (s *DashboardSource) validate(text []byte, edited bool) (source.Validation, *config.Loaded) {
 	name := s.fileName()
+	running := s.g.Loaded()
+	if edited {
+		restored, err := config.RestoreRedacted(text, running.Source)
+		if err != nil {
+			return source.Validation{Errors: problems(err)}, nil
+		}
+		text = restored
+	}
 	l, err := config.Parse(name, text)
 	if err != nil {
 		return source.Validation{Errors: problems(err)}, nil
 	}
+	if edited {
+		if ps := newEnvVars(name, text, l.EnvVars(), running.EnvVars()); len(ps) > 0 {
+			return source.Validation{Errors: sourceProblems(ps)}, nil
+		}
+	}
 	v := source.Validation{OK: true, Errors: []source.Problem{}, Warnings: sourceProblems(l.Warnings)}
-	v.Diff = source.Diff(config.Compare(s.g.Loaded().Config, l.Config))
+	v.Diff = source.Diff(config.Compare(running.Config, l.Config))
 	return v, l
+}
+
+// newEnvVars reports each variable of used that allowed lacks, at the line
+// of its first ${NAME reference in text.
+func newEnvVars(name string, text []byte, used, allowed []string) config.Problems {
+	var ps config.Problems
+	for _, v := range used {
+		if slices.Contains(allowed, v) {
+			continue
+		}
+		line := 0
+		if i := bytes.Index(text, []byte("${"+v)); i >= 0 {
+			line = bytes.Count(text[:i], []byte("\n")) + 1
+		}
+		ps = append(ps, config.Problem{File: name, Line: line, Msg: fmt.Sprintf(
+			"environment variable %s is not used by the config file on disk: a text applied through the dashboard may only use the variables the file already uses (add ${%s} to the file itself to use it)", v, v)})
+	}
+	return ps
 }
 
 func (s *DashboardSource) fileName() string {
@@ -129,12 +170,14 @@ func (s *DashboardSource) fileName() string {
 func (s *DashboardSource) Apply(text []byte, base int) (source.Validation, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.applyLocked(text, base, "dashboard")
+	return s.applyLocked(text, base, "dashboard", true)
 }
 
-func (s *DashboardSource) applyLocked(text []byte, base int, origin string) (source.Validation, error) {
+// applyLocked applies text: from the dashboard's editor when edited is
+// true, a kept version otherwise (see validate).
+func (s *DashboardSource) applyLocked(text []byte, base int, origin string, edited bool) (source.Validation, error) {
 	cur := s.syncLocked("reload")
-	v, l := s.validate(text)
+	v, l := s.validate(text, edited)
 	if l == nil {
 		return v, source.ErrInvalid
 	}
@@ -151,7 +194,8 @@ func (s *DashboardSource) applyLocked(text []byte, base int, origin string) (sou
 	if s.path == "" {
 		return v, nil
 	}
-	if err := config.WriteFile(s.path, text); err != nil {
+	// l.Source is the text with its kept credentials put back.
+	if err := config.WriteFile(s.path, l.Source); err != nil {
 		return v, errors.Join(source.ErrNotSaved, err)
 	}
 	return v, nil
@@ -179,7 +223,7 @@ func (s *DashboardSource) Rollback(n int) (source.Validation, error) {
 	for i := range s.history {
 		if s.history[i].n == n {
 			text := s.history[i].text
-			return s.applyLocked(text, 0, "rollback of "+strconv.Itoa(n))
+			return s.applyLocked(text, 0, "rollback of "+strconv.Itoa(n), false)
 		}
 	}
 	return source.Validation{}, source.ErrNoVersion
