@@ -89,7 +89,7 @@ func (e envVisitor) Visit(n ast.Node) ast.Visitor {
 			return e
 		}
 		if out != s.Value && out != "" {
-			e.d.sources = append(e.d.sources, sourceText{val: out, src: s.Value})
+			e.d.sources = append(e.d.sources, sourceText{val: out, src: s.Value, at: nodePos(n)})
 		}
 		s.Value = out
 		e.d.expanded[n] = true
@@ -98,8 +98,14 @@ func (e envVisitor) Visit(n ast.Node) ast.Visitor {
 }
 
 // sourceText pairs a value ${ENV} expansion produced (a whole scalar's or
-// one variable's) with the source text it came from.
-type sourceText struct{ val, src string }
+// one variable's) with the source text it came from. at is the scalar's
+// position; near limits a pair to problems on that line at or before it
+// (the scalar, its key or its flow mapping).
+type sourceText struct {
+	val, src string
+	at       pos
+	near     bool
+}
 
 // quoteSource rewrites msg so that it quotes the source text wherever it
 // would show a value ${ENV} expansion produced: a message about
@@ -107,20 +113,23 @@ type sourceText struct{ val, src string }
 // environment, which may be a secret. It is the one place every problem
 // passes (Parse applies it to errors and warnings alike), so no check has
 // to know which of its values came from the environment. Values are
-// matched as written raw, Go-quoted (%q) and with URL user info redacted
-// (lb and the redis check quote URLs so), longest first; a value shorter
-// than 4 bytes only where no letter or digit touches it, so that a "1"
-// from the environment does not turn "rule 12" into "rule ${N}2".
-func (d *decoder) quoteSource(msg string) string {
+// matched as written raw and Go-quoted (%q), longest first; a value
+// shorter than 4 bytes only where no letter or digit touches it, so that
+// a "1" from the environment does not turn "rule 12" into "rule ${N}2". A
+// URL is also matched with its user info redacted (as lb and the redis
+// check quote URLs), but only in a problem at that scalar's own place:
+// "http://u:xxxxx@h" may stand for several URLs, and a literal one must
+// not be shown as another's source.
+func (d *decoder) quoteSource(msg string, at pos) string {
 	if len(d.sources) == 0 {
 		return msg
 	}
 	if d.pairs == nil {
 		for _, st := range d.sources {
 			q, qs := strconv.Quote(st.val), strconv.Quote(st.src)
-			d.pairs = append(d.pairs, st, sourceText{val: q[1 : len(q)-1], src: qs[1 : len(qs)-1]})
-			if r := redact.URL(st.val); r != st.val {
-				d.pairs = append(d.pairs, sourceText{val: r, src: st.src})
+			d.pairs = append(d.pairs, sourceText{val: st.val, src: st.src}, sourceText{val: q[1 : len(q)-1], src: qs[1 : len(qs)-1]})
+			if r := redact.URL(st.val); r != st.val && st.at.line > 0 {
+				d.pairs = append(d.pairs, sourceText{val: r, src: st.src, at: st.at, near: true})
 			}
 		}
 		sort.SliceStable(d.pairs, func(i, j int) bool { return len(d.pairs[i].val) > len(d.pairs[j].val) })
@@ -130,7 +139,8 @@ func (d *decoder) quoteSource(msg string) string {
 	for i := 0; i < len(msg); {
 		hit := false
 		for _, p := range d.pairs {
-			if p.val == "" || !strings.HasPrefix(msg[i:], p.val) {
+			if p.val == "" || !strings.HasPrefix(msg[i:], p.val) ||
+				(p.near && (at.line != p.at.line || at.col > p.at.col)) {
 				continue
 			}
 			end := i + len(p.val)

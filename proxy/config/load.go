@@ -122,10 +122,10 @@ func Parse(name string, data []byte) (*Loaded, error) {
 		l.check(d, d.nerrs() == 0)
 	}
 	for i := range d.errs {
-		d.errs[i].Msg = d.quoteSource(d.errs[i].Msg)
+		d.errs[i].Msg = d.quoteSource(d.errs[i].Msg, pos{d.errs[i].Line, d.errs[i].Col})
 	}
 	for i := range l.Warnings {
-		l.Warnings[i].Msg = d.quoteSource(l.Warnings[i].Msg)
+		l.Warnings[i].Msg = d.quoteSource(l.Warnings[i].Msg, pos{l.Warnings[i].Line, l.Warnings[i].Col})
 	}
 	if d.nerrs() > 0 {
 		return nil, capErrors(name, sortErrors(d.errs), d.dropped)

@@ -67,3 +67,44 @@ func TestRestoreRedactedRefusesAPlaceholderWithoutItsValue(t *testing.T) {
 		t.Fatalf("a new literal password: %v %s", err, back)
 	}
 }
+
+func TestProblemsQuoteTheSourceTextOfExpandedValues(t *testing.T) {
+	t.Setenv("PREMIER_T_URL", "/usr/local/bin:/secret/dir")
+	t.Setenv("PREMIER_T_PW", "pw-from-env")
+	t.Setenv("PREMIER_T_Q", "lots")
+	text := "premier:\n" +
+		"  servers:\n" +
+		"    - \"${PREMIER_T_URL}\"\n" +
+		"    - {url: \"http://u:${PREMIER_T_PW}@h:80\", weight: 1}\n" +
+		"    - \"http://u:literal-pw@h:80\"\n" +
+		"  redis: {url: \"redis://:${PREMIER_T_PW}@h:6379/x?\", timeout: \"${PREMIER_T_Q}\"}\n" +
+		"  paths:\n" +
+		"    - pattern: \"${PREMIER_T_Q}\"\n"
+	_, err := Parse("x.yaml", []byte(text))
+	if err == nil {
+		t.Fatal("bad config accepted")
+	}
+	msg := err.Error()
+	for _, secret := range []string{"/secret/dir", "pw-from-env", "lots", "literal-pw"} {
+		if strings.Contains(msg, secret) {
+			t.Errorf("problems show %q:\n%s", secret, msg)
+		}
+	}
+	for _, want := range []string{`malformed server URL "${PREMIER_T_URL}"`, `"http://u:${PREMIER_T_PW}@h:80"`,
+		`"http://u:xxxxx@h:80"`, `got "${PREMIER_T_Q}"`, `pattern "${PREMIER_T_Q}"`} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("problems lack %s:\n%s", want, msg)
+		}
+	}
+}
+
+func TestLoadedEnvVars(t *testing.T) {
+	t.Setenv("PREMIER_T_A", "http://127.0.0.1:1")
+	l, err := Parse("x.yaml", []byte("premier:\n  servers: [\"${PREMIER_T_A}\"]\n  keyspace: \"${PREMIER_T_B:-k}$${NOT_A_VAR}\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(l.EnvVars(), ","); got != "PREMIER_T_A,PREMIER_T_B" {
+		t.Fatalf("EnvVars = %s", got)
+	}
+}
