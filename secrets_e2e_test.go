@@ -125,6 +125,13 @@ func TestSecretsNeverLeaveTheGateway(t *testing.T) {
 		t.Errorf("validate does not quote the source text: %s", body)
 	}
 
+	// A valid text's diff names rules by their source text too.
+	code, body = api("POST", "/config/validate", map[string]any{"text": cur.Text + "    - pattern: \"/p-${PREMIER_TEST_SECRET}\"\n"})
+	noSecrets(t, "validate of a valid text", body)
+	if code != 200 || !strings.Contains(body, `"ok":true`) || !strings.Contains(body, `"added":["/p-${PREMIER_TEST_SECRET}"]`) {
+		t.Errorf("validate of a valid text: %d %s", code, body)
+	}
+
 	// An edited text may not use a variable the file does not use.
 	withNew := cur.Text + "      features:\n        rate_limit: {quota: 1, duration: 60, error_message: \"${PREMIER_TEST_OTHER}\"}\n"
 	code, body = api("POST", "/config/apply", map[string]any{"text": withNew, "base_version": cur.Version})

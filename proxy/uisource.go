@@ -137,7 +137,16 @@ func (s *DashboardSource) validate(text []byte, edited bool) (source.Validation,
 		}
 	}
 	v := source.Validation{OK: true, Errors: []source.Problem{}, Warnings: sourceProblems(l.Warnings)}
-	v.Diff = source.Diff(config.Compare(running.Config, l.Config))
+	d := config.Compare(running.Config, l.Config)
+	for _, names := range [][]string{d.Added, d.Changed} {
+		for i := range names {
+			names[i] = l.QuoteSource(names[i])
+		}
+	}
+	for i := range d.Removed {
+		d.Removed[i] = running.QuoteSource(d.Removed[i])
+	}
+	v.Diff = source.Diff(d)
 	return v, l
 }
 

@@ -36,6 +36,17 @@ type Loaded struct {
 
 	rules   compiledRules
 	envVars []string
+	quote   func(string, pos) string
+}
+
+// QuoteSource rewrites s, a text that shows values of this config (a rule
+// pattern), to show the source text of each value ${ENV} expansion
+// produced instead, as Problems do.
+func (l *Loaded) QuoteSource(s string) string {
+	if l.quote == nil {
+		return s
+	}
+	return l.quote(s, pos{})
 }
 
 // EnvVars are the names of the environment variables the file references
@@ -130,6 +141,7 @@ func Parse(name string, data []byte) (*Loaded, error) {
 	if d.nerrs() > 0 {
 		return nil, capErrors(name, sortErrors(d.errs), d.dropped)
 	}
+	l.quote = d.quoteSource
 	for name := range d.envNames {
 		l.envVars = append(l.envVars, name)
 	}
