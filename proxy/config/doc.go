@@ -3,8 +3,11 @@
 // every problem with its FILE:LINE:COL position, ${ENV} expansion, the
 // bounds that refuse hostile input before parsing (size, nesting, alias
 // bombs), validation and the `-check` warnings, all as Problem values.
-// It also compares two configs (what the dashboard shows before an apply)
-// and writes a config file atomically.
+// It also compares two configs (what the dashboard shows before an apply),
+// writes a config file atomically, and keeps credentials out of what leaves
+// the gateway: problems quote ${ENV} source text, never the values
+// (quoteSource), and the config text the dashboard shows has the secret
+// fields of secretFields redacted, restored from the running file on apply.
 //
 // Checking a config compiles its patterns, key templates and trusted
 // proxies with package route, to report errors where they stand; the
