@@ -178,6 +178,15 @@ func TestSecretsNeverLeaveTheGateway(t *testing.T) {
 		t.Errorf("GET config with the new token: %d %s", code, body)
 	}
 
+	// Nor do the snapshot (backend names) or the metrics' labels.
+	for _, p := range []string{"/__premier/api/snapshot", "/__premier/metrics"} {
+		code, body := fetch(t, url+p, map[string]string{"Authorization": "Bearer " + newToken})
+		noSecrets(t, p, body)
+		if code != 200 {
+			t.Errorf("%s: %d", p, code)
+		}
+	}
+
 	// The reload log quotes the source and hides URL passwords.
 	bad := text + "    - pattern: /bad\n      servers: [\"http://admin:${PREMIER_TEST_SECRET}@h:80\", \"http://admin:" + serverSecret + "@h:80\"]\n"
 	if err := os.WriteFile(cfg, []byte(bad), 0o644); err != nil {
