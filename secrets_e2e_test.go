@@ -125,6 +125,15 @@ func TestSecretsNeverLeaveTheGateway(t *testing.T) {
 		t.Errorf("validate does not quote the source text: %s", body)
 	}
 
+	// A kept token cannot be copied by an alias into a field whose error
+	// would quote it.
+	aliased := strings.Replace(cur.Text, "token: "+redactedValue, "token: &t "+redactedValue+"\n    prefix: *t", 1)
+	code, body = api("POST", "/config/validate", map[string]any{"text": aliased})
+	noSecrets(t, "validate of an aliased placeholder", body)
+	if code != 200 || !strings.Contains(body, `"ok":false`) || !strings.Contains(body, "anchor") {
+		t.Errorf("validate of an aliased placeholder: %d %s", code, body)
+	}
+
 	// A valid text's diff names rules by their source text too.
 	code, body = api("POST", "/config/validate", map[string]any{"text": cur.Text + "    - pattern: \"/p-${PREMIER_TEST_SECRET}\"\n"})
 	noSecrets(t, "validate of a valid text", body)

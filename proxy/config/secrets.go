@@ -75,6 +75,9 @@ type secretScalar struct {
 	// scalar).
 	start, end int
 	style      token.Type
+	// anchored: the scalar or a collection around it carries an anchor,
+	// so aliases may copy its value into other fields.
+	anchored bool
 }
 
 // envRef matches one ${NAME} or ${NAME:-default} reference.
@@ -123,32 +126,32 @@ func secretScalars(data []byte) (out []secretScalar, ok bool) {
 		return nil, false
 	}
 	lines := lineStarts(data)
-	var walk func(n ast.Node, path, ipath string, depth int)
-	walk = func(n ast.Node, path, ipath string, depth int) {
+	var walk func(n ast.Node, path, ipath string, depth int, anchored bool)
+	walk = func(n ast.Node, path, ipath string, depth int, anchored bool) {
 		if n == nil || depth > maxNesting+maxAliasHops {
 			return
 		}
 		switch t := n.(type) {
 		case *ast.DocumentNode:
-			walk(t.Body, path, ipath, depth+1)
+			walk(t.Body, path, ipath, depth+1, anchored)
 		case *ast.TagNode:
-			walk(t.Value, path, ipath, depth+1)
+			walk(t.Value, path, ipath, depth+1, anchored)
 		case *ast.AnchorNode:
-			walk(t.Value, path, ipath, depth+1)
+			walk(t.Value, path, ipath, depth+1, true)
 		case *ast.MappingNode:
 			for _, mv := range t.Values {
-				walk(mv, path, ipath, depth+1)
+				walk(mv, path, ipath, depth+1, anchored)
 			}
 		case *ast.MappingValueNode:
 			if _, merge := t.Key.(*ast.MergeKeyNode); merge {
-				walk(t.Value, path, ipath, depth+1) // `<<: {...}` writes keys of this mapping
+				walk(t.Value, path, ipath, depth+1, anchored) // `<<: {...}` writes keys of this mapping
 				return
 			}
 			k := keyText(t.Key)
-			walk(t.Value, join(path, k), join(ipath, k), depth+1)
+			walk(t.Value, join(path, k), join(ipath, k), depth+1, anchored)
 		case *ast.SequenceNode:
 			for i, item := range t.Values {
-				walk(item, path+"[]", ipath+"["+strconv.Itoa(i)+"]", depth+1)
+				walk(item, path+"[]", ipath+"["+strconv.Itoa(i)+"]", depth+1, anchored)
 			}
 		case *ast.StringNode, *ast.LiteralNode:
 			kind, isSecret := secretKindOf(path)
@@ -156,7 +159,7 @@ func secretScalars(data []byte) (out []secretScalar, ok bool) {
 				return
 			}
 			value := scalarValue(n)
-			sc := secretScalar{path: ipath, field: path, value: value, style: n.GetToken().Type}
+			sc := secretScalar{path: ipath, field: path, value: value, style: n.GetToken().Type, anchored: anchored}
 			sc.secret, sc.redacted = credential(kind, value)
 			if _, lit := n.(*ast.StringNode); lit {
 				sc.start, sc.end = scalarSpan(data, lines, n.GetToken(), value)
@@ -164,7 +167,7 @@ func secretScalars(data []byte) (out []secretScalar, ok bool) {
 			out = append(out, sc)
 		}
 	}
-	walk(file.Docs[0], "", "", 0)
+	walk(file.Docs[0], "", "", 0, false)
 	return out, true
 }
 
@@ -322,7 +325,8 @@ func RedactText(data []byte) []byte {
 // list (servers reordered) is found by that value alone when the fields
 // of old that have it agree on the credential. A placeholder with no such field is an error that
 // names the field. A credential never moves to another field (the token
-// into a server URL). A text that does not parse is returned unchanged, for
+// into a server URL), not even through an alias: a kept field under an
+// anchor is an error. A text that does not parse is returned unchanged, for
 // Parse to report.
 func RestoreRedacted(text, old []byte) ([]byte, error) {
 	if !bytes.Contains(text, []byte(Redacted)) {
@@ -340,6 +344,12 @@ func RestoreRedacted(text, old []byte) ([]byte, error) {
 			continue
 		}
 		src, err := keptSecret(sc, prev)
+		if err == nil && sc.anchored {
+			// `token: &t <redacted>` with `prefix: *t` would copy the kept
+			// token into a field whose error quotes its value: the answer
+			// to a validate would hand the token to whoever sent the text.
+			err = fmt.Errorf("%s: a field that keeps %s must not carry an anchor (&name), nor sit in a collection that does: aliases would copy the kept value into other fields", sc.path, Redacted)
+		}
 		if err == nil && sc.end == 0 {
 			err = fmt.Errorf("%s: write the field holding %s on one line (a quoted or plain scalar) so its value can be kept", sc.path, Redacted)
 		}

@@ -108,3 +108,16 @@ func TestLoadedEnvVars(t *testing.T) {
 		t.Fatalf("EnvVars = %s", got)
 	}
 }
+
+func TestRestoreRedactedRefusesAnAnchoredPlaceholder(t *testing.T) {
+	old := []byte("premier:\n  dashboard:\n    token: tok-secret-1\n")
+	for _, text := range []string{
+		"premier:\n  dashboard:\n    token: &t <redacted>\n    prefix: *t\n",
+		"premier:\n  dashboard: &d\n    token: <redacted>\n",
+	} {
+		back, err := RestoreRedacted([]byte(text), old)
+		if err == nil || strings.Contains(err.Error(), "tok-secret-1") || strings.Contains(string(back), "tok-secret-1") {
+			t.Errorf("%q: %v %q", text, err, back)
+		}
+	}
+}
