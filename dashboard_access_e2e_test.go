@@ -60,7 +60,8 @@ const appPage = `<!doctype html><title>app</title><script>
 // its script sends the cookie and passes SameSite and Sec-Fetch-Site. It
 // can read what the dashboard's own scripts read, but its apply,
 // rollback and purge all answer 403 (the token is needed on the call
-// itself) and the config file on disk stays byte-for-byte the same.
+// itself), the config file on disk stays byte-for-byte the same, and
+// nothing it read holds the token.
 func TestProxiedPageCannotApplyConfig(t *testing.T) {
 	chromium := chromiumPath(t)
 	const token = "origin-e2e-token-7f3a9c"
@@ -136,6 +137,16 @@ func TestProxiedPageCannotApplyConfig(t *testing.T) {
 		got.Config.Status, len(got.Config.Body), got.Snapshot.Status, len(got.Snapshot.Body), got.Page.Status, got.Cookie)
 	if got.Config.Status != 200 || got.Snapshot.Status != 200 {
 		t.Errorf("expected the cookie to read the API: config %d, snapshot %d", got.Config.Status, got.Snapshot.Status)
+	}
+	// What it read holds no secret: the config text shows the token
+	// redacted, and neither the snapshot nor the page carries it.
+	for name, a := range map[string]answer{"config": got.Config, "snapshot": got.Snapshot, "dashboard page": got.Page} {
+		if strings.Contains(a.Body, token) {
+			t.Errorf("the app page read the token in the %s: %s", name, a.Body)
+		}
+	}
+	if !strings.Contains(got.Config.Body, `token: \"\u003credacted\u003e\"`) { // <redacted>, JSON-escaped
+		t.Errorf("the config text does not show the token redacted: %s", got.Config.Body)
 	}
 	if strings.Contains(got.Cookie, "premier_session") {
 		t.Errorf("the session cookie is readable by page scripts: %q", got.Cookie)
