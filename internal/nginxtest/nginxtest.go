@@ -28,6 +28,36 @@ func (p *Proxy) URL() string { return "http://" + p.addr }
 // connections.
 func Start(t testing.TB, upstream string, directives ...string) *Proxy {
 	t.Helper()
+	return start(t, upstream, "", directives)
+}
+
+// CacheZone is the proxy_cache zone StartCaching declares.
+const CacheZone = "cmp"
+
+// StartCaching is Start with nginx's response cache on, as a deployment
+// of `proxy_cache` would set it: a zone (CacheZone) in the test's temp
+// dir, `proxy_cache`, the key nginx uses by default, revalidation with
+// conditional requests, one fill per key (`proxy_cache_lock`), and the
+// cache's verdict in an `X-Cache-Status` response header (HIT, MISS,
+// EXPIRED, STALE, UPDATING, REVALIDATED, BYPASS). The extra directives
+// go after these in the location, so a test can override any of them.
+func StartCaching(t testing.TB, upstream string, directives ...string) *Proxy {
+	t.Helper()
+	base := []string{
+		"proxy_cache " + CacheZone + ";",
+		"proxy_cache_revalidate on;",
+		"proxy_cache_lock on;",
+		"proxy_http_version 1.1;",
+		"proxy_set_header Connection \"\";",
+		"add_header X-Cache-Status $upstream_cache_status always;",
+	}
+	return start(t, upstream, "proxy_cache_path {dir}/cache keys_zone="+CacheZone+":4m;", append(base, directives...))
+}
+
+// start writes nginx's config (httpDirectives in its http block, with
+// {dir} for the test's temp dir; directives in the location) and runs it.
+func start(t testing.TB, upstream, httpDirectives string, directives []string) *Proxy {
+	t.Helper()
 	bin := path(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -49,6 +79,7 @@ http {
 	fastcgi_temp_path %[1]s/fastcgi;
 	uwsgi_temp_path %[1]s/uwsgi;
 	scgi_temp_path %[1]s/scgi;
+	%[5]s
 	server {
 		listen %[2]s;
 		location / {
@@ -57,7 +88,7 @@ http {
 		}
 	}
 }
-`, dir, addr, upstream, strings.Join(directives, "\n\t\t\t"))
+`, dir, addr, upstream, strings.Join(directives, "\n\t\t\t"), strings.ReplaceAll(httpDirectives, "{dir}", dir))
 	file := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(file, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
