@@ -66,13 +66,13 @@ func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 			writeError(ctx, ErrBadGateway)
 		}
 	}
-	if http10 && !bufferForHTTP10(&ctx.Response) {
-		writeError(ctx, ErrBadGateway)
-	}
 	s.buf = stripHopByHop(&ctx.Response.Header, s.buf)
 	ctx.Response.Header.ResetConnectionClose()
 	if clientClose {
 		ctx.SetConnectionClose()
+	}
+	if http10 {
+		g.streamToHTTP10(ctx)
 	}
 	return backend
 }

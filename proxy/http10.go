@@ -4,31 +4,73 @@ import (
 	"bufio"
 	"bytes"
 	"io"
+	"net"
+	"sync"
+	"time"
 
 	"github.com/valyala/fasthttp"
 )
 
-// maxHTTP10Body bounds a backend body of unknown length buffered for an
-// HTTP/1.0 client; a larger one is answered 502.
-const maxHTTP10Body = 16 << 20
-
-// bufferForHTTP10 reads a streamed backend body of unknown length whole, so
-// it reaches an HTTP/1.0 client (which cannot read chunked) with a
-// Content-Length: fasthttp would frame it chunked. It reports false when
-// the body failed or is over maxHTTP10Body. This is the rare path (1.0
-// client, chunked backend answer), so it may allocate.
-func bufferForHTTP10(resp *fasthttp.Response) bool {
-	stream := resp.BodyStream()
-	if stream == nil || resp.Header.ContentLength() >= 0 {
-		return true
+// streamToHTTP10 sends a body of unknown length (a chunked or
+// close-delimited backend answer) to an HTTP/1.0 client delimited by the
+// connection's close (RFC 9112 §6.3): the client cannot read chunked, and
+// fasthttp frames every stream of unknown size chunked whatever the
+// request's version. Reading the body whole for a Content-Length held it
+// all in memory per client (60 clients that did not read a 16 MB body held
+// about 2 GB). So the server writes no response: once the handler is done
+// the connection is handed to writeUntilClose, which sends the head with
+// neither Content-Length nor Transfer-Encoding and with Connection: close,
+// then the body as it arrives, and closes the connection. A keep-alive
+// 1.0 client gets the same: its connection cannot outlive such a body.
+// Other answers (known length, HEAD, 204, 304: never a stream of unknown
+// size) go out as usual. This is the rare path, so it may allocate.
+func (g *Gateway) streamToHTTP10(ctx *fasthttp.RequestCtx) {
+	resp := &ctx.Response
+	if !resp.IsBodyStream() || resp.Header.ContentLength() >= 0 || resp.SkipBody {
+		return
 	}
-	body, err := io.ReadAll(io.LimitReader(stream, maxHTTP10Body+1))
-	if err != nil || len(body) > maxHTTP10Body {
-		return false
-	}
-	resp.SetBody(body)
-	return true
+	timeout := seconds(g.cur.Load().loaded.Config.Limits.WriteTimeout)
+	ctx.SetConnectionClose()
+	ctx.HijackSetNoResponse(true)
+	// The server releases ctx only after the hijack handler returns, so
+	// the response (its head and body stream) is still there for it.
+	ctx.Hijack(func(c net.Conn) { writeUntilClose(c, resp, timeout) })
 }
+
+// writeUntilClose writes resp to c as a close-delimited response and
+// closes c (the server keeps hijacked connections open: KeepHijackedConns)
+// and the body stream, which hands the backend connection back. The
+// whole response has write_timeout to go out, as the server gives others.
+func writeUntilClose(c net.Conn, resp *fasthttp.Response, timeout time.Duration) {
+	defer c.Close()
+	defer resp.CloseBodyStream() //nolint:errcheck // nothing to tell the client now
+	h := &resp.Header
+	h.Del(fasthttp.HeaderTransferEncoding)
+	h.Del(fasthttp.HeaderTrailer) // no trailer section without chunked framing
+	h.SetConnectionClose()
+	if timeout > 0 {
+		if err := c.SetWriteDeadline(time.Now().Add(timeout)); err != nil {
+			return
+		}
+	}
+	bp := http10Bufs.Get().(*[]byte)
+	defer http10Bufs.Put(bp)
+	buf := h.AppendBytes((*bp)[:0])
+	if _, err := c.Write(buf); err != nil {
+		return
+	}
+	_, _ = io.CopyBuffer(onlyWriter{c}, onlyReader{resp.BodyStream()}, (*bp)[:cap(*bp)])
+}
+
+// http10Bufs holds the copy buffers of close-delimited responses: one per
+// client being written to, not one per body.
+var http10Bufs = sync.Pool{New: func() any { b := make([]byte, 0, 32<<10); return &b }}
+
+// onlyWriter and onlyReader hide ReadFrom and WriteTo so io.CopyBuffer
+// uses the pooled buffer instead of allocating its own.
+type onlyWriter struct{ io.Writer }
+
+type onlyReader struct{ io.Reader }
 
 // ownVersion makes a backend's response head the gateway's own: the
 // client gets HTTP/1.1 whatever version the backend spoke (RFC 9110 §6.2,
