@@ -32,6 +32,9 @@ type Fill struct {
 	fwd   Fwd
 	head  bool
 	done  bool
+	// overBudget: the body streams because the caller could not hold it
+	// whole (OverBudget).
+	overBudget bool
 }
 
 func (c *Cache) newFill(fl *flight, fh uint64, p *Policy, rs *ruleState, key []byte, h, gen, epoch uint64, fwd Fwd, head bool) *Fill {
@@ -151,6 +154,15 @@ func (f *Fill) Done(ctx *fasthttp.RequestCtx) MissResult {
 		c.release(f.fh, f.fl, e)
 	}
 	return MissResult{Fwd: f.fwd, Reason: reason}
+}
+
+// OverBudget tells f that the response streams because the caller's
+// budget for bodies held whole was spent: Done then reports
+// ReasonMemoryBudget where it would report ReasonStreamed.
+func (f *Fill) OverBudget() {
+	if f != nil {
+		f.overBudget = true
+	}
 }
 
 // Abort ends a Fill whose request got no backend response (an error, a

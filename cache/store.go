@@ -114,6 +114,9 @@ func (c *Cache) storable(req *fasthttp.Request, resp *fasthttp.Response, f *Fill
 		return ReasonNoStore, 0, 0, nil
 	}
 	if resp.IsBodyStream() {
+		if f.overBudget {
+			return ReasonMemoryBudget, 0, 0, nil
+		}
 		return ReasonStreamed, 0, 0, nil
 	}
 	status := resp.StatusCode()

@@ -232,10 +232,11 @@ func outcome(status int, err error) lb.Outcome {
 }
 
 // attempts is how many tries a request's body allows: the retry policy's
-// when the body can be replayed, else one. A body the server read whole
-// (up to bufferedBodyBytes) is kept for replay; larger or chunked bodies
-// stream once and are never retried.
-func (p *plan) attempts(req *fasthttp.Request) int {
+// when the body can be replayed, else one. A body up to bufferedBodyBytes
+// is kept for replay when the body budget covers it (s.replay holds the
+// reservation until the handler ends); larger or chunked bodies, and any
+// the budget cannot cover, stream once and are never retried.
+func (p *plan) attempts(g *Gateway, s *scratch, req *fasthttp.Request) int {
 	if p.retry == nil || p.retry.MaxAttempts < 2 {
 		return 1
 	}
@@ -243,6 +244,12 @@ func (p *plan) attempts(req *fasthttp.Request) int {
 		cl := req.Header.ContentLength()
 		if cl < 0 || cl > bufferedBodyBytes {
 			return 1
+		}
+		if cl > 0 {
+			if !g.bodies.Reserve(int64(cl)) {
+				return 1
+			}
+			s.replay += int64(cl)
 		}
 		// The body is already in memory behind the stream: make it the
 		// request's plain body so every attempt writes it again.

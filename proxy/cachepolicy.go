@@ -84,6 +84,9 @@ func (p *plan) serveCached(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *sc
 	s.obs.Cache = metrics.CacheMiss
 	defer fill.Abort() // a panic must not leave the key locked; no-op after Done
 	backend := p.fetch(g, t, ctx, s, start)
+	if s.whole.Refused {
+		fill.OverBudget() // streamed: the body budget was spent
+	}
 	s.obs.Miss = fill.Done(ctx) // why it missed and what became of the response, for the dashboard
 	return backend
 }

@@ -32,8 +32,9 @@ func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 	if p.hashClient {
 		hash = clientHash(t.trusted.ClientIP(ctx))
 	}
-	attempts := p.attempts(req)
+	attempts := p.attempts(g, s, req)
 	repeatable := p.repeatable(req)
+	s.whole.Max, s.whole.Budget = p.wholeBody, &g.bodies
 	s.body = clientBody{left: -1}
 	if req.IsBodyStream() {
 		// Streamed bodies go through clientBody: a chunked one is capped
@@ -47,7 +48,7 @@ func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 		req.SetBodyStream(&s.body, cl)
 	}
 	x := &s.http
-	*x = httpExchange{p: p, ctx: ctx, body: &s.body, noHost: len(req.Header.Host()) == 0}
+	*x = httpExchange{p: p, ctx: ctx, body: &s.body, whole: &s.whole, noHost: len(req.Header.Host()) == 0}
 	r := p.attempt(g, s, x, hash, attempts, repeatable, deadline)
 	backend := ""
 	switch {
@@ -82,6 +83,7 @@ type httpExchange struct {
 	p      *plan
 	ctx    *fasthttp.RequestCtx
 	body   *clientBody
+	whole  *upstream.Whole
 	noHost bool // HTTP/1.0 may omit Host; 1.1 backends need one
 }
 
@@ -93,9 +95,9 @@ func (x *httpExchange) try(i int, now, deadline time.Time) (int, error) {
 	}
 	var err error
 	if pt := p.pipelineFor(b, req); pt != nil {
-		err = pt.RoundTrip(b, req, resp, now, deadline, p.wholeBody)
+		err = pt.RoundTrip(b, req, resp, now, deadline, x.whole)
 	} else {
-		err = upstream.RoundTrip(b.Client, req, resp, now, deadline, p.wholeBody)
+		err = upstream.RoundTrip(b.Client, req, resp, now, deadline, x.whole)
 	}
 	if x.body.err != nil { // the client's body failed, not the backend
 		return 0, errClientBody

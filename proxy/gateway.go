@@ -50,6 +50,9 @@ type Gateway struct {
 	dial            fasthttp.DialFunc  // tests: in-memory backends
 	watch           *watchdog.Watchdog // far socket deadlines of clients and backends
 	conns           sock.ConnCap       // open client connections per address
+	// bodies bounds the bytes of bodies held whole at once
+	// (limits.max_buffered_body_bytes, set at start).
+	bodies upstream.BodyBudget
 
 	mu        sync.Mutex // serialises reloads
 	closeOnce sync.Once
@@ -88,6 +91,7 @@ func New(l *config.Loaded, opts ...Option) (*Gateway, error) {
 	g.backendFailures = failureLog{log: g.log, interval: time.Minute}
 	g.ws = wsrelay.NewHub(wsrelay.HubOptions{Log: g.log, Opened: g.metrics.WebSocketOpened, Closed: g.metrics.WebSocketClosed})
 	g.maxWebSockets = l.Config.Limits.MaxConnections
+	g.bodies.SetLimit(l.Config.Limits.MaxBufferedBodyBytes)
 	if g.app == nil {
 		if err := l.Standalone(); err != nil {
 			return nil, errors.Join(ErrNotStandalone, err)

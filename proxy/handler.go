@@ -12,6 +12,7 @@ import (
 	"github.com/premier-gateway/premier/limiter"
 	"github.com/premier-gateway/premier/proxy/metrics"
 	"github.com/premier-gateway/premier/proxy/route"
+	"github.com/premier-gateway/premier/proxy/upstream"
 )
 
 // scratch is per-request working memory, pooled so the request path does
@@ -28,8 +29,10 @@ type scratch struct {
 	http     httpExchange // the attempt loop's exchanges
 	app      appExchange
 	ws       wsExchange
-	body     clientBody // the streamed request body on its way to a backend
-	admitted bool       // expectContinue ran precheck before the 100
+	body     clientBody     // the streamed request body on its way to a backend
+	whole    upstream.Whole // which backend bodies are read whole, and the one held (bodybudget.go)
+	replay   int64          // request body bytes reserved from the body budget for replay
+	admitted bool           // expectContinue ran precheck before the 100
 	vars     route.Vars
 	key      []byte // rate-limit key
 	ckey     []byte // cache key
@@ -55,6 +58,7 @@ func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
 		s.admitted = false
 	}
 	defer scratchPool.Put(s)
+	defer g.settleBodies(ctx, s) // on every path, panics too: before s goes back
 
 	p, reserved := g.route(ctx, t, s)
 	if reserved {

@@ -231,6 +231,6 @@ func (g *Gateway) newPlan(t *table, index int, name string, f *config.Features, 
 }
 
 // defaultWholeBody is the largest backend body read whole by default.
-const defaultWholeBody = 64 << 10
+const defaultWholeBody = upstream.FreeBody
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

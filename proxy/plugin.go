@@ -54,7 +54,7 @@ func (g *Gateway) timeoutHandler(h fasthttp.RequestHandler, d time.Duration, cod
 // a timeout is not retried (the timed-out handler may still hold the
 // request).
 func (p *plan) serveApp(g *Gateway, ctx *fasthttp.RequestCtx, s *scratch) {
-	attempts := p.attempts(&ctx.Request)
+	attempts := p.attempts(g, s, &ctx.Request)
 	if p.timeout > 0 {
 		attempts = 1
 	}

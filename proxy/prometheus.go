@@ -21,6 +21,7 @@ func (g *Gateway) writePrometheus(w io.Writer) {
 		ConnectionsRefused: g.conns.Refused(),
 		Reloads:            g.reloads.Load(),
 		ReloadFailures:     g.reloadFailures.Load(),
+		BufferedBodyBytes:  g.bodies.Used(),
 		Version:            Version,
 	})
 }

@@ -103,13 +103,14 @@ func TestMetricsEndpointParses(t *testing.T) {
 		"premier_connections_refused_total", "premier_config_reloads_total", "premier_backend_up",
 		"premier_backend_ejected", "premier_backend_ejections_total", "premier_backend_in_flight_requests",
 		"premier_backend_requests_total", "premier_backend_failures_total", "premier_build_info",
+		"premier_buffered_body_bytes",
 	} {
 		if mfs[name] == nil {
 			t.Errorf("family %s missing", name)
 		}
 	}
-	if premier != 18 {
-		t.Errorf("%d premier families, want 18", premier)
+	if premier != 19 {
+		t.Errorf("%d premier families, want 19", premier)
 	}
 	for _, line := range []string{
 		`premier_ratelimit_decisions_total{route="/limited",decision="limited"} 1`,

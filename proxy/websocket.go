@@ -121,7 +121,7 @@ func (p *plan) serveWebSocket(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s 
 	}
 	x := &s.ws
 	*x = wsExchange{g: g, p: p, reqHead: req.Header.Header(), accept: accept}
-	res := p.attempt(g, s, x, hash, p.attempts(req), p.repeatable(req), time.Now().Add(timeout))
+	res := p.attempt(g, s, x, hash, p.attempts(g, s, req), p.repeatable(req), time.Now().Add(timeout))
 	switch {
 	case res.i < 0:
 		h.Release(r)

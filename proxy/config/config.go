@@ -173,6 +173,12 @@ type Limits struct {
 	// MaxLimiterKeys caps the keys each rate limit tracks in memory; at the
 	// cap, new keys of a full shard share one overflow counter. Default 1048576.
 	MaxLimiterKeys int `yaml:"max_limiter_keys"`
+	// MaxBufferedBodyBytes bounds the bytes of bodies held whole in memory
+	// at once, across all requests: response bodies over 64 KiB read whole
+	// (to fill the cache) and request bodies kept for a retry to replay.
+	// Past it, responses stream uncached and request bodies stream without
+	// replay; no request fails for it. Default 268435456 (256 MiB).
+	MaxBufferedBodyBytes int64 `yaml:"max_buffered_body_bytes"`
 }
 
 // Defaults fills the defaults into a zero Limits before it is decoded.
@@ -188,6 +194,7 @@ func (l *Limits) Defaults() {
 	l.BackendQueueTimeout = 1
 	l.ShutdownGrace = 10
 	l.MaxLimiterKeys = 1 << 20
+	l.MaxBufferedBodyBytes = 256 << 20
 }
 
 // RedisConfig is the top-level `redis` block.

@@ -57,7 +57,7 @@ func TestSeedDefaults(t *testing.T) {
 		t.Fatalf("defaults: %+v %+v", d.RateLimit, d.Timeout)
 	}
 	lim := c.Limits
-	if lim.ReadTimeout != 30 || lim.MaxHeaderBytes != 16384 || lim.MaxBodyBytes != 100<<20 || c.Dashboard.Prefix != "/__premier" {
+	if lim.ReadTimeout != 30 || lim.MaxHeaderBytes != 16384 || lim.MaxBodyBytes != 100<<20 || lim.MaxBufferedBodyBytes != 256<<20 || c.Dashboard.Prefix != "/__premier" {
 		t.Fatalf("limits/dashboard defaults: %+v %+v", lim, c.Dashboard)
 	}
 }

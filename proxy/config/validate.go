@@ -59,6 +59,7 @@ func (l *Limits) Validate() error {
 	pos("max_conns_per_backend", float64(l.MaxConnsPerBackend))
 	pos("shutdown_grace", l.ShutdownGrace)
 	pos("max_limiter_keys", float64(l.MaxLimiterKeys))
+	pos("max_buffered_body_bytes", float64(l.MaxBufferedBodyBytes))
 	if l.MaxConnectionsPerIP < 0 {
 		errs = append(errs, fmt.Errorf("max_connections_per_ip: must not be negative (0: no cap), got %d", l.MaxConnectionsPerIP))
 	}

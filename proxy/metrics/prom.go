@@ -20,6 +20,7 @@ type State struct {
 	ConnectionsRefused uint64            // client connections answered 429 at accept
 	Reloads            uint64            // config reloads that took effect
 	ReloadFailures     uint64            // config reloads refused
+	BufferedBodyBytes  int64             // bytes of bodies held whole now (limits.max_buffered_body_bytes)
 	Version            string            // the gateway's version
 }
 
@@ -94,6 +95,8 @@ func (m *Collector) WritePrometheus(out io.Writer, st *State) {
 	promHeader(w, "premier_config_reloads_total", "counter", "Config reloads, by result.")
 	promSample(w, "premier_config_reloads_total", st.Reloads, "result", "success")
 	promSample(w, "premier_config_reloads_total", st.ReloadFailures, "result", "failure")
+	promHeader(w, "premier_buffered_body_bytes", "gauge", "Bytes of bodies held whole in memory now: response bodies read whole to fill the cache and request bodies kept for replay (bounded by limits.max_buffered_body_bytes).")
+	promSample(w, "premier_buffered_body_bytes", uint64(max(st.BufferedBodyBytes, 0)))
 	promBackends(w, st.Backends)
 	promHeader(w, "premier_build_info", "gauge", "The gateway's version.")
 	promSample(w, "premier_build_info", 1, "version", st.Version)

@@ -41,9 +41,10 @@ func TestTransportZeroAllocs(t *testing.T) {
 	defer fasthttp.ReleaseRequest(req)
 	defer fasthttp.ReleaseResponse(resp)
 	req.SetRequestURI("http://" + b.Target.Addr + "/x")
+	whole64k := &Whole{Max: 64 << 10}
 	for name, rt := range map[string]func() error{
-		"pooled":    func() error { return RoundTrip(b.Client, req, resp, time.Now(), time.Time{}, 64<<10) },
-		"pipelined": func() error { return pt.RoundTrip(b, req, resp, time.Now(), time.Time{}, 64<<10) },
+		"pooled":    func() error { return RoundTrip(b.Client, req, resp, time.Now(), time.Time{}, whole64k) },
+		"pipelined": func() error { return pt.RoundTrip(b, req, resp, time.Now(), time.Time{}, whole64k) },
 	} {
 		round := func() {
 			if err := rt(); err != nil || string(resp.Body()) != "ok" {

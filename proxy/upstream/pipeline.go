@@ -74,13 +74,14 @@ func (t *PipeTransport) Close() {
 // died or closed by the backend, its framing found off, queue full,
 // transport closed) is sent once more over b's ordinary keep-alive pool:
 // it is a GET, and no byte of an answer was handed to it.
-func (t *PipeTransport) RoundTrip(b *lb.Backend, req *fasthttp.Request, resp *fasthttp.Response, now, deadline time.Time, wholeMax int) error {
+func (t *PipeTransport) RoundTrip(b *lb.Backend, req *fasthttp.Request, resp *fasthttp.Response, now, deadline time.Time, w *Whole) error {
+	w.reset()
 	c := t.conns[int(t.next.Add(1))%len(t.conns)]
 	err := c.do(req, resp, now, deadline)
 	if err == nil || IsTimeout(err) || errors.Is(err, fasthttp.ErrBodyTooLarge) {
 		return err
 	}
-	return RoundTrip(b.Client, req, resp, time.Now(), deadline, wholeMax)
+	return RoundTrip(b.Client, req, resp, time.Now(), deadline, w)
 }
 
 // pipeConn is one pipelined connection slot; it redials when its link dies.

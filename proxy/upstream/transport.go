@@ -21,9 +21,9 @@ const (
 )
 
 // RoundTrip sends req over one of hc's pooled connections and reads the
-// response head into resp. A body of known length up to wholeMax is read
-// whole; any other body (larger, chunked, or delimited by close) is left
-// as a stream that hands the connection back to the pool when the server
+// response head into resp. A body of known length up to w.Max is read
+// whole (over FreeBody only when w.Budget covers it: see Whole); any other
+// body (larger, chunked, or delimited by close) is left as a stream that hands the connection back to the pool when the server
 // has written it out. This replaces fasthttp's own streaming transport,
 // which allocates per response, so the common path allocates nothing.
 //
@@ -34,12 +34,13 @@ const (
 // acted on half a request); a failure before the first response byte only
 // for requests safe to repeat: a backend that read a whole POST and then
 // dropped the connection may have acted on it.
-func RoundTrip(hc *fasthttp.HostClient, req *fasthttp.Request, resp *fasthttp.Response, now, deadline time.Time, wholeMax int) error {
+func RoundTrip(hc *fasthttp.HostClient, req *fasthttp.Request, resp *fasthttp.Response, now, deadline time.Time, w *Whole) error {
+	w.reset()
 	// Writing a streamed body consumes it (and takes it off req), so such
 	// a request can never be replayed: decide before the first attempt.
 	streamed := req.IsBodyStream()
 	for attempt := 0; ; attempt++ {
-		stale, err := roundTripOnce(hc, req, resp, now, deadline, wholeMax)
+		stale, err := roundTripOnce(hc, req, resp, now, deadline, w)
 		if err == nil || stale == notStale || attempt > 0 || streamed ||
 			(stale == staleAfterWrite && !repeatable(req)) {
 			if stale == staleWrite {
@@ -69,7 +70,7 @@ func repeatable(req *fasthttp.Request) bool {
 		len(h.Peek("Idempotency-Key")) > 0
 }
 
-func roundTripOnce(hc *fasthttp.HostClient, req *fasthttp.Request, resp *fasthttp.Response, now, deadline time.Time, wholeMax int) (stale staleness, err error) {
+func roundTripOnce(hc *fasthttp.HostClient, req *fasthttp.Request, resp *fasthttp.Response, now, deadline time.Time, w *Whole) (stale staleness, err error) {
 	resp.Reset()
 	var wait time.Duration
 	if !deadline.IsZero() {
@@ -142,8 +143,14 @@ func roundTripOnce(hc *fasthttp.HostClient, req *fasthttp.Request, resp *fasthtt
 		resp.SkipBody = true
 		cl = 0
 	}
-	if cl >= 0 && cl <= wholeMax {
-		if cl > 0 {
+	whole := cl >= 0 && cl <= w.Max
+	if whole && cl > FreeBody && w.Budget != nil && !w.Budget.Reserve(int64(cl)) {
+		whole, w.Refused = false, true // the budget is spent: stream it
+	}
+	if whole {
+		if cl > FreeBody && w.Budget != nil {
+			err = readHeld(resp, br, cl, w)
+		} else if cl > 0 {
 			err = resp.ReadBody(br, 0)
 		}
 		// Bytes after the response (we never pipeline) mean the backend's
@@ -216,4 +223,20 @@ func earliest(deadline, now time.Time, timeout time.Duration) time.Time {
 		return t
 	}
 	return deadline
+}
+
+// readHeld reads a body of cl bytes, for
+// which w.Budget has a reservation, into a buffer of its own that becomes
+// resp's body and w.Held; the reservation is given back if it fails.
+// The buffer is not pooled: the caller may hand it to the response writer,
+// which outlives the request.
+func readHeld(resp *fasthttp.Response, br *bufio.Reader, cl int, w *Whole) error {
+	buf := make([]byte, cl)
+	if _, err := io.ReadFull(br, buf); err != nil {
+		w.Budget.Release(int64(cl))
+		return err
+	}
+	resp.SetBodyRaw(buf)
+	w.Held = buf
+	return nil
 }

@@ -94,7 +94,7 @@ func TestRoundTripRepeatsOnlyWhatIsSafe(t *testing.T) {
 			req.Header.Set("Idempotency-Key", tc.key)
 		}
 		now := time.Now()
-		err := RoundTrip(b.Client, req, resp, now, now.Add(5*time.Second), 64<<10)
+		err := RoundTrip(b.Client, req, resp, now, now.Add(5*time.Second), &Whole{Max: 64 << 10})
 		if err == nil {
 			t.Fatalf("%s %q: no error from a backend that never answers", tc.method, tc.key)
 		}
@@ -126,7 +126,7 @@ func TestRoundTripStreamsLargeAndChunkedBodies(t *testing.T) {
 		defer fasthttp.ReleaseRequest(req)
 		defer fasthttp.ReleaseResponse(resp)
 		req.SetRequestURI("http://" + b.Target.Addr + "/x")
-		if err := RoundTrip(b.Client, req, resp, time.Now(), time.Time{}, 64<<10); err != nil {
+		if err := RoundTrip(b.Client, req, resp, time.Now(), time.Time{}, &Whole{Max: 64 << 10}); err != nil {
 			return "", err
 		}
 		if !resp.IsBodyStream() {
@@ -188,7 +188,7 @@ func TestPipeTransportAnswersInOrder(t *testing.T) {
 					errs <- "a GET without a body is not pipelinable"
 					return
 				}
-				if err := pt.RoundTrip(b, req, resp, time.Now(), time.Time{}, 64<<10); err != nil || string(resp.Body()) != path {
+				if err := pt.RoundTrip(b, req, resp, time.Now(), time.Time{}, &Whole{Max: 64 << 10}); err != nil || string(resp.Body()) != path {
 					errs <- path + ": got " + string(resp.Body())
 					return
 				}
