@@ -23,7 +23,10 @@ import (
 //     body has been written to the client or dropped (settleBodies);
 //   - a request body kept for a retry to replay reserves its length in
 //     plan.attempts; refused, it streams once and is not retried. Its
-//     reservation ends with the handler.
+//     reservation ends with the handler;
+//   - a pipelined response body over upstream.FreeBody, read whole by its
+//     connection before the next, is counted even past the limit (it
+//     cannot stream instead) and given back as a held body is.
 
 // settleBodies runs when the handler ends, on every path. It gives back
 // the replay reservation, and hands the response body held against the

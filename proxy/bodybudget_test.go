@@ -187,3 +187,28 @@ func TestBodyBudget(t *testing.T) {
 	}
 	wait.Until(t, "the budget given back", func() bool { return g.bodies.Used() == 0 })
 }
+
+// A pipelined connection reads every response whole, so a pipelined body
+// over 64 KiB cannot stream past the budget: it is counted all the same
+// (over the limit if need be) until written to its client, and given back.
+func TestBodyBudgetCountsPipelined(t *testing.T) {
+	const size = 8 << 20
+	want := patternBody(size)
+	backend, _ := budgetBackend(t, size)
+	h := startGateway(t, configYAML(backend, `  lb: {pipeline: 1}
+  limits: {max_buffered_body_bytes: 8388608}
+`))
+	stalled := []net.Conn{dialSmallWindow(t, h.addr), dialSmallWindow(t, h.addr)}
+	for i, c := range stalled {
+		if _, err := io.WriteString(c, "GET /b/"+strconv.Itoa(i)+" HTTP/1.1\r\nHost: gw\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wait.Until(t, "both pipelined bodies counted", func() bool { return h.gw.bodies.Used() == 2*size })
+	for _, c := range stalled {
+		if status, _, body := readResponse(t, c); status != 200 || !bytes.Equal(body, want) {
+			t.Fatalf("pipelined body: %d, %d bytes", status, len(body))
+		}
+	}
+	wait.Until(t, "the budget given back", func() bool { return h.gw.bodies.Used() == 0 })
+}

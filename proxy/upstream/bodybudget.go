@@ -1,6 +1,10 @@
 package upstream
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+
+	"github.com/valyala/fasthttp"
+)
 
 // FreeBody is the largest response body read whole without a reservation
 // from the body budget: every rule reads bodies this small whole, and the
@@ -45,6 +49,9 @@ func (b *BodyBudget) Release(n int64) {
 	}
 }
 
+// take counts n bytes held whatever the limit: bytes already in memory.
+func (b *BodyBudget) take(n int64) { b.used.Add(n) }
+
 // Used is the bytes reserved now.
 func (b *BodyBudget) Used() int64 { return b.used.Load() }
 
@@ -74,6 +81,21 @@ func (w *Whole) Release() {
 		w.Budget.Release(int64(len(w.Held)))
 		w.Held = nil
 	}
+}
+
+// holdPipelined counts a pipelined response's body over FreeBody against
+// the budget, as Held. A pipelined connection reads every response whole
+// (up to pipelineMaxBody) before the next one, so such a body cannot be
+// refused and streamed: it is counted whatever the limit, which holds the
+// other holders back, and given back as any Held body is.
+func (w *Whole) holdPipelined(resp *fasthttp.Response) {
+	if w.Budget == nil || len(resp.Body()) <= FreeBody {
+		return
+	}
+	body := resp.SwapBody(nil) // the caller may outlive the response's buffer
+	resp.SetBodyRaw(body)
+	w.Budget.take(int64(len(body)))
+	w.Held = body
 }
 
 // reset starts an exchange: the response it fills drops any earlier body.

@@ -78,6 +78,9 @@ func (t *PipeTransport) RoundTrip(b *lb.Backend, req *fasthttp.Request, resp *fa
 	w.reset()
 	c := t.conns[int(t.next.Add(1))%len(t.conns)]
 	err := c.do(req, resp, now, deadline)
+	if err == nil {
+		w.holdPipelined(resp)
+	}
 	if err == nil || IsTimeout(err) || errors.Is(err, fasthttp.ErrBodyTooLarge) {
 		return err
 	}
