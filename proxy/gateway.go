@@ -53,6 +53,9 @@ type Gateway struct {
 	// bodies bounds the bytes of bodies held whole at once
 	// (limits.max_buffered_body_bytes, set at start).
 	bodies upstream.BodyBudget
+	// streams counts close-delimited responses being written to HTTP/1.0
+	// clients on hijacked connections (streamToHTTP10).
+	streams atomic.Int64
 
 	mu        sync.Mutex // serialises reloads
 	closeOnce sync.Once

@@ -34,7 +34,21 @@ func (g *Gateway) streamToHTTP10(ctx *fasthttp.RequestCtx) {
 	ctx.HijackSetNoResponse(true)
 	// The server releases ctx only after the hijack handler returns, so
 	// the response (its head and body stream) is still there for it.
-	ctx.Hijack(func(c net.Conn) { writeUntilClose(c, resp, timeout) })
+	g.streams.Add(1)
+	ctx.Hijack(func(c net.Conn) {
+		defer g.streams.Add(-1)
+		writeUntilClose(c, resp, timeout)
+	})
+}
+
+// waitStreams waits, at most grace, for close-delimited responses still
+// being written: the server's shutdown no longer counts their hijacked
+// connections, and cutting one would end its body early with nothing to
+// tell the client it is short.
+func (g *Gateway) waitStreams(grace time.Duration) {
+	for end := time.Now().Add(grace); g.streams.Load() > 0 && time.Now().Before(end); {
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // writeUntilClose writes resp to c as a close-delimited response and

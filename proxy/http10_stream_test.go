@@ -1,7 +1,9 @@
 package proxy
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"io"
 	"net"
 	"net/http"
@@ -10,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/premier-gateway/premier/proxy/config"
 )
 
 // patternBody is a deterministic body of n bytes in which every 8-byte
@@ -26,7 +30,8 @@ func patternBody(n int) []byte {
 
 // bodyBackend serves patternBody(size) in 32 KiB writes: chunked unless
 // the path asks for a Content-Length (?cl), 503 the first time for
-// /retry, 304 to If-None-Match, 204 for /empty.
+// /retry, 304 to If-None-Match, 204 for /empty; /slow pauses 4 ms after
+// each write.
 func bodyBackend(t testing.TB, size int) (url string, hits *atomic.Int64) {
 	t.Helper()
 	body := patternBody(size)
@@ -61,6 +66,10 @@ func bodyBackend(t testing.TB, size int) (url string, hits *atomic.Int64) {
 		for off := 0; off < len(body); off += 32 << 10 {
 			if _, err := w.Write(body[off:min(off+32<<10, len(body))]); err != nil {
 				return
+			}
+			if r.URL.Path == "/slow" {
+				w.(http.Flusher).Flush()
+				time.Sleep(4 * time.Millisecond)
 			}
 		}
 	})}
@@ -169,5 +178,57 @@ func TestHTTP10CloseDelimited(t *testing.T) {
 		if r.status != c.status || len(r.body) != 0 || !r.closed || r.has("transfer-encoding:") {
 			t.Fatalf("%q: status %d closed=%v body %d bytes, head %q", c.req, r.status, r.closed, len(r.body), r.head)
 		}
+	}
+}
+
+// A close-delimited response in progress when the gateway shuts down is
+// finished (within shutdown_grace), not cut: a cut would look complete to
+// an HTTP/1.0 client.
+func TestHTTP10StreamFinishesOnShutdown(t *testing.T) {
+	const size = 4 << 20
+	want := patternBody(size)
+	backend, _ := bodyBackend(t, size)
+	l, err := config.Parse("t.yaml", []byte(configYAML(backend, "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := New(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gw.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- gw.Serve(ctx, ln) }()
+
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+	if _, err := io.WriteString(c, "GET /slow HTTP/1.0\r\n\r\n"); err != nil { // about half a second
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(c)
+	if _, err := br.Peek(1); err != nil { // the response has begun
+		t.Fatal(err)
+	}
+	got := make(chan []byte, 1)
+	go func() { raw, _ := io.ReadAll(br); got <- raw }()
+	cancel()
+	if err := <-served; err != nil {
+		t.Fatal(err)
+	}
+	if n := gw.streams.Load(); n != 0 {
+		t.Fatalf("Serve returned with %d close-delimited responses still being written", n)
+	}
+	raw := <-got
+	if i := bytes.Index(raw, []byte("\r\n\r\n")); i < 0 || !bytes.Equal(raw[i+4:], want) {
+		t.Fatalf("body across the shutdown: %d bytes", len(raw))
 	}
 }

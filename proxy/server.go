@@ -85,7 +85,8 @@ func (q quietLogger) Printf(format string, args ...any) {
 // watchdog's read, write and idle deadlines, responses sent with the wait
 // for the next request) and the server's limits. Once ctx is cancelled it
 // stops accepting, drains requests in flight for at most
-// limits.shutdown_grace and closes relayed WebSocket connections with 1001
+// limits.shutdown_grace, lets close-delimited HTTP/1.0 responses finish for
+// at most as long, and closes relayed WebSocket connections with 1001
 // (fasthttp's shutdown leaves hijacked connections alone). A clean
 // shutdown returns nil. Plugin mode serves the same way: Serve is the one
 // way to put a Gateway on a listener.
@@ -101,6 +102,7 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 		sctx, cancel := context.WithTimeout(context.Background(), grace)
 		err = srv.ShutdownWithContext(sctx)
 		cancel()
+		g.waitStreams(grace)
 		_ = ln.Close() // in case Serve had not registered ln when Shutdown ran
 		if serr := <-errc; err == nil {
 			err = serr
