@@ -43,7 +43,7 @@ type Gateway struct {
 	cache           *cache.Cache
 	redis           rueidis.Client // nil without a `redis:` block
 	backendFailures failureLog
-	maxWebSockets   int // limits.max_connections at start: the cap on open WebSocket relays
+	maxWebSockets   int // limits.max_connections at start: the cap on open WebSocket relays, and on close-delimited HTTP/1.0 streams
 	reloads         atomic.Uint64
 	reloadFailures  atomic.Uint64
 	reserved        fasthttp.RequestHandler

@@ -29,6 +29,15 @@ func (g *Gateway) streamToHTTP10(ctx *fasthttp.RequestCtx) {
 	if !resp.IsBodyStream() || resp.Header.ContentLength() >= 0 || resp.SkipBody {
 		return
 	}
+	if g.streams.Load() >= int64(g.maxWebSockets) {
+		// A hijacked connection leaves the server's count of
+		// max_connections, so these streams have the same cap of their
+		// own, as WebSocket relays do.
+		writeError(ctx, ErrUnavailable)
+		ctx.Response.Header.SetBytesV("Retry-After", strOne)
+		ctx.SetConnectionClose()
+		return
+	}
 	timeout := seconds(g.cur.Load().loaded.Config.Limits.WriteTimeout)
 	ctx.SetConnectionClose()
 	ctx.HijackSetNoResponse(true)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/premier-gateway/premier/internal/wait"
 	"github.com/premier-gateway/premier/proxy/config"
 )
 
@@ -231,4 +232,44 @@ func TestHTTP10StreamFinishesOnShutdown(t *testing.T) {
 	if i := bytes.Index(raw, []byte("\r\n\r\n")); i < 0 || !bytes.Equal(raw[i+4:], want) {
 		t.Fatalf("body across the shutdown: %d bytes", len(raw))
 	}
+}
+
+// Close-delimited streams run on hijacked connections, which leave the
+// server's count of limits.max_connections: they have that cap of their
+// own, and one over it is answered 503.
+func TestHTTP10StreamsCapped(t *testing.T) {
+	backend, _ := bodyBackend(t, 16<<20)
+	h := startGateway(t, configYAML(backend, "  limits: {max_connections: 2}\n"))
+	stalled := stalledHTTP10(t, h.addr, 2)
+	wait.Until(t, "two streams", func() bool { return h.gw.streams.Load() == 2 })
+	r := getHTTP10(t, h.addr, "GET /big HTTP/1.0\r\n\r\n", 5*time.Second)
+	if r.status != 503 || !r.has("retry-after: 1") || !r.closed {
+		t.Fatalf("a third stream: %d %q", r.status, r.head)
+	}
+	for _, c := range stalled {
+		_ = c.Close()
+	}
+	wait.Until(t, "the streams ended", func() bool { return h.gw.streams.Load() == 0 })
+	if r := getHTTP10(t, h.addr, "GET /big HTTP/1.0\r\n\r\n", 20*time.Second); r.status != 200 || len(r.body) != 16<<20 {
+		t.Fatalf("after the streams ended: %d, %d bytes", r.status, len(r.body))
+	}
+}
+
+// stalledHTTP10 opens n connections asking GET /big as HTTP/1.0 that read
+// nothing.
+func stalledHTTP10(t testing.TB, addr string, n int) []net.Conn {
+	t.Helper()
+	conns := make([]net.Conn, n)
+	for i := range conns {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Close() })
+		if _, err := io.WriteString(c, "GET /big HTTP/1.0\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		conns[i] = c
+	}
+	return conns
 }
