@@ -23,8 +23,9 @@ const (
 // RoundTrip sends req over one of hc's pooled connections and reads the
 // response head into resp. A body of known length up to w.Max is read
 // whole (over FreeBody only when w.Budget covers it: see Whole); any other
-// body (larger, chunked, or delimited by close) is left as a stream that hands the connection back to the pool when the server
-// has written it out. This replaces fasthttp's own streaming transport,
+// body (larger, chunked, or delimited by close) is left as a stream that
+// hands the connection back to the pool when the server has written it
+// out. This replaces fasthttp's own streaming transport,
 // which allocates per response, so the common path allocates nothing.
 //
 // A connection found dead before any response byte (the keep-alive race:
@@ -225,11 +226,10 @@ func earliest(deadline, now time.Time, timeout time.Duration) time.Time {
 	return deadline
 }
 
-// readHeld reads a body of cl bytes, for
-// which w.Budget has a reservation, into a buffer of its own that becomes
-// resp's body and w.Held; the reservation is given back if it fails.
-// The buffer is not pooled: the caller may hand it to the response writer,
-// which outlives the request.
+// readHeld reads a body of cl bytes, which w.Budget has reserved, into a
+// buffer of its own that becomes resp's body and w.Held; the reservation
+// is given back if the read fails. The buffer is not pooled: the caller
+// hands it to the server's response writer, which outlives the request.
 func readHeld(resp *fasthttp.Response, br *bufio.Reader, cl int, w *Whole) error {
 	buf := make([]byte, cl)
 	if _, err := io.ReadFull(br, buf); err != nil {
