@@ -230,6 +230,11 @@ func (p *plan) fetch(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch,
 	if p.app != nil {
 		p.serveApp(g, ctx, s)
 		s.obs.Source = metrics.SourceApp
+		// An app's stream of unknown size reaches a 1.0 client as a
+		// backend's does; a timed-out app still owns its response.
+		if !ctx.Request.Header.IsHTTP11() && ctx.LastTimeoutErrorResponse() == nil {
+			g.streamToHTTP10(ctx)
+		}
 		return ""
 	}
 	var deadline time.Time

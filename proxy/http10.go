@@ -12,10 +12,10 @@ import (
 )
 
 // streamToHTTP10 sends a body of unknown length (a chunked or
-// close-delimited backend answer) to an HTTP/1.0 client delimited by the
-// connection's close (RFC 9112 §6.3): the client cannot read chunked, and
-// fasthttp frames every stream of unknown size chunked whatever the
-// request's version. Reading the body whole for a Content-Length held it
+// close-delimited backend answer, an app's stream) to an HTTP/1.0 client
+// delimited by the connection's close (RFC 9112 §6.3): the client cannot
+// read chunked, and fasthttp frames every stream of unknown size chunked
+// whatever the request's version. Reading the body whole for a Content-Length held it
 // all in memory per client (60 clients that did not read a 16 MB body held
 // about 2 GB). So the server writes no response: once the handler is done
 // the connection is handed to writeUntilClose, which sends the head with

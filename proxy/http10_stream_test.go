@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/valyala/fasthttp"
+
 	"github.com/premier-gateway/premier/internal/wait"
 	"github.com/premier-gateway/premier/proxy/config"
 )
@@ -272,4 +274,17 @@ func stalledHTTP10(t testing.TB, addr string, n int) []net.Conn {
 		conns[i] = c
 	}
 	return conns
+}
+
+// In plugin mode an app's body of unknown size reaches an HTTP/1.0 client
+// close-delimited too.
+func TestHTTP10CloseDelimitedPluginMode(t *testing.T) {
+	want := patternBody(1 << 20)
+	h := startGateway(t, "premier:\n  paths: [{pattern: \"/*\"}]\n", WithHandler(func(ctx *fasthttp.RequestCtx) {
+		ctx.Response.SetBodyStream(bytes.NewReader(want), -1)
+	}))
+	r := getHTTP10(t, h.addr, "GET /x HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", 10*time.Second)
+	if r.status != 200 || !r.closed || !bytes.Equal(r.body, want) || r.has("transfer-encoding:") || r.has("content-length:") {
+		t.Fatalf("plugin mode: %d closed=%v %d bytes, head %q", r.status, r.closed, len(r.body), r.head)
+	}
 }
