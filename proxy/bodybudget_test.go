@@ -70,7 +70,11 @@ func budgetBackend(t testing.TB, size int) (url string, hits func() int) {
 func dialSmallWindow(t testing.TB, addr string) net.Conn {
 	t.Helper()
 	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
-		return rc.Control(func(fd uintptr) { _ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
+		var err error
+		if cerr := rc.Control(func(fd uintptr) { err = setRcvBuf(fd, 4096) }); cerr != nil {
+			return cerr
+		}
+		return err
 	}}
 	c, err := d.Dial("tcp", addr)
 	if err != nil {
