@@ -93,6 +93,7 @@ func (l *Loaded) check(d *decoder, clean bool) {
 	l.checkServers(d)
 	l.checkInheritedHealthCheck(d)
 	l.checkPipelining(d)
+	l.checkBodyBudget(d)
 	if table != nil && len(perrs) == 0 {
 		for _, s := range table.Shadowed() {
 			p := at(&c.Paths[s.Rule], "pattern")
@@ -174,6 +175,17 @@ func (l *Loaded) checkPipelining(d *decoder) {
 	warn(c.LB, "")
 	for i := range c.Paths {
 		warn(c.Paths[i].LB, fmt.Sprintf("rule %q: ", c.Paths[i].Pattern))
+	}
+}
+
+// checkBodyBudget warns when cache.max_entry_bytes exceeds
+// limits.max_buffered_body_bytes: a body is read whole to be stored only
+// while the budget covers it, so entries between the two are never stored.
+func (l *Loaded) checkBodyBudget(d *decoder) {
+	c := l.Config
+	if c.Cache.MaxEntryBytes > c.Limits.MaxBufferedBodyBytes {
+		l.warnf(d.keys[&c.Limits]["max_buffered_body_bytes"], "limits.max_buffered_body_bytes: %d is below cache.max_entry_bytes (%d): a response body is read whole to be stored only within this budget, so bodies larger than it always stream uncached",
+			c.Limits.MaxBufferedBodyBytes, c.Cache.MaxEntryBytes)
 	}
 }
 

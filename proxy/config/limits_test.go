@@ -18,3 +18,19 @@ func TestMaxBufferedBodyBytesValidated(t *testing.T) {
 		t.Fatalf("64 MiB: %v", err)
 	}
 }
+
+// -check warns when no body over the budget could ever be stored.
+func TestBodyBudgetBelowMaxEntryWarns(t *testing.T) {
+	l, err := Parse("t.yaml", []byte("premier:\n  servers: [\"http://127.0.0.1:1\"]\n  cache: {max_entry_bytes: 16777216}\n  limits: {max_buffered_body_bytes: 8388608}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Warnings) != 1 || !strings.Contains(l.Warnings[0].String(), "t.yaml:4:") ||
+		!strings.Contains(l.Warnings[0].Msg, "below cache.max_entry_bytes (16777216)") {
+		t.Fatalf("warnings: %v", l.Warnings)
+	}
+	l, err = Parse("t.yaml", []byte("premier:\n  servers: [\"http://127.0.0.1:1\"]\n"))
+	if err != nil || len(l.Warnings) != 0 {
+		t.Fatalf("defaults warn: %v %v", err, l.Warnings)
+	}
+}
