@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/premier-gateway/premier/internal/sock"
 )
 
 // streamToHTTP10 sends a body of unknown length (a chunked or
@@ -44,9 +46,10 @@ func (g *Gateway) streamToHTTP10(ctx *fasthttp.RequestCtx) {
 	// The server releases ctx only after the hijack handler returns, so
 	// the response (its head and body stream) is still there for it.
 	g.streams.Add(1)
+	conn := ctx.Conn() // the gateway's own connection, which can half-close
 	ctx.Hijack(func(c net.Conn) {
 		defer g.streams.Add(-1)
-		writeUntilClose(c, resp, timeout)
+		writeUntilClose(c, conn, resp, timeout)
 	})
 }
 
@@ -60,11 +63,16 @@ func (g *Gateway) waitStreams(grace time.Duration) {
 	}
 }
 
-// writeUntilClose writes resp to c as a close-delimited response and
-// closes c (the server keeps hijacked connections open: KeepHijackedConns)
-// and the body stream, which hands the backend connection back. The
-// whole response has write_timeout to go out, as the server gives others.
-func writeUntilClose(c net.Conn, resp *fasthttp.Response, timeout time.Duration) {
+// writeUntilClose writes resp to c (the hijacked conn) as a
+// close-delimited response and closes c (the server keeps hijacked
+// connections open: KeepHijackedConns) and the body stream, which hands
+// the backend connection back. The whole response has write_timeout to go
+// out, as the server gives others. The end of the body is a half-close of
+// conn, then what the client still sends is read and dropped for a moment
+// (as sock.Refuse does): closing with unread bytes would reset the
+// connection, and a reset can discard the end of the body before the
+// client has read it.
+func writeUntilClose(c, conn net.Conn, resp *fasthttp.Response, timeout time.Duration) {
 	defer c.Close()
 	defer resp.CloseBodyStream() //nolint:errcheck // nothing to tell the client now
 	h := &resp.Header
@@ -82,7 +90,13 @@ func writeUntilClose(c net.Conn, resp *fasthttp.Response, timeout time.Duration)
 	if _, err := c.Write(buf); err != nil {
 		return
 	}
-	_, _ = io.CopyBuffer(onlyWriter{c}, onlyReader{resp.BodyStream()}, (*bp)[:cap(*bp)])
+	if _, err := io.CopyBuffer(onlyWriter{c}, onlyReader{resp.BodyStream()}, (*bp)[:cap(*bp)]); err != nil {
+		return
+	}
+	if sock.CloseWrite(conn) {
+		_ = c.SetReadDeadline(time.Now().Add(sock.RefuseTime))
+		_, _ = io.CopyBuffer(onlyWriter{io.Discard}, io.LimitReader(c, 64<<10), (*bp)[:cap(*bp)])
+	}
 }
 
 // http10Bufs holds the copy buffers of close-delimited responses: one per

@@ -288,3 +288,31 @@ func TestHTTP10CloseDelimitedPluginMode(t *testing.T) {
 		t.Fatalf("plugin mode: %d closed=%v %d bytes, head %q", r.status, r.closed, len(r.body), r.head)
 	}
 }
+
+// The end of a close-delimited body is a half-close, and what the client
+// still sends is read and dropped for a moment before the connection
+// closes: closing over unread bytes would reset the connection, and a
+// reset discards the end of the body the client had not read yet.
+func TestHTTP10CloseDelimitedLingers(t *testing.T) {
+	const size = 1 << 20
+	want := patternBody(size)
+	backend, _ := bodyBackend(t, size)
+	h := startGateway(t, configYAML(backend, ""))
+	c, err := net.Dial("tcp", h.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+	// A request, then bytes the gateway never reads as one (a client
+	// sending ahead), then a pause: the whole body is written by then.
+	if _, err := io.WriteString(c, "GET /big HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"+strings.Repeat("x", 32<<10)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(400 * time.Millisecond)
+	raw, err := io.ReadAll(c)
+	i := bytes.Index(raw, []byte("\r\n\r\n"))
+	if err != nil || i < 0 || !bytes.Equal(raw[i+4:], want) {
+		t.Fatalf("body after the client sent ahead: %d bytes, err %v", len(raw), err)
+	}
+}
