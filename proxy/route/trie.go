@@ -5,18 +5,20 @@ import "sort"
 // trie is a byte trie over the literal prefixes of the non-regex rules and
 // of the regex rules that have one (see regexLiteralPrefix).
 // Every node keeps the rule indexes that end there: the first exact rule
-// for that literal path, the first exact rule that also matches its
-// trailing forms (Spec.TrailingForms), and the rules whose literal prefix ends there and
+// for that literal path, and the rules whose literal prefix ends there and
 // continue with wildcards (candidates, ascending). minSub is the smallest
 // rule index anywhere below the node, so a walk stops as soon as nothing
-// below can beat the best match found so far.
+// below can beat the best match found so far. The first exact rule that
+// also matches its trailing forms (Spec.TrailingForms) is kept per node in
+// tails, beside the nodes, so the nodes the common walk reads stay as
+// small as they were.
 type trie struct {
 	nodes []tnode
+	tails []int32 // per node, or noRule; nil when no rule has trailing forms
 }
 
 type tnode struct {
 	exact  int32   // first exact rule for this literal path, or noRule
-	tail   int32   // first exact rule with trailing forms for it, or noRule
 	minSub int32   // smallest rule index in this subtree
 	cands  []int32 // rules with this literal prefix and a wildcard rest
 	edges  []byte  // child labels, sorted
@@ -24,7 +26,7 @@ type tnode struct {
 }
 
 func (t *trie) newNode() int32 {
-	t.nodes = append(t.nodes, tnode{exact: noRule, tail: noRule, minSub: noRule})
+	t.nodes = append(t.nodes, tnode{exact: noRule, minSub: noRule})
 	return int32(len(t.nodes) - 1)
 }
 
@@ -54,7 +56,7 @@ func (n *tnode) child(c byte) int32 {
 }
 
 func (t *trie) build(rules []rule) {
-	t.nodes = t.nodes[:0]
+	t.nodes, t.tails = t.nodes[:0], nil
 	t.newNode()
 	for i := range rules {
 		r := &rules[i]
@@ -85,7 +87,10 @@ func (t *trie) build(rules []rule) {
 		if r.kind == kindExact {
 			nd.exact = min(nd.exact, ri)
 			if r.trailing {
-				nd.tail = min(nd.tail, ri)
+				for len(t.tails) < len(t.nodes) {
+					t.tails = append(t.tails, noRule)
+				}
+				t.tails[n] = min(t.tails[n], ri)
 			}
 		} else {
 			nd.cands = append(nd.cands, ri) // rules are visited in ascending order
@@ -94,12 +99,9 @@ func (t *trie) build(rules []rule) {
 }
 
 // match returns the smallest index of a trie rule matching path, or noRule.
-// Only a path ending in '.' or '/' can be a trailing form, so other paths
-// pay one byte compare for them.
 func (t *trie) match(rules []rule, path []byte) int {
 	best := int32(noRule)
 	n := &t.nodes[0]
-	tail := len(path) > 0 && (path[len(path)-1] == '/' || path[len(path)-1] == '.')
 	for i := 0; ; i++ {
 		if n.minSub >= best {
 			break
@@ -117,14 +119,36 @@ func (t *trie) match(rules []rule, path []byte) int {
 			best = min(best, n.exact)
 			break
 		}
-		if tail && n.tail < best && trailingForm(path[i:]) {
-			best = n.tail
-		}
 		k := n.child(path[i])
 		if k < 0 {
 			break
 		}
 		n = &t.nodes[k]
 	}
+	if t.tails != nil && len(path) > 0 && (path[len(path)-1] == '/' || path[len(path)-1] == '.') {
+		best = t.matchTail(path, best)
+	}
 	return int(best)
+}
+
+// matchTail returns the smaller of best and the first exact rule whose
+// trailing forms (Spec.TrailingForms: its path followed by a run of '.'
+// and '/') include path. It walks path's literal bytes once more, checking
+// tails on the nodes inside path's final run of '.' and '/'. Only paths
+// ending in one of them get here, so the common walk above pays nothing.
+func (t *trie) matchTail(path []byte, best int32) int32 {
+	from := len(path)
+	for from > 0 && (path[from-1] == '/' || path[from-1] == '.') {
+		from--
+	}
+	k := int32(0)
+	for i := 0; i < len(path); i++ {
+		if i >= from && int(k) < len(t.tails) {
+			best = min(best, t.tails[k])
+		}
+		if k = t.nodes[k].child(path[i]); k < 0 {
+			break
+		}
+	}
+	return best
 }
