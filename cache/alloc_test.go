@@ -74,3 +74,31 @@ func TestMemoizeHitAllocs(t *testing.T) {
 		t.Fatalf("memoized hit allocates %v times", n)
 	}
 }
+
+// TestNotModifiedHitAllocs: a hit answered 304 for If-None-Match or
+// If-Modified-Since allocates no more than a 200 hit (nothing).
+func TestNotModifiedHitAllocs(t *testing.T) {
+	p := &Policy{Rule: "api"}
+	for _, c := range [][]string{
+		{"If-None-Match", `"x", W/"abc"`},
+		{"If-Modified-Since", "Tue, 01 Jan 2030 00:00:00 GMT"},
+	} {
+		t.Run(c[0], func(t *testing.T) {
+			ctx := newCtx("GET", "/api/c")
+			c2 := primed(t, ctx, p, "Last-Modified", "Mon, 31 Dec 2029 00:00:00 GMT")
+			defer c2.Close()
+			ctx.Request.Header.Set(c[0], c[1])
+			buf := make([]byte, 0, 256)
+			allocs := testing.AllocsPerRun(1000, func() {
+				ctx.Response.Reset()
+				buf = AppendDefaultKey(buf[:0], &ctx.Request, nil)
+				if res, _ := c2.Lookup(ctx, p, buf); res != Hit || ctx.Response.StatusCode() != 304 {
+					t.Fatal("not a 304 hit")
+				}
+			})
+			if allocs != 0 {
+				t.Fatalf("304 hit allocates %v times", allocs)
+			}
+		})
+	}
+}

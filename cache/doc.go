@@ -39,6 +39,11 @@
 //     and `Cache-Status: premier; fwd=uri-miss|vary-miss|stale|request;
 //     stored` or `; detail=<reason>`; Fill.Done returns the same as a
 //     MissResult (Fwd, Reason), so callers never parse the header back.
+//   - Conditional requests (conditional.go): a hit on a stored 2xx answers
+//     the client's If-None-Match (weak comparison) or, without it,
+//     If-Modified-Since (against the stored Last-Modified) with a 304
+//     carrying the RFC 9110 §15.4.5 fields, allocation-free. Requests with
+//     If-Match or If-Unmodified-Since are a Bypass: the origin decides.
 //   - Keys: the caller's key bytes, namespaced by Policy.Rule (and, in
 //     Redis, by RedisOptions.Keyspace). Vary: a response naming request
 //     headers is stored as a marker under the key plus a variant under the

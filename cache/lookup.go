@@ -14,8 +14,9 @@ type Result uint8
 
 // Lookup results.
 const (
-	// Bypass: the cache does not handle this request (not GET or HEAD).
-	// Forward it; there is no Fill.
+	// Bypass: the cache does not handle this request (not GET or HEAD,
+	// or a precondition only the origin decides: If-Match,
+	// If-Unmodified-Since). Forward it; there is no Fill.
 	Bypass Result = iota
 	// Hit: the response is written into ctx. Send it; do not forward.
 	Hit
@@ -58,7 +59,9 @@ const cacheName = "premier"
 //
 // On Hit the stored response is in ctx.Response with Age, X-Cache: HIT and
 // Cache-Status; a HEAD gets the GET entry's headers and Content-Length
-// without the body. A hit from memory does not allocate.
+// without the body, and a request whose If-None-Match or If-Modified-Since
+// the entry fails gets a 304 (conditional.go). A hit from memory does not
+// allocate.
 //
 // On Miss the caller forwards the request, then calls Done with the backend
 // response in ctx.Response (or Abort if there is none). Concurrent misses for
@@ -71,7 +74,7 @@ const cacheName = "premier"
 func (c *Cache) Lookup(ctx *fasthttp.RequestCtx, p *Policy, key []byte) (Result, *Fill) {
 	req := &ctx.Request
 	head := req.Header.IsHead()
-	if !head && !req.Header.IsGet() {
+	if !head && !req.Header.IsGet() || originConditional(req) {
 		c.stats.bypasses.Add(1)
 		return Bypass, nil
 	}
@@ -172,13 +175,17 @@ func requestNoCache(req *fasthttp.Request) bool {
 // header buffers have grown (fasthttp reuses them across requests).
 func (c *Cache) serve(ctx *fasthttp.RequestCtx, e *entry, now int64, detail string) {
 	resp := &ctx.Response
-	resp.SetStatusCode(e.status)
-	for i := range e.hdrs {
-		resp.Header.AddBytesKV(e.hdrs[i].name, e.hdrs[i].value)
-	}
-	resp.SetBodyRaw(e.body) // entries are immutable: no copy needed
-	if ctx.Request.Header.IsHead() {
-		resp.SkipBody = true
+	if notModified(&ctx.Request, e) {
+		writeNotModified(resp, e) // the client's If-None-Match / If-Modified-Since
+	} else {
+		resp.SetStatusCode(e.status)
+		for i := range e.hdrs {
+			resp.Header.AddBytesKV(e.hdrs[i].name, e.hdrs[i].value)
+		}
+		resp.SetBodyRaw(e.body) // entries are immutable: no copy needed
+		if ctx.Request.Header.IsHead() {
+			resp.SkipBody = true
+		}
 	}
 	age := e.age0 + max(now-e.storedAt, 0)/int64(time.Second)
 	var num [20]byte
