@@ -44,6 +44,10 @@
 //     If-Modified-Since (against the stored Last-Modified) with a 304
 //     carrying the RFC 9110 §15.4.5 fields, allocation-free. Requests with
 //     If-Match or If-Unmodified-Since are a Bypass: the origin decides.
+//   - Invalidation (invalidate.go, RFC 9111 §4.4): UnsafeMethod,
+//     Invalidates and SameOriginTarget tell the gateway which URIs a
+//     non-error answer to an unsafe request invalidates; it keys each one
+//     as a GET and calls PurgeKey.
 //   - Keys: the caller's key bytes, namespaced by Policy.Rule (and, in
 //     Redis, by RedisOptions.Keyspace). Vary: a response naming request
 //     headers is stored as a marker under the key plus a variant under the

@@ -56,22 +56,7 @@ func (p *plan) serveCached(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *sc
 		g.cache.Skipped(ctx, cache.DetailRepeatedQuery)
 		return backend
 	}
-	if cp.key != nil {
-		s.vars = route.Vars{Path: s.path, Caps: &s.caps}
-		if cp.key.Uses("client_ip") {
-			s.client = route.AppendClientKey(s.client[:0], t.trusted.ClientIP(ctx))
-			s.vars.ClientKey = s.client
-		}
-		s.ckey = s.ckey[:0]
-		if cp.hostFirst {
-			s.ckey = hostPrefix.Append(s.ckey, ctx, &s.vars)
-		}
-		s.ckey = cp.key.Append(s.ckey, ctx, &s.vars)
-	} else if cp.policy.SharedAcrossHosts {
-		s.ckey = cache.AppendSharedKey(s.ckey[:0], &ctx.Request, s.path)
-	} else {
-		s.ckey = cache.AppendDefaultKey(s.ckey[:0], &ctx.Request, s.path)
-	}
+	s.ckey = cp.appendKey(s.ckey[:0], t, ctx, s.path, &s.caps, &s.vars, &s.client)
 	res, fill := g.cache.Lookup(ctx, &cp.policy, s.ckey)
 	switch res {
 	case cache.Hit:
@@ -79,6 +64,9 @@ func (p *plan) serveCached(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *sc
 		return ""
 	case cache.Bypass:
 		s.obs.Cache = metrics.CacheBypass
+		if cache.UnsafeMethod(&ctx.Request) {
+			return p.fetchInvalidating(g, t, ctx, s, start) // RFC 9111 §4.4
+		}
 		return p.fetch(g, t, ctx, s, start)
 	}
 	s.obs.Cache = metrics.CacheMiss
@@ -89,6 +77,27 @@ func (p *plan) serveCached(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *sc
 	}
 	s.obs.Miss = fill.Done(ctx) // why it missed and what became of the response, for the dashboard
 	return backend
+}
+
+// appendKey appends ctx's cache key under cp to dst: the rule's cache_key
+// template (path and caps from the rule's match; vars and client are the
+// caller's scratch) or the default key.
+func (cp *cachePolicy) appendKey(dst []byte, t *table, ctx *fasthttp.RequestCtx, path []byte, caps *route.Captures, vars *route.Vars, client *[]byte) []byte {
+	switch {
+	case cp.key != nil:
+		*vars = route.Vars{Path: path, Caps: caps}
+		if cp.key.Uses("client_ip") {
+			*client = route.AppendClientKey((*client)[:0], t.trusted.ClientIP(ctx))
+			vars.ClientKey = *client
+		}
+		if cp.hostFirst {
+			dst = hostPrefix.Append(dst, ctx, vars)
+		}
+		return cp.key.Append(dst, ctx, vars)
+	case cp.policy.SharedAcrossHosts:
+		return cache.AppendSharedKey(dst, &ctx.Request, path)
+	}
+	return cache.AppendDefaultKey(dst, &ctx.Request, path)
 }
 
 // repeatsQuery reports whether a GET or HEAD repeats a query parameter the
