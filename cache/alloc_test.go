@@ -102,3 +102,24 @@ func TestNotModifiedHitAllocs(t *testing.T) {
 		})
 	}
 }
+
+// TestRangeHitAllocs: a Range served from a hit (206) allocates nothing.
+func TestRangeHitAllocs(t *testing.T) {
+	p := &Policy{Rule: "api"}
+	ctx := newCtx("GET", "/api/r")
+	c := primed(t, ctx, p)
+	defer c.Close()
+	ctx.Request.Header.Set("Range", "bytes=100-199")
+	ctx.Request.Header.Set("If-Range", `"abc"`)
+	buf := make([]byte, 0, 256)
+	allocs := testing.AllocsPerRun(1000, func() {
+		ctx.Response.Reset()
+		buf = AppendDefaultKey(buf[:0], &ctx.Request, nil)
+		if res, _ := c.Lookup(ctx, p, buf); res != Hit || ctx.Response.StatusCode() != 206 || len(ctx.Response.Body()) != 100 {
+			t.Fatal("not a 206 hit")
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("206 hit allocates %v times", allocs)
+	}
+}

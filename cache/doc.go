@@ -44,6 +44,10 @@
 //     If-Modified-Since (against the stored Last-Modified) with a 304
 //     carrying the RFC 9110 §15.4.5 fields, allocation-free. Requests with
 //     If-Match or If-Unmodified-Since are a Bypass: the origin decides.
+//     A GET with one byte Range (and a matching If-Range, if any) on a hit
+//     on a stored 200 gets a 206 cut from the entry, or a 416 (ranges.go);
+//     several ranges get the whole 200; on a miss Range goes to the origin
+//     and its 206 is not stored.
 //   - Invalidation (invalidate.go, RFC 9111 §4.4): UnsafeMethod,
 //     Invalidates and SameOriginTarget tell the gateway which URIs a
 //     non-error answer to an unsafe request invalidates; it keys each one

@@ -177,7 +177,7 @@ func (c *Cache) serve(ctx *fasthttp.RequestCtx, e *entry, now int64, detail stri
 	resp := &ctx.Response
 	if notModified(&ctx.Request, e) {
 		writeNotModified(resp, e) // the client's If-None-Match / If-Modified-Since
-	} else {
+	} else if !writeRange(ctx, e) { // a Range: 206 or 416 (ranges.go)
 		resp.SetStatusCode(e.status)
 		for i := range e.hdrs {
 			resp.Header.AddBytesKV(e.hdrs[i].name, e.hdrs[i].value)
