@@ -141,3 +141,45 @@ func TestCacheOriginPreconditions(t *testing.T) {
 		}
 	}
 }
+
+// TestCacheClientConditionalOnMiss: with nothing stored, a client's
+// If-None-Match goes to the origin as sent and the origin's 304 reaches
+// the client unstored, so the next plain GET fills the entry. nginx drops
+// the client's conditionals, fetches and stores the whole 200 and answers
+// the 304 itself. Both clients get their 304.
+func TestCacheClientConditionalOnMiss(t *testing.T) {
+	origin := func(ctx *fasthttp.RequestCtx) {
+		ctx.Response.Header.Set("Cache-Control", "max-age=60")
+		ctx.Response.Header.Set("ETag", `"m1"`)
+		if string(ctx.Request.Header.Peek("If-None-Match")) == `"m1"` {
+			ctx.SetStatusCode(304)
+			return
+		}
+		ctx.SetBodyString("m1")
+	}
+	for _, c := range cacheTargets(t, origin, condRule) {
+		resp, body := do(t, "GET", c.url+"/miss", nil, map[string]string{"If-None-Match": `"m1"`})
+		if resp.StatusCode != 304 || body != "" || resp.Header.Get("ETag") != `"m1"` {
+			t.Errorf("%s: conditional miss: %d %q %v", c.name, resp.StatusCode, body, resp.Header)
+		}
+		seen := c.origin.Seen("/miss")
+		wantINM := `"m1"`
+		if c.name == "nginx" {
+			wantINM = ""
+		}
+		if len(seen) != 1 || seen[0].IfNoneMatch != wantINM {
+			t.Errorf("%s: origin saw %+v, want one request with If-None-Match %q", c.name, seen, wantINM)
+		}
+		if body := getBody(t, c.url+"/miss", nil); body != "m1" {
+			t.Errorf("%s: plain GET after: %q", c.name, body)
+		}
+		getBody(t, c.url+"/miss", nil)
+		want := 2 // Premier: the plain GET fills
+		if c.name == "nginx" {
+			want = 1
+		}
+		if n := c.origin.Count("/miss"); n != want {
+			t.Errorf("%s: origin saw %d requests, want %d", c.name, n, want)
+		}
+	}
+}
