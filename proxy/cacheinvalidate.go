@@ -43,7 +43,7 @@ var (
 // entry.
 func (p *plan) fetchInvalidating(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch, start time.Time) string {
 	iv := invalidationPool.Get().(*invalidation)
-	defer invalidationPool.Put(iv)
+	defer iv.release()
 	ctx.Request.Header.CopyTo(&iv.ctx.Request.Header)
 	iv.ctx.Request.Header.SetMethod(fasthttp.MethodGet)
 	iv.ctx.Request.Header.SetContentLength(0)
@@ -68,6 +68,13 @@ func (p *plan) fetchInvalidating(g *Gateway, t *table, ctx *fasthttp.RequestCtx,
 		}
 	}
 	return backend
+}
+
+// release returns iv to the pool without the request's headers (its
+// credentials must not linger in a pooled object).
+func (iv *invalidation) release() {
+	iv.ctx.Request.Reset()
+	invalidationPool.Put(iv)
 }
 
 // pathOf is uri without its query.
