@@ -37,8 +37,11 @@ func (c *Config) Validate() error {
 
 // Policy is the `cache` feature of one rule.
 type Policy struct {
-	// ExpireS is the entry lifetime in seconds. Default 0: use the response's
-	// s-maxage/max-age, else keep until evicted.
+	// ExpireS is the entry lifetime in seconds, the operator's override of
+	// the response's own: it also makes a response without freshness
+	// information cacheable. Default 0: the response's s-maxage, max-age,
+	// Expires or Last-Modified heuristic (RFC 9111 §4.2), and a response
+	// with none of them is not stored.
 	ExpireS float64 `yaml:"expire_s"`
 	// CacheKey is a key template ({path}, {host}, {query.NAME}, {header.NAME},
 	// the rule's {captures}). Default "": method, host, path and query

@@ -26,13 +26,18 @@
 //     response says public, s-maxage or must-revalidate. Each refusal is
 //     counted by Reason (Stats.NotStored) and named in the miss's
 //     Cache-Status detail.
-//   - Freshness: Policy.ExpireS when set; otherwise s-maxage, else max-age,
-//     less the backend's Age; otherwise fresh until evicted. Expires is not
-//     read. A client's Cache-Control: no-cache or max-age=0 (or Pragma:
+//   - Freshness (RFC 9111 §4.2, freshFor): Policy.ExpireS when set (the
+//     operator's override); otherwise s-maxage, else max-age, else Expires
+//     less Date (an invalid Expires is already stale), else the heuristic
+//     when there is a Last-Modified (10% of its age, at most a day). A
+//     response with none of these is never stored (detail=no-freshness).
+//     The entry's age starts at §4.2.3's corrected initial age (Date, the
+//     backend's Age and the request's round trip) and every hit sends it
+//     in Age; the backend's Date is stored with the entry. A client's Cache-Control: no-cache or max-age=0 (or Pragma:
 //     no-cache) is ignored unless Policy.HonorClientNoCache is set; then the
 //     request skips the lookup and its response replaces the entry.
 //   - Stored headers exclude hop-by-hop ones (and those named by
-//     Connection), Set-Cookie, Content-Length, Date, Age, X-Cache and
+//     Connection), Set-Cookie, Content-Length, Age, X-Cache and
 //     Cache-Status. Hits carry Age, X-Cache: HIT and
 //     `Cache-Status: premier; hit; ttl=N` (detail=redis or collapsed when
 //     they came from Redis or a concurrent fill); misses carry X-Cache: MISS

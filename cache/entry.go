@@ -37,9 +37,9 @@ type entry struct {
 	vary []field // marker: names only; response: names and request values
 
 	status   int
-	storedAt int64  // unix ns
-	ttl      int64  // ns; 0 = fresh until evicted
-	age0     int64  // the backend's Age when stored, seconds
+	storedAt int64  // unix ns (see freshFor: the arrival, less a fraction of a second of age)
+	ttl      int64  // ns of freshness left at storedAt
+	age0     int64  // whole seconds of age at storedAt (RFC 9111 §4.2.3's corrected initial age)
 	markerID uint64 // response: the marker it belongs to; marker: its id
 	kind     byte
 
@@ -61,9 +61,11 @@ const (
 	entryOverhead                       = 256 // struct, slice headers, ristretto item
 )
 
-// fresh reports whether e may be served at now.
+// fresh reports whether e may be served at now. Every stored response has
+// a lifetime (a response without freshness information is not stored), so
+// a ttl of 0 is never fresh; Memoize's "until evicted" checks it itself.
 func (e *entry) fresh(now int64) bool {
-	return e.ttl == 0 || now-e.storedAt < e.ttl
+	return now-e.storedAt < e.ttl
 }
 
 // entryParts are the inputs to encodeEntry.

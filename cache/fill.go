@@ -29,6 +29,7 @@ type Fill struct {
 	gen   uint64
 	epoch uint64
 	ttl   int64 // from Policy.ExpireS; 0: from the response
+	reqAt int64 // when the request went to the backend (unix ns), for Age
 	fwd   Fwd
 	head  bool
 	done  bool
@@ -41,7 +42,7 @@ func (c *Cache) newFill(fl *flight, fh uint64, p *Policy, rs *ruleState, key []b
 	return &Fill{
 		c: c, fl: fl, fh: fh, rs: rs, key: append([]byte(nil), key...), h: h,
 		gen: gen, epoch: epoch, ttl: int64(p.ExpireS * float64(time.Second)),
-		fwd: fwd, head: head,
+		reqAt: c.nowNs(), fwd: fwd, head: head,
 	}
 }
 
@@ -141,10 +142,8 @@ func (f *Fill) Done(ctx *fasthttp.RequestCtx) MissResult {
 	b = append(b, f.fwd.String()...)
 	if reason == stored {
 		b = append(b, "; stored"...)
-		if e.ttl > 0 {
-			b = append(b, "; ttl="...)
-			b = strconv.AppendInt(b, e.ttl/int64(time.Second), 10)
-		}
+		b = append(b, "; ttl="...)
+		b = strconv.AppendInt(b, max(e.storedAt+e.ttl-now, 0)/int64(time.Second), 10)
 	} else {
 		b = append(b, "; detail="...)
 		b = append(b, reason.String()...)

@@ -36,6 +36,11 @@ type gateway struct {
 	mu      sync.Mutex
 	backend fasthttp.RequestHandler
 	policy  func(ctx *fasthttp.RequestCtx) *Policy
+	// bare leaves backend responses as they are. Otherwise a response
+	// without freshness information (no Cache-Control, Expires or
+	// Last-Modified) gets Cache-Control: max-age=600, so tests about
+	// other rules need not each give one to be stored.
+	bare bool
 }
 
 func newGateway(t *testing.T, cfg Config, opts ...Option) *gateway {
@@ -78,6 +83,10 @@ func (g *gateway) serve(ctx *fasthttp.RequestCtx) {
 	h := g.backend
 	g.mu.Unlock()
 	h(ctx)
+	rh := &ctx.Response.Header
+	if !g.bare && rh.Peek("Cache-Control") == nil && rh.Peek("Expires") == nil && rh.Peek("Last-Modified") == nil {
+		rh.Set("Cache-Control", "max-age=600")
+	}
 	fill.Done(ctx)
 }
 

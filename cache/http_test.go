@@ -54,11 +54,12 @@ func TestStorability(t *testing.T) {
 		{name: "private", backend: body(200, "Cache-Control", "max-age=60, private"), reason: "private"},
 		{name: "no-cache", backend: body(200, "Cache-Control", "no-cache"), reason: "no-cache"},
 		{name: "auth", backend: body(200, "Cache-Control", "max-age=60"), hdrs: []string{"Authorization", "Bearer A"}, reason: "authorization"},
-		{name: "auth-public", backend: body(200, "Cache-Control", "public"), hdrs: []string{"Authorization", "Bearer A"}},
+		{name: "auth-public", backend: body(200, "Cache-Control", "public, max-age=60"), hdrs: []string{"Authorization", "Bearer A"}},
 		{name: "auth-s-maxage", backend: body(200, "Cache-Control", "s-maxage=60"), hdrs: []string{"Authorization", "Bearer A"}},
 		{name: "cookie", backend: body(200, "Cache-Control", "max-age=60"), hdrs: []string{"Cookie", "sid=A"}, reason: "cookie"},
 		{name: "cookie-public", backend: body(200, "Cache-Control", "public, max-age=60"), hdrs: []string{"Cookie", "sid=A"}},
 		{name: "cookie-s-maxage", backend: body(200, "Cache-Control", "s-maxage=60"), hdrs: []string{"Cookie", "sid=A"}},
+		{name: "public-no-lifetime", backend: body(200, "Cache-Control", "public"), reason: "no-freshness"},
 		{name: "vary-star", backend: body(200, "Vary", "*"), reason: "vary-star"},
 		{name: "max-age-0", backend: body(200, "Cache-Control", "max-age=0"), reason: "expired"},
 		{name: "aged-out", backend: body(200, "Cache-Control", "max-age=10", "Age", "10"), reason: "expired"},
@@ -250,18 +251,19 @@ func TestTTL(t *testing.T) {
 		name     string
 		expireS  float64
 		hdrs     []string
-		freshFor time.Duration // 0 = forever
+		freshFor time.Duration // 0 = not stored
 		wantTTL  string
 	}{
 		{"expire_s", 10, []string{"Cache-Control", "max-age=1000"}, 10 * time.Second, "ttl=10"},
 		{"max-age", 0, []string{"Cache-Control", "max-age=5"}, 5 * time.Second, "ttl=5"},
 		{"s-maxage", 0, []string{"Cache-Control", "max-age=100, s-maxage=3"}, 3 * time.Second, "ttl=3"},
 		{"age", 0, []string{"Cache-Control", "max-age=10", "Age", "4"}, 6 * time.Second, "ttl=6"},
-		{"none", 0, nil, 0, ""},
+		{"none", 0, []string{"X-Other", "1"}, 0, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			g := newGateway(t, testConfig())
+			g.bare = true
 			g.policy = func(*fasthttp.RequestCtx) *Policy { return &Policy{Rule: "r", ExpireS: tc.expireS} }
 			g.setBackend(func(ctx *fasthttp.RequestCtx) {
 				for i := 0; i+1 < len(tc.hdrs); i += 2 {
@@ -275,9 +277,12 @@ func TestTTL(t *testing.T) {
 			}
 			g.settle()
 			if tc.freshFor == 0 {
-				g.clock.Advance(1000 * 24 * time.Hour)
-				if r := g.get("/t"); xcache(r) != "HIT" {
-					t.Fatal("entry without freshness expired")
+				// RFC 9111 §4.2: never reused without freshness information.
+				if !strings.HasSuffix(status(r), "detail=no-freshness") {
+					t.Fatalf("miss Cache-Status %q, want detail=no-freshness", status(r))
+				}
+				if r := g.get("/t"); xcache(r) != "MISS" || g.hits.Load() != 2 {
+					t.Fatalf("response without freshness reused: %q, %d backend calls", xcache(r), g.hits.Load())
 				}
 				return
 			}

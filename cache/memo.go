@@ -16,7 +16,7 @@ var ErrMemoPanic = errors.New("cache: memoized function panicked")
 // Memoize returns fn with its results cached in c's memory tier under the
 // namespace name (a rule id: PurgeRule(name) forgets them, PurgeAll too).
 //
-// A result is fresh for ttl (0: until evicted), like expire_s. Errors are
+// A result is fresh for ttl (0: until evicted). Errors are
 // not cached. Concurrent calls with one key run fn once: the others wait for
 // it (or for their own ctx) and share its result or error, except that a
 // context error of the running caller's ctx sends them to run fn themselves.

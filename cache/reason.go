@@ -21,8 +21,9 @@ const (
 	ReasonVaryLimit                  // Vary names more than maxVary request headers
 	ReasonStreamed                   // body streamed (size unknown): passed through
 	ReasonTooLarge                   // body larger than MaxEntryBytes
-	ReasonExpired                    // freshness lifetime already over (max-age=0, Age ≥ max-age)
+	ReasonExpired                    // freshness lifetime already over (max-age=0, Age ≥ max-age, Expires past or invalid)
 	ReasonMemoryBudget               // body streamed: the gateway's budget for bodies held whole was spent (Fill.OverBudget)
+	ReasonNoFreshness                // no s-maxage, max-age, Expires or Last-Modified, and no expire_s
 	numReasons
 )
 
@@ -45,6 +46,7 @@ var reasonNames = [numReasons]string{
 	ReasonExpired:   "expired",
 
 	ReasonMemoryBudget: "memory-budget",
+	ReasonNoFreshness:  "no-freshness",
 }
 
 // String returns the reason's Cache-Status detail token, e.g. "set-cookie".

@@ -20,8 +20,9 @@ type RedisOptions struct {
 	// Timeout bounds every Redis read on the request path; a slower or
 	// failed read is a miss. Default 50ms.
 	Timeout time.Duration
-	// TTL is the Redis expiry of entries without a freshness lifetime (kept
-	// in memory until evicted). Default 24h.
+	// TTL is the Redis expiry of entries without a freshness lifetime: the
+	// markers of Vary responses (every stored response has a lifetime).
+	// Default 24h.
 	TTL time.Duration
 	// QueueSize is how many writes may wait for the background writer;
 	// beyond it writes are dropped (and counted). Default 1024.

@@ -3,7 +3,6 @@ package cache
 import (
 	"bytes"
 	"math/rand/v2"
-	"time"
 
 	"github.com/valyala/fasthttp"
 )
@@ -22,13 +21,13 @@ func storableStatus(s int) bool {
 }
 
 // unreplayable lists response headers never stored: hop-by-hop ones (RFC
-// 9110 §7.6.1), Set-Cookie, those the server computes (Content-Length,
-// Date) and those the cache sets itself.
+// 9110 §7.6.1), Set-Cookie, Content-Length (the server computes it) and
+// those the cache sets itself. Date is stored as the backend sent it.
 var unreplayable = [][]byte{
 	[]byte("Connection"), []byte("Keep-Alive"), []byte("Proxy-Authenticate"),
 	[]byte("Proxy-Authorization"), []byte("Proxy-Connection"), []byte("TE"),
 	[]byte("Trailer"), []byte("Transfer-Encoding"), []byte("Upgrade"),
-	[]byte("Set-Cookie"), []byte("Content-Length"), []byte("Date"),
+	[]byte("Set-Cookie"), []byte("Content-Length"),
 	hdrAge, hdrXCache, hdrCacheStatus,
 }
 
@@ -43,7 +42,7 @@ var (
 // store decides whether ctx.Response may be stored and stores it.
 func (c *Cache) store(ctx *fasthttp.RequestCtx, f *Fill, now int64) (*entry, Reason) {
 	req, resp := &ctx.Request, &ctx.Response
-	reason, ttl, age0, vary := c.storable(req, resp, f)
+	reason, fr, vary := c.storable(req, resp, f, now)
 	if reason != stored {
 		return nil, reason
 	}
@@ -52,8 +51,8 @@ func (c *Cache) store(ctx *fasthttp.RequestCtx, f *Fill, now int64) (*entry, Rea
 		return nil, ReasonTooLarge
 	}
 	p := entryParts{
-		kind: kindResponse, status: resp.StatusCode(), storedAt: now, ttl: ttl,
-		age0: age0, key: f.key, hdrs: replayable(resp), body: body,
+		kind: kindResponse, status: resp.StatusCode(), storedAt: fr.storedAt, ttl: fr.ttl,
+		age0: fr.age0, key: f.key, hdrs: replayable(resp), body: body,
 	}
 	if len(vary) == 0 {
 		e := encodeEntry(&p)
@@ -73,7 +72,7 @@ func (c *Cache) store(ctx *fasthttp.RequestCtx, f *Fill, now int64) (*entry, Rea
 	if old := c.getL1(f.h, f.rs, f.key, f.gen, f.epoch); old != nil && old.kind == kindMarker && sameNames(old.vary, names) {
 		markerID = old.markerID // keep the variants stored under it
 	}
-	m := encodeEntry(&entryParts{kind: kindMarker, storedAt: now, key: f.key, vary: names, markerID: markerID})
+	m := encodeEntry(&entryParts{kind: kindMarker, storedAt: fr.storedAt, key: f.key, vary: names, markerID: markerID})
 	p.markerID = markerID
 	p.vary = make([]field, len(vary))
 	for i, n := range vary {
@@ -97,40 +96,47 @@ func (c *Cache) keep(h uint64, e *entry, f *Fill) {
 	}
 }
 
-// storable applies the storage rules to a complete backend response. It
-// returns the freshness lifetime (0: until evicted), the backend's Age and
-// the Vary names.
-func (c *Cache) storable(req *fasthttp.Request, resp *fasthttp.Response, f *Fill) (r Reason, ttl, age0 int64, vary [][]byte) {
+var (
+	hdrDate         = []byte(fasthttp.HeaderDate)
+	hdrExpires      = []byte(fasthttp.HeaderExpires)
+	hdrLastModified = []byte(fasthttp.HeaderLastModified)
+)
+
+// storable applies the storage rules to a complete backend response that
+// arrived at now. It returns the entry's freshness (freshFor) and the Vary
+// names.
+func (c *Cache) storable(req *fasthttp.Request, resp *fasthttp.Response, f *Fill, now int64) (r Reason, fr freshness, vary [][]byte) {
 	if f.head {
-		return ReasonHead, 0, 0, nil
+		return ReasonHead, fr, nil
 	}
 	if cl := req.Header.ContentLength(); cl > 0 || cl == -1 {
-		return ReasonBody, 0, 0, nil // a "fat GET": the key does not cover the body
+		return ReasonBody, fr, nil // a "fat GET": the key does not cover the body
 	}
 	var reqCC cacheControl
 	reqCC.reset()
 	reqCC.parse(req.Header.PeekBytes(hdrCacheCtl))
 	if reqCC.noStore {
-		return ReasonNoStore, 0, 0, nil
+		return ReasonNoStore, fr, nil
 	}
 	if resp.IsBodyStream() {
 		if f.overBudget {
-			return ReasonMemoryBudget, 0, 0, nil
+			return ReasonMemoryBudget, fr, nil
 		}
-		return ReasonStreamed, 0, 0, nil
+		return ReasonStreamed, fr, nil
 	}
 	status := resp.StatusCode()
 	if status == fasthttp.StatusPartialContent || len(resp.Header.PeekBytes(hdrContentRange)) > 0 {
-		return ReasonPartial, 0, 0, nil
+		return ReasonPartial, fr, nil
 	}
 	if !storableStatus(status) {
-		return ReasonStatus, 0, 0, nil
+		return ReasonStatus, fr, nil
 	}
 	if hasCookies(resp) {
-		return ReasonSetCookie, 0, 0, nil
+		return ReasonSetCookie, fr, nil
 	}
 	var cc cacheControl
 	cc.reset()
+	in := freshInputs{cc: &cc}
 	for k, v := range resp.Header.All() {
 		switch {
 		case bytes.EqualFold(k, hdrCacheCtl):
@@ -138,48 +144,48 @@ func (c *Cache) storable(req *fasthttp.Request, resp *fasthttp.Response, f *Fill
 		case bytes.EqualFold(k, hdrVary):
 			vary = appendVary(vary, v)
 		case bytes.EqualFold(k, hdrAge):
-			age0 = deltaSeconds(bytes.TrimSpace(v))
+			in.age = deltaSeconds(bytes.TrimSpace(v))
+		case bytes.EqualFold(k, hdrDate):
+			in.date = v
+		case bytes.EqualFold(k, hdrExpires):
+			in.expires, in.hasExpires = bytes.TrimSpace(v), true
+		case bytes.EqualFold(k, hdrLastModified):
+			in.lastModified = bytes.TrimSpace(v)
 		}
 	}
 	switch {
 	case cc.noStore:
-		return ReasonNoStore, 0, 0, nil
+		return ReasonNoStore, fr, nil
 	case cc.private:
-		return ReasonPrivate, 0, 0, nil
+		return ReasonPrivate, fr, nil
 	case cc.noCache:
-		return ReasonNoCache, 0, 0, nil
+		return ReasonNoCache, fr, nil
 	case len(req.Header.PeekBytes(hdrAuth)) > 0 && !cc.public && cc.sMaxAge < 0 && !cc.mustRevalidate:
-		return ReasonAuth, 0, 0, nil
+		return ReasonAuth, fr, nil
 	case len(req.Header.PeekBytes(hdrCookie)) > 0 && !cc.public && cc.sMaxAge < 0 && !cc.mustRevalidate:
 		// A credential like Authorization: a logged-in page (web cache
 		// deception: /account/x.css) must not reach anonymous clients.
-		return ReasonCookie, 0, 0, nil
+		return ReasonCookie, fr, nil
 	}
 	for _, n := range vary {
 		if bytes.Equal(n, star) {
-			return ReasonVaryStar, 0, 0, nil
+			return ReasonVaryStar, fr, nil
 		}
 	}
 	if len(vary) > maxVary {
-		return ReasonVaryLimit, 0, 0, nil
+		return ReasonVaryLimit, fr, nil
 	}
 	if int64(resp.Header.ContentLength()) > c.cfg.MaxEntryBytes {
-		return ReasonTooLarge, 0, 0, nil
+		return ReasonTooLarge, fr, nil
 	}
-	switch {
-	case f.ttl > 0:
-		ttl = f.ttl
-	case cc.sMaxAge >= 0:
-		ttl = (cc.sMaxAge - age0) * int64(time.Second)
-	case cc.maxAge >= 0:
-		ttl = (cc.maxAge - age0) * int64(time.Second)
-	default:
-		return stored, 0, age0, vary
+	fr, ok := freshFor(&in, f.ttl, f.reqAt, now)
+	if !ok {
+		return ReasonNoFreshness, fr, nil
 	}
-	if ttl <= 0 {
-		return ReasonExpired, 0, 0, nil
+	if fr.ttl <= 0 {
+		return ReasonExpired, fr, nil
 	}
-	return stored, ttl, age0, vary
+	return stored, fr, vary
 }
 
 // appendVary appends the header names listed in one Vary value, copied.
