@@ -76,7 +76,7 @@ func TestCacheMissReasonsFromRealCache(t *testing.T) {
 		}
 		m.Observe(o)
 	}
-	ok := func(r *fasthttp.Response) { r.SetBodyString("ok") }
+	ok := func(r *fasthttp.Response) { r.Header.Set("Cache-Control", "max-age=60"); r.SetBodyString("ok") }
 	cookie := func(r *fasthttp.Response) { r.Header.Set("Set-Cookie", "a=b"); r.SetBodyString("ok") }
 	private := func(r *fasthttp.Response) { r.Header.Set("Cache-Control", "private"); r.SetBodyString("ok") }
 	fail := func(r *fasthttp.Response) { r.SetStatusCode(502) }

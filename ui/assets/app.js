@@ -250,7 +250,8 @@
     'set-cookie': 'response sets a cookie', 'no-store': 'Cache-Control: no-store', private: 'Cache-Control: private',
     'no-cache': 'Cache-Control: no-cache', authorization: 'request had Authorization', cookie: 'request had Cookie', 'request-body': 'GET with a body', 'vary-star': 'Vary: *',
     'vary-limit': 'Vary names too many headers', streamed: 'streamed (size unknown)', 'too-large': 'larger than max_entry_bytes',
-    expired: 'already expired', 'memory-budget': 'body budget spent (streamed)', unknown: 'not reported' };
+    expired: 'already expired', 'memory-budget': 'body budget spent (streamed)', 'no-freshness': 'no freshness information',
+    unknown: 'not reported' };
 
   // missCell is the routes table's "not stored" column: the commonest
   // reason a fetched response was not cached, as a share of the misses.

@@ -72,7 +72,8 @@ type Cache struct {
 	// cache's reason for not storing it (its Cache-Status `detail`:
 	// "set-cookie", "no-store", "private", "no-cache", "authorization",
 	// "cookie", "request-body", "status", "partial", "head", "vary-star",
-	// "vary-limit", "streamed", "too-large", "expired", "memory-budget"). Largest first;
+	// "vary-limit", "streamed", "too-large", "expired", "memory-budget",
+	// "no-freshness"). Largest first;
 	// empty reasons left out.
 	Fills []ReasonCount `json:"fills"`
 }
