@@ -73,8 +73,7 @@ type Cache struct {
 	// "set-cookie", "no-store", "private", "no-cache", "authorization",
 	// "cookie", "request-body", "status", "partial", "head", "vary-star",
 	// "vary-limit", "streamed", "too-large", "expired", "memory-budget",
-	// "no-freshness"). Largest first;
-	// empty reasons left out.
+	// "no-freshness"). Largest first; empty reasons left out.
 	Fills []ReasonCount `json:"fills"`
 }
 
