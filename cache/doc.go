@@ -39,11 +39,14 @@
 //   - Stored headers exclude hop-by-hop ones (and those named by
 //     Connection), Set-Cookie, Content-Length, Age, X-Cache and
 //     Cache-Status. Hits carry Age, X-Cache: HIT and
-//     `Cache-Status: premier; hit; ttl=N` (detail=redis or collapsed when
-//     they came from Redis or a concurrent fill); misses carry X-Cache: MISS
-//     and `Cache-Status: premier; fwd=uri-miss|vary-miss|stale|request;
-//     stored` or `; detail=<reason>`; Fill.Done returns the same as a
-//     MissResult (Fwd, Reason), so callers never parse the header back.
+//     `Cache-Status: premier; hit; ttl=N` (detail=redis when they came
+//     from Redis); misses carry X-Cache: MISS and `Cache-Status: premier;
+//     fwd=uri-miss|vary-miss|stale|request; fwd-status=<status>; stored;
+//     ttl=N` or `; detail=<reason>` (RFC 9211). A request answered from a
+//     concurrent fill says `fwd=…; fwd-status=…; collapsed; ttl=N` (with
+//     X-Cache: HIT), one that waited but could not use it `collapsed=?0`.
+//     Fill.Done returns the miss as a MissResult (Fwd, Reason), so callers
+//     never parse the header back.
 //   - Conditional requests (conditional.go): a hit on a stored 2xx answers
 //     the client's If-None-Match (weak comparison) or, without it,
 //     If-Modified-Since (against the stored Last-Modified) with a 304
@@ -61,6 +64,8 @@
 //     Redis, by RedisOptions.Keyspace). Vary: a response naming request
 //     headers is stored as a marker under the key plus a variant under the
 //     key extended by the request's values of those headers (at most 8).
+//     The names are a set: canonical case, sorted, each once, so another
+//     spelling of the same Vary keeps the variants stored before it.
 //   - Collapsing: concurrent misses for one key make one backend request.
 //     The first caller gets the Fill; the others wait (up to the lock
 //     timeout, default 5s) and are served its response, or fetch themselves

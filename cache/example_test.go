@@ -62,7 +62,7 @@ func ExampleCache_Lookup() {
 	ctx.Request.SetRequestURI("http://example.com/api/items?b=2&a=1")
 	handler(ctx)
 	fmt.Println(string(ctx.Response.Header.Peek("X-Cache")), string(ctx.Response.Header.Peek("Cache-Status")))
-	// Output: MISS premier; fwd=uri-miss; stored; ttl=300
+	// Output: MISS premier; fwd=uri-miss; fwd-status=200; stored; ttl=300
 }
 
 func ExampleAppendDefaultKey() {

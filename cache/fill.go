@@ -36,6 +36,9 @@ type Fill struct {
 	// overBudget: the body streams because the caller could not hold it
 	// whole (OverBudget).
 	overBudget bool
+	// collapsed: the request waited for another's fetch whose response it
+	// could not use (Cache-Status `collapsed=?0`, RFC 9211 §2.7).
+	collapsed bool
 }
 
 func (c *Cache) newFill(fl *flight, fh uint64, p *Policy, rs *ruleState, key []byte, h, gen, epoch uint64, fwd Fwd, head bool) *Fill {
@@ -99,11 +102,16 @@ func (c *Cache) follow(ctx *fasthttp.RequestCtx, fl *flight, p *Policy, rs *rule
 		varyMatches(e, &ctx.Request) && e.fresh(now) {
 		c.stats.hits.Add(1)
 		c.stats.collapsed.Add(1)
-		c.serve(ctx, e, now, "collapsed")
+		c.serve(ctx, e, now, "")
+		// RFC 9211 §2.7: the request went forward collapsed with another
+		// and reused its response.
+		setCacheStatus(ctx, fwd, e.status, "collapsed", e.storedAt+e.ttl-now, "")
 		return Hit, nil
 	}
 	c.stats.misses.Add(1)
-	return Miss, c.newFill(nil, 0, p, rs, key, h, gen, epoch, fwd, head)
+	f := c.newFill(nil, 0, p, rs, key, h, gen, epoch, fwd, head)
+	f.collapsed = true
+	return Miss, f
 }
 
 // release ends a flight, handing e (nil: nothing storable) to its waiters.
@@ -135,20 +143,16 @@ func (f *Fill) Done(ctx *fasthttp.RequestCtx) MissResult {
 	} else {
 		c.stats.notStored[reason].Add(1)
 	}
-	resp := &ctx.Response
-	resp.Header.SetCanonical(hdrXCache, valMiss)
-	var st [96]byte
-	b := append(st[:0], cacheName+"; fwd="...)
-	b = append(b, f.fwd.String()...)
-	if reason == stored {
-		b = append(b, "; stored"...)
-		b = append(b, "; ttl="...)
-		b = strconv.AppendInt(b, max(e.storedAt+e.ttl-now, 0)/int64(time.Second), 10)
-	} else {
-		b = append(b, "; detail="...)
-		b = append(b, reason.String()...)
+	ctx.Response.Header.SetCanonical(hdrXCache, valMiss)
+	flags := ""
+	if f.collapsed {
+		flags = "collapsed=?0"
 	}
-	resp.Header.SetCanonical(hdrCacheStatus, b)
+	if reason == stored {
+		setCacheStatus(ctx, f.fwd, ctx.Response.StatusCode(), flags+"; stored", e.storedAt+e.ttl-now, "")
+	} else {
+		setCacheStatus(ctx, f.fwd, ctx.Response.StatusCode(), flags, -1, reason.String())
+	}
 	if f.fl != nil {
 		c.release(f.fh, f.fl, e)
 	}
@@ -162,6 +166,33 @@ func (f *Fill) OverBudget() {
 	if f != nil {
 		f.overBudget = true
 	}
+}
+
+// setCacheStatus writes a forwarded request's Cache-Status (RFC 9211):
+// `premier; fwd=<fwd>; fwd-status=<status>`, then flags (each with its own
+// "; " separator, or none), the ttl in whole seconds when ttl ≥ 0 (ns), and
+// the detail when not empty.
+func setCacheStatus(ctx *fasthttp.RequestCtx, fwd Fwd, status int, flags string, ttl int64, detail string) {
+	var st [128]byte
+	b := append(st[:0], cacheName+"; fwd="...)
+	b = append(b, fwd.String()...)
+	b = append(b, "; fwd-status="...)
+	b = strconv.AppendInt(b, int64(status), 10)
+	if flags != "" {
+		if flags[0] != ';' {
+			b = append(b, "; "...)
+		}
+		b = append(b, flags...)
+	}
+	if ttl >= 0 {
+		b = append(b, "; ttl="...)
+		b = strconv.AppendInt(b, ttl/int64(time.Second), 10)
+	}
+	if detail != "" {
+		b = append(b, "; detail="...)
+		b = append(b, detail...)
+	}
+	ctx.Response.Header.SetCanonical(hdrCacheStatus, b)
 }
 
 // Abort ends a Fill whose request got no backend response (an error, a

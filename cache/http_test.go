@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -81,9 +82,10 @@ func TestStorability(t *testing.T) {
 			path := "/" + tc.name
 			before := g.hits.Load()
 			r1 := g.get(path, tc.hdrs...)
-			want := "premier; fwd=uri-miss; stored"
+			st := strconv.Itoa(r1.StatusCode())
+			want := "premier; fwd=uri-miss; fwd-status=" + st + "; stored; ttl="
 			if tc.reason != "" {
-				want = "premier; fwd=uri-miss; detail=" + tc.reason
+				want = "premier; fwd=uri-miss; fwd-status=" + st + "; detail=" + tc.reason
 			}
 			if xcache(r1) != "MISS" || !strings.HasPrefix(status(r1), want) {
 				t.Fatalf("first: X-Cache %q Cache-Status %q, want MISS %q", xcache(r1), status(r1), want)
@@ -200,7 +202,7 @@ func TestNoCacheRefresh(t *testing.T) {
 				t.Fatalf("want cached v1, got %q", r.Body())
 			}
 			r := g.get("/n", h...)
-			if xcache(r) != "MISS" || string(r.Body()) != "v2" || !strings.HasPrefix(status(r), "premier; fwd=request; stored") {
+			if xcache(r) != "MISS" || string(r.Body()) != "v2" || !strings.HasPrefix(status(r), "premier; fwd=request; fwd-status=200; stored") {
 				t.Fatalf("no-cache: %q %q %q", xcache(r), r.Body(), status(r))
 			}
 			g.settle()
@@ -355,7 +357,7 @@ func TestCollapse40(t *testing.T) {
 		switch xcache(r) {
 		case "HIT":
 			hits++
-			if !strings.Contains(status(r), "detail=collapsed") {
+			if status(r) != "premier; fwd=uri-miss; fwd-status=200; collapsed; ttl=600" {
 				t.Fatalf("Cache-Status %q", status(r))
 			}
 		case "MISS":

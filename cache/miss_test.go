@@ -62,9 +62,13 @@ func TestDoneResultMatchesCacheStatus(t *testing.T) {
 		if got != tc.want {
 			t.Fatalf("%s %v: Done = %+v, want %+v", tc.path, tc.reqHdrs, got, tc.want)
 		}
-		wantHeader := "premier; fwd=" + got.Fwd.String() + "; detail=" + got.Reason.String()
+		fwdStatus := "; fwd-status=200"
+		if got.Reason == ReasonStatus {
+			fwdStatus = "; fwd-status=500"
+		}
+		wantHeader := "premier; fwd=" + got.Fwd.String() + fwdStatus + "; detail=" + got.Reason.String()
 		if got.Stored() {
-			wantHeader = "premier; fwd=" + got.Fwd.String() + "; stored"
+			wantHeader = "premier; fwd=" + got.Fwd.String() + fwdStatus + "; stored"
 		}
 		if !strings.HasPrefix(header, wantHeader) {
 			t.Fatalf("%s: Cache-Status %q, want %q for %+v", tc.path, header, wantHeader, got)

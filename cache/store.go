@@ -3,6 +3,7 @@ package cache
 import (
 	"bytes"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/valyala/fasthttp"
 )
@@ -153,6 +154,7 @@ func (c *Cache) storable(req *fasthttp.Request, resp *fasthttp.Response, f *Fill
 			in.lastModified = bytes.TrimSpace(v)
 		}
 	}
+	vary = normalVary(vary)
 	switch {
 	case cc.noStore:
 		return ReasonNoStore, fr, nil
@@ -188,7 +190,8 @@ func (c *Cache) storable(req *fasthttp.Request, resp *fasthttp.Response, f *Fill
 	return stored, fr, vary
 }
 
-// appendVary appends the header names listed in one Vary value, copied.
+// appendVary appends the header names listed in one Vary value, copied
+// in canonical form (Accept-Encoding).
 func appendVary(dst [][]byte, v []byte) [][]byte {
 	for len(v) > 0 {
 		var n []byte
@@ -198,10 +201,37 @@ func appendVary(dst [][]byte, v []byte) [][]byte {
 			n, v = v, nil
 		}
 		if n = bytes.TrimSpace(n); len(n) > 0 {
-			dst = append(dst, append([]byte(nil), n...))
+			dst = append(dst, canonicalName(append([]byte(nil), n...)))
 		}
 	}
 	return dst
+}
+
+// normalVary sorts and deduplicates canonical Vary names. Field names are
+// case-insensitive and Vary is a set (RFC 9110 §12.5.5), so `Accept,
+// accept-language` and `Accept-Language, ACCEPT, Accept` name the same
+// variants: normalised, a refill with another spelling keeps the marker
+// and the variants stored under it, and a repeated name counts once
+// towards maxVary.
+func normalVary(names [][]byte) [][]byte {
+	slices.SortFunc(names, bytes.Compare)
+	return slices.CompactFunc(names, bytes.Equal)
+}
+
+// canonicalName rewrites a field name in place to the form fasthttp uses
+// (first letter and each letter after '-' upper case, the rest lower).
+func canonicalName(n []byte) []byte {
+	up := true
+	for i, c := range n {
+		switch {
+		case up && 'a' <= c && c <= 'z':
+			n[i] = c - 'a' + 'A'
+		case !up && 'A' <= c && c <= 'Z':
+			n[i] = c - 'A' + 'a'
+		}
+		up = c == '-'
+	}
+	return n
 }
 
 // sameNames reports whether two Vary name lists are equal (case-insensitive).
