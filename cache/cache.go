@@ -24,6 +24,7 @@ var ErrInvalidRule = errors.New("cache: rule id or keyspace contains a NUL byte"
 // Close when done.
 type Cache struct {
 	cfg         Config
+	targeting   targeting
 	l1          *ristretto.Cache[uint64, *entry]
 	now         func() time.Time
 	seed        maphash.Seed
@@ -97,6 +98,7 @@ func New(cfg Config, opts ...Option) (*Cache, error) {
 	}
 	c := &Cache{
 		cfg:         cfg,
+		targeting:   newTargeting(&cfg),
 		l1:          l1,
 		now:         o.now,
 		seed:        maphash.MakeSeed(),

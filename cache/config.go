@@ -13,12 +13,27 @@ type Config struct {
 	// MaxEntryBytes is the largest response stored; larger ones stream
 	// through uncached. Default 8388608 (8 MiB).
 	MaxEntryBytes int64 `yaml:"max_entry_bytes"`
+	// TargetedField names the response field that steers this cache alone
+	// (an RFC 9213 targeted field, like CDN-Cache-Control but for Premier
+	// only): when a response carries it, its directives replace
+	// CDN-Cache-Control, Cache-Control and Expires for every caching
+	// decision, and it is removed from the response. Default
+	// "Premier-Cache-Control".
+	TargetedField string `yaml:"targeted_field"`
+	// IgnoreCDNCacheControl makes the cache ignore CDN-Cache-Control (RFC
+	// 9213) and pass it on. Default false: CDN-Cache-Control, when present
+	// (and TargetedField is not), replaces Cache-Control and Expires for
+	// the cache's decisions and is removed from the response, as a CDN
+	// does; a CDN in front of Premier is then steered by a field of its
+	// own.
+	IgnoreCDNCacheControl bool `yaml:"ignore_cdn_cache_control"`
 }
 
 // Defaults fills the defaults into a zero Config before it is decoded.
 func (c *Config) Defaults() {
 	c.MaxBytes = 256 << 20
 	c.MaxEntryBytes = 8 << 20
+	c.TargetedField = DefaultTargetedField
 }
 
 // Validate reports every problem, each prefixed by its YAML key.
@@ -31,6 +46,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("max_entry_bytes: must be positive, got %d", c.MaxEntryBytes))
 	} else if c.MaxEntryBytes > c.MaxBytes {
 		errs = append(errs, fmt.Errorf("max_entry_bytes: must not exceed max_bytes (%d)", c.MaxBytes))
+	}
+	if err := validTargetedField(c.TargetedField); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

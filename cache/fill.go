@@ -138,6 +138,7 @@ func (f *Fill) Done(ctx *fasthttp.RequestCtx) MissResult {
 	c := f.c
 	now := c.nowNs()
 	e, reason := c.store(ctx, f, now)
+	c.targeting.strip(&ctx.Response) // also when not stored
 	if reason == stored {
 		c.stats.stores.Add(1)
 	} else {

@@ -53,7 +53,7 @@ func (c *Cache) store(ctx *fasthttp.RequestCtx, f *Fill, now int64) (*entry, Rea
 	}
 	p := entryParts{
 		kind: kindResponse, status: resp.StatusCode(), storedAt: fr.storedAt, ttl: fr.ttl,
-		age0: fr.age0, key: f.key, hdrs: replayable(resp), body: body,
+		age0: fr.age0, key: f.key, hdrs: c.replayable(resp), body: body,
 	}
 	if len(vary) == 0 {
 		e := encodeEntry(&p)
@@ -137,11 +137,13 @@ func (c *Cache) storable(req *fasthttp.Request, resp *fasthttp.Response, f *Fill
 	}
 	var cc cacheControl
 	cc.reset()
+	var tc targetedCC
 	in := freshInputs{cc: &cc}
 	for k, v := range resp.Header.All() {
 		switch {
 		case bytes.EqualFold(k, hdrCacheCtl):
 			cc.parse(v)
+		case tc.add(&c.targeting, k, v):
 		case bytes.EqualFold(k, hdrVary):
 			vary = appendVary(vary, v)
 		case bytes.EqualFold(k, hdrAge):
@@ -153,6 +155,11 @@ func (c *Cache) storable(req *fasthttp.Request, resp *fasthttp.Response, f *Fill
 		case bytes.EqualFold(k, hdrLastModified):
 			in.lastModified = bytes.TrimSpace(v)
 		}
+	}
+	if t := tc.pick(); t != nil {
+		// RFC 9213 §2.1: the targeted field replaces Cache-Control and
+		// Expires for this cache.
+		cc, in.hasExpires = *t, false
 	}
 	vary = normalVary(vary)
 	switch {
@@ -247,9 +254,11 @@ func sameNames(a, b []field) bool {
 	return true
 }
 
-// replayable returns the response headers safe to send to other clients.
-// The views point into resp and are copied by encodeEntry.
-func replayable(resp *fasthttp.Response) []field {
+// replayable returns the response headers safe to send to other clients,
+// without the targeted fields addressed to this cache. The views point
+// into resp and are copied by encodeEntry.
+func (c *Cache) replayable(resp *fasthttp.Response) []field {
+	c.targeting.strip(resp)
 	conn := resp.Header.PeekBytes(hdrConnection)
 	var out []field
 	for k, v := range resp.Header.All() {

@@ -37,7 +37,8 @@ type Config struct {
 	Limits Limits `yaml:"limits"`
 	// Redis shares limits and cache across instances. Default: none (local only).
 	Redis *RedisConfig `yaml:"redis"`
-	// Cache bounds the response cache's memory.
+	// Cache bounds the response cache's memory and names the targeted
+	// cache-control fields it obeys.
 	Cache cache.Config `yaml:"cache"`
 	// Dashboard configures the reserved prefix and its access.
 	Dashboard Dashboard `yaml:"dashboard"`
