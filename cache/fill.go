@@ -128,7 +128,8 @@ func (c *Cache) release(fh uint64, fl *flight, e *entry) {
 // Done stores the backend response in ctx.Response if it is storable, marks
 // it with X-Cache: MISS and a Cache-Status saying why it was (`stored`) or
 // was not (`detail=<reason>`) stored, and releases requests waiting for it.
-// The response itself is left as the backend sent it. It returns what the
+// The response is otherwise left as the backend sent it, less the
+// targeted fields addressed to this cache (RFC 9213). It returns what the
 // Cache-Status says as a value; the zero MissResult on a nil or finished Fill.
 func (f *Fill) Done(ctx *fasthttp.RequestCtx) MissResult {
 	if f == nil || f.done {
