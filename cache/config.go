@@ -27,6 +27,11 @@ type Config struct {
 	// does; a CDN in front of Premier is then steered by a field of its
 	// own.
 	IgnoreCDNCacheControl bool `yaml:"ignore_cdn_cache_control"`
+	// SurrogateControl obeys Surrogate-Control (W3C Edge Architecture:
+	// max-age and no-store addressed to every surrogate) below
+	// TargetedField and CDN-Cache-Control, and removes it from the
+	// response. Default false: it is passed on untouched.
+	SurrogateControl bool `yaml:"surrogate_control"`
 }
 
 // Defaults fills the defaults into a zero Config before it is decoded.

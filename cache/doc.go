@@ -28,9 +28,10 @@
 //     Cache-Status detail.
 //   - Targeted fields (RFC 9213): Config.TargetedField (default
 //     Premier-Cache-Control), else CDN-Cache-Control (unless
-//     Config.IgnoreCDNCacheControl), when present with a value, replaces
-//     Cache-Control and Expires in every rule here and below; both are
-//     removed from the responses the cache handles (GET and HEAD).
+//     Config.IgnoreCDNCacheControl), else Surrogate-Control (with
+//     Config.SurrogateControl), when present with a value, replaces
+//     Cache-Control and Expires in every rule here and below; those obeyed
+//     are removed from the responses the cache handles (GET and HEAD).
 //   - Freshness (RFC 9111 §4.2, freshFor): Policy.ExpireS when set (the
 //     operator's override); otherwise s-maxage, else max-age, else Expires
 //     less Date (an invalid Expires is already stale), else the heuristic

@@ -11,13 +11,18 @@ import (
 // alone (Config.TargetedField).
 const DefaultTargetedField = "Premier-Cache-Control"
 
-var hdrCDNCacheControl = []byte("CDN-Cache-Control")
+var (
+	hdrCDNCacheControl = []byte("CDN-Cache-Control")
+	hdrSurrogateCtl    = []byte("Surrogate-Control")
+)
 
 // targeting holds the targeted cache-control fields (RFC 9213) this cache
-// obeys, in precedence order: its own field, then CDN-Cache-Control.
+// obeys, in precedence order: its own field, CDN-Cache-Control, then
+// Surrogate-Control.
 type targeting struct {
-	own []byte // canonical form of Config.TargetedField
-	cdn bool   // CDN-Cache-Control obeyed
+	own       []byte // canonical form of Config.TargetedField
+	cdn       bool   // CDN-Cache-Control obeyed
+	surrogate bool   // Surrogate-Control obeyed
 }
 
 func newTargeting(cfg *Config) targeting {
@@ -25,7 +30,7 @@ func newTargeting(cfg *Config) targeting {
 	if name == "" {
 		name = DefaultTargetedField
 	}
-	return targeting{own: canonicalName([]byte(name)), cdn: !cfg.IgnoreCDNCacheControl}
+	return targeting{own: canonicalName([]byte(name)), cdn: !cfg.IgnoreCDNCacheControl, surrogate: cfg.SurrogateControl}
 }
 
 // targetedCC collects the targeted fields of one response. The first of
@@ -33,8 +38,8 @@ func newTargeting(cfg *Config) targeting {
 // and Expires for every decision the cache takes (RFC 9213 §2.1); neither
 // present, Cache-Control applies.
 type targetedCC struct {
-	own, cdn       cacheControl
-	hasOwn, hasCDN bool
+	own, cdn, sur          cacheControl
+	hasOwn, hasCDN, hasSur bool
 }
 
 // add reads field k: v if it is one of t's targeted fields and reports
@@ -55,9 +60,46 @@ func (tc *targetedCC) add(t *targeting, k, v []byte) bool {
 		tc.hasCDN = tc.hasCDN || len(bytes.TrimSpace(v)) > 0
 		tc.cdn.parse(v)
 		return true
+	case t.surrogate && bytes.EqualFold(k, hdrSurrogateCtl):
+		if !tc.hasSur {
+			tc.sur.reset()
+		}
+		tc.hasSur = tc.hasSur || len(bytes.TrimSpace(v)) > 0
+		tc.sur.parseSurrogate(v)
+		return true
 	}
 	return false
 }
+
+// parseSurrogate adds the directives of one Surrogate-Control value (W3C
+// Edge Architecture 1.0): those addressed to every surrogate, that is
+// without a `;device` suffix (one addressed to a named surrogate is not
+// for us), with max-age's `+freshness-extension` ignored; `no-store` and
+// `no-store-remote` both mean no-store. It does not allocate.
+func (cc *cacheControl) parseSurrogate(v []byte) {
+	for len(v) > 0 {
+		var d []byte
+		d, v = nextItem(v)
+		if bytes.IndexByte(d, ';') >= 0 {
+			continue
+		}
+		name, arg := d, []byte(nil)
+		if i := bytes.IndexByte(d, '='); i >= 0 {
+			name, arg = bytes.TrimSpace(d[:i]), bytes.TrimSpace(d[i+1:])
+			if j := bytes.IndexByte(arg, '+'); j >= 0 {
+				arg = arg[:j]
+			}
+		}
+		switch {
+		case bytes.EqualFold(name, ccNoStore), bytes.EqualFold(name, ccNoStoreRemote):
+			cc.noStore = true
+		case bytes.EqualFold(name, ccMaxAge):
+			cc.maxAge = deltaSeconds(arg)
+		}
+	}
+}
+
+var ccNoStoreRemote = []byte("no-store-remote")
 
 // pick returns the directives that apply: the targeted field's, or nil
 // when Cache-Control (and Expires) do.
@@ -67,6 +109,8 @@ func (tc *targetedCC) pick() *cacheControl {
 		return &tc.own
 	case tc.hasCDN:
 		return &tc.cdn
+	case tc.hasSur:
+		return &tc.sur
 	}
 	return nil
 }
@@ -78,6 +122,9 @@ func (t *targeting) strip(resp *fasthttp.Response) {
 	resp.Header.DelBytes(t.own)
 	if t.cdn {
 		resp.Header.DelBytes(hdrCDNCacheControl)
+	}
+	if t.surrogate {
+		resp.Header.DelBytes(hdrSurrogateCtl)
 	}
 }
 
@@ -93,7 +140,7 @@ func validTargetedField(name string) error {
 			return fmt.Errorf("targeted_field: %q is not a header field name", name)
 		}
 	}
-	for _, std := range []string{fasthttp.HeaderCacheControl, string(hdrCDNCacheControl), fasthttp.HeaderExpires} {
+	for _, std := range []string{fasthttp.HeaderCacheControl, string(hdrCDNCacheControl), string(hdrSurrogateCtl), fasthttp.HeaderExpires} {
 		if bytes.EqualFold([]byte(name), []byte(std)) {
 			return fmt.Errorf("targeted_field: must not be %s, which has its own meaning", std)
 		}

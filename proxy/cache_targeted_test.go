@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,6 +30,12 @@ func targetedOrigin(ctx *fasthttp.RequestCtx) {
 	case "/own-forbids":
 		h.Set("CDN-Cache-Control", "max-age=60")
 		h.Set("Premier-Cache-Control", "private")
+	case "/surrogate":
+		h.Set("Cache-Control", "no-store")
+		h.Set("Surrogate-Control", "max-age=60+30, no-store;other-cdn")
+	case "/surrogate-forbids":
+		h.Set("Cache-Control", "max-age=60")
+		h.Set("Surrogate-Control", "no-store-remote")
 	case "/edge":
 		h.Set("Cache-Control", "no-store")
 		h.Set("Edge-Cache-Control", "max-age=60")
@@ -85,5 +92,32 @@ func TestCacheTargetedFieldConfigured(t *testing.T) {
 	}
 	if s := h.gw.cache.Stats(); s.Hits != 1 || s.NotStored["no-store"] != 2 {
 		t.Fatalf("stats %+v: want /edge stored and hit, /cdn-allows no-store twice", s)
+	}
+}
+
+// TestCacheSurrogateControl: with cache.surrogate_control, Surrogate-Control
+// directives addressed to every surrogate replace Cache-Control for the
+// cache (one for a named surrogate is not ours) and the field is not sent
+// on; without it the field passes untouched. nginx ignores it.
+func TestCacheSurrogateControl(t *testing.T) {
+	targets := cacheTargets(t, targetedOrigin, "  cache: {surrogate_control: true}\n"+cacheRule(""))
+	checkCalls(t, targets, []struct {
+		path           string
+		premier, nginx int
+	}{
+		{"/surrogate", 1, 2},
+		{"/surrogate-forbids", 2, 1},
+	})
+	for _, c := range targets {
+		resp, _ := c.get(t, "/surrogate", nil)
+		if sent := resp.Header.Get("Surrogate-Control") != ""; sent != (c.name == "nginx") {
+			t.Errorf("%s: Surrogate-Control %q sent to the client", c.name, resp.Header.Get("Surrogate-Control"))
+		}
+	}
+	origin := startBackend(t, targetedOrigin)
+	h := startGateway(t, configYAML(origin, cacheRule("")))
+	resp, _ := do(t, "GET", h.url+"/surrogate", nil, nil)
+	if resp.Header.Get("Surrogate-Control") == "" || !strings.HasSuffix(resp.Header.Get("Cache-Status"), "detail=no-store") {
+		t.Fatalf("Surrogate-Control obeyed or dropped by default: %v", resp.Header)
 	}
 }
