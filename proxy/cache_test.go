@@ -51,6 +51,7 @@ func TestCacheHitMissAndBodiesIntact(t *testing.T) {
 	if resp.Header.Get("X-Cache") != "MISS" || got != string(body) {
 		t.Fatalf("miss: X-Cache %q, %d bytes", resp.Header.Get("X-Cache"), len(got))
 	}
+	h.gw.cache.Wait() // the memory tier applies a store asynchronously
 	resp, got = do(t, "GET", h.url+"/big", nil, nil)
 	if resp.Header.Get("X-Cache") != "HIT" || got != string(body) || resp.ContentLength != int64(len(body)) {
 		t.Fatalf("hit: X-Cache %q, %d bytes, Content-Length %d", resp.Header.Get("X-Cache"), len(got), resp.ContentLength)
@@ -80,6 +81,7 @@ func TestCacheHitMissAndBodiesIntact(t *testing.T) {
 	// The cache_key template: the same user id shares an entry.
 	hits.Store(0)
 	do(t, "GET", h.url+"/api/users/7?a=1", nil, nil)
+	h.gw.cache.Wait()
 	if resp, _ := do(t, "GET", h.url+"/api/users/7?b=2", nil, nil); resp.Header.Get("X-Cache") != "HIT" || hits.Load() != 1 {
 		t.Fatalf("cache_key user:{id}: %v, %d hits", resp.Header.Get("X-Cache"), hits.Load())
 	}
