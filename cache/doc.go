@@ -39,7 +39,9 @@
 //     response with none of these is never stored (detail=no-freshness).
 //     The entry's age starts at §4.2.3's corrected initial age (Date, the
 //     backend's Age and the request's round trip) and every hit sends it
-//     in Age; the backend's Date is stored with the entry. A client's Cache-Control: no-cache or max-age=0 (or Pragma:
+//     in Age; the backend's Date is stored with the entry (the Date a hit
+//     carries is the server's: fasthttp writes its own on every response).
+//   - A client's Cache-Control: no-cache or max-age=0 (or Pragma:
 //     no-cache) is ignored unless Policy.HonorClientNoCache is set; then the
 //     request skips the lookup and its response replaces the entry.
 //   - Stored headers exclude hop-by-hop ones (and those named by
