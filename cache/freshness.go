@@ -38,13 +38,13 @@ func (in *freshInputs) lifetime(date int64) (ns int64, ok bool) {
 	case in.cc.maxAge >= 0:
 		return in.cc.maxAge * int64(time.Second), true
 	case in.hasExpires:
-		exp, valid := parseHTTPDate(in.expires)
+		exp, valid := httpDateNanos(in.expires)
 		if !valid {
 			return 0, true
 		}
 		return exp - date, true
 	case len(in.lastModified) > 0:
-		lm, valid := parseHTTPDate(in.lastModified)
+		lm, valid := httpDateNanos(in.lastModified)
 		if valid && lm < date {
 			return min((date-lm)/heuristicDivisor, int64(heuristicCap)), true
 		}
@@ -74,7 +74,7 @@ type freshness struct {
 // Age sent on a hit is exact without storing nanoseconds of age.
 func freshFor(in *freshInputs, override, reqAt, respAt int64) (f freshness, ok bool) {
 	date := respAt // RFC 9110 §6.6.1: a response without Date is dated on arrival
-	if d, valid := parseHTTPDate(in.date); valid {
+	if d, valid := httpDateNanos(in.date); valid {
 		date = d
 	}
 	apparent := max(respAt-date, 0)
@@ -94,20 +94,25 @@ func freshFor(in *freshInputs, override, reqAt, respAt int64) (f freshness, ok b
 	return f, true
 }
 
-// parseHTTPDate reads an HTTP-date in any of the three formats RFC 9110
-// §5.6.7 requires a recipient to accept, as unix ns.
-func parseHTTPDate(b []byte) (int64, bool) {
-	if len(b) == 0 {
-		return 0, false
-	}
-	t, err := http.ParseTime(string(b))
-	if err != nil {
-		return 0, false
+// httpDateNanos reads an HTTP-date in any of the three formats RFC 9110
+// §5.6.7 requires a recipient to accept, as unix ns: the IMF-fixdate
+// without allocating (parseHTTPDate), the obsolete RFC 850 and asctime
+// forms through net/http (the miss path only).
+func httpDateNanos(b []byte) (int64, bool) {
+	sec, ok := parseHTTPDate(b)
+	if !ok {
+		if len(b) == 0 {
+			return 0, false
+		}
+		t, err := http.ParseTime(string(b))
+		if err != nil {
+			return 0, false
+		}
+		sec = t.Unix()
 	}
 	// Clamp to what nanoseconds hold (about year 2242): "Expires: Fri, 31
 	// Dec 9999" means "far away", not an overflow.
-	sec := min(max(t.Unix(), -maxDateSeconds), maxDateSeconds)
-	return sec * int64(time.Second), true
+	return min(max(sec, -maxDateSeconds), maxDateSeconds) * int64(time.Second), true
 }
 
 const maxDateSeconds = 1 << 33

@@ -98,9 +98,8 @@ func (c *Cache) keep(h uint64, e *entry, f *Fill) {
 }
 
 var (
-	hdrDate         = []byte(fasthttp.HeaderDate)
-	hdrExpires      = []byte(fasthttp.HeaderExpires)
-	hdrLastModified = []byte(fasthttp.HeaderLastModified)
+	hdrDate    = []byte(fasthttp.HeaderDate)
+	hdrExpires = []byte(fasthttp.HeaderExpires)
 )
 
 // storable applies the storage rules to a complete backend response that
