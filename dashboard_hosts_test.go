@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -22,19 +20,7 @@ func TestDashboardHosts(t *testing.T) {
 	_, gw, _ := startBinary(t, cfg)
 	call := func(host, path string) (int, string) {
 		t.Helper()
-		req, err := http.NewRequest("GET", gw+path, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Host = host
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		return send(t, "GET", gw+path, "", map[string]string{"Host": host, "Authorization": "Bearer " + token})
 	}
 	paths := []string{"/__premier/", "/__premier/login", "/__premier/assets/app.js", "/__premier/api/snapshot", "/__premier/api/config", "/__premier/metrics"}
 	for _, host := range []string{"admin.example.com", "Admin.Example.COM:8443"} {

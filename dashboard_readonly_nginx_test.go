@@ -3,8 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -33,23 +31,7 @@ func TestNoTokenDashboardReadOnlyBehindNginx(t *testing.T) {
 
 	call := func(method, path, body string, headers map[string]string) (int, string) {
 		t.Helper()
-		req, err := http.NewRequest(method, ngx.URL()+"/__premier"+path, strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if body != "" {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		for k, v := range headers {
-			req.Header.Set(k, v)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		return send(t, method, ngx.URL()+"/__premier"+path, body, headers)
 	}
 
 	// Reading works through nginx.

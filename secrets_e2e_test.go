@@ -2,8 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"io"
-	"net/http"
 	"os"
 	"strings"
 	"syscall"
@@ -27,23 +25,12 @@ const (
 // configAPI calls the running binary's dashboard API with the token.
 func configAPI(t *testing.T, url, token, method, path string, body any) (int, string) {
 	t.Helper()
-	var r io.Reader
+	var text string
 	if body != nil {
 		b, _ := json.Marshal(body)
-		r = strings.NewReader(string(b))
+		text = string(b)
 	}
-	req, _ := http.NewRequest(method, url+"/__premier/api"+path, r)
-	req.Header.Set("Authorization", "Bearer "+token)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return send(t, method, url+"/__premier/api"+path, text, map[string]string{"Authorization": "Bearer " + token})
 }
 
 func noSecrets(t *testing.T, what, s string) {

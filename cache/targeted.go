@@ -47,28 +47,25 @@ type targetedCC struct {
 func (tc *targetedCC) add(t *targeting, k, v []byte) bool {
 	switch {
 	case bytes.EqualFold(k, t.own):
-		if !tc.hasOwn {
-			tc.own.reset()
-		}
-		tc.hasOwn = tc.hasOwn || len(bytes.TrimSpace(v)) > 0
-		tc.own.parse(v)
-		return true
+		takeField(&tc.own, &tc.hasOwn, v, (*cacheControl).parse)
 	case t.cdn && bytes.EqualFold(k, hdrCDNCacheControl):
-		if !tc.hasCDN {
-			tc.cdn.reset()
-		}
-		tc.hasCDN = tc.hasCDN || len(bytes.TrimSpace(v)) > 0
-		tc.cdn.parse(v)
-		return true
+		takeField(&tc.cdn, &tc.hasCDN, v, (*cacheControl).parse)
 	case t.surrogate && bytes.EqualFold(k, hdrSurrogateCtl):
-		if !tc.hasSur {
-			tc.sur.reset()
-		}
-		tc.hasSur = tc.hasSur || len(bytes.TrimSpace(v)) > 0
-		tc.sur.parseSurrogate(v)
-		return true
+		takeField(&tc.sur, &tc.hasSur, v, (*cacheControl).parseSurrogate)
+	default:
+		return false
 	}
-	return false
+	return true
+}
+
+// takeField adds one line of a targeted field to cc: the first line with
+// a value starts it afresh, and has says whether any line had one.
+func takeField(cc *cacheControl, has *bool, v []byte, parse func(*cacheControl, []byte)) {
+	if !*has {
+		cc.reset()
+	}
+	*has = *has || len(bytes.TrimSpace(v)) > 0
+	parse(cc, v)
 }
 
 // parseSurrogate adds the directives of one Surrogate-Control value (W3C
