@@ -204,8 +204,11 @@ type Stats struct {
 	Misses    uint64 // cacheable requests forwarded to the backend
 	Bypasses  uint64 // requests the cache does not handle (method)
 	Collapsed uint64 // misses answered by a concurrent request's fill
-	Waiting   int64  // requests now waiting for a concurrent fill
-	Stores    uint64 // responses stored
+	// Revalidations counts what became of stale entries, by Reval.String()
+	// (without "none").
+	Revalidations map[string]uint64
+	Waiting       int64  // requests now waiting for a concurrent fill
+	Stores        uint64 // responses stored
 	// NotStored counts responses not stored, by Reason.String().
 	NotStored map[string]uint64
 
@@ -221,6 +224,7 @@ type counters struct {
 	hits, misses, bypasses, collapsed, stores atomic.Uint64
 	redisHits, redisErrors, redisDropped      atomic.Uint64
 	notStored                                 [numReasons]atomic.Uint64
+	reval                                     [numReval]atomic.Uint64
 	waiting                                   atomic.Int64
 }
 
@@ -241,6 +245,10 @@ func (c *Cache) Stats() Stats {
 	}
 	for r := Reason(1); r < numReasons; r++ {
 		s.NotStored[r.String()] = c.stats.notStored[r].Load()
+	}
+	s.Revalidations = make(map[string]uint64, numReval)
+	for r := RevalNone + 1; r < numReval; r++ {
+		s.Revalidations[r.String()] = c.stats.reval[r].Load()
 	}
 	if m := c.l1.Metrics; m != nil {
 		s.Entries = int64(m.KeysAdded() - m.KeysEvicted())

@@ -7,10 +7,14 @@ import (
 // cacheControl holds the Cache-Control directives the cache acts on.
 type cacheControl struct {
 	noStore, noCache, private, public, mustRevalidate bool
+	proxyRevalidate                                   bool
 	maxAge, sMaxAge                                   int64 // seconds; -1 = absent
+	staleWhileRevalidate, staleIfError                int64 // RFC 5861, seconds; -1 = absent
 }
 
-func (cc *cacheControl) reset() { *cc = cacheControl{maxAge: -1, sMaxAge: -1} }
+func (cc *cacheControl) reset() {
+	*cc = cacheControl{maxAge: -1, sMaxAge: -1, staleWhileRevalidate: -1, staleIfError: -1}
+}
 
 // parse adds the directives of one Cache-Control field value (RFC 9111 §5.2).
 // Unknown directives are ignored; a malformed delta-seconds counts as 0
@@ -38,6 +42,12 @@ func (cc *cacheControl) parse(v []byte) {
 			cc.maxAge = deltaSeconds(arg)
 		case bytes.EqualFold(name, ccSMaxAge):
 			cc.sMaxAge = deltaSeconds(arg)
+		case bytes.EqualFold(name, ccProxyRevalidate):
+			cc.proxyRevalidate = true
+		case bytes.EqualFold(name, ccStaleWhileRevalidate):
+			cc.staleWhileRevalidate = deltaSeconds(arg)
+		case bytes.EqualFold(name, ccStaleIfError):
+			cc.staleIfError = deltaSeconds(arg)
 		}
 	}
 }
@@ -50,6 +60,10 @@ var (
 	ccMustRevalidate = []byte("must-revalidate")
 	ccMaxAge         = []byte("max-age")
 	ccSMaxAge        = []byte("s-maxage")
+
+	ccProxyRevalidate      = []byte("proxy-revalidate")
+	ccStaleWhileRevalidate = []byte("stale-while-revalidate")
+	ccStaleIfError         = []byte("stale-if-error")
 )
 
 // deltaSeconds parses a non-negative decimal, saturating at ~68 years; an

@@ -84,6 +84,16 @@ type Policy struct {
 	// force a backend fetch per request, or refill an entry at a moment of
 	// its choosing.
 	HonorClientNoCache bool `yaml:"honor_client_no_cache"`
+	// StaleIfError is how many seconds past its freshness a stored response
+	// may be served when the backend fails or answers 5xx (RFC 5861), for
+	// responses without their own stale-if-error directive. Default 0: only
+	// the response's directive counts.
+	StaleIfError float64 `yaml:"stale_if_error"`
+	// StaleWhileRevalidate is how many seconds past its freshness a stored
+	// response may be served while one background request refreshes it
+	// (RFC 5861), for responses without their own stale-while-revalidate
+	// directive. Default 0: only the response's directive counts.
+	StaleWhileRevalidate float64 `yaml:"stale_while_revalidate"`
 	// Rule is the identity of the rule this policy belongs to, set by the
 	// gateway when it compiles the route (not read from YAML). Every key is
 	// namespaced by it and PurgeRule takes it. It must stay the same across
@@ -94,8 +104,15 @@ type Policy struct {
 
 // Validate reports every problem, each prefixed by its YAML key.
 func (p *Policy) Validate() error {
+	var errs []error
 	if p.ExpireS < 0 {
-		return fmt.Errorf("expire_s: must not be negative, got %v", p.ExpireS)
+		errs = append(errs, fmt.Errorf("expire_s: must not be negative, got %v", p.ExpireS))
 	}
-	return nil
+	if p.StaleIfError < 0 || p.StaleIfError > maxStaleWindow.Seconds() {
+		errs = append(errs, fmt.Errorf("stale_if_error: must be 0 to %v seconds, got %v", maxStaleWindow.Seconds(), p.StaleIfError))
+	}
+	if p.StaleWhileRevalidate < 0 || p.StaleWhileRevalidate > maxStaleWindow.Seconds() {
+		errs = append(errs, fmt.Errorf("stale_while_revalidate: must be 0 to %v seconds, got %v", maxStaleWindow.Seconds(), p.StaleWhileRevalidate))
+	}
+	return errors.Join(errs...)
 }

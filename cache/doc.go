@@ -12,6 +12,8 @@
 //	case cache.Bypass: forward(ctx)          // not GET/HEAD
 //	case cache.Miss:
 //		if err := forward(ctx); err != nil { fill.Abort(); ... } else { fill.Done(ctx) }
+//	case cache.Refresh:  // served stale; fill (when non-nil) refreshes the key
+//		go func() { fill.Prepare(&copy.Request); forward(copy); fill.Done(copy) }()
 //	}
 //
 // # Semantics
@@ -19,8 +21,8 @@
 //   - Only GET and HEAD are looked up. A HEAD is answered from the GET entry
 //     (headers and Content-Length, no body); a HEAD response is never stored.
 //   - Stored statuses: 200, 203, 204, 300, 301, 308, 404, 410. Never stored:
-//     responses with Set-Cookie, Cache-Control no-store, private or no-cache
-//     (there is no revalidation), 206 or Content-Range, Vary: *, streamed
+//     responses with Set-Cookie, Cache-Control no-store or private,
+//     no-cache without a validator, 206 or Content-Range, Vary: *, streamed
 //     bodies (size unknown) and bodies over Config.MaxEntryBytes; requests
 //     with Cache-Control: no-store; requests with Authorization unless the
 //     response says public, s-maxage or must-revalidate. Each refusal is
@@ -44,6 +46,17 @@
 //   - A client's Cache-Control: no-cache or max-age=0 (or Pragma:
 //     no-cache) is ignored unless Policy.HonorClientNoCache is set; then the
 //     request skips the lookup and its response replaces the entry.
+//   - Validation and stale content (revalidate.go): an entry past its
+//     freshness (or stored with no-cache, or max-age=0 and a validator) is
+//     kept, bounded by staleKeepValidated and its stale-* windows. A
+//     request for it is forwarded conditional on its ETags and
+//     Last-Modified; Done turns a 304 into the entry with the 304's header
+//     fields and stores it again, and a 5xx within stale-if-error (the
+//     response's, or Policy.StaleIfError) into the stale entry. Within
+//     stale-while-revalidate Lookup serves it and returns Refresh, with a
+//     Fill for one background refresh per key. must-revalidate,
+//     proxy-revalidate and no-cache forbid serving stale. Outcomes are
+//     MissResult.Reval and Stats.Revalidations.
 //   - Stored headers exclude hop-by-hop ones (and those named by
 //     Connection), Set-Cookie, Content-Length, Age, X-Cache and
 //     Cache-Status. Hits carry Age, X-Cache: HIT and

@@ -48,6 +48,9 @@ type entry struct {
 	gen   uint64 // rs.gen when the fill began
 	epoch uint64 // Cache.epoch when the fill began
 	cost  int64
+	// staleKeep is how long past freshness the entry is of use (ns), for
+	// the Redis expiry; set by the fill that stores it.
+	staleKeep int64
 
 	mkey, mval any // kindMemo only
 }

@@ -39,13 +39,23 @@ type Fill struct {
 	// collapsed: the request waited for another's fetch whose response it
 	// could not use (Cache-Status `collapsed=?0`, RFC 9211 §2.7).
 	collapsed bool
+
+	// Revalidation (revalidate.go): the stale entry and its hash, its
+	// stale-if-error window, whether the request carries the cache's
+	// conditions, and the client's own conditions they replaced.
+	pol                  *Policy
+	stale                *entry
+	sh                   uint64
+	sie                  int64
+	cond, background     bool
+	clientINM, clientIMS []byte
 }
 
 func (c *Cache) newFill(fl *flight, fh uint64, p *Policy, rs *ruleState, key []byte, h, gen, epoch uint64, fwd Fwd, head bool) *Fill {
 	return &Fill{
 		c: c, fl: fl, fh: fh, rs: rs, key: append([]byte(nil), key...), h: h,
 		gen: gen, epoch: epoch, ttl: int64(p.ExpireS * float64(time.Second)),
-		reqAt: c.nowNs(), fwd: fwd, head: head,
+		reqAt: c.nowNs(), fwd: fwd, head: head, pol: p,
 	}
 }
 
@@ -63,25 +73,31 @@ func (c *Cache) miss(ctx *fasthttp.RequestCtx, p *Policy, rs *ruleState, key []b
 	if head {
 		// A HEAD response cannot fill a GET entry, so a HEAD never leads.
 		c.mu.Unlock()
-		if e := c.l2Lookup(&ctx.Request, rs, key, h, now, gen, epoch); e != nil {
+		e, se := c.l2Lookup(&ctx.Request, rs, key, h, now, gen, epoch)
+		if e != nil {
 			c.stats.hits.Add(1)
 			c.serve(ctx, e, now, "redis")
 			return Hit, nil
 		}
 		c.stats.misses.Add(1)
-		return Miss, c.newFill(nil, 0, p, rs, key, h, gen, epoch, fwd, head)
+		f := c.newFill(nil, 0, p, rs, key, h, gen, epoch, fwd, head)
+		c.attachStale(&ctx.Request, f, se, h, now)
+		return Miss, f
 	}
 	fl = &flight{done: make(chan struct{}), started: time.Now()}
 	c.flights[fh] = fl
 	c.mu.Unlock()
-	if e := c.l2Lookup(&ctx.Request, rs, key, h, now, gen, epoch); e != nil {
+	e, se := c.l2Lookup(&ctx.Request, rs, key, h, now, gen, epoch)
+	if e != nil {
 		c.release(fh, fl, e)
 		c.stats.hits.Add(1)
 		c.serve(ctx, e, now, "redis")
 		return Hit, nil
 	}
 	c.stats.misses.Add(1)
-	return Miss, c.newFill(fl, fh, p, rs, key, h, gen, epoch, fwd, head)
+	f := c.newFill(fl, fh, p, rs, key, h, gen, epoch, fwd, head)
+	c.attachStale(&ctx.Request, f, se, h, now)
+	return Miss, f
 }
 
 // follow waits for fl's leader and serves its entry if it fits the request;
@@ -138,6 +154,21 @@ func (f *Fill) Done(ctx *fasthttp.RequestCtx) MissResult {
 	f.done = true
 	c := f.c
 	now := c.nowNs()
+	fwdStatus := ctx.Response.StatusCode() // before a 304 becomes the stored response
+	rv := RevalNone
+	if f.stale != nil {
+		rv = f.settle(ctx, now)
+		c.stats.reval[rv].Add(1)
+		if rv == RevalStaleError {
+			status := ctx.Response.StatusCode()
+			ctx.Response.Reset()
+			c.serveStale(ctx, f.stale, now, "stale-if-error", status)
+			if f.fl != nil {
+				c.release(f.fh, f.fl, nil)
+			}
+			return MissResult{Fwd: f.fwd, Reason: ReasonStatus, Reval: rv}
+		}
+	}
 	e, reason := c.store(ctx, f, now)
 	c.targeting.strip(&ctx.Response) // also when not stored
 	if reason == stored {
@@ -150,15 +181,26 @@ func (f *Fill) Done(ctx *fasthttp.RequestCtx) MissResult {
 	if f.collapsed {
 		flags = "collapsed=?0"
 	}
+	if rv == RevalNotModified {
+		resp := &ctx.Response
+		if e != nil && notModified(&ctx.Request, e) {
+			resp.Reset() // the client's own validator matches the refreshed entry
+			writeNotModified(resp, e)
+		}
+		resp.Header.SetCanonical(hdrXCache, valRevalidated)
+		if ctx.Request.Header.IsHead() {
+			resp.SkipBody = true
+		}
+	}
 	if reason == stored {
-		setCacheStatus(ctx, f.fwd, ctx.Response.StatusCode(), flags+"; stored", e.storedAt+e.ttl-now, "")
+		setCacheStatus(ctx, f.fwd, fwdStatus, flags+"; stored", e.storedAt+e.ttl-now, "")
 	} else {
-		setCacheStatus(ctx, f.fwd, ctx.Response.StatusCode(), flags, -1, reason.String())
+		setCacheStatus(ctx, f.fwd, fwdStatus, flags, -1, reason.String())
 	}
 	if f.fl != nil {
 		c.release(f.fh, f.fl, e)
 	}
-	return MissResult{Fwd: f.fwd, Reason: reason}
+	return MissResult{Fwd: f.fwd, Reason: reason, Reval: rv}
 }
 
 // OverBudget tells f that the response streams because the caller's

@@ -22,15 +22,23 @@ const (
 	Hit
 	// Miss: forward the request, then call Fill.Done (or Fill.Abort on error).
 	Miss
+	// Refresh: a stale response is written into ctx (stale-while-revalidate).
+	// Send it. With a non-nil Fill, refresh the entry in the background:
+	// forward a copy of the request readied by Fill.Prepare, then call
+	// Fill.Done on it (or Fill.Abort). The Fill is nil when another
+	// request's refresh is running; until it ends the key is served stale.
+	Refresh
 )
 
-// String returns "bypass", "hit" or "miss".
+// String returns "bypass", "hit", "miss" or "refresh".
 func (r Result) String() string {
 	switch r {
 	case Hit:
 		return "hit"
 	case Miss:
 		return "miss"
+	case Refresh:
+		return "refresh"
 	}
 	return "bypass"
 }
@@ -92,6 +100,9 @@ func (c *Cache) Lookup(ctx *fasthttp.RequestCtx, p *Policy, key []byte) (Result,
 	}
 	e, fh, fwd := c.find(req, rs, key, h, now, gen, epoch)
 	if e != nil {
+		if fwd == FwdStale {
+			return c.lookupStale(ctx, p, rs, key, h, fh, gen, epoch, now, e, head)
+		}
 		c.stats.hits.Add(1)
 		c.serve(ctx, e, now, "")
 		return Hit, nil
@@ -99,8 +110,9 @@ func (c *Cache) Lookup(ctx *fasthttp.RequestCtx, p *Policy, key []byte) (Result,
 	return c.miss(ctx, p, rs, key, h, fh, gen, epoch, now, fwd, head)
 }
 
-// find looks key up in memory. It returns a fresh response entry, or nil
-// with the hash a fill should collapse on and the Cache-Status fwd reason.
+// find looks key up in memory. It returns a response entry (with FwdStale
+// when it is past its freshness), or nil with the Cache-Status fwd reason,
+// and the hash the entry is under and a fill should collapse on.
 func (c *Cache) find(req *fasthttp.Request, rs *ruleState, key []byte, h uint64, now int64, gen, epoch uint64) (*entry, uint64, Fwd) {
 	e := c.getL1(h, rs, key, gen, epoch)
 	if e == nil {
@@ -121,7 +133,7 @@ func (c *Cache) find(req *fasthttp.Request, rs *ruleState, key []byte, h uint64,
 		return nil, fh, FwdURIMiss
 	}
 	if !e.fresh(now) {
-		return nil, fh, FwdStale
+		return e, fh, FwdStale
 	}
 	return e, fh, FwdUnknown
 }

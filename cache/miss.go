@@ -42,6 +42,9 @@ type MissResult struct {
 	// Reason says why the response was not stored. Its zero value means it
 	// was stored (Reason(0).String() is "stored").
 	Reason Reason
+	// Reval is what became of a stored stale response: revalidated (304),
+	// replaced, served on an error; RevalNone when there was none.
+	Reval Reval
 }
 
 // Stored reports whether the response was stored.

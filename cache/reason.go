@@ -13,7 +13,7 @@ const (
 	ReasonSetCookie                  // the response sets a cookie
 	ReasonNoStore                    // Cache-Control: no-store (request or response)
 	ReasonPrivate                    // Cache-Control: private
-	ReasonNoCache                    // Cache-Control: no-cache (would need revalidation)
+	ReasonNoCache                    // Cache-Control: no-cache without a validator to revalidate with
 	ReasonAuth                       // request had Authorization; response not public/s-maxage/must-revalidate
 	ReasonCookie                     // request had Cookie; response not public/s-maxage/must-revalidate
 	ReasonBody                       // the GET had a body the key does not cover
@@ -21,7 +21,7 @@ const (
 	ReasonVaryLimit                  // Vary names more than maxVary request headers
 	ReasonStreamed                   // body streamed (size unknown): passed through
 	ReasonTooLarge                   // body larger than MaxEntryBytes
-	ReasonExpired                    // freshness lifetime already over (max-age=0, Age ≥ max-age, Expires past or invalid)
+	ReasonExpired                    // freshness lifetime already over (max-age=0, Age ≥ max-age, Expires past or invalid) and no validator
 	ReasonMemoryBudget               // body streamed: the gateway's budget for bodies held whole was spent (Fill.OverBudget)
 	ReasonNoFreshness                // no s-maxage, max-age, Expires or Last-Modified, and no expire_s
 	numReasons

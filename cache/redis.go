@@ -148,18 +148,19 @@ func (t *redisTier) entryKey(e *entry) string {
 }
 
 // l2Lookup reads key from Redis after a memory miss and promotes what it
-// finds into memory. It returns a fresh response entry matching req, or nil.
-func (c *Cache) l2Lookup(req *fasthttp.Request, rs *ruleState, key []byte, h uint64, now int64, gen, epoch uint64) *entry {
+// finds into memory. It returns a fresh response entry matching req, or
+// the stale one it found (for revalidation), or neither.
+func (c *Cache) l2Lookup(req *fasthttp.Request, rs *ruleState, key []byte, h uint64, now int64, gen, epoch uint64) (fresh, stale *entry) {
 	t := c.l2
 	if t == nil {
-		return nil
+		return nil, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), t.opt.Timeout)
 	defer cancel()
 	pk := t.primaryKey(rs.id, key)
 	e := t.get(ctx, pk, key)
 	if e == nil {
-		return nil
+		return nil, nil
 	}
 	e.rs, e.gen, e.epoch = rs, gen, epoch
 	if e.kind == kindMarker {
@@ -167,23 +168,23 @@ func (c *Cache) l2Lookup(req *fasthttp.Request, rs *ruleState, key []byte, h uin
 		c.setL1(h, m)
 		vk := variantKey(pk, func(i int) []byte { return req.Header.PeekBytes(m.vary[i].name) }, len(m.vary))
 		if e = t.get(ctx, vk, key); e == nil {
-			return nil
+			return nil, nil
 		}
 		e.rs, e.gen, e.epoch = rs, gen, epoch
 		if e.kind != kindResponse || e.markerID != m.markerID || len(e.vary) != len(m.vary) || !varyMatches(e, req) {
-			return nil
+			return nil, nil
 		}
 		c.setL1(c.variantHash(h, m.vary, req), e)
 	} else if len(e.vary) > 0 {
-		return nil
+		return nil, nil
 	} else {
 		c.setL1(h, e)
 	}
 	if !e.fresh(now) {
-		return nil
+		return nil, e
 	}
 	c.stats.redisHits.Add(1)
-	return e
+	return e, nil
 }
 
 // get reads and decodes one entry; errors other than "no such key" are
@@ -260,8 +261,9 @@ func (t *redisTier) write(batch []redisWrite) {
 			continue
 		}
 		ttl := t.opt.TTL
-		if w.e.ttl > 0 {
-			ttl = time.Duration(w.e.storedAt + w.e.ttl - now)
+		if w.e.ttl != 0 {
+			// Kept past freshness as long as a stale entry can be of use.
+			ttl = time.Duration(w.e.storedAt + max(w.e.ttl, 0) + w.e.staleKeep - now)
 			if ttl < time.Millisecond {
 				continue
 			}

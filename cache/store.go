@@ -91,6 +91,9 @@ func (c *Cache) store(ctx *fasthttp.RequestCtx, f *Fill, now int64) (*entry, Rea
 // keep stamps e with f's namespace and offers it to both tiers.
 func (c *Cache) keep(h uint64, e *entry, f *Fill) {
 	e.rs, e.gen, e.epoch = f.rs, f.gen, f.epoch
+	if e.kind == kindResponse && e.ttl != 0 {
+		e.staleKeep = staleUseOf(e, f.pol).keep()
+	}
 	c.setL1(h, e)
 	if c.l2 != nil {
 		c.l2.enqueue(e, f.gen, f.epoch)
@@ -166,8 +169,8 @@ func (c *Cache) storable(req *fasthttp.Request, resp *fasthttp.Response, f *Fill
 		return ReasonNoStore, fr, nil
 	case cc.private:
 		return ReasonPrivate, fr, nil
-	case cc.noCache:
-		return ReasonNoCache, fr, nil
+	case cc.noCache && !hasValidator(resp):
+		return ReasonNoCache, fr, nil // it could never be used
 	case len(req.Header.PeekBytes(hdrAuth)) > 0 && !cc.public && cc.sMaxAge < 0 && !cc.mustRevalidate:
 		return ReasonAuth, fr, nil
 	case len(req.Header.PeekBytes(hdrCookie)) > 0 && !cc.public && cc.sMaxAge < 0 && !cc.mustRevalidate:
@@ -187,11 +190,17 @@ func (c *Cache) storable(req *fasthttp.Request, resp *fasthttp.Response, f *Fill
 		return ReasonTooLarge, fr, nil
 	}
 	fr, ok := freshFor(&in, f.ttl, f.reqAt, now)
+	if cc.noCache {
+		fr.ttl, ok = staleAtOnce, true // stored to be revalidated on every use (§5.2.2.4)
+	}
 	if !ok {
 		return ReasonNoFreshness, fr, nil
 	}
 	if fr.ttl <= 0 {
-		return ReasonExpired, fr, nil
+		if !hasValidator(resp) {
+			return ReasonExpired, fr, nil
+		}
+		fr.ttl = staleAtOnce // kept to be revalidated
 	}
 	return stored, fr, vary
 }
