@@ -20,6 +20,7 @@ type Origin struct {
 	url  string
 	mu   sync.Mutex
 	seen []Seen
+	stop func()
 }
 
 // Start serves handler on 127.0.0.1:0 for t's duration.
@@ -46,9 +47,17 @@ func Start(t testing.TB, handler fasthttp.RequestHandler) *Origin {
 	}}
 	done := make(chan struct{})
 	go func() { defer close(done); _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Shutdown(); <-done })
+	var once sync.Once
+	// Closing the listener too ends a Serve that had not started when
+	// Shutdown ran (Shutdown alone would not stop it).
+	o.stop = func() { once.Do(func() { _ = srv.Shutdown(); _ = ln.Close(); <-done }) }
+	t.Cleanup(o.stop)
 	return o
 }
+
+// Stop shuts the origin down before its test ends: its port then refuses
+// connections, as an origin that is down does.
+func (o *Origin) Stop() { o.stop() }
 
 // URL is http://host:port.
 func (o *Origin) URL() string { return o.url }

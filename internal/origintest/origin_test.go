@@ -1,6 +1,7 @@
 package origintest
 
 import (
+	"net"
 	"testing"
 
 	"github.com/valyala/fasthttp"
@@ -26,5 +27,16 @@ func TestOriginRecordsRequests(t *testing.T) {
 	}
 	if o.Count("/b") != 0 {
 		t.Fatal("counted a path never asked")
+	}
+}
+
+// TestOriginStop: a stopped origin refuses connections; Stop twice is fine.
+func TestOriginStop(t *testing.T) {
+	o := Start(t, func(ctx *fasthttp.RequestCtx) {})
+	o.Stop()
+	o.Stop()
+	if c, err := net.Dial("tcp", o.Addr()); err == nil {
+		c.Close()
+		t.Fatal("a stopped origin accepted a connection")
 	}
 }
