@@ -78,6 +78,7 @@ func (m *Collector) WritePrometheus(out io.Writer, st *State) {
 		}
 	}
 	promCacheMisses(w, routes)
+	promCacheRevalidations(w, routes)
 	promHeader(w, "premier_websocket_connections", "gauge", "Open proxied WebSocket connections, by rule.")
 	for _, r := range routes {
 		if n := r.websockets.Load(); n != 0 {

@@ -17,11 +17,12 @@ type routeMetrics struct {
 	upstreamNs atomic.Uint64
 	overheadNs atomic.Uint64 // gateway time of the requests that reached a backend
 	upstreamN  atomic.Uint64
-	cache      [4]atomic.Uint64            // by CacheOutcome
-	missFwd    [numMissFwd]atomic.Uint64   // misses by why they missed (missFwdNames)
-	missFill   [maxFillSlots]atomic.Uint64 // misses by what became of the response (fillNames)
-	limit      [4]atomic.Uint64            // by LimitOutcome
-	websockets atomic.Int64                // open WebSocket connections: the tunnel adds 1 and -1
+	cache      [4]atomic.Uint64             // by CacheOutcome
+	missFwd    [numMissFwd]atomic.Uint64    // misses by why they missed (missFwdNames)
+	missFill   [maxFillSlots]atomic.Uint64  // misses by what became of the response (fillNames)
+	reval      [numRevalSlots]atomic.Uint64 // stale entries by outcome (revalNames)
+	limit      [4]atomic.Uint64             // by LimitOutcome
+	websockets atomic.Int64                 // open WebSocket connections: the tunnel adds 1 and -1
 	top        topKeys
 
 	slots [routeSlots]routeSlot // the last 15 minutes, 10 s each
@@ -62,6 +63,7 @@ func (r *routeMetrics) record(o *Observation, sec int64, b int) {
 		r.missFwd[fwd].Add(1)
 		r.missFill[fill].Add(1)
 	}
+	r.countReval(o.Miss.Reval)
 	r.limit[o.Limit&3].Add(1)
 	if o.Limit == LimitRejected && len(o.LimitKey) > 0 {
 		r.top.add(o.LimitKey)

@@ -75,7 +75,8 @@ func (r *routeMetrics) snapshot(now time.Time) source.Route {
 		s.OverheadMs = float64(r.overheadNs.Load()) / float64(n) / 1e6
 	}
 	s.Cache = source.Cache{Hits: r.cache[CacheHit].Load(), Misses: r.cache[CacheMiss].Load(), Bypass: r.cache[CacheBypass].Load(),
-		MissReasons: reasonCounts(r.missFwd[:numFwd], missFwdNames[:numFwd]), Fills: reasonCounts(r.missFill[:numFill], fillNames[:numFill])}
+		MissReasons: reasonCounts(r.missFwd[:numFwd], missFwdNames[:numFwd]), Fills: reasonCounts(r.missFill[:numFill], fillNames[:numFill]),
+		Revalidations: reasonCounts(r.reval[1:numReval], revalNames[1:numReval])}
 	s.Limit = source.Limit{Allowed: r.limit[LimitAllowed].Load(), Delayed: r.limit[LimitDelayed].Load(),
 		Limited: r.limit[LimitRejected].Load(), Top: r.top.snapshot()}
 

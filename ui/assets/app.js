@@ -253,6 +253,10 @@
     expired: 'already expired', 'memory-budget': 'body budget spent (streamed)', 'no-freshness': 'no freshness information',
     unknown: 'not reported' };
 
+  const revalText = { 'not-modified': '304: refreshed without the body', modified: 'replaced by a new response',
+    'stale-if-error': 'served stale: backend failed or 5xx', failed: 'backend failed, not servable stale',
+    'stale-while-revalidate': 'served stale while one request refreshes it' };
+
   // missCell is the routes table's "not stored" column: the commonest
   // reason a fetched response was not cached, as a share of the misses.
   function missCell(c) {
@@ -282,7 +286,8 @@
       el('span', { class: 'muted', text: 'bypass (not cacheable: method, no-cache)' }), el('span', { text: fmtInt(c.bypass) }),
       el('span', { class: 'muted', text: 'hit rate' }), el('span', { text: c.hits + c.misses ? fmtPct(c.hits / (c.hits + c.misses)) : '–' }),
       ...reasonRows(c.miss_reasons || [], c.misses, fwdText, 'why requests missed'),
-      ...reasonRows(c.fills || [], c.misses, fillText, 'what became of the fetched response'));
+      ...reasonRows(c.fills || [], c.misses, fillText, 'what became of the fetched response'),
+      ...reasonRows(c.revalidations || [], (c.revalidations || []).reduce((n, x) => n + x.count, 0), revalText, 'what became of stale entries'));
     const keys = r.limit.top || [];
     $('#rd-topkeys').replaceChildren(...(keys.length ? keys.map((k) => el('li', {}, k.key, el('span', { text: '× ' + fmtInt(k.count) })))
       : [el('li', { class: 'muted', text: 'No request refused by a rate limit.' })]));

@@ -75,6 +75,13 @@ type Cache struct {
 	// "vary-limit", "streamed", "too-large", "expired", "memory-budget",
 	// "no-freshness"). Largest first; empty reasons left out.
 	Fills []ReasonCount `json:"fills"`
+	// Revalidations counts what became of stale entries: "not-modified"
+	// (a 304 refreshed it), "modified" (replaced), "stale-if-error" (served
+	// because the backend failed or answered 5xx), "failed" (the backend
+	// failed and it could not be served), "stale-while-revalidate" (served
+	// while one background request refreshes it). Largest first; empty
+	// outcomes left out.
+	Revalidations []ReasonCount `json:"revalidations"`
 }
 
 // ReasonCount is a reason and how many requests it covers.
