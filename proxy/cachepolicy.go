@@ -68,6 +68,11 @@ func (p *plan) serveCached(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *sc
 			return p.fetchInvalidating(g, t, ctx, s, start) // RFC 9111 §4.4
 		}
 		return p.fetch(g, t, ctx, s, start)
+	case cache.Refresh: // served stale; one background request refreshes the key
+		s.obs.Cache, s.obs.Source = metrics.CacheHit, metrics.SourceCache
+		s.obs.Miss.Reval = cache.RevalStaleServed
+		p.refresh(g, t, ctx, s, fill)
+		return ""
 	}
 	s.obs.Cache = metrics.CacheMiss
 	defer fill.Abort() // a panic must not leave the key locked; no-op after Done

@@ -59,6 +59,7 @@ type Gateway struct {
 
 	mu        sync.Mutex // serialises reloads
 	closeOnce sync.Once
+	refreshes refreshes // the cache's background refreshes (cacherefresh.go)
 }
 
 // Option configures New.
@@ -252,6 +253,7 @@ func (g *Gateway) Loaded() *config.Loaded { return g.cur.Load().loaded }
 func (g *Gateway) Close() { g.closeOnce.Do(g.close) }
 
 func (g *Gateway) close() {
+	g.refreshes.close() // they use the pool and the cache
 	if g.pool != nil {
 		g.pool.Close()
 	}
