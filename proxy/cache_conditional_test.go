@@ -55,6 +55,7 @@ func TestCacheClientConditionals(t *testing.T) {
 		if resp, body := do(t, "GET", c.url+"/c", nil, nil); resp.StatusCode != 200 || body != `{"v":1}` {
 			t.Fatalf("%s: fill %d %q", c.name, resp.StatusCode, body)
 		}
+		c.settle()
 		for _, k := range cases {
 			resp, body := do(t, "GET", c.url+"/c", nil, k.hdr)
 			want := k.premier
@@ -116,6 +117,7 @@ func TestCacheOriginPreconditions(t *testing.T) {
 	}
 	for _, c := range cacheTargets(t, origin, condRule) {
 		do(t, "GET", c.url+"/p", nil, nil)
+		c.settle()
 		for _, k := range cases {
 			if resp, _ := do(t, "GET", c.url+"/p", nil, k.hdr); resp.StatusCode != k.want {
 				t.Errorf("%s %v: %d, want %d", c.name, k.hdr, resp.StatusCode, k.want)

@@ -73,6 +73,7 @@ func TestCacheInvalidationAfterUnsafeMethods(t *testing.T) {
 		for _, m := range []string{"POST", "PUT", "DELETE", "PATCH"} {
 			url := c.url + "/r/" + m
 			getBody(t, url, nil)
+			c.settle()
 			if b := getBody(t, url, nil); b != "/r/"+m+" v0" {
 				t.Fatalf("%s %s: second GET %q", c.name, m, b)
 			}
@@ -90,6 +91,7 @@ func TestCacheInvalidationAfterUnsafeMethods(t *testing.T) {
 		for _, status := range []string{"500", "404"} {
 			url := c.url + "/r/err" + status
 			getBody(t, url, nil)
+			c.settle()
 			do(t, "POST", url, nil, map[string]string{"X-Status": status})
 			if b := getBody(t, url, nil); b != "/r/err"+status+" v0" {
 				t.Errorf("%s: GET after a POST answered %s: %q, want the stored v0", c.name, status, b)
@@ -121,6 +123,7 @@ func TestCacheInvalidationLocation(t *testing.T) {
 				path = path[:i]
 			}
 			getBody(t, c.url+k.target, nil)
+			c.settle()
 			// The origin changes the created resource too (X-Bumps), as a
 			// POST to a collection changes the member it creates.
 			resp, _ := do(t, "POST", c.url+"/items/", strings.NewReader("new"), map[string]string{k.header: k.value, "X-Bumps": path})
@@ -151,6 +154,7 @@ func TestCacheInvalidationKeyTemplate(t *testing.T) {
 	a, b := map[string]string{"Host": "a.example"}, map[string]string{"Host": "b.example"}
 	getBody(t, g.url+"/things/9", a)
 	getBody(t, g.url+"/things/9", b)
+	g.gw.cache.Wait()
 	if resp, _ := do(t, "PUT", g.url+"/things/9", strings.NewReader("x"), a); resp.StatusCode != 200 {
 		t.Fatalf("PUT: %d", resp.StatusCode)
 	}
