@@ -1,7 +1,9 @@
 package cache
 
 import (
+	"bufio"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -117,5 +119,37 @@ func TestClientConditionals(t *testing.T) {
 	}
 	if resp := g.get("/c", "If-Unmodified-Since", after); resp.StatusCode() != 200 || g.hits.Load() != 3 {
 		t.Fatalf("If-Unmodified-Since: %d, backend %d: want it forwarded", resp.StatusCode(), g.hits.Load())
+	}
+}
+
+// TestMayBeConditional: the raw-header gate lets through every request
+// with an If-* or Range field, in any case and position, and only those.
+func TestMayBeConditional(t *testing.T) {
+	cases := []struct {
+		raw  string
+		want bool
+	}{
+		{"Host: a\r\nAccept: */*\r\n\r\n", false},
+		{"Host: a\r\nReferer: /x\r\nX-If-None-Match: 1\r\n\r\n", false},
+		{"Host: a\r\nIf-None-Match: \"v\"\r\n\r\n", true},
+		{"host: a\r\nif-modified-since: x\r\n\r\n", true},
+		{"IF-MATCH: *\r\nHost: a\r\n\r\n", true},
+		{"Host: a\r\nrAnGe: bytes=0-1\r\n\r\n", true},
+		{"Host: a\r\nIf-Range: x\r\nRange: bytes=0-1\r\n\r\n", true},
+	}
+	for _, c := range cases {
+		var req fasthttp.Request
+		if err := req.Read(bufio.NewReader(strings.NewReader("GET / HTTP/1.1\r\n" + c.raw))); err != nil {
+			t.Fatalf("%q: %v", c.raw, err)
+		}
+		if got := mayBeConditional(&req); got != c.want {
+			t.Errorf("%q: %v, want %v", c.raw, got, c.want)
+		}
+	}
+	// Built in process: no raw header, so every field is looked at.
+	var req fasthttp.Request
+	req.Header.Set("Accept", "*/*")
+	if !mayBeConditional(&req) {
+		t.Error("a request without a raw header must be looked at field by field")
 	}
 }

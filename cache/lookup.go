@@ -82,7 +82,7 @@ const cacheName = "premier"
 func (c *Cache) Lookup(ctx *fasthttp.RequestCtx, p *Policy, key []byte) (Result, *Fill) {
 	req := &ctx.Request
 	head := req.Header.IsHead()
-	if !head && !req.Header.IsGet() || originConditional(req) {
+	if !head && !req.Header.IsGet() || mayBeConditional(req) && originConditional(req) {
 		c.stats.bypasses.Add(1)
 		return Bypass, nil
 	}
@@ -187,9 +187,10 @@ func requestNoCache(req *fasthttp.Request) bool {
 // header buffers have grown (fasthttp reuses them across requests).
 func (c *Cache) serve(ctx *fasthttp.RequestCtx, e *entry, now int64, detail string) {
 	resp := &ctx.Response
-	if notModified(&ctx.Request, e) {
+	cond := mayBeConditional(&ctx.Request)
+	if cond && notModified(&ctx.Request, e) {
 		writeNotModified(resp, e) // the client's If-None-Match / If-Modified-Since
-	} else if !writeRange(ctx, e) { // a Range: 206 or 416 (ranges.go)
+	} else if !cond || !writeRange(ctx, e) { // a Range: 206 or 416 (ranges.go)
 		resp.SetStatusCode(e.status)
 		for i := range e.hdrs {
 			resp.Header.AddBytesKV(e.hdrs[i].name, e.hdrs[i].value)
