@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -332,14 +333,19 @@ func TestDashboardInChromium(t *testing.T) {
 		t.Fatalf("before apply /switch answered %q", got)
 	}
 	// Apply asks for the token; a wrong one is refused and changes nothing.
-	step("apply, wrong token", 10*time.Second, chromedp.Click(chromedp.CSS(`#apply`)), chromedp.WaitVisible(chromedp.CSS(`#confirm-token`)),
-		chromedp.SendKeys(chromedp.CSS(`#confirm-token`), "not-the-token"), chromedp.Click(chromedp.CSS(`#confirm-ok`)))
+	confirm := func(name, typed string) {
+		t.Helper()
+		step(name, 10*time.Second, chromedp.Click(chromedp.CSS(`#apply`)), chromedp.WaitVisible(chromedp.CSS(`#confirm-token`)),
+			chromedp.SendKeys(chromedp.CSS(`#confirm-token`), typed))
+		poll(name+": typed", `document.querySelector('#confirm-token').value === `+strconv.Quote(typed))
+		step(name+": confirm", 10*time.Second, chromedp.Click(chromedp.CSS(`#confirm-ok`)))
+	}
+	confirm("apply, wrong token", "not-the-token")
 	poll("wrong token refused", `document.querySelector('#apply-result').textContent === 'wrong token' && !document.querySelector('#confirm').open && !document.querySelector('#apply').disabled`)
 	if got := getBody(t, client, base+"/switch"); got != "from-a" {
 		t.Fatalf("a wrong token applied the edit: /switch answered %q", got)
 	}
-	step("apply", 10*time.Second, chromedp.Click(chromedp.CSS(`#apply`)), chromedp.WaitVisible(chromedp.CSS(`#confirm-token`)),
-		chromedp.SendKeys(chromedp.CSS(`#confirm-token`), token), chromedp.Click(chromedp.CSS(`#confirm-ok`)))
+	confirm("apply", token)
 	poll("applied", `document.querySelector('#apply-result').textContent.startsWith('Applied version')`)
 	// The typed token went with that one call: no storage, no readable
 	// cookie, not left in the dialog's input.

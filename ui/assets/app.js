@@ -565,6 +565,9 @@
     if (!token) { $('#apply').disabled = readOnly; return; }
     const r = await api('config/apply', { text: ed.value, base_version: running ? running.version : 0 }, token);
     if (r.status === 200) {
+      // The stream may report the new version before loadConfig returns:
+      // it is this apply's, not someone else's change.
+      if (running) running = Object.assign({}, running, { version: r.data.version, text: ed.value });
       result('apply-result', !r.data.error, r.data.error ? `Applied as version ${r.data.version}, but: ${r.data.error}` : `Applied version ${r.data.version}: hot-reloaded and saved to ${running.file}.`);
       await loadConfig(true);
     } else {
@@ -585,6 +588,7 @@
           const token = await askToken(`Roll back to version ${v.version}`);
           if (!token) return;
           const res = await api('config/rollback', { version: v.version }, token);
+          if (res.ok && running) running = Object.assign({}, running, { version: res.data.version, text: ed.value });
           result('apply-result', res.ok && !res.data.error, res.ok ? `Rolled back to version ${v.version} (now version ${res.data.version}).` : (res.data.error || 'rollback failed'));
           await loadConfig(true);
         });
