@@ -6,16 +6,9 @@ import (
 	"encoding/binary"
 	"runtime"
 	"testing"
-)
 
-// heapInUse is the live heap after a full collection.
-func heapInUse() uint64 {
-	runtime.GC()
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
-}
+	"github.com/premier-gateway/premier/internal/memtest"
+)
 
 // A key costs the same memory whatever its length: 100,000 distinct 8 KB
 // keys (stored whole they took ~8.3 KB each) grow the heap by 90–105 bytes
@@ -37,14 +30,14 @@ func TestLocalKeyMemoryAlloc(t *testing.T) {
 		for i := range key {
 			key[i] = 'a' + byte(i%26)
 		}
-		before := heapInUse()
+		before := memtest.LiveHeap()
 		for i := range n {
 			binary.BigEndian.PutUint64(key, uint64(i))
 			if !l.Allow(key).Allowed {
 				t.Fatalf("%s: fresh key %d refused", c.alg, i)
 			}
 		}
-		after := heapInUse()
+		after := memtest.LiveHeap()
 		if k := l.Stats().Keys; k != n {
 			t.Fatalf("%s: %d keys tracked, want %d", c.alg, k, n)
 		}

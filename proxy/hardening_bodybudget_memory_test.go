@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/premier-gateway/premier/internal/memtest"
 	"github.com/premier-gateway/premier/internal/wait"
 )
 
@@ -38,7 +39,7 @@ func TestBodyBudgetStalledClientsMemoryAlloc(t *testing.T) {
 	wait.Until(t, "the warm-up body given back", func() bool { return h.gw.bodies.Used() == 0 })
 	start := hits()
 
-	base := vmRSS(t)
+	base := memtest.RSS(t)
 	conns := stalledClients(t, h.addr, clients, func(i int) string {
 		return fmt.Sprintf("GET /b/%d HTTP/1.1\r\nHost: gw\r\n\r\n", i)
 	})
@@ -46,7 +47,7 @@ func TestBodyBudgetStalledClientsMemoryAlloc(t *testing.T) {
 	var peak int64
 	for range 10 {
 		time.Sleep(200 * time.Millisecond)
-		peak = max(peak, vmRSS(t))
+		peak = max(peak, memtest.RSS(t))
 	}
 	held := h.gw.bodies.Used()
 	growth := peak - base

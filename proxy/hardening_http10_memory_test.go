@@ -7,37 +7,13 @@ import (
 	"bytes"
 	"io"
 	"net"
-	"os"
-	"runtime/debug"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/premier-gateway/premier/internal/memtest"
 	"github.com/premier-gateway/premier/internal/wait"
 )
-
-// vmRSS is this process's resident set size in bytes (VmRSS of
-// /proc/self/status), after returning freed memory to the system.
-func vmRSS(t testing.TB) int64 {
-	t.Helper()
-	debug.FreeOSMemory()
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for line := range strings.SplitSeq(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return kb << 10
-		}
-	}
-	t.Fatal("no VmRSS in /proc/self/status")
-	return 0
-}
 
 // stalledClients opens n connections to addr that each send request and
 // read nothing until released.
@@ -75,13 +51,13 @@ func TestHTTP10StalledClientsMemoryAlloc(t *testing.T) {
 	getHTTP10(t, h.addr, "GET /big HTTP/1.0\r\n\r\n", 20*time.Second) // warm up
 	hits.Store(0)
 
-	base := vmRSS(t)
+	base := memtest.RSS(t)
 	conns := stalledClients(t, h.addr, clients, func(int) string { return "GET /big HTTP/1.0\r\n\r\n" })
 	wait.Until(t, "every request reached the backend", func() bool { return hits.Load() == clients })
 	var peak int64
 	for range 10 { // the bodies flow until every socket buffer is full
 		time.Sleep(200 * time.Millisecond)
-		peak = max(peak, vmRSS(t))
+		peak = max(peak, memtest.RSS(t))
 	}
 	growth := peak - base
 	t.Logf("RSS %d MB before, %d MB with %d stalled HTTP/1.0 clients: +%d MB", base>>20, peak>>20, clients, growth>>20)

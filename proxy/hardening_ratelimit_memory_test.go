@@ -8,24 +8,15 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/premier-gateway/premier/internal/memtest"
 	"github.com/valyala/fasthttp"
 )
-
-// liveHeap is the live heap after a full collection.
-func liveHeap() uint64 {
-	runtime.GC()
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
-}
 
 // Issue 15, item 6 (catalogue 74): `key: "{header.X-User}"` with 150,000
 // distinct 8 KB values once cost ~8.3 KB each (the key was stored whole).
@@ -89,9 +80,9 @@ func TestRateLimitLongKeysMemoryAlloc(t *testing.T) {
 	const warm, n = 10_000, 150_000
 	run(0, warm, 200)       // connection buffers and pools reach their size
 	time.Sleep(time.Second) // the warm-up's connections finish closing
-	before := liveHeap()
+	before := memtest.LiveHeap()
 	run(warm, warm+n, 200)
-	after := liveHeap()
+	after := memtest.LiveHeap()
 	grew := after - min(before, after)
 	per := grew / n
 	t.Logf("%d distinct 8 KB keys through the gateway: heap +%.1f MB, %d B per key", n, float64(grew)/1e6, per)
