@@ -27,7 +27,9 @@ var errCorrupt = errors.New("cache: corrupt entry")
 //	8  storedAt i64 (unix ns), ttl i64 (ns, 0 = none), age0 i64 (s),
 //	   markerID u64
 //	40 vary count u16, key length u32, body length u32
-//	50 key, vary (u16 len, name, u16 len, value)*, headers (u16 len, name,
+//	50 stale-while-revalidate i32 (s, -1 = none), stale-if-error i32,
+//	   stale flags u8, 0 u8
+//	60 key, vary (u16 len, name, u16 len, value)*, headers (u16 len, name,
 //	   u32 len, value)*, body
 type entry struct {
 	blob []byte
@@ -42,6 +44,7 @@ type entry struct {
 	age0     int64  // whole seconds of age at storedAt (RFC 9111 §4.2.3's corrected initial age)
 	markerID uint64 // response: the marker it belongs to; marker: its id
 	kind     byte
+	sd       staleDirectives // response: its own word on stale use
 
 	// Set when the entry enters this process; never serialised.
 	rs    *ruleState
@@ -59,8 +62,8 @@ type entry struct {
 type field struct{ name, value []byte }
 
 const (
-	blobMagic0, blobMagic1, blobVersion = 'P', 'C', 1
-	blobHeader                          = 50
+	blobMagic0, blobMagic1, blobVersion = 'P', 'C', 2
+	blobHeader                          = 60
 	entryOverhead                       = 256 // struct, slice headers, ristretto item
 )
 
@@ -79,6 +82,7 @@ type entryParts struct {
 	ttl      int64
 	age0     int64
 	markerID uint64
+	sd       staleDirectives
 	key      []byte
 	vary     []field
 	hdrs     []field
@@ -117,6 +121,9 @@ func encodeEntry(p *entryParts) *entry {
 	le.PutUint16(b[40:], uint16(len(p.vary)))
 	le.PutUint32(b[42:], uint32(len(p.key)))
 	le.PutUint32(b[46:], uint32(len(p.body)))
+	le.PutUint32(b[50:], uint32(p.sd.swr))
+	le.PutUint32(b[54:], uint32(p.sd.sie))
+	b[58] = p.sd.flags
 	b = append(b, p.key...)
 	for _, f := range p.vary {
 		b = le.AppendUint16(b, uint16(len(f.name)))
@@ -153,6 +160,7 @@ func decodeEntry(b []byte) (*entry, error) {
 		ttl:      int64(le.Uint64(b[16:])),
 		age0:     int64(le.Uint64(b[24:])),
 		markerID: le.Uint64(b[32:]),
+		sd:       staleDirectives{swr: int32(le.Uint32(b[50:])), sie: int32(le.Uint32(b[54:])), flags: b[58]},
 	}
 	if e.kind != kindResponse && e.kind != kindMarker {
 		return nil, errCorrupt

@@ -53,11 +53,13 @@ func (in *freshInputs) lifetime(date int64) (ns int64, ok bool) {
 }
 
 // freshness is what freshFor derives for an entry: the entry serves while
-// now − storedAt < ttl, and its Age is age0 + (now − storedAt) seconds.
+// now − storedAt < ttl, and its Age is age0 + (now − storedAt) seconds;
+// stale is what the response says about its use past that (set by storable).
 type freshness struct {
 	storedAt int64 // unix ns
 	ttl      int64 // ns of freshness left at storedAt
 	age0     int64 // whole seconds of age at storedAt
+	stale    staleDirectives
 }
 
 // freshFor computes an entry's freshness from the backend response (RFC

@@ -82,27 +82,60 @@ func (u staleUse) keep() int64 {
 	return k
 }
 
-// staleUseOf reads e's Cache-Control and validators. must-revalidate,
-// proxy-revalidate and no-cache forbid serving it stale (§4.2.4); s-maxage
-// implies proxy-revalidate (§5.2.2.10), so it turns off the rule's defaults
-// but not a stale-* directive the same response states.
+// staleDirectives are a stored response's own directives on serving it
+// stale, read once when it is stored from the Cache-Control that applies
+// to this cache: the targeted field's when it has one (RFC 9213 §2.1),
+// which is not stored with the response.
+type staleDirectives struct {
+	swr, sie int32 // stale-while-revalidate, stale-if-error: seconds, -1 = absent
+	flags    byte
+}
+
+const (
+	// sdNoStale: no-cache, must-revalidate or proxy-revalidate forbid
+	// serving it stale (RFC 9111 §4.2.4).
+	sdNoStale byte = 1 << iota
+	// sdStrict: s-maxage, which implies proxy-revalidate (§5.2.2.10), so
+	// the rule's defaults do not apply; a stale-* directive stated with it
+	// does.
+	sdStrict
+)
+
+func staleDirectivesOf(cc *cacheControl) staleDirectives {
+	sd := staleDirectives{swr: staleSeconds(cc.staleWhileRevalidate), sie: staleSeconds(cc.staleIfError)}
+	if cc.noCache || cc.mustRevalidate || cc.proxyRevalidate {
+		sd.flags |= sdNoStale
+	}
+	if cc.sMaxAge >= 0 {
+		sd.flags |= sdStrict
+	}
+	return sd
+}
+
+// staleSeconds narrows a directive to the entry's field: -1 stays absent,
+// anything past maxStaleWindow is capped there.
+func staleSeconds(d int64) int32 {
+	if d < 0 {
+		return -1
+	}
+	return int32(min(d, int64(maxStaleWindow/time.Second)))
+}
+
+// staleUseOf is what e still allows, from its stored directives, its
+// validators and the rule's defaults.
 func staleUseOf(e *entry, p *Policy) staleUse {
-	var cc cacheControl
-	cc.reset()
 	var u staleUse
 	for i := range e.hdrs {
-		switch n := e.hdrs[i].name; {
-		case bytes.EqualFold(n, hdrCacheCtl):
-			cc.parse(e.hdrs[i].value)
-		case bytes.EqualFold(n, hdrETag), bytes.EqualFold(n, hdrLastModified):
+		if n := e.hdrs[i].name; bytes.EqualFold(n, hdrETag) || bytes.EqualFold(n, hdrLastModified) {
 			u.validators = true
 		}
 	}
-	if cc.noCache || cc.mustRevalidate || cc.proxyRevalidate {
+	if e.sd.flags&sdNoStale != 0 {
 		return u
 	}
-	u.swr = staleWindow(cc.staleWhileRevalidate, p.StaleWhileRevalidate, cc.sMaxAge >= 0)
-	u.sie = staleWindow(cc.staleIfError, p.StaleIfError, cc.sMaxAge >= 0)
+	strict := e.sd.flags&sdStrict != 0
+	u.swr = staleWindow(int64(e.sd.swr), p.StaleWhileRevalidate, strict)
+	u.sie = staleWindow(int64(e.sd.sie), p.StaleIfError, strict)
 	return u
 }
 
@@ -180,7 +213,7 @@ func (c *Cache) attachStale(req *fasthttp.Request, f *Fill, e *entry, h uint64, 
 	if len(e.vary) > 0 {
 		f.sh = c.variantHash(h, e.vary, req)
 	}
-	if u.validators {
+	if u.validators && !req.IsBodyStream() { // Unselected may need to send it again
 		f.saveConditions(req)
 		f.cond = true
 		setConditions(req, e)
@@ -201,6 +234,60 @@ func (f *Fill) Prepare(req *fasthttp.Request) {
 	if f.cond {
 		setConditions(req, f.stale)
 	}
+}
+
+// Conditional reports whether f's request carries the cache's own
+// validators (a revalidation). The caller keeps a copy of that request
+// before forwarding it, for Unselected.
+func (f *Fill) Conditional() bool { return f != nil && f.cond }
+
+// Unselected handles a 304 to the cache's own conditions that selects no
+// stored response (RFC 9111 §4.3.4: its strong ETag is not the stored one,
+// or its validators differ). Such an answer must not refresh the entry, and
+// the client did not ask for a 304 from the cache's validators: Unselected
+// readies req, a copy of the request as it was before it went out, to be
+// sent again without them (the client's own conditions back, or none for a
+// background refresh) and reports true; the caller forwards it and calls
+// Done on that answer. Otherwise it reports false and changes nothing.
+func (f *Fill) Unselected(req *fasthttp.Request, resp *fasthttp.Response) bool {
+	if !f.Conditional() || resp.StatusCode() != fasthttp.StatusNotModified || selects(resp, f.stale) {
+		return false
+	}
+	f.cond = false
+	if f.background {
+		req.Header.DelBytes(hdrIfNoneMatch)
+		req.Header.DelBytes(hdrIfModifiedSince)
+	} else {
+		f.restoreConditions(req)
+	}
+	return true
+}
+
+// selects reports whether a 304 identifies e as the response to update
+// (RFC 9111 §4.3.4): a strong ETag must be e's (strong comparison), a weak
+// one must match e's weakly; without an ETag a Last-Modified must be e's
+// when e has one. A 304 with no validator at all selects e, the one stored
+// response the cache asked about.
+func selects(resp *fasthttp.Response, e *entry) bool {
+	var tag, lm []byte
+	for i := range e.hdrs {
+		switch n := e.hdrs[i].name; {
+		case bytes.EqualFold(n, hdrETag):
+			tag = bytes.TrimSpace(e.hdrs[i].value)
+		case bytes.EqualFold(n, hdrLastModified):
+			lm = e.hdrs[i].value
+		}
+	}
+	if got := bytes.TrimSpace(resp.Header.PeekBytes(hdrETag)); len(got) > 0 {
+		if len(got) >= 2 && got[0] == 'W' && got[1] == '/' {
+			return etagListMatches(got, tag) // weak: the opaque tags match
+		}
+		return bytes.Equal(got, tag) // strong: byte for byte, W/ included
+	}
+	if got := resp.Header.PeekBytes(hdrLastModified); len(got) > 0 && len(lm) > 0 {
+		return bytes.Equal(got, lm)
+	}
+	return true
 }
 
 // clientConditions are the request fields a background refresh drops: it

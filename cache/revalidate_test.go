@@ -233,3 +233,47 @@ func TestRevalidatedClientValidator(t *testing.T) {
 		t.Fatalf("client answer: %d %q ETag %q", r.StatusCode(), r.Body(), r.Header.Peek("ETag"))
 	}
 }
+
+// TestSelects304: which 304s select the stored response for update
+// (RFC 9111 §4.3.4): a strong ETag only by the strong comparison, a weak one
+// by the weak comparison, a Last-Modified only when it is the stored one,
+// and a 304 with no validator the one response asked about.
+func TestSelects304(t *testing.T) {
+	stored := func(etag, lm string) *entry {
+		p := entryParts{kind: kindResponse, status: 200, key: []byte("k")}
+		if etag != "" {
+			p.hdrs = append(p.hdrs, field{[]byte("ETag"), []byte(etag)})
+		}
+		if lm != "" {
+			p.hdrs = append(p.hdrs, field{[]byte("Last-Modified"), []byte(lm)})
+		}
+		return encodeEntry(&p)
+	}
+	const lm1, lm2 = "Mon, 07 Dec 2026 10:00:00 GMT", "Mon, 07 Dec 2026 11:00:00 GMT"
+	for _, c := range []struct {
+		storedTag, storedLM, tag, lm string
+		want                         bool
+	}{
+		{`"a"`, "", `"a"`, "", true},
+		{`"a"`, "", `"b"`, "", false},
+		{`W/"a"`, "", `"a"`, "", false}, // strong comparison: both must be strong
+		{`"a"`, "", `W/"a"`, "", true},  // weak: the opaque tags match
+		{`"a"`, "", `W/"b"`, "", false},
+		{"", lm1, "", lm1, true},
+		{"", lm1, "", lm2, false},
+		{`"a"`, lm1, "", "", true}, // no validator in the 304
+		{"", "", `"a"`, "", false},
+	} {
+		var resp fasthttp.Response
+		resp.SetStatusCode(304)
+		if c.tag != "" {
+			resp.Header.Set("ETag", c.tag)
+		}
+		if c.lm != "" {
+			resp.Header.Set("Last-Modified", c.lm)
+		}
+		if got := selects(&resp, stored(c.storedTag, c.storedLM)); got != c.want {
+			t.Errorf("stored %q/%q, 304 %q/%q: selects = %v", c.storedTag, c.storedLM, c.tag, c.lm, got)
+		}
+	}
+}

@@ -53,7 +53,7 @@ func (c *Cache) store(ctx *fasthttp.RequestCtx, f *Fill, now int64) (*entry, Rea
 	}
 	p := entryParts{
 		kind: kindResponse, status: resp.StatusCode(), storedAt: fr.storedAt, ttl: fr.ttl,
-		age0: fr.age0, key: f.key, hdrs: c.replayable(resp), body: body,
+		age0: fr.age0, sd: fr.stale, key: f.key, hdrs: c.replayable(resp), body: body,
 	}
 	if len(vary) == 0 {
 		e := encodeEntry(&p)
@@ -190,6 +190,7 @@ func (c *Cache) storable(req *fasthttp.Request, resp *fasthttp.Response, f *Fill
 		return ReasonTooLarge, fr, nil
 	}
 	fr, ok := freshFor(&in, f.ttl, f.reqAt, now)
+	fr.stale = staleDirectivesOf(&cc) // the targeted field's when it applies
 	if cc.noCache {
 		fr.ttl, ok = staleAtOnce, true // stored to be revalidated on every use (§5.2.2.4)
 	}

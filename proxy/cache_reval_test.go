@@ -481,3 +481,105 @@ func TestCacheRefreshOwnedByGateway(t *testing.T) {
 		t.Errorf("the refresh kept %d bytes of the body budget", n)
 	}
 }
+
+// TestCacheUnselected304RefetchesUnconditionally: a 304 to the cache's
+// revalidation whose strong ETag is not the stored one (two origin nodes
+// tagging differently, or a representation changed between) selects no
+// stored response (RFC 9111 §4.3.4): Premier neither refreshes nor serves
+// the stale entry with it, but sends the request once more without its
+// validators and stores the 200 it gets.
+func TestCacheUnselected304RefetchesUnconditionally(t *testing.T) {
+	handler := func(ctx *fasthttp.RequestCtx) {
+		h := &ctx.Response.Header
+		h.Set("Cache-Control", shortLife)
+		if len(ctx.Request.Header.Peek("If-None-Match")) > 0 {
+			h.Set("ETag", `"v2"`)
+			ctx.SetStatusCode(fasthttp.StatusNotModified)
+			return
+		}
+		if string(ctx.Path()) == "/u" && ctx.Request.Header.Peek("X-Round")[0] == '2' {
+			h.Set("ETag", `"v2"`)
+			ctx.SetBodyString("two")
+			return
+		}
+		h.Set("ETag", `"v1"`)
+		ctx.SetBodyString("one")
+	}
+	round := func(n string) map[string]string { return map[string]string{"X-Round": n} }
+	eachTarget(cacheTargets(t, handler, revalRule), func(c cacheTarget) {
+		if resp, body := do(t, "GET", c.url+"/u", nil, round("1")); resp.StatusCode != 200 || body != "one" {
+			t.Fatalf("%s: first: %d %q", c.name, resp.StatusCode, body)
+		}
+		c.settle()
+	}, func(c cacheTarget) {
+		resp, body := do(t, "GET", c.url+"/u", nil, round("2"))
+		seen := c.origin.Seen("/u")
+		switch c.name {
+		case "premier":
+			if resp.StatusCode != 200 || body != "two" || resp.Header.Get("ETag") != `"v2"` {
+				t.Fatalf("premier: %d %q %v", resp.StatusCode, body, resp.Header)
+			}
+			if len(seen) != 3 || seen[1].IfNoneMatch != `"v1"` || seen[2].IfNoneMatch != "" {
+				t.Fatalf("premier: origin saw %+v", seen)
+			}
+			c.settle()
+			resp3, body3 := do(t, "GET", c.url+"/u", nil, round("3"))
+			if body3 != "two" || resp3.Header.Get("X-Cache") != "HIT" || c.origin.Count("/u") != 3 {
+				t.Fatalf("premier: the 200 was not stored: %q %v, %d origin requests", body3, resp3.Header, c.origin.Count("/u"))
+			}
+		case "nginx":
+			// nginx takes any 304 to its revalidation as a refresh and
+			// serves the stored body under the old tag (docs table).
+			if resp.StatusCode != 200 || body != "one" || len(seen) != 2 {
+				t.Fatalf("nginx: %d %q, origin saw %+v", resp.StatusCode, body, seen)
+			}
+		}
+	})
+}
+
+// TestCacheStaleDirectivesFromTargetedField: the targeted field replaces
+// Cache-Control for this cache's stale decisions too (RFC 9213 §2.1), though
+// it is not stored with the response: CDN-Cache-Control's stale-if-error
+// is honoured where Cache-Control says must-revalidate (/cdn-sie), and its
+// must-revalidate wins over Cache-Control's stale-if-error (/cdn-mr).
+func TestCacheStaleDirectivesFromTargetedField(t *testing.T) {
+	var fail atomic.Bool
+	handler := func(ctx *fasthttp.RequestCtx) {
+		if fail.Load() {
+			ctx.SetStatusCode(500)
+			return
+		}
+		h := &ctx.Response.Header
+		if string(ctx.Path()) == "/cdn-sie" {
+			h.Set("CDN-Cache-Control", shortLife+", stale-if-error=60")
+			h.Set("Cache-Control", shortLife+", must-revalidate")
+		} else {
+			h.Set("CDN-Cache-Control", shortLife+", must-revalidate")
+			h.Set("Cache-Control", shortLife+", stale-if-error=60")
+		}
+		ctx.SetBodyString("old")
+	}
+	eachTarget(cacheTargets(t, handler, revalRule), func(c cacheTarget) {
+		do(t, "GET", c.url+"/cdn-sie", nil, nil)
+		do(t, "GET", c.url+"/cdn-mr", nil, nil)
+	}, func(c cacheTarget) {
+		fail.Store(true)
+		sie, sieBody := do(t, "GET", c.url+"/cdn-sie", nil, nil)
+		mr, _ := do(t, "GET", c.url+"/cdn-mr", nil, nil)
+		switch c.name {
+		case "premier":
+			if sie.StatusCode != 200 || sieBody != "old" || sie.Header.Get("X-Cache") != "STALE" {
+				t.Errorf("premier: CDN-Cache-Control stale-if-error: %d %q %v", sie.StatusCode, sieBody, sie.Header)
+			}
+			if mr.StatusCode != 500 {
+				t.Errorf("premier: CDN-Cache-Control must-revalidate: served %d", mr.StatusCode)
+			}
+		case "nginx":
+			// nginx reads no targeted field, and without
+			// proxy_cache_use_stale it serves neither stale.
+			if sie.StatusCode != 500 || mr.StatusCode != 500 {
+				t.Errorf("nginx: /cdn-sie %d, /cdn-mr %d", sie.StatusCode, mr.StatusCode)
+			}
+		}
+	})
+}

@@ -76,11 +76,31 @@ func (p *plan) serveCached(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *sc
 	}
 	s.obs.Cache = metrics.CacheMiss
 	defer fill.Abort() // a panic must not leave the key locked; no-op after Done
-	backend := p.fetch(g, t, ctx, s, start)
+	backend := p.fetchRevalidating(g, t, ctx, s, start, fill)
 	if s.whole.Refused {
 		fill.OverBudget() // streamed: the body budget was spent
 	}
 	s.obs.Miss = fill.Done(ctx) // why it missed and what became of the response, for the dashboard
+	return backend
+}
+
+// fetchRevalidating fetches for fill. A revalidation whose 304 selects no
+// stored response (cache.Fill.Unselected, RFC 9111 §4.3.4) is sent once
+// more without the cache's validators, from a copy kept before the first
+// went out (the forwarded request is rewritten on its way). Only
+// revalidations pay for the copy, never a hit.
+func (p *plan) fetchRevalidating(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch, start time.Time, fill *cache.Fill) string {
+	if !fill.Conditional() {
+		return p.fetch(g, t, ctx, s, start)
+	}
+	again := new(fasthttp.Request)
+	ctx.Request.CopyTo(again)
+	backend := p.fetch(g, t, ctx, s, start)
+	if fill.Unselected(again, &ctx.Response) {
+		again.CopyTo(&ctx.Request)
+		ctx.Response.Reset()
+		backend = p.fetch(g, t, ctx, s, start)
+	}
 	return backend
 }
 

@@ -65,7 +65,7 @@ func (p *plan) refresh(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 		defer scratchPool.Put(bs)
 		defer fill.Abort() // a panic must not leave the key locked; no-op after Done
 		defer g.recoverRefresh()
-		p.fetch(g, t, rc, bs, time.Now())
+		p.fetchRevalidating(g, t, rc, bs, time.Now(), fill)
 		if bs.whole.Refused {
 			fill.OverBudget() // streamed: the body budget was spent
 		}
