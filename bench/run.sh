@@ -17,8 +17,9 @@
 #   --targets "T ..."   any of: direct nginx[:VARIANT] haproxy[:VARIANT] nginx-cache
 #                       premier premier:CONFIG premier:all premier-b:CONFIG
 #                       (VARIANT = passthrough (default) timeout-monitoring ratelimit
-#                       cache-hit rules50: nginx and HAProxy configured like the
-#                       premier config of that name; nginx-cache = nginx:cache-hit)
+#                       cache-hit cache-reval rules50: nginx and HAProxy configured like the
+#                       premier config of that name; nginx-cache = nginx:cache-hit;
+#                       cache-reval is nginx only: HAProxy's cache does not revalidate)
 #                       (premier = premier:passthrough; CONFIG = any bench/configs
 #                       file name without .yaml, or a path to a .yaml file;
 #                       premier:CONFIG+dash = the same with a dashboard live
@@ -27,7 +28,7 @@
 #                       (haproxy only when installed). The first nginx target is
 #                       the reference of the "× nginx" columns.
 #   --paths "P ..."     URL paths (/small) or scenarios from bench/wrk/NAME.lua
-#                       (small 4k post16k mix close), or ws: WebSocket echo
+#                       (small 4k post16k mix close reval), or ws: WebSocket echo
 #                       round trips on /ws/echo with bench/wsbench echo (64-byte messages,
 #                       one in flight per connection). Default: "/small /4k"
 #   --nbackends K       K backends behind every proxy, round robin (default 1)
@@ -47,7 +48,8 @@
 # fresh servers, and prints one table; the options above apply to every step):
 #   --workloads "W ..." the workloads, each against nginx, haproxy and
 #                       premier configured alike: small 4k timeout ratelimit
-#                       cache post16k mix close (or "all")
+#                       cache reval post16k mix close (or "all"; reval
+#                       without HAProxy, whose cache does not revalidate)
 #   --conns "N ..."     req/s, p99 and peak RSS at N keep-alive client
 #                       connections (e.g. "64 1000 10000"; path: the first of
 #                       --paths, default /small)
@@ -120,7 +122,7 @@ if [[ -z $TARGETS ]]; then
   TARGETS="nginx premier"
   ensure_tool haproxy haproxy && TARGETS="nginx haproxy premier"
 fi
-VARIANTS="passthrough timeout-monitoring ratelimit cache-hit rules50"
+VARIANTS="passthrough timeout-monitoring ratelimit cache-hit cache-reval rules50"
 declare -a TL=()
 declare -A CFGFILE=()   # premier target -> its config file
 for t in $TARGETS; do
@@ -138,6 +140,7 @@ for t in $TARGETS; do
       s=${t%%:*}; s=${s%-cache}
       ensure_tool "$s" "$s" || die "missing $s (apt-get install $s) — or drop $t from --targets"
       [[ $t != *:* || " $VARIANTS " == *" ${t#*:} "* ]] || die "target $t: variant must be one of: $VARIANTS"
+      [[ $t != haproxy:cache-reval ]] || die "target $t: HAProxy's cache does not revalidate; compare nginx:cache-reval"
       TL+=("$t") ;;
     direct) TL+=(direct) ;;
     *) die "unknown target $t" ;;
@@ -269,6 +272,9 @@ write_nginx_conf() {  # target: nginx[:VARIANT] or nginx-cache
     cache-hit)
       cache_path="proxy_cache_path $dir/cache levels=1:2 keys_zone=bench:10m max_size=256m inactive=60m use_temp_path=off;"
       cache_use="proxy_cache bench; proxy_cache_valid 200 5m; add_header X-Cache \$upstream_cache_status;" ;;
+    cache-reval)  # the backend's own freshness (max-age=1), stale entries revalidated with its ETag
+      cache_path="proxy_cache_path $dir/cache levels=1:2 keys_zone=bench:10m max_size=256m inactive=60m use_temp_path=off;"
+      cache_use="proxy_cache bench; proxy_cache_revalidate on; add_header X-Cache \$upstream_cache_status;" ;;
     ratelimit)  # a quota no benchmark reaches: every request allowed, the decision still made
       limit_zone="limit_req_zone \$binary_remote_addr zone=rl:1m rate=100000000r/s;"
       limit_use="limit_req zone=rl burst=100000000 nodelay;" ;;
@@ -630,10 +636,10 @@ for m in WORKLOADS CONNS_LIST BACKENDS_LIST; do
 done
 
 declare -A WL_CFG=([small]=passthrough [4k]=passthrough [timeout]=timeout-monitoring [ratelimit]=ratelimit
-                   [cache]=cache-hit [post16k]=passthrough [mix]=rules50 [close]=passthrough)
+                   [cache]=cache-hit [reval]=cache-reval [post16k]=passthrough [mix]=rules50 [close]=passthrough)
 declare -A WL_PATH=([small]=/small [4k]=/4k [timeout]=/small [ratelimit]=/small
-                    [cache]=/small [post16k]=post16k [mix]=mix [close]=close)
-WL_ALL="small 4k timeout ratelimit cache post16k mix close"
+                    [cache]=/small [reval]=reval [post16k]=post16k [mix]=mix [close]=close)
+WL_ALL="small 4k timeout ratelimit cache reval post16k mix close"
 
 step() {  # label args... -> runs one step, its report in $WORK/step-label.md
   local label=$1; shift
@@ -681,6 +687,7 @@ if [[ -n $MODE ]]; then
           case $t in
             nginx-cache) ;;
             direct) [[ $c == passthrough ]] && tl+=" direct" ;;
+            haproxy) case $c in cache-reval) ;; passthrough) tl+=" haproxy" ;; *) tl+=" haproxy:$c" ;; esac ;;
             *) if [[ $c == passthrough ]]; then tl+=" $t"; else tl+=" $t:$c"; fi ;;
           esac
         done

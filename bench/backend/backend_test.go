@@ -233,3 +233,29 @@ func TestWebSocketEcho(t *testing.T) {
 	}
 	_ = conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
 }
+
+// TestRevalAnswers304: /reval/ID is fresh for a second with a fixed ETag,
+// and a request carrying that ETag gets a 304 without a body.
+func TestRevalAnswers304(t *testing.T) {
+	base := start(t)
+	c := client(t)
+	resp, err := c.Get(base + "/reval/7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("ETag") != `"r7"` || resp.Header.Get("Cache-Control") != "max-age=1" {
+		t.Fatalf("/reval/7: %d %v", resp.StatusCode, resp.Header)
+	}
+	req, _ := http.NewRequest("GET", base+"/reval/7", nil)
+	req.Header.Set("If-None-Match", `"r7"`)
+	resp, err = c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 304 || len(b) != 0 || resp.Header.Get("ETag") != `"r7"` {
+		t.Fatalf("conditional /reval/7: %d %q %v", resp.StatusCode, b, resp.Header)
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -153,4 +154,26 @@ func serveAdmin(ctx *fasthttp.RequestCtx, name, path string) {
 		"path":    path,
 		"backend": name,
 	})
+}
+
+// revalLastModified is every /reval/ resource's Last-Modified.
+const revalLastModified = "Mon, 07 Dec 2026 10:00:00 GMT"
+
+// serveReval answers /reval/ID, the revalidation workload's resources:
+// fresh for one second, with an ETag per ID that never changes, so a cache
+// revalidates each ID about once a second and the backend answers 304
+// (no body) to a conditional request carrying that ETag.
+func serveReval(ctx *fasthttp.RequestCtx, id []byte) {
+	var tag [40]byte
+	etag := append(append(append(tag[:0], `"r`...), id...), '"')
+	h := &ctx.Response.Header
+	h.Set("Cache-Control", "max-age=1")
+	h.SetBytesV("ETag", etag)
+	h.Set("Last-Modified", revalLastModified)
+	if inm := ctx.Request.Header.Peek("If-None-Match"); len(inm) > 0 && bytes.Contains(inm, etag) {
+		ctx.SetStatusCode(fasthttp.StatusNotModified)
+		return
+	}
+	ctx.SetContentType("text/plain; charset=utf-8")
+	ctx.SetBody(smallBody)
 }

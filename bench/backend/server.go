@@ -71,6 +71,8 @@ func (b *backend) handle(ctx *fasthttp.RequestCtx) {
 			serveStatus(ctx, path[len("/status/"):])
 		case strings.HasPrefix(path, "/api/users/"):
 			serveUser(ctx, b.name, path[len("/api/users/"):])
+		case strings.HasPrefix(path, "/reval/"):
+			serveReval(ctx, p[len("/reval/"):])
 		case strings.HasPrefix(path, "/api/admin/"):
 			serveAdmin(ctx, b.name, path)
 		default:
