@@ -50,8 +50,10 @@
 //     freshness (or stored with no-cache, or max-age=0 and a validator) is
 //     kept, bounded by staleKeepValidated and its stale-* windows. A
 //     request for it is forwarded conditional on its ETags and
-//     Last-Modified; Done turns a 304 into the entry with the 304's header
-//     fields and stores it again, and a 5xx within stale-if-error (the
+//     Last-Modified, and on the ETags of the URI's other variants
+//     (variants.go); a 304 that names none of them is not used (the caller
+//     sends the request again, Fill.Unselected). Done turns a 304 into the
+//     entry it names with the 304's header fields and stores it again, and a 5xx within stale-if-error (the
 //     response's, or Policy.StaleIfError) into the stale entry. Within
 //     stale-while-revalidate Lookup serves it and returns Refresh, with a
 //     Fill for one background refresh per key. must-revalidate,

@@ -45,6 +45,7 @@ type Fill struct {
 	// conditions, and the client's own conditions they replaced.
 	pol                  *Policy
 	stale                *entry
+	marker               *entry // the URI's marker when it lists variants' ETags (variants.go)
 	sh                   uint64
 	sie                  int64
 	cond, background     bool
@@ -82,6 +83,7 @@ func (c *Cache) miss(ctx *fasthttp.RequestCtx, p *Policy, rs *ruleState, key []b
 		c.stats.misses.Add(1)
 		f := c.newFill(nil, 0, p, rs, key, h, gen, epoch, fwd, head)
 		c.attachStale(&ctx.Request, f, se, h, now)
+		c.attachVariants(&ctx.Request, f, h)
 		return Miss, f
 	}
 	fl = &flight{done: make(chan struct{}), started: time.Now()}
@@ -97,6 +99,7 @@ func (c *Cache) miss(ctx *fasthttp.RequestCtx, p *Policy, rs *ruleState, key []b
 	c.stats.misses.Add(1)
 	f := c.newFill(fl, fh, p, rs, key, h, gen, epoch, fwd, head)
 	c.attachStale(&ctx.Request, f, se, h, now)
+	c.attachVariants(&ctx.Request, f, h)
 	return Miss, f
 }
 

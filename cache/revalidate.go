@@ -214,9 +214,7 @@ func (c *Cache) attachStale(req *fasthttp.Request, f *Fill, e *entry, h uint64, 
 		f.sh = c.variantHash(h, e.vary, req)
 	}
 	if u.validators && !req.IsBodyStream() { // Unselected may need to send it again
-		f.saveConditions(req)
-		f.cond = true
-		setConditions(req, e)
+		f.condition(req)
 	}
 }
 
@@ -232,7 +230,7 @@ func (f *Fill) Prepare(req *fasthttp.Request) {
 		req.Header.DelBytes(n)
 	}
 	if f.cond {
-		setConditions(req, f.stale)
+		setConditions(req, f.stale, f.marker)
 	}
 }
 
@@ -243,14 +241,19 @@ func (f *Fill) Conditional() bool { return f != nil && f.cond }
 
 // Unselected handles a 304 to the cache's own conditions that selects no
 // stored response (RFC 9111 §4.3.4: its strong ETag is not the stored one,
-// or its validators differ). Such an answer must not refresh the entry, and
+// or its validators differ), nor any other variant stored for the URI
+// (variants.go). Such an answer must not refresh the entry, and
 // the client did not ask for a 304 from the cache's validators: Unselected
 // readies req, a copy of the request as it was before it went out, to be
 // sent again without them (the client's own conditions back, or none for a
 // background refresh) and reports true; the caller forwards it and calls
 // Done on that answer. Otherwise it reports false and changes nothing.
 func (f *Fill) Unselected(req *fasthttp.Request, resp *fasthttp.Response) bool {
-	if !f.Conditional() || resp.StatusCode() != fasthttp.StatusNotModified || selects(resp, f.stale) {
+	if !f.Conditional() || resp.StatusCode() != fasthttp.StatusNotModified || f.stale != nil && selects(resp, f.stale) {
+		return false
+	}
+	if v, vh := f.c.selectVariant(f, resp); v != nil {
+		f.stale, f.sh = v, vh // another variant is this request's representation
 		return false
 	}
 	f.cond = false
@@ -297,22 +300,36 @@ var clientConditions = [][]byte{
 	[]byte(fasthttp.HeaderIfRange), []byte(fasthttp.HeaderRange),
 }
 
-// setConditions makes req conditional on e's validators (§4.3.1): every
-// stored ETag in If-None-Match, Last-Modified in If-Modified-Since.
-func setConditions(req *fasthttp.Request, e *entry) {
+// setConditions makes req conditional (§4.3.1): the stale entry e's ETags
+// and those of the variants marker m lists (either may be nil) in
+// If-None-Match, e's Last-Modified in If-Modified-Since.
+func setConditions(req *fasthttp.Request, e, m *entry) {
 	req.Header.DelBytes(hdrIfNoneMatch)
 	req.Header.DelBytes(hdrIfModifiedSince)
 	var tags []byte
-	for i := range e.hdrs {
-		n, v := e.hdrs[i].name, e.hdrs[i].value
-		switch {
-		case bytes.EqualFold(n, hdrETag):
-			if len(tags) > 0 {
-				tags = append(tags, ", "...)
+	add := func(t []byte) {
+		if len(tags) > 0 {
+			if bytes.Contains(tags, t) {
+				return
 			}
-			tags = append(tags, v...)
-		case bytes.EqualFold(n, hdrLastModified):
-			req.Header.SetBytesKV(hdrIfModifiedSince, v)
+			tags = append(tags, ", "...)
+		}
+		tags = append(tags, t...)
+	}
+	if e != nil {
+		for i := range e.hdrs {
+			n, v := e.hdrs[i].name, e.hdrs[i].value
+			switch {
+			case bytes.EqualFold(n, hdrETag):
+				add(v)
+			case bytes.EqualFold(n, hdrLastModified):
+				req.Header.SetBytesKV(hdrIfModifiedSince, v)
+			}
+		}
+	}
+	if m != nil {
+		for _, t := range m.hdrs {
+			add(t.value)
 		}
 	}
 	if len(tags) > 0 {

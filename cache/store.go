@@ -70,10 +70,15 @@ func (c *Cache) store(ctx *fasthttp.RequestCtx, f *Fill, now int64) (*entry, Rea
 		names[i].name = n
 	}
 	markerID := rand.Uint64()
-	if old := c.getL1(f.h, f.rs, f.key, f.gen, f.epoch); old != nil && old.kind == kindMarker && sameNames(old.vary, names) {
+	old := c.getL1(f.h, f.rs, f.key, f.gen, f.epoch)
+	if old != nil && old.kind == kindMarker && sameNames(old.vary, names) {
 		markerID = old.markerID // keep the variants stored under it
+	} else {
+		old = nil
 	}
-	m := encodeEntry(&entryParts{kind: kindMarker, storedAt: fr.storedAt, key: f.key, vary: names, markerID: markerID})
+	vh := c.variantHash(f.h, names, req)
+	m := encodeEntry(&entryParts{kind: kindMarker, storedAt: fr.storedAt, key: f.key, vary: names, markerID: markerID,
+		hdrs: variantTags(old, vh, bytes.TrimSpace(resp.Header.PeekBytes(hdrETag)))})
 	p.markerID = markerID
 	p.vary = make([]field, len(vary))
 	for i, n := range vary {
@@ -84,7 +89,7 @@ func (c *Cache) store(ctx *fasthttp.RequestCtx, f *Fill, now int64) (*entry, Rea
 		return nil, ReasonTooLarge
 	}
 	c.keep(f.h, m, f)
-	c.keep(c.variantHash(f.h, names, req), e, f)
+	c.keep(vh, e, f)
 	return e, stored
 }
 

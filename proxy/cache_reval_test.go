@@ -583,3 +583,55 @@ func TestCacheStaleDirectivesFromTargetedField(t *testing.T) {
 		}
 	})
 }
+
+// TestCacheVariantETagsSent: for a variant it does not hold, Premier asks
+// with the ETags of the variants it does (RFC 9111 §4.3.1); the origin's
+// 304 naming one of them serves that variant's body for the new header
+// value (§4.3.4) and stores it, so the body crosses the network once.
+func TestCacheVariantETagsSent(t *testing.T) {
+	var bodies atomic.Int64
+	handler := func(ctx *fasthttp.RequestCtx) {
+		h := &ctx.Response.Header
+		h.Set("Cache-Control", "max-age=60")
+		h.Set("Vary", "X-Lang")
+		h.Set("ETag", `"doc"`)
+		if strings.Contains(string(ctx.Request.Header.Peek("If-None-Match")), `"doc"`) {
+			ctx.SetStatusCode(fasthttp.StatusNotModified)
+			return
+		}
+		bodies.Add(1)
+		ctx.SetBodyString("document")
+	}
+	for _, c := range cacheTargets(t, handler, revalRule) {
+		bodies.Store(0)
+		lang := func(v string) map[string]string { return map[string]string{"X-Lang": v} }
+		if resp, body := do(t, "GET", c.url+"/v", nil, lang("en")); resp.StatusCode != 200 || body != "document" {
+			t.Fatalf("%s: first: %d %q", c.name, resp.StatusCode, body)
+		}
+		c.settle()
+		resp, body := do(t, "GET", c.url+"/v", nil, lang("en-US"))
+		if resp.StatusCode != 200 || body != "document" {
+			t.Fatalf("%s: other variant: %d %q", c.name, resp.StatusCode, body)
+		}
+		seen := c.origin.Seen("/v")
+		switch c.name {
+		case "premier":
+			if len(seen) != 2 || seen[1].IfNoneMatch != `"doc"` || bodies.Load() != 1 {
+				t.Fatalf("premier: origin saw %+v, sent %d bodies", seen, bodies.Load())
+			}
+			if resp.Header.Get("X-Cache") != "REVALIDATED" || resp.Header.Get("Vary") != "X-Lang" {
+				t.Errorf("premier: %v", resp.Header)
+			}
+			c.settle()
+			resp3, body3 := do(t, "GET", c.url+"/v", nil, lang("en-US"))
+			if body3 != "document" || resp3.Header.Get("X-Cache") != "HIT" || c.origin.Count("/v") != 2 {
+				t.Fatalf("premier: the new variant was not stored: %q %v", body3, resp3.Header)
+			}
+		case "nginx":
+			// nginx asks for the new variant unconditionally.
+			if len(seen) != 2 || seen[1].IfNoneMatch != "" || bodies.Load() != 2 {
+				t.Fatalf("nginx: origin saw %+v, sent %d bodies", seen, bodies.Load())
+			}
+		}
+	}
+}
