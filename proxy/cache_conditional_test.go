@@ -175,6 +175,7 @@ func TestCacheClientConditionalOnMiss(t *testing.T) {
 		if body := getBody(t, c.url+"/miss", nil); body != "m1" {
 			t.Errorf("%s: plain GET after: %q", c.name, body)
 		}
+		c.settle() // the memory tier stores asynchronously
 		getBody(t, c.url+"/miss", nil)
 		want := 2 // Premier: the plain GET fills
 		if c.name == "nginx" {
