@@ -31,6 +31,13 @@
 #                       (small 4k post16k mix close reval), or ws: WebSocket echo
 #                       round trips on /ws/echo with bench/wsbench echo (64-byte messages,
 #                       one in flight per connection). Default: "/small /4k"
+#   --tls               every target serves HTTPS (nginx and premier targets only): one
+#                       ECDSA P-256 certificate for all, TLS 1.2 and 1.3, session
+#                       cache and tickets, HTTP/2 offered by ALPN; wrk paths go over
+#                       https, and three more paths: h2 (h2load, HTTP/2, 10 streams
+#                       per connection, on /small), handshake (openssl s_time -new:
+#                       a full handshake and a GET /small per connection) and resume
+#                       (s_time -reuse: resumed sessions)
 #   --nbackends K       K backends behind every proxy, round robin (default 1)
 #   --max-other P       a run during which other processes used more than P% of
 #                       the machine's CPU is redone once; if still noisy it is
@@ -66,7 +73,7 @@ BENCH=$ROOT/bench
 export PATH="$PATH:/usr/local/go/bin:/usr/sbin:/sbin"
 
 ROUNDS=3 DURATION=5 CONNS=64 THREADS=1 MAX_OTHER=15 QUIET_WAIT=30 APPEND=0 KEEP=0
-TARGETS="" PATHS="/small /4k" SOURCE=tree NBACKENDS=1 PATHS_SET=0
+TARGETS="" PATHS="/small /4k" SOURCE=tree NBACKENDS=1 PATHS_SET=0 TLS=0 SCHEME=http
 WORKLOADS="" CONNS_LIST="" BACKENDS_LIST=""
 LOAD_CPU=${LOAD_CPU:-0} SERVER_CPU=${SERVER_CPU:-1} BASE_PORT=${BASE_PORT:-19000}
 CMDLINE="bench/run.sh $*"
@@ -90,6 +97,7 @@ while [[ $# -gt 0 ]]; do
     --quiet-wait) QUIET_WAIT=$2; shift ;;
     --source) SOURCE=$2; shift ;;
     --append) APPEND=1 ;;
+    --tls) TLS=1 SCHEME=https ;;
     --keep) KEEP=1 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (try --help)" ;;
@@ -158,8 +166,21 @@ if [[ -n $REF ]]; then
   TL=("$REF" "${rest[@]}")
 fi
 for p in $PATHS; do
-  [[ $p == /* || $p == ws || -f $BENCH/wrk/$p.lua ]] || die "path $p: neither /URL-path, ws, nor bench/wrk/$p.lua"
+  case $p in
+    h2|handshake|resume) (( TLS )) || die "path $p needs --tls" ;;
+    *) [[ $p == /* || $p == ws || -f $BENCH/wrk/$p.lua ]] || die "path $p: neither /URL-path, ws, nor bench/wrk/$p.lua" ;;
+  esac
 done
+if (( TLS )); then
+  [[ " $PATHS " != *" ws "* ]] || die "--tls: the ws path is plain WebSocket only"
+  TLS_NOTE=" HTTPS: one ECDSA P-256 certificate, TLS 1.2/1.3, session cache and tickets, h2 by ALPN (h2: h2load -m 10, mean latency in p50; handshake/resume: openssl s_time, one GET /small per connection);"
+  for t in "${TL[@]}"; do
+    [[ $t == nginx || $t == nginx:* || $t == nginx-cache || $t == premier:* || $t == premier-b:* ]] \
+      || die "--tls: target $t cannot serve TLS here (nginx and premier targets only)"
+  done
+  ensure_tool openssl openssl || die "missing openssl"
+  [[ " $PATHS " != *" h2 "* ]] || ensure_tool h2load nghttp2-client || die "missing h2load (apt-get install nghttp2-client)"
+fi
 
 # servers need file descriptors for connections on both sides
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -171,6 +192,11 @@ NGINX_CONNS=$(( NOFILE - 100 < 65536 ? NOFILE - 100 : 65536 ))     # nginx: coun
 # ------------------------------------------------------- work directory
 WORK=$(mktemp -d /tmp/premier-bench.XXXXXX)
 RAW=$WORK/runs.tsv; : >"$RAW"
+if (( TLS )); then  # one certificate for every target, as in the issue's comparison
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=localhost \
+    -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$WORK/tls.key" -out "$WORK/tls.pem" >/dev/null 2>&1 \
+    || die "openssl could not make the benchmark certificate"
+fi
 declare -A PORT=() PID=()
 declare -a STARTED=()
 
@@ -229,14 +255,15 @@ machine_cpu() { awk '$1 == "cpu" { print $2+$3+$4+$7+$8, $2+$3+$4+$5+$6+$7+$8+$9
 port_free() { ! ss -Hltn "sport = :$1" | grep -q .; }
 
 start() {  # name log cmd... — start pinned to SERVER_CPU in a new session
-  local name=$1 log=$2; shift 2
+  local name=$1 log=$2 scheme=$SCHEME; shift 2
+  [[ $name != backend* ]] || scheme=http  # the backends are plain HTTP
   port_free "${PORT[$name]}" || die "port ${PORT[$name]} ($name) is in use; set BASE_PORT"
   GOMAXPROCS=1 taskset -c "$SERVER_CPU" setsid "$@" >"$log" 2>&1 &
   PID[$name]=$!
   STARTED+=("$!")
   local i
   for i in $(seq 100); do
-    curl -fs -o /dev/null -m 1 "http://127.0.0.1:${PORT[$name]}/healthz" && return 0
+    curl -fsk -o /dev/null -m 1 "$scheme://127.0.0.1:${PORT[$name]}/healthz" && return 0
     kill -0 "${PID[$name]}" 2>/dev/null || { tail -20 "$log" >&2; die "$name exited during start-up (log above)"; }
     sleep 0.1
   done
@@ -294,6 +321,12 @@ write_nginx_conf() {  # target: nginx[:VARIANT] or nginx-cache
   fi
   local servers="" i
   for i in $(seq 0 $((NBACKENDS - 1))); do servers+="        server 127.0.0.1:$((BASE_PORT + i));"$'\n'; done
+  local listen="listen 127.0.0.1:${PORT[$name]} backlog=4096;" tls=""
+  if (( TLS )); then
+    listen="listen 127.0.0.1:${PORT[$name]} ssl http2 backlog=4096;"
+    tls="ssl_certificate $WORK/tls.pem; ssl_certificate_key $WORK/tls.key; ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_session_cache shared:SSL:10m; ssl_session_timeout 1h; ssl_session_tickets on;"
+  fi
   cat >"$dir/nginx.conf" <<EOF
 # generated by bench/run.sh ($name): one worker, keep-alive upstream pool, no access log
 worker_processes 1;
@@ -323,7 +356,8 @@ $servers        keepalive 256;
         keepalive_timeout 60s;
     }
     server {
-        listen 127.0.0.1:${PORT[$name]} backlog=4096;
+        $listen
+        $tls
         proxy_http_version 1.1;
         proxy_set_header Host \$host;
         proxy_set_header Connection \$conn_header;
@@ -426,7 +460,13 @@ start_target() {
     premier:*|premier-b:*)
       local name=${t/:/-}
       premier_conf "${CFGFILE[$t]}" "$WORK/$name.yaml"
-      start "$t" "$WORK/$name.log" "$WORK/${t%%:*}" -config "$WORK/$name.yaml" -listen "127.0.0.1:${PORT[$t]}"
+      local listen=(-listen "127.0.0.1:${PORT[$t]}")
+      if (( TLS )); then  # the plain listener beside it, on a port nobody loads
+        printf '  tls:\n    listen: "127.0.0.1:%d"\n    certificates:\n      - {cert_file: "%s", key_file: "%s"}\n' \
+          "${PORT[$t]}" "$WORK/tls.pem" "$WORK/tls.key" >>"$WORK/$name.yaml"
+        listen=(-listen "127.0.0.1:$(( PORT[$t] + 200 ))" -tls-listen "127.0.0.1:${PORT[$t]}")
+      fi
+      start "$t" "$WORK/$name.log" "$WORK/${t%%:*}" -config "$WORK/$name.yaml" "${listen[@]}"
       if [[ $t == *+dash ]]; then
         # the dashboard open and streaming for the whole run (loopback: no
         # token needed; reconnecting when the server ends a stream after its
@@ -446,9 +486,11 @@ start_target() {
 load_cmd() {  # target path seconds -> LOAD array: the load generator's command line
   local base="127.0.0.1:${PORT[$1]}"
   case $2 in
-    /*) LOAD=(wrk -t"$THREADS" -c"$CONNS" -d"${3}s" --timeout 2s -s "$BENCH/wrk/report.lua" "http://$base$2") ;;
+    /*) LOAD=(wrk -t"$THREADS" -c"$CONNS" -d"${3}s" --timeout 2s -s "$BENCH/wrk/report.lua" "$SCHEME://$base$2") ;;
     ws) LOAD=("$WORK/wsbench" echo -url "ws://$base/ws/echo" -c "$CONNS" -n 1000000000 -size 64 -d "${3}s") ;;
-    *)  LOAD=(wrk -t"$THREADS" -c"$CONNS" -d"${3}s" --timeout 2s -s "$BENCH/wrk/$2.lua" "http://$base/") ;;
+    h2) LOAD=("$BENCH/tlsload.sh" h2 "https://$base/small" "$CONNS" "$3") ;;
+    handshake|resume) LOAD=("$BENCH/tlsload.sh" "$2" "$base" /small "$3") ;;
+    *)  LOAD=(wrk -t"$THREADS" -c"$CONNS" -d"${3}s" --timeout 2s -s "$BENCH/wrk/$2.lua" "$SCHEME://$base/") ;;
   esac
 }
 
@@ -782,7 +824,7 @@ REPORT=$(cat <<EOF
 
 - machine: $MACHINE
 - versions: $VERSIONS
-- settings: $ROUNDS rounds × ${DURATION} s per target and path, wrk -t$THREADS -c$CONNS pinned to CPU$LOAD_CPU; backend and every server pinned to CPU$SERVER_CPU (nginx worker_processes 1, haproxy nbthread 1, Go GOMAXPROCS=1); $NBACKENDS backend(s), round robin; $NOISY_RULE
+- settings: $ROUNDS rounds × ${DURATION} s per target and path, wrk -t$THREADS -c$CONNS pinned to CPU$LOAD_CPU; backend and every server pinned to CPU$SERVER_CPU (nginx worker_processes 1, haproxy nbthread 1, Go GOMAXPROCS=1); $NBACKENDS backend(s), round robin;${TLS_NOTE:-} $NOISY_RULE
 $TABLE
 EOF
 )
