@@ -12,11 +12,17 @@ import (
 // Backends are created and owned by a [Pool]; all methods are safe for
 // concurrent use and lock-free.
 type Backend struct {
-	// URL is the canonical backend URL: scheme "://" host:port.
+	// URL is the backend's name: the canonical URL, scheme "://" host:port,
+	// followed by its TLS label if it has one (see [TLS]).
 	URL string
+	// Key is the backend's key in its pool: the canonical URL, and for an
+	// https backend with its own TLS settings their ID after a '#'.
+	Key string
 	// Target is the parsed address.
 	Target Target
 	// Client is the backend's keep-alive pool. Client-side retries are off.
+	// For https its TLSConfig is the backend's: with the server name and
+	// the session cache filled in.
 	Client *fasthttp.HostClient
 	pipe   pipeline // the pipelining client, when a rule asks for one
 

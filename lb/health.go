@@ -53,7 +53,7 @@ func (p *Pool) SetHealthCheck(addrs []string, hc *HealthCheck) {
 }
 
 // SyncHealthChecks makes checks the complete set of health checks, keyed by
-// server URL: backends not in it stop probing. It suits reloads.
+// server URL or Backend.Key: backends not in it stop probing. It suits reloads.
 func (p *Pool) SyncHealthChecks(checks map[string]*HealthCheck) {
 	want := make(map[string]*HealthCheck, len(checks))
 	for a, hc := range checks {
@@ -67,7 +67,7 @@ func (p *Pool) SyncHealthChecks(checks map[string]*HealthCheck) {
 	p.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, b := range bs {
-		if hc := want[b.URL]; hc != nil {
+		if hc := want[b.Key]; hc != nil {
 			wg.Go(func() { b.startHealth(*hc, p) })
 		} else {
 			wg.Go(b.stopHealth)
@@ -78,8 +78,9 @@ func (p *Pool) SyncHealthChecks(checks map[string]*HealthCheck) {
 
 // probeClient is a small separate client so probes never queue behind (or
 // are refused by) a busy backend's request pool.
-func (p *Pool) probeClient(t Target) *fasthttp.HostClient {
-	c := p.newClient(t)
+// It connects with the backend's own TLS settings (and session cache).
+func (p *Pool) probeClient(b *Backend) *fasthttp.HostClient {
+	c := p.newClient(b.Target, b.Client.TLSConfig)
 	c.MaxConns = 1
 	c.StreamResponseBody = false
 	c.MaxResponseBodySize = probeBodyLimit
@@ -98,7 +99,7 @@ func (b *Backend) startHealth(cfg HealthCheck, p *Pool) {
 		}
 		old.halt()
 	}
-	c := &healthChecker{cfg: cfg, client: p.probeClient(b.Target), stop: make(chan struct{}), done: make(chan struct{})}
+	c := &healthChecker{cfg: cfg, client: p.probeClient(b), stop: make(chan struct{}), done: make(chan struct{})}
 	b.consecErr.Store(0) // count passive failures from now on
 	b.hc.Store(c)
 	go c.run(b)

@@ -1,7 +1,9 @@
 package lb
 
 import (
+	"crypto/tls"
 	"errors"
+	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -26,7 +28,7 @@ type Pool struct {
 }
 
 // NewPool returns an empty pool. configure, if not nil, is applied to each
-// new HostClient after the pool's defaults (Addr, IsTLS, no default
+// new HostClient after the pool's defaults (Addr, IsTLS, TLSConfig, no default
 // User-Agent, no header or path normalising); it sets timeouts, MaxConns,
 // MaxResponseBodySize, StreamResponseBody and so on. Client-side retries
 // are forced off after configure runs: retries are the gateway's.
@@ -61,13 +63,49 @@ func key(addr string) string {
 
 // Get returns the backend for s.URL, creating it (and its HostClient) on
 // first use. s.Weight is not part of the backend: weights belong to each
-// rule's balancer.
-func (p *Pool) Get(s Server) (*Backend, error) {
-	t, err := ParseURL(s.URL)
+// rule's balancer. An https backend got here connects with the defaults
+// (the system roots, the URL's host as server name); see [Pool.GetTLS].
+func (p *Pool) Get(s Server) (*Backend, error) { return p.GetTLS(s, nil) }
+
+// TLS is how a pool's https backends connect.
+type TLS struct {
+	// Config is the client configuration (roots, client certificate,
+	// ServerName, InsecureSkipVerify). The pool gives each backend its own
+	// copy with a session cache of its own, so reconnects resume their
+	// sessions, and the URL's host as ServerName when it is empty.
+	Config *tls.Config
+	// ID tells apart backends of one URL that connect with different
+	// settings: an https backend is keyed by its URL and ID, so two rules
+	// that name one URL with different settings never share connections.
+	ID string
+	// Label, when not empty, follows the URL in the backend's name
+	// ([Backend.URL]: statistics, metrics, logs), so such backends can be
+	// told apart there too.
+	Label string
+}
+
+// sessionCacheSize is how many TLS sessions each https backend keeps for
+// resumption (one per server name and address it dials: a few suffice).
+const sessionCacheSize = 64
+
+// GetTLS is [Pool.Get] with the connection settings for an https URL (nil:
+// the defaults). An http URL ignores t.
+func (p *Pool) GetTLS(s Server, t *TLS) (*Backend, error) {
+	tgt, err := ParseURL(s.URL)
 	if err != nil {
 		return nil, err
 	}
-	k := t.canonical()
+	if !tgt.TLS {
+		t = nil
+	}
+	name := tgt.canonical()
+	k := name
+	if t != nil {
+		if t.ID != "" {
+			k += "#" + t.ID
+		}
+		name += t.Label
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
@@ -76,15 +114,34 @@ func (p *Pool) Get(s Server) (*Backend, error) {
 	if b, ok := p.backends[k]; ok {
 		return b, nil
 	}
-	b := &Backend{URL: k, Target: t, Client: p.newClient(t)}
+	b := &Backend{URL: name, Key: k, Target: tgt, Client: p.newClient(tgt, clientTLS(tgt, t))}
 	p.backends[k] = b
 	return b, nil
 }
 
-func (p *Pool) newClient(t Target) *fasthttp.HostClient {
+// clientTLS is the TLS configuration of a new https backend (nil for http).
+func clientTLS(tgt Target, t *TLS) *tls.Config {
+	if !tgt.TLS {
+		return nil
+	}
+	var cfg *tls.Config
+	if t != nil && t.Config != nil {
+		cfg = t.Config.Clone()
+	} else {
+		cfg = &tls.Config{}
+	}
+	if cfg.ServerName == "" {
+		cfg.ServerName, _, _ = net.SplitHostPort(tgt.Addr)
+	}
+	cfg.ClientSessionCache = tls.NewLRUClientSessionCache(sessionCacheSize)
+	return cfg
+}
+
+func (p *Pool) newClient(t Target, tc *tls.Config) *fasthttp.HostClient {
 	c := &fasthttp.HostClient{
 		Addr:                          t.Addr,
 		IsTLS:                         t.TLS,
+		TLSConfig:                     tc,
 		NoDefaultUserAgentHeader:      true,
 		DisableHeaderNamesNormalizing: true,
 		DisablePathNormalizing:        true,
@@ -99,7 +156,7 @@ func (p *Pool) newClient(t Target) *fasthttp.HostClient {
 }
 
 // Retain keeps the backends whose URLs are in addrs (any form [ParseURL]
-// accepts, or Backend.URL) and forgets the others: their health checks
+// accepts, or Backend.Key) and forgets the others: their health checks
 // stop and their idle connections close. Requests still in flight on a
 // forgotten backend finish normally.
 func (p *Pool) Retain(addrs []string) {

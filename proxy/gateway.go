@@ -3,6 +3,7 @@ package proxy
 import (
 	"errors"
 	"log/slog"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -111,7 +112,7 @@ func New(l *config.Loaded, opts ...Option) (*Gateway, error) {
 		g.Close()
 		return nil, err
 	}
-	g.syncBackends(l)
+	g.syncBackends(t)
 	g.cur.Store(t)
 	for _, w := range l.Warnings {
 		g.log.Warn(w.String())
@@ -164,6 +165,14 @@ func (g *Gateway) configureClient(lim config.Limits) func(*fasthttp.HostClient) 
 		c.WriteBufferSize = upstream.RequestWriteBuffer
 		c.MaxResponseBodySize = 0
 		c.DialTimeout = g.dialBackend
+		if c.IsTLS {
+			// The handshake happens in the dial, bounded by the dial's
+			// timeout (the attempt's), not fasthttp's after it.
+			tc, fallback := c.TLSConfig, c.WriteTimeout
+			c.DialTimeout = func(addr string, timeout time.Duration) (net.Conn, error) {
+				return upstream.DialTLS(g.watch, g.dial, addr, timeout, fallback, tc)
+			}
+		}
 	}
 }
 
@@ -184,7 +193,7 @@ func (g *Gateway) Reload(l *config.Loaded) error {
 		return err
 	}
 	old := g.cur.Swap(t)
-	g.syncBackends(l)
+	g.syncBackends(t)
 	g.breakers.retain(t.breakerKeys)
 	g.limiters.Retain(t.limiterIDs)
 	g.ws.CloseRemoved(t.wsRoutes(), seconds(l.Config.Limits.ShutdownGrace))
@@ -218,30 +227,10 @@ func (g *Gateway) reloadBytes(path string, data []byte) error {
 	return g.Reload(l)
 }
 
-// syncBackends forgets backends no rule uses any more and applies health checks.
-func (g *Gateway) syncBackends(l *config.Loaded) {
-	c := l.Config
-	var addrs []string
-	checks := map[string]*lb.HealthCheck{}
-	add := func(servers []lb.Server, cfg *lb.Config) {
-		for _, s := range servers {
-			addrs = append(addrs, s.URL)
-			if cfg != nil && cfg.HealthCheck != nil {
-				checks[s.URL] = cfg.HealthCheck
-			}
-		}
-	}
-	add(c.Servers, c.LB)
-	for i := range c.Paths {
-		p := &c.Paths[i]
-		cfg := p.LB
-		if cfg == nil {
-			cfg = c.LB
-		}
-		add(p.Servers, cfg)
-	}
-	g.pool.Retain(addrs)
-	g.pool.SyncHealthChecks(checks)
+// syncBackends forgets backends t does not use and applies its health checks.
+func (g *Gateway) syncBackends(t *table) {
+	g.pool.Retain(t.backendKeys)
+	g.pool.SyncHealthChecks(t.healthChecks)
 }
 
 // Loaded returns the running configuration.

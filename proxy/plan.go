@@ -27,6 +27,10 @@ type table struct {
 	breakerKeys map[string]bool
 	// limiterIDs are the ids of the limiters this table uses.
 	limiterIDs []string
+	// backendKeys are the pool keys of the backends this table uses, and
+	// healthChecks their active health checks by key.
+	backendKeys  []string
+	healthChecks map[string]*lb.HealthCheck
 }
 
 // plan is one rule's compiled policy: everything the request path needs,
@@ -86,21 +90,38 @@ func (g *Gateway) compile(l *config.Loaded) (*table, error) {
 		prefix:  []byte(c.Dashboard.Prefix),
 		maxBody: c.Limits.MaxBodyBytes,
 
-		breakerKeys: map[string]bool{},
+		breakerKeys:  map[string]bool{},
+		healthChecks: map[string]*lb.HealthCheck{},
 	}
-	global, err := g.backendsFor(c.Servers, c.LB, c.Limits)
+	top, err := backendTLS(c.BackendTLS, nil, false)
+	if err != nil {
+		return nil, err
+	}
+	global, err := g.backendsFor(t, c.Servers, c.LB, c.Limits, top)
 	if err != nil {
 		return nil, err
 	}
 	for i := range c.Paths {
 		p := &c.Paths[i]
 		grp := global
+		bt := top
+		if p.BackendTLS != nil {
+			if bt, err = backendTLS(p.BackendTLS, top, true); err != nil {
+				return nil, fmt.Errorf("rule %q: %w", p.Pattern, err)
+			}
+		}
 		if len(p.Servers) > 0 {
 			lbc := p.LB
 			if lbc == nil {
 				lbc = c.LB
 			}
-			if grp, err = g.backendsFor(p.Servers, lbc, c.Limits); err != nil {
+			if grp, err = g.backendsFor(t, p.Servers, lbc, c.Limits, bt); err != nil {
+				return nil, err
+			}
+		} else if bt != top {
+			// Its own TLS settings for the top-level servers: backends of
+			// their own, balanced as the top-level lb says.
+			if grp, err = g.backendsFor(t, c.Servers, c.LB, c.Limits, bt); err != nil {
 				return nil, err
 			}
 		}
@@ -137,21 +158,29 @@ func pipelineOf(global *lb.Config, p *config.PathRule) bool {
 	return cfg != nil && cfg.Pipeline > 0
 }
 
-func (g *Gateway) backendsFor(servers []lb.Server, cfg *lb.Config, lim config.Limits) (group, error) {
+// backendsFor gets the group's backends from the pool (connecting to https
+// ones with bt) and records them in t: the keys the pool keeps and their
+// health checks.
+func (g *Gateway) backendsFor(t *table, servers []lb.Server, cfg *lb.Config, lim config.Limits, bt *lb.TLS) (group, error) {
 	if len(servers) == 0 {
 		return group{}, nil
 	}
 	bs := make([]*lb.Backend, len(servers))
 	weights := make([]int, len(servers))
 	for i, s := range servers {
-		b, err := g.pool.Get(s)
+		b, err := g.pool.GetTLS(s, bt)
 		if err != nil {
 			return group{}, fmt.Errorf("server %q: %w", s.URL, err)
 		}
 		bs[i], weights[i] = b, s.Weight
+		t.backendKeys = append(t.backendKeys, b.Key)
+		if cfg != nil && cfg.HealthCheck != nil {
+			t.healthChecks[b.Key] = cfg.HealthCheck
+		}
 		if cfg != nil && cfg.Pipeline > 0 {
 			b.EnablePipeline(func() lb.Pipeliner {
-				return upstream.NewPipeTransport(b, cfg.Pipeline, seconds(lim.BackendTimeout), g.dialBackend)
+				// The backend's own dial: TLS (its settings) for https.
+				return upstream.NewPipeTransport(b, cfg.Pipeline, seconds(lim.BackendTimeout), b.Client.DialTimeout)
 			})
 		}
 	}
@@ -228,6 +257,29 @@ func (g *Gateway) newPlan(t *table, index int, name string, f *config.Features, 
 		}
 	}
 	return p, nil
+}
+
+// backendTLS is the pool's TLS settings for a backend_tls block (nil for
+// none: the defaults). For a rule's block, top is the top-level block's
+// result: settings that connect differently label their backends, so
+// statistics and metrics tell them apart from the same URLs elsewhere;
+// settings that connect alike are the top level's.
+func backendTLS(b *config.BackendTLS, top *lb.TLS, rule bool) (*lb.TLS, error) {
+	if b == nil {
+		return nil, nil
+	}
+	cfg, id, err := b.ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("backend_tls: %w", err)
+	}
+	if top != nil && top.ID == id {
+		return top, nil
+	}
+	t := &lb.TLS{Config: cfg, ID: id}
+	if rule {
+		t.Label = "#tls-" + id[:8]
+	}
+	return t, nil
 }
 
 // defaultWholeBody is the largest backend body read whole by default.

@@ -94,6 +94,7 @@ func (l *Loaded) check(d *decoder, clean bool) {
 	l.checkInheritedHealthCheck(d)
 	l.checkPipelining(d)
 	l.checkBodyBudget(d)
+	l.checkBackendTLS(d)
 	if table != nil && len(perrs) == 0 {
 		for _, s := range table.Shadowed() {
 			p := at(&c.Paths[s.Rule], "pattern")

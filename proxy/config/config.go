@@ -25,6 +25,9 @@ type Config struct {
 	Servers []lb.Server `yaml:"servers"`
 	// LB selects the balancer for Servers. Default round_robin, no health checks.
 	LB *lb.Config `yaml:"lb"`
+	// BackendTLS is how the gateway connects to https:// servers. Default:
+	// verified against the system roots, no client certificate.
+	BackendTLS *BackendTLS `yaml:"backend_tls"`
 	// Paths are the rules, matched in file order; the first match wins.
 	// Default: none.
 	Paths []PathRule `yaml:"paths"`
@@ -66,6 +69,10 @@ type PathRule struct {
 	Servers []lb.Server `yaml:"servers"`
 	// LB overrides the balancer for this rule's own servers. Default: the global lb.
 	LB *lb.Config `yaml:"lb"`
+	// BackendTLS replaces the top-level backend_tls for this rule's
+	// https:// servers (its own, or the global ones it uses). Default: the
+	// top-level block.
+	BackendTLS *BackendTLS `yaml:"backend_tls"`
 	// Features are the policies applied to matching requests. Default: none.
 	Features Features `yaml:"features"`
 }

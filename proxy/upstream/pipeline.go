@@ -50,13 +50,15 @@ type PipeTransport struct {
 }
 
 // NewPipeTransport returns b's pipelined transport over n connections,
-// each opened with dial (Dial in the gateway) when first needed and again
-// after it dies; timeout (the backend timeout) bounds each dial, read and
-// write.
+// each opened with dial (the backend client's: Dial, or DialTLS for an
+// https backend, in the gateway) when first needed and again after it
+// dies; timeout (the backend timeout) bounds each dial, read and write.
+// A dial that returns a plain connection to an https backend gets a TLS
+// client over it with the backend's TLS configuration.
 func NewPipeTransport(b *lb.Backend, n int, timeout time.Duration, dial fasthttp.DialFuncWithTimeout) *PipeTransport {
 	t := &PipeTransport{conns: make([]*pipeConn, n)}
 	for i := range t.conns {
-		t.conns[i] = &pipeConn{dialer: dial, target: b.Target, timeout: timeout}
+		t.conns[i] = &pipeConn{dialer: dial, target: b.Target, tls: b.Client.TLSConfig, timeout: timeout}
 	}
 	return t
 }
@@ -90,6 +92,7 @@ func (t *PipeTransport) RoundTrip(b *lb.Backend, req *fasthttp.Request, resp *fa
 // pipeConn is one pipelined connection slot; it redials when its link dies.
 type pipeConn struct {
 	dialer  fasthttp.DialFuncWithTimeout
+	tls     *tls.Config // an https backend's, for a dial that is not TLS
 	target  lb.Target
 	timeout time.Duration // backend timeout: per read and write
 
@@ -225,9 +228,8 @@ func (c *pipeConn) dial() (*pipeLink, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.target.TLS {
-		host, _, _ := net.SplitHostPort(c.target.Addr)
-		conn = tls.Client(conn, &tls.Config{ServerName: host})
+	if _, isTLS := conn.(*tls.Conn); c.target.TLS && !isTLS {
+		conn = tls.Client(conn, c.tls)
 	}
 	l := &pipeLink{
 		conn:  conn,
