@@ -101,8 +101,11 @@ func (p *Pool) GetTLS(s Server, t *TLS) (*Backend, error) {
 	name := tgt.canonical()
 	k := name
 	if t != nil {
-		if t.ID != "" {
-			k += "#" + t.ID
+		// The label is part of the key: one key, one name, so a reload
+		// that moves settings between the top level and a rule never
+		// leaves two backends of one name.
+		if t.ID != "" || t.Label != "" {
+			k += "#" + t.ID + t.Label
 		}
 		name += t.Label
 	}

@@ -2,7 +2,9 @@ package upstream
 
 import (
 	"crypto/tls"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"time"
 
@@ -43,5 +45,44 @@ func DialTLS(w *watchdog.Watchdog, dial fasthttp.DialFunc, addr string, timeout,
 	if hs > 0 {
 		_ = c.SetDeadline(time.Time{})
 	}
-	return tc, nil
+	return &tlsConn{Conn: tc}, nil
 }
+
+// tlsConn is a backend TLS connection that keeps its last read error.
+// fasthttp reports any failure before a response's first byte as io.EOF,
+// which for TLS hides the backend's alert: in TLS 1.3 a backend refuses
+// the gateway's client certificate (or its lack of one) only after the
+// client's side of the handshake is done, so the refusal arrives where the
+// response should be. Embedding *tls.Conn keeps its Handshake method, by
+// which fasthttp knows the connection is TLS already.
+type tlsConn struct {
+	*tls.Conn
+	readErr error
+}
+
+// Read implements net.Conn.
+func (c *tlsConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if err != nil {
+		c.readErr = err
+	}
+	return n, err
+}
+
+// withTLSCause adds to err, a failure to read a response head from c, the
+// TLS layer's own read error when it says more (a backend's alert).
+func withTLSCause(c net.Conn, err error) error {
+	tc, ok := c.(*tlsConn)
+	if !ok || tc.readErr == nil || errors.Is(tc.readErr, io.EOF) || errors.Is(err, tc.readErr) {
+		return err
+	}
+	return tlsReadError{err: err, cause: tc.readErr}
+}
+
+// tlsReadError is a failed response read with the TLS layer's reason. It
+// is both errors, so the transport's checks (the keep-alive race's EOF,
+// timeouts) see the one they look for.
+type tlsReadError struct{ err, cause error }
+
+func (e tlsReadError) Error() string   { return "TLS connection: " + e.cause.Error() }
+func (e tlsReadError) Unwrap() []error { return []error{e.err, e.cause} }

@@ -228,7 +228,7 @@ func (c *pipeConn) dial() (*pipeLink, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, isTLS := conn.(*tls.Conn); c.target.TLS && !isTLS {
+	if _, isTLS := conn.(interface{ Handshake() error }); c.target.TLS && !isTLS {
 		conn = tls.Client(conn, c.tls)
 	}
 	l := &pipeLink{

@@ -122,6 +122,7 @@ func roundTripOnce(hc *fasthttp.HostClient, req *fasthttp.Request, resp *fasthtt
 	}
 	br := hc.AcquireReader(conn)
 	if err = readHead(resp, br); err != nil {
+		err = withTLSCause(conn, err)
 		hc.ReleaseReader(br)
 		hc.CloseConn(cc)
 		if isStale(err) {
