@@ -69,10 +69,11 @@ func (b *BackendTLS) ClientConfig() (*tls.Config, string, error) {
 	}
 	switch {
 	case b.CertFile == "" && b.KeyFile == "":
+	// Each is reported at the key that is written, the other has no line.
 	case b.CertFile == "":
-		errs = append(errs, errors.New("cert_file: required with key_file (the client certificate for mTLS to backends)"))
+		errs = append(errs, errors.New("key_file: needs cert_file too (the client certificate it is the key of)"))
 	case b.KeyFile == "":
-		errs = append(errs, errors.New("key_file: required with cert_file (the client certificate's private key)"))
+		errs = append(errs, errors.New("cert_file: needs key_file too (the client certificate's private key)"))
 	default:
 		certPEM, cerr := os.ReadFile(b.CertFile)
 		keyPEM, kerr := os.ReadFile(b.KeyFile)
