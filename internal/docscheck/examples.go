@@ -16,8 +16,7 @@ import (
 // Fixtures are the environment variables the documented examples may use.
 // Each `${NAME}` an example uses without a `:-default` must be here, so a
 // new variable is a deliberate addition with a value that passes
-// validation. (No config field reads a file, so the examples need no
-// fixture files.)
+// validation. (The files they may name are FixtureFiles.)
 type Fixtures map[string]string
 
 // DefaultFixtures are the values the examples in README.md and docs/ use.
@@ -51,6 +50,9 @@ func CheckExamples(premier string, docs []Doc, fx Fixtures) (checked int, probs 
 		return 0, nil, nil, err
 	}
 	defer os.RemoveAll(dir)
+	if err := writeFixtureFiles(dir); err != nil {
+		return 0, nil, nil, err
+	}
 	env := os.Environ()
 	names := make([]string, 0, len(fx))
 	for k := range fx {
