@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+
+	"github.com/premier-gateway/premier/lb"
 )
 
 // BackendTLS is the `backend_tls` block, top level and per rule: how the
@@ -104,17 +106,47 @@ func (b *BackendTLS) ClientConfig() (*tls.Config, string, error) {
 
 // checkBackendTLS warns wherever backend_tls.insecure_skip_verify is on:
 // the backends' certificates are not checked, so anyone on the path to
-// them can read and change the traffic.
+// them can read and change the traffic. It also warns about a block that
+// reaches no https:// server and so has no effect: servers written as
+// http://, or a top-level block every rule with https servers replaces.
 func (l *Loaded) checkBackendTLS(d *decoder) {
 	c := l.Config
-	warn := func(b *BackendTLS, where string) {
-		if b != nil && b.InsecureSkipVerify {
+	warn := func(b *BackendTLS, at pos, where string, reaches bool) {
+		if b == nil {
+			return
+		}
+		if b.InsecureSkipVerify {
 			l.warnf(d.keys[b]["insecure_skip_verify"], "%sbackend_tls.insecure_skip_verify: true: https backends' certificates are not verified, so anyone on the network path to them can read and alter the traffic; give the backends' CA in ca_file instead",
 				where)
 		}
+		if !reaches {
+			l.warnf(at, "%sbackend_tls: no https:// server is reached with these settings, so they have no effect", where)
+		}
 	}
-	warn(c.BackendTLS, "")
+	anyTLS := func(servers []lb.Server) bool {
+		for _, s := range servers {
+			if t, err := lb.ParseURL(s.URL); err == nil && t.TLS {
+				return true
+			}
+		}
+		return false
+	}
+	serversOf := func(p *PathRule) []lb.Server {
+		if len(p.Servers) > 0 {
+			return p.Servers
+		}
+		return c.Servers
+	}
+	// Requests no rule matches go to the top-level servers.
+	topReaches := anyTLS(c.Servers)
 	for i := range c.Paths {
-		warn(c.Paths[i].BackendTLS, fmt.Sprintf("rule %q: ", c.Paths[i].Pattern))
+		if p := &c.Paths[i]; p.BackendTLS == nil {
+			topReaches = topReaches || anyTLS(serversOf(p))
+		}
+	}
+	warn(c.BackendTLS, d.keys[c]["backend_tls"], "", topReaches)
+	for i := range c.Paths {
+		p := &c.Paths[i]
+		warn(p.BackendTLS, d.keys[p]["backend_tls"], fmt.Sprintf("rule %q: ", p.Pattern), anyTLS(serversOf(p)))
 	}
 }

@@ -118,6 +118,37 @@ func TestBackendTLSProblems(t *testing.T) {
 	}
 }
 
+func TestBackendTLSWithoutHTTPSServersWarns(t *testing.T) {
+	src := `premier:
+  servers: ["http://127.0.0.1:1"]
+  backend_tls: {server_name: a.internal}
+  paths:
+    - pattern: /a/*
+      servers: ["https://127.0.0.1:2"]
+      backend_tls: {server_name: b.internal}
+    - pattern: /b/*
+      backend_tls: {server_name: c.internal}
+`
+	l, err := Parse("w.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Split(warnings(l), "\n")
+	if len(got) != 2 || !strings.HasPrefix(got[0], "w.yaml:3:3: warning: backend_tls: no https:// server is reached with these settings, so they have no effect") ||
+		!strings.HasPrefix(got[1], `w.yaml:9:7: warning: rule "/b/*": backend_tls: no https:// server`) {
+		t.Fatalf("warnings: %q", got)
+	}
+	// A top-level block reaches the https servers of rules without their own.
+	src = strings.Replace(src, `      backend_tls: {server_name: b.internal}
+`, "", 1)
+	if l, err = Parse("w.yaml", []byte(src)); err != nil {
+		t.Fatal(err)
+	}
+	if got := warnings(l); strings.Count(got, "warning") != 1 || !strings.Contains(got, `rule "/b/*"`) {
+		t.Fatalf("warnings: %q", got)
+	}
+}
+
 func TestBackendTLSInsecureWarns(t *testing.T) {
 	src := `premier:
   servers: ["https://127.0.0.1:1"]
