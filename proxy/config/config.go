@@ -18,8 +18,13 @@ type Config struct {
 	// Keyspace namespaces cache keys and limiter counters (also in Redis).
 	// Default "asgi-gateway" (the seed's default).
 	Keyspace string `yaml:"keyspace"`
-	// Listen is the address the standalone gateway listens on. Default ":8000".
+	// Listen is the address the standalone gateway's plain HTTP listener
+	// listens on (`-listen` overrides it); "" turns the plain listener
+	// off, which is allowed only with tls. Default ":8000".
 	Listen string `yaml:"listen"`
+	// TLS adds a listener terminating TLS in front of the same rules.
+	// Default: none (plain HTTP only).
+	TLS *TLS `yaml:"tls"`
 	// Servers are the default backends of every rule without its own.
 	// Default: none (a config without servers anywhere is a plugin-mode config).
 	Servers []lb.Server `yaml:"servers"`
