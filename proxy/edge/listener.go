@@ -1,0 +1,221 @@
+package edge
+
+import (
+	"crypto/tls"
+	"errors"
+	"net"
+	"sync"
+	"time"
+)
+
+// Listener terminates TLS on the connections of an inner listener. Its
+// accept loop only accepts: each handshake runs in a goroutine of its own,
+// bounded in number and in time, so a client that stalls its handshake
+// holds one goroutine until the handshake deadline and never the loop.
+// A finished handshake that negotiated http/1.1 (or no ALPN) comes out of
+// Accept as a *tls.Conn; one that negotiated a protocol with a hook is
+// handed to that hook on its goroutine; any other is closed.
+type Listener struct {
+	inner   net.Listener
+	cfg     *tls.Config
+	timeout time.Duration
+	hooks   map[string]func(net.Conn)
+
+	ready chan net.Conn
+	done  chan struct{}
+	slots chan struct{} // one per handshake in progress
+
+	closeOnce sync.Once
+	doneOnce  sync.Once
+	errMu     sync.Mutex
+	err       error // the inner listener's failure, once it failed
+
+	mu      sync.Mutex
+	pending map[net.Conn]struct{} // connections still handshaking
+	wg      sync.WaitGroup        // the accept loop and the handshakes
+}
+
+// ListenerOptions bound the handshakes.
+type ListenerOptions struct {
+	// HandshakeTimeout bounds each handshake (the gateway passes
+	// limits.read_timeout). Default 10 s.
+	HandshakeTimeout time.Duration
+	// MaxHandshakes bounds the handshakes in progress; at the bound the
+	// loop stops accepting until one ends, and new connections wait in
+	// the kernel's backlog. Default 1024.
+	MaxHandshakes int
+	// Hooks serve the connections whose ALPN protocol they name, each on
+	// the goroutine that completed its handshake (it returns when the
+	// hook does). "h2" is the HTTP/2 server's.
+	Hooks map[string]func(net.Conn)
+}
+
+// NewListener starts terminating TLS with cfg on inner's connections.
+// Close stops it.
+func NewListener(inner net.Listener, cfg *tls.Config, opts ListenerOptions) *Listener {
+	if opts.HandshakeTimeout <= 0 {
+		opts.HandshakeTimeout = 10 * time.Second
+	}
+	if opts.MaxHandshakes <= 0 {
+		opts.MaxHandshakes = 1024
+	}
+	l := &Listener{
+		inner:   inner,
+		cfg:     cfg,
+		timeout: opts.HandshakeTimeout,
+		hooks:   opts.Hooks,
+		ready:   make(chan net.Conn),
+		done:    make(chan struct{}),
+		slots:   make(chan struct{}, opts.MaxHandshakes),
+		pending: map[net.Conn]struct{}{},
+	}
+	l.wg.Add(1)
+	go l.acceptLoop()
+	return l
+}
+
+// Accept returns the next connection whose handshake negotiated HTTP/1.1.
+func (l *Listener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.ready:
+		return c, nil
+	case <-l.done:
+		return nil, l.closedErr()
+	}
+}
+
+// Addr is the inner listener's address.
+func (l *Listener) Addr() net.Addr { return l.inner.Addr() }
+
+// Close stops accepting, aborts the handshakes in progress and waits for
+// their goroutines. Connections already handed on live on: their owners
+// (the server, the hooks) close them.
+func (l *Listener) Close() error {
+	var err error
+	l.closeOnce.Do(func() {
+		l.stop()
+		err = l.inner.Close()
+		l.mu.Lock()
+		for c := range l.pending {
+			_ = c.Close()
+		}
+		l.mu.Unlock()
+		l.wg.Wait()
+	})
+	return err
+}
+
+func (l *Listener) closedErr() error {
+	l.errMu.Lock()
+	defer l.errMu.Unlock()
+	if l.err != nil {
+		return l.err
+	}
+	return net.ErrClosed
+}
+
+// acceptLoop accepts until the inner listener fails or Close.
+func (l *Listener) acceptLoop() {
+	defer l.wg.Done()
+	var backoff time.Duration
+	for {
+		select {
+		case l.slots <- struct{}{}:
+		case <-l.done:
+			return
+		}
+		c, err := l.inner.Accept()
+		if err != nil {
+			<-l.slots
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() { // EMFILE and the like: wait, as net/http does
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				select {
+				case <-time.After(backoff):
+					continue
+				case <-l.done:
+					return
+				}
+			}
+			l.fail(err)
+			return
+		}
+		backoff = 0
+		l.wg.Add(1)
+		go l.handshake(c)
+	}
+}
+
+// fail records the inner listener's error and ends Accept with it.
+func (l *Listener) fail(err error) {
+	select {
+	case <-l.done: // closed: Accept reports net.ErrClosed
+		return
+	default:
+	}
+	l.errMu.Lock()
+	if l.err == nil {
+		l.err = err
+	}
+	l.errMu.Unlock()
+	l.stop()
+}
+
+// stop ends Accept and the hand-overs waiting on it.
+func (l *Listener) stop() { l.doneOnce.Do(func() { close(l.done) }) }
+
+// handshake completes c's handshake within the timeout and hands it on.
+func (l *Listener) handshake(c net.Conn) {
+	tc := tls.Server(c, l.cfg)
+	if !l.track(c) {
+		_ = c.Close()
+		<-l.slots
+		l.wg.Done()
+		return
+	}
+	_ = c.SetDeadline(time.Now().Add(l.timeout))
+	err := tc.Handshake()
+	l.untrack(c)
+	<-l.slots
+	if err != nil {
+		_ = tc.Close()
+		l.wg.Done()
+		return
+	}
+	_ = c.SetDeadline(time.Time{}) // the server sets its own from here
+	proto := tc.ConnectionState().NegotiatedProtocol
+	if hook := l.hooks[proto]; hook != nil {
+		l.wg.Done() // the hook's lifetime is its owner's, not the listener's
+		hook(tc)
+		return
+	}
+	defer l.wg.Done()
+	if proto != "" && proto != ProtoHTTP11 {
+		_ = tc.Close()
+		return
+	}
+	select {
+	case l.ready <- tc:
+	case <-l.done:
+		_ = tc.Close()
+	}
+}
+
+// track registers c as handshaking, unless the listener is closing.
+func (l *Listener) track(c net.Conn) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	select {
+	case <-l.done:
+		return false
+	default:
+	}
+	l.pending[c] = struct{}{}
+	return true
+}
+
+func (l *Listener) untrack(c net.Conn) {
+	l.mu.Lock()
+	delete(l.pending, c)
+	l.mu.Unlock()
+}
