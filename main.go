@@ -1,12 +1,13 @@
 // Command premier is a single-binary edge API gateway.
 //
-//	premier -config FILE [-listen ADDR]   run the gateway
+//	premier -config FILE [-listen ADDR] [-tls-listen ADDR]   run the gateway
 //	premier -check -config FILE           validate a config and exit
 //	premier -version                      print the version
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/premier-gateway/premier/proxy"
 	"github.com/premier-gateway/premier/proxy/config"
+	"github.com/premier-gateway/premier/proxy/edge"
 	"github.com/premier-gateway/premier/ui"
 )
 
@@ -31,6 +33,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "", "path to the YAML config file (required)")
 	listen := fs.String("listen", "", "listen address, overrides the config's `listen` (default :8000)")
+	tlsListen := fs.String("tls-listen", "", "TLS listen address, overrides the config's `tls.listen` (default :8443; needs a tls block)")
 	check := fs.Bool("check", false, "validate the config, print every problem and exit")
 	version := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
@@ -67,16 +70,27 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *listen != "" {
 		addr = *listen
 	}
-	if err := serve(loaded, addr, *configPath, log); err != nil {
+	tlsAddr := ""
+	if t := loaded.Config.TLS; t != nil {
+		tlsAddr = t.Listen
+		if *tlsListen != "" {
+			tlsAddr = *tlsListen
+		}
+	} else if *tlsListen != "" {
+		fmt.Fprintln(stderr, "premier: -tls-listen needs a tls block in the config (its certificates)")
+		return 2
+	}
+	if err := serve(loaded, addr, tlsAddr, *configPath, log); err != nil {
 		log.Error("premier stopped", slog.String("error", err.Error()))
 		return 1
 	}
 	return 0
 }
 
-// serve wires the gateway: listener, reload on SIGHUP or file change,
-// drain on SIGTERM/SIGINT.
-func serve(loaded *config.Loaded, addr, path string, log *slog.Logger) error {
+// serve wires the gateway: the plain listener on addr and the TLS one on
+// tlsAddr (either "" for none), reload on SIGHUP or file change, drain on
+// SIGTERM/SIGINT.
+func serve(loaded *config.Loaded, addr, tlsAddr, path string, log *slog.Logger) error {
 	gw, err := proxy.New(loaded, proxy.WithLogger(log))
 	if err != nil {
 		return err
@@ -85,12 +99,18 @@ func serve(loaded *config.Loaded, addr, path string, log *slog.Logger) error {
 	dash := ui.New(gw.DashboardSource(path, 0), ui.Options{Logger: log})
 	defer dash.Close()
 	gw.SetReservedHandler(dash.Handler)
-	ln, err := net.Listen("tcp", addr)
+	lns, err := listen(gw, addr, tlsAddr)
 	if err != nil {
 		return err
 	}
-	log.Info("premier listening", slog.String("addr", ln.Addr().String()),
-		slog.String("config", path), slog.String("version", proxy.Version))
+	for _, ln := range lns {
+		scheme := "http"
+		if _, ok := ln.(*edge.Listener); ok {
+			scheme = "https"
+		}
+		log.Info("premier listening", slog.String("addr", ln.Addr().String()), slog.String("scheme", scheme),
+			slog.String("config", path), slog.String("version", proxy.Version))
+	}
 
 	watcher := gw.Watch(path, time.Second)
 	defer watcher.Stop()
@@ -111,9 +131,61 @@ func serve(loaded *config.Loaded, addr, path string, log *slog.Logger) error {
 		}
 	}()
 
-	if err = gw.Serve(ctx, ln); err == nil {
+	if err = serveAll(ctx, gw, lns); err == nil {
 		log.Info("premier stopped cleanly")
 		return nil
 	}
 	return err
+}
+
+// listen opens the plain listener (unless addr is "") and the TLS one
+// (unless tlsAddr is ""); on an error it closes what it opened.
+func listen(gw *proxy.Gateway, addr, tlsAddr string) ([]net.Listener, error) {
+	var lns []net.Listener
+	fail := func(err error) ([]net.Listener, error) {
+		for _, ln := range lns {
+			_ = ln.Close()
+		}
+		return nil, err
+	}
+	if addr != "" {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fail(err)
+		}
+		lns = append(lns, ln)
+	}
+	if tlsAddr != "" {
+		raw, err := net.Listen("tcp", tlsAddr)
+		if err != nil {
+			return fail(err)
+		}
+		tln, err := gw.ListenTLS(raw, proxy.TLSOptions{})
+		if err != nil {
+			_ = raw.Close()
+			return fail(err)
+		}
+		lns = append(lns, tln)
+	}
+	return lns, nil
+}
+
+// serveAll serves every listener until ctx is cancelled (all drain
+// together) or one fails (the others are then drained too).
+func serveAll(ctx context.Context, gw *proxy.Gateway, lns []net.Listener) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, len(lns))
+	for _, ln := range lns {
+		go func() {
+			err := gw.Serve(ctx, ln)
+			cancel() // one listener failing stops the others
+			errc <- err
+		}()
+	}
+	var errs []error
+	for range lns {
+		errs = append(errs, <-errc)
+	}
+	return errors.Join(errs...)
 }

@@ -109,8 +109,13 @@ func (g *Gateway) invalidate(t *table, iv *invalidation, uri []byte) {
 	}
 	req := &iv.ctx.Request
 	req.SetRequestURIBytes(uri)
-	iv.key = q.cache.appendKey(iv.key[:0], t, &iv.ctx, iv.path, &iv.caps, &iv.vars, &iv.client)
-	if err := g.cache.PurgeKey(q.cache.policy.Rule, iv.key); err != nil {
-		g.log.Warn("cache invalidation did not reach Redis", slog.String("rule", q.cache.policy.Rule), slog.Any("error", err))
+	// Both schemes' entries: the key of one differs from the other's only
+	// by the scheme, and what changed the resource changed it for both.
+	for _, https := range [2]bool{false, true} {
+		iv.key = q.cache.appendKey(iv.key[:0], t, &iv.ctx, https, iv.path, &iv.caps, &iv.vars, &iv.client)
+		if err := g.cache.PurgeKey(q.cache.policy.Rule, iv.key); err != nil {
+			g.log.Warn("cache invalidation did not reach Redis", slog.String("rule", q.cache.policy.Rule), slog.Any("error", err))
+			return
+		}
 	}
 }

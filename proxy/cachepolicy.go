@@ -56,7 +56,7 @@ func (p *plan) serveCached(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *sc
 		g.cache.Skipped(ctx, cache.DetailRepeatedQuery)
 		return backend
 	}
-	s.ckey = cp.appendKey(s.ckey[:0], t, ctx, s.path, &s.caps, &s.vars, &s.client)
+	s.ckey = cp.appendKey(s.ckey[:0], t, ctx, ctx.IsTLS(), s.path, &s.caps, &s.vars, &s.client)
 	res, fill := g.cache.Lookup(ctx, &cp.policy, s.ckey)
 	switch res {
 	case cache.Hit:
@@ -106,11 +106,18 @@ func (p *plan) fetchRevalidating(g *Gateway, t *table, ctx *fasthttp.RequestCtx,
 
 // appendKey appends ctx's cache key under cp to dst: the rule's cache_key
 // template (path and caps from the rule's match; vars and client are the
-// caller's scratch) or the default key.
-func (cp *cachePolicy) appendKey(dst []byte, t *table, ctx *fasthttp.RequestCtx, path []byte, caps *route.Captures, vars *route.Vars, client *[]byte) []byte {
+// caller's scratch; {scheme} from https) or the default key, which keeps
+// the schemes apart: over TLS (https) it begins with httpsKeyPrefix, so
+// an answer fetched over one scheme (a redirect to https, an absolute URL
+// to the scheme) is never served over the other. Plain keys are as they
+// were before TLS existed.
+func (cp *cachePolicy) appendKey(dst []byte, t *table, ctx *fasthttp.RequestCtx, https bool, path []byte, caps *route.Captures, vars *route.Vars, client *[]byte) []byte {
+	if cp.key == nil && https {
+		dst = append(dst, httpsKeyPrefix...)
+	}
 	switch {
 	case cp.key != nil:
-		*vars = route.Vars{Path: path, Caps: caps}
+		*vars = route.Vars{Path: path, Caps: caps, TLS: https}
 		if cp.key.Uses("client_ip") {
 			*client = route.AppendClientKey((*client)[:0], t.trusted.ClientIP(ctx))
 			vars.ClientKey = *client
@@ -124,6 +131,11 @@ func (cp *cachePolicy) appendKey(dst []byte, t *table, ctx *fasthttp.RequestCtx,
 	}
 	return cache.AppendDefaultKey(dst, &ctx.Request, path)
 }
+
+// httpsKeyPrefix begins the default cache key of a request over TLS. No
+// plain default key begins so: they begin with a method, a token, which
+// holds no ':'.
+const httpsKeyPrefix = "https:"
 
 // repeatsQuery reports whether a GET or HEAD repeats a query parameter the
 // key names ("?id=1&id=evil" for {query.id}): the key would hold the first

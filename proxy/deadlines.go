@@ -18,11 +18,21 @@ import (
 // for the next request (sock.ClientConn).
 // A connection over limits.max_connections_per_ip is answered 429 and
 // closed here (sock.ConnCap), never reaching the server.
-func (g *Gateway) listener(ln net.Listener) net.Listener { return clientListener{ln, g} }
+func (g *Gateway) listener(ln net.Listener) net.Listener { return clientListener{ln, g, false} }
+
+// tlsBase wraps the TCP listener under a TLS one (ListenTLS): the same cap
+// and watchdog deadlines (tls.Conn sets its deadlines on the watched
+// connection below it, handshake included), but no sock.ClientConn: its
+// raw-socket writes would bypass the TLS record layer, so a TLS
+// connection writes each response at once. A connection over the cap is
+// closed without an answer: a plain-text 429 means nothing to a client
+// that expects a ServerHello.
+func (g *Gateway) tlsBase(ln net.Listener) net.Listener { return clientListener{ln, g, true} }
 
 type clientListener struct {
 	net.Listener
-	g *Gateway
+	g   *Gateway
+	tls bool // under a TLS listener: see tlsBase
 }
 
 func (l clientListener) Accept() (net.Conn, error) {
@@ -34,12 +44,22 @@ func (l clientListener) Accept() (net.Conn, error) {
 		if limit := l.g.cur.Load().loaded.Config.Limits.MaxConnectionsPerIP; limit > 0 {
 			release, ok := l.g.conns.Admit(c.RemoteAddr(), limit)
 			if !ok {
-				go sock.Refuse(c, connRefusal) // ends within sock.RefuseTime
+				if l.tls {
+					_ = c.Close()
+				} else {
+					go sock.Refuse(c, connRefusal) // ends within sock.RefuseTime
+				}
 				continue
 			}
 			wc := l.g.watch.Wrap(c)
 			wc.OnClose(release)
+			if l.tls {
+				return wc, nil
+			}
 			return sock.NewClientConn(wc), nil
+		}
+		if l.tls {
+			return l.g.watch.Wrap(c), nil
 		}
 		return sock.NewClientConn(l.g.watch.Wrap(c)), nil
 	}

@@ -171,6 +171,8 @@ func prepareRequest(ctx *fasthttp.RequestCtx, t *table, s *scratch) error {
 	s.head = appendHead(s.head[:0], h)
 	hop := hopScan{conn: s.conn[:0]}
 	chain := s.buf[:0] // a trusted proxy's X-Forwarded-For chain
+	overTLS := ctx.IsTLS()
+	fchain := s.fwd[:0] // its Forwarded elements, on a TLS request
 	var sent, kept forwardingSet
 	overrides, fields := false, 0
 	sc := newFieldScanner(s.head)
@@ -186,6 +188,9 @@ func prepareRequest(ctx *fasthttp.RequestCtx, t *table, s *scratch) error {
 			}
 			if f == fwdXFF && trusted {
 				chain = appendListItem(chain, v)
+			}
+			if f == fwdForwarded && trusted && overTLS {
+				fchain = appendListItem(fchain, v)
 			}
 			continue
 		}
@@ -210,6 +215,9 @@ func prepareRequest(ctx *fasthttp.RequestCtx, t *table, s *scratch) error {
 		if kept&fwdXFF == 0 {
 			chain = chain[:0]
 		}
+		if kept&fwdForwarded == 0 {
+			fchain = fchain[:0]
+		}
 	}
 
 	if len(chain) > 0 {
@@ -223,9 +231,13 @@ func prepareRequest(ctx *fasthttp.RequestCtx, t *table, s *scratch) error {
 	if overrides {
 		stripClientOverrides(h, trusted, hop.repeated)
 	}
+	if overTLS {
+		s.fwd = appendForwarded(fchain, peer)
+		setForwarding(h, keyForwarded, s.fwd, trusted && sent&fwdForwarded != 0, hop.repeated)
+	}
 	if !trusted || kept&fwdXFProto == 0 {
 		proto := strHTTP
-		if ctx.IsTLS() {
+		if overTLS {
 			proto = strHTTPS
 		}
 		setForwarding(h, keyXFProto, proto, sent&fwdXFProto != 0, hop.repeated)
@@ -240,6 +252,29 @@ func prepareRequest(ctx *fasthttp.RequestCtx, t *table, s *scratch) error {
 	s.buf = client.AppendTo(chain[:0])
 	setForwarding(h, keyXRealIP, s.buf, sent&fwdXRealIP != 0, hop.repeated)
 	return nil
+}
+
+// appendForwarded appends the gateway's own RFC 7239 element,
+// `for=PEER;proto=https` (an IPv6 peer quoted in brackets), to a trusted
+// proxy's elements in dst. Only TLS requests get one: a backend that reads
+// Forwarded rather than X-Forwarded-Proto still learns the scheme, and
+// plain requests keep the headers they always had.
+func appendForwarded(dst []byte, peer netip.Addr) []byte {
+	if len(dst) > 0 {
+		dst = append(dst, ", "...)
+	}
+	switch {
+	case !peer.IsValid():
+		dst = append(dst, "for=unknown"...)
+	case peer.Is6() && !peer.Is4In6():
+		dst = append(dst, `for="[`...)
+		dst = peer.AppendTo(dst)
+		dst = append(dst, `]"`...)
+	default:
+		dst = append(dst, "for="...)
+		dst = peer.Unmap().AppendTo(dst)
+	}
+	return append(dst, ";proto=https"...)
 }
 
 // maxHeaderCount caps the header fields of a forwarded request, as Envoy

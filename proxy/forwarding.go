@@ -53,10 +53,11 @@ func (f forwardingSet) unless(list []byte) forwardingSet {
 
 // Canonical (fasthttp-normalised) names, set without normalising again.
 var (
-	keyXFF     = []byte("X-Forwarded-For")
-	keyXFProto = []byte("X-Forwarded-Proto")
-	keyXFHost  = []byte("X-Forwarded-Host")
-	keyXRealIP = []byte("X-Real-Ip")
+	keyXFF       = []byte("X-Forwarded-For")
+	keyXFProto   = []byte("X-Forwarded-Proto")
+	keyXFHost    = []byte("X-Forwarded-Host")
+	keyXRealIP   = []byte("X-Real-Ip")
+	keyForwarded = []byte("Forwarded")
 )
 
 // setForwarding makes v the only value of the canonical header key:

@@ -21,6 +21,7 @@ type scratch struct {
 	path     []byte // normalised path
 	uri      []byte // rewritten request URI
 	buf      []byte // header building
+	fwd      []byte // the Forwarded value of a TLS request (prepareRequest)
 	head     []byte // the request head as the backend gets it (prepareRequest)
 	conn     []byte // its Connection values
 	caps     route.Captures
@@ -41,7 +42,7 @@ type scratch struct {
 }
 
 var scratchPool = sync.Pool{New: func() any {
-	return &scratch{path: make([]byte, 0, 256), uri: make([]byte, 0, 512), buf: make([]byte, 0, 256), head: make([]byte, 0, 1024), conn: make([]byte, 0, 64),
+	return &scratch{path: make([]byte, 0, 256), uri: make([]byte, 0, 512), buf: make([]byte, 0, 256), head: make([]byte, 0, 1024), conn: make([]byte, 0, 64), fwd: make([]byte, 0, 64),
 		key: make([]byte, 0, 128), ckey: make([]byte, 0, 512), client: make([]byte, 0, 64)}
 }}
 

@@ -9,6 +9,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/premier-gateway/premier/internal/sock"
+	"github.com/premier-gateway/premier/proxy/edge"
 	"github.com/premier-gateway/premier/proxy/upstream"
 )
 
@@ -89,11 +90,18 @@ func (q quietLogger) Printf(format string, args ...any) {
 // at most as long, and closes relayed WebSocket connections with 1001
 // (fasthttp's shutdown leaves hijacked connections alone). A clean
 // shutdown returns nil. Plugin mode serves the same way: Serve is the one
-// way to put a Gateway on a listener.
+// way to put a Gateway on a listener. A TLS listener from ListenTLS is
+// served as it is (its connections are already capped and watched); the
+// plain and the TLS listener may be served at once, each by its own Serve
+// with the same ctx, and drain together.
 func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 	srv := g.newServer()
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(g.listener(ln)) }()
+	wrapped := ln
+	if _, ok := ln.(*edge.Listener); !ok {
+		wrapped = g.listener(ln)
+	}
+	go func() { errc <- srv.Serve(wrapped) }()
 	var err error
 	select {
 	case err = <-errc: // the listener failed

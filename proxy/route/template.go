@@ -14,6 +14,10 @@ type Vars struct {
 	Path      []byte    // normalised path (NormalizePath)
 	ClientKey []byte    // from AppendClientKey
 	Caps      *Captures // the matched rule's captures (spans into Path)
+	// TLS says the request came over TLS: {scheme} is then "https". It is
+	// the caller's (not ctx.IsTLS) so a key can be computed for either
+	// scheme (cache invalidation purges both).
+	TLS bool
 }
 
 // partKind is what one template part appends.
@@ -25,6 +29,7 @@ const (
 	partPath
 	partMethod
 	partHost
+	partScheme
 	partQuery
 	partHeader
 	partCapture
@@ -59,12 +64,13 @@ const (
 	PlaceholderPath     = "path"
 	PlaceholderMethod   = "method"
 	PlaceholderHost     = "host"
+	PlaceholderScheme   = "scheme"
 	placeholderQuery    = "query."
 	placeholderHeader   = "header."
 )
 
 // CompileTemplate compiles tmpl. Placeholders are {client_ip}, {path},
-// {method}, {host}, {query.NAME}, {header.NAME} and, for a route whose
+// {method}, {host}, {scheme} ("http" or "https"), {query.NAME}, {header.NAME} and, for a route whose
 // pattern captures, any of captureNames (a built-in name wins over a capture
 // of the same name). Everything else is literal. An unknown placeholder, an
 // empty one, or an unbalanced '{' or '}' is an error naming it and wrapping
@@ -114,6 +120,8 @@ func placeholder(name string, captureNames []string) (part, error) {
 		return part{kind: partMethod, text: name}, nil
 	case PlaceholderHost:
 		return part{kind: partHost, text: name}, nil
+	case PlaceholderScheme:
+		return part{kind: partScheme, text: name}, nil
 	case "":
 		return part{}, fmt.Errorf("empty placeholder {}")
 	}
@@ -211,6 +219,12 @@ func (t *Template) Append(dst []byte, ctx *fasthttp.RequestCtx, v *Vars) []byte 
 					c += 'a' - 'A'
 				}
 				dst = append(dst, c)
+			}
+		case partScheme:
+			if v.TLS {
+				dst = append(dst, "5:https"...)
+			} else {
+				dst = append(dst, "4:http"...)
 			}
 		case partQuery:
 			args := ctx.QueryArgs()

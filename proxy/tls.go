@@ -1,0 +1,60 @@
+package proxy
+
+import (
+	"errors"
+	"net"
+
+	"github.com/premier-gateway/premier/proxy/edge"
+)
+
+// TLSOptions are what the caller adds to the config's tls block when it
+// opens the TLS listener.
+type TLSOptions struct {
+	// Sources are certificate sources asked before the certificate files
+	// (ACME's, for its domains and its acme-tls/1 challenges).
+	Sources []edge.CertSource
+	// Protocols are extra ALPN protocols offered before http/1.1, in
+	// order ("acme-tls/1"); a connection that negotiates one without a
+	// hook is closed once its handshake is done, which is all
+	// TLS-ALPN-01 needs.
+	Protocols []string
+	// Hooks serve the connections whose ALPN protocol they name, on the
+	// goroutine that completed the handshake. With tls.http2 true and a
+	// hook for "h2", h2 is offered first; without the hook h2 is not
+	// offered, and clients speak HTTP/1.1.
+	Hooks map[string]func(net.Conn)
+}
+
+// ErrNoTLS is returned by ListenTLS for a config without a tls block.
+var ErrNoTLS = errors.New("the config has no tls block")
+
+// ListenTLS puts TLS termination over ln, a TCP listener, with the running
+// config's tls block: its certificates (an unreadable pair is an error
+// naming its files), versions and ALPN, handshakes bounded by
+// limits.read_timeout and at most limits.max_connections in progress,
+// and the gateway's per-address connection cap and watchdog deadlines
+// beneath. Serve the result with Serve.
+func (g *Gateway) ListenTLS(ln net.Listener, opts TLSOptions) (*edge.Listener, error) {
+	c := g.Loaded().Config
+	if c.TLS == nil {
+		return nil, ErrNoTLS
+	}
+	var store *edge.Store
+	if len(c.TLS.Certificates) > 0 {
+		s, err := edge.LoadStore(c.TLS.Certificates)
+		if err != nil {
+			return nil, err
+		}
+		store = s
+	}
+	protos := opts.Protocols
+	if c.TLS.HTTP2 && opts.Hooks[edge.ProtoH2] != nil {
+		protos = append([]string{edge.ProtoH2}, protos...)
+	}
+	cfg := edge.NewConfig(c.TLS, store, edge.Options{Sources: opts.Sources, Protocols: protos})
+	return edge.NewListener(g.tlsBase(ln), cfg, edge.ListenerOptions{
+		HandshakeTimeout: seconds(c.Limits.ReadTimeout),
+		MaxHandshakes:    c.Limits.MaxConnections,
+		Hooks:            opts.Hooks,
+	}), nil
+}
