@@ -113,9 +113,14 @@ func (c *ClientAuth) Defaults() { c.Mode = ClientAuthNone }
 
 // Validate checks what concerns the whole premier block: the plain
 // listener may be off only when the TLS one serves.
+// The tls block's own completeness is checked here too, so the error
+// points at its `tls:` key.
 func (c *Config) Validate() error {
 	if c.Listen == "" && c.TLS == nil {
 		return errors.New("listen: \"\" turns the plain listener off, which needs a tls block to serve on (set listen, e.g. \":8000\", or add tls)")
+	}
+	if t := c.TLS; t != nil && len(t.Certificates) == 0 && t.ACME == nil {
+		return errors.New("tls: tls needs certificates or acme (neither is set): add certificates: [{cert_file: ..., key_file: ...}] or an acme block")
 	}
 	return nil
 }
@@ -125,9 +130,6 @@ func (t *TLS) Validate() error {
 	var errs []error
 	if err := validListen(t.Listen); err != nil {
 		errs = append(errs, fmt.Errorf("listen: %w", err))
-	}
-	if len(t.Certificates) == 0 && t.ACME == nil {
-		errs = append(errs, errors.New("certificates: tls needs certificates or acme (neither is set)"))
 	}
 	if t.MinVersion != "1.2" && t.MinVersion != "1.3" {
 		errs = append(errs, fmt.Errorf("min_version: must be \"1.2\" or \"1.3\", got %q", t.MinVersion))
@@ -154,6 +156,10 @@ func (a *ACME) Validate() error {
 		errs = append(errs, errors.New("domains: required, at least one name to obtain a certificate for"))
 	}
 	for _, d := range a.Domains {
+		if strings.HasPrefix(d, "*.") {
+			errs = append(errs, fmt.Errorf("domains: %q is a wildcard, which only the DNS-01 challenge can obtain; list each name (HTTP-01 and TLS-ALPN-01 are used)", d))
+			continue
+		}
 		if !validHostName(d) || net.ParseIP(strings.Trim(d, "[]")) != nil {
 			errs = append(errs, fmt.Errorf("domains: %q is not a domain name (write it alone, like api.example.com)", d))
 		}
