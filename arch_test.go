@@ -47,6 +47,8 @@ var importRules = []importRule{
 		why: "internal/* is the bottom layer (socket code, small shared helpers, test helpers) that any package may use"},
 	{name: "config", from: []string{"proxy/config"}, only: []string{"lb", "limiter", "cache", "resilience", "proxy/route", "internal/..."},
 		why: "the configuration is data and validation: the leaves' Config types and route patterns, never the request path, transport, relay, metrics or dashboard"},
+	{name: "edge", from: []string{"proxy/edge"}, only: []string{"proxy/config", "internal/..."},
+		why: "TLS termination hands connections on; it knows the tls block, not the request path, the transport or the dashboard"},
 	{name: "upstream", from: []string{"proxy/upstream"}, only: []string{"lb", "internal/..."},
 		why: "the transport knows backends and sockets, not the gateway that drives it, its configuration or its metrics"},
 	{name: "metrics", from: []string{"proxy/metrics"}, only: slices.Concat(leaves, []string{"internal/..."}),

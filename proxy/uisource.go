@@ -306,7 +306,8 @@ func (s *DashboardSource) Recent(f source.RecentFilter) source.RecentPage {
 
 // Purge removes cached responses: everything, one rule's (by pattern), or
 // one key of a rule: the default key "G|host|path?query" (see
-// cache.AppendDefaultKey; "G||path?query" when shared_across_hosts), or the
+// cache.AppendDefaultKey; "G||path?query" when shared_across_hosts; over
+// TLS with "https:" in front, httpsKeyPrefix), or the
 // rule's cache_key value, which for a cache_key without {host} begins with
 // the host as "{host}|" writes it ("12:shop.example|user:1:7"). Purges
 // reach Redis and every instance. The cache does not count what a purge

@@ -236,6 +236,12 @@ func inactiveFeatures(c *Config) []string {
 	visit(c.DefaultFeatures)
 	add("lb", c.LB != nil && c.LB.Algorithm != "round_robin")
 	add("redis", c.Redis != nil)
+	if t := c.TLS; t != nil {
+		add("tls.acme", t.ACME != nil)
+		add("tls.redirect_http", t.RedirectHTTP)
+		add("tls.hsts", t.HSTS.MaxAge > 0)
+		add("tls.client_auth", t.ClientAuth.Mode != ClientAuthNone)
+	}
 	return out
 }
 
