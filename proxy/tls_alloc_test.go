@@ -112,17 +112,31 @@ func allocSites(n int, f func()) map[string]int64 {
 	sites := map[string]int64{}
 	for stack, objs := range after {
 		if d := objs - before[stack]; d > 0 {
-			frames := runtime.CallersFrames(stack[:])
-			for {
-				fr, more := frames.Next()
-				if !strings.HasPrefix(fr.Function, "runtime.") || !more {
-					sites[fr.Function] += d
-					break
-				}
+			if site := allocSite(stack); site != "" {
+				sites[site] += d
 			}
 		}
 	}
 	return sites
+}
+
+// allocSite is the innermost function of stack outside the runtime, or
+// "" for the profile's own bookkeeping (memProfile's map, built between
+// two snapshots).
+func allocSite(stack [32]uintptr) string {
+	site := ""
+	frames := runtime.CallersFrames(stack[:])
+	for more := true; more; {
+		var fr runtime.Frame
+		fr, more = frames.Next()
+		if strings.HasSuffix(fr.Function, ".memProfile") || strings.HasSuffix(fr.Function, ".allocSites") {
+			return ""
+		}
+		if site == "" && fr.Function != "" && !strings.HasPrefix(fr.Function, "runtime.") && !strings.HasPrefix(fr.Function, "internal/runtime/") {
+			site = fr.Function
+		}
+	}
+	return site
 }
 
 // memProfile is the allocation profile after a full collection (the
