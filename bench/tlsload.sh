@@ -3,7 +3,8 @@
 # printing one WRKRESULT line like the wrk scripts (rps, requests, latency
 # in µs, errors, non2xx), so the runner measures them like wrk:
 #
-#   tlsload.sh h2 URL CONNS SECS         h2load: HTTP/2, CONNS connections, 10 streams each
+#   tlsload.sh h2 URL CONNS SECS         h2load: HTTP/2 only (h2 the one ALPN offered),
+#                                        CONNS connections, 10 streams each
 #   tlsload.sh handshake HOST:PORT PATH SECS
 #                                        openssl s_time -new: a full handshake and one
 #                                        GET PATH per connection (rps = connections/s)
@@ -18,7 +19,7 @@ mode=$1; shift
 case $mode in
   h2)
     url=$1 conns=$2 secs=$3
-    out=$(h2load -c "$conns" -m 10 -D "$secs" --warm-up-time=1 "$url" 2>&1) || { echo "$out" >&2; exit 1; }
+    out=$(h2load --npn-list=h2 -c "$conns" -m 10 -D "$secs" --warm-up-time=1 "$url" 2>&1) || { echo "$out" >&2; exit 1; }
     awk '
       /^finished in/ { gsub(/,/, ""); rps = $4 }
       /^requests:/ { total = $2; done = $8; failed = $10; errored = $12; timeout = $14 }
