@@ -83,3 +83,12 @@ func TestTemplateAllocs(t *testing.T) {
 	assertNoAllocs(t, "Template.Append", func() { tp.Append(buf[:0], ctx, v) })
 	assertNoAllocs(t, "Template.Append nil vars", func() { tp.Append(buf[:0], ctx, nil) })
 }
+
+func TestHostPatternAllocs(t *testing.T) {
+	h, err := ParseHostPattern("*.example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := []byte("App.Example.com.")
+	assertNoAllocs(t, "HostPattern.Match", func() { h.Match(host) })
+}
