@@ -4,6 +4,7 @@ import (
 	"github.com/premier-gateway/premier/cache"
 	"github.com/premier-gateway/premier/lb"
 	"github.com/premier-gateway/premier/limiter"
+	"github.com/premier-gateway/premier/proxy/access"
 	"github.com/premier-gateway/premier/resilience"
 )
 
@@ -85,7 +86,7 @@ type PathRule struct {
 // Any reports whether f sets any feature (a rule "with policies").
 func (f *Features) Any() bool {
 	return f.Cache != nil || f.RateLimit != nil || f.Timeout != nil || f.Retry != nil ||
-		f.CircuitBreaker != nil || f.Monitoring != nil || f.WebSocket != nil
+		f.CircuitBreaker != nil || f.Monitoring != nil || f.WebSocket != nil || f.IPFilter != nil || f.CORS != nil
 }
 
 // Features are the policies of one rule (or of default_features).
@@ -105,6 +106,12 @@ type Features struct {
 	// WebSocket sets limits for proxied WebSocket connections. Default: off
 	// (upgrades are still proxied, with no extra limits).
 	WebSocket *WebSocket `yaml:"websocket"`
+	// IPFilter serves only the client addresses it allows (403 otherwise),
+	// before CORS, auth and rate limits. Default: off.
+	IPFilter *access.FilterConfig `yaml:"ip_filter"`
+	// CORS answers the rule's CORS preflights (204, before auth and rate
+	// limits) and adds Access-Control-* headers to its answers. Default: off.
+	CORS *access.CORSConfig `yaml:"cors"`
 }
 
 // RateLimit is the `rate_limit` feature.
