@@ -43,6 +43,9 @@ var (
 	ErrClientTimeout = sentinel("request not received in time", fasthttp.StatusRequestTimeout)
 	// ErrTooManyConnections: the client address holds max_connections_per_ip.
 	ErrTooManyConnections = sentinel("too many connections from this address", fasthttp.StatusTooManyRequests)
+	// ErrForbidden: the rule's ip_filter refuses the client address, or its
+	// cors refuses a preflight's Origin or announced method.
+	ErrForbidden = sentinel("forbidden", fasthttp.StatusForbidden)
 	// ErrOriginNotAllowed: a WebSocket upgrade from an Origin the rule's
 	// allowed_origins does not list.
 	ErrOriginNotAllowed = sentinel("origin not allowed", fasthttp.StatusForbidden)

@@ -86,6 +86,9 @@ func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
 		o.Source = metrics.SourceBackend
 	}
 	p.limitHeaders(ctx, s)
+	if p.access != nil && p.access.cors != nil && !ws {
+		corsHeaders(ctx, p.access.cors)
+	}
 	o.Duration = time.Since(start)
 	o.Status = ctx.Response.StatusCode()
 	g.metrics.Observe(o)
@@ -142,6 +145,9 @@ func (g *Gateway) route(ctx *fasthttp.RequestCtx, t *table, s *scratch) (p *plan
 	if rawURI[0] != '/' || !bytes.Equal(s.path, rawPath) {
 		ctx.Request.SetRequestURIBytes(s.uri)
 	}
+	// Rules match on the path. A criterion on the method must take a CORS
+	// preflight's from preflightMethod (the method it announces), so a rule
+	// answers the preflights of the requests it serves.
 	p = t.fallback
 	if i := t.match.Match(s.path, &s.caps); i >= 0 {
 		p = t.rules[i]
@@ -209,10 +215,13 @@ func (p *plan) serve(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch,
 	return p.fetch(g, t, ctx, s, start)
 }
 
-// precheck runs the policies decided on the request head alone: the body
-// limit, the rate limit, and whether the rule has anywhere to send the
-// request. It returns false when it has answered the request.
+// precheck runs the policies decided on the request head alone, in the
+// fixed order: ip_filter and the CORS preflight, the body limit, the rate
+// limit, and whether the rule has anywhere to send the request. It returns false when it has answered the request.
 func (p *plan) precheck(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch) bool {
+	if p.access != nil && !p.access.guard(t, ctx) { // ip_filter, CORS preflight
+		return false
+	}
 	if bodyTooLarge(ctx, t) {
 		return false
 	}

@@ -73,7 +73,10 @@ type plan struct {
 	breakers   []*resilience.Breaker
 	breakerCfg *resilience.BreakerConfig
 
-	limit *limitPolicy // nil: no rate limit
+	// access is the rule's ip_filter and cors (nil: neither), run before
+	// auth and the rate limit.
+	access *accessPolicy
+	limit  *limitPolicy // nil: no rate limit
 	cache *cachePolicy // nil: no cache
 	// app is the in-process handler in plugin mode (nil in standalone).
 	app fasthttp.RequestHandler
@@ -210,6 +213,11 @@ func (g *Gateway) newPlan(t *table, index int, name string, f *config.Features, 
 	if f == nil {
 		return p, nil
 	}
+	ap, err := newAccessPolicy(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s of %q", err, name)
+	}
+	p.access = ap
 	if rl := f.RateLimit; rl != nil {
 		id := "rule:" + name
 		lp, err := g.newLimitPolicy(id, rl, t.loaded.LimitKey(index))

@@ -119,6 +119,9 @@ func (g *Gateway) expectContinue(ctx *fasthttp.RequestCtx) (status int) {
 	*o = metrics.Observation{Rule: p.index, Route: p.name, Method: ctx.Method(), Path: s.path, Start: time.Now()}
 	if !p.precheck(g, t, ctx, s) {
 		p.limitHeaders(ctx, s)
+		if p.access != nil && p.access.cors != nil {
+			corsHeaders(ctx, p.access.cors)
+		}
 		o.Duration = time.Since(o.Start)
 		o.Status = ctx.Response.StatusCode()
 		g.metrics.Observe(o)

@@ -65,6 +65,9 @@ func (p *plan) wsConfig(t *table) *config.WebSocket {
 // the backend's own refusal), then the relay on the hijacked connection.
 // It returns the backend URL, or "".
 func (p *plan) serveWebSocket(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch) string {
+	if p.access != nil && !p.access.guard(t, ctx) { // ip_filter (an upgrade is never a preflight)
+		return ""
+	}
 	switch {
 	case p.app != nil:
 		p.app(ctx) // plugin mode: the application upgrades itself
