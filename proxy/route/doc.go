@@ -9,7 +9,9 @@
 //     prefix check, routing, keys) sees, or rejects it with [ErrBadPath];
 //   - client address extraction behind trusted proxies ([ParseTrustedProxies],
 //     [Trusted.ClientIP], [AppendClientKey]);
-//   - rate-limit and cache key templates ([CompileTemplate], [Template.Append]).
+//   - rate-limit and cache key templates ([CompileTemplate], [Template.Append]);
+//   - the one wildcard-host matcher ([HostPattern]: exact, or "*.example.com"
+//     for exactly one label) that CORS origins and rule hosts share.
 //
 // Every per-request function here is allocation-free; the claims are tests
 // (allocs_test.go) and benchmarks. All types are immutable after construction
