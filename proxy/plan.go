@@ -215,7 +215,7 @@ func (g *Gateway) newPlan(t *table, index int, name string, f *config.Features, 
 	}
 	ap, err := newAccessPolicy(f)
 	if err != nil {
-		return nil, fmt.Errorf("%s of %q", err, name)
+		return nil, fmt.Errorf("rule %q: %w", name, err)
 	}
 	p.access = ap
 	if rl := f.RateLimit; rl != nil {
