@@ -77,7 +77,7 @@ type plan struct {
 	// auth and the rate limit.
 	access *accessPolicy
 	limit  *limitPolicy // nil: no rate limit
-	cache *cachePolicy // nil: no cache
+	cache  *cachePolicy // nil: no cache
 	// app is the in-process handler in plugin mode (nil in standalone).
 	app fasthttp.RequestHandler
 }
