@@ -1,7 +1,9 @@
 package proxy
 
 import (
+	"bufio"
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -66,6 +68,20 @@ func TestIPFilterV4AllowDeny(t *testing.T) {
 			wantStatus(t, path, resp, body, want)
 		}
 	}
+	// A WebSocket upgrade is filtered the same way.
+	c, err := net.Dial("tcp", h.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, _ = io.WriteString(c, "GET /denied HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 100))
+	wantForbidden(t, "WebSocket upgrade", resp, string(body))
 	if n := hits.Load(); n != 3 {
 		t.Errorf("backend saw %d requests, want 3 (the refused ones never reach it)", n)
 	}

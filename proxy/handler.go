@@ -217,7 +217,8 @@ func (p *plan) serve(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch,
 
 // precheck runs the policies decided on the request head alone, in the
 // fixed order: ip_filter and the CORS preflight, the body limit, the rate
-// limit, and whether the rule has anywhere to send the request. It returns false when it has answered the request.
+// limit, and whether the rule has anywhere to send the request. It returns
+// false when it has answered the request.
 func (p *plan) precheck(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch) bool {
 	if p.access != nil && !p.access.guard(t, ctx) { // ip_filter, CORS preflight
 		return false
