@@ -216,14 +216,14 @@ func (p *plan) serve(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch,
 }
 
 // precheck runs the policies decided on the request head alone, in the
-// fixed order: ip_filter and the CORS preflight, the body limit, the rate
+// fixed order: the body limit, ip_filter and the CORS preflight, the rate
 // limit, and whether the rule has anywhere to send the request. It returns
 // false when it has answered the request.
 func (p *plan) precheck(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch) bool {
-	if p.access != nil && !p.access.guard(t, ctx) { // ip_filter, CORS preflight
+	if bodyTooLarge(ctx, t) {
 		return false
 	}
-	if bodyTooLarge(ctx, t) {
+	if p.access != nil && !p.access.guard(t, ctx) { // ip_filter, CORS preflight: before auth
 		return false
 	}
 	if !p.admit(g, t, ctx, s) {
