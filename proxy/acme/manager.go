@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
@@ -78,6 +79,12 @@ type Manager struct {
 
 	ready     chan struct{} // closed once every domain has a certificate
 	readyOnce sync.Once
+
+	// beforeManage, when set (by this package's tests only), runs in the
+	// manager's goroutine before it touches the storage: the shared-storage
+	// test holds one instance there until the other has taken the order's
+	// lock, so it is the first that answers the second's challenge.
+	beforeManage func(context.Context)
 }
 
 // New checks o and reads the CA root file. It starts nothing.
@@ -213,39 +220,68 @@ func (m *Manager) Stop() {
 // storage or newly obtained).
 func (m *Manager) Ready() <-chan struct{} { return m.ready }
 
-// manage loads or obtains each domain's certificate, one name at a time so
-// that one failing name does not hold back the others, and retries the
-// failed ones with a doubling wait (2 s up to an hour) until they all have
-// one or ctx ends. Renewal afterwards is certmagic's maintenance.
+// manage loads each domain's certificate from the storage or obtains it,
+// one goroutine per name so that a failing name holds back no other, and
+// closes ready once all are served. Renewal afterwards is certmagic's
+// maintenance (every 10 minutes it renews what is due, a third of the
+// lifetime before expiry or when the CA's renewal information says so).
 func (m *Manager) manage(ctx context.Context, cfg *certmagic.Config) {
 	defer m.wg.Done()
-	pending := make([]string, 0, len(m.domains))
-	for _, d := range m.opts.Domains {
-		pending = append(pending, normalise(d))
+	if m.beforeManage != nil {
+		m.beforeManage(ctx)
 	}
+	var wg sync.WaitGroup
+	ok := make([]bool, len(m.opts.Domains))
+	for i, d := range m.opts.Domains {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ok[i] = m.manageOne(ctx, cfg, normalise(d))
+		}()
+	}
+	wg.Wait()
+	for _, o := range ok {
+		if !o {
+			return // stopped before every name had a certificate
+		}
+	}
+	m.readyOnce.Do(func() { close(m.ready) })
+}
+
+// manageOne loads name's certificate from the storage, or obtains it
+// first, until it succeeds or ctx ends. It uses certmagic's non-interactive
+// calls only: its interactive ones (ManageSync) prompt on standard input
+// for an email address when none is configured. ObtainCertAsync takes the
+// storage lock (another instance may be ordering the same name; then it
+// finds the certificate in the storage once the lock is free) and retries
+// a failed order with a growing wait (1 minute up to hours) until ctx ends.
+func (m *Manager) manageOne(ctx context.Context, cfg *certmagic.Config, name string) bool {
 	wait := 2 * time.Second
 	for {
-		failed := pending[:0]
-		for _, d := range pending {
-			if err := cfg.ManageSync(ctx, []string{d}); err != nil {
-				if ctx.Err() != nil {
-					return
-				}
-				m.log.Error("acme: no certificate yet, will retry", slog.String("domain", d),
-					slog.String("error", err.Error()), slog.Duration("retry_in", wait))
-				failed = append(failed, d)
+		_, err := cfg.CacheManagedCertificate(ctx, name)
+		if errors.Is(err, fs.ErrNotExist) {
+			if err = cfg.ObtainCertAsync(ctx, name); err == nil {
+				_, err = cfg.CacheManagedCertificate(ctx, name)
 			}
 		}
-		pending = failed
-		if len(pending) == 0 {
-			m.readyOnce.Do(func() { close(m.ready) })
-			return
+		if err == nil {
+			// A certificate loaded from the storage may already be due:
+			// renew it now rather than at the first maintenance tick.
+			if err := m.cache.RenewManagedCertificates(ctx); err != nil && ctx.Err() == nil {
+				m.log.Error("acme: renewing a stored certificate", slog.String("domain", name), slog.String("error", err.Error()))
+			}
+			return true
 		}
+		if ctx.Err() != nil {
+			return false
+		}
+		m.log.Error("acme: no certificate yet, will retry", slog.String("domain", name),
+			slog.String("error", err.Error()), slog.Duration("retry_in", wait))
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return
+			return false
 		case <-t.C:
 		}
 		wait = min(2*wait, time.Hour)

@@ -51,6 +51,19 @@ func (r *rig) logger() *slog.Logger {
 func (r *rig) serve(t *testing.T, m *Manager) {
 	t.Helper()
 	r.m = m
+	stop := serveListeners(m, r.plain, r.tls)
+	t.Cleanup(func() {
+		stop()
+		m.Stop()
+		if t.Failed() {
+			t.Logf("manager's log:\n%s", r.log.String())
+		}
+	})
+}
+
+// serveListeners serves plain and tlsLn as the gateway would and returns
+// the function that stops both and waits for them.
+func serveListeners(m *Manager, plainLn, tlsLn net.Listener) (stop func()) {
 	plain := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) {
 		if m.ServeHTTPChallenge(ctx) {
 			return
@@ -58,23 +71,19 @@ func (r *rig) serve(t *testing.T, m *Manager) {
 		ctx.Redirect("https://"+string(ctx.Host())+string(ctx.RequestURI()), fasthttp.StatusPermanentRedirect)
 	}}
 	secure := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("secure") }}
-	tlsLn := tls.NewListener(r.tls, &tls.Config{
+	ln := tls.NewListener(tlsLn, &tls.Config{
 		GetCertificate: m.GetCertificate,
 		NextProtos:     []string{"http/1.1", ALPNProto},
 	})
 	done := make(chan struct{}, 2)
-	go func() { _ = plain.Serve(r.plain); done <- struct{}{} }()
-	go func() { _ = secure.Serve(onlyHTTP{tlsLn}); done <- struct{}{} }()
-	t.Cleanup(func() {
+	go func() { _ = plain.Serve(plainLn); done <- struct{}{} }()
+	go func() { _ = secure.Serve(onlyHTTP{ln}); done <- struct{}{} }()
+	return func() {
 		_ = plain.Shutdown()
 		_ = secure.Shutdown()
 		<-done
 		<-done
-		m.Stop()
-		if t.Failed() {
-			t.Logf("manager's log:\n%s", r.log.String())
-		}
-	})
+	}
 }
 
 // onlyHTTP completes each TLS handshake before fasthttp sees the
