@@ -55,6 +55,8 @@ var importRules = []importRule{
 		why: "the transport knows backends and sockets, not the gateway that drives it, its configuration or its metrics"},
 	{name: "metrics", from: []string{"proxy/metrics"}, only: slices.Concat(leaves, []string{"internal/..."}),
 		why: "the request path records into the collector, so the collector cannot reach back into proxy, its configuration, the transport or the dashboard"},
+	{name: "acme", from: []string{"proxy/acme"}, only: []string{"internal/..."},
+		why: "ACME certificates are handed plain options by the gateway: no configuration, request path or metrics"},
 	{name: "ui", from: []string{"ui"}, only: []string{"ui/source", "internal/..."},
 		why: "the dashboard reads a running gateway only through the ui/source interface"},
 	{name: "root", from: []string{"..."}, never: []string{"."},
