@@ -33,10 +33,23 @@ type Server struct {
 	out  *syncbuf.Buffer
 }
 
+// Option changes how pebble issues.
+type Option func(map[string]any)
+
+// Validity makes the certificates pebble issues valid for d (whole
+// seconds; pebble's default is 90 days), so a test can watch a renewal.
+func Validity(d time.Duration) Option {
+	return func(conf map[string]any) {
+		conf["profiles"] = map[string]any{"default": map[string]any{
+			"description": "short-lived, for renewal tests", "validityPeriod": int64(d / time.Second),
+		}}
+	}
+}
+
 // Start runs pebble for t, validating HTTP-01 on 127.0.0.1:httpPort and
 // TLS-ALPN-01 on 127.0.0.1:tlsPort, and returns once its directory answers.
 // Pebble and the DNS responder stop when t ends.
-func Start(t testing.TB, httpPort, tlsPort int) *Server {
+func Start(t testing.TB, httpPort, tlsPort int, opts ...Option) *Server {
 	t.Helper()
 	bin := binary(t)
 	certs := certsDir(t)
@@ -44,7 +57,7 @@ func Start(t testing.TB, httpPort, tlsPort int) *Server {
 
 	acmeAddr, mgmtAddr := freeAddr(t), freeAddr(t)
 	dir := t.TempDir()
-	conf := map[string]any{"pebble": map[string]any{
+	pebble := map[string]any{
 		"listenAddress":           acmeAddr,
 		"managementListenAddress": mgmtAddr,
 		"certificate":             filepath.Join(certs, "localhost", "cert.pem"),
@@ -55,8 +68,11 @@ func Start(t testing.TB, httpPort, tlsPort int) *Server {
 		"keyAlgorithm":            "ecdsa",
 		// Clients poll at once rather than after pebble's default 3 and 5 s.
 		"retryAfter": map[string]int{"authz": 0, "order": 0},
-	}}
-	b, _ := json.Marshal(conf)
+	}
+	for _, o := range opts {
+		o(pebble)
+	}
+	b, _ := json.Marshal(map[string]any{"pebble": pebble})
 	confPath := filepath.Join(dir, "pebble.json")
 	if err := os.WriteFile(confPath, b, 0o600); err != nil {
 		t.Fatal(err)

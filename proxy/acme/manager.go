@@ -85,6 +85,9 @@ type Manager struct {
 	// test holds one instance there until the other has taken the order's
 	// lock, so it is the first that answers the second's challenge.
 	beforeManage func(context.Context)
+	// renewCheck, when set (by this package's tests only), replaces
+	// certmagic's 10-minute renewal check interval.
+	renewCheck time.Duration
 }
 
 // New checks o and reads the CA root file. It starts nothing.
@@ -156,8 +159,9 @@ func (m *Manager) Start() error {
 	// The cache renews what it holds; every certificate in it is ours, so
 	// it always manages them with our one Config.
 	m.cache = certmagic.NewCache(certmagic.CacheOptions{
-		GetConfigForCert: func(certmagic.Certificate) (*certmagic.Config, error) { return cfg, nil },
-		Logger:           zl,
+		GetConfigForCert:   func(certmagic.Certificate) (*certmagic.Config, error) { return cfg, nil },
+		RenewCheckInterval: m.renewCheck,
+		Logger:             zl,
 	})
 	cfg = certmagic.New(m.cache, certmagic.Config{
 		Storage: &certmagic.FileStorage{Path: m.opts.Storage},
