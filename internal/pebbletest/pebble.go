@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -218,10 +217,13 @@ func certsDir(t testing.TB) string {
 	return filepath.Join(strings.TrimSpace(string(out)), "test", "certs")
 }
 
-// goCmd is the go command of the toolchain running the tests.
+// goCmd is the go command running the tests: the one in $GOROOT/bin when
+// GOROOT is set, else the one on PATH.
 func goCmd() string {
-	if p := filepath.Join(runtime.GOROOT(), "bin", "go"); fileExists(p) {
-		return p
+	if root := os.Getenv("GOROOT"); root != "" {
+		if p := filepath.Join(root, "bin", "go"); fileExists(p) {
+			return p
+		}
 	}
 	return "go"
 }
