@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/premier-gateway/premier/proxy"
+	"github.com/premier-gateway/premier/proxy/acme"
 	"github.com/premier-gateway/premier/proxy/config"
 	"github.com/premier-gateway/premier/proxy/edge"
 	"github.com/premier-gateway/premier/ui"
@@ -99,9 +100,19 @@ func serve(loaded *config.Loaded, addr, tlsAddr, path string, log *slog.Logger) 
 	dash := ui.New(gw.DashboardSource(path, 0), ui.Options{Logger: log})
 	defer dash.Close()
 	gw.SetReservedHandler(dash.Handler)
-	lns, err := listen(gw, addr, tlsAddr)
+	lns, certs, err := listen(gw, addr, tlsAddr, log)
 	if err != nil {
 		return err
+	}
+	if certs != nil {
+		// After the listeners are bound: the challenges arrive on them.
+		if err := certs.Start(); err != nil {
+			for _, ln := range lns {
+				_ = ln.Close()
+			}
+			return err
+		}
+		defer certs.Stop()
 	}
 	for _, ln := range lns {
 		scheme := "http"
@@ -139,14 +150,17 @@ func serve(loaded *config.Loaded, addr, tlsAddr, path string, log *slog.Logger) 
 }
 
 // listen opens the plain listener (unless addr is "") and the TLS one
-// (unless tlsAddr is ""); on an error it closes what it opened.
-func listen(gw *proxy.Gateway, addr, tlsAddr string) ([]net.Listener, error) {
+// (unless tlsAddr is ""); on an error it closes what it opened. With
+// tls.acme it also returns the ACME manager, not started, whose
+// certificates the TLS listener serves and whose HTTP-01 answers the
+// gateway gives.
+func listen(gw *proxy.Gateway, addr, tlsAddr string, log *slog.Logger) ([]net.Listener, *acme.Manager, error) {
 	var lns []net.Listener
-	fail := func(err error) ([]net.Listener, error) {
+	fail := func(err error) ([]net.Listener, *acme.Manager, error) {
 		for _, ln := range lns {
 			_ = ln.Close()
 		}
-		return nil, err
+		return nil, nil, err
 	}
 	if addr != "" {
 		ln, err := net.Listen("tcp", addr)
@@ -160,14 +174,49 @@ func listen(gw *proxy.Gateway, addr, tlsAddr string) ([]net.Listener, error) {
 		if err != nil {
 			return fail(err)
 		}
-		tln, err := gw.ListenTLS(raw, proxy.TLSOptions{})
+		var opts proxy.TLSOptions
+		var certs *acme.Manager
+		if a := gw.Loaded().Config.TLS.ACME; a != nil {
+			plainAddr := ""
+			if len(lns) > 0 {
+				plainAddr = lns[0].Addr().String()
+			}
+			if certs, err = newACME(gw, a, plainAddr, raw.Addr().String(), log); err != nil {
+				_ = raw.Close()
+				return fail(err)
+			}
+			opts.Sources = []edge.CertSource{certs.GetCertificate}
+			opts.Protocols = []string{acme.ALPNProto}
+		}
+		tln, err := gw.ListenTLS(raw, opts)
 		if err != nil {
 			_ = raw.Close()
 			return fail(err)
 		}
-		lns = append(lns, tln)
+		return append(lns, tln), certs, nil
 	}
-	return lns, nil
+	return lns, nil, nil
+}
+
+// newACME builds the manager of tls.acme over the bound listeners: HTTP-01
+// is answered on the plain one (when there is one) by the gateway's
+// request path, TLS-ALPN-01 on the TLS one.
+func newACME(gw *proxy.Gateway, a *config.ACME, plainAddr, tlsAddr string, log *slog.Logger) (*acme.Manager, error) {
+	m, err := acme.New(acme.Options{
+		Email:                a.Email,
+		Domains:              a.Domains,
+		Directory:            a.Directory,
+		CARoot:               a.CARoot,
+		Storage:              a.Storage,
+		HTTPChallengeAddr:    plainAddr,
+		TLSALPNChallengeAddr: tlsAddr,
+		Logger:               log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	gw.SetACMEChallenge(m.ServeHTTPChallenge)
+	return m, nil
 }
 
 // serveAll serves every listener until ctx is cancelled (all drain

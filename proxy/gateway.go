@@ -49,6 +49,9 @@ type Gateway struct {
 	reloads         atomic.Uint64
 	reloadFailures  atomic.Uint64
 	reserved        fasthttp.RequestHandler
+	// challenge answers ACME HTTP-01 validations before routing; nil
+	// without tls.acme.
+	challenge func(*fasthttp.RequestCtx) bool
 	dial            fasthttp.DialFunc  // tests: in-memory backends
 	watch           *watchdog.Watchdog // far socket deadlines of clients and backends
 	conns           sock.ConnCap       // open client connections per address
@@ -83,6 +86,12 @@ func WithReservedHandler(h fasthttp.RequestHandler) Option {
 // SetReservedHandler serves the reserved prefix (the dashboard) with h.
 // Call it before serving requests.
 func (g *Gateway) SetReservedHandler(h fasthttp.RequestHandler) { g.reserved = h }
+
+// SetACMEChallenge gives the request path the ACME HTTP-01 check (the ACME
+// manager's ServeHTTPChallenge): each request asks it first, after the
+// head is vetted and before routing, the reserved prefix and any redirect,
+// and it reports whether it answered. Call it before serving requests.
+func (g *Gateway) SetACMEChallenge(h func(*fasthttp.RequestCtx) bool) { g.challenge = h }
 
 // ErrNotStandalone is returned by New for a config without servers when no
 // in-process handler is given.

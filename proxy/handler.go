@@ -109,6 +109,12 @@ func (g *Gateway) route(ctx *fasthttp.RequestCtx, t *table, s *scratch) (p *plan
 		ctx.SetConnectionClose()
 		return nil, false
 	}
+	// ACME's HTTP-01 validation comes before everything that could answer
+	// otherwise (a rule, the dashboard, a redirect to https); the check is
+	// a method and path prefix comparison for every other request.
+	if g.challenge != nil && g.challenge(ctx) {
+		return nil, false
+	}
 	rawURI := ctx.Request.Header.RequestURI()
 	rawPath, query, ok := splitRequestURI(rawURI)
 	if ok && rawURI[0] != '/' {

@@ -9,7 +9,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, append(leaktest.FastHTTP(),
+	goleak.VerifyTestMain(m, append(append(leaktest.FastHTTP(), leaktest.CertMagic()...),
 		// net/http's client keep-alive connections of the test clients.
 		goleak.IgnoreAnyFunction("net/http.(*persistConn).readLoop"),
 		goleak.IgnoreAnyFunction("net/http.(*persistConn).writeLoop"),
