@@ -25,7 +25,9 @@ import (
 // stored certificate without a second order.
 func TestACMEBinary(t *testing.T) {
 	const domain = "binary.premier.test"
-	b := backend(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("hello over " + string(ctx.Request.Header.Peek("X-Forwarded-Proto"))) })
+	b := backend(t, func(ctx *fasthttp.RequestCtx) {
+		ctx.SetBodyString("hello over " + string(ctx.Request.Header.Peek("X-Forwarded-Proto")))
+	})
 	tlsAddr := freeAddr(t)
 	_, port, _ := net.SplitHostPort(tlsAddr)
 	var tlsPort int

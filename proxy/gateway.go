@@ -52,9 +52,9 @@ type Gateway struct {
 	// challenge answers ACME HTTP-01 validations before routing; nil
 	// without tls.acme.
 	challenge func(*fasthttp.RequestCtx) bool
-	dial            fasthttp.DialFunc  // tests: in-memory backends
-	watch           *watchdog.Watchdog // far socket deadlines of clients and backends
-	conns           sock.ConnCap       // open client connections per address
+	dial      fasthttp.DialFunc  // tests: in-memory backends
+	watch     *watchdog.Watchdog // far socket deadlines of clients and backends
+	conns     sock.ConnCap       // open client connections per address
 	// bodies bounds the bytes of bodies held whole at once
 	// (limits.max_buffered_body_bytes, set at start).
 	bodies upstream.BodyBudget
