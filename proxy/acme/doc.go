@@ -25,8 +25,10 @@
 //
 // The cost is its dependency footprint (zap, acmez, miekg/dns and
 // libdns for DNS-01, which the gateway does not use). Its zap logs are
-// routed to the gateway's slog logger ([Options.Logger]) with their level,
-// so its Debug chatter stays out of an Info log.
+// routed to the gateway's slog logger ([Options.Logger]): its warnings and
+// errors as they are, and of its Info lines only the events an operator
+// acts on (a certificate ordered, obtained or renewed, a validation
+// answered); the rest of its chatter is Debug.
 //
 // Challenges do not get a server of their own. certmagic starts a challenge
 // listener only when the challenge address is free; the manager points it

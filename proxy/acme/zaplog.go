@@ -12,8 +12,11 @@ import (
 // gateway's slog logger, so the library's lines land in the one log with
 // the one format and level instead of a second JSON stream on stderr.
 // Levels map one to one (zap's DPanic, Panic and Fatal are errors; certmagic
-// only logs them on its own panics), and Enabled asks the slog handler, so
-// an entry below the log's level costs no field encoding.
+// only logs them on its own panics), except certmagic's Info chatter: of
+// the fifteen or so Info lines an order writes (locks, rate limiter,
+// account lookups, maintenance started), only the events an operator acts
+// on stay Info (infoEvents); the rest become Debug. Check asks the slog
+// handler, so an entry below the log's level costs no field encoding.
 type slogCore struct {
 	log   *slog.Logger
 	attrs []slog.Attr // fields of With, already converted
@@ -22,6 +25,30 @@ type slogCore struct {
 // newZapLogger returns a zap logger over l, named "acme" in every line.
 func newZapLogger(l *slog.Logger) *zap.Logger {
 	return zap.New(&slogCore{log: l.With(slog.String("component", "acme"))})
+}
+
+// infoEvents are certmagic's Info messages that stay Info: a certificate
+// ordered, obtained or renewed, a validation answered, an account created,
+// a revoked or expired certificate dealt with.
+var infoEvents = map[string]bool{
+	"obtaining certificate":                                  true,
+	"certificate obtained successfully":                      true,
+	"renewing certificate":                                   true,
+	"certificate renewed successfully":                       true,
+	"served key authentication":                              true,
+	"served key authentication certificate":                  true,
+	"new ACME account registered":                            true,
+	"forcefully renewing certificate due to REVOKED status":  true,
+	"removed certificate's compromised private key from use": true,
+	"certificate expired beyond grace period; cleaning up":   true,
+}
+
+// entryLevel is the slog level of a certmagic entry.
+func entryLevel(e zapcore.Entry) slog.Level {
+	if e.Level == zapcore.InfoLevel && !infoEvents[e.Message] {
+		return slog.LevelDebug
+	}
+	return slogLevel(e.Level)
 }
 
 func slogLevel(l zapcore.Level) slog.Level {
@@ -48,7 +75,7 @@ func (c *slogCore) With(fields []zapcore.Field) zapcore.Core {
 }
 
 func (c *slogCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
-	if c.Enabled(e.Level) {
+	if c.log.Enabled(context.Background(), entryLevel(e)) {
 		return ce.AddCore(e, c)
 	}
 	return ce
@@ -61,7 +88,7 @@ func (c *slogCore) Write(e zapcore.Entry, fields []zapcore.Field) error {
 	}
 	attrs = append(attrs, c.attrs...)
 	attrs = append(attrs, fieldAttrs(fields)...)
-	c.log.LogAttrs(context.Background(), slogLevel(e.Level), e.Message, attrs...)
+	c.log.LogAttrs(context.Background(), entryLevel(e), e.Message, attrs...)
 	return nil
 }
 
