@@ -143,11 +143,12 @@ func New(o Options) (*Manager, error) {
 // Start begins managing the certificates: it loads what the storage holds
 // and obtains the rest in the background, retrying with backoff until Stop,
 // and keeps renewing them. The gateway's listeners must already be bound
-// (see the package comment). Start is a no-op after the first call.
+// (see the package comment). Start is a no-op after the first call, and
+// after Stop.
 func (m *Manager) Start() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.started {
+	if m.started || m.stopped {
 		return nil
 	}
 	if err := os.MkdirAll(m.opts.Storage, 0o700); err != nil {

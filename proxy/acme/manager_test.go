@@ -77,6 +77,9 @@ func TestGetCertificateNames(t *testing.T) {
 	}
 	m.Stop() // without Start: a no-op
 	m.Stop()
+	if err := m.Start(); err != nil || m.cfg.Load() != nil {
+		t.Fatalf("Start after Stop started (%v)", err)
+	}
 }
 
 // TestRestartLoadsFromStorage obtains a certificate, stops, and starts a
