@@ -49,12 +49,10 @@ type Gateway struct {
 	reloads         atomic.Uint64
 	reloadFailures  atomic.Uint64
 	reserved        fasthttp.RequestHandler
-	// challenge answers ACME HTTP-01 validations before routing; nil
-	// without tls.acme.
-	challenge func(*fasthttp.RequestCtx) bool
-	dial      fasthttp.DialFunc  // tests: in-memory backends
-	watch     *watchdog.Watchdog // far socket deadlines of clients and backends
-	conns     sock.ConnCap       // open client connections per address
+	challenge       func(*fasthttp.RequestCtx) bool
+	dial            fasthttp.DialFunc  // tests: in-memory backends
+	watch           *watchdog.Watchdog // far socket deadlines of clients and backends
+	conns           sock.ConnCap       // open client connections per address
 	// bodies bounds the bytes of bodies held whole at once
 	// (limits.max_buffered_body_bytes, set at start).
 	bodies upstream.BodyBudget
