@@ -8,7 +8,7 @@ import (
 	"github.com/premier-gateway/premier/internal/pebbletest"
 )
 
-// TestRenewsAheadOfExpiry has pebble issue 9-second certificates and
+// TestRenewsAheadOfExpiry has pebble issue 12-second certificates and
 // checks renewal every 200 ms: the manager replaces the certificate before
 // the old one expires, and the next handshake serves the new one, verified
 // against pebble's root. (With real lifetimes the same check runs every
@@ -16,7 +16,7 @@ import (
 func TestRenewsAheadOfExpiry(t *testing.T) {
 	const domain = "renew.premier.test"
 	r := newRig(t)
-	peb := pebbletest.Start(t, port(r.plain), port(r.tls), pebbletest.Validity(9*time.Second))
+	peb := pebbletest.Start(t, port(r.plain), port(r.tls), pebbletest.Validity(12*time.Second))
 	m, err := New(Options{
 		Domains:           []string{domain},
 		Directory:         peb.Directory,
