@@ -42,6 +42,12 @@ func TestObtainHTTP01(t *testing.T) {
 	if !slices.Contains(leaf.DNSNames, "api.premier.test") {
 		t.Fatalf("certificate names %v", leaf.DNSNames)
 	}
+	if exp, ok := m.Expiry("API.premier.test"); !ok || !exp.Equal(leaf.NotAfter) {
+		t.Fatalf("Expiry: %v %v, want the served certificate's %v", exp, ok, leaf.NotAfter)
+	}
+	if _, ok := m.Expiry("other.premier.test"); ok {
+		t.Fatal("Expiry for a name not managed")
+	}
 	if !strings.Contains(r.log.String(), `challenge=http-01`) {
 		t.Fatalf("no HTTP-01 answer in the log:\n%s", r.log.String())
 	}

@@ -3,7 +3,8 @@
 // the orders, the challenges, storage on disk and renewal ahead of expiry.
 // It gives the TLS listener a certificate source ([Manager.GetCertificate],
 // [Manager.Manages]) and the "acme-tls/1" protocol ([ALPNProto]) to offer,
-// and the plain listener the HTTP-01 answer ([Manager.ServeHTTPChallenge]).
+// the plain listener the HTTP-01 answer ([Manager.ServeHTTPChallenge]), and
+// the metrics each certificate's expiry ([Manager.Expiry]).
 // [Manager.Start] and [Manager.Stop] own every goroutine it runs. It knows
 // nothing of YAML, routes or the request path: the gateway hands it plain
 // [Options].

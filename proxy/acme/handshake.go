@@ -3,6 +3,7 @@ package acme
 import (
 	"crypto/tls"
 	"errors"
+	"time"
 )
 
 // ALPNProto is the protocol of the TLS-ALPN-01 challenge (RFC 8737). The
@@ -45,4 +46,24 @@ func (m *Manager) GetCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, 
 		return nil, errNotStarted
 	}
 	return cfg.GetCertificate(hello)
+}
+
+// Expiry returns when the certificate served for name expires (the latest
+// one, while a renewal overlaps the old), and false for a name it does not
+// manage or has no certificate for yet: what the certificate expiry gauge
+// reports for ACME names.
+func (m *Manager) Expiry(name string) (time.Time, bool) {
+	m.mu.Lock()
+	cache := m.cache
+	m.mu.Unlock()
+	if cache == nil || !m.Manages(name) {
+		return time.Time{}, false
+	}
+	var latest time.Time
+	for _, c := range cache.AllMatchingCertificates(normalise(name)) {
+		if c.Leaf != nil && c.Leaf.NotAfter.After(latest) {
+			latest = c.Leaf.NotAfter
+		}
+	}
+	return latest, !latest.IsZero()
 }

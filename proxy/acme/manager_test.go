@@ -75,6 +75,9 @@ func TestGetCertificateNames(t *testing.T) {
 	if _, err := m.GetCertificate(&tls.ClientHelloInfo{ServerName: "other.premier.test", SupportedProtos: []string{ALPNProto}}); err == nil {
 		t.Fatal("a TLS-ALPN-01 validation for a name not in domains was answered")
 	}
+	if _, ok := m.Expiry("api.premier.test"); ok {
+		t.Fatal("Expiry before Start")
+	}
 	m.Stop() // without Start: a no-op
 	m.Stop()
 	if err := m.Start(); err != nil || m.cfg.Load() != nil {
