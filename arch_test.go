@@ -24,7 +24,7 @@ const modulePath = "github.com/premier-gateway/premier"
 
 // leaves are the packages the request path, the configuration and the metrics
 // build on. proxy/wsrelay is one, so its rule is theirs.
-var leaves = []string{"limiter", "cache", "resilience", "lb", "proxy/route", "proxy/wsrelay", "ui/source"}
+var leaves = []string{"limiter", "cache", "resilience", "lb", "proxy/route", "proxy/wsrelay", "proxy/auth", "ui/source"}
 
 // importRule binds the packages of from: when only is set they may import no
 // module package outside it, and they never import a package of never.
@@ -47,8 +47,8 @@ var importRules = []importRule{
 		why: "internal/* is the bottom layer (socket code, small shared helpers, test helpers) that any package may use"},
 	{name: "access", from: []string{"proxy/access"}, only: []string{"proxy/route", "internal/..."},
 		why: "access decisions (IP filter, CORS) build on route's matchers and nothing else: the request path drives them, the configuration holds their Config types"},
-	{name: "config", from: []string{"proxy/config"}, only: []string{"lb", "limiter", "cache", "resilience", "proxy/route", "proxy/access", "internal/..."},
-		why: "the configuration is data and validation: the leaves' Config types and route patterns, never the request path, transport, relay, metrics or dashboard"},
+	{name: "config", from: []string{"proxy/config"}, only: []string{"lb", "limiter", "cache", "resilience", "proxy/route", "proxy/access", "proxy/auth", "internal/..."},
+		why: "the configuration is data and validation: the leaves' Config types (auth's compiles its credential files, so a bad one is a problem of the config) and route patterns, never the request path, transport, relay, metrics or dashboard"},
 	{name: "edge", from: []string{"proxy/edge"}, only: []string{"proxy/config", "internal/..."},
 		why: "TLS termination hands connections on; it knows the tls block, not the request path, the transport or the dashboard"},
 	{name: "upstream", from: []string{"proxy/upstream"}, only: []string{"lb", "internal/..."},

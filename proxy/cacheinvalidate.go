@@ -25,6 +25,9 @@ type invalidation struct {
 	vars   route.Vars
 	client []byte
 	key    []byte
+	// consumer is the request's: the entries it purges are its own
+	// consumer's on a rule whose cache key holds the consumer.
+	consumer string
 }
 
 var invalidationPool = sync.Pool{New: func() any { return new(invalidation) }}
@@ -49,6 +52,7 @@ func (p *plan) fetchInvalidating(g *Gateway, t *table, ctx *fasthttp.RequestCtx,
 	iv.ctx.Request.Header.SetContentLength(0)
 	iv.ctx.SetRemoteAddr(ctx.RemoteAddr())
 	iv.uri = append(iv.uri[:0], s.uri...)
+	iv.consumer = s.auth.Identity.Consumer
 	host := string(ctx.Request.Header.Host()) // the forward may rewrite the request's Host
 
 	backend := p.fetch(g, t, ctx, s, start)
@@ -112,7 +116,7 @@ func (g *Gateway) invalidate(t *table, iv *invalidation, uri []byte) {
 	// Both schemes' entries: the key of one differs from the other's only
 	// by the scheme, and what changed the resource changed it for both.
 	for _, https := range [2]bool{false, true} {
-		iv.key = q.cache.appendKey(iv.key[:0], t, &iv.ctx, https, iv.path, &iv.caps, &iv.vars, &iv.client)
+		iv.key = q.cache.appendKey(iv.key[:0], t, &iv.ctx, https, iv.path, &iv.caps, &iv.vars, &iv.client, iv.consumer)
 		if err := g.cache.PurgeKey(q.cache.policy.Rule, iv.key); err != nil {
 			g.log.Warn("cache invalidation did not reach Redis", slog.String("rule", q.cache.policy.Rule), slog.Any("error", err))
 			return

@@ -22,12 +22,16 @@ type cachePolicy struct {
 	// repeating one is forwarded around the cache: the key holds one of
 	// the values while the backend may read another.
 	queries []string
+	// perConsumer: the rule has auth, so the default key ends with the
+	// consumer (as {consumer} writes it): an answer to one API key or user
+	// is never served to another. A cache_key says for itself.
+	perConsumer bool
 }
 
 // newCachePolicy compiles a rule's cache feature with its cache_key
-// template (nil without one).
-func newCachePolicy(p *cache.Policy, key *route.Template, rule string) *cachePolicy {
-	cp := &cachePolicy{policy: *p, key: key}
+// template (nil without one); authed is whether the rule has auth.
+func newCachePolicy(p *cache.Policy, key *route.Template, rule string, authed bool) *cachePolicy {
+	cp := &cachePolicy{policy: *p, key: key, perConsumer: authed}
 	cp.policy.Rule = rule
 	cp.hostFirst = key != nil && !p.SharedAcrossHosts && !key.Uses(route.PlaceholderHost)
 	if key != nil {
@@ -35,6 +39,15 @@ func newCachePolicy(p *cache.Policy, key *route.Template, rule string) *cachePol
 	}
 	return cp
 }
+
+// consumerSuffix is what perConsumer puts after the default key.
+var consumerSuffix = func() *route.Template {
+	t, err := route.CompileTemplate("|{"+route.PlaceholderConsumer+"}", nil)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}()
 
 // hostPrefix is what hostFirst puts in front of a cache_key: the host,
 // encoded as the {host} placeholder writes it, and a separator.
@@ -56,7 +69,7 @@ func (p *plan) serveCached(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *sc
 		g.cache.Skipped(ctx, cache.DetailRepeatedQuery)
 		return backend
 	}
-	s.ckey = cp.appendKey(s.ckey[:0], t, ctx, ctx.IsTLS(), s.path, &s.caps, &s.vars, &s.client)
+	s.ckey = cp.appendKey(s.ckey[:0], t, ctx, ctx.IsTLS(), s.path, &s.caps, &s.vars, &s.client, s.auth.Identity.Consumer)
 	res, fill := g.cache.Lookup(ctx, &cp.policy, s.ckey)
 	switch res {
 	case cache.Hit:
@@ -110,23 +123,34 @@ func (p *plan) fetchRevalidating(g *Gateway, t *table, ctx *fasthttp.RequestCtx,
 // the schemes apart: over TLS (https) it begins with httpsKeyPrefix, so
 // an answer fetched over one scheme (a redirect to https, an absolute URL
 // to the scheme) is never served over the other. Plain keys are as they
-// were before TLS existed.
-func (cp *cachePolicy) appendKey(dst []byte, t *table, ctx *fasthttp.RequestCtx, https bool, path []byte, caps *route.Captures, vars *route.Vars, client *[]byte) []byte {
-	if cp.key == nil && https {
-		dst = append(dst, httpsKeyPrefix...)
+// were before TLS existed. On a rule with auth the default key ends with
+// the consumer.
+func (cp *cachePolicy) appendKey(dst []byte, t *table, ctx *fasthttp.RequestCtx, https bool, path []byte, caps *route.Captures, vars *route.Vars, client *[]byte, consumer string) []byte {
+	if cp.key == nil {
+		if https {
+			dst = append(dst, httpsKeyPrefix...)
+		}
+		dst = cp.appendDefaultKey(dst, ctx, path)
+		if cp.perConsumer {
+			*vars = route.Vars{Consumer: consumer}
+			dst = consumerSuffix.Append(dst, ctx, vars)
+		}
+		return dst
 	}
-	switch {
-	case cp.key != nil:
-		*vars = route.Vars{Path: path, Caps: caps, TLS: https}
-		if cp.key.Uses("client_ip") {
-			*client = route.AppendClientKey((*client)[:0], t.trusted.ClientIP(ctx))
-			vars.ClientKey = *client
-		}
-		if cp.hostFirst {
-			dst = hostPrefix.Append(dst, ctx, vars)
-		}
-		return cp.key.Append(dst, ctx, vars)
-	case cp.policy.SharedAcrossHosts:
+	*vars = route.Vars{Path: path, Caps: caps, TLS: https, Consumer: consumer}
+	if cp.key.Uses("client_ip") {
+		*client = route.AppendClientKey((*client)[:0], t.trusted.ClientIP(ctx))
+		vars.ClientKey = *client
+	}
+	if cp.hostFirst {
+		dst = hostPrefix.Append(dst, ctx, vars)
+	}
+	return cp.key.Append(dst, ctx, vars)
+}
+
+// appendDefaultKey appends the key of a rule without a cache_key.
+func (cp *cachePolicy) appendDefaultKey(dst []byte, ctx *fasthttp.RequestCtx, path []byte) []byte {
+	if cp.policy.SharedAcrossHosts {
 		return cache.AppendSharedKey(dst, &ctx.Request, path)
 	}
 	return cache.AppendDefaultKey(dst, &ctx.Request, path)

@@ -43,8 +43,9 @@ var (
 	ErrClientTimeout = sentinel("request not received in time", fasthttp.StatusRequestTimeout)
 	// ErrTooManyConnections: the client address holds max_connections_per_ip.
 	ErrTooManyConnections = sentinel("too many connections from this address", fasthttp.StatusTooManyRequests)
-	// ErrForbidden: the rule's ip_filter refuses the client address, or its
-	// cors refuses a preflight's Origin or announced method.
+	// ErrForbidden: the rule's ip_filter refuses the client address, its
+	// cors refuses a preflight's Origin or announced method, or its auth
+	// finds valid credentials the rule does not allow.
 	ErrForbidden = sentinel("forbidden", fasthttp.StatusForbidden)
 	// ErrOriginNotAllowed: a WebSocket upgrade from an Origin the rule's
 	// allowed_origins does not list.
@@ -52,6 +53,12 @@ var (
 	// ErrTooManyWebSockets: the rule's or the gateway's cap on relayed
 	// WebSocket connections is reached.
 	ErrTooManyWebSockets = sentinel("too many WebSocket connections", fasthttp.StatusServiceUnavailable)
+	// ErrUnauthorized: the rule's auth found no valid credentials; the
+	// answer carries a WWW-Authenticate challenge per method.
+	ErrUnauthorized = sentinel("unauthorized", fasthttp.StatusUnauthorized)
+	// ErrAuthThrottled: the client failed the rule's Basic auth too often
+	// lately; its credentials are not checked until Retry-After.
+	ErrAuthThrottled = sentinel("too many failed authentication attempts", fasthttp.StatusTooManyRequests)
 )
 
 // answerFor is err's answer: its own, a wrapped sentinel's, or a 500.

@@ -235,6 +235,15 @@ func prepareRequest(ctx *fasthttp.RequestCtx, t *table, s *scratch) error {
 		s.fwd = appendForwarded(fchain, peer)
 		setForwarding(h, keyForwarded, s.fwd, trusted && sent&fwdForwarded != 0, hop.repeated)
 	}
+	// X-Consumer is the gateway's word alone: a client's copy goes on
+	// every rule, even from a trusted proxy, so no request forges an
+	// identity; the admitted consumer's name takes its place.
+	if sent&fwdConsumer != 0 {
+		delKeepOrder(h, HeaderConsumer, hop.repeated)
+	}
+	if c := s.auth.Identity.Consumer; c != "" {
+		h.Set(HeaderConsumer, c)
+	}
 	if !trusted || kept&fwdXFProto == 0 {
 		proto := strHTTP
 		if overTLS {

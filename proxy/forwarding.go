@@ -12,6 +12,7 @@ const (
 	fwdXFHost
 	fwdXRealIP
 	fwdForwarded
+	fwdConsumer // X-Consumer: the gateway's identity header, never the client's
 )
 
 // forwardingField returns the forwarding header k names, or 0.
@@ -28,6 +29,10 @@ func forwardingField(k []byte) forwardingSet {
 	case len(hdrXFHost):
 		if equalFoldString(k, hdrXFHost) {
 			return fwdXFHost
+		}
+	case len(HeaderConsumer):
+		if equalFoldString(k, HeaderConsumer) {
+			return fwdConsumer
 		}
 	case len(hdrXRealIP): // == len(hdrForwarded)
 		if equalFoldString(k, hdrXRealIP) {

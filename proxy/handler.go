@@ -10,6 +10,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/premier-gateway/premier/limiter"
+	"github.com/premier-gateway/premier/proxy/auth"
 	"github.com/premier-gateway/premier/proxy/metrics"
 	"github.com/premier-gateway/premier/proxy/route"
 	"github.com/premier-gateway/premier/proxy/upstream"
@@ -39,6 +40,7 @@ type scratch struct {
 	ckey     []byte // cache key
 	client   []byte // client key for templates
 	decision limiter.Decision
+	auth     auth.State // the rule's auth: who the request comes from
 }
 
 var scratchPool = sync.Pool{New: func() any {
@@ -57,6 +59,7 @@ func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
 	} else {
 		s = scratchPool.Get().(*scratch)
 		s.admitted = false
+		s.auth.Reset()
 	}
 	defer scratchPool.Put(s)
 	defer g.settleBodies(ctx, s) // on every path, panics too: before s goes back
@@ -71,10 +74,10 @@ func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
 	}
 	start := time.Now()
 	o := &s.obs
-	limit, limitKey := o.Limit, o.LimitKey
+	limit, limitKey, authed, consumer := o.Limit, o.LimitKey, o.Auth, o.Consumer
 	*o = metrics.Observation{Rule: p.index, Route: p.name, Method: ctx.Method(), Path: s.path, Start: start}
 	if s.admitted {
-		o.Limit, o.LimitKey = limit, limitKey
+		o.Limit, o.LimitKey, o.Auth, o.Consumer = limit, limitKey, authed, consumer
 	}
 	ws := isWebSocketUpgrade(&ctx.Request)
 	if ws {
@@ -222,14 +225,17 @@ func (p *plan) serve(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch,
 }
 
 // precheck runs the policies decided on the request head alone, in the
-// fixed order: the body limit, ip_filter and the CORS preflight, the rate
-// limit, and whether the rule has anywhere to send the request. It returns
-// false when it has answered the request.
+// fixed order: the body limit, ip_filter and the CORS preflight, auth, the
+// rate limit, and whether the rule has anywhere to send the request. It
+// returns false when it has answered the request.
 func (p *plan) precheck(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch) bool {
 	if bodyTooLarge(ctx, t) {
 		return false
 	}
 	if p.access != nil && !p.access.guard(t, ctx) { // ip_filter, CORS preflight: before auth
+		return false
+	}
+	if !p.authenticate(t, ctx, s) {
 		return false
 	}
 	if !p.admit(g, t, ctx, s) {

@@ -76,6 +76,7 @@ type plan struct {
 	// access is the rule's ip_filter and cors (nil: neither), run before
 	// auth and the rate limit.
 	access *accessPolicy
+	auth   *authPolicy  // nil: no auth
 	limit  *limitPolicy // nil: no rate limit
 	cache  *cachePolicy // nil: no cache
 	// app is the in-process handler in plugin mode (nil in standalone).
@@ -218,6 +219,9 @@ func (g *Gateway) newPlan(t *table, index int, name string, f *config.Features, 
 		return nil, fmt.Errorf("rule %q: %w", name, err)
 	}
 	p.access = ap
+	if a := t.loaded.Auth(index); a != nil {
+		p.auth = newAuthPolicy(a)
+	}
 	if rl := f.RateLimit; rl != nil {
 		id := "rule:" + name
 		lp, err := g.newLimitPolicy(id, rl, t.loaded.LimitKey(index))
@@ -228,7 +232,7 @@ func (g *Gateway) newPlan(t *table, index int, name string, f *config.Features, 
 		t.limiterIDs = append(t.limiterIDs, id)
 	}
 	if cp := f.Cache; cp != nil {
-		p.cache = newCachePolicy(cp, t.loaded.CacheKey(index), name)
+		p.cache = newCachePolicy(cp, t.loaded.CacheKey(index), name, p.auth != nil)
 		p.wholeBody = max(p.wholeBody, int(t.loaded.Config.Cache.MaxEntryBytes))
 	}
 	if t := f.Timeout; t != nil {

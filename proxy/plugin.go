@@ -58,6 +58,11 @@ func (p *plan) serveApp(g *Gateway, ctx *fasthttp.RequestCtx, s *scratch) {
 	if p.timeout > 0 {
 		attempts = 1
 	}
+	// The app trusts X-Consumer as a backend does (prepareRequest).
+	ctx.Request.Header.Del(HeaderConsumer)
+	if c := s.auth.Identity.Consumer; c != "" {
+		ctx.Request.Header.Set(HeaderConsumer, c)
+	}
 	x := &s.app
 	*x = appExchange{g: g, app: p.app, ctx: ctx}
 	if r := p.attempt(g, s, x, 0, attempts, p.repeatable(&ctx.Request), time.Time{}); r.i < 0 {

@@ -2,17 +2,21 @@ package proxy
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
+	"io"
 	"io/fs"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
 	"github.com/premier-gateway/premier/proxy/config"
 )
 
-// Watcher reloads the gateway when its config file changes. It polls the
-// file's content (at most config.MaxFileBytes+1 bytes of it), which also works
+// Watcher reloads the gateway when its config file changes, or one of the
+// files the running config's auth reads (keys_file, users_file). It polls
+// the files' content (at most config.MaxFileBytes+1 bytes of each), which also works
 // on editors that replace the file and on network filesystems. A change is
 // applied once two polls in a row read the same bytes, so a file caught
 // half-written is never loaded; a missing file (mid-rename) is waited out.
@@ -31,6 +35,7 @@ type Watcher struct {
 func (g *Gateway) Watch(path string, interval time.Duration) *Watcher {
 	w := &Watcher{g: g, path: path, interval: interval, stop: make(chan struct{})}
 	w.last, _ = config.ReadFile(path) // a file unreadable at start is loaded once readable
+	w.last = w.withAuthFiles(w.last)
 	w.done.Add(1)
 	go w.run()
 	return w
@@ -61,6 +66,8 @@ func (w *Watcher) check() {
 		// content (a config never contains NUL).
 		data = []byte("\x00" + err.Error())
 	}
+	conf := data
+	data = w.withAuthFiles(data)
 	if bytes.Equal(data, w.last) {
 		w.pending, w.waiting = nil, false
 		return
@@ -75,7 +82,35 @@ func (w *Watcher) check() {
 		w.g.logReload(w.path, "file changed", config.Problems{{File: w.path, Msg: err.Error()}})
 		return
 	}
-	w.g.logReload(w.path, "file changed", w.g.reloadBytes(w.path, data))
+	w.g.logReload(w.path, "file changed", w.g.reloadBytes(w.path, conf))
+}
+
+// withAuthFiles appends to the config's bytes, after a NUL (never in a
+// config), the name and SHA-256 of every file the running config's auth
+// reads, so a change to any of them is a change to watch. An unreadable
+// file stands as its error; the reload then reports it and the old config
+// serves on.
+func (w *Watcher) withAuthFiles(conf []byte) []byte {
+	files := w.g.Loaded().AuthFiles()
+	if len(files) == 0 {
+		return conf
+	}
+	out := bytes.Clone(conf)
+	for _, f := range files {
+		out = append(append(append(out, 0), f...), 0)
+		h := sha256.New()
+		fd, err := os.Open(f)
+		if err == nil {
+			_, err = io.Copy(h, io.LimitReader(fd, 64<<20))
+			fd.Close()
+		}
+		if err != nil {
+			out = append(out, err.Error()...)
+			continue
+		}
+		out = h.Sum(out)
+	}
+	return out
 }
 
 // Stop ends the watcher and waits for it.

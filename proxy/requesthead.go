@@ -103,6 +103,7 @@ func (g *Gateway) expectContinue(ctx *fasthttp.RequestCtx) (status int) {
 	t := g.cur.Load()
 	s := scratchPool.Get().(*scratch)
 	s.admitted = false
+	s.auth.Reset()
 	p, reserved := g.route(ctx, t, s)
 	if reserved || (p != nil && isWebSocketUpgrade(&ctx.Request)) {
 		scratchPool.Put(s)

@@ -254,10 +254,12 @@ func (s *DashboardSource) Snapshot() source.Snapshot {
 		if r, ok := g.metrics.Route(n, now); ok {
 			snap.Routes = append(snap.Routes, r)
 		} else {
-			snap.Routes = append(snap.Routes, source.Route{Route: n, Limit: source.Limit{Top: []source.KeyCount{}}})
+			snap.Routes = append(snap.Routes, source.Route{Route: n, Limit: source.Limit{Top: []source.KeyCount{}},
+				Auth: source.Auth{TopRefused: []source.KeyCount{}}})
 		}
 	}
 	snap.Overview = g.metrics.Overview(now, snap.Routes)
+	snap.Consumers = g.metrics.Consumers()
 	breakers := worstBreakerStates(g.Breakers())
 	for _, b := range g.pool.Backends() {
 		st := b.Stats()

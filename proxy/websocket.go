@@ -91,6 +91,9 @@ func (p *plan) serveWebSocket(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s 
 		writeError(ctx, ErrOriginNotAllowed)
 		return ""
 	}
+	if !p.authenticate(t, ctx, s) {
+		return ""
+	}
 	if !p.admit(g, t, ctx, s) {
 		return ""
 	}

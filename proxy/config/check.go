@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/premier-gateway/premier/lb"
+	"github.com/premier-gateway/premier/proxy/auth"
 	"github.com/premier-gateway/premier/proxy/route"
 )
 
@@ -58,6 +59,7 @@ func (l *Loaded) check(d *decoder, clean bool) {
 	n := len(c.Paths)
 	l.rules.limitKeys = make([]*route.Template, n+1)
 	l.rules.cacheKeys = make([]*route.Template, n+1)
+	l.rules.auths = make([]*auth.Auth, n+1)
 	for i := 0; i <= n; i++ {
 		f, caps := c.DefaultFeatures, []string(nil)
 		if i < n {
@@ -84,6 +86,10 @@ func (l *Loaded) check(d *decoder, clean bool) {
 				l.warnf(at(cp, "cache_key"), "cache_key %q has no {host}: the host is added in front of it, so each Host gets its own entries (one Host cannot fill what another is served); set shared_across_hosts: true if every host serves the same content", cp.CacheKey)
 			}
 			l.rules.cacheKeys[i] = t
+		}
+		l.checkConsumerKeys(d, f)
+		if f.Auth != nil && clean {
+			l.rules.auths[i] = l.compileAuth(d, f)
 		}
 	}
 

@@ -5,6 +5,7 @@ import (
 	"github.com/premier-gateway/premier/lb"
 	"github.com/premier-gateway/premier/limiter"
 	"github.com/premier-gateway/premier/proxy/access"
+	"github.com/premier-gateway/premier/proxy/auth"
 	"github.com/premier-gateway/premier/resilience"
 )
 
@@ -86,7 +87,7 @@ type PathRule struct {
 // Any reports whether f sets any feature (a rule "with policies").
 func (f *Features) Any() bool {
 	return f.Cache != nil || f.RateLimit != nil || f.Timeout != nil || f.Retry != nil ||
-		f.CircuitBreaker != nil || f.Monitoring != nil || f.WebSocket != nil || f.IPFilter != nil || f.CORS != nil
+		f.CircuitBreaker != nil || f.Monitoring != nil || f.WebSocket != nil || f.IPFilter != nil || f.CORS != nil || f.Auth != nil
 }
 
 // Features are the policies of one rule (or of default_features).
@@ -112,6 +113,9 @@ type Features struct {
 	// CORS answers the rule's CORS preflights (204, before auth and rate
 	// limits) and adds Access-Control-* headers to its answers. Default: off.
 	CORS *access.CORSConfig `yaml:"cors"`
+	// Auth requires credentials (api_keys, basic) before the rate limit
+	// and the cache. Default: off.
+	Auth *auth.Config `yaml:"auth"`
 }
 
 // RateLimit is the `rate_limit` feature.

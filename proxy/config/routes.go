@@ -1,6 +1,9 @@
 package config
 
-import "github.com/premier-gateway/premier/proxy/route"
+import (
+	"github.com/premier-gateway/premier/proxy/auth"
+	"github.com/premier-gateway/premier/proxy/route"
+)
 
 // compiledRules is the route data checking a config compiles (it has to,
 // to report bad patterns and templates at their positions): the gateway
@@ -12,6 +15,9 @@ type compiledRules struct {
 	// (index len(Paths) is default_features); nil where unused or `global`.
 	limitKeys []*route.Template
 	cacheKeys []*route.Template
+	// auths holds each rule's compiled auth feature (nil without one): its
+	// files are read here so a bad file is a problem of the config.
+	auths []*auth.Auth
 }
 
 // Routes is the compiled matcher of the rules' patterns, in file order.
@@ -34,4 +40,27 @@ func (l *Loaded) slot(i int) int {
 		return len(l.Config.Paths)
 	}
 	return i
+}
+
+// Auth is the compiled auth feature of rule i (-1: default_features); nil
+// without one.
+func (l *Loaded) Auth(i int) *auth.Auth { return l.rules.auths[l.slot(i)] }
+
+// AuthFiles are the files the rules' auth features were read from
+// (keys_file, users_file), each once: a change to one reloads the config.
+func (l *Loaded) AuthFiles() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, a := range l.rules.auths {
+		if a == nil {
+			continue
+		}
+		for _, f := range a.Files() {
+			if !seen[f] {
+				seen[f] = true
+				out = append(out, f)
+			}
+		}
+	}
+	return out
 }

@@ -15,8 +15,9 @@ type Collector struct {
 	mu      sync.Mutex // serialises adding a route
 	overflo routeMetrics
 
-	minutes [minuteSlots]minuteSlot // the whole gateway, one slot per minute
-	recent  recentRing
+	minutes   [minuteSlots]minuteSlot // the whole gateway, one slot per minute
+	recent    recentRing
+	consumers consumerTable // requests per admitted consumer
 }
 
 // maxRoutes bounds the distinct route names kept (labels stay bounded across
@@ -32,6 +33,9 @@ func (m *Collector) Observe(o *Observation) {
 	r.record(o, sec, b)
 	m.minute(sec, o, b)
 	m.recent.add(o)
+	if o.Consumer != "" {
+		m.consumers.record(o)
+	}
 }
 
 // route returns the metrics of the named route, adding it on first sight.

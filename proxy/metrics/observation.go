@@ -28,6 +28,18 @@ const (
 	LimitRejected                     // refused with the rule's error status
 )
 
+// AuthOutcome is what the rule's auth decided for one request.
+type AuthOutcome uint8
+
+// Auth outcomes.
+const (
+	AuthNone         AuthOutcome = iota // the rule has no auth
+	AuthAdmitted                        // valid credentials: Observation.Consumer
+	AuthUnauthorized                    // 401: missing or invalid credentials
+	AuthForbidden                       // 403: valid credentials, not allowed
+	AuthThrottled                       // 429: too many failures from the client
+)
+
 // Source is who produced a request's response.
 type Source uint8
 
@@ -60,6 +72,12 @@ type Observation struct {
 	// cache's Fill.Done returns (the dashboard counts misses per rule by its
 	// Fwd and by its Reason). The zero value counts the miss as "unknown".
 	Miss cache.MissResult
+	// Auth is the rule's auth decision; Consumer is who was admitted (a
+	// string the compiled config owns) and Refused the client address key
+	// of a refused request.
+	Auth     AuthOutcome
+	Consumer string
+	Refused  []byte
 }
 
 // BackendName is who answered, as the dashboard and the slow-request log

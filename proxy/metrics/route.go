@@ -24,6 +24,8 @@ type routeMetrics struct {
 	limit      [4]atomic.Uint64             // by LimitOutcome
 	websockets atomic.Int64                 // open WebSocket connections: the tunnel adds 1 and -1
 	top        topKeys
+	auth       [8]atomic.Uint64 // by AuthOutcome
+	refused    topKeys          // clients most refused by auth (401, 403, 429)
 
 	slots [routeSlots]routeSlot // the last 15 minutes, 10 s each
 }
@@ -67,6 +69,10 @@ func (r *routeMetrics) record(o *Observation, sec int64, b int) {
 	r.limit[o.Limit&3].Add(1)
 	if o.Limit == LimitRejected && len(o.LimitKey) > 0 {
 		r.top.add(o.LimitKey)
+	}
+	r.auth[o.Auth&7].Add(1)
+	if o.Auth >= AuthUnauthorized && len(o.Refused) > 0 {
+		r.refused.add(o.Refused)
 	}
 
 	ep := sec / routeSlotSec

@@ -79,6 +79,8 @@ func (r *routeMetrics) snapshot(now time.Time) source.Route {
 		Revalidations: reasonCounts(r.reval[1:numReval], revalNames[1:numReval])}
 	s.Limit = source.Limit{Allowed: r.limit[LimitAllowed].Load(), Delayed: r.limit[LimitDelayed].Load(),
 		Limited: r.limit[LimitRejected].Load(), Top: r.top.snapshot()}
+	s.Auth = source.Auth{Admitted: r.auth[AuthAdmitted].Load(), Unauthorized: r.auth[AuthUnauthorized].Load(),
+		Forbidden: r.auth[AuthForbidden].Load(), Throttled: r.auth[AuthThrottled].Load(), TopRefused: r.refused.snapshot()}
 
 	sec := now.Unix()
 	ep := sec / routeSlotSec

@@ -18,6 +18,9 @@ type Vars struct {
 	// the caller's (not ctx.IsTLS) so a key can be computed for either
 	// scheme (cache invalidation purges both).
 	TLS bool
+	// Consumer is the authenticated consumer ("": none, {consumer}
+	// appends "-").
+	Consumer string
 }
 
 // partKind is what one template part appends.
@@ -33,6 +36,7 @@ const (
 	partQuery
 	partHeader
 	partCapture
+	partConsumer
 )
 
 type part struct {
@@ -65,12 +69,14 @@ const (
 	PlaceholderMethod   = "method"
 	PlaceholderHost     = "host"
 	PlaceholderScheme   = "scheme"
+	// PlaceholderConsumer is the consumer the rule's auth admitted.
+	PlaceholderConsumer = "consumer"
 	placeholderQuery    = "query."
 	placeholderHeader   = "header."
 )
 
 // CompileTemplate compiles tmpl. Placeholders are {client_ip}, {path},
-// {method}, {host}, {scheme} ("http" or "https"), {query.NAME}, {header.NAME} and, for a route whose
+// {method}, {host}, {scheme} ("http" or "https"), {consumer}, {query.NAME}, {header.NAME} and, for a route whose
 // pattern captures, any of captureNames (a built-in name wins over a capture
 // of the same name). Everything else is literal. An unknown placeholder, an
 // empty one, or an unbalanced '{' or '}' is an error naming it and wrapping
@@ -122,6 +128,8 @@ func placeholder(name string, captureNames []string) (part, error) {
 		return part{kind: partHost, text: name}, nil
 	case PlaceholderScheme:
 		return part{kind: partScheme, text: name}, nil
+	case PlaceholderConsumer:
+		return part{kind: partConsumer, text: name}, nil
 	case "":
 		return part{}, fmt.Errorf("empty placeholder {}")
 	}
@@ -232,6 +240,14 @@ func (t *Template) Append(dst []byte, ctx *fasthttp.RequestCtx, v *Vars) []byte 
 		case partHeader:
 			h := ctx.Request.Header.PeekBytes(p.key)
 			dst = appendValue(dst, h, h != nil)
+		case partConsumer:
+			if v.Consumer == "" {
+				dst = append(dst, '-')
+			} else {
+				dst = strconv.AppendInt(dst, int64(len(v.Consumer)), 10)
+				dst = append(dst, ':')
+				dst = append(dst, v.Consumer...)
+			}
 		case partCapture:
 			var c []byte
 			if v.Caps != nil {

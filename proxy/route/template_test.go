@@ -28,7 +28,7 @@ func TestTemplateAppend(t *testing.T) {
 	if tab.Match(path, &caps) != 0 {
 		t.Fatal("no match")
 	}
-	v := &Vars{Path: path, ClientKey: []byte("1.2.3.4"), Caps: &caps}
+	v := &Vars{Path: path, ClientKey: []byte("1.2.3.4"), Caps: &caps, Consumer: "mobile"}
 	ctx := tmplCtx(t, "GET", "http://Api.Example.COM/users/42/posts?page=2&empty=&sort=a:b", "X-Key", "k1")
 	tests := []struct{ tmpl, want string }{
 		{"{client_ip}", "7:1.2.3.4"},
@@ -37,6 +37,7 @@ func TestTemplateAppend(t *testing.T) {
 		{"{query.page}|{query.sort}|{query.empty}|{query.none}", "1:2|3:a:b|0:|-"},
 		{"{header.X-Key}/{header.x-key}/{header.Missing}", "2:k1/2:k1/-"},
 		{"u={id},t={tab}", "u=2:42,t=5:posts"},
+		{"rl:{consumer}", "rl:6:mobile"},
 		{"plain", "plain"},
 		{"", ""},
 	}
@@ -53,8 +54,8 @@ func TestTemplateAppend(t *testing.T) {
 		}
 	}
 	// nil Vars: variable parts are absent.
-	tp, _ := CompileTemplate("{client_ip}{path}{id}", []string{"id"})
-	if got := string(tp.Append(nil, ctx, nil)); got != "---" {
+	tp, _ := CompileTemplate("{client_ip}{path}{id}{consumer}", []string{"id"})
+	if got := string(tp.Append(nil, ctx, nil)); got != "----" {
 		t.Errorf("nil vars: %q", got)
 	}
 }

@@ -13,6 +13,27 @@ type Snapshot struct {
 	Overview      Overview  `json:"overview"`
 	Routes        []Route   `json:"routes"`
 	Backends      []Backend `json:"backends"`
+	// Consumers counts the requests of each authenticated consumer, most
+	// first (at most 1024 names; later ones count as "other").
+	Consumers []Consumer `json:"consumers"`
+}
+
+// Consumer is one authenticated consumer's numbers since start.
+type Consumer struct {
+	Consumer string `json:"consumer"`
+	Requests uint64 `json:"requests"`
+	Limited  uint64 `json:"limited"` // refused by a rate limit
+	Errors   uint64 `json:"errors"`  // 5xx
+}
+
+// Auth counts a rule's auth decisions since start.
+type Auth struct {
+	Admitted     uint64 `json:"admitted"`
+	Unauthorized uint64 `json:"unauthorized"` // 401
+	Forbidden    uint64 `json:"forbidden"`    // 403
+	Throttled    uint64 `json:"throttled"`    // 429 after repeated failures
+	// TopRefused are the client addresses auth refused most (approximate).
+	TopRefused []KeyCount `json:"top_refused"`
 }
 
 // Overview sums the whole gateway. Rates and percentiles cover the last
@@ -52,6 +73,7 @@ type Route struct {
 	OverheadMs float64 `json:"overhead_ms"`
 	Cache      Cache   `json:"cache"`
 	Limit      Limit   `json:"limit"`
+	Auth       Auth    `json:"auth"`
 	WebSockets int64   `json:"websockets"` // open now
 }
 
