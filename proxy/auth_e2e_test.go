@@ -388,7 +388,7 @@ func TestAuthConfigProblems(t *testing.T) {
 		"no source":    {`{api_keys: {header: "", keys: [{name: a, sha256: ` + keyHash("x") + `}]}}`, "header or a query"},
 		"bad name":     {"{api_keys: {keys: [{name: 'a b', sha256: " + keyHash("x") + "}]}}", "visible ASCII"},
 	} {
-		_, err := config.Parse("t.yaml", []byte("premier:\n  servers: [\"http://127.0.0.1:1\"]\n  paths:\n    - pattern: /x\n      features:\n        auth: " + tc.auth + "\n"))
+		_, err := config.Parse("t.yaml", []byte("premier:\n  servers: [\"http://127.0.0.1:1\"]\n  paths:\n    - pattern: /x\n      features:\n        auth: "+tc.auth+"\n"))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: got %v, want an error with %q", name, err, tc.want)
 		}

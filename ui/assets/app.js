@@ -219,7 +219,8 @@
   let selected = '';
   function renderRoutes(s) {
     const tb = $('#routes-table tbody');
-    if (!s.routes.length) { tb.replaceChildren(el('tr', { class: 'empty' }, el('td', { colspan: 13, text: 'No rules.' }))); return; }
+    renderConsumers(s.consumers || []);
+    if (!s.routes.length) { tb.replaceChildren(el('tr', { class: 'empty' }, el('td', { colspan: 14, text: 'No rules.' }))); return; }
     tb.replaceChildren(...s.routes.map((r) => {
       const lookups = r.cache.hits + r.cache.misses;
       return el('tr', { class: 'clickable' + (r.route === selected ? ' selected' : ''), onclick: () => selectRoute(r.route) },
@@ -235,10 +236,26 @@
         el('td', { class: 'num', text: lookups + r.cache.bypass ? `${fmtInt(r.cache.hits)} / ${fmtInt(r.cache.misses)} / ${fmtInt(r.cache.bypass)}` + (lookups ? ` (${fmtPct(r.cache.hits / lookups)})` : '') : '–' }),
         missCell(r.cache),
         el('td', { class: 'num', text: r.limit.allowed + r.limit.delayed + r.limit.limited ? `${fmtInt(r.limit.allowed + r.limit.delayed)} / ${fmtInt(r.limit.limited)}` : '–' }),
+        authCell(r.auth),
         el('td', { class: 'num', text: r.websockets || '–' }));
     }));
     const r = s.routes.find((x) => x.route === selected);
     if (r) renderRouteSide(r);
+  }
+
+  // authCell is the routes table's auth column: 401 and 403 answers.
+  function authCell(a) {
+    if (!a || !(a.admitted + a.unauthorized + a.forbidden + a.throttled)) return el('td', { class: 'num', text: '–' });
+    return el('td', { class: 'num', title: `admitted ${fmtInt(a.admitted)}\nthrottled (429) ${fmtInt(a.throttled)}`,
+      text: `${fmtInt(a.unauthorized)} / ${fmtInt(a.forbidden)}` });
+  }
+
+  function renderConsumers(list) {
+    const tb = $('#consumers-table tbody');
+    if (!list.length) { tb.replaceChildren(el('tr', { class: 'empty' }, el('td', { colspan: 4, text: 'No authenticated request yet.' }))); return; }
+    tb.replaceChildren(...list.map((c) => el('tr', {},
+      el('td', {}, el('code', { text: c.consumer })), el('td', { class: 'num', text: fmtInt(c.requests) }),
+      el('td', { class: 'num', text: fmtInt(c.limited) }), el('td', { class: 'num', text: fmtInt(c.errors) }))));
   }
 
   // Why misses happen, as the cache reported each miss: `fwd` (why the
@@ -291,6 +308,9 @@
     const keys = r.limit.top || [];
     $('#rd-topkeys').replaceChildren(...(keys.length ? keys.map((k) => el('li', {}, k.key, el('span', { text: '× ' + fmtInt(k.count) })))
       : [el('li', { class: 'muted', text: 'No request refused by a rate limit.' })]));
+    const refused = (r.auth && r.auth.top_refused) || [];
+    $('#rd-refused').replaceChildren(...(refused.length ? refused.map((k) => el('li', {}, k.key, el('span', { text: '× ' + fmtInt(k.count) })))
+      : [el('li', { class: 'muted', text: 'No request refused by auth.' })]));
   }
 
   let rdCharts = null;
