@@ -76,6 +76,9 @@ func serveBackend(t *testing.T, body string) string {
 // positioned error, and Apply of a good edit, confirmed by typing the
 // dashboard token, hot-reloads the gateway (the next request follows it)
 // and rewrites the file; the typed token is kept nowhere in the page.
+// e2eKeyHash is the SHA-256 of "e2e-key", the keyed rule's API key.
+const e2eKeyHash = "a781b3e13d2b80957d1b925804148f666cc87adb35c1481686a9687f27f8d8a0"
+
 func TestDashboardInChromium(t *testing.T) {
 	chromium := chromiumPath(t)
 	const token = "e2e-dashboard-token-51c8"
@@ -102,7 +105,10 @@ func TestDashboardInChromium(t *testing.T) {
 		"    - pattern: \"/flaky/*\"\n" +
 		"      servers: [\"" + dead + "\", \"" + a + "\"]\n" +
 		"      features:\n" +
-		"        retry: {max_attempts: 2, wait: 0}\n"
+		"        retry: {max_attempts: 2, wait: 0}\n" +
+		"    - pattern: \"/keyed/*\"\n" +
+		"      features:\n" +
+		"        auth: {api_keys: {query: key, keys: [{name: e2e-app, sha256: \"" + e2eKeyHash + "\"}]}}\n"
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "gateway.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfgText), 0o644); err != nil {
@@ -164,6 +170,10 @@ func TestDashboardInChromium(t *testing.T) {
 					path = "/cached/cookie"
 				case i%10 == 3 && i%60 == 33:
 					path = "/cached/private"
+				case i%20 == 5:
+					path = "/keyed/x?key=e2e-key" // an authenticated consumer
+				case i%20 == 15:
+					path = "/keyed/x" // no key: 401
 				}
 				_, _, _ = client.Get(nil, base+path)
 				sent.Add(1)
@@ -247,6 +257,13 @@ func TestDashboardInChromium(t *testing.T) {
 	// 3c. The backends tab shows the dead backend ejected by passive health.
 	step("backends tab", 10*time.Second, chromedp.Click(chromedp.CSS(`[data-tab=backends]`)))
 	poll("ejected backend", `Array.from(document.querySelectorAll('#backends-table tbody tr')).some(tr => tr.querySelector('code').textContent === `+jsString(dead)+` && tr.textContent.includes('ejected'))`)
+
+	// 3d. Auth: the keyed rule's 401s, the client it refused most, and the
+	// consumer's own requests.
+	step("routes tab again", 10*time.Second, chromedp.Click(chromedp.CSS(`[data-tab=routes]`)))
+	poll("consumer row", `Array.from(document.querySelectorAll('#consumers-table tbody tr')).some(tr => tr.querySelector('code') && tr.querySelector('code').textContent === 'e2e-app' && parseInt(tr.children[1].textContent.replace(/\D/g, '')) > 0)`)
+	poll("keyed route row", `(() => { const tr = Array.from(document.querySelectorAll('#routes-table tbody tr.clickable')).find(r => r.querySelector('code').textContent === '/keyed/*'); if (!tr || !/^[1-9]/.test(tr.children[12].textContent)) return false; tr.click(); return true; })()`)
+	poll("refused clients", `document.querySelector('#rd-name').textContent === '/keyed/*' && document.querySelector('#rd-refused').textContent.includes('127.0.0.1')`)
 
 	// 4. Recent requests show the XSS path as text, and filter by status.
 	// A path that would run script if the page used it as HTML (no rule
