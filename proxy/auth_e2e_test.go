@@ -16,6 +16,7 @@ import (
 	"github.com/valyala/fasthttp"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/premier-gateway/premier/internal/promcheck"
 	"github.com/premier-gateway/premier/proxy/config"
 	"github.com/premier-gateway/premier/ui/source"
 )
@@ -324,6 +325,19 @@ func TestAuthRateLimitPerConsumer(t *testing.T) {
 	}
 	if byName["team-a"].Requests != 4 || byName["team-a"].Limited != 2 || byName["team-b"].Requests != 3 {
 		t.Fatalf("per-consumer counts: %+v", byName)
+	}
+	var buf strings.Builder
+	h.gw.writePrometheus(&buf)
+	body := buf.String()
+	if _, err := promcheck.Families([]byte(body)); err != nil {
+		t.Fatalf("exposition invalid: %v", err)
+	}
+	for _, want := range []string{`premier_consumer_requests_total{consumer="team-a"} 4`,
+		`premier_auth_decisions_total{route="/api/*",decision="admitted"} 7`,
+		`premier_auth_decisions_total{route="/api/*",decision="unauthorized"} 1`} {
+		if !strings.Contains(body, want+"\n") {
+			t.Errorf("metrics lack %s", want)
+		}
 	}
 }
 

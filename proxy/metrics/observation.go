@@ -40,6 +40,9 @@ const (
 	AuthThrottled                       // 429: too many failures from the client
 )
 
+// authNames label AuthOutcome in /metrics.
+var authNames = [8]string{"", "admitted", "unauthorized", "forbidden", "throttled"}
+
 // Source is who produced a request's response.
 type Source uint8
 

@@ -77,6 +77,18 @@ func (m *Collector) WritePrometheus(out io.Writer, st *State) {
 			}
 		}
 	}
+	promHeader(w, "premier_auth_decisions_total", "counter", "Auth decisions, by rule and decision (admitted, unauthorized, forbidden, throttled).")
+	for _, r := range routes {
+		for o, d := range authNames {
+			if n := r.auth[o].Load(); d != "" && n > 0 {
+				promSample(w, "premier_auth_decisions_total", n, "route", r.name, "decision", d)
+			}
+		}
+	}
+	promHeader(w, "premier_consumer_requests_total", "counter", "Requests admitted by auth, by consumer (at most 1024 names, then \"other\").")
+	for _, c := range m.Consumers() {
+		promSample(w, "premier_consumer_requests_total", c.Requests, "consumer", c.Consumer)
+	}
 	promCacheMisses(w, routes)
 	promCacheRevalidations(w, routes)
 	promHeader(w, "premier_websocket_connections", "gauge", "Open proxied WebSocket connections, by rule.")
