@@ -408,3 +408,40 @@ func TestAuthConfigProblems(t *testing.T) {
 		}
 	}
 }
+
+// TestAuthOtherEntrances: a WebSocket upgrade and a request expecting 100
+// Continue are authenticated before anything else happens, and a plugin-mode
+// app gets the gateway's X-Consumer only.
+func TestAuthOtherEntrances(t *testing.T) {
+	backend, seen := authBackend(t)
+	cfg := fmt.Sprintf(`  paths:
+    - pattern: /api/*
+      features:
+        auth: {api_keys: {keys: [{name: mobile, sha256: %q}]}}
+`, keyHash("k"))
+	h := startGateway(t, configYAML(backend, cfg))
+	ws := rawRequest(t, h.addr, "GET /api/ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"+
+		"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nConnection: close\r\n\r\n")
+	if !strings.HasPrefix(ws, "HTTP/1.1 401") || !strings.Contains(strings.ToLower(ws), "www-authenticate: bearer") {
+		t.Fatalf("WebSocket upgrade without a key: %q", ws)
+	}
+	expect := rawRequest(t, h.addr, "POST /api/x HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+	if !strings.HasPrefix(expect, "HTTP/1.1 401") || strings.Contains(expect, "100 Continue") {
+		t.Fatalf("Expect: 100-continue without a key: %q", expect)
+	}
+	expect = rawRequest(t, h.addr, "POST /api/x HTTP/1.1\r\nHost: x\r\nX-API-Key: k\r\nX-Consumer: admin\r\nContent-Length: 5\r\nExpect: 100-continue\r\nConnection: close\r\n\r\nhello")
+	if !strings.Contains(expect, "HTTP/1.1 200") || seen.consumer.Load() != "mobile" {
+		t.Fatalf("Expect: 100-continue with a key: %q, backend saw X-Consumer %q", expect, seen.consumer.Load())
+	}
+	if seen.n.Load() != 1 {
+		t.Fatalf("the backend got %d requests, want only the authenticated one", seen.n.Load())
+	}
+
+	var got atomic.Value
+	app := startGateway(t, "premier:\n"+cfg, WithHandler(func(ctx *fasthttp.RequestCtx) {
+		got.Store(strings.Join(headerValues(&ctx.Request.Header, HeaderConsumer), ","))
+	}))
+	if resp, _ := do(t, "GET", app.url+"/api/x", nil, map[string]string{"X-API-Key": "k", HeaderConsumer: "admin"}); resp.StatusCode != 200 || got.Load() != "mobile" {
+		t.Fatalf("plugin mode: %d, app saw X-Consumer %q", resp.StatusCode, got.Load())
+	}
+}

@@ -80,12 +80,3 @@ func (k *APIKeys) check(key []byte, st *State) Result {
 	st.Identity = Identity{Consumer: name, Method: MethodAPIKey}
 	return Admitted
 }
-
-// Consumers is the number of distinct consumer names the keys stand for.
-func (k *APIKeys) Consumers() int {
-	seen := map[string]bool{}
-	for _, n := range k.byHash {
-		seen[n] = true
-	}
-	return len(seen)
-}
