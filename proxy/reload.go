@@ -83,6 +83,9 @@ func (w *Watcher) check() {
 		return
 	}
 	w.g.logReload(w.path, "file changed", w.g.reloadBytes(w.path, conf))
+	// The new config may read other auth files: what is watched from now
+	// on is the content with those, or the next poll would see a change.
+	w.last = w.withAuthFiles(conf)
 }
 
 // withAuthFiles appends to the config's bytes, after a NUL (never in a
