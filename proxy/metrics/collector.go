@@ -25,7 +25,8 @@ type Collector struct {
 const maxRoutes = 256
 
 // Observe records one finished request. The handler calls it once per
-// request; it does not allocate.
+// request; it does not allocate, but for the first request of a route or
+// of a consumer (each table grows once per name, and is bounded).
 func (m *Collector) Observe(o *Observation) {
 	r := m.route(o.Route)
 	sec := o.Start.Unix()
