@@ -87,7 +87,10 @@ func (m *Collector) Consumers() []source.Consumer {
 			add(c)
 		}
 	}
-	if m.consumers.other.name != "" {
+	m.consumers.mu.Lock()
+	other := m.consumers.other.name != ""
+	m.consumers.mu.Unlock()
+	if other {
 		add(&m.consumers.other)
 	}
 	slices.SortFunc(out, func(a, b source.Consumer) int {
