@@ -111,10 +111,15 @@ func TestAuthAPIKeyHeaderAndQuery(t *testing.T) {
 		t.Fatalf("logs hold the key (or no slow log line at all):\n%s", h.logs.String())
 	}
 	recent, _ := h.gw.metrics.Recent(source.RecentFilter{Limit: 100})
+	seenAs := map[string]bool{}
 	for _, r := range recent {
 		if strings.Contains(r.Path, secret) || strings.Contains(r.LimitKey, secret) {
 			t.Fatalf("recent request holds the key: %+v", r)
 		}
+		seenAs[r.Consumer+"/"+r.Auth] = true
+	}
+	if !seenAs["mobile/"] || !seenAs["/unauthorized"] {
+		t.Fatalf("recent requests lack the consumer or the refusal: %v", seenAs)
 	}
 }
 

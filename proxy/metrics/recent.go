@@ -42,6 +42,8 @@ type recentSlot struct {
 	kcut     bool // limit key longer than recentKeyLen
 	route    string
 	backend  string
+	consumer string // owned by the compiled config, so keeping it copies nothing
+	auth     AuthOutcome
 	method   [recentMethodLen]byte
 	path     [recentPathLen]byte
 	key      [recentKeyLen]byte
@@ -57,6 +59,7 @@ func (r *recentRing) add(o *Observation) {
 	s.status = int32(o.Status)
 	s.cache, s.limit = o.Cache, o.Limit
 	s.route, s.backend, s.source = o.Route, o.Backend, o.Source
+	s.consumer, s.auth = o.Consumer, o.Auth
 	s.mlen = uint8(copy(s.method[:], o.Method))
 	s.plen = uint8(copy(s.path[:], o.Path))
 	s.cut = len(o.Path) > recentPathLen
@@ -96,6 +99,10 @@ func (r *recentRing) snapshot(f source.RecentFilter) (out []source.Request, tota
 			Path: string(s.path[:s.plen]), Route: s.route, Status: int(s.status),
 			DurationMs: millis(s.duration), UpstreamMs: millis(s.upstream), Backend: s.source.name(s.backend),
 			Cache: cacheNames[s.cache&3], Limit: limitNames[s.limit&3], LimitKey: string(s.key[:s.klen]),
+			Consumer: s.consumer,
+		}
+		if s.auth > AuthAdmitted {
+			q.Auth = authNames[s.auth&7]
 		}
 		if s.cut {
 			q.Path += "…"

@@ -418,12 +418,12 @@
     if (/^([1-5]\d\d|[1-5]xx)$/.test(st)) q.set('status', st);
     const r = await api('requests?' + q);
     const tb = $('#requests-table tbody');
-    if (!r.ok) { tb.replaceChildren(el('tr', { class: 'empty' }, el('td', { colspan: 10, text: r.data.error }))); return; }
+    if (!r.ok) { tb.replaceChildren(el('tr', { class: 'empty' }, el('td', { colspan: 11, text: r.data.error }))); return; }
     const p = r.data, pages = Math.max(1, Math.ceil(p.total / p.per_page));
     $('#rq-page').textContent = `page ${p.page} of ${pages} · ${fmtInt(p.total)} matching of the last ${fmtInt(p.kept)}`;
     $('#rq-prev').disabled = p.page <= 1;
     $('#rq-next').disabled = p.page >= pages;
-    if (!p.requests.length) { tb.replaceChildren(el('tr', { class: 'empty' }, el('td', { colspan: 10, text: 'No requests match.' }))); return; }
+    if (!p.requests.length) { tb.replaceChildren(el('tr', { class: 'empty' }, el('td', { colspan: 11, text: 'No requests match.' }))); return; }
     tb.replaceChildren(...p.requests.map((q) => el('tr', {},
       el('td', { text: fmtTime(q.time) }),
       el('td', { text: q.method }),
@@ -434,7 +434,8 @@
       el('td', { class: 'num', text: q.upstream_ms ? fmtMs(q.upstream_ms) : '–' }),
       el('td', {}, q.backend ? el('code', { text: q.backend }) : el('span', { class: 'muted', text: '–' })),
       el('td', {}, q.cache ? el('span', { class: 'tag ' + q.cache, text: q.cache }) : ''),
-      el('td', {}, q.limit ? el('span', { class: 'tag ' + q.limit, text: q.limit, title: q.limit_key || '' }) : ''))));
+      el('td', {}, q.limit ? el('span', { class: 'tag ' + q.limit, text: q.limit, title: q.limit_key || '' }) : ''),
+      el('td', {}, q.consumer ? el('code', { text: q.consumer }) : q.auth ? el('span', { class: 'tag limited', text: q.auth }) : ''))));
   }
   $('#rq-route').addEventListener('change', () => { rqPage = 1; loadRequests(); });
   $('#rq-status').addEventListener('input', () => {

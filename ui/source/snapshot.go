@@ -194,4 +194,8 @@ type Request struct {
 	Cache      string    `json:"cache"` // "", "hit", "miss", "bypass"
 	Limit      string    `json:"limit"` // "", "allowed", "delayed", "limited"
 	LimitKey   string    `json:"limit_key"`
+	// Consumer is who the rule's auth admitted ("" without auth); Auth is
+	// its refusal, if any: "", "unauthorized", "forbidden", "throttled".
+	Consumer string `json:"consumer"`
+	Auth     string `json:"auth"`
 }
