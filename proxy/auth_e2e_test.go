@@ -450,3 +450,29 @@ func TestAuthOtherEntrances(t *testing.T) {
 		t.Fatalf("plugin mode: %d, app saw X-Consumer %q", resp.StatusCode, got.Load())
 	}
 }
+
+// TestAuthRefusalCarriesCORS: on a rule with cors and auth, a preflight is
+// answered before auth (no credentials asked), and auth's 401 carries the
+// CORS headers so the page can read it.
+func TestAuthRefusalCarriesCORS(t *testing.T) {
+	backend, seen := authBackend(t)
+	h := startGateway(t, configYAML(backend, fmt.Sprintf(`  paths:
+    - pattern: /api/*
+      features:
+        cors: {allow_origins: ["https://app.example.com"], allow_headers: [X-API-Key]}
+        auth: {api_keys: {keys: [{name: web, sha256: %q}]}}
+`, keyHash("k"))))
+	origin := map[string]string{"Origin": "https://app.example.com"}
+	resp, body := do(t, "GET", h.url+"/api/x", nil, origin)
+	if resp.StatusCode != 401 || resp.Header.Get("Access-Control-Allow-Origin") != "https://app.example.com" || resp.Header.Get("WWW-Authenticate") != "Bearer" {
+		t.Fatalf("401 without CORS headers: %d %q %v", resp.StatusCode, body, resp.Header)
+	}
+	resp, _ = do(t, "OPTIONS", h.url+"/api/x", nil, map[string]string{"Origin": "https://app.example.com", "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "x-api-key"})
+	if resp.StatusCode != 204 || seen.n.Load() != 0 {
+		t.Fatalf("preflight: %d, backend saw %d requests", resp.StatusCode, seen.n.Load())
+	}
+	origin["X-API-Key"] = "k"
+	if resp, _ := do(t, "GET", h.url+"/api/x", nil, origin); resp.StatusCode != 200 || resp.Header.Get("Access-Control-Allow-Origin") == "" {
+		t.Fatalf("admitted: %d %v", resp.StatusCode, resp.Header)
+	}
+}
