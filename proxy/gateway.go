@@ -60,6 +60,8 @@ type Gateway struct {
 	// clients on hijacked connections (streamToHTTP10).
 	streams atomic.Int64
 
+	tls tlsState // the TLS listeners' certificates and background work (tls.go)
+
 	mu        sync.Mutex // serialises reloads
 	closeOnce sync.Once
 	refreshes refreshes // the cache's background refreshes (cacherefresh.go)
@@ -206,6 +208,7 @@ func (g *Gateway) Reload(l *config.Loaded) error {
 	g.limiters.Retain(t.limiterIDs)
 	g.ws.CloseRemoved(t.wsRoutes(), seconds(l.Config.Limits.ShutdownGrace))
 	g.reloads.Add(1)
+	g.tls.reloadCertificates() // SIGHUP and config reloads read the certificate files again
 	for _, w := range l.Warnings {
 		g.log.Warn(w.String())
 	}
@@ -254,6 +257,7 @@ func (g *Gateway) Close() { g.closeOnce.Do(g.close) }
 
 func (g *Gateway) close() {
 	g.refreshes.close() // they use the pool and the cache
+	g.tls.stop()
 	if g.pool != nil {
 		g.pool.Close()
 	}

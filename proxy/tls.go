@@ -3,6 +3,8 @@ package proxy
 import (
 	"errors"
 	"net"
+	"sync"
+	"time"
 
 	"github.com/premier-gateway/premier/proxy/edge"
 )
@@ -23,6 +25,42 @@ type TLSOptions struct {
 	// hook for "h2", h2 is offered first; without the hook h2 is not
 	// offered, and clients speak HTTP/1.1.
 	Hooks map[string]func(net.Conn)
+}
+
+// tlsState is what the gateway runs for its TLS listeners: the
+// certificate files' reloaders (and the ticket keys' rotation and OCSP
+// stapling), stopped by Close.
+type tlsState struct {
+	mu        sync.Mutex
+	reloaders []*edge.Reloader
+	// pollInterval is how often certificate files are polled (tests
+	// shorten it); 0 is edge.DefaultPollInterval.
+	pollInterval time.Duration
+}
+
+func (s *tlsState) add(r *edge.Reloader) {
+	s.mu.Lock()
+	s.reloaders = append(s.reloaders, r)
+	s.mu.Unlock()
+}
+
+// reloadCertificates reads every TLS listener's certificate files again;
+// a broken pair is logged by its reloader and the old one keeps serving.
+func (s *tlsState) reloadCertificates() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range s.reloaders {
+		_ = r.Reload()
+	}
+}
+
+func (s *tlsState) stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range s.reloaders {
+		r.Stop()
+	}
+	s.reloaders = nil
 }
 
 // ErrNoTLS is returned by ListenTLS for a config without a tls block.
@@ -46,6 +84,7 @@ func (g *Gateway) ListenTLS(ln net.Listener, opts TLSOptions) (*edge.Listener, e
 			return nil, err
 		}
 		store = s
+		g.tls.add(edge.NewReloader(s, g.log, g.tls.pollInterval))
 	}
 	protos := opts.Protocols
 	if c.TLS.HTTP2 && opts.Hooks[edge.ProtoH2] != nil {

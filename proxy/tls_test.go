@@ -37,6 +37,13 @@ func tlsBlock(leaf *tlstest.Issued, extra string) string {
 // until the test ends.
 func startTLSGateway(t *testing.T, ca *tlstest.CA, yamlText string) *tlsHarness {
 	t.Helper()
+	return startTLSGatewayWith(t, ca, yamlText, nil)
+}
+
+// startTLSGatewayWith is startTLSGateway with setup run on the gateway
+// before its TLS listener opens.
+func startTLSGatewayWith(t *testing.T, ca *tlstest.CA, yamlText string, setup func(*Gateway)) *tlsHarness {
+	t.Helper()
 	l, err := config.Parse("test.yaml", []byte(yamlText))
 	if err != nil {
 		t.Fatalf("config: %v", err)
@@ -45,6 +52,9 @@ func startTLSGateway(t *testing.T, ca *tlstest.CA, yamlText string) *tlsHarness 
 	gw, err := New(l, WithLogger(slog.New(slog.NewTextHandler(logs, nil))))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if setup != nil {
+		setup(gw)
 	}
 	raw, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -12,21 +12,41 @@ import (
 )
 
 // Store holds the served certificates and chooses one per handshake by
-// the client's SNI name. Its set is swapped whole, so a handshake reads
-// one consistent set without a lock.
+// the client's SNI name. Its set is swapped whole (a reload), so a
+// handshake reads one consistent set without a lock.
 type Store struct {
-	set atomic.Pointer[certSet]
+	set   atomic.Pointer[certSet]
+	certs []config.Certificate // the files the set is loaded from
+	// onSwap is told of every newly loaded set (the stapler, the expiry
+	// figures); set before the store is shared.
+	onSwap []func([]*Entry)
 }
 
 // certSet is one loaded generation of certificates.
 type certSet struct {
 	// exact maps a lower-case DNS name to the certificates naming it, in
 	// file order; wild maps the parent of a "*.parent" name the same way.
-	exact map[string][]*tls.Certificate
-	wild  map[string][]*tls.Certificate
+	exact map[string][]*Entry
+	wild  map[string][]*Entry
 	// all is every certificate in file order: the first is the default.
-	all []*tls.Certificate
+	all []*Entry
 }
+
+// Entry is one served certificate. Its current version is swapped whole
+// when an OCSP staple arrives or expires, so a handshake never sees a
+// certificate being written.
+type Entry struct {
+	cur atomic.Pointer[tls.Certificate]
+	// Leaf is the parsed leaf certificate, Issuer the next one in the
+	// chain (nil when the file holds the leaf alone).
+	Leaf, Issuer *x509.Certificate
+	// Files are the pair the certificate was read from.
+	Files config.Certificate
+}
+
+// Certificate is the certificate served now.
+func (e *Entry) Certificate() *tls.Certificate { return e.cur.Load() }
+
 
 // LoadStore reads every certificate and key pair; an unreadable or
 // mismatched pair is an error naming its files.
@@ -35,13 +55,45 @@ func LoadStore(certs []config.Certificate) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{}
+	s := &Store{certs: append([]config.Certificate(nil), certs...)}
 	s.set.Store(set)
 	return s, nil
 }
 
+// Reload reads the store's files again and serves them from the next
+// handshake on; on any error (an unreadable, half-written or mismatched
+// pair) nothing changes and the error names the files. Handshakes done
+// and connections open are not touched.
+func (s *Store) Reload() error {
+	set, err := loadSet(s.certs)
+	if err != nil {
+		return err
+	}
+	s.set.Store(set)
+	for _, f := range s.onSwap {
+		f(set.all)
+	}
+	return nil
+}
+
+// Entries returns the certificates served now, in file order.
+func (s *Store) Entries() []*Entry {
+	if set := s.set.Load(); set != nil {
+		return set.all
+	}
+	return nil
+}
+
+// OnSwap registers f to be told of the entries of every set loaded from
+// now on (and calls it with the current ones). Call it before the store
+// serves handshakes.
+func (s *Store) OnSwap(f func([]*Entry)) {
+	s.onSwap = append(s.onSwap, f)
+	f(s.Entries())
+}
+
 func loadSet(certs []config.Certificate) (*certSet, error) {
-	set := &certSet{exact: map[string][]*tls.Certificate{}, wild: map[string][]*tls.Certificate{}}
+	set := &certSet{exact: map[string][]*Entry{}, wild: map[string][]*Entry{}}
 	var errs []error
 	for i, c := range certs {
 		pair, err := LoadPair(c.CertFile, c.KeyFile)
@@ -49,7 +101,12 @@ func loadSet(certs []config.Certificate) (*certSet, error) {
 			errs = append(errs, fmt.Errorf("tls.certificates[%d]: %w", i, err))
 			continue
 		}
-		set.add(pair)
+		e := &Entry{Leaf: pair.Leaf, Files: c}
+		if len(pair.Certificate) > 1 {
+			e.Issuer, _ = x509.ParseCertificate(pair.Certificate[1])
+		}
+		e.cur.Store(pair)
+		set.add(e)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -74,7 +131,7 @@ func LoadPair(certFile, keyFile string) (*tls.Certificate, error) {
 
 // add files c under each of its DNS names (the common name only when it
 // has none, as older certificates do).
-func (s *certSet) add(c *tls.Certificate) {
+func (s *certSet) add(c *Entry) {
 	s.all = append(s.all, c)
 	names := c.Leaf.DNSNames
 	if len(names) == 0 && c.Leaf.Subject.CommonName != "" {
@@ -117,13 +174,13 @@ func (s *Store) GetCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, er
 	if c := pick(hello, set.all); c != nil {
 		return c, nil
 	}
-	return set.all[0], nil // the client supports none: the handshake says so
+	return set.all[0].Certificate(), nil // the client supports none: the handshake says so
 }
 
 // pick returns the first of cands hello supports, or nil.
-func pick(hello *tls.ClientHelloInfo, cands []*tls.Certificate) *tls.Certificate {
-	for _, c := range cands {
-		if hello.SupportsCertificate(c) == nil {
+func pick(hello *tls.ClientHelloInfo, cands []*Entry) *tls.Certificate {
+	for _, e := range cands {
+		if c := e.Certificate(); hello.SupportsCertificate(c) == nil {
 			return c
 		}
 	}
