@@ -33,9 +33,16 @@ type TLSOptions struct {
 type tlsState struct {
 	mu        sync.Mutex
 	reloaders []*edge.Reloader
+	stoppers  []interface{ Stop() } // ticket key rotation, OCSP stapling
 	// pollInterval is how often certificate files are polled (tests
 	// shorten it); 0 is edge.DefaultPollInterval.
 	pollInterval time.Duration
+}
+
+func (s *tlsState) addStopper(st interface{ Stop() }) {
+	s.mu.Lock()
+	s.stoppers = append(s.stoppers, st)
+	s.mu.Unlock()
 }
 
 func (s *tlsState) add(r *edge.Reloader) {
@@ -60,7 +67,10 @@ func (s *tlsState) stop() {
 	for _, r := range s.reloaders {
 		r.Stop()
 	}
-	s.reloaders = nil
+	for _, st := range s.stoppers {
+		st.Stop()
+	}
+	s.reloaders, s.stoppers = nil, nil
 }
 
 // ErrNoTLS is returned by ListenTLS for a config without a tls block.
@@ -91,6 +101,7 @@ func (g *Gateway) ListenTLS(ln net.Listener, opts TLSOptions) (*edge.Listener, e
 		protos = append([]string{edge.ProtoH2}, protos...)
 	}
 	cfg := edge.NewConfig(c.TLS, store, edge.Options{Sources: opts.Sources, Protocols: protos})
+	g.tls.addStopper(edge.NewTicketKeys(cfg, edge.TicketRotation))
 	return edge.NewListener(g.tlsBase(ln), cfg, edge.ListenerOptions{
 		HandshakeTimeout: seconds(c.Limits.ReadTimeout),
 		MaxHandshakes:    c.Limits.MaxConnections,

@@ -44,7 +44,8 @@ func MinVersion(v string) uint16 {
 // NewConfig builds the server's tls.Config from the tls block: versions,
 // the cipher suites, ALPN (opts.Protocols, then http/1.1) and certificates
 // from opts.Sources then store (which may be nil when a source serves
-// every name). Session tickets are on with the library's own keys.
+// every name). Session tickets are on: give the config rotating keys with
+// NewTicketKeys before it serves.
 func NewConfig(c *config.TLS, store *Store, opts Options) *tls.Config {
 	sources := append([]CertSource(nil), opts.Sources...)
 	get := func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
