@@ -47,7 +47,6 @@ type Entry struct {
 // Certificate is the certificate served now.
 func (e *Entry) Certificate() *tls.Certificate { return e.cur.Load() }
 
-
 // LoadStore reads every certificate and key pair; an unreadable or
 // mismatched pair is an error naming its files.
 func LoadStore(certs []config.Certificate) (*Store, error) {
