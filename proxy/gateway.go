@@ -113,6 +113,9 @@ func New(l *config.Loaded, opts ...Option) (*Gateway, error) {
 		}
 	}
 	g.watch = watchdog.New(0)
+	if l.Config.TLS != nil { // the TLS listener's own port replaces the configured one (ListenTLS)
+		g.tls.setTLSAnswers(l.Config.TLS, nil)
+	}
 	if err := g.openShared(l.Config); err != nil {
 		g.Close()
 		return nil, err

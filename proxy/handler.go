@@ -51,6 +51,7 @@ var scratchPool = sync.Pool{New: func() any {
 // Handler serves one request through the fixed pipeline (docs/architecture.md
 // draws it): route, admission, cache, the attempt loop, response, stats.
 func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
+	defer g.addHSTS(ctx) // last: on every answer over TLS, a panic's 500 too
 	defer g.recoverPanic(ctx)
 	t := g.cur.Load()
 	s, early := ctx.UserValue(expectKey).(*scratch)
@@ -64,6 +65,10 @@ func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
 	defer scratchPool.Put(s)
 	defer g.settleBodies(ctx, s) // on every path, panics too: before s goes back
 
+	if g.tls.redirects(ctx) { // tls.redirect_http, before anything else
+		s.buf = g.tls.redirectToHTTPS(ctx, s.buf)
+		return
+	}
 	p, reserved := g.route(ctx, t, s)
 	if reserved {
 		g.serveReserved(ctx, t, s.path)

@@ -60,6 +60,7 @@ func (g *Gateway) newServer() *fasthttp.Server {
 // headers, 413 for oversized bodies, 408 when read_timeout ran out, 400 for
 // the rest; the connection closes.
 func (g *Gateway) serverError(ctx *fasthttp.RequestCtx, err error) {
+	defer g.addHSTS(ctx)
 	var tooBig *fasthttp.ErrSmallBuffer
 	switch {
 	case errors.As(err, &tooBig):

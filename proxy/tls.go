@@ -37,6 +37,11 @@ type tlsState struct {
 	// pollInterval is how often certificate files are polled (tests
 	// shorten it); 0 is edge.DefaultPollInterval.
 	pollInterval time.Duration
+
+	// Set by ListenTLS before serving, read by every request after.
+	redirect   bool   // tls.redirect_http: the plain listener redirects
+	portSuffix []byte // ":PORT" of the TLS listener, empty for 443
+	hsts       []byte // the Strict-Transport-Security value, nil for none
 }
 
 func (s *tlsState) addStopper(st interface{ Stop() }) {
@@ -100,6 +105,7 @@ func (g *Gateway) ListenTLS(ln net.Listener, opts TLSOptions) (*edge.Listener, e
 	if c.TLS.HTTP2 && opts.Hooks[edge.ProtoH2] != nil {
 		protos = append([]string{edge.ProtoH2}, protos...)
 	}
+	g.tls.setTLSAnswers(c.TLS, ln.Addr())
 	cfg := edge.NewConfig(c.TLS, store, edge.Options{Sources: opts.Sources, Protocols: protos})
 	g.tls.addStopper(edge.NewTicketKeys(cfg, edge.TicketRotation))
 	return edge.NewListener(g.tlsBase(ln), cfg, edge.ListenerOptions{

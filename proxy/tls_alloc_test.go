@@ -20,7 +20,7 @@ import (
 // keep-alive connection (client write, TLS record decrypt, the proxied
 // request path to an in-memory backend, the response encrypted and read
 // back) allocates nothing of the gateway's, for a forwarded request and a
-// cache hit. The TLS pair runs over an in-memory listener, so the count
+// cache hit, with tls.hsts adding its header. The TLS pair runs over an in-memory listener, so the count
 // covers the client, the gateway and the backend together. crypto/tls
 // itself allocates one 16-byte reader each time a record read finds its
 // input buffer empty (readFromUntil's atLeastReader escapes through
@@ -30,7 +30,7 @@ import (
 func TestTLSKeepAliveZeroAllocs(t *testing.T) {
 	ca := tlstest.NewCA(t)
 	leaf := ca.Issue(tlstest.Leaf{Names: []string{"example.com"}})
-	g := newInmemGatewayConfig(t, benchYAML+tlsBlock(leaf, ""))
+	g := newInmemGatewayConfig(t, benchYAML+tlsBlock(leaf, "    hsts: {max_age: 31536000}\n"))
 	ln := fasthttputil.NewInmemoryListener()
 	tln, err := g.gw.ListenTLS(ln, TLSOptions{})
 	if err != nil {
@@ -65,8 +65,8 @@ func TestTLSKeepAliveZeroAllocs(t *testing.T) {
 			if err := resp.Read(br); err != nil {
 				t.Fatal(err)
 			}
-			if resp.StatusCode() != 200 {
-				t.Fatalf("%s: %d %s", tc.uri, resp.StatusCode(), resp.Body())
+			if resp.StatusCode() != 200 || string(resp.Header.Peek("Strict-Transport-Security")) != "max-age=31536000" {
+				t.Fatalf("%s: %d %s (HSTS %q)", tc.uri, resp.StatusCode(), resp.Body(), resp.Header.Peek("Strict-Transport-Security"))
 			}
 		}
 		for i := 0; i < 20; i++ {
@@ -158,4 +158,27 @@ func memProfile() map[[32]uintptr]int64 {
 		out[r.Stack0] += r.AllocObjects
 	}
 	return out
+}
+
+// TestTLSRedirectZeroAllocs: the plain listener's 308 to https
+// (tls.redirect_http) allocates nothing.
+func TestTLSRedirectZeroAllocs(t *testing.T) {
+	ca := tlstest.NewCA(t)
+	leaf := ca.Issue(tlstest.Leaf{Names: []string{"example.com"}})
+	g := newInmemGatewayConfig(t, benchYAML+tlsBlock(leaf, "    listen: \":8443\"\n    redirect_http: true\n"))
+	var ctx fasthttp.RequestCtx
+	redirect := func() {
+		ctx.Request.Reset()
+		ctx.Request.SetRequestURI("/api/users/42?x=1")
+		ctx.Request.Header.SetHost("example.com:8000")
+		ctx.Response.Reset()
+		g.gw.Handler(&ctx)
+	}
+	redirect()
+	if ctx.Response.StatusCode() != 308 || string(ctx.Response.Header.Peek("Location")) != "https://example.com:8443/api/users/42?x=1" {
+		t.Fatalf("%d Location %q", ctx.Response.StatusCode(), ctx.Response.Header.Peek("Location"))
+	}
+	if n := testing.AllocsPerRun(200, redirect); n != 0 {
+		t.Errorf("redirect: %v allocations per request, want 0", n)
+	}
 }
