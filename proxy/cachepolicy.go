@@ -138,6 +138,9 @@ func (cp *cachePolicy) appendKey(dst []byte, t *table, ctx *fasthttp.RequestCtx,
 		return dst
 	}
 	*vars = route.Vars{Path: path, Caps: caps, TLS: https, Consumer: consumer}
+	if cp.key.Uses(route.PlaceholderClientCN) {
+		vars.ClientCN = clientCN(ctx)
+	}
 	if cp.key.Uses("client_ip") {
 		*client = route.AppendClientKey((*client)[:0], t.trusted.ClientIP(ctx))
 		vars.ClientKey = *client

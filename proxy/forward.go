@@ -244,6 +244,14 @@ func prepareRequest(ctx *fasthttp.RequestCtx, t *table, s *scratch) error {
 	if c := s.auth.Identity.Consumer; c != "" {
 		h.Set(HeaderConsumer, c)
 	}
+	if sent&fwdClientCN != 0 { // only the gateway's handshake vouches for it
+		delKeepOrder(h, hdrClientCN, hop.repeated)
+	}
+	if overTLS && t.asksClientCerts() {
+		if cn := clientCN(ctx); cn != "" && plainValue(cn) {
+			h.Set(hdrClientCN, cn)
+		}
+	}
 	if !trusted || kept&fwdXFProto == 0 {
 		proto := strHTTP
 		if overTLS {

@@ -13,6 +13,7 @@ const (
 	fwdXRealIP
 	fwdForwarded
 	fwdConsumer // X-Consumer: the gateway's identity header, never the client's
+	fwdClientCN // X-Client-Cert-CN: never believed from a client
 )
 
 // forwardingField returns the forwarding header k names, or 0.
@@ -26,9 +27,12 @@ func forwardingField(k []byte) forwardingSet {
 		if equalFoldString(k, hdrXFProto) {
 			return fwdXFProto
 		}
-	case len(hdrXFHost):
+	case len(hdrXFHost): // == len(hdrClientCN)
 		if equalFoldString(k, hdrXFHost) {
 			return fwdXFHost
+		}
+		if equalFoldString(k, hdrClientCN) {
+			return fwdClientCN
 		}
 	case len(HeaderConsumer):
 		if equalFoldString(k, HeaderConsumer) {

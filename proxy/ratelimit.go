@@ -41,6 +41,9 @@ func (p *plan) admit(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch)
 	s.key = s.key[:0]
 	if lp.key != nil {
 		s.vars = route.Vars{Path: s.path, Caps: &s.caps, TLS: ctx.IsTLS(), Consumer: s.auth.Identity.Consumer}
+		if lp.key.Uses(route.PlaceholderClientCN) {
+			s.vars.ClientCN = clientCN(ctx)
+		}
 		if lp.key.Uses("client_ip") {
 			s.client = route.AppendClientKey(s.client[:0], t.trusted.ClientIP(ctx))
 			s.vars.ClientKey = s.client

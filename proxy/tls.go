@@ -92,6 +92,10 @@ func (g *Gateway) ListenTLS(ln net.Listener, opts TLSOptions) (*edge.Listener, e
 	if c.TLS == nil {
 		return nil, ErrNoTLS
 	}
+	cas, err := edge.LoadClientCAs(&c.TLS.ClientAuth)
+	if err != nil {
+		return nil, err
+	}
 	var store *edge.Store
 	if len(c.TLS.Certificates) > 0 {
 		s, err := edge.LoadStore(c.TLS.Certificates)
@@ -106,7 +110,7 @@ func (g *Gateway) ListenTLS(ln net.Listener, opts TLSOptions) (*edge.Listener, e
 		protos = append([]string{edge.ProtoH2}, protos...)
 	}
 	g.tls.setTLSAnswers(c.TLS, ln.Addr())
-	cfg := edge.NewConfig(c.TLS, store, edge.Options{Sources: opts.Sources, Protocols: protos})
+	cfg := edge.NewConfig(c.TLS, store, edge.Options{Sources: opts.Sources, Protocols: protos, ClientCAs: cas})
 	g.tls.addStopper(edge.NewTicketKeys(cfg, edge.TicketRotation))
 	return edge.NewListener(g.tlsBase(ln), cfg, edge.ListenerOptions{
 		HandshakeTimeout: seconds(c.Limits.ReadTimeout),

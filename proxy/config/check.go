@@ -254,7 +254,7 @@ func inactiveFeatures(c *Config) []string {
 // activeFeatures are the optional features this build applies; the rest are
 // validated and reported as not active yet.
 var activeFeatures = map[string]bool{"retry": true, "circuit_breaker": true, "lb": true, "rate_limit": true, "cache": true, "redis": true, "tls.acme": true,
-	"tls.redirect_http": true, "tls.hsts": true}
+	"tls.redirect_http": true, "tls.hsts": true, "tls.client_auth": true}
 
 // underReserved reports whether every path pattern can match lies under
 // the reserved prefix (its literal start is the prefix itself).

@@ -2,6 +2,9 @@ package edge
 
 import (
 	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"os"
 
 	"github.com/premier-gateway/premier/proxy/config"
 )
@@ -19,6 +22,36 @@ type Options struct {
 	// Protocols are the ALPN protocols offered besides http/1.1, in the
 	// server's order of preference ("h2", "acme-tls/1").
 	Protocols []string
+	// ClientCAs verify client certificates when tls.client_auth.mode is
+	// not none (LoadClientCAs reads them).
+	ClientCAs *x509.CertPool
+}
+
+// LoadClientCAs reads tls.client_auth.ca_file; nil for mode none.
+func LoadClientCAs(c *config.ClientAuth) (*x509.CertPool, error) {
+	if c.Mode == config.ClientAuthNone || c.Mode == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(c.CAFile)
+	if err != nil {
+		return nil, fmt.Errorf("tls.client_auth.ca_file: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(data) {
+		return nil, fmt.Errorf("tls.client_auth.ca_file: %s holds no PEM certificate", c.CAFile)
+	}
+	return pool, nil
+}
+
+// clientAuth maps tls.client_auth.mode to the library's policy.
+func clientAuth(mode string) tls.ClientAuthType {
+	switch mode {
+	case config.ClientAuthRequire:
+		return tls.RequireAndVerifyClientCert
+	case config.ClientAuthVerifyIfGiven:
+		return tls.VerifyClientCertIfGiven
+	}
+	return tls.NoClientCert
 }
 
 // cipherSuites are the TLS 1.2 suites offered: ECDHE key exchange (forward
@@ -59,12 +92,17 @@ func NewConfig(c *config.TLS, store *Store, opts Options) *tls.Config {
 		}
 		return store.GetCertificate(hello)
 	}
-	return &tls.Config{
+	cfg := &tls.Config{
 		MinVersion:     MinVersion(c.MinVersion),
 		CipherSuites:   cipherSuites,
 		NextProtos:     append(append([]string(nil), opts.Protocols...), ProtoHTTP11),
 		GetCertificate: get,
 	}
+	if opts.ClientCAs != nil {
+		cfg.ClientAuth = clientAuth(c.ClientAuth.Mode)
+		cfg.ClientCAs = opts.ClientCAs
+	}
+	return cfg
 }
 
 // ALPN protocol names.

@@ -21,6 +21,9 @@ type Vars struct {
 	// Consumer is the authenticated consumer ("": none, {consumer}
 	// appends "-").
 	Consumer string
+	// ClientCN is the subject common name of the client's verified TLS
+	// certificate, "" without one ({tls.client_cn}).
+	ClientCN string
 }
 
 // partKind is what one template part appends.
@@ -37,6 +40,7 @@ const (
 	partHeader
 	partCapture
 	partConsumer
+	partClientCN
 )
 
 type part struct {
@@ -71,12 +75,14 @@ const (
 	PlaceholderScheme   = "scheme"
 	// PlaceholderConsumer is the consumer the rule's auth admitted.
 	PlaceholderConsumer = "consumer"
+	PlaceholderClientCN = "tls.client_cn"
 	placeholderQuery    = "query."
 	placeholderHeader   = "header."
 )
 
 // CompileTemplate compiles tmpl. Placeholders are {client_ip}, {path},
-// {method}, {host}, {scheme} ("http" or "https"), {consumer}, {query.NAME}, {header.NAME} and, for a route whose
+// {method}, {host}, {scheme} ("http" or "https"), {consumer}, {tls.client_cn} (the
+// verified client certificate's subject CN), {query.NAME}, {header.NAME} and, for a route whose
 // pattern captures, any of captureNames (a built-in name wins over a capture
 // of the same name). Everything else is literal. An unknown placeholder, an
 // empty one, or an unbalanced '{' or '}' is an error naming it and wrapping
@@ -130,6 +136,8 @@ func placeholder(name string, captureNames []string) (part, error) {
 		return part{kind: partScheme, text: name}, nil
 	case PlaceholderConsumer:
 		return part{kind: partConsumer, text: name}, nil
+	case PlaceholderClientCN:
+		return part{kind: partClientCN, text: name}, nil
 	case "":
 		return part{}, fmt.Errorf("empty placeholder {}")
 	}
@@ -233,6 +241,14 @@ func (t *Template) Append(dst []byte, ctx *fasthttp.RequestCtx, v *Vars) []byte 
 				dst = append(dst, "5:https"...)
 			} else {
 				dst = append(dst, "4:http"...)
+			}
+		case partClientCN:
+			if v.ClientCN == "" {
+				dst = append(dst, '-')
+			} else {
+				dst = strconv.AppendInt(dst, int64(len(v.ClientCN)), 10)
+				dst = append(dst, ':')
+				dst = append(dst, v.ClientCN...)
 			}
 		case partQuery:
 			args := ctx.QueryArgs()
