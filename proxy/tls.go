@@ -103,6 +103,7 @@ func (g *Gateway) ListenTLS(ln net.Listener, opts TLSOptions) (*edge.Listener, e
 			return nil, err
 		}
 		store = s
+		g.tls.addStopper(edge.NewStapler(s, g.log, edge.StaplerOptions{})) // before the reloader: it follows the store's reloads
 		g.tls.add(edge.NewReloader(s, g.log, g.tls.pollInterval))
 	}
 	protos := opts.Protocols

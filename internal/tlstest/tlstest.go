@@ -83,6 +83,8 @@ type Leaf struct {
 	Client bool
 	// NotAfter is the end of validity. Default a day from now.
 	NotAfter time.Time
+	// OCSPServer is the responder URL put in the certificate (AIA).
+	OCSPServer string
 }
 
 // Issued is an issued certificate, in memory and on disk.
@@ -118,6 +120,9 @@ func (ca *CA) Issue(l Leaf) *Issued {
 	}
 	if l.Key == RSA {
 		tmpl.KeyUsage |= x509.KeyUsageKeyEncipherment
+	}
+	if l.OCSPServer != "" {
+		tmpl.OCSPServer = []string{l.OCSPServer}
 	}
 	if l.Client {
 		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}

@@ -47,6 +47,13 @@ type Entry struct {
 // Certificate is the certificate served now.
 func (e *Entry) Certificate() *tls.Certificate { return e.cur.Load() }
 
+// setStaple serves the certificate with staple (nil: none) from now on.
+func (e *Entry) setStaple(staple []byte) {
+	c := *e.cur.Load()
+	c.OCSPStaple = staple
+	e.cur.Store(&c)
+}
+
 // LoadStore reads every certificate and key pair; an unreadable or
 // mismatched pair is an error naming its files.
 func LoadStore(certs []config.Certificate) (*Store, error) {
