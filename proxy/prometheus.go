@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"io"
+	"time"
 
 	"github.com/premier-gateway/premier/lb"
 	"github.com/premier-gateway/premier/proxy/metrics"
@@ -23,6 +24,7 @@ func (g *Gateway) writePrometheus(w io.Writer) {
 		ReloadFailures:     g.reloadFailures.Load(),
 		BufferedBodyBytes:  g.bodies.Used(),
 		Version:            Version,
+		TLS:                g.tls.figures(time.Now()),
 	})
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/premier-gateway/premier/proxy/edge"
+	"github.com/premier-gateway/premier/proxy/metrics"
 )
 
 // TLSOptions are what the caller adds to the config's tls block when it
@@ -34,6 +35,8 @@ type tlsState struct {
 	mu        sync.Mutex
 	reloaders []*edge.Reloader
 	stoppers  []interface{ Stop() } // ticket key rotation, OCSP stapling
+	stores    []*edge.Store         // the TLS listeners' certificates (expiry figures)
+	stats     *edge.Stats           // the TLS listeners' handshakes; nil before ListenTLS
 	// pollInterval is how often certificate files are polled (tests
 	// shorten it); 0 is edge.DefaultPollInterval.
 	pollInterval time.Duration
@@ -48,6 +51,51 @@ func (s *tlsState) addStopper(st interface{ Stop() }) {
 	s.mu.Lock()
 	s.stoppers = append(s.stoppers, st)
 	s.mu.Unlock()
+}
+
+func (s *tlsState) addStore(st *edge.Store) {
+	s.mu.Lock()
+	s.stores = append(s.stores, st)
+	s.mu.Unlock()
+}
+
+// handshakeStats is the one Stats every TLS listener counts into.
+func (s *tlsState) handshakeStats() *edge.Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stats == nil {
+		s.stats = &edge.Stats{}
+	}
+	return s.stats
+}
+
+// figures are the TLS listeners' metrics as of now; nil without one.
+func (s *tlsState) figures(now time.Time) *metrics.TLS {
+	s.mu.Lock()
+	stats, stores := s.stats, s.stores
+	s.mu.Unlock()
+	if stats == nil {
+		return nil
+	}
+	f := &metrics.TLS{}
+	for v, version := range edge.Versions {
+		for a, alpn := range edge.ALPNs {
+			f.Handshakes = append(f.Handshakes, metrics.TLSHandshakes{Version: version, ALPN: alpn, Count: stats.Handshakes(v, a)})
+		}
+	}
+	for r, reason := range edge.FailReasons {
+		f.Failures = append(f.Failures, metrics.TLSFailures{Reason: reason, Count: stats.Failures(r)})
+	}
+	seen := map[string]bool{}
+	for _, st := range stores {
+		for _, e := range st.Expiry() {
+			if !seen[e.Name] {
+				seen[e.Name] = true
+				f.Expiry = append(f.Expiry, metrics.CertExpiry{Name: e.Name, Seconds: int64(e.NotAfter.Sub(now) / time.Second)})
+			}
+		}
+	}
+	return f
 }
 
 func (s *tlsState) add(r *edge.Reloader) {
@@ -103,6 +151,7 @@ func (g *Gateway) ListenTLS(ln net.Listener, opts TLSOptions) (*edge.Listener, e
 			return nil, err
 		}
 		store = s
+		g.tls.addStore(s)
 		g.tls.addStopper(edge.NewStapler(s, g.log, edge.StaplerOptions{})) // before the reloader: it follows the store's reloads
 		g.tls.add(edge.NewReloader(s, g.log, g.tls.pollInterval))
 	}
@@ -117,5 +166,6 @@ func (g *Gateway) ListenTLS(ln net.Listener, opts TLSOptions) (*edge.Listener, e
 		HandshakeTimeout: seconds(c.Limits.ReadTimeout),
 		MaxHandshakes:    c.Limits.MaxConnections,
 		Hooks:            opts.Hooks,
+		Stats:            g.tls.handshakeStats(),
 	}), nil
 }

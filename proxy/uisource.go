@@ -260,6 +260,9 @@ func (s *DashboardSource) Snapshot() source.Snapshot {
 	}
 	snap.Overview = g.metrics.Overview(now, snap.Routes)
 	snap.Consumers = g.metrics.Consumers()
+	if f := g.tls.figures(now); f != nil {
+		snap.TLS = dashboardTLS(f)
+	}
 	breakers := worstBreakerStates(g.Breakers())
 	for _, b := range g.pool.Backends() {
 		st := b.Stats()
@@ -369,3 +372,18 @@ func sourceProblems(ps []config.Problem) []source.Problem {
 
 // millis is d in (fractional) milliseconds, the dashboard's latency unit.
 func millis(d time.Duration) float64 { return float64(d) / 1e6 }
+
+// dashboardTLS is the dashboard's copy of the TLS figures.
+func dashboardTLS(f *metrics.TLS) *source.TLS {
+	t := &source.TLS{Handshakes: []source.TLSHandshakes{}, Failures: []source.TLSFailures{}, Certificates: []source.TLSCertificate{}}
+	for _, h := range f.Handshakes {
+		t.Handshakes = append(t.Handshakes, source.TLSHandshakes{Version: h.Version, ALPN: h.ALPN, Count: h.Count})
+	}
+	for _, x := range f.Failures {
+		t.Failures = append(t.Failures, source.TLSFailures{Reason: x.Reason, Count: x.Count})
+	}
+	for _, e := range f.Expiry {
+		t.Certificates = append(t.Certificates, source.TLSCertificate{Name: e.Name, ExpiresIn: e.Seconds})
+	}
+	return t
+}

@@ -100,7 +100,10 @@ func (s *memSource) Snapshot() source.Snapshot {
 	return source.Snapshot{Time: time.Now(), Version: "test", ConfigVersion: s.cur,
 		Overview: source.Overview{Requests: uint64(len(s.recent))},
 		Routes:   []source.Route{{Route: "/api/*", Requests: uint64(len(s.recent))}},
-		Backends: []source.Backend{{URL: "http://127.0.0.1:9", Healthy: true}}}
+		Backends: []source.Backend{{URL: "http://127.0.0.1:9", Healthy: true}},
+		TLS: &source.TLS{Handshakes: []source.TLSHandshakes{{Version: "1.3", ALPN: "h1", Count: 7}},
+			Failures:     []source.TLSFailures{{Reason: "not_tls", Count: 2}},
+			Certificates: []source.TLSCertificate{{Name: "api.example.com", ExpiresIn: 86400}}}}
 }
 
 func (s *memSource) RouteDetail(route string) (source.RouteDetail, bool) {

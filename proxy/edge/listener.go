@@ -20,6 +20,7 @@ type Listener struct {
 	cfg     *tls.Config
 	timeout time.Duration
 	hooks   map[string]func(net.Conn)
+	stats   *Stats
 
 	ready chan net.Conn
 	done  chan struct{}
@@ -48,6 +49,8 @@ type ListenerOptions struct {
 	// the goroutine that completed its handshake (it returns when the
 	// hook does). "h2" is the HTTP/2 server's.
 	Hooks map[string]func(net.Conn)
+	// Stats counts the handshakes (nil: not counted).
+	Stats *Stats
 }
 
 // NewListener starts terminating TLS with cfg on inner's connections.
@@ -64,6 +67,7 @@ func NewListener(inner net.Listener, cfg *tls.Config, opts ListenerOptions) *Lis
 		cfg:     cfg,
 		timeout: opts.HandshakeTimeout,
 		hooks:   opts.Hooks,
+		stats:   opts.Stats,
 		ready:   make(chan net.Conn),
 		done:    make(chan struct{}),
 		slots:   make(chan struct{}, opts.MaxHandshakes),
@@ -178,12 +182,19 @@ func (l *Listener) handshake(c net.Conn) {
 	l.untrack(c)
 	<-l.slots
 	if err != nil {
+		if l.stats != nil {
+			l.stats.Failed(err)
+		}
 		_ = tc.Close()
 		l.wg.Done()
 		return
 	}
 	_ = c.SetDeadline(time.Time{}) // the server sets its own from here
-	proto := tc.ConnectionState().NegotiatedProtocol
+	st := tc.ConnectionState()
+	if l.stats != nil {
+		l.stats.Done(&st)
+	}
+	proto := st.NegotiatedProtocol
 	if hook := l.hooks[proto]; hook != nil {
 		l.wg.Done() // the hook's lifetime is its owner's, not the listener's
 		hook(tc)

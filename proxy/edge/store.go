@@ -5,8 +5,10 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/premier-gateway/premier/proxy/config"
 )
@@ -199,4 +201,35 @@ func (s *Store) Len() int {
 		return len(set.all)
 	}
 	return 0
+}
+
+// NameExpiry is when the certificate served for a name expires.
+type NameExpiry struct {
+	Name     string
+	NotAfter time.Time
+}
+
+// Expiry lists every DNS name the served certificates carry (the common
+// name of one without any), each with the soonest end of validity among
+// the certificates naming it, sorted by name.
+func (s *Store) Expiry() []NameExpiry {
+	soonest := map[string]time.Time{}
+	for _, e := range s.Entries() {
+		names := e.Leaf.DNSNames
+		if len(names) == 0 && e.Leaf.Subject.CommonName != "" {
+			names = []string{e.Leaf.Subject.CommonName}
+		}
+		for _, n := range names {
+			n = strings.ToLower(n)
+			if t, ok := soonest[n]; !ok || e.Leaf.NotAfter.Before(t) {
+				soonest[n] = e.Leaf.NotAfter
+			}
+		}
+	}
+	out := make([]NameExpiry, 0, len(soonest))
+	for n, t := range soonest {
+		out = append(out, NameExpiry{Name: n, NotAfter: t})
+	}
+	slices.SortFunc(out, func(a, b NameExpiry) int { return strings.Compare(a.Name, b.Name) })
+	return out
 }

@@ -22,6 +22,35 @@ type State struct {
 	ReloadFailures     uint64            // config reloads refused
 	BufferedBodyBytes  int64             // bytes of bodies held whole now (limits.max_buffered_body_bytes)
 	Version            string            // the gateway's version
+	TLS                *TLS              // the TLS listener's figures; nil without one
+}
+
+// TLS is what the TLS listener reports: handshakes, failures, and the
+// served certificates' remaining validity.
+type TLS struct {
+	Handshakes []TLSHandshakes // completed, by version and ALPN protocol
+	Failures   []TLSFailures   // failed, by reason (a fixed set)
+	Expiry     []CertExpiry    // by certificate name
+}
+
+// TLSHandshakes counts the completed handshakes of one version ("1.2",
+// "1.3") and ALPN protocol ("h1", "h2", "other").
+type TLSHandshakes struct {
+	Version, ALPN string
+	Count         uint64
+}
+
+// TLSFailures counts the failed handshakes of one reason.
+type TLSFailures struct {
+	Reason string
+	Count  uint64
+}
+
+// CertExpiry is the seconds left before the certificate served for Name
+// expires (negative once expired).
+type CertExpiry struct {
+	Name    string
+	Seconds int64
 }
 
 // Breaker is one circuit breaker: a rule's breaker for one backend.
@@ -111,6 +140,9 @@ func (m *Collector) WritePrometheus(out io.Writer, st *State) {
 	promHeader(w, "premier_buffered_body_bytes", "gauge", "Bytes of bodies held whole in memory now: response bodies read whole to fill the cache and request bodies kept for replay (bounded by limits.max_buffered_body_bytes).")
 	promSample(w, "premier_buffered_body_bytes", uint64(max(st.BufferedBodyBytes, 0)))
 	promBackends(w, st.Backends)
+	if st.TLS != nil {
+		promTLS(w, st.TLS)
+	}
 	promHeader(w, "premier_build_info", "gauge", "The gateway's version.")
 	promSample(w, "premier_build_info", 1, "version", st.Version)
 	writeProcess(w)
@@ -136,6 +168,28 @@ func promBackends(w *bufio.Writer, bs []lb.BackendStats) {
 		func(b *lb.BackendStats) uint64 { return b.Requests })
 	family("premier_backend_failures_total", "counter", "Backend requests that failed (connection error, timeout, 5xx).",
 		func(b *lb.BackendStats) uint64 { return b.Failures })
+}
+
+// promTLS writes the TLS listener's families.
+func promTLS(w *bufio.Writer, t *TLS) {
+	promHeader(w, "premier_tls_handshakes_total", "counter", "TLS handshakes completed, by protocol version and ALPN protocol (h1, h2, other).")
+	for _, h := range t.Handshakes {
+		promSample(w, "premier_tls_handshakes_total", h.Count, "version", h.Version, "alpn", h.ALPN)
+	}
+	promHeader(w, "premier_tls_handshake_failures_total", "counter", "TLS handshakes that failed, by reason: timeout, closed, not_tls, unsupported, client_certificate, no_certificate, other.")
+	for _, f := range t.Failures {
+		promSample(w, "premier_tls_handshake_failures_total", f.Count, "reason", f.Reason)
+	}
+	if len(t.Expiry) > 0 {
+		promHeader(w, "premier_tls_certificate_expiry_seconds", "gauge", "Seconds left before the certificate served for the name expires (negative once expired).")
+		for _, e := range t.Expiry {
+			w.WriteString("premier_tls_certificate_expiry_seconds")
+			promLabels(w, []string{"name", e.Name})
+			w.WriteByte(' ')
+			w.WriteString(strconv.FormatInt(e.Seconds, 10))
+			w.WriteByte('\n')
+		}
+	}
 }
 
 func boolValue(b bool) uint64 {

@@ -385,6 +385,21 @@
 
   $('#rd-purge').addEventListener('click', () => purge({ rule: selected }));
 
+  // ---------- TLS ----------
+  function renderTLS(s) {
+    const t = s.tls;
+    $('#ov-tls').hidden = !t;
+    if (!t) return;
+    const row = (label, value, bad) => el('tr', {}, el('td', { text: label }), el('td', { class: 'num' + (bad ? ' bad' : ''), text: value }));
+    const rows = [];
+    t.handshakes.filter((h) => h.count).forEach((h) => rows.push(row(`handshakes TLS ${h.version} ${h.alpn}`, fmtInt(h.count))));
+    t.failures.filter((f) => f.count).forEach((f) => rows.push(row(`failed handshakes: ${f.reason}`, fmtInt(f.count), true)));
+    t.certificates.forEach((c) => rows.push(row(`certificate ${c.name} expires in`,
+      c.expires_in_seconds < 0 ? 'expired' : (c.expires_in_seconds / 86400).toFixed(1) + ' days', c.expires_in_seconds < 14 * 86400)));
+    if (!rows.length) rows.push(el('tr', { class: 'empty' }, el('td', { colspan: 2, text: 'No handshakes yet.' })));
+    $('#tls-table tbody').replaceChildren(...rows);
+  }
+
   // ---------- backends ----------
   function renderBackends(s) {
     const tb = $('#backends-table tbody');
@@ -641,6 +656,7 @@
     pushLive(s);
     renderRoutes(s);
     renderBackends(s);
+    renderTLS(s);
     fillRouteSelect($('#rq-route'), s.routes, 'all');
     fillRouteSelect($('#purge-rule'), s.routes, null);
     if (activeTab === 'requests' && $('#rq-live').checked && rqPage === 1) loadRequests();

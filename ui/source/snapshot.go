@@ -16,6 +16,36 @@ type Snapshot struct {
 	// Consumers counts the requests of each authenticated consumer, most
 	// first (at most 1024 names; later ones count as "other").
 	Consumers []Consumer `json:"consumers"`
+	// TLS is the TLS listener's figures; nil (left out) without one.
+	TLS *TLS `json:"tls,omitempty"`
+}
+
+// TLS is the TLS listener's handshakes since start and its certificates.
+type TLS struct {
+	Handshakes   []TLSHandshakes  `json:"handshakes"`   // by version and ALPN protocol
+	Failures     []TLSFailures    `json:"failures"`     // by reason, a fixed set
+	Certificates []TLSCertificate `json:"certificates"` // by name
+}
+
+// TLSHandshakes counts completed handshakes of one version ("1.2",
+// "1.3") and ALPN protocol ("h1", "h2", "other").
+type TLSHandshakes struct {
+	Version string `json:"version"`
+	ALPN    string `json:"alpn"`
+	Count   uint64 `json:"count"`
+}
+
+// TLSFailures counts failed handshakes of one reason.
+type TLSFailures struct {
+	Reason string `json:"reason"`
+	Count  uint64 `json:"count"`
+}
+
+// TLSCertificate is one served name and the seconds left before its
+// certificate expires (negative once expired).
+type TLSCertificate struct {
+	Name      string `json:"name"`
+	ExpiresIn int64  `json:"expires_in_seconds"`
 }
 
 // Consumer is one authenticated consumer's numbers since start.
