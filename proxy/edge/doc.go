@@ -6,6 +6,11 @@
 // ALPN protocol: HTTP/1.1 to the server through Accept, others (h2, ACME's
 // acme-tls/1) to the hooks the gateway registers.
 //
+// Around them it runs, each stoppable by its owner: the Reloader that
+// reloads the store when its files change, TicketKeys rotating the
+// session-ticket keys, and the Stapler keeping OCSP responses stapled. Stats
+// counts the listener's handshakes by version, ALPN and failure reason.
+//
 // It knows nothing of requests: the gateway serves what Accept returns the
 // same way as its plain listener's connections.
 package edge
