@@ -124,8 +124,14 @@ func (w *Watcher) Stop() {
 
 // ReloadLogged reloads path and logs the outcome: every error with its
 // position when the file is rejected (the old config keeps serving).
+// The TLS certificate files are read again either way (SIGHUP is how an
+// operator says "the certificates changed", whatever the config says).
 func (g *Gateway) ReloadLogged(path, reason string) bool {
-	return g.logReload(path, reason, g.ReloadFile(path))
+	err := g.ReloadFile(path)
+	if err != nil { // an accepted reload read them already
+		g.tls.reloadCertificates()
+	}
+	return g.logReload(path, reason, err)
 }
 
 func (g *Gateway) logReload(path, reason string, err error) bool {

@@ -134,7 +134,8 @@ func TestTLSCertificateFilesReload(t *testing.T) {
 }
 
 // TestTLSCertificateReloadOnSIGHUP: with polling far apart, the
-// gateway's reload (what SIGHUP runs) reads the files again at once.
+// gateway's reload (what SIGHUP runs) reads the files again at once, also
+// when the config file it reloads is rejected.
 func TestTLSCertificateReloadOnSIGHUP(t *testing.T) {
 	ca := tlstest.NewCA(t)
 	names := []string{"localhost", "127.0.0.1"}
@@ -148,6 +149,20 @@ func TestTLSCertificateReloadOnSIGHUP(t *testing.T) {
 	}
 	if got := h.handshakeSerial(t); got != "5102" {
 		t.Fatalf("after the reload: serial %s, want 5102", got)
+	}
+	// SIGHUP with a config file the gateway rejects: the certificates are
+	// still read again.
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(bad, []byte("premier:\n  servers: [\"ftp://x\"]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	last := ca.Issue(tlstest.Leaf{Names: names, Serial: 5103})
+	files.put(t, last.CertPEM, last.KeyPEM)
+	if h.gw.ReloadLogged(bad, "SIGHUP") {
+		t.Fatal("the bad config was accepted")
+	}
+	if got := h.handshakeSerial(t); got != "5103" {
+		t.Fatalf("after a rejected SIGHUP reload: serial %s, want 5103", got)
 	}
 }
 
