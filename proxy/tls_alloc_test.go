@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/valyala/fasthttp"
@@ -180,5 +181,73 @@ func TestTLSRedirectZeroAllocs(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(200, redirect); n != 0 {
 		t.Errorf("redirect: %v allocations per request, want 0", n)
+	}
+}
+
+// TestTLSClientCertZeroAllocs: with client_auth, a request over a
+// connection whose client certificate was verified — its CN forwarded in
+// X-Client-Cert-CN and used as a rate-limit key ({tls.client_cn}) —
+// allocates nothing of the gateway's either.
+func TestTLSClientCertZeroAllocs(t *testing.T) {
+	ca := tlstest.NewCA(t)
+	leaf := ca.Issue(tlstest.Leaf{Names: []string{"example.com"}})
+	alice := ca.Issue(tlstest.Leaf{Names: []string{"alice"}, Client: true})
+	yaml := `premier:
+  servers: ["http://backend.internal:80"]
+  paths:
+    - pattern: "/limited/*"
+      features:
+        rate_limit: {quota: 1000000000, duration: 1, key: "{tls.client_cn}"}
+` + tlsBlock(leaf, "    client_auth: {ca_file: \""+ca.CertFile+"\", mode: require}\n")
+	var seen atomic.Value
+	g := newInmemGatewayWith(t, yaml, func(ctx *fasthttp.RequestCtx) {
+		if cn := ctx.Request.Header.Peek("X-Client-Cert-Cn"); string(cn) != "alice" {
+			seen.Store(string(cn))
+		}
+		ctx.SetBodyString("ok")
+	})
+	ln := fasthttputil.NewInmemoryListener()
+	tln, err := g.gw.ListenTLS(ln, TLSOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = g.gw.Serve(ctx, tln); close(done) }()
+	defer func() { cancel(); <-done }()
+	raw, err := ln.Dial()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := ca.ClientConfig("example.com")
+	cfg.Certificates = []tls.Certificate{alice.TLS}
+	c := tls.Client(raw, cfg)
+	defer c.Close()
+	if err := c.Handshake(); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(c)
+	var resp fasthttp.Response
+	req := []byte("GET /limited/x HTTP/1.1\r\nHost: example.com\r\nX-Client-Cert-CN: mallory\r\n\r\n")
+	roundTrip := func() {
+		if _, err := c.Write(req); err != nil {
+			t.Fatal(err)
+		}
+		resp.Reset()
+		if err := resp.Read(br); err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode() != 200 {
+			t.Fatalf("%d %s", resp.StatusCode(), resp.Body())
+		}
+	}
+	for i := 0; i < 20; i++ {
+		roundTrip()
+	}
+	if v := seen.Load(); v != nil {
+		t.Fatalf("backend saw X-Client-Cert-CN %q, want alice", v)
+	}
+	if n := testing.AllocsPerRun(200, roundTrip); n > 2 {
+		t.Errorf("%v allocations per request, want at most crypto/tls's own 2", n)
 	}
 }
