@@ -187,6 +187,7 @@ func listen(gw *proxy.Gateway, addr, tlsAddr string, log *slog.Logger) ([]net.Li
 			}
 			opts.Sources = []edge.CertSource{certs.GetCertificate}
 			opts.Protocols = []string{acme.ALPNProto}
+			opts.Expiry = certs.Expiry
 		}
 		tln, err := gw.ListenTLS(raw, opts)
 		if err != nil {

@@ -3,6 +3,8 @@ package proxy
 import (
 	"errors"
 	"net"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,6 +28,10 @@ type TLSOptions struct {
 	// hook for "h2", h2 is offered first; without the hook h2 is not
 	// offered, and clients speak HTTP/1.1.
 	Hooks map[string]func(net.Conn)
+	// Expiry tells when the certificate a source serves for a name
+	// expires (ACME's), for the expiry figures of the tls.acme domains;
+	// false while it has none.
+	Expiry func(name string) (time.Time, bool)
 }
 
 // tlsState is what the gateway runs for its TLS listeners: the
@@ -37,6 +43,10 @@ type tlsState struct {
 	stoppers  []interface{ Stop() } // ticket key rotation, OCSP stapling
 	stores    []*edge.Store         // the TLS listeners' certificates (expiry figures)
 	stats     *edge.Stats           // the TLS listeners' handshakes; nil before ListenTLS
+	// sourced are the names a certificate source serves (tls.acme's
+	// domains) and expiry tells when its certificate for one expires.
+	sourced []string
+	expiry  func(string) (time.Time, bool)
 	// pollInterval is how often certificate files are polled (tests
 	// shorten it); 0 is edge.DefaultPollInterval.
 	pollInterval time.Duration
@@ -72,7 +82,7 @@ func (s *tlsState) handshakeStats() *edge.Stats {
 // figures are the TLS listeners' metrics as of now; nil without one.
 func (s *tlsState) figures(now time.Time) *metrics.TLS {
 	s.mu.Lock()
-	stats, stores := s.stats, s.stores
+	stats, stores, sourced, expiry := s.stats, s.stores, s.sourced, s.expiry
 	s.mu.Unlock()
 	if stats == nil {
 		return nil
@@ -95,6 +105,17 @@ func (s *tlsState) figures(now time.Time) *metrics.TLS {
 			}
 		}
 	}
+	for _, name := range sourced { // a source is asked first: its certificate is the one served
+		if expiry == nil {
+			break
+		}
+		if at, ok := expiry(name); ok {
+			name = strings.ToLower(name)
+			f.Expiry = slices.DeleteFunc(f.Expiry, func(e metrics.CertExpiry) bool { return e.Name == name })
+			f.Expiry = append(f.Expiry, metrics.CertExpiry{Name: name, Seconds: int64(at.Sub(now) / time.Second)})
+		}
+	}
+	slices.SortFunc(f.Expiry, func(a, b metrics.CertExpiry) int { return strings.Compare(a.Name, b.Name) })
 	return f
 }
 
@@ -160,6 +181,11 @@ func (g *Gateway) ListenTLS(ln net.Listener, opts TLSOptions) (*edge.Listener, e
 		protos = append([]string{edge.ProtoH2}, protos...)
 	}
 	g.tls.setTLSAnswers(c.TLS, ln.Addr())
+	if opts.Expiry != nil && c.TLS.ACME != nil {
+		g.tls.mu.Lock()
+		g.tls.sourced, g.tls.expiry = c.TLS.ACME.Domains, opts.Expiry
+		g.tls.mu.Unlock()
+	}
 	cfg := edge.NewConfig(c.TLS, store, edge.Options{Sources: opts.Sources, Protocols: protos, ClientCAs: cas})
 	g.tls.addStopper(edge.NewTicketKeys(cfg, edge.TicketRotation))
 	return edge.NewListener(g.tlsBase(ln), cfg, edge.ListenerOptions{

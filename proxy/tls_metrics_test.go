@@ -11,6 +11,7 @@ import (
 
 	"github.com/premier-gateway/premier/internal/promcheck"
 	"github.com/premier-gateway/premier/internal/wait"
+	"github.com/premier-gateway/premier/proxy/config"
 	"github.com/premier-gateway/premier/proxy/edge"
 )
 
@@ -120,5 +121,46 @@ func TestTLSMetrics(t *testing.T) {
 		if len(name) > 12 && name[:12] == "premier_tls_" {
 			t.Errorf("family %s without a TLS listener", name)
 		}
+	}
+}
+
+// TestTLSMetricsSourcedExpiry: the names a certificate source serves
+// (tls.acme's domains) report the expiry the source gives (what main
+// wires from the ACME manager), in place of a file's certificate for the
+// same name, and are left out while the source has none.
+func TestTLSMetricsSourcedExpiry(t *testing.T) {
+	_, leaf := localLeaf(t)
+	b := startRecBackend(t)
+	yaml := configYAML(b.url, tlsBlock(leaf, "    acme: {domains: [api.example.com, localhost, new.example.com], storage: \""+t.TempDir()+"\"}\n"))
+	l, err := config.Parse("test.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := New(l, WithLogger(discardLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gw.Close()
+	raw, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in90 := time.Now().Add(90 * 24 * time.Hour)
+	tln, err := gw.ListenTLS(raw, TLSOptions{Expiry: func(name string) (time.Time, bool) {
+		return in90, name != "new.example.com"
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tln.Close()
+	mfs := tlsFamilies(t, gw)
+	for name, want := range map[string]float64{"api.example.com": 90 * 86400, "localhost": 90 * 86400, "new.example.com": -1} {
+		got := sampleValue(mfs, "premier_tls_certificate_expiry_seconds", "name", name)
+		if want < 0 && got != -1 || want >= 0 && (got < want-60 || got > want) {
+			t.Errorf("%s: %v, want %v", name, got, want)
+		}
+	}
+	if n := len(mfs["premier_tls_certificate_expiry_seconds"].GetMetric()); n != 2 {
+		t.Errorf("%d expiry series, want 2 (one per name)", n)
 	}
 }
