@@ -65,10 +65,6 @@ func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
 	defer scratchPool.Put(s)
 	defer g.settleBodies(ctx, s) // on every path, panics too: before s goes back
 
-	if g.tls.redirects(ctx) { // tls.redirect_http, before anything else
-		s.buf = g.tls.redirectToHTTPS(ctx, s.buf)
-		return
-	}
 	p, reserved := g.route(ctx, t, s)
 	if reserved {
 		g.serveReserved(ctx, t, s.path)
@@ -121,6 +117,13 @@ func (g *Gateway) route(ctx *fasthttp.RequestCtx, t *table, s *scratch) (p *plan
 	// otherwise (a rule, the dashboard, a redirect to https); the check is
 	// a method and path prefix comparison for every other request.
 	if g.challenge != nil && g.challenge(ctx) {
+		return nil, false
+	}
+	// tls.redirect_http: the plain listener answers nothing else. Without
+	// an ACME handler the challenge paths are left to the rules (a backend
+	// answering certbot's webroot challenges).
+	if g.tls.redirects(ctx, g.challenge == nil) {
+		s.buf = g.tls.redirectToHTTPS(ctx, s.buf)
 		return nil, false
 	}
 	rawURI := ctx.Request.Header.RequestURI()

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/valyala/fasthttp"
+
 	"github.com/premier-gateway/premier/proxy/config"
 )
 
@@ -108,5 +110,29 @@ func TestTLSHSTS(t *testing.T) {
 	h0 := startTLSGateway(t, ca, configYAML(b.url, tlsBlock(leaf, "")))
 	if _, hdr, _ := h0.get(t, true, "/x", nil); hdr.Get("Strict-Transport-Security") != "" {
 		t.Errorf("max_age 0: HSTS %q", hdr.Get("Strict-Transport-Security"))
+	}
+}
+
+// TestTLSRedirectWithACMEHandler: with the gateway's own ACME handler the
+// challenges it answers are answered, and any other path under the
+// challenge prefix is redirected like every other request.
+func TestTLSRedirectWithACMEHandler(t *testing.T) {
+	ca, leaf := localLeaf(t)
+	b := startRecBackend(t)
+	h := startTLSGatewayWith(t, ca, configYAML(b.url, tlsBlock(leaf, "    redirect_http: true\n")), func(g *Gateway) {
+		g.SetACMEChallenge(func(ctx *fasthttp.RequestCtx) bool {
+			if string(ctx.Path()) != "/.well-known/acme-challenge/issued" {
+				return false
+			}
+			ctx.SetBodyString("key-authorization")
+			return true
+		})
+	})
+	if resp := rawPlain(t, h.addr, "GET /.well-known/acme-challenge/issued HTTP/1.1\r\nHost: api.example.com\r\n\r\n"); resp.StatusCode != 200 {
+		t.Errorf("issued challenge: %d, want 200", resp.StatusCode)
+	}
+	resp := rawPlain(t, h.addr, "GET /.well-known/acme-challenge/madeup HTTP/1.1\r\nHost: api.example.com\r\n\r\n")
+	if _, port, _ := net.SplitHostPort(h.tlsAddr); resp.StatusCode != 308 || resp.Header.Get("Location") != "https://api.example.com:"+port+"/.well-known/acme-challenge/madeup" {
+		t.Errorf("made-up token: %d %q, want the redirect", resp.StatusCode, resp.Header.Get("Location"))
 	}
 }

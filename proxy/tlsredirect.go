@@ -11,8 +11,10 @@ import (
 )
 
 // acmeChallengePrefix is where ACME's HTTP-01 challenges are asked on the
-// plain listener: tls.redirect_http never redirects it, so the CA reaches
-// whoever answers it (the ACME handler of SetACMEChallenge, else the rules).
+// plain listener. Without the gateway's own ACME handler (SetACMEChallenge)
+// tls.redirect_http leaves it to the rules, so a backend answering its
+// own challenges (certbot's webroot) still can; with it, the handler has
+// answered the real ones before the redirect.
 var acmeChallengePrefix = []byte("/.well-known/acme-challenge/")
 
 var (
@@ -22,13 +24,13 @@ var (
 )
 
 // redirects reports whether this plain-listener request is answered with
-// the redirect to https (tls.redirect_http): every request but ACME's
-// challenges.
-func (s *tlsState) redirects(ctx *fasthttp.RequestCtx) bool {
+// the redirect to https (tls.redirect_http): every request, but those
+// under acmeChallengePrefix when exemptChallenges.
+func (s *tlsState) redirects(ctx *fasthttp.RequestCtx, exemptChallenges bool) bool {
 	if !s.redirect || ctx.IsTLS() {
 		return false
 	}
-	return !bytes.HasPrefix(ctx.Request.Header.RequestURI(), acmeChallengePrefix)
+	return !exemptChallenges || !bytes.HasPrefix(ctx.Request.Header.RequestURI(), acmeChallengePrefix)
 }
 
 // redirectToHTTPS answers 308 with Location https://HOST[:PORT]/path?query:
