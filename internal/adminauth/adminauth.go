@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/premier-gateway/premier/internal/ascii"
 )
 
 // Allowed reports whether ctx may use the reserved prefix without any
@@ -88,7 +90,7 @@ func HostAllowed(host []byte, names []string) bool {
 	}
 	h := hostName(host)
 	for _, n := range names {
-		if n = hostNameString(n); len(n) == len(h) && equalFold(h, n) {
+		if n = hostNameString(n); len(n) == len(h) && ascii.EqualFold(h, n) {
 			return true
 		}
 	}
@@ -114,21 +116,4 @@ func hostName(h []byte) []byte {
 func hostNameString(n string) string {
 	n = strings.TrimSuffix(strings.TrimPrefix(n, "["), "]")
 	return strings.TrimSuffix(n, ".")
-}
-
-// equalFold compares ASCII case-insensitively; len(a) == len(b).
-func equalFold(a []byte, b string) bool {
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }

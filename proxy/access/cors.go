@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/premier-gateway/premier/internal/ascii"
 )
 
 // CORSConfig is the `cors` feature: the gateway answers a rule's CORS
@@ -176,27 +178,11 @@ func (c *CORS) MethodAllowed(method []byte) bool {
 		return len(method) > 0
 	}
 	for _, m := range c.methods {
-		if len(m) == len(method) && foldEqualFold(method, m) {
+		if len(m) == len(method) && ascii.EqualFold(method, m) {
 			return true
 		}
 	}
 	return false
-}
-
-func foldEqualFold(b []byte, s string) bool {
-	for i := 0; i < len(b); i++ {
-		x, y := b[i], s[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }
 
 // AnyOrigin reports whether "*" is allowed: the answer is then a literal

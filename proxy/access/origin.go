@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/premier-gateway/premier/proxy/route"
+
+	"github.com/premier-gateway/premier/internal/ascii"
 )
 
 // originPattern is one allow_origins entry: scheme://host[:port] where
@@ -42,7 +44,7 @@ func parseOrigin(s string) (originPattern, error) {
 
 // match reports whether an Origin split by splitOrigin matches o.
 func (o *originPattern) match(scheme, host, port []byte) bool {
-	return foldEqual(scheme, o.scheme) && len(port) == len(o.port) && string(port) == o.port && // compared in place
+	return ascii.EqualFold(scheme, o.scheme) && len(port) == len(o.port) && string(port) == o.port && // compared in place
 		o.host.Match(host)
 }
 
@@ -128,20 +130,3 @@ func validPort(p string) bool {
 }
 
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
-
-// foldEqual compares b with the lower-case s, folding b's ASCII letters.
-func foldEqual(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != s[i] {
-			return false
-		}
-	}
-	return true
-}

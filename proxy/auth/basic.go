@@ -10,6 +10,8 @@ import (
 
 	"github.com/valyala/fasthttp"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/premier-gateway/premier/internal/ascii"
 )
 
 // Basic is the compiled basic method: HTTP Basic credentials (RFC 7617)
@@ -74,13 +76,13 @@ func (b *Basic) Challenge() string { return b.challenge }
 // cache and the failure throttle save shows here.
 func (b *Basic) Verifications() uint64 { return b.verified.Load() }
 
-var strBasic = []byte("basic ")
+const strBasic = "basic "
 
 // Authenticate reads `Authorization: Basic …`. Any other scheme is not
 // this method's kind of credentials.
 func (b *Basic) Authenticate(ctx *fasthttp.RequestCtx, st *State) Result {
 	v := ctx.Request.Header.PeekBytes(hdrAuthorization)
-	if len(v) < len(strBasic) || !asciiEqualFold(v[:len(strBasic)], strBasic) {
+	if len(v) < len(strBasic) || !ascii.EqualFold(v[:len(strBasic)], strBasic) {
 		return NoCredentials
 	}
 	enc := bytes.TrimLeft(v[len(strBasic):], " ")
@@ -151,20 +153,3 @@ func (b *Basic) credKey(cred []byte) [32]byte {
 }
 
 var hdrAuthorization = []byte(fasthttp.HeaderAuthorization)
-
-// asciiEqualFold compares a with the lower-case b, ignoring ASCII case.
-func asciiEqualFold(a, b []byte) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		c := a[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != b[i] {
-			return false
-		}
-	}
-	return true
-}

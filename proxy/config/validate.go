@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/premier-gateway/premier/internal/redact"
+	"github.com/premier-gateway/premier/proxy/route"
 )
 
 // Each Validate reports every problem, each error prefixed by the YAML key it
@@ -124,20 +125,5 @@ func validHostName(n string) bool {
 	if a, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(n, "["), "]")); err == nil {
 		return a.Zone() == ""
 	}
-	n = strings.TrimSuffix(n, ".")
-	if n == "" || len(n) > 253 {
-		return false
-	}
-	for _, label := range strings.Split(n, ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for i := 0; i < len(label); i++ {
-			c := label[i]
-			if !(c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
-				return false
-			}
-		}
-	}
-	return true
+	return route.ValidDNSName(n)
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/premier-gateway/premier/internal/ascii"
 )
 
 // HostPattern matches a host name the way the configuration writes one:
@@ -26,7 +28,7 @@ type HostPattern struct {
 // ParseHostPattern parses "name", "IPv4", "[IPv6]" or "*.name".
 func ParseHostPattern(s string) (HostPattern, error) {
 	if rest, ok := strings.CutPrefix(s, "*."); ok {
-		if !validDNSName(rest) {
+		if !ValidDNSName(rest) {
 			return HostPattern{}, fmt.Errorf("%q: want *.domain with a host name after \"*.\"", s)
 		}
 		return HostPattern{name: "." + strings.ToLower(strings.TrimSuffix(rest, ".")), wild: true}, nil
@@ -40,7 +42,7 @@ func ParseHostPattern(s string) (HostPattern, error) {
 	if strings.Contains(s, "*") {
 		return HostPattern{}, fmt.Errorf("%q: a wildcard is only allowed as the whole first label (*.example.com)", s)
 	}
-	if !validDNSName(s) {
+	if !ValidDNSName(s) {
 		return HostPattern{}, fmt.Errorf("%q is not a host name", s)
 	}
 	return HostPattern{name: strings.ToLower(strings.TrimSuffix(s, "."))}, nil
@@ -66,10 +68,10 @@ func (h HostPattern) Match(host []byte) bool {
 		return false
 	}
 	if !h.wild {
-		return len(host) == len(h.name) && foldEqual(host, h.name)
+		return len(host) == len(h.name) && ascii.EqualFold(host, h.name)
 	}
 	label := len(host) - len(h.name) // the one label in front of the suffix
-	if label <= 0 || !foldEqual(host[label:], h.name) {
+	if label <= 0 || !ascii.EqualFold(host[label:], h.name) {
 		return false
 	}
 	for _, c := range host[:label] {
@@ -80,25 +82,10 @@ func (h HostPattern) Match(host []byte) bool {
 	return true
 }
 
-// foldEqual compares b with the lower-case s, folding b's ASCII letters.
-// The lengths must be equal.
-func foldEqual(b []byte, s string) bool {
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != s[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// validDNSName reports whether n is a host name (letters, digits and
+// ValidDNSName reports whether n is a host name (letters, digits and
 // hyphens in dot-separated labels of at most 63 characters, 253 in all,
 // an optional trailing dot) or an IPv4 address.
-func validDNSName(n string) bool {
+func ValidDNSName(n string) bool {
 	n = strings.TrimSuffix(n, ".")
 	if n == "" || len(n) > 253 {
 		return false
