@@ -55,15 +55,9 @@ func takeQueryParam(uri []byte, name string, dst []byte) (out, value []byte, fou
 // decodedEqual reports whether the query-encoded s decodes to name.
 func decodedEqual(s []byte, name string) bool {
 	j := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '+':
-			c = ' '
-		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
-			c = unhex(s[i+1])<<4 | unhex(s[i+2])
-			i += 2
-		}
+	for i := 0; i < len(s); {
+		var c byte
+		c, i = decodeAt(s, i)
 		if j >= len(name) || name[j] != c {
 			return false
 		}
@@ -72,21 +66,28 @@ func decodedEqual(s []byte, name string) bool {
 	return j == len(name)
 }
 
-// appendDecoded appends the query-decoded s to dst ('+' is a space, a
-// malformed escape is kept as written).
+// appendDecoded appends the query-decoded s to dst.
 func appendDecoded(dst, s []byte) []byte {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '+':
-			c = ' '
-		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
-			c = unhex(s[i+1])<<4 | unhex(s[i+2])
-			i += 2
-		}
+	for i := 0; i < len(s); {
+		var c byte
+		c, i = decodeAt(s, i)
 		dst = append(dst, c)
 	}
 	return dst
+}
+
+// decodeAt decodes the query-encoded byte at s[i] ('+' is a space, %XX a
+// byte, a malformed escape is kept as written) and returns where the next
+// one starts.
+func decodeAt(s []byte, i int) (byte, int) {
+	switch c := s[i]; {
+	case c == '+':
+		return ' ', i + 1
+	case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+		return unhex(s[i+1])<<4 | unhex(s[i+2]), i + 3
+	default:
+		return c, i + 1
+	}
 }
 
 func isHex(c byte) bool {
