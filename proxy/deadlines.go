@@ -8,6 +8,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/premier-gateway/premier/internal/sock"
+	"github.com/premier-gateway/premier/internal/watchdog"
 	"github.com/premier-gateway/premier/proxy/upstream"
 )
 
@@ -17,8 +18,15 @@ import (
 // Its connections also send a finished response together with the wait
 // for the next request (sock.ClientConn).
 // A connection over limits.max_connections_per_ip is answered 429 and
-// closed here (sock.ConnCap), never reaching the server.
-func (g *Gateway) listener(ln net.Listener) net.Listener { return clientListener{ln, g, false} }
+// closed here (sock.ConnCap), never reaching the server. With h2c on, the
+// connections first go through the h2c sniffer (h2c.go), which keeps
+// those that open with the HTTP/2 preface.
+func (g *Gateway) listener(ln net.Listener) net.Listener {
+	if g.Loaded().Config.H2C {
+		ln = g.sniffH2C(ln)
+	}
+	return clientListener{ln, g, false}
+}
 
 // tlsBase wraps the TCP listener under a TLS one (ListenTLS): the same cap
 // and watchdog deadlines (tls.Conn sets its deadlines on the watched
@@ -41,28 +49,34 @@ func (l clientListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		if limit := l.g.cur.Load().loaded.Config.Limits.MaxConnectionsPerIP; limit > 0 {
-			release, ok := l.g.conns.Admit(c.RemoteAddr(), limit)
-			if !ok {
-				if l.tls {
-					_ = c.Close()
-				} else {
-					go sock.Refuse(c, connRefusal) // ends within sock.RefuseTime
-				}
-				continue
-			}
-			wc := l.g.watch.Wrap(c)
-			wc.OnClose(release)
-			if l.tls {
-				return wc, nil
-			}
+		wc := l.g.admit(c)
+		switch {
+		case wc == nil && l.tls:
+			_ = c.Close()
+		case wc == nil:
+			go sock.Refuse(c, connRefusal) // ends within sock.RefuseTime
+		case l.tls:
+			return wc, nil
+		default:
 			return sock.NewClientConn(wc), nil
 		}
-		if l.tls {
-			return l.g.watch.Wrap(c), nil
-		}
-		return sock.NewClientConn(l.g.watch.Wrap(c)), nil
 	}
+}
+
+// admit applies limits.max_connections_per_ip to c and wraps it for the
+// watchdog (the cap's count ends when it closes). It returns nil when c
+// is over the cap.
+func (g *Gateway) admit(c net.Conn) *watchdog.Conn {
+	if limit := g.cur.Load().loaded.Config.Limits.MaxConnectionsPerIP; limit > 0 {
+		release, ok := g.conns.Admit(c.RemoteAddr(), limit)
+		if !ok {
+			return nil
+		}
+		wc := g.watch.Wrap(c)
+		wc.OnClose(release)
+		return wc
+	}
+	return g.watch.Wrap(c)
 }
 
 // connRefusal is the whole answer to a connection over the cap.

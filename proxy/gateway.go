@@ -19,6 +19,7 @@ import (
 	"github.com/premier-gateway/premier/lb"
 	"github.com/premier-gateway/premier/limiter"
 	"github.com/premier-gateway/premier/proxy/config"
+	"github.com/premier-gateway/premier/proxy/h2"
 	"github.com/premier-gateway/premier/proxy/metrics"
 	"github.com/premier-gateway/premier/proxy/upstream"
 	"github.com/premier-gateway/premier/proxy/wsrelay"
@@ -56,6 +57,8 @@ type Gateway struct {
 	// bodies bounds the bytes of bodies held whole at once
 	// (limits.max_buffered_body_bytes, set at start).
 	bodies upstream.BodyBudget
+	// h2 serves the HTTP/2 connections (http2.go).
+	h2 *h2.Server
 	// streams counts close-delimited responses being written to HTTP/1.0
 	// clients on hijacked connections (streamToHTTP10).
 	streams atomic.Int64
@@ -116,6 +119,7 @@ func New(l *config.Loaded, opts ...Option) (*Gateway, error) {
 	if l.Config.TLS != nil { // the TLS listener's own port replaces the configured one (ListenTLS)
 		g.tls.setTLSAnswers(l.Config.TLS, nil)
 	}
+	g.h2 = g.newHTTP2(l.Config)
 	if err := g.openShared(l.Config); err != nil {
 		g.Close()
 		return nil, err

@@ -88,8 +88,10 @@ func (q quietLogger) Printf(format string, args ...any) {
 // for the next request) and the server's limits. Once ctx is cancelled it
 // stops accepting, drains requests in flight for at most
 // limits.shutdown_grace, lets close-delimited HTTP/1.0 responses finish for
-// at most as long, and closes relayed WebSocket connections with 1001
-// (fasthttp's shutdown leaves hijacked connections alone). A clean
+// at most as long, sends GOAWAY on HTTP/2 connections and lets their
+// streams finish for at most as long, and closes relayed WebSocket
+// connections with 1001 (fasthttp's shutdown leaves hijacked connections
+// alone). A clean
 // shutdown returns nil. Plugin mode serves the same way: Serve is the one
 // way to put a Gateway on a listener. A TLS listener from ListenTLS is
 // served as it is (its connections are already capped and watched); the
@@ -108,10 +110,13 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 	case err = <-errc: // the listener failed
 	case <-ctx.Done():
 		grace := seconds(g.Loaded().Config.Limits.ShutdownGrace)
+		h2done := make(chan struct{})
+		go func() { g.shutdownHTTP2(grace); close(h2done) }() // GOAWAY while HTTP/1.1 drains
 		sctx, cancel := context.WithTimeout(context.Background(), grace)
 		err = srv.ShutdownWithContext(sctx)
 		cancel()
 		g.waitStreams(grace)
+		<-h2done
 		_ = ln.Close() // in case Serve had not registered ln when Shutdown ran
 		if serr := <-errc; err == nil {
 			err = serr

@@ -27,6 +27,12 @@ type Config struct {
 	// TLS adds a listener terminating TLS in front of the same rules.
 	// Default: none (plain HTTP only).
 	TLS *TLS `yaml:"tls"`
+	// H2C serves HTTP/2 with prior knowledge (RFC 9113 §3.3: the client
+	// starts with the HTTP/2 preface, no upgrade) on the plain listener,
+	// next to HTTP/1.1. For clients inside a trusted network (a load
+	// balancer or service mesh speaking h2c); browsers use HTTP/2 over TLS
+	// only. Default false.
+	H2C bool `yaml:"h2c"`
 	// Servers are the default backends of every rule without its own.
 	// Default: none (a config without servers anywhere is a plugin-mode config).
 	Servers []lb.Server `yaml:"servers"`

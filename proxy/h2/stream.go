@@ -1,6 +1,7 @@
 package h2
 
 import (
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -101,6 +102,15 @@ func fillRequest(req *fasthttp.Request, r *http.Request) {
 		}
 	}
 	if r.ContentLength != 0 {
-		req.SetBodyStream(r.Body, int(r.ContentLength))
+		req.SetBodyStream(body{r.Body}, int(r.ContentLength))
 	}
 }
+
+// body is a stream's request body as the handler reads it. It hides the
+// body's Close: fasthttp closes a request's body stream whenever the
+// stream is replaced (the gateway wraps it to cap and watch it), and a
+// closed HTTP/2 body refuses every later read. The HTTP/2 server closes
+// the body itself once the handler has returned.
+type body struct{ r io.Reader }
+
+func (b body) Read(p []byte) (int, error) { return b.r.Read(p) }

@@ -1,0 +1,47 @@
+package proxy
+
+import (
+	"context"
+	"net"
+	"time"
+
+	"github.com/premier-gateway/premier/proxy/config"
+	"github.com/premier-gateway/premier/proxy/h2"
+)
+
+// HTTP/2 reaches the one request path (Handler) through package h2: each
+// stream becomes a fasthttp.RequestCtx, so every policy applies as over
+// HTTP/1.1. Connections come from the TLS listener (ALPN "h2", its hook
+// calls ServeHTTP2) and, with h2c: true, from the plain listener (a
+// client's HTTP/2 preface, h2c.go). The server is built once at
+// New from the limits then in force, as the HTTP/1.1 server takes its
+// limits when Serve starts.
+
+// newHTTP2 builds the gateway's HTTP/2 server.
+func (g *Gateway) newHTTP2(c *config.Config) *h2.Server {
+	lim := c.Limits
+	return h2.NewServer(g.Handler, h2.Options{
+		MaxHeaderBytes: lim.MaxHeaderBytes,
+		ReadTimeout:    seconds(lim.ReadTimeout),
+		WriteTimeout:   seconds(lim.WriteTimeout),
+		IdleTimeout:    seconds(lim.IdleTimeout),
+		Logger:         g.log,
+	})
+}
+
+// ServeHTTP2 serves one HTTP/2 connection until it ends: a TLS
+// connection whose ALPN protocol is "h2" (the TLS listener's hook for
+// it). It closes c.
+func (g *Gateway) ServeHTTP2(c net.Conn) { g.h2.ServeConn(c, false) }
+
+// HTTP2Floods is how many HTTP/2 connections were ended for a rapid-reset
+// or CONTINUATION flood.
+func (g *Gateway) HTTP2Floods() uint64 { return g.h2.Floods() }
+
+// shutdownHTTP2 sends GOAWAY on the HTTP/2 connections and waits for
+// their streams at most grace, then closes what is left.
+func (g *Gateway) shutdownHTTP2(grace time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	_ = g.h2.Shutdown(ctx)
+}

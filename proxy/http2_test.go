@@ -1,0 +1,306 @@
+package proxy
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// The same cases through a real gateway over HTTP/1.1, HTTP/2 over TLS
+// (ALPN h2, served by ServeHTTP2 as the TLS listener's hook does) and h2c
+// (prior knowledge on the plain listener): every policy behaves the same,
+// because every protocol reaches the one request path.
+
+// h2Cert is a self-signed certificate for 127.0.0.1 and the pool trusting it.
+func h2Cert(t testing.TB) (tls.Certificate, *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "gateway test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true, IsCA: true, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, _ := x509.ParseCertificate(der)
+	pool := x509.NewCertPool()
+	pool.AddCert(leaf)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
+}
+
+// serveH2TLS serves gw's HTTP/2 on a TLS listener that offers only h2,
+// and returns its https URL and the pool that trusts it.
+func serveH2TLS(t testing.TB, gw *Gateway) (string, *x509.CertPool) {
+	t.Helper()
+	cert, pool := h2Cert(t)
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() { gw.ServeHTTP2(c) })
+		}
+	})
+	t.Cleanup(func() {
+		_ = ln.Close()
+		gw.shutdownHTTP2(5 * time.Second)
+		wg.Wait()
+	})
+	return "https://" + ln.Addr().String(), pool
+}
+
+// protoLeg is one protocol the table runs over.
+type protoLeg struct {
+	name, proto string
+	// client returns a client sending from source (a loopback address)
+	// and the base URL it reaches the gateway at.
+	client func(source string) (*http.Client, string)
+}
+
+func dialerFrom(source string) *net.Dialer {
+	return &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(source)}}
+}
+
+func protoLegs(t *testing.T, h *gwHarness) []protoLeg {
+	tlsURL, pool := serveH2TLS(t, h.gw)
+	var transports []*http.Transport
+	keep := func(tr *http.Transport) *http.Client {
+		transports = append(transports, tr)
+		return &http.Client{Transport: tr, Timeout: 20 * time.Second}
+	}
+	t.Cleanup(func() {
+		for _, tr := range transports {
+			tr.CloseIdleConnections()
+		}
+	})
+	return []protoLeg{
+		{"HTTP/1.1", "HTTP/1.1", func(src string) (*http.Client, string) {
+			return keep(&http.Transport{DialContext: dialerFrom(src).DialContext}), h.url
+		}},
+		{"HTTP/2 over TLS", "HTTP/2.0", func(src string) (*http.Client, string) {
+			return keep(&http.Transport{DialContext: dialerFrom(src).DialContext, ForceAttemptHTTP2: true,
+				TLSClientConfig: &tls.Config{RootCAs: pool}}), tlsURL
+		}},
+		{"h2c", "HTTP/2.0", func(src string) (*http.Client, string) {
+			tr := &http.Transport{DialContext: dialerFrom(src).DialContext, Protocols: new(http.Protocols)}
+			tr.Protocols.SetUnencryptedHTTP2(true)
+			return keep(tr), h.url
+		}},
+	}
+}
+
+// h2Backend counts hits per path and answers: /cached cacheable, /flaky
+// 503 on every other hit, /upload the body's digest and a large streamed
+// body, anything else "ok".
+type h2Backend struct {
+	hits sync.Map // path → *atomic.Int64
+}
+
+func (b *h2Backend) count(path string) int64 {
+	v, _ := b.hits.LoadOrStore(path, new(atomic.Int64))
+	return v.(*atomic.Int64).Load()
+}
+
+const h2BigBody = 3 << 20
+
+func (b *h2Backend) serve(ctx *fasthttp.RequestCtx) {
+	v, _ := b.hits.LoadOrStore(string(ctx.Path()), new(atomic.Int64))
+	n := v.(*atomic.Int64).Add(1)
+	switch string(ctx.Path()) {
+	case "/cached":
+		ctx.Response.Header.Set("Cache-Control", "max-age=60")
+		ctx.SetBodyString("cached body")
+	case "/flaky":
+		if n%2 == 1 {
+			ctx.SetStatusCode(503)
+			return
+		}
+		ctx.SetBodyString("recovered")
+	case "/upload":
+		h := sha256.New()
+		var r io.Reader = bytes.NewReader(ctx.Request.Body())
+		if ctx.Request.IsBodyStream() {
+			r = ctx.RequestBodyStream()
+		}
+		size, _ := io.Copy(h, r)
+		ctx.Response.Header.Set("X-Upload", fmt.Sprintf("%d:%s", size, hex.EncodeToString(h.Sum(nil))))
+		ctx.SetBodyStream(io.LimitReader(repeatReader('z'), h2BigBody), -1)
+	default:
+		ctx.SetBodyString("ok")
+	}
+}
+
+type repeatReader byte
+
+func (r repeatReader) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = byte(r)
+	}
+	return len(p), nil
+}
+
+// unsized hides a body's length, so the client sends it chunked (HTTP/1.1)
+// or without Content-Length (HTTP/2).
+type unsized struct{ io.Reader }
+
+func TestHTTP2SamePolicies(t *testing.T) {
+	for _, leg := range []string{"HTTP/1.1", "HTTP/2 over TLS", "h2c"} {
+		t.Run(leg, func(t *testing.T) {
+			b := &h2Backend{}
+			backend := startBackend(t, b.serve)
+			h := startGateway(t, configYAML(backend, `  h2c: true
+  limits: {max_body_bytes: 5000000}
+  paths:
+    - pattern: /limited
+      features:
+        rate_limit: {quota: 3, duration: 86400}
+    - pattern: /cached
+      features:
+        cache: {expire_s: 60}
+    - pattern: /flaky
+      features:
+        retry: {max_attempts: 3, wait: 0}
+`))
+			var p protoLeg
+			for _, l := range protoLegs(t, h) {
+				if l.name == leg {
+					p = l
+				}
+			}
+			a, base := p.client("127.0.0.1")
+			other, _ := p.client("127.0.0.2")
+			get := func(c *http.Client, path string, hdr ...string) (*http.Response, string) {
+				t.Helper()
+				req, _ := http.NewRequest("GET", base+path, nil)
+				for i := 0; i+1 < len(hdr); i += 2 {
+					req.Header.Set(hdr[i], hdr[i+1])
+				}
+				resp, err := c.Do(req)
+				if err != nil {
+					t.Fatalf("GET %s: %v", path, err)
+				}
+				defer resp.Body.Close()
+				body, _ := io.ReadAll(resp.Body)
+				if resp.Proto != p.proto {
+					t.Fatalf("GET %s answered over %s, want %s", path, resp.Proto, p.proto)
+				}
+				return resp, string(body)
+			}
+
+			t.Run("rate limit per client IP", func(t *testing.T) {
+				for i := range 3 {
+					if resp, _ := get(a, "/limited"); resp.StatusCode != 200 {
+						t.Fatalf("request %d: %d", i+1, resp.StatusCode)
+					}
+				}
+				resp, body := get(a, "/limited")
+				if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" || resp.Header.Get("RateLimit") == "" ||
+					!strings.Contains(body, `"error"`) {
+					t.Fatalf("over quota: %d %v %q", resp.StatusCode, resp.Header, body)
+				}
+				if resp, _ := get(other, "/limited"); resp.StatusCode != 200 {
+					t.Fatalf("another client IP: %d", resp.StatusCode)
+				}
+			})
+			t.Run("cache", func(t *testing.T) {
+				resp, body := get(a, "/cached")
+				if resp.Header.Get("X-Cache") != "MISS" || body != "cached body" {
+					t.Fatalf("first: %v %q", resp.Header, body)
+				}
+				resp, body = get(a, "/cached")
+				if resp.Header.Get("X-Cache") != "HIT" || !strings.Contains(resp.Header.Get("Cache-Status"), "hit") ||
+					resp.Header.Get("Age") == "" || body != "cached body" || b.count("/cached") != 1 {
+					t.Fatalf("second: %v %q, backend hit %d times", resp.Header, body, b.count("/cached"))
+				}
+			})
+			t.Run("retries", func(t *testing.T) {
+				resp, body := get(a, "/flaky")
+				if resp.StatusCode != 200 || body != "recovered" || b.count("/flaky") != 2 {
+					t.Fatalf("%d %q after %d backend hits", resp.StatusCode, body, b.count("/flaky"))
+				}
+			})
+			t.Run("dashboard prefix", func(t *testing.T) {
+				if resp, body := get(a, "/__premier/"); resp.StatusCode != 200 || !strings.Contains(body, `"version"`) {
+					t.Fatalf("status page from loopback: %d %q", resp.StatusCode, body)
+				}
+				if resp, _ := get(a, "/__premier/", "X-Forwarded-For", "203.0.113.9"); resp.StatusCode != 404 {
+					t.Fatalf("through a proxy: %d", resp.StatusCode)
+				}
+				if resp, _ := get(a, "/%5F_premier/"); resp.StatusCode == 200 && b.count("/__premier/")+b.count("/%5F_premier/") > 0 {
+					t.Fatal("an encoded prefix reached the backend")
+				}
+			})
+			t.Run("large bodies stream both ways", func(t *testing.T) {
+				payload := bytes.Repeat([]byte("premier!"), (4<<20)/8)
+				sum := sha256.Sum256(payload)
+				for _, body := range []io.Reader{bytes.NewReader(payload), unsized{bytes.NewReader(payload)}} {
+					resp, err := a.Post(base+"/upload", "application/octet-stream", body)
+					if err != nil {
+						t.Fatal(err)
+					}
+					got, err := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					want := fmt.Sprintf("%d:%x", len(payload), sum)
+					if err != nil || resp.StatusCode != 200 || resp.Header.Get("X-Upload") != want ||
+						len(got) != h2BigBody || got[0] != 'z' || got[len(got)-1] != 'z' || resp.Proto != p.proto {
+						t.Fatalf("%s %d, upload %q (want %q), %d bytes back (%v)", resp.Proto, resp.StatusCode,
+							resp.Header.Get("X-Upload"), want, len(got), err)
+					}
+				}
+			})
+			t.Run("request body limit", func(t *testing.T) {
+				before := b.count("/upload")
+				payload := bytes.Repeat([]byte("x"), 5000001)
+				for _, body := range []io.Reader{bytes.NewReader(payload), unsized{bytes.NewReader(payload)}} {
+					resp, err := a.Post(base+"/upload", "application/octet-stream", body)
+					if err != nil {
+						if p.proto == "HTTP/1.1" {
+							continue // the gateway may close before the client finished sending
+						}
+						t.Fatal(err)
+					}
+					resp.Body.Close()
+					if resp.StatusCode != 413 {
+						t.Fatalf("%d, want 413", resp.StatusCode)
+					}
+				}
+				if b.count("/upload") != before+1 { // the unsized body streams until the limit cuts it
+					t.Logf("backend saw %d of the oversized uploads", b.count("/upload")-before)
+				}
+			})
+		})
+	}
+}
+
+var _ = context.Background
