@@ -4,10 +4,6 @@ package h2
 
 import (
 	"bytes"
-	"crypto/tls"
-	"crypto/x509"
-	"errors"
-	"io"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -16,64 +12,9 @@ import (
 
 	"github.com/valyala/fasthttp"
 	"golang.org/x/net/http2"
-	"golang.org/x/net/http2/hpack"
 
 	"github.com/premier-gateway/premier/internal/memtest"
 )
-
-// rawClient speaks HTTP/2 frame by frame, as a flooding client does.
-type rawClient struct {
-	c   *tls.Conn
-	fr  *http2.Framer
-	enc *hpack.Encoder
-	hb  bytes.Buffer
-}
-
-func dialRaw(t testing.TB, addr string, pool *x509.CertPool) *rawClient {
-	t.Helper()
-	c, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: pool, ServerName: "localhost", NextProtos: []string{"h2"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.ConnectionState().NegotiatedProtocol != "h2" {
-		t.Fatalf("ALPN: %q", c.ConnectionState().NegotiatedProtocol)
-	}
-	r := &rawClient{c: c, fr: http2.NewFramer(c, c)}
-	r.enc = hpack.NewEncoder(&r.hb)
-	if _, err := io.WriteString(c, http2.ClientPreface); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.fr.WriteSettings(); err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
-// block is a GET's header block.
-func (r *rawClient) block(path string) []byte {
-	r.hb.Reset()
-	for _, f := range [][2]string{{":method", "GET"}, {":scheme", "https"}, {":authority", "localhost"}, {":path", path}} {
-		_ = r.enc.WriteField(hpack.HeaderField{Name: f[0], Value: f[1]})
-	}
-	return bytes.Clone(r.hb.Bytes())
-}
-
-// goAway reads frames until the server's GOAWAY and then until the
-// connection ends, within d. It returns the GOAWAY's code and whether
-// the connection ended.
-func (r *rawClient) goAway(d time.Duration) (code http2.ErrCode, sawGoAway, closed bool) {
-	_ = r.c.SetReadDeadline(time.Now().Add(d))
-	for {
-		f, err := r.fr.ReadFrame()
-		if err != nil {
-			var ne interface{ Timeout() bool }
-			return code, sawGoAway, !(errors.As(err, &ne) && ne.Timeout())
-		}
-		if ga, ok := f.(*http2.GoAwayFrame); ok {
-			code, sawGoAway = ga.ErrCode, true
-		}
-	}
-}
 
 // slowHandler stands for a request that takes the backend a while.
 func slowHandler(ctx *fasthttp.RequestCtx) {
