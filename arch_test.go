@@ -53,6 +53,8 @@ var importRules = []importRule{
 		why: "TLS termination hands connections on; it knows the tls block, not the request path, the transport or the dashboard"},
 	{name: "upstream", from: []string{"proxy/upstream"}, only: []string{"lb", "internal/..."},
 		why: "the transport knows backends and sockets, not the gateway that drives it, its configuration or its metrics"},
+	{name: "h2", from: []string{"proxy/h2"}, only: []string{"internal/..."},
+		why: "the HTTP/2 server serves any fasthttp.RequestHandler: it knows the gateway only as that handler, so there is one request path"},
 	{name: "metrics", from: []string{"proxy/metrics"}, only: slices.Concat(leaves, []string{"internal/..."}),
 		why: "the request path records into the collector, so the collector cannot reach back into proxy, its configuration, the transport or the dashboard"},
 	{name: "acme", from: []string{"proxy/acme"}, only: []string{"internal/..."},
