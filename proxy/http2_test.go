@@ -23,6 +23,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/premier-gateway/premier/proxy/config"
 )
 
 // The same cases through a real gateway over HTTP/1.1, HTTP/2 over TLS
@@ -303,4 +305,72 @@ func TestHTTP2SamePolicies(t *testing.T) {
 	}
 }
 
-var _ = context.Background
+
+// Without h2c (the default), the plain listener serves HTTP/1.1 only: a
+// client opening with the HTTP/2 preface is answered 400 in HTTP/1.1.
+func TestH2COffByDefault(t *testing.T) {
+	h := startGateway(t, configYAML(startBackend(t, func(ctx *fasthttp.RequestCtx) {}), ""))
+	out := rawRequest(t, h.addr, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+	if !strings.HasPrefix(out, "HTTP/1.1 400") {
+		t.Fatalf("%.80q", out)
+	}
+	tr := &http.Transport{Protocols: new(http.Protocols)}
+	tr.Protocols.SetUnencryptedHTTP2(true)
+	defer tr.CloseIdleConnections()
+	if resp, err := (&http.Client{Transport: tr, Timeout: 5 * time.Second}).Get(h.url + "/"); err == nil {
+		resp.Body.Close()
+		t.Fatalf("an h2c client was answered: %s", resp.Proto)
+	}
+}
+
+// At shutdown an HTTP/2 stream in flight finishes (the connection gets
+// GOAWAY, not a reset), and Serve returns cleanly.
+func TestHTTP2ShutdownDrains(t *testing.T) {
+	backend := startBackend(t, func(ctx *fasthttp.RequestCtx) {
+		time.Sleep(400 * time.Millisecond)
+		ctx.SetBodyString("finished")
+	})
+	l, err := config.Parse("test.yaml", []byte(configYAML(backend, "  h2c: true\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := New(l, WithLogger(discardLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gw.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- gw.Serve(ctx, ln) }()
+	tr := &http.Transport{Protocols: new(http.Protocols)}
+	tr.Protocols.SetUnencryptedHTTP2(true)
+	defer tr.CloseIdleConnections()
+	type answer struct {
+		proto, body string
+		err         error
+	}
+	got := make(chan answer, 1)
+	go func() {
+		resp, err := (&http.Client{Transport: tr, Timeout: 10 * time.Second}).Get("http://" + ln.Addr().String() + "/slow")
+		if err != nil {
+			got <- answer{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		got <- answer{resp.Proto, string(b), err}
+	}()
+	time.Sleep(150 * time.Millisecond) // the request is at the backend
+	cancel()
+	a := <-got
+	if a.err != nil || a.proto != "HTTP/2.0" || a.body != "finished" {
+		t.Fatalf("in-flight stream: %+v", a)
+	}
+	if err := <-served; err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+}
