@@ -305,7 +305,6 @@ func TestHTTP2SamePolicies(t *testing.T) {
 	}
 }
 
-
 // Without h2c (the default), the plain listener serves HTTP/1.1 only: a
 // client opening with the HTTP/2 preface is answered 400 in HTTP/1.1.
 func TestH2COffByDefault(t *testing.T) {
