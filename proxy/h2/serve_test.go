@@ -33,6 +33,7 @@ func TestServeRequestAndResponse(t *testing.T) {
 			accept: string(ctx.Request.Header.Peek("Accept")), remote: ctx.RemoteAddr().String(),
 			tls: ctx.IsTLS(), sni: ctx.TLSConnectionState().ServerName,
 		}
+		ctx.Logger().Printf("a handler may log through its ctx: %d", 1)
 		ctx.Response.Header.Set("X-Answer", "42")
 		ctx.Response.Header.Set("Keep-Alive", "timeout=5") // connection-specific: never sent over h2
 		ctx.Response.Header.Set("Connection", "close")

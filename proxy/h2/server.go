@@ -3,6 +3,7 @@ package h2
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"io"
 	"log"
 	"log/slog"
@@ -92,6 +93,7 @@ type Server struct {
 	opts    Options
 	base    *http.Server // the library's timeouts, header limit and log; it never serves
 	srv     *http2.Server
+	fastLog fasthttp.Logger // what a handler's ctx.Logger() writes to
 
 	mu      sync.Mutex
 	conns   map[net.Conn]struct{}
@@ -104,7 +106,7 @@ type Server struct {
 // NewServer returns a Server that answers every stream with h.
 func NewServer(h fasthttp.RequestHandler, opts Options) *Server {
 	opts.defaults()
-	s := &Server{handler: h, opts: opts, conns: make(map[net.Conn]struct{})}
+	s := &Server{handler: h, opts: opts, conns: make(map[net.Conn]struct{}), fastLog: fastLogger{opts.Logger}}
 	s.base = &http.Server{
 		ReadTimeout:    opts.ReadTimeout,
 		WriteTimeout:   opts.WriteTimeout,
@@ -236,3 +238,11 @@ func (d debugWriter) Write(p []byte) (int, error) {
 }
 
 var _ io.Writer = debugWriter{}
+
+// fastLogger sends what a handler logs through ctx.Logger() to slog at
+// debug level, as the HTTP/1.1 server's logger does.
+type fastLogger struct{ l *slog.Logger }
+
+func (f fastLogger) Printf(format string, args ...any) {
+	f.l.Debug("fasthttp", slog.String("msg", fmt.Sprintf(format, args...)))
+}

@@ -23,7 +23,7 @@ var ctxPool = sync.Pool{New: func() any { return new(fasthttp.RequestCtx) }}
 // response.
 func (st *streams) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := ctxPool.Get().(*fasthttp.RequestCtx)
-	ctx.Init2(st.peer, nil, false)
+	ctx.Init2(st.peer, st.s.fastLog, false)
 	fillRequest(&ctx.Request, r)
 	st.s.handler(ctx)
 	reuse := true
