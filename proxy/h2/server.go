@@ -1,3 +1,10 @@
+// x/net/http2's Server is deprecated in favour of net/http's own HTTP/2,
+// which serves whole listeners and takes a TLS connection only as a
+// *tls.Conn. Serving one connection at a time, read through the flood
+// guard (guardConn), needs ServeConn, which x/net keeps (from Go 1.27 on
+// top of net/http's server).
+//lint:file-ignore SA1019 ServeConn is the one API that serves a single, wrapped connection
+
 package h2
 
 import (
