@@ -1,8 +1,9 @@
 // Package sock owns the gateway's socket-level code: raw non-blocking
 // reads and writes inside Go's poller callbacks ([Socket]), the client
 // connection that sends a finished response together with the wait for
-// the next request ([ClientConn]), non-blocking peeks at a socket
-// ([FDBroken], [PeerClosed]) and the per-address connection cap
+// the next request ([ClientConn]), peeks at a socket that consume nothing
+// ([FDBroken], [PeerClosed], and [PeekPrefix], which waits in the poller
+// to tell a protocol by its first bytes) and the per-address connection cap
 // ([ConnCap], [Refuse]).
 //
 // The tricks are Unix (raw system calls, MSG_PEEK) or Linux (SO_RCVLOWAT
