@@ -20,6 +20,7 @@ func (g *Gateway) writePrometheus(w io.Writer) {
 		Breakers:           g.breakerStates(),
 		Backends:           stats,
 		ConnectionsRefused: g.conns.Refused(),
+		HTTP2Floods:        g.h2.Floods(),
 		Reloads:            g.reloads.Load(),
 		ReloadFailures:     g.reloadFailures.Load(),
 		BufferedBodyBytes:  g.bodies.Used(),

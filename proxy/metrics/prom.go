@@ -18,6 +18,7 @@ type State struct {
 	Breakers           []Breaker         // every circuit breaker of the running config
 	Backends           []lb.BackendStats // every backend of the pool
 	ConnectionsRefused uint64            // client connections answered 429 at accept
+	HTTP2Floods        uint64            // HTTP/2 connections ended for a rapid-reset or CONTINUATION flood
 	Reloads            uint64            // config reloads that took effect
 	ReloadFailures     uint64            // config reloads refused
 	BufferedBodyBytes  int64             // bytes of bodies held whole now (limits.max_buffered_body_bytes)
@@ -134,6 +135,8 @@ func (m *Collector) WritePrometheus(out io.Writer, st *State) {
 	}
 	promHeader(w, "premier_connections_refused_total", "counter", "Client connections answered 429 and closed at accept (limits.max_connections_per_ip).")
 	promSample(w, "premier_connections_refused_total", st.ConnectionsRefused)
+	promHeader(w, "premier_http2_floods_total", "counter", "HTTP/2 connections ended with GOAWAY ENHANCE_YOUR_CALM for a rapid-reset or CONTINUATION flood.")
+	promSample(w, "premier_http2_floods_total", st.HTTP2Floods)
 	promHeader(w, "premier_config_reloads_total", "counter", "Config reloads, by result.")
 	promSample(w, "premier_config_reloads_total", st.Reloads, "result", "success")
 	promSample(w, "premier_config_reloads_total", st.ReloadFailures, "result", "failure")

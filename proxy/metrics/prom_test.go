@@ -29,7 +29,7 @@ func TestPrometheusExposition(t *testing.T) {
 			{Route: "/api/*", Backend: "http://b", State: resilience.HalfOpen}},
 		Backends: []lb.BackendStats{{URL: "http://a", Requests: 7, Failures: 2, InFlight: 1, Ejected: true, Ejections: 3},
 			{URL: "http://b", Requests: 5, Healthy: true}},
-		ConnectionsRefused: 4, Reloads: 2, ReloadFailures: 1, Version: "1.2.3",
+		ConnectionsRefused: 4, HTTP2Floods: 3, Reloads: 2, ReloadFailures: 1, Version: "1.2.3",
 	}
 	var buf bytes.Buffer
 	m.WritePrometheus(&buf, st)
@@ -41,7 +41,7 @@ func TestPrometheusExposition(t *testing.T) {
 		"premier_requests_total", "premier_request_duration_seconds", "premier_upstream_request_duration_seconds",
 		"premier_ratelimit_decisions_total", "premier_cache_requests_total", "premier_cache_misses_total",
 		"premier_cache_fills_total", "premier_websocket_connections", "premier_circuit_state",
-		"premier_connections_refused_total", "premier_config_reloads_total", "premier_backend_up",
+		"premier_connections_refused_total", "premier_http2_floods_total", "premier_config_reloads_total", "premier_backend_up",
 		"premier_backend_ejected", "premier_backend_ejections_total", "premier_backend_in_flight_requests",
 		"premier_backend_requests_total", "premier_backend_failures_total", "premier_build_info",
 		"process_resident_memory_bytes", "go_goroutines",
