@@ -373,3 +373,28 @@ func TestHTTP2ShutdownDrains(t *testing.T) {
 		t.Fatalf("Serve: %v", err)
 	}
 }
+
+// h2c connections count against limits.max_connections_per_ip as
+// HTTP/1.1 ones do; one over the cap is closed.
+func TestH2CPerAddressCap(t *testing.T) {
+	h := startGateway(t, configYAML(startBackend(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("ok") }),
+		"  h2c: true\n  limits: {max_connections_per_ip: 1}\n"))
+	newClient := func() (*http.Client, *http.Transport) {
+		tr := &http.Transport{Protocols: new(http.Protocols)}
+		tr.Protocols.SetUnencryptedHTTP2(true)
+		return &http.Client{Transport: tr, Timeout: 5 * time.Second}, tr
+	}
+	first, tr1 := newClient()
+	defer tr1.CloseIdleConnections()
+	resp, err := first.Get(h.url + "/")
+	if err != nil || resp.Proto != "HTTP/2.0" {
+		t.Fatalf("first h2c client: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	second, tr2 := newClient()
+	defer tr2.CloseIdleConnections()
+	if resp, err := second.Get(h.url + "/"); err == nil {
+		resp.Body.Close()
+		t.Fatalf("a second connection from the address was served: %d", resp.StatusCode)
+	}
+}
