@@ -32,8 +32,8 @@ func writeResponse(w http.ResponseWriter, resp *fasthttp.Response, head bool) {
 		if connectionSpecific(k) || isTrailer(trailers, k) {
 			continue
 		}
-		key := string(k)
-		hdr[http.CanonicalHeaderKey(key)] = append(hdr[http.CanonicalHeaderKey(key)], string(v))
+		key := http.CanonicalHeaderKey(string(k))
+		hdr[key] = append(hdr[key], string(v))
 	}
 	// The library works the length out itself for a body written whole;
 	// a stream's declared length was in the header (ContentLength < 0:
