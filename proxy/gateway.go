@@ -222,8 +222,8 @@ func (g *Gateway) Reload(l *config.Loaded) error {
 	if oc := old.loaded.Config; oc.Limits != l.Config.Limits || oc.Cache != l.Config.Cache || !sameRedis(oc.Redis, l.Config.Redis) {
 		g.log.Warn("limits, cache or redis settings changed: they apply at start; restart to use the new values")
 	}
-	if oc := old.loaded.Config; oc.Listen != l.Config.Listen || !reflect.DeepEqual(oc.TLS, l.Config.TLS) {
-		g.log.Warn("listen or tls settings changed: the listeners and their certificates are set up at start; restart to use the new values")
+	if oc := old.loaded.Config; oc.Listen != l.Config.Listen || oc.H2C != l.Config.H2C || !reflect.DeepEqual(oc.TLS, l.Config.TLS) {
+		g.log.Warn("listen, h2c or tls settings changed: the listeners and their certificates are set up at start; restart to use the new values")
 	}
 	return nil
 }

@@ -20,12 +20,17 @@ import (
 // newHTTP2 builds the gateway's HTTP/2 server.
 func (g *Gateway) newHTTP2(c *config.Config) *h2.Server {
 	lim := c.Limits
+	streams := config.DefaultMaxConcurrentStreams
+	if c.TLS != nil {
+		streams = c.TLS.MaxConcurrentStreams
+	}
 	return h2.NewServer(g.Handler, h2.Options{
-		MaxHeaderBytes: lim.MaxHeaderBytes,
-		ReadTimeout:    seconds(lim.ReadTimeout),
-		WriteTimeout:   seconds(lim.WriteTimeout),
-		IdleTimeout:    seconds(lim.IdleTimeout),
-		Logger:         g.log,
+		MaxConcurrentStreams: uint32(streams),
+		MaxHeaderBytes:       lim.MaxHeaderBytes,
+		ReadTimeout:          seconds(lim.ReadTimeout),
+		WriteTimeout:         seconds(lim.WriteTimeout),
+		IdleTimeout:          seconds(lim.IdleTimeout),
+		Logger:               g.log,
 	})
 }
 

@@ -25,11 +25,14 @@ func TestHTTP2GatewayRapidReset(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 		ctx.SetBodyString("ok")
 	})
-	h := startGateway(t, configYAML(backend, ""))
-	base, pool := serveH2TLS(t, h.gw)
-	addr := strings.TrimPrefix(base, "https://")
+	ca, leaf := localLeaf(t)
+	h := startTLSGateway(t, ca, configYAML(backend, tlsBlock(leaf, "")))
+	addr := h.tlsAddr
+	base := "https://" + addr
 
-	c, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: pool, NextProtos: []string{"h2"}})
+	cfg := ca.ClientConfig("localhost")
+	cfg.NextProtos = []string{"h2"}
+	c, err := tls.Dial("tcp", addr, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +55,7 @@ func TestHTTP2GatewayRapidReset(t *testing.T) {
 		}
 	}()
 
-	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{ForceAttemptHTTP2: true, TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{ForceAttemptHTTP2: true, TLSClientConfig: ca.ClientConfig("localhost")}}
 	defer client.CloseIdleConnections()
 	resp, err := client.Get(base + "/during")
 	if err != nil || resp.StatusCode != 200 || resp.Proto != "HTTP/2.0" {

@@ -3,17 +3,11 @@ package proxy
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/hex"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"strings"
@@ -23,64 +17,15 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+	"golang.org/x/net/http2"
 
 	"github.com/premier-gateway/premier/proxy/config"
 )
 
-// The same cases through a real gateway over HTTP/1.1, HTTP/2 over TLS
-// (ALPN h2, served by ServeHTTP2 as the TLS listener's hook does) and h2c
-// (prior knowledge on the plain listener): every policy behaves the same,
+// The same cases through a real gateway over HTTP/1.1 (plain and over
+// TLS), HTTP/2 over TLS (ALPN h2 on the TLS listener) and h2c (prior
+// knowledge on the plain listener): every policy behaves the same,
 // because every protocol reaches the one request path.
-
-// h2Cert is a self-signed certificate for 127.0.0.1 and the pool trusting it.
-func h2Cert(t testing.TB) (tls.Certificate, *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "gateway test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true, IsCA: true, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, _ := x509.ParseCertificate(der)
-	pool := x509.NewCertPool()
-	pool.AddCert(leaf)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
-}
-
-// serveH2TLS serves gw's HTTP/2 on a TLS listener that offers only h2,
-// and returns its https URL and the pool that trusts it.
-func serveH2TLS(t testing.TB, gw *Gateway) (string, *x509.CertPool) {
-	t.Helper()
-	cert, pool := h2Cert(t)
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() { gw.ServeHTTP2(c) })
-		}
-	})
-	t.Cleanup(func() {
-		_ = ln.Close()
-		gw.shutdownHTTP2(5 * time.Second)
-		wg.Wait()
-	})
-	return "https://" + ln.Addr().String(), pool
-}
 
 // protoLeg is one protocol the table runs over.
 type protoLeg struct {
@@ -94,8 +39,7 @@ func dialerFrom(source string) *net.Dialer {
 	return &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(source)}}
 }
 
-func protoLegs(t *testing.T, h *gwHarness) []protoLeg {
-	tlsURL, pool := serveH2TLS(t, h.gw)
+func protoLegs(t *testing.T, h *tlsHarness) []protoLeg {
 	var transports []*http.Transport
 	keep := func(tr *http.Transport) *http.Client {
 		transports = append(transports, tr)
@@ -106,13 +50,20 @@ func protoLegs(t *testing.T, h *gwHarness) []protoLeg {
 			tr.CloseIdleConnections()
 		}
 	})
+	tlsURL := "https://" + h.tlsAddr
 	return []protoLeg{
 		{"HTTP/1.1", "HTTP/1.1", func(src string) (*http.Client, string) {
 			return keep(&http.Transport{DialContext: dialerFrom(src).DialContext}), h.url
 		}},
+		{"HTTP/1.1 over TLS", "HTTP/1.1", func(src string) (*http.Client, string) {
+			tr := &http.Transport{DialContext: dialerFrom(src).DialContext, TLSClientConfig: h.ca.ClientConfig("localhost"),
+				Protocols: new(http.Protocols)}
+			tr.Protocols.SetHTTP1(true)
+			return keep(tr), tlsURL
+		}},
 		{"HTTP/2 over TLS", "HTTP/2.0", func(src string) (*http.Client, string) {
 			return keep(&http.Transport{DialContext: dialerFrom(src).DialContext, ForceAttemptHTTP2: true,
-				TLSClientConfig: &tls.Config{RootCAs: pool}}), tlsURL
+				TLSClientConfig: h.ca.ClientConfig("localhost")}), tlsURL
 		}},
 		{"h2c", "HTTP/2.0", func(src string) (*http.Client, string) {
 			tr := &http.Transport{DialContext: dialerFrom(src).DialContext, Protocols: new(http.Protocols)}
@@ -177,11 +128,12 @@ func (r repeatReader) Read(p []byte) (int, error) {
 type unsized struct{ io.Reader }
 
 func TestHTTP2SamePolicies(t *testing.T) {
-	for _, leg := range []string{"HTTP/1.1", "HTTP/2 over TLS", "h2c"} {
+	ca, leaf := localLeaf(t)
+	for _, leg := range []string{"HTTP/1.1", "HTTP/1.1 over TLS", "HTTP/2 over TLS", "h2c"} {
 		t.Run(leg, func(t *testing.T) {
 			b := &h2Backend{}
 			backend := startBackend(t, b.serve)
-			h := startGateway(t, configYAML(backend, `  h2c: true
+			h := startTLSGateway(t, ca, configYAML(backend, tlsBlock(leaf, "")+`  h2c: true
   limits: {max_body_bytes: 5000000}
   paths:
     - pattern: /limited
@@ -396,5 +348,52 @@ func TestH2CPerAddressCap(t *testing.T) {
 	if resp, err := second.Get(h.url + "/"); err == nil {
 		resp.Body.Close()
 		t.Fatalf("a second connection from the address was served: %d", resp.StatusCode)
+	}
+}
+
+// The TLS listener offers h2 by default with the configured stream limit
+// in its SETTINGS; with tls.http2: false it offers only HTTP/1.1.
+func TestHTTP2TLSSettings(t *testing.T) {
+	ca, leaf := localLeaf(t)
+	backend := startBackend(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("ok") })
+	h := startTLSGateway(t, ca, configYAML(backend, tlsBlock(leaf, "    max_concurrent_streams: 7\n")+"  limits: {max_header_bytes: 8192}\n"))
+	cfg := ca.ClientConfig("localhost")
+	cfg.NextProtos = []string{"h2", "http/1.1"}
+	c, err := tls.Dial("tcp", h.tlsAddr, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if p := c.ConnectionState().NegotiatedProtocol; p != "h2" {
+		t.Fatalf("ALPN %q, want h2", p)
+	}
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	fr := http2.NewFramer(c, c)
+	if _, err := io.WriteString(c, http2.ClientPreface); err != nil || fr.WriteSettings() != nil {
+		t.Fatal("preface:", err)
+	}
+	f, err := fr.ReadFrame()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sf, ok := f.(*http2.SettingsFrame)
+	if !ok {
+		t.Fatalf("first frame %T, want SETTINGS", f)
+	}
+	if v, _ := sf.Value(http2.SettingMaxConcurrentStreams); v != 7 {
+		t.Errorf("MAX_CONCURRENT_STREAMS %d, want 7", v)
+	}
+	if v, _ := sf.Value(http2.SettingMaxHeaderListSize); v < 8192 || v > 2*8192 {
+		t.Errorf("MAX_HEADER_LIST_SIZE %d, want about limits.max_header_bytes (8192)", v)
+	}
+
+	off := startTLSGateway(t, ca, configYAML(backend, tlsBlock(leaf, "    http2: false\n")))
+	c2, err := tls.Dial("tcp", off.tlsAddr, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	if p := c2.ConnectionState().NegotiatedProtocol; p == "h2" {
+		t.Fatal("h2 negotiated with tls.http2: false")
 	}
 }

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"errors"
+	"maps"
 	"net"
 	"slices"
 	"strings"
@@ -24,9 +25,10 @@ type TLSOptions struct {
 	// TLS-ALPN-01 needs.
 	Protocols []string
 	// Hooks serve the connections whose ALPN protocol they name, on the
-	// goroutine that completed the handshake. With tls.http2 true and a
-	// hook for "h2", h2 is offered first; without the hook h2 is not
-	// offered, and clients speak HTTP/1.1.
+	// goroutine that completed the handshake. With tls.http2 true, h2 is
+	// offered first and its connections go to the gateway's HTTP/2 server
+	// (ServeHTTP2) unless Hooks names another for "h2"; with tls.http2
+	// false h2 is not offered, and clients speak HTTP/1.1.
 	Hooks map[string]func(net.Conn)
 	// Expiry tells when the certificate a source serves for a name
 	// expires (ACME's), for the expiry figures of the tls.acme domains;
@@ -176,9 +178,19 @@ func (g *Gateway) ListenTLS(ln net.Listener, opts TLSOptions) (*edge.Listener, e
 		g.tls.addStopper(edge.NewStapler(s, g.log, edge.StaplerOptions{})) // before the reloader: it follows the store's reloads
 		g.tls.add(edge.NewReloader(s, g.log, g.tls.pollInterval))
 	}
-	protos := opts.Protocols
-	if c.TLS.HTTP2 && opts.Hooks[edge.ProtoH2] != nil {
+	protos, hooks := opts.Protocols, opts.Hooks
+	if c.TLS.HTTP2 {
+		hooks = maps.Clone(hooks)
+		if hooks == nil {
+			hooks = map[string]func(net.Conn){}
+		}
+		if hooks[edge.ProtoH2] == nil {
+			hooks[edge.ProtoH2] = g.ServeHTTP2
+		}
 		protos = append([]string{edge.ProtoH2}, protos...)
+	} else if hooks[edge.ProtoH2] != nil {
+		hooks = maps.Clone(hooks)
+		delete(hooks, edge.ProtoH2) // not offered, so never negotiated
 	}
 	g.tls.setTLSAnswers(c.TLS, ln.Addr())
 	if opts.Expiry != nil && c.TLS.ACME != nil {
@@ -191,7 +203,7 @@ func (g *Gateway) ListenTLS(ln net.Listener, opts TLSOptions) (*edge.Listener, e
 	return edge.NewListener(g.tlsBase(ln), cfg, edge.ListenerOptions{
 		HandshakeTimeout: seconds(c.Limits.ReadTimeout),
 		MaxHandshakes:    c.Limits.MaxConnections,
-		Hooks:            opts.Hooks,
+		Hooks:            hooks,
 		Stats:            g.tls.handshakeStats(),
 	}), nil
 }

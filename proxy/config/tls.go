@@ -29,6 +29,11 @@ type TLS struct {
 	MinVersion string `yaml:"min_version"`
 	// HTTP2 offers h2 by ALPN. Default true.
 	HTTP2 bool `yaml:"http2"`
+	// MaxConcurrentStreams is how many streams an HTTP/2 client may have
+	// open at once on one connection (SETTINGS_MAX_CONCURRENT_STREAMS),
+	// over TLS and over h2c. Each runs a handler; up to four times as many
+	// more wait, beyond that the connection ends. Default 100.
+	MaxConcurrentStreams int `yaml:"max_concurrent_streams"`
 	// RedirectHTTP makes the plain listener answer 308 to
 	// https://HOST[:TLSPORT]/path?query (the port kept unless 443); ACME
 	// challenges are still served there. Default false.
@@ -45,7 +50,16 @@ func (t *TLS) Defaults() {
 	t.Listen = ":8443"
 	t.MinVersion = "1.2"
 	t.HTTP2 = true
+	t.MaxConcurrentStreams = DefaultMaxConcurrentStreams
 }
+
+// DefaultMaxConcurrentStreams is tls.max_concurrent_streams' default, also
+// h2c's without a tls block.
+const DefaultMaxConcurrentStreams = 100
+
+// maxStreamsLimit bounds tls.max_concurrent_streams: each stream may hold
+// a handler, so one client connection may hold at most this many.
+const maxStreamsLimit = 10000
 
 // Certificate is one entry of tls.certificates.
 type Certificate struct {
@@ -133,6 +147,9 @@ func (t *TLS) Validate() error {
 	}
 	if t.MinVersion != "1.2" && t.MinVersion != "1.3" {
 		errs = append(errs, fmt.Errorf("min_version: must be \"1.2\" or \"1.3\", got %q", t.MinVersion))
+	}
+	if t.MaxConcurrentStreams < 1 || t.MaxConcurrentStreams > maxStreamsLimit {
+		errs = append(errs, fmt.Errorf("max_concurrent_streams: must be from 1 to %d, got %d", maxStreamsLimit, t.MaxConcurrentStreams))
 	}
 	return errors.Join(errs...)
 }
