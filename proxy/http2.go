@@ -27,6 +27,7 @@ func (g *Gateway) newHTTP2(c *config.Config) *h2.Server {
 	return h2.NewServer(g.Handler, h2.Options{
 		MaxConcurrentStreams: uint32(streams),
 		MaxHeaderBytes:       lim.MaxHeaderBytes,
+		MaxConnections:       lim.MaxConnections,
 		ReadTimeout:          seconds(lim.ReadTimeout),
 		WriteTimeout:         seconds(lim.WriteTimeout),
 		IdleTimeout:          seconds(lim.IdleTimeout),

@@ -238,3 +238,25 @@ func TestServeNoBodyAnswers(t *testing.T) {
 		}
 	}
 }
+
+// Connections over MaxConnections are closed unserved (HTTP/2 connections
+// leave the HTTP/1.1 server's count, so they have a cap of their own).
+func TestServeMaxConnections(t *testing.T) {
+	ts := serveTLS(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("ok") }, Options{MaxConnections: 1})
+	first := ts.client()
+	defer first.CloseIdleConnections()
+	resp, err := first.Get(ts.url("/"))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("first connection: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	second := ts.client()
+	defer second.CloseIdleConnections()
+	if resp, err := second.Get(ts.url("/")); err == nil {
+		resp.Body.Close()
+		t.Fatal("a connection over MaxConnections was served")
+	}
+	if n := ts.srv.Refused(); n != 1 {
+		t.Errorf("Refused() = %d, want 1", n)
+	}
+}

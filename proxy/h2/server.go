@@ -47,6 +47,9 @@ type Options struct {
 	// on one connection within a second; one more ends the connection
 	// with GOAWAY ENHANCE_YOUR_CALM. Default 200.
 	MaxResetsPerSecond int
+	// MaxConnections caps the connections served at once; one more is
+	// closed at once. Default 10000, the gateway's limits.max_connections.
+	MaxConnections int
 	// Logger receives the library's own log lines (at debug level) and one
 	// warning per connection ended for a flood. Default: discarded.
 	Logger *slog.Logger
@@ -81,6 +84,9 @@ func (o *Options) defaults() {
 	if o.MaxResetsPerSecond <= 0 {
 		o.MaxResetsPerSecond = 200
 	}
+	if o.MaxConnections <= 0 {
+		o.MaxConnections = 10000
+	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -107,8 +113,13 @@ type Server struct {
 	closing bool
 	wg      sync.WaitGroup
 
-	floods atomic.Uint64
+	floods  atomic.Uint64
+	refused atomic.Uint64
 }
+
+// Refused is how many connections were closed unserved for being over
+// MaxConnections.
+func (s *Server) Refused() uint64 { return s.refused.Load() }
 
 // NewServer returns a Server that answers every stream with h.
 func NewServer(h fasthttp.RequestHandler, opts Options) *Server {
@@ -189,6 +200,10 @@ func (s *Server) track(c net.Conn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing {
+		return false
+	}
+	if len(s.conns) >= s.opts.MaxConnections {
+		s.refused.Add(1)
 		return false
 	}
 	s.conns[c] = struct{}{}
