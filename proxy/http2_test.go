@@ -192,6 +192,7 @@ func TestHTTP2SamePolicies(t *testing.T) {
 				if resp.Header.Get("X-Cache") != "MISS" || body != "cached body" {
 					t.Fatalf("first: %v %q", resp.Header, body)
 				}
+				h.gw.cache.Wait() // the memory tier stores asynchronously
 				resp, body = get(a, "/cached")
 				if resp.Header.Get("X-Cache") != "HIT" || !strings.Contains(resp.Header.Get("Cache-Status"), "hit") ||
 					resp.Header.Get("Age") == "" || body != "cached body" || b.count("/cached") != 1 {

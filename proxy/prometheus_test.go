@@ -103,14 +103,14 @@ func TestMetricsEndpointParses(t *testing.T) {
 		"premier_connections_refused_total", "premier_config_reloads_total", "premier_backend_up",
 		"premier_backend_ejected", "premier_backend_ejections_total", "premier_backend_in_flight_requests",
 		"premier_backend_requests_total", "premier_backend_failures_total", "premier_build_info",
-		"premier_buffered_body_bytes",
+		"premier_buffered_body_bytes", "premier_http2_floods_total",
 	} {
 		if mfs[name] == nil {
 			t.Errorf("family %s missing", name)
 		}
 	}
-	if premier != 19 {
-		t.Errorf("%d premier families, want 19", premier)
+	if premier != 20 {
+		t.Errorf("%d premier families, want 20", premier)
 	}
 	for _, line := range []string{
 		`premier_ratelimit_decisions_total{route="/limited",decision="limited"} 1`,

@@ -36,8 +36,11 @@ func (st *streams) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// an h2 stream (the requests that lead there cannot be written
 		// in HTTP/2); a plugin-mode application that tries is refused
 		// here rather than left waiting for a connection it never gets.
-		// The hijack handler holds ctx, so it is not reused.
+		// The hijack handler (which never runs) holds ctx and marks it
+		// hijacked for good, so ctx is not reused; the body stream the
+		// handler left is closed now.
 		reuse = false
+		_ = ctx.Response.CloseBodyStream()
 		resp = notHijackable()
 	case ctx.LastTimeoutErrorResponse() != nil:
 		// A handler that overran its timeout still owns ctx (fasthttp's
