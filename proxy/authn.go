@@ -20,23 +20,29 @@ type authMethod interface {
 
 // authPolicy is a rule's compiled auth feature.
 type authPolicy struct {
-	// methods in the fixed order: api_keys, basic (jwt and forward join
+	// methods in the fixed order: api_keys, basic, jwt (forward joins
 	// behind them); the first that finds its kind of credentials decides.
 	methods []authMethod
 	// challenges are the WWW-Authenticate values of a 401, one per method.
 	challenges [][]byte
 	// needsClient: a method throttles by client address.
 	needsClient bool
-	a           *auth.Auth
+	// claimHeaders are jwt.claims_to_headers: removed from every request,
+	// then set from an admitted token's claims.
+	claimHeaders []auth.ClaimHeader
+	a            *auth.Auth
 }
 
 func newAuthPolicy(a *auth.Auth) *authPolicy {
-	p := &authPolicy{needsClient: a.NeedsClient(), a: a}
+	p := &authPolicy{needsClient: a.NeedsClient(), claimHeaders: a.ClaimHeaders(), a: a}
 	if a.APIKeys != nil {
 		p.methods = append(p.methods, a.APIKeys)
 	}
 	if a.Basic != nil {
 		p.methods = append(p.methods, a.Basic)
+	}
+	if a.JWT != nil {
+		p.methods = append(p.methods, a.JWT)
 	}
 	for _, c := range a.Challenges() {
 		p.challenges = append(p.challenges, []byte(c))
@@ -63,10 +69,15 @@ func (p *plan) authenticate(t *table, ctx *fasthttp.RequestCtx, s *scratch) bool
 		return true
 	}
 	st := &s.auth
-	st.URI = s.uri
+	st.URI, st.Now = s.uri, s.obs.Start
 	if ap.needsClient {
 		s.client = route.AppendClientKey(s.client[:0], t.trusted.ClientIP(ctx))
 		st.Client = s.client
+	}
+	// Claim headers are the gateway's word alone: the client's copies go
+	// before any method runs, whichever then decides.
+	for i := range ap.claimHeaders {
+		ctx.Request.Header.DelBytes(ap.claimHeaders[i].Header)
 	}
 	res := auth.NoCredentials
 	for _, m := range ap.methods {
@@ -82,6 +93,13 @@ func (p *plan) authenticate(t *table, ctx *fasthttp.RequestCtx, s *scratch) bool
 	switch res {
 	case auth.Admitted:
 		o.Auth, o.Consumer = metrics.AuthAdmitted, st.Identity.Consumer
+		if c := st.Identity.Claims; c != nil {
+			for i := range ap.claimHeaders {
+				if v, ok := c.Claim(ap.claimHeaders[i].Claim); ok {
+					ctx.Request.Header.SetBytesKV(ap.claimHeaders[i].Header, v)
+				}
+			}
+		}
 		return true
 	case auth.Forbidden:
 		o.Auth = metrics.AuthForbidden

@@ -1,5 +1,7 @@
 package auth
 
+import "time"
+
 // Method names the method that decided a request.
 type Method uint8
 
@@ -8,6 +10,7 @@ const (
 	MethodNone   Method = iota // no auth on the rule, or no method decided
 	MethodAPIKey               // api_keys
 	MethodBasic                // basic
+	MethodJWT                  // jwt
 )
 
 // Result is what one method made of a request.
@@ -39,7 +42,8 @@ type Claims interface {
 
 // Identity is who a request comes from, as the method that admitted it
 // says. Consumer is a string the compiled config owns (the key's name, the
-// htpasswd user), so keeping it per request costs no allocation.
+// htpasswd user) or the verified-token cache does (a token's sub), so
+// keeping it per request costs no allocation.
 type Identity struct {
 	Consumer string
 	Method   Method
@@ -57,6 +61,9 @@ type State struct {
 	URI []byte
 	// Client is the client's address key (for the failure throttle).
 	Client []byte
+	// Now is the request's start as the caller read it (zero: a method
+	// reads the clock itself), so a method need not read it again.
+	Now time.Time
 	// RetryAfter is the wait in seconds that comes with Throttled.
 	RetryAfter int
 	// buf holds decoded credentials (a query value, Basic's base64).
