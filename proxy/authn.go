@@ -20,8 +20,9 @@ type authMethod interface {
 
 // authPolicy is a rule's compiled auth feature.
 type authPolicy struct {
-	// methods in the fixed order: api_keys, basic, jwt (forward joins
-	// behind them); the first that finds its kind of credentials decides.
+	// methods in the fixed order: api_keys, basic, jwt, forward; the
+	// first that finds its kind of credentials decides, and forward, when
+	// configured, always decides.
 	methods []authMethod
 	// challenges are the WWW-Authenticate values of a 401, one per method.
 	challenges [][]byte
@@ -43,6 +44,9 @@ func newAuthPolicy(a *auth.Auth) *authPolicy {
 	}
 	if a.JWT != nil {
 		p.methods = append(p.methods, a.JWT)
+	}
+	if a.Forward != nil {
+		p.methods = append(p.methods, newForwardAuth(a.Forward))
 	}
 	for _, c := range a.Challenges() {
 		p.challenges = append(p.challenges, []byte(c))
@@ -95,6 +99,9 @@ func (p *plan) authenticate(t *table, ctx *fasthttp.RequestCtx, s *scratch) bool
 		o.Auth, o.Consumer = metrics.AuthAdmitted, st.Identity.Consumer
 		if c := st.Identity.Claims; c != nil {
 			for i := range ap.claimHeaders {
+				if ap.claimHeaders[i].Claim == "" { // forward.copy_headers: the auth service set them
+					continue
+				}
 				if v, ok := c.Claim(ap.claimHeaders[i].Claim); ok {
 					ctx.Request.Header.SetBytesKV(ap.claimHeaders[i].Header, v)
 				}
@@ -109,6 +116,17 @@ func (p *plan) authenticate(t *table, ctx *fasthttp.RequestCtx, s *scratch) bool
 		writeError(ctx, ErrAuthThrottled)
 		s.buf = strconv.AppendInt(s.buf[:0], int64(max(st.RetryAfter, 1)), 10)
 		ctx.Response.Header.SetBytesV(fasthttp.HeaderRetryAfter, s.buf)
+	case auth.Relayed: // the auth service's own refusal, as it is
+		o.Auth = metrics.AuthUnauthorized
+		if st.Answer.StatusCode() == fasthttp.StatusForbidden {
+			o.Auth = metrics.AuthForbidden
+		}
+		relayAnswer(ctx, st.Answer)
+		fasthttp.ReleaseResponse(st.Answer)
+		st.Answer = nil
+	case auth.Unavailable: // fail closed
+		o.Auth = metrics.AuthUnauthorized
+		writeError(ctx, ErrAuthUnavailable)
 	default: // Refused, or no credentials of any kind
 		o.Auth = metrics.AuthUnauthorized
 		writeError(ctx, ErrUnauthorized)

@@ -11,6 +11,8 @@ type Auth struct {
 	APIKeys *APIKeys
 	Basic   *Basic
 	JWT     *JWT
+	// Forward is forward's config: the request path builds its client.
+	Forward *ForwardConfig
 
 	claimHeaders []ClaimHeader
 	challenges   []string
@@ -58,18 +60,25 @@ func New(c *Config) (*Auth, error) {
 		}
 		slices.SortFunc(a.claimHeaders, func(x, y ClaimHeader) int { return bytes.Compare(x.Header, y.Header) })
 	}
+	if c.Forward != nil {
+		a.Forward = c.Forward
+		for _, h := range c.Forward.CopyHeaders {
+			a.claimHeaders = append(a.claimHeaders, ClaimHeader{Header: []byte(h)})
+		}
+	}
 	return a, nil
 }
 
-// ClaimHeader is one jwt.claims_to_headers entry: the backend request
-// header Header gets the admitted token's claim Claim.
+// ClaimHeader is one jwt.claims_to_headers entry (the backend request
+// header Header gets the admitted token's claim Claim) or one
+// forward.copy_headers entry (Claim ""; the auth service sets it).
 type ClaimHeader struct {
 	Header []byte
 	Claim  string
 }
 
-// ClaimHeaders are the rule's claims_to_headers entries, by header name.
-// The request path removes the client's copies of these headers from
+// ClaimHeaders are the rule's claims_to_headers entries, by header name,
+// then its forward.copy_headers. The request path removes the client's copies of these headers from
 // every request of the rule, whichever method admits it, and sets them
 // from a token's claims.
 func (a *Auth) ClaimHeaders() []ClaimHeader { return a.claimHeaders }

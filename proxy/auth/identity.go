@@ -1,16 +1,21 @@
 package auth
 
-import "time"
+import (
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
 
 // Method names the method that decided a request.
 type Method uint8
 
 // Methods, in the fixed order they are tried.
 const (
-	MethodNone   Method = iota // no auth on the rule, or no method decided
-	MethodAPIKey               // api_keys
-	MethodBasic                // basic
-	MethodJWT                  // jwt
+	MethodNone    Method = iota // no auth on the rule, or no method decided
+	MethodAPIKey                // api_keys
+	MethodBasic                 // basic
+	MethodJWT                   // jwt
+	MethodForward               // forward
 )
 
 // Result is what one method made of a request.
@@ -30,6 +35,13 @@ const (
 	// Throttled: too many failed attempts from the client; the credentials
 	// were not checked (429, State.RetryAfter).
 	Throttled
+	// Relayed: the auth service refused; its answer (State.Answer) goes to
+	// the client as it is.
+	Relayed
+	// Unavailable: the auth service could not be asked (down, timed out,
+	// its breaker open, a 5xx): the request is refused (503), never let
+	// through.
+	Unavailable
 )
 
 // Claims is a read-only view of a verified token's claims, filled by token
@@ -66,6 +78,10 @@ type State struct {
 	Now time.Time
 	// RetryAfter is the wait in seconds that comes with Throttled.
 	RetryAfter int
+	// Answer is the auth service's refusal that comes with Relayed; the
+	// request path writes it to the client and releases it
+	// (fasthttp.ReleaseResponse).
+	Answer *fasthttp.Response
 	// buf holds decoded credentials (a query value, Basic's base64).
 	buf []byte
 }

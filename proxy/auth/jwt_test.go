@@ -271,3 +271,22 @@ func TestJWTConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestForwardConfigValidate(t *testing.T) {
+	ok := &ForwardConfig{URL: "http://auth:9000/verify", CopyHeaders: []string{"X-User-Id"}, Timeout: 1}
+	if err := ok.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]*ForwardConfig{
+		"no url":         {Timeout: 1},
+		"not http":       {URL: "ftp://auth/verify", Timeout: 1},
+		"user info":      {URL: "http://u:p@auth/verify", Timeout: 1},
+		"zero timeout":   {URL: "http://auth/verify"},
+		"bad header":     {URL: "http://auth/verify", Timeout: 1, CopyHeaders: []string{"X Bad"}},
+		"gateway header": {URL: "http://auth/verify", Timeout: 1, CopyHeaders: []string{"x-consumer"}},
+	} {
+		if err := c.Validate(); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}

@@ -126,7 +126,7 @@ func (c *JWTConfig) Validate() error {
 		if claim == "" {
 			errs = append(errs, fmt.Errorf("claims_to_headers: %s: the claim name is empty", h))
 		}
-		if strings.EqualFold(h, "X-Consumer") || strings.EqualFold(h, "Authorization") || strings.EqualFold(h, "Host") {
+		if gatewayHeader(h) {
 			errs = append(errs, fmt.Errorf("claims_to_headers: %s is the gateway's own header", h))
 		}
 	}
