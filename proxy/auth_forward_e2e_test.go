@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/valyala/fasthttp"
 )
 
@@ -146,5 +147,57 @@ func TestAuthForwardDownBreaker(t *testing.T) {
 	}
 	if as.hits.Load() != hits || seen.n.Load() != 1 {
 		t.Fatalf("auth service asked %d more times, backend reached %d times", as.hits.Load()-hits, seen.n.Load())
+	}
+}
+
+// TestAuthMethodOrder: api_keys → jwt → forward in one block. The first
+// method that finds its kind of credentials decides and the later ones are
+// not asked; forward takes every request no earlier method claimed.
+// Without forward, a request with no credentials is a 401 with one Bearer
+// challenge for api_keys and jwt together.
+func TestAuthMethodOrder(t *testing.T) {
+	as := startAuthService(t)
+	backend := startBackend(t, func(ctx *fasthttp.RequestCtx) {
+		ctx.SetBodyString("consumer=" + string(ctx.Request.Header.Peek(HeaderConsumer)) + " user=" + string(ctx.Request.Header.Peek("X-User-Id")))
+	})
+	// forward written first: the order in the file does not matter.
+	h := startGateway(t, configYAML(backend, fmt.Sprintf(`  paths:
+    - pattern: /all/*
+      features:
+        auth:
+          forward: {url: %q, copy_headers: [X-User-Id]}
+          jwt: {secret: %q}
+          api_keys: {keys: [{name: batch, sha256: %q}]}
+    - pattern: /nofwd/*
+      features:
+        auth:
+          jwt: {secret: %q}
+          api_keys: {keys: [{name: batch, sha256: %q}]}
+`, as.url, jwtTestSecret, keyHash("k-batch"), jwtTestSecret, keyHash("k-batch"))))
+	tok := signJWT(t, jwt.SigningMethodHS256, []byte(jwtTestSecret), "", jwtClaims("alice", nil))
+	bad := signJWT(t, jwt.SigningMethodHS256, []byte(jwtTestSecret+"!"), "", jwtClaims("alice", nil))
+	for _, tc := range []struct {
+		name      string
+		hdr       map[string]string
+		status    int
+		body      string
+		askedAuth bool
+	}{
+		{"key", map[string]string{"X-API-Key": "k-batch", "Authorization": "Bearer " + bad}, 200, "consumer=batch user=", false},
+		{"wrong key beats a good token", map[string]string{"X-API-Key": "nope", "Authorization": "Bearer " + tok}, 401, `{"error":"unauthorized"}`, false},
+		{"token", map[string]string{"Authorization": "Bearer " + tok}, 200, "consumer=alice user=", false},
+		{"bad token", map[string]string{"Authorization": "Bearer " + bad}, 401, `{"error":"unauthorized"}`, false},
+		{"Basic goes to forward", map[string]string{"Authorization": "Basic dTpw"}, 401, `{"title":"log in first"}`, true},
+		{"nothing goes to forward", map[string]string{"Cookie": "s=1"}, 401, `{"title":"log in first"}`, true},
+	} {
+		before := as.hits.Load()
+		resp, body := do(t, "GET", h.url+"/all/x", nil, tc.hdr)
+		if resp.StatusCode != tc.status || body != tc.body || (as.hits.Load() > before) != tc.askedAuth {
+			t.Errorf("%s: %d %q, auth service asked: %v", tc.name, resp.StatusCode, body, as.hits.Load() > before)
+		}
+	}
+	resp, body := do(t, "GET", h.url+"/nofwd/x", nil, nil)
+	if resp.StatusCode != 401 || body != `{"error":"unauthorized"}` || len(resp.Header.Values("WWW-Authenticate")) != 1 || resp.Header.Get("WWW-Authenticate") != "Bearer" {
+		t.Fatalf("no credentials, no forward: %d %q %v", resp.StatusCode, body, resp.Header.Values("WWW-Authenticate"))
 	}
 }
