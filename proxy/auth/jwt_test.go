@@ -2,6 +2,7 @@ package auth
 
 import (
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
@@ -287,6 +288,59 @@ func TestForwardConfigValidate(t *testing.T) {
 	} {
 		if err := c.Validate(); err == nil {
 			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+// TestJWTCacheNeverPastExp: a remembered token is checked again once the
+// request's clock passes its exp; it is never admitted from the cache
+// after it.
+func TestJWTCacheNeverPastExp(t *testing.T) {
+	j := mustJWT(t, &JWTConfig{Secret: testSecret})
+	tok := sign(t, jwt.SigningMethodHS256, []byte(testSecret), "", claimsFor("alice", time.Hour))
+	var ctx fasthttp.RequestCtx
+	ctx.Request.Header.Set("Authorization", "Bearer "+tok)
+	now := time.Now()
+	for _, at := range []time.Time{now, now.Add(time.Minute), now.Add(time.Hour + time.Second)} {
+		if res := j.Authenticate(&ctx, &State{Now: at}); res != Admitted {
+			t.Fatalf("at %v: %v", at, res)
+		}
+	}
+	if n := j.Verifications(); n != 2 {
+		t.Fatalf("%d signature checks, want 2 (first use, and again past exp)", n)
+	}
+}
+
+// TestJWTKeyFileJWKS: key_file may be a JWKS document; its keys are
+// picked by kid and by kind (EC and Ed25519 here), and an unknown kid has
+// no key.
+func TestJWTKeyFileJWKS(t *testing.T) {
+	ek, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	pub, edk, _ := ed25519.GenerateKey(rand.Reader)
+	size := 32
+	doc, _ := json.Marshal(map[string]any{"keys": []map[string]string{
+		{"kty": "EC", "kid": "ec1", "crv": "P-256", "x": base64.RawURLEncoding.EncodeToString(ek.X.FillBytes(make([]byte, size))),
+			"y": base64.RawURLEncoding.EncodeToString(ek.Y.FillBytes(make([]byte, size)))},
+		{"kty": "OKP", "kid": "ed1", "crv": "Ed25519", "x": base64.RawURLEncoding.EncodeToString(pub)},
+		{"kty": "oct", "kid": "skipped", "k": "c2VjcmV0"},
+	}})
+	p := filepath.Join(t.TempDir(), "jwks.json")
+	if err := os.WriteFile(p, doc, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	j := mustJWT(t, &JWTConfig{KeyFile: p})
+	if res, _ := authWith(j, sign(t, jwt.SigningMethodES256, ek, "ec1", claimsFor("e", time.Hour))); res != Admitted {
+		t.Fatalf("ES256: %v", res)
+	}
+	if res, _ := authWith(j, sign(t, jwt.SigningMethodEdDSA, edk, "ed1", claimsFor("d", time.Hour))); res != Admitted {
+		t.Fatalf("EdDSA: %v", res)
+	}
+	for name, tok := range map[string]string{
+		"unknown kid":            sign(t, jwt.SigningMethodES256, ek, "nope", claimsFor("e", time.Hour)),
+		"EdDSA under the EC kid": sign(t, jwt.SigningMethodEdDSA, edk, "ec1", claimsFor("d", time.Hour)),
+	} {
+		if res, _ := authWith(j, tok); res != Refused {
+			t.Errorf("%s: %v", name, res)
 		}
 	}
 }
