@@ -65,8 +65,10 @@ var hdrWWWAuthenticate = []byte(fasthttp.HeaderWWWAuthenticate)
 // preflight, before the rate limit and the cache, so an unauthenticated
 // request is neither counted against a consumer's quota nor served a
 // cached answer. It returns false when it has answered the request: 401
-// with the challenges, 403, or 429 for a client over the failure
-// throttle. An API key request that passes allocates nothing.
+// with the challenges, 403, 429 for a client over the failure throttle,
+// the forward auth service's own refusal, or 503 when that service cannot
+// be asked. An API key request, or one with a token verified before, that
+// passes allocates nothing.
 func (p *plan) authenticate(t *table, ctx *fasthttp.RequestCtx, s *scratch) bool {
 	ap := p.auth
 	if ap == nil {
