@@ -173,7 +173,7 @@ const (
 // jwksRefetchEvery is the shortest time between two fetches of the JWKS
 // URL: a flood of tokens naming made-up `kid`s costs the key server one
 // request per period, not one per token.
-var jwksRefetchEvery = 10 * time.Second
+const jwksRefetchEvery = 10 * time.Second
 
 // jwksSource fetches a JWKS URL and keeps the last good set. It owns no
 // goroutine: the first token fetches the set, and a token whose `kid` is
