@@ -55,8 +55,9 @@
 # fresh servers, and prints one table; the options above apply to every step):
 #   --workloads "W ..." the workloads, each against nginx, haproxy and
 #                       premier configured alike: small 4k timeout ratelimit
-#                       cache reval post16k mix close (or "all"; reval
-#                       without HAProxy, whose cache does not revalidate)
+#                       cache reval post16k mix close jwt (or "all"; reval
+#                       without HAProxy, whose cache does not revalidate; jwt:
+#                       premier with JWT auth against nginx/HAProxy without)
 #   --conns "N ..."     req/s, p99 and peak RSS at N keep-alive client
 #                       connections (e.g. "64 1000 10000"; path: the first of
 #                       --paths, default /small)
@@ -678,10 +679,11 @@ for m in WORKLOADS CONNS_LIST BACKENDS_LIST; do
 done
 
 declare -A WL_CFG=([small]=passthrough [4k]=passthrough [timeout]=timeout-monitoring [ratelimit]=ratelimit
-                   [cache]=cache-hit [reval]=cache-reval [post16k]=passthrough [mix]=rules50 [close]=passthrough)
+                   [cache]=cache-hit [reval]=cache-reval [post16k]=passthrough [mix]=rules50 [close]=passthrough
+                   [jwt]=jwt)
 declare -A WL_PATH=([small]=/small [4k]=/4k [timeout]=/small [ratelimit]=/small
-                    [cache]=/small [reval]=reval [post16k]=post16k [mix]=mix [close]=close)
-WL_ALL="small 4k timeout ratelimit cache reval post16k mix close"
+                    [cache]=/small [reval]=reval [post16k]=post16k [mix]=mix [close]=close [jwt]=jwt)
+WL_ALL="small 4k timeout ratelimit cache reval post16k mix close jwt"
 
 step() {  # label args... -> runs one step, its report in $WORK/step-label.md
   local label=$1; shift
@@ -729,7 +731,8 @@ if [[ -n $MODE ]]; then
           case $t in
             nginx-cache) ;;
             direct) [[ $c == passthrough ]] && tl+=" direct" ;;
-            haproxy) case $c in cache-reval) ;; passthrough) tl+=" haproxy" ;; *) tl+=" haproxy:$c" ;; esac ;;
+            haproxy) case $c in cache-reval) ;; passthrough|jwt) tl+=" haproxy" ;; *) tl+=" haproxy:$c" ;; esac ;;
+            nginx) if [[ $c == passthrough || $c == jwt ]]; then tl+=" $t"; else tl+=" $t:$c"; fi ;;  # jwt: nginx without auth, the cost of auth shown as it is
             *) if [[ $c == passthrough ]]; then tl+=" $t"; else tl+=" $t:$c"; fi ;;
           esac
         done

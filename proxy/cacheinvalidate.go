@@ -28,6 +28,7 @@ type invalidation struct {
 	// consumer is the request's: the entries it purges are its own
 	// consumer's on a rule whose cache key holds the consumer.
 	consumer string
+	claims   route.Claims // the request's token claims, for {jwt.CLAIM}
 }
 
 var invalidationPool = sync.Pool{New: func() any { return new(invalidation) }}
@@ -52,7 +53,7 @@ func (p *plan) fetchInvalidating(g *Gateway, t *table, ctx *fasthttp.RequestCtx,
 	iv.ctx.Request.Header.SetContentLength(0)
 	iv.ctx.SetRemoteAddr(ctx.RemoteAddr())
 	iv.uri = append(iv.uri[:0], s.uri...)
-	iv.consumer = s.auth.Identity.Consumer
+	iv.consumer, iv.claims = s.auth.Identity.Consumer, s.auth.Identity.Claims
 	host := string(ctx.Request.Header.Host()) // the forward may rewrite the request's Host
 
 	backend := p.fetch(g, t, ctx, s, start)
@@ -78,6 +79,7 @@ func (p *plan) fetchInvalidating(g *Gateway, t *table, ctx *fasthttp.RequestCtx,
 // credentials must not linger in a pooled object).
 func (iv *invalidation) release() {
 	iv.ctx.Request.Reset()
+	iv.claims = nil
 	invalidationPool.Put(iv)
 }
 
@@ -116,7 +118,7 @@ func (g *Gateway) invalidate(t *table, iv *invalidation, uri []byte) {
 	// Both schemes' entries: the key of one differs from the other's only
 	// by the scheme, and what changed the resource changed it for both.
 	for _, https := range [2]bool{false, true} {
-		iv.key = q.cache.appendKey(iv.key[:0], t, &iv.ctx, https, iv.path, &iv.caps, &iv.vars, &iv.client, iv.consumer)
+		iv.key = q.cache.appendKey(iv.key[:0], t, &iv.ctx, https, iv.path, &iv.caps, &iv.vars, &iv.client, iv.consumer, iv.claims)
 		if err := g.cache.PurgeKey(q.cache.policy.Rule, iv.key); err != nil {
 			g.log.Warn("cache invalidation did not reach Redis", slog.String("rule", q.cache.policy.Rule), slog.Any("error", err))
 			return

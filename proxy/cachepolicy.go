@@ -69,7 +69,7 @@ func (p *plan) serveCached(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *sc
 		g.cache.Skipped(ctx, cache.DetailRepeatedQuery)
 		return backend
 	}
-	s.ckey = cp.appendKey(s.ckey[:0], t, ctx, ctx.IsTLS(), s.path, &s.caps, &s.vars, &s.client, s.auth.Identity.Consumer)
+	s.ckey = cp.appendKey(s.ckey[:0], t, ctx, ctx.IsTLS(), s.path, &s.caps, &s.vars, &s.client, s.auth.Identity.Consumer, s.auth.Identity.Claims)
 	res, fill := g.cache.Lookup(ctx, &cp.policy, s.ckey)
 	switch res {
 	case cache.Hit:
@@ -125,7 +125,7 @@ func (p *plan) fetchRevalidating(g *Gateway, t *table, ctx *fasthttp.RequestCtx,
 // to the scheme) is never served over the other. Plain keys are as they
 // were before TLS existed. On a rule with auth the default key ends with
 // the consumer.
-func (cp *cachePolicy) appendKey(dst []byte, t *table, ctx *fasthttp.RequestCtx, https bool, path []byte, caps *route.Captures, vars *route.Vars, client *[]byte, consumer string) []byte {
+func (cp *cachePolicy) appendKey(dst []byte, t *table, ctx *fasthttp.RequestCtx, https bool, path []byte, caps *route.Captures, vars *route.Vars, client *[]byte, consumer string, claims route.Claims) []byte {
 	if cp.key == nil {
 		if https {
 			dst = append(dst, httpsKeyPrefix...)
@@ -137,7 +137,7 @@ func (cp *cachePolicy) appendKey(dst []byte, t *table, ctx *fasthttp.RequestCtx,
 		}
 		return dst
 	}
-	*vars = route.Vars{Path: path, Caps: caps, TLS: https, Consumer: consumer}
+	*vars = route.Vars{Path: path, Caps: caps, TLS: https, Consumer: consumer, Claims: claims}
 	if cp.key.Uses(route.PlaceholderClientCN) {
 		vars.ClientCN = clientCN(ctx)
 	}

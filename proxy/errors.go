@@ -59,6 +59,10 @@ var (
 	// ErrAuthThrottled: the client failed the rule's Basic auth too often
 	// lately; its credentials are not checked until Retry-After.
 	ErrAuthThrottled = sentinel("too many failed authentication attempts", fasthttp.StatusTooManyRequests)
+	// ErrAuthUnavailable: the rule's forward auth could not ask its auth
+	// service (down, timed out, a 5xx, its breaker open); the request is
+	// refused, never let through.
+	ErrAuthUnavailable = sentinel("authentication service unavailable", fasthttp.StatusServiceUnavailable)
 )
 
 // answerFor is err's answer: its own, a wrapped sentinel's, or a 500.

@@ -8,13 +8,18 @@ import (
 )
 
 // Config is a rule's `auth` feature: the methods it accepts, tried in the
-// fixed order api_keys, basic. At least one is required.
+// fixed order api_keys, basic, jwt, forward. At least one is required.
 type Config struct {
 	// APIKeys accepts keys from a header or a query parameter. Default: off.
 	APIKeys *APIKeysConfig `yaml:"api_keys"`
 	// Basic accepts HTTP Basic credentials checked against an htpasswd
 	// file of bcrypt entries. Default: off.
 	Basic *BasicConfig `yaml:"basic"`
+	// JWT accepts `Authorization: Bearer` JSON Web Tokens. Default: off.
+	JWT *JWTConfig `yaml:"jwt"`
+	// Forward asks an auth service about requests no earlier method found
+	// credentials in. Default: off.
+	Forward *ForwardConfig `yaml:"forward"`
 }
 
 // APIKeysConfig is `auth.api_keys`.
@@ -63,8 +68,8 @@ func (c *BasicConfig) Defaults() { c.Realm = "premier" }
 
 // Validate checks the auth block as written (the files are read by New).
 func (c *Config) Validate() error {
-	if c.APIKeys == nil && c.Basic == nil {
-		return errors.New("auth: needs at least one method (api_keys or basic)")
+	if c.APIKeys == nil && c.Basic == nil && c.JWT == nil && c.Forward == nil {
+		return errors.New("auth: needs at least one method (api_keys, basic, jwt or forward)")
 	}
 	return nil
 }

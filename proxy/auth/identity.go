@@ -1,13 +1,21 @@
 package auth
 
+import (
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
 // Method names the method that decided a request.
 type Method uint8
 
 // Methods, in the fixed order they are tried.
 const (
-	MethodNone   Method = iota // no auth on the rule, or no method decided
-	MethodAPIKey               // api_keys
-	MethodBasic                // basic
+	MethodNone    Method = iota // no auth on the rule, or no method decided
+	MethodAPIKey                // api_keys
+	MethodBasic                 // basic
+	MethodJWT                   // jwt
+	MethodForward               // forward
 )
 
 // Result is what one method made of a request.
@@ -27,6 +35,13 @@ const (
 	// Throttled: too many failed attempts from the client; the credentials
 	// were not checked (429, State.RetryAfter).
 	Throttled
+	// Relayed: the auth service refused; its answer (State.Answer) goes to
+	// the client as it is.
+	Relayed
+	// Unavailable: the auth service could not be asked (down, timed out,
+	// its breaker open, a 5xx): the request is refused (503), never let
+	// through.
+	Unavailable
 )
 
 // Claims is a read-only view of a verified token's claims, filled by token
@@ -39,7 +54,8 @@ type Claims interface {
 
 // Identity is who a request comes from, as the method that admitted it
 // says. Consumer is a string the compiled config owns (the key's name, the
-// htpasswd user), so keeping it per request costs no allocation.
+// htpasswd user) or the verified-token cache does (a token's sub), so
+// keeping it per request costs no allocation.
 type Identity struct {
 	Consumer string
 	Method   Method
@@ -57,8 +73,15 @@ type State struct {
 	URI []byte
 	// Client is the client's address key (for the failure throttle).
 	Client []byte
+	// Now is the request's start as the caller read it (zero: a method
+	// reads the clock itself), so a method need not read it again.
+	Now time.Time
 	// RetryAfter is the wait in seconds that comes with Throttled.
 	RetryAfter int
+	// Answer is the auth service's refusal that comes with Relayed; the
+	// request path writes it to the client and releases it
+	// (fasthttp.ReleaseResponse).
+	Answer *fasthttp.Response
 	// buf holds decoded credentials (a query value, Basic's base64).
 	buf []byte
 }

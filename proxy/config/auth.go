@@ -20,6 +20,8 @@ func (l *Loaded) compileAuth(d *decoder, f *Features) *auth.Auth {
 		p = d.keys[c.APIKeys]["keys_file"]
 	case strings.HasPrefix(msg, "users_file:") && c.Basic != nil:
 		p = d.keys[c.Basic]["users_file"]
+	case strings.HasPrefix(msg, "key_file:") && c.JWT != nil:
+		p = d.keys[c.JWT]["key_file"]
 	default:
 		p = d.keys[f]["auth"]
 	}
@@ -33,6 +35,14 @@ func (l *Loaded) compileAuth(d *decoder, f *Features) *auth.Auth {
 // one consumer is served to another).
 func (l *Loaded) checkConsumerKeys(d *decoder, f *Features) {
 	at := func(owner any, key string) pos { return d.keys[owner][key] }
+	if f.Auth == nil || f.Auth.JWT == nil { // {jwt.CLAIM} only has values from a token
+		if rl := f.RateLimit; rl != nil && strings.Contains(rl.Key, "{jwt.") {
+			l.warnf(at(rl, "key"), "key %q uses a {jwt.CLAIM} but the rule has no auth.jwt: every request gets \"-\" for it", rl.Key)
+		}
+		if cp := f.Cache; cp != nil && strings.Contains(cp.CacheKey, "{jwt.") {
+			l.warnf(at(cp, "cache_key"), "cache_key %q uses a {jwt.CLAIM} but the rule has no auth.jwt", cp.CacheKey)
+		}
+	}
 	if f.Auth == nil {
 		if rl := f.RateLimit; rl != nil && rl.Key != "global" && strings.Contains(rl.Key, "{consumer}") {
 			l.warnf(at(rl, "key"), "key %q uses {consumer} but the rule has no auth: every request counts as the consumer \"-\"", rl.Key)

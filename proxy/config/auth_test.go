@@ -75,3 +75,53 @@ func TestConfigAuthFileProblemAtItsKey(t *testing.T) {
 		t.Fatalf("missing users_file: %v %v", l, err)
 	}
 }
+
+// TestConfigAuthJWT: the jwt block decodes with its defaults and its
+// claims_to_headers mapping; a private key as key_file is an error at
+// that key; {jwt.CLAIM} without auth.jwt is pointed out.
+func TestConfigAuthJWT(t *testing.T) {
+	t.Setenv("JWT_SECRET", "a-secret-from-the-environment-0123456789")
+	src := `premier:
+  servers: ["http://127.0.0.1:1"]
+  paths:
+    - pattern: /a
+      features:
+        auth:
+          jwt: {secret: "${JWT_SECRET}", issuer: https://id.example, claims_to_headers: {X-User-Id: sub}}
+        rate_limit: {quota: 1, duration: 1, key: "{consumer}{jwt.tenant}"}
+    - pattern: /b
+      features:
+        rate_limit: {quota: 1, duration: 1, key: "{jwt.tenant}"}
+`
+	l, err := Parse("j.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := l.Auth(0)
+	if a == nil || a.JWT == nil || len(a.ClaimHeaders()) != 1 || string(a.ClaimHeaders()[0].Header) != "X-User-Id" {
+		t.Fatalf("compiled jwt: %+v", a)
+	}
+	if len(l.Warnings) != 1 || !strings.HasPrefix(l.Warnings[0].String(), "j.yaml:11:") || !strings.Contains(l.Warnings[0].String(), "no auth.jwt") {
+		t.Fatalf("warnings: %v", l.Warnings)
+	}
+
+	key := filepath.Join(t.TempDir(), "key.pem")
+	if err := os.WriteFile(key, []byte("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bad := `premier:
+  servers: ["http://127.0.0.1:1"]
+  paths:
+    - pattern: /a
+      features:
+        auth:
+          jwt:
+            key_file: ` + key + `
+`
+	if _, err := Parse("k.yaml", []byte(bad)); err == nil || !strings.HasPrefix(err.Error(), "k.yaml:8:") || !strings.Contains(err.Error(), "never a private key") {
+		t.Fatalf("private key_file: %v", err)
+	}
+	if _, err := Parse("s.yaml", []byte(strings.Replace(src, "${JWT_SECRET}", "short", 1))); err == nil || !strings.Contains(err.Error(), "too short") {
+		t.Fatalf("short secret: %v", err)
+	}
+}

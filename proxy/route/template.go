@@ -24,6 +24,16 @@ type Vars struct {
 	// ClientCN is the subject common name of the client's verified TLS
 	// certificate, "" without one ({tls.client_cn}).
 	ClientCN string
+	// Claims are the admitted token's claims for {jwt.CLAIM} (nil: none,
+	// every claim appends "-").
+	Claims Claims
+}
+
+// Claims is a read-only view of a verified token's claims (the auth
+// package's tokens satisfy it; route cannot import auth). Claim must not
+// allocate: it runs per request.
+type Claims interface {
+	Claim(name string) ([]byte, bool)
 }
 
 // partKind is what one template part appends.
@@ -41,6 +51,7 @@ const (
 	partCapture
 	partConsumer
 	partClientCN
+	partClaim
 )
 
 type part struct {
@@ -78,10 +89,12 @@ const (
 	PlaceholderClientCN = "tls.client_cn"
 	placeholderQuery    = "query."
 	placeholderHeader   = "header."
+	// PlaceholderClaim prefixes {jwt.CLAIM}: a claim of the admitted token.
+	PlaceholderClaim = "jwt."
 )
 
 // CompileTemplate compiles tmpl. Placeholders are {client_ip}, {path},
-// {method}, {host}, {scheme} ("http" or "https"), {consumer}, {tls.client_cn} (the
+// {method}, {host}, {scheme} ("http" or "https"), {consumer}, {jwt.CLAIM}, {tls.client_cn} (the
 // verified client certificate's subject CN), {query.NAME}, {header.NAME} and, for a route whose
 // pattern captures, any of captureNames (a built-in name wins over a capture
 // of the same name). Everything else is literal. An unknown placeholder, an
@@ -146,6 +159,12 @@ func placeholder(name string, captureNames []string) (part, error) {
 			return part{}, fmt.Errorf("placeholder {%s} needs a parameter name", name)
 		}
 		return part{kind: partQuery, text: q}, nil
+	}
+	if c, ok := strings.CutPrefix(name, PlaceholderClaim); ok {
+		if c == "" {
+			return part{}, fmt.Errorf("placeholder {%s} needs a claim name", name)
+		}
+		return part{kind: partClaim, text: name}, nil
 	}
 	if h, ok := strings.CutPrefix(name, placeholderHeader); ok {
 		if !validHeaderName(h) {
@@ -264,6 +283,13 @@ func (t *Template) Append(dst []byte, ctx *fasthttp.RequestCtx, v *Vars) []byte 
 				dst = append(dst, ':')
 				dst = append(dst, v.Consumer...)
 			}
+		case partClaim:
+			var c []byte
+			ok := false
+			if v.Claims != nil {
+				c, ok = v.Claims.Claim(p.text[len(PlaceholderClaim):])
+			}
+			dst = appendValue(dst, c, ok)
 		case partCapture:
 			var c []byte
 			if v.Caps != nil {

@@ -133,3 +133,32 @@ func FuzzCompileTemplate(f *testing.F) {
 		_ = tp.Uses("client_ip")
 	})
 }
+
+type testClaims map[string]string
+
+func (c testClaims) Claim(name string) ([]byte, bool) {
+	v, ok := c[name]
+	return []byte(v), ok
+}
+
+// TestTemplateClaim: {jwt.CLAIM} appends the token's claim, "-" when the
+// token lacks it or there is no token.
+func TestTemplateClaim(t *testing.T) {
+	tm, err := CompileTemplate("{jwt.tenant}|{jwt.sub}", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ctx fasthttp.RequestCtx
+	if got := string(tm.Append(nil, &ctx, &Vars{Claims: testClaims{"tenant": "acme"}})); got != "4:acme|-" {
+		t.Fatalf("got %q", got)
+	}
+	if got := string(tm.Append(nil, &ctx, &Vars{})); got != "-|-" {
+		t.Fatalf("no claims: %q", got)
+	}
+	if _, err := CompileTemplate("{jwt.}", nil); err == nil {
+		t.Fatal("{jwt.} accepted")
+	}
+	if !tm.Uses("jwt.tenant") {
+		t.Fatal("Uses(jwt.tenant)")
+	}
+}
