@@ -34,9 +34,8 @@ type h2cListener struct {
 	slots chan struct{} // one per connection being told apart
 
 	closeOnce sync.Once
-	mu        sync.Mutex
-	pending   map[net.Conn]struct{} // connections being told apart
-	wg        sync.WaitGroup        // the loop and the sniffs
+	pending   sock.Pending   // connections being told apart
+	wg        sync.WaitGroup // the loop and the sniffs
 }
 
 func (g *Gateway) sniffH2C(ln net.Listener) *h2cListener {
@@ -47,7 +46,6 @@ func (g *Gateway) sniffH2C(ln net.Listener) *h2cListener {
 		errs:     make(chan error),
 		done:     make(chan struct{}),
 		slots:    make(chan struct{}, max(1, g.Loaded().Config.Limits.MaxConnections)),
-		pending:  map[net.Conn]struct{}{},
 	}
 	l.wg.Add(1)
 	go l.loop()
@@ -75,7 +73,7 @@ func (l *h2cListener) loop() {
 			}
 			continue
 		}
-		if !l.track(c) {
+		if !l.pending.Track(c) {
 			<-l.slots
 			_ = c.Close()
 			return
@@ -90,7 +88,7 @@ func (l *h2cListener) sniff(c net.Conn) {
 	_ = c.SetReadDeadline(time.Now().Add(seconds(l.g.Loaded().Config.Limits.ReadTimeout)))
 	h2, err := sock.PeekPrefix(c, clientPreface)
 	_ = c.SetReadDeadline(time.Time{})
-	l.untrack(c)
+	l.pending.Untrack(c)
 	<-l.slots
 	l.wg.Done()
 	switch {
@@ -129,29 +127,7 @@ func (l *h2cListener) Accept() (net.Conn, error) {
 func (l *h2cListener) Close() error {
 	l.closeOnce.Do(func() { close(l.done) })
 	err := l.Listener.Close()
-	l.mu.Lock()
-	for c := range l.pending {
-		_ = c.Close()
-	}
-	l.mu.Unlock()
+	l.pending.CloseAll()
 	l.wg.Wait()
 	return err
-}
-
-func (l *h2cListener) track(c net.Conn) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	select {
-	case <-l.done:
-		return false
-	default:
-	}
-	l.pending[c] = struct{}{}
-	return true
-}
-
-func (l *h2cListener) untrack(c net.Conn) {
-	l.mu.Lock()
-	delete(l.pending, c)
-	l.mu.Unlock()
 }

@@ -6,6 +6,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/premier-gateway/premier/internal/sock"
 )
 
 // Listener terminates TLS on the connections of an inner listener. Its
@@ -31,9 +33,8 @@ type Listener struct {
 	errMu     sync.Mutex
 	err       error // the inner listener's failure, once it failed
 
-	mu      sync.Mutex
-	pending map[net.Conn]struct{} // connections still handshaking
-	wg      sync.WaitGroup        // the accept loop and the handshakes
+	pending sock.Pending   // connections still handshaking
+	wg      sync.WaitGroup // the accept loop and the handshakes
 }
 
 // ListenerOptions bound the handshakes.
@@ -71,7 +72,6 @@ func NewListener(inner net.Listener, cfg *tls.Config, opts ListenerOptions) *Lis
 		ready:   make(chan net.Conn),
 		done:    make(chan struct{}),
 		slots:   make(chan struct{}, opts.MaxHandshakes),
-		pending: map[net.Conn]struct{}{},
 	}
 	l.wg.Add(1)
 	go l.acceptLoop()
@@ -99,11 +99,7 @@ func (l *Listener) Close() error {
 	l.closeOnce.Do(func() {
 		l.stop()
 		err = l.inner.Close()
-		l.mu.Lock()
-		for c := range l.pending {
-			_ = c.Close()
-		}
-		l.mu.Unlock()
+		l.pending.CloseAll()
 		l.wg.Wait()
 	})
 	return err
@@ -171,7 +167,7 @@ func (l *Listener) stop() { l.doneOnce.Do(func() { close(l.done) }) }
 // handshake completes c's handshake within the timeout and hands it on.
 func (l *Listener) handshake(c net.Conn) {
 	tc := tls.Server(c, l.cfg)
-	if !l.track(c) {
+	if !l.pending.Track(c) {
 		_ = c.Close()
 		<-l.slots
 		l.wg.Done()
@@ -179,7 +175,7 @@ func (l *Listener) handshake(c net.Conn) {
 	}
 	_ = c.SetDeadline(time.Now().Add(l.timeout))
 	err := tc.Handshake()
-	l.untrack(c)
+	l.pending.Untrack(c)
 	<-l.slots
 	if err != nil {
 		if l.stats != nil {
@@ -210,23 +206,4 @@ func (l *Listener) handshake(c net.Conn) {
 	case <-l.done:
 		_ = tc.Close()
 	}
-}
-
-// track registers c as handshaking, unless the listener is closing.
-func (l *Listener) track(c net.Conn) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	select {
-	case <-l.done:
-		return false
-	default:
-	}
-	l.pending[c] = struct{}{}
-	return true
-}
-
-func (l *Listener) untrack(c net.Conn) {
-	l.mu.Lock()
-	delete(l.pending, c)
-	l.mu.Unlock()
 }
