@@ -39,8 +39,8 @@ func TestBasicCachesBounded(t *testing.T) {
 	c.init(8, credTTL)
 	for i := range 100 {
 		c.put([32]byte{byte(i)}, "u", 0)
-		if len(c.m) > 8 {
-			t.Fatalf("cache holds %d entries", len(c.m))
+		if c.t.len() > 8 {
+			t.Fatalf("cache holds %d entries", c.t.len())
 		}
 	}
 	if _, ok := c.get([32]byte{99}, int64(credTTL)); ok {

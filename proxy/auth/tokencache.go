@@ -3,7 +3,6 @@ package auth
 import (
 	"bytes"
 	"hash/maphash"
-	"sync"
 )
 
 // tokenCache remembers verified tokens so a token seen again is admitted
@@ -17,60 +16,34 @@ import (
 // token other than the cached one reaches by chance (2^-64), so its
 // timing tells a prober nothing about a cached token's bytes. An entry lives until the token's `exp`, never past
 // it, and at most tokenTTL. At the cap, expired entries are dropped first,
-// then arbitrary ones, so a flood of distinct valid tokens cannot grow it.
+// then arbitrary ones (expiring), so a flood of distinct valid tokens
+// cannot grow it.
 type tokenCache struct {
 	seed maphash.Seed
-	mu   sync.RWMutex
-	m    map[uint64]*tokenEntry
-	max  int
+	t    expiring[uint64, *tokenEntry]
 }
 
 type tokenEntry struct {
-	token   []byte
-	claims  *tokenClaims
-	expires int64 // unix nanoseconds
+	token  []byte
+	claims *tokenClaims
 }
 
 func (c *tokenCache) init(maxEntries int) {
 	c.seed = maphash.MakeSeed()
-	c.m = make(map[uint64]*tokenEntry)
-	c.max = maxEntries
+	c.t.init(maxEntries)
 }
 
 func (c *tokenCache) get(tok []byte, now int64) *tokenClaims {
-	h := maphash.Bytes(c.seed, tok)
-	c.mu.RLock()
-	e := c.m[h]
-	c.mu.RUnlock()
-	if e == nil || now >= e.expires || !bytes.Equal(e.token, tok) {
+	e, ok := c.t.get(maphash.Bytes(c.seed, tok), now)
+	if !ok || !bytes.Equal(e.token, tok) {
 		return nil
 	}
 	return e.claims
 }
 
 func (c *tokenCache) put(tok []byte, claims *tokenClaims, expires, now int64) {
-	e := &tokenEntry{token: append([]byte(nil), tok...), claims: claims, expires: expires}
-	h := maphash.Bytes(c.seed, tok)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.m) >= c.max {
-		for k, old := range c.m {
-			if now >= old.expires {
-				delete(c.m, k)
-			}
-		}
-		for k := range c.m {
-			if len(c.m) < c.max {
-				break
-			}
-			delete(c.m, k)
-		}
-	}
-	c.m[h] = e
+	e := &tokenEntry{token: append([]byte(nil), tok...), claims: claims}
+	c.t.put(maphash.Bytes(c.seed, tok), e, expires, now)
 }
 
-func (c *tokenCache) len() int {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return len(c.m)
-}
+func (c *tokenCache) len() int { return c.t.len() }
