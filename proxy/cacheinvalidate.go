@@ -106,15 +106,18 @@ func (g *Gateway) invalidate(t *table, iv *invalidation, uri []byte) {
 	if iv.path, err = route.NormalizePath(iv.path[:0], rawPath); err != nil || route.HasPrefixSegment(iv.path, t.prefix) {
 		return
 	}
+	req := &iv.ctx.Request
+	req.SetRequestURIBytes(uri)
+	// Routed as the GET would be: its host, headers and query count for
+	// the rules' criteria too.
 	q := t.fallback
-	if i := t.match.Match(iv.path, &iv.caps); i >= 0 {
+	var mr route.Request
+	if i := t.match.MatchRequest(matchRequest(&mr, req, iv.path), &iv.caps); i >= 0 {
 		q = t.rules[i]
 	}
 	if q == nil || q.cache == nil {
 		return
 	}
-	req := &iv.ctx.Request
-	req.SetRequestURIBytes(uri)
 	// Both schemes' entries: the key of one differs from the other's only
 	// by the scheme, and what changed the resource changed it for both.
 	for _, https := range [2]bool{false, true} {

@@ -26,6 +26,7 @@ type scratch struct {
 	head     []byte // the request head as the backend gets it (prepareRequest)
 	conn     []byte // its Connection values
 	caps     route.Captures
+	match    route.Request // what the rules look at (route)
 	obs      metrics.Observation
 	filter   attemptFilter
 	http     httpExchange // the attempt loop's exchanges
@@ -162,14 +163,24 @@ func (g *Gateway) route(ctx *fasthttp.RequestCtx, t *table, s *scratch) (p *plan
 	if rawURI[0] != '/' || !bytes.Equal(s.path, rawPath) {
 		ctx.Request.SetRequestURIBytes(s.uri)
 	}
-	// Rules match on the path. A criterion on the method must take a CORS
-	// preflight's from preflightMethod (the method it announces), so a rule
-	// answers the preflights of the requests it serves.
 	p = t.fallback
-	if i := t.match.Match(s.path, &s.caps); i >= 0 {
+	if i := t.match.MatchRequest(matchRequest(&s.match, &ctx.Request, s.path), &s.caps); i >= 0 {
 		p = t.rules[i]
 	}
 	return p, false
+}
+
+// matchRequest fills r with what the rules look at in req, whose path
+// normalises to path. The method of a CORS preflight is the one it
+// announces (preflightMethod), so a rule with `methods` answers the
+// preflights of the requests it serves.
+func matchRequest(r *route.Request, req *fasthttp.Request, path []byte) *route.Request {
+	r.Path, r.Host, r.Req = path, req.Header.Host(), req
+	r.Method = req.Header.Method()
+	if m, pre := preflightMethod(&req.Header); pre {
+		r.Method = m
+	}
+	return r
 }
 
 // logSlow logs a request slower than its rule's monitoring threshold.

@@ -111,7 +111,7 @@ func TestDashboardSourceProblems(t *testing.T) {
 
 	v := src.Validate([]byte(configYAML(backend, "  paths:\n    - pattern: \"/api/*\"\n    - pattern: \"/api/users/*\"\n")))
 	got, _ := json.Marshal(v.Warnings)
-	want := `[{"line":5,"col":7,"message":"rule 2 (\"/api/users/*\") can never match: rule 1 (\"/api/*\") before it covers every path it matches"}]`
+	want := `[{"line":5,"col":7,"message":"rule 2 (\"/api/users/*\") can never match: rule 1 (\"/api/*\") before it covers every request it matches"}]`
 	if !v.OK || string(got) != want {
 		t.Fatalf("positioned warning: %v\n got %s\nwant %s", v.OK, got, want)
 	}

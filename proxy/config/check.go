@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -20,9 +21,7 @@ func (l *Loaded) check(d *decoder, clean bool) {
 	specs := make([]route.Spec, len(c.Paths))
 	for i := range c.Paths {
 		p := &c.Paths[i]
-		// An exact rule with policies covers its trailing forms unless
-		// strict (route.Spec.TrailingForms).
-		specs[i] = route.Spec{Pattern: p.Pattern, TrailingForms: !p.Strict && p.Features.Any()}
+		specs[i] = p.Spec()
 		if p.Pattern == "" {
 			d.errAt(at(p, "pattern"), "pattern: required")
 		} else if c.Dashboard.Prefix != "" && underReserved(p.Pattern, c.Dashboard.Prefix) {
@@ -34,6 +33,11 @@ func (l *Loaded) check(d *decoder, clean bool) {
 	for _, pe := range perrs {
 		bad[pe.Index] = true
 		if c.Paths[pe.Index].Pattern == "" {
+			continue
+		}
+		var ce *route.CriterionError
+		if errors.As(pe.Err, &ce) {
+			d.errAt(at(&c.Paths[pe.Index], ce.Field), "%v", ce)
 			continue
 		}
 		d.errAt(at(&c.Paths[pe.Index], "pattern"), "pattern %q: %v", c.Paths[pe.Index].Pattern, pe.Err)
@@ -104,8 +108,17 @@ func (l *Loaded) check(d *decoder, clean bool) {
 	if table != nil && len(perrs) == 0 {
 		for _, s := range table.Shadowed() {
 			p := at(&c.Paths[s.Rule], "pattern")
-			l.warnf(p, "rule %d (%q) can never match: rule %d (%q) before it covers every path it matches",
-				s.Rule+1, c.Paths[s.Rule].Pattern, s.By+1, c.Paths[s.By].Pattern)
+			if len(s.Also) == 0 {
+				l.warnf(p, "rule %d (%q) can never match: rule %d (%q) before it covers every request it matches",
+					s.Rule+1, c.Paths[s.Rule].Pattern, s.By+1, c.Paths[s.By].Pattern)
+				continue
+			}
+			by := fmt.Sprintf("%d (%q)", s.By+1, c.Paths[s.By].Pattern)
+			for _, a := range s.Also {
+				by += fmt.Sprintf(", %d (%q)", a+1, c.Paths[a].Pattern)
+			}
+			l.warnf(p, "rule %d (%q) can never match: rules %s before it cover every request it matches, each for some of its hosts or methods",
+				s.Rule+1, c.Paths[s.Rule].Pattern, by)
 		}
 	}
 	for _, name := range inactiveFeatures(c) {

@@ -78,6 +78,23 @@ type PathRule struct {
 	// so they cannot slip past the rule's policies. Only for exact patterns.
 	// Default false.
 	Strict bool `yaml:"strict"`
+	// Hosts limits the rule to requests for these host names: exact
+	// names, or `*.example.com` for one label in front of example.com
+	// (not the apex, not two labels), as in certificates; letters in any
+	// case, the request's port and a trailing dot ignored. Default: none
+	// (every host).
+	Hosts []string `yaml:"hosts"`
+	// Methods limits the rule to these methods (written in any case,
+	// matched in upper case; HEAD is its own method). A CORS preflight
+	// counts as the method it announces. Default: none (every method).
+	Methods []string `yaml:"methods"`
+	// Headers limits the rule to requests with these header values: exact,
+	// or an RE2 regexp when the value starts with `^`; an absent header
+	// reads as empty. Default: none.
+	Headers Values `yaml:"headers"`
+	// Query is Headers for query parameters (their decoded values).
+	// Default: none.
+	Query Values `yaml:"query"`
 	// Servers overrides the global servers for this rule. Default: the global ones.
 	Servers []lb.Server `yaml:"servers"`
 	// LB overrides the balancer for this rule's own servers. Default: the global lb.

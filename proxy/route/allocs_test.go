@@ -92,3 +92,29 @@ func TestHostPatternAllocs(t *testing.T) {
 	host := []byte("App.Example.com.")
 	assertNoAllocs(t, "HostPattern.Match", func() { h.Match(host) })
 }
+
+func TestMatchRequestAllocs(t *testing.T) {
+	tab := mustSpecs(t,
+		Spec{Pattern: "/api/*", Hosts: []string{"api.example.com", "*.api.example.com"}, Methods: []string{"GET", "POST"}},
+		Spec{Pattern: "/api/*", Headers: []KV{{"X-Canary", "1"}}},
+		Spec{Pattern: "/api/*", Query: []KV{{"version", "^v[23]$"}}},
+		Spec{Pattern: "/api/exact", Headers: []KV{{"X-Tenant", "^(a|b)$"}}},
+		Spec{Pattern: `^/re/\d+$`, Methods: []string{"PUT"}},
+		Spec{Pattern: "/*", Hosts: []string{"*.example.com"}},
+		Spec{Pattern: "/*"},
+	)
+	for _, r := range []*Request{
+		req(t, "GET", "http://API.example.com:8000/api/x"),
+		req(t, "GET", "http://eu.api.example.com./api/x"),
+		req(t, "PUT", "http://api.example.com/api/x"),
+		req(t, "PUT", "http://x.org/api/x", "X-Canary", "1"),
+		req(t, "PUT", "http://x.org/api/x?version=v3"),
+		req(t, "GET", "http://x.org/api/exact?version=v4", "X-Tenant", "b"),
+		req(t, "PUT", "http://x.org/re/12"),
+		req(t, "GET", "http://[::1]:80/re/12"),
+		req(t, "GET", "http://x.org/other"),
+	} {
+		var c Captures
+		assertNoAllocs(t, "MatchRequest "+string(r.Method)+" "+string(r.Host)+string(r.Path), func() { tab.MatchRequest(r, &c) })
+	}
+}

@@ -184,7 +184,8 @@ func growthRules(n int) ([]string, [][]byte) {
 
 // BenchmarkRouterGrowth: match cost as the table grows 1 → 10,000 rules,
 // 10% of them regexes, for traffic spread over every rule ("spread": each
-// iteration matches the next rule's path) and for the last rule ("last").
+// iteration matches the next rule's path) and for the last rule ("last");
+// then the same with a host (and methods) on every rule (benchGrowthHosts).
 // Linear growth would be 10,000× from 1 to 10,000 rules.
 func BenchmarkRouterGrowth(b *testing.B) {
 	for _, n := range benchSizes {
@@ -212,6 +213,65 @@ func BenchmarkRouterGrowth(b *testing.B) {
 			for b.Loop() {
 				if tab.Match(paths[n-1], &c) != n-1 {
 					b.Fatal("wrong rule")
+				}
+			}
+		})
+		benchGrowthHosts(b, n)
+	}
+}
+
+// hostRules is growthRules with a host on every rule: rule i serves
+// "h<i>.example.com" (every tenth a wildcard "*.h<i>.example.com"), and
+// each request carries its rule's host, so the host index, not the path,
+// picks the rule among n that share few paths.
+func hostRules(n int) ([]Spec, []*Request) {
+	ps, paths := growthRules(n)
+	specs := make([]Spec, n)
+	reqs := make([]*Request, n)
+	for i := range specs {
+		host, name := fmt.Sprintf("h%d.example.com", i), fmt.Sprintf("H%d.Example.com:8443", i)
+		if i%10 == 5 {
+			host, name = "*."+host, fmt.Sprintf("eu.h%d.example.com", i)
+		}
+		// Every rule's path from a small set: most rules share their
+		// pattern with many others and only the host tells them apart.
+		specs[i] = Spec{Pattern: ps[i%20], Hosts: []string{host}, Methods: []string{"GET", "POST"}}
+		reqs[i] = &Request{Path: paths[i%20], Host: []byte(name), Method: []byte("GET")}
+	}
+	return specs, reqs
+}
+
+// benchGrowthHosts is BenchmarkRouterGrowth's question for rules with
+// hosts (1 → 10,000 hosts, each request for one of them): the host picks
+// its rules by a map lookup, so the cost does not grow with the number of
+// hosts. "nohost" is a request for a host no rule names.
+func benchGrowthHosts(b *testing.B, n int) {
+	{
+		specs, reqs := hostRules(n)
+		tab, errs := CompileSpecs(specs)
+		if len(errs) > 0 {
+			b.Fatal(errs)
+		}
+		b.Run(fmt.Sprintf("hosts/spread/rules=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			var c Captures
+			i := 0
+			for b.Loop() {
+				if tab.MatchRequest(reqs[i], &c) != i {
+					b.Fatalf("%s %s: wrong rule", reqs[i].Host, reqs[i].Path)
+				}
+				if i++; i == n {
+					i = 0
+				}
+			}
+		})
+		miss := &Request{Path: reqs[0].Path, Host: []byte("unknown.example.org"), Method: []byte("GET")}
+		b.Run(fmt.Sprintf("hosts/nohost/rules=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			var c Captures
+			for b.Loop() {
+				if tab.MatchRequest(miss, &c) != -1 {
+					b.Fatal("matched")
 				}
 			}
 		})

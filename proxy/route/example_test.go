@@ -30,7 +30,7 @@ func ExampleCompile() {
 	// errors: 0
 	// 1 42
 	// 2 2024
-	// [{4 3}]
+	// [{4 3 []}]
 }
 
 func ExampleNormalizePath() {

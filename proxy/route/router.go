@@ -42,13 +42,18 @@ type rule struct {
 	// trailing: an exact rule that also matches its trailing forms (see
 	// Spec.TrailingForms).
 	trailing bool
+	// hosts: the rule serves only these hosts (none: every host); the
+	// table's hostIndex holds it under each of them.
+	hosts []HostPattern
+	// crit: methods, headers and query (nil: none).
+	crit *criteria
 }
 
 // Table is a compiled, immutable route table. It is safe for concurrent use.
 type Table struct {
 	rules []rule
-	trie  trie
-	regex []int32 // indexes of regex rules, ascending
+	main  index      // the rules without hosts
+	hosts *hostIndex // the rules with hosts, by host (nil: none has any)
 }
 
 // Spec is one rule for CompileSpecs: its pattern and how it matches.
@@ -60,6 +65,17 @@ type Spec struct {
 	// strict trailing-slash matching, a file system that drops trailing
 	// dots). It has no effect on other kinds of pattern.
 	TrailingForms bool
+	// Hosts restricts the rule to requests for these hosts (exact names,
+	// or "*.example.com" for one label: see HostPattern), the port
+	// ignored. Empty: every host.
+	Hosts []string
+	// Methods restricts the rule to these methods (case-insensitive in
+	// the configuration, upper case on the wire). Empty: every method.
+	Methods []string
+	// Headers and Query restrict the rule to requests whose headers or
+	// query parameters have these values (see KV). Empty: no condition.
+	Headers []KV
+	Query   []KV
 }
 
 // Compile compiles patterns (in file order) into a Table: CompileSpecs
@@ -73,8 +89,13 @@ func Compile(patterns []string) (*Table, []PatternError) {
 }
 
 // CompileSpecs compiles rules (in file order) into a Table. Every bad pattern
-// is reported as a PatternError; the returned Table is still usable and
-// simply never matches the bad ones.
+// is reported as a PatternError (a bad host, method, header or query
+// criterion as one wrapping a *CriterionError); the returned Table is
+// still usable and simply never matches the bad ones.
+//
+// A rule matches a request when its pattern matches the path and every
+// criterion it has holds: one of its hosts, one of its methods, all its
+// headers and query parameters.
 //
 // Pattern kinds: a pattern starting with '^' is a Go regexp, matched as
 // regexp.Match against the whole normalised path, whose named groups
@@ -95,13 +116,22 @@ func CompileSpecs(specs []Spec) (*Table, []PatternError) {
 			t.rules[i] = rule{kind: kindInvalid, pattern: p}
 			continue
 		}
+		if r.crit, r.hosts, err = compileCriteria(&specs[i]); err != nil {
+			errs = append(errs, PatternError{Index: i, Err: err})
+			t.rules[i] = rule{kind: kindInvalid, pattern: p}
+			continue
+		}
 		r.trailing = sp.TrailingForms && r.kind == kindExact
 		t.rules[i] = r
-		if r.kind == kindRegex && r.prefix == "" {
-			t.regex = append(t.regex, int32(i))
+	}
+	var main []int32
+	for i := range t.rules {
+		if len(t.rules[i].hosts) == 0 {
+			main = append(main, int32(i))
 		}
 	}
-	t.trie.build(t.rules)
+	t.main.build(t.rules, main)
+	t.hosts = buildHostIndex(t.rules)
 	return t, errs
 }
 
@@ -193,21 +223,28 @@ func (t *Table) Exact(rule int) bool { return t.rules[rule].kind == kindExact }
 const noRule = math.MaxInt32
 
 // Match returns the index of the first rule, in file order, that matches
-// path, or -1. When caps is not nil it is filled with the winning rule's
-// captures (spans into path). Match does not allocate.
+// path, as MatchRequest for a request with no host, method, headers or
+// query (rules with such criteria do not match it).
+func (t *Table) Match(path []byte, caps *Captures) int {
+	return t.MatchRequest(&Request{Path: path}, caps)
+}
+
+// MatchRequest returns the index of the first rule, in file order, that
+// matches r, or -1. When caps is not nil it is filled with the winning
+// rule's captures (spans into r.Path). MatchRequest does not allocate.
 //
 // The trie answers for literal, glob and {param} rules and for regex rules
 // with a literal prefix; the other regex rules are consulted, in order, only
-// when they come before the trie's best answer.
-func (t *Table) Match(path []byte, caps *Captures) int {
-	best := t.trie.match(t.rules, path)
-	for _, ri := range t.regex {
-		if int(ri) >= best {
-			break
-		}
-		if t.rules[ri].re.Match(path) {
-			best = int(ri)
-			break
+// when they come before the trie's best answer. Rules with hosts live in
+// one such index per host (hostIndex): the request's host picks one of
+// them by a map lookup, and the better of its answer and the main index's
+// wins. Methods, headers and query are checked on the rules whose path
+// matches, in the order they are tried.
+func (t *Table) MatchRequest(r *Request, caps *Captures) int {
+	best := t.main.match(t.rules, r, noRule)
+	if t.hosts != nil {
+		if x := t.hosts.lookup(r.Host); x != nil {
+			best = x.match(t.rules, r, best)
 		}
 	}
 	if best == noRule {
@@ -217,9 +254,9 @@ func (t *Table) Match(path []byte, caps *Captures) int {
 		return -1
 	}
 	if caps != nil {
-		t.rules[best].captures(path, caps)
+		t.rules[best].captures(r.Path, caps)
 	}
-	return best
+	return int(best)
 }
 
 // matchRest reports whether s (the path after the rule's literal prefix)

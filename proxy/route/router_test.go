@@ -153,7 +153,7 @@ func TestShadowed(t *testing.T) {
 	}
 	tab, _ := Compile(patterns)
 	got := tab.Shadowed()
-	want := []Shadow{{1, 0}, {2, 0}, {4, 3}, {6, 5}, {7, 5}, {9, 8}, {11, 10}, {15, 8}, {18, 17}}
+	want := []Shadow{{Rule: 1, By: 0}, {Rule: 2, By: 0}, {Rule: 4, By: 3}, {Rule: 6, By: 5}, {Rule: 7, By: 5}, {Rule: 9, By: 8}, {Rule: 11, By: 10}, {Rule: 15, By: 8}, {Rule: 18, By: 17}}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("Shadowed = %v\nwant       %v", got, want)
 	}

@@ -1,6 +1,9 @@
 package route
 
-import "testing"
+import (
+	"reflect"
+	"testing"
+)
 
 func TestTrailingForms(t *testing.T) {
 	tab, errs := CompileSpecs([]Spec{
@@ -35,15 +38,15 @@ func TestTrailingFormsShadow(t *testing.T) {
 		want  []Shadow
 	}{
 		{[]Spec{{Pattern: "/a"}, {Pattern: "/a", TrailingForms: true}}, nil},
-		{[]Spec{{Pattern: "/a", TrailingForms: true}, {Pattern: "/a"}}, []Shadow{{1, 0}}},
-		{[]Spec{{Pattern: "/a", TrailingForms: true}, {Pattern: "/a/", TrailingForms: true}}, []Shadow{{1, 0}}},
-		{[]Spec{{Pattern: "/a*"}, {Pattern: "/a", TrailingForms: true}}, []Shadow{{1, 0}}},
-		{[]Spec{{Pattern: "/a/*"}, {Pattern: "/a/b", TrailingForms: true}}, []Shadow{{1, 0}}},
+		{[]Spec{{Pattern: "/a", TrailingForms: true}, {Pattern: "/a"}}, []Shadow{{Rule: 1, By: 0}}},
+		{[]Spec{{Pattern: "/a", TrailingForms: true}, {Pattern: "/a/", TrailingForms: true}}, []Shadow{{Rule: 1, By: 0}}},
+		{[]Spec{{Pattern: "/a*"}, {Pattern: "/a", TrailingForms: true}}, []Shadow{{Rule: 1, By: 0}}},
+		{[]Spec{{Pattern: "/a/*"}, {Pattern: "/a/b", TrailingForms: true}}, []Shadow{{Rule: 1, By: 0}}},
 		{[]Spec{{Pattern: "/{x}"}, {Pattern: "/a", TrailingForms: true}}, nil},
 	} {
 		tab, _ := CompileSpecs(tc.specs)
 		got := tab.Shadowed()
-		if len(got) != len(tc.want) || len(got) > 0 && got[0] != tc.want[0] {
+		if len(got) != len(tc.want) || len(got) > 0 && !reflect.DeepEqual(got[0], tc.want[0]) {
 			t.Errorf("%+v: shadowed %v, want %v", tc.specs, got, tc.want)
 		}
 	}

@@ -55,15 +55,17 @@ func (n *tnode) child(c byte) int32 {
 	return -1
 }
 
-func (t *trie) build(rules []rule) {
+// build indexes members (rule indexes, ascending). An exact rule with
+// criteria (methods, headers, query) is kept with the candidates, which
+// are checked one by one, instead of as its node's one exact rule.
+func (t *trie) build(rules []rule, members []int32) {
 	t.nodes, t.tails = t.nodes[:0], nil
 	t.newNode()
-	for i := range rules {
-		r := &rules[i]
+	for _, ri := range members {
+		r := &rules[ri]
 		if r.kind == kindInvalid || (r.kind == kindRegex && r.prefix == "") {
 			continue
 		}
-		ri := int32(i)
 		n := int32(0)
 		t.nodes[n].minSub = min(t.nodes[n].minSub, ri)
 		for j := 0; j < len(r.prefix); j++ {
@@ -84,7 +86,7 @@ func (t *trie) build(rules []rule) {
 			t.nodes[n].minSub = min(t.nodes[n].minSub, ri)
 		}
 		nd := &t.nodes[n]
-		if r.kind == kindExact {
+		if r.kind == kindExact && r.crit == nil {
 			nd.exact = min(nd.exact, ri)
 			if r.trailing {
 				for len(t.tails) < len(t.nodes) {
@@ -98,9 +100,10 @@ func (t *trie) build(rules []rule) {
 	}
 }
 
-// match returns the smallest index of a trie rule matching path, or noRule.
-func (t *trie) match(rules []rule, path []byte) int {
-	best := int32(noRule)
+// match returns the smallest index below best of a trie rule accepting r,
+// or best.
+func (t *trie) match(rules []rule, r *Request, best int32) int32 {
+	path := r.Path
 	n := &t.nodes[0]
 	for i := 0; ; i++ {
 		if n.minSub >= best {
@@ -110,7 +113,7 @@ func (t *trie) match(rules []rule, path []byte) int {
 			if ri >= best {
 				break
 			}
-			if rules[ri].matchTrie(path, i) {
+			if rules[ri].matchTrie(path, i) && rules[ri].crit.accepts(r) {
 				best = ri
 				break
 			}
@@ -128,7 +131,7 @@ func (t *trie) match(rules []rule, path []byte) int {
 	if t.tails != nil && len(path) > 0 && (path[len(path)-1] == '/' || path[len(path)-1] == '.') {
 		best = t.matchTail(path, best)
 	}
-	return int(best)
+	return best
 }
 
 // matchTail returns the smaller of best and the first exact rule whose

@@ -1,0 +1,87 @@
+package proxy
+
+import (
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/premier-gateway/premier/proxy/route"
+)
+
+// rulesMixYAML is bench/configs/rules50.yaml (50 rules, 10 regexes, the
+// traffic falling through to the last) for the in-memory backend; with
+// hosts, every other rule but the last names two hosts (one a wildcard) and every third
+// also methods, so the request for example.com consults the host index
+// and the criteria on the way.
+func rulesMixYAML(tb testing.TB, hosts bool) string {
+	b, err := os.ReadFile("../bench/configs/rules50.yaml")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	src := regexp.MustCompile(`(?m)^  listen: .*\n`).ReplaceAllString(string(b), "")
+	src = strings.Replace(src, "http://127.0.0.1:9001", "http://backend.internal:80", 1)
+	if !hosts {
+		return src
+	}
+	i := 0
+	return regexp.MustCompile(`(?m)^    - pattern: (.*)$`).ReplaceAllStringFunc(src, func(line string) string {
+		i++
+		extra := ""
+		if i%2 == 1 { // not the last rule (50), the catch-all the traffic reaches
+			extra += fmt.Sprintf("\n      hosts: [\"svc%d.example.com\", \"*.svc%d.example.com\"]", i, i)
+		}
+		if i%3 == 0 {
+			extra += "\n      methods: [GET, POST]"
+		}
+		return line + extra
+	})
+}
+
+// BenchmarkRulesMix is the 50-rule mix against one rule through the whole
+// proxied path (in-memory backend), with and without hosts, in rounds
+// (round=1..5, each running the three in turn) so the A/B pairs come from
+// one interleaved run on a shared machine.
+func BenchmarkRulesMix(b *testing.B) {
+	one := `premier:
+  servers: ["http://backend.internal:80"]
+  paths:
+    - pattern: "/*"
+      features: {timeout: {seconds: 10.0}}
+`
+	cases := []struct {
+		name string
+		g    *inmemGateway
+	}{
+		{"one-rule", newInmemGatewayConfig(b, one)},
+		{"rules50", newInmemGatewayConfig(b, rulesMixYAML(b, false))},
+		{"rules50-hosts", newInmemGatewayConfig(b, rulesMixYAML(b, true))},
+	}
+	for round := 1; round <= 5; round++ {
+		for _, c := range cases {
+			b.Run(fmt.Sprintf("round=%d/%s", round, c.name), func(b *testing.B) {
+				c.g.do(b, "/small")
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					c.g.do(b, "/small")
+				}
+			})
+		}
+	}
+}
+
+// TestRulesMixHostsConfig: the benchmark's config with hosts loads, has
+// the hosts it claims, and routes its traffic to the last rule.
+func TestRulesMixHostsConfig(t *testing.T) {
+	src := rulesMixYAML(t, true)
+	if n := strings.Count(src, "hosts:"); n != 25 {
+		t.Fatalf("%d rules with hosts, want 25", n)
+	}
+	g := newInmemGatewayConfig(t, src)
+	g.do(t, "/small")
+	if got := g.gw.cur.Load().match.MatchRequest(matchRequest(new(route.Request), &g.ctx.Request, []byte("/small")), nil); got != 49 {
+		t.Fatalf("rule %d, want the last (49)", got)
+	}
+}
