@@ -109,7 +109,7 @@ func (p *plan) attempt(g *Gateway, s *scratch, x exchanger, hash uint64, attempt
 			return last
 		}
 		if err != nil && b != nil && out != lb.NotTheBackend {
-			g.backendFailures.note(b.URL, err)
+			g.backendFailures.note(b.URL, err, s.rid, p.name)
 		}
 	}
 }

@@ -16,7 +16,10 @@ type failureLog struct {
 	dropped  map[string]int
 }
 
-func (f *failureLog) note(backend string, err error) {
+// note logs err unless backend failed within the interval; the line
+// names the request it failed (rid, rule) as every line about a request
+// does.
+func (f *failureLog) note(backend string, err error, rid []byte, rule string) {
 	now := time.Now()
 	f.mu.Lock()
 	if f.last == nil {
@@ -31,5 +34,6 @@ func (f *failureLog) note(backend string, err error) {
 	f.last[backend], f.dropped[backend] = now, 0
 	f.mu.Unlock()
 	f.log.Warn("backend request failed", slog.String("backend", backend),
-		slog.String("error", err.Error()), slog.Int("suppressed_since_last", dropped))
+		slog.String("error", err.Error()), slog.Int("suppressed_since_last", dropped),
+		slog.String("request_id", string(rid)), slog.String("rule", rule))
 }

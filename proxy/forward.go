@@ -60,7 +60,7 @@ func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 		clientClose = true
 	case r.err != nil:
 		backend = p.backends[r.i].URL
-		p.backendError(g, ctx, backend, r.err)
+		p.backendError(g, ctx, s, backend, r.err)
 	default:
 		backend = p.backends[r.i].URL
 		if !ownVersion(&ctx.Response.Header) {
@@ -355,7 +355,7 @@ func equalFoldString(b []byte, s string) bool {
 
 // backendError answers a failed backend exchange: the rule's timeout
 // response, or 502 — never revealing the backend's address.
-func (p *plan) backendError(g *Gateway, ctx *fasthttp.RequestCtx, backend string, err error) {
+func (p *plan) backendError(g *Gateway, ctx *fasthttp.RequestCtx, s *scratch, backend string, err error) {
 	if errors.Is(err, fasthttp.ErrNoFreeConns) { // our pool is full, not the backend's fault
 		writeError(ctx, ErrUnavailable)
 		ctx.Response.Header.SetBytesV("Retry-After", strOne)
@@ -369,7 +369,7 @@ func (p *plan) backendError(g *Gateway, ctx *fasthttp.RequestCtx, backend string
 		writeError(ctx, ErrTimeout)
 		return
 	}
-	g.backendFailures.note(backend, err)
+	g.backendFailures.note(backend, err, s.rid, p.name)
 	writeError(ctx, ErrBadGateway)
 }
 

@@ -20,6 +20,7 @@ import (
 // not allocate.
 type scratch struct {
 	path     []byte // normalised path
+	rid      []byte // the request ID (requestid.go); empty with request_id off
 	uri      []byte // rewritten request URI
 	buf      []byte // header building
 	fwd      []byte // the Forwarded value of a TLS request (prepareRequest)
@@ -46,7 +47,7 @@ type scratch struct {
 
 var scratchPool = sync.Pool{New: func() any {
 	return &scratch{path: make([]byte, 0, 256), uri: make([]byte, 0, 512), buf: make([]byte, 0, 256), head: make([]byte, 0, 1024), conn: make([]byte, 0, 64), fwd: make([]byte, 0, 64),
-		key: make([]byte, 0, 128), ckey: make([]byte, 0, 512), client: make([]byte, 0, 64)}
+		key: make([]byte, 0, 128), ckey: make([]byte, 0, 512), client: make([]byte, 0, 64), rid: make([]byte, 0, maxRequestIDLen)}
 }}
 
 // Handler serves one request through the fixed pipeline (docs/architecture.md
@@ -66,18 +67,22 @@ func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
 	defer scratchPool.Put(s)
 	defer g.settleBodies(ctx, s) // on every path, panics too: before s goes back
 
+	start := time.Now()
+	if !early { // expectContinue took the ID and routed already
+		s.path = s.path[:0]
+		t.rid.requestID(ctx, s)
+	}
 	p, reserved := g.route(ctx, t, s)
 	if reserved {
 		g.serveReserved(ctx, t, s.path)
-		return
 	}
 	if p == nil {
+		g.finishEarly(ctx, t, s, start, reserved)
 		return
 	}
-	start := time.Now()
 	o := &s.obs
 	limit, limitKey, authed, consumer := o.Limit, o.LimitKey, o.Auth, o.Consumer
-	*o = metrics.Observation{Rule: p.index, Route: p.name, Method: ctx.Method(), Path: s.path, Start: start}
+	*o = metrics.Observation{Rule: p.index, Route: p.name, Method: ctx.Method(), Path: s.path, Start: start, RequestID: s.rid}
 	if s.admitted {
 		o.Limit, o.LimitKey, o.Auth, o.Consumer = limit, limitKey, authed, consumer
 	}
@@ -94,14 +99,52 @@ func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
 	if p.access != nil && p.access.cors != nil && !ws {
 		corsHeaders(ctx, p.access.cors)
 	}
-	o.Duration = time.Since(start)
+	g.finish(ctx, t, s, p)
+	if !ws {
+		holdResponse(ctx)
+	}
+}
+
+// finish records a request its rule answered (or refused): the ID on the
+// answer, then the one Observe every answer reaches, and the slow log.
+func (g *Gateway) finish(ctx *fasthttp.RequestCtx, t *table, s *scratch, p *plan) {
+	t.rid.answerID(ctx, s)
+	o := &s.obs
+	o.Duration = time.Since(o.Start)
 	o.Status = ctx.Response.StatusCode()
 	g.metrics.Observe(o)
 	if p.logThreshold > 0 && o.Duration > p.logThreshold {
 		g.logSlow(ctx, o)
 	}
-	if !ws {
-		holdResponse(ctx)
+}
+
+// GatewayRoute is the route name the gateway's own answers before any rule
+// matched are counted under (a malformed head or path, the reserved
+// prefix, redirect_http, OPTIONS *, ACME challenges), as the rule index
+// GatewayRule.
+const (
+	GatewayRoute = "gateway"
+	GatewayRule  = -2
+)
+
+// finishEarly records an answer given before any rule matched. The
+// dashboard's own successful answers (its polling) are left out of the
+// metrics and the recent requests, so they do not drown the traffic they
+// show; its refusals are counted.
+func (g *Gateway) finishEarly(ctx *fasthttp.RequestCtx, t *table, s *scratch, start time.Time, reserved bool) {
+	t.rid.answerID(ctx, s)
+	o := &s.obs
+	path := s.path
+	if len(path) == 0 { // refused before the path was normalised: the raw one
+		path = ctx.Request.Header.RequestURI()
+		if i := bytes.IndexByte(path, '?'); i >= 0 {
+			path = path[:i]
+		}
+	}
+	*o = metrics.Observation{Rule: GatewayRule, Route: GatewayRoute, Method: ctx.Method(), Path: path, Start: start,
+		RequestID: s.rid, Duration: time.Since(start), Status: ctx.Response.StatusCode()}
+	if !reserved || o.Status >= 400 {
+		g.metrics.Observe(o)
 	}
 }
 
@@ -186,7 +229,8 @@ func matchRequest(r *route.Request, req *fasthttp.Request, path []byte) *route.R
 // logSlow logs a request slower than its rule's monitoring threshold.
 func (g *Gateway) logSlow(ctx *fasthttp.RequestCtx, o *metrics.Observation) {
 	g.log.LogAttrs(ctx, slog.LevelWarn, "slow request",
-		slog.String("route", o.Route),
+		slog.String("request_id", string(o.RequestID)),
+		slog.String("rule", o.Route),
 		slog.String("method", string(o.Method)),
 		slog.String("path", string(o.Path)),
 		slog.Int("status", o.Status),
@@ -295,7 +339,8 @@ func (g *Gateway) recoverPanic(ctx *fasthttp.RequestCtx) {
 }
 
 func (g *Gateway) answerPanic(ctx *fasthttp.RequestCtx, r any) {
-	g.log.Error("panic in request path", slog.Any("panic", r), slog.String("path", string(ctx.Path())),
+	g.log.Error("panic in request path", slog.String("request_id", string(g.cur.Load().rid.peek(ctx))),
+		slog.Any("panic", r), slog.String("path", string(ctx.Path())),
 		slog.String("stack", string(debug.Stack())))
 	writeError(ctx, ErrInternal)
 	ctx.SetConnectionClose()

@@ -19,8 +19,9 @@ type table struct {
 	match    *route.Table
 	trusted  *route.Trusted
 	prefix   []byte
-	rules    []*plan // one per path rule, in file order
-	fallback *plan   // default_features: requests no rule matches
+	rid      *requestIDs // request_id (nil: off)
+	rules    []*plan     // one per path rule, in file order
+	fallback *plan       // default_features: requests no rule matches
 	// maxBody bounds request bodies (413 beyond).
 	maxBody int64
 	// breakerKeys are the registry keys of the breakers this table uses.
@@ -93,6 +94,7 @@ func (g *Gateway) compile(l *config.Loaded) (*table, error) {
 		trusted: l.Trusted(),
 		prefix:  []byte(c.Dashboard.Prefix),
 		maxBody: c.Limits.MaxBodyBytes,
+		rid:     newRequestIDs(c.RequestID),
 
 		breakerKeys:  map[string]bool{},
 		healthChecks: map[string]*lb.HealthCheck{},

@@ -234,7 +234,7 @@ func TestSlowRequestsLogged(t *testing.T) {
 	if strings.Contains(logs, "/sfast") {
 		t.Errorf("fast request logged: %s", logs)
 	}
-	for _, want := range []string{"slow request", "route=/s*", "method=GET", "path=/slow", "status=200", "duration=", "backend=http://127.0.0.1:"} {
+	for _, want := range []string{"slow request", "rule=/s*", "request_id=", "method=GET", "path=/slow", "status=200", "duration=", "backend=http://127.0.0.1:"} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("slow log lacks %q: %s", want, logs)
 		}

@@ -40,7 +40,7 @@ func (p *plan) admit(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch)
 	}
 	s.key = s.key[:0]
 	if lp.key != nil {
-		s.vars = route.Vars{Path: s.path, Caps: &s.caps, TLS: ctx.IsTLS(), Consumer: s.auth.Identity.Consumer, Claims: s.auth.Identity.Claims}
+		s.vars = route.Vars{Path: s.path, Caps: &s.caps, TLS: ctx.IsTLS(), Consumer: s.auth.Identity.Consumer, Claims: s.auth.Identity.Claims, RequestID: s.rid}
 		if lp.key.Uses(route.PlaceholderClientCN) {
 			s.vars.ClientCN = clientCN(ctx)
 		}

@@ -104,28 +104,32 @@ func (g *Gateway) expectContinue(ctx *fasthttp.RequestCtx) (status int) {
 	s := scratchPool.Get().(*scratch)
 	s.admitted = false
 	s.auth.Reset()
+	s.path = s.path[:0]
+	start := time.Now()
+	t.rid.requestID(ctx, s) // minted here, it is in the request header: Handler keeps it
 	p, reserved := g.route(ctx, t, s)
 	if reserved || (p != nil && isWebSocketUpgrade(&ctx.Request)) {
-		scratchPool.Put(s)
 		if bodyTooLarge(ctx, t) {
+			g.finishEarly(ctx, t, s, start, reserved)
+			scratchPool.Put(s)
 			return fasthttp.StatusRequestEntityTooLarge
 		}
+		scratchPool.Put(s)
 		return fasthttp.StatusContinue
 	}
 	if p == nil {
+		g.finishEarly(ctx, t, s, start, false)
 		scratchPool.Put(s)
 		return ctx.Response.StatusCode()
 	}
 	o := &s.obs
-	*o = metrics.Observation{Rule: p.index, Route: p.name, Method: ctx.Method(), Path: s.path, Start: time.Now()}
+	*o = metrics.Observation{Rule: p.index, Route: p.name, Method: ctx.Method(), Path: s.path, Start: start, RequestID: s.rid}
 	if !p.precheck(g, t, ctx, s) {
 		p.limitHeaders(ctx, s)
 		if p.access != nil && p.access.cors != nil {
 			corsHeaders(ctx, p.access.cors)
 		}
-		o.Duration = time.Since(o.Start)
-		o.Status = ctx.Response.StatusCode()
-		g.metrics.Observe(o)
+		g.finish(ctx, t, s, p)
 		scratchPool.Put(s)
 		return o.Status
 	}

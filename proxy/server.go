@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"time"
 
 	"github.com/valyala/fasthttp"
 
@@ -61,6 +62,12 @@ func (g *Gateway) newServer() *fasthttp.Server {
 // the rest; the connection closes.
 func (g *Gateway) serverError(ctx *fasthttp.RequestCtx, err error) {
 	defer g.addHSTS(ctx)
+	t := g.cur.Load()
+	s := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(s)
+	s.path = s.path[:0]
+	start := time.Now()
+	t.rid.requestID(ctx, s)
 	var tooBig *fasthttp.ErrSmallBuffer
 	switch {
 	case errors.As(err, &tooBig):
@@ -73,6 +80,7 @@ func (g *Gateway) serverError(ctx *fasthttp.RequestCtx, err error) {
 		writeError(ctx, ErrBadRequest)
 	}
 	ctx.SetConnectionClose()
+	g.finishEarly(ctx, t, s, start, false)
 }
 
 // quietLogger sends fasthttp's own log lines to slog at debug level.

@@ -135,7 +135,7 @@ func (p *plan) serveWebSocket(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s 
 		return ""
 	case res.err != nil:
 		h.Release(r)
-		p.backendError(g, ctx, p.backends[res.i].URL, res.err)
+		p.backendError(g, ctx, s, p.backends[res.i].URL, res.err)
 		return p.backends[res.i].URL
 	}
 	b, bc, br, head := p.backends[res.i], x.bc, x.br, x.head
@@ -151,7 +151,7 @@ func (p *plan) serveWebSocket(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s 
 			err = errBadUpgrade
 		}
 		if err != nil {
-			p.backendError(g, ctx, b.URL, err)
+			p.backendError(g, ctx, s, b.URL, err)
 			return b.URL
 		}
 		s.buf = stripHopByHop(&ctx.Response.Header, s.buf)
@@ -159,8 +159,9 @@ func (p *plan) serveWebSocket(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s 
 	}
 
 	c := g.newWSConn(h, r, p, cfg, b, bc)
-	head = append([]byte(nil), head...)
-	_, _ = br.Discard(len(head))
+	n := len(head)
+	head = t.rid.intoHead(head, s) // a copy: head is br's buffer
+	_, _ = br.Discard(n)
 	var early []byte
 	if n := br.Buffered(); n > 0 {
 		e, _ := br.Peek(n)

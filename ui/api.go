@@ -108,10 +108,10 @@ func (d *Dashboard) apiRouteDetail(ctx *fasthttp.RequestCtx) {
 	writeJSON(ctx, fasthttp.StatusOK, det)
 }
 
-// apiRequests: ?route=PATTERN&status=404|4xx&page=1&per_page=50.
+// apiRequests: ?route=PATTERN&status=404|4xx&request_id=PART&page=1&per_page=50.
 func (d *Dashboard) apiRequests(ctx *fasthttp.RequestCtx) {
 	q := ctx.QueryArgs()
-	f := source.RecentFilter{Route: string(q.Peek("route"))}
+	f := source.RecentFilter{Route: string(q.Peek("route")), RequestID: string(q.Peek("request_id"))}
 	if s := string(q.Peek("status")); s != "" {
 		if len(s) == 3 && strings.HasSuffix(s, "xx") && s[0] >= '1' && s[0] <= '5' {
 			f.StatusClass = int(s[0] - '0')

@@ -58,6 +58,9 @@ type Config struct {
 	Cache cache.Config `yaml:"cache"`
 	// Dashboard configures the reserved prefix and its access.
 	Dashboard Dashboard `yaml:"dashboard"`
+	// RequestID names the header carrying each request's ID (on by
+	// default).
+	RequestID RequestID `yaml:"request_id"`
 }
 
 // Defaults fills the defaults into a zero Config before it is decoded.

@@ -81,6 +81,8 @@ type Observation struct {
 	Auth     AuthOutcome
 	Consumer string
 	Refused  []byte
+	// RequestID is the request's ID (empty with request_id off).
+	RequestID []byte
 }
 
 // BackendName is who answered, as the dashboard and the slow-request log

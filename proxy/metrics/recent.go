@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,6 +17,7 @@ const (
 	recentMethodLen = 12
 	recentPathLen   = 160
 	recentKeyLen    = 64
+	recentIDLen     = 64 // the gateway's bound on request IDs
 )
 
 // recentRing keeps the last RecentSize requests as fixed-size copies.
@@ -38,6 +40,7 @@ type recentSlot struct {
 	mlen     uint8
 	plen     uint8
 	klen     uint8
+	idlen    uint8
 	cut      bool // path longer than recentPathLen
 	kcut     bool // limit key longer than recentKeyLen
 	route    string
@@ -47,6 +50,7 @@ type recentSlot struct {
 	method   [recentMethodLen]byte
 	path     [recentPathLen]byte
 	key      [recentKeyLen]byte
+	id       [recentIDLen]byte
 }
 
 func (r *recentRing) add(o *Observation) {
@@ -65,6 +69,7 @@ func (r *recentRing) add(o *Observation) {
 	s.cut = len(o.Path) > recentPathLen
 	s.klen = uint8(copy(s.key[:], o.LimitKey))
 	s.kcut = len(o.LimitKey) > recentKeyLen
+	s.idlen = uint8(copy(s.id[:], o.RequestID))
 	s.mu.Unlock()
 }
 
@@ -99,7 +104,7 @@ func (r *recentRing) snapshot(f source.RecentFilter) (out []source.Request, tota
 			Path: string(s.path[:s.plen]), Route: s.route, Status: int(s.status),
 			DurationMs: millis(s.duration), UpstreamMs: millis(s.upstream), Backend: s.source.name(s.backend),
 			Cache: cacheNames[s.cache&3], Limit: limitNames[s.limit&3], LimitKey: string(s.key[:s.klen]),
-			Consumer: s.consumer,
+			Consumer: s.consumer, RequestID: string(s.id[:s.idlen]),
 		}
 		if s.auth > AuthAdmitted {
 			q.Auth = authNames[s.auth&7]
@@ -124,6 +129,9 @@ func recentMatches(f *source.RecentFilter, s *recentSlot) bool {
 		return false
 	}
 	if f.StatusClass != 0 && int(s.status)/100 != f.StatusClass {
+		return false
+	}
+	if f.RequestID != "" && !strings.Contains(string(s.id[:s.idlen]), f.RequestID) {
 		return false
 	}
 	return true

@@ -27,6 +27,9 @@ type Vars struct {
 	// Claims are the admitted token's claims for {jwt.CLAIM} (nil: none,
 	// every claim appends "-").
 	Claims Claims
+	// RequestID is the request's ID ({request_id}; empty with request_id
+	// off).
+	RequestID []byte
 }
 
 // Claims is a read-only view of a verified token's claims (the auth

@@ -431,14 +431,15 @@
     if ($('#rq-route').value) q.set('route', $('#rq-route').value);
     const st = $('#rq-status').value.trim().toLowerCase();
     if (/^([1-5]\d\d|[1-5]xx)$/.test(st)) q.set('status', st);
+    if ($('#rq-id').value.trim()) q.set('request_id', $('#rq-id').value.trim());
     const r = await api('requests?' + q);
     const tb = $('#requests-table tbody');
-    if (!r.ok) { tb.replaceChildren(el('tr', { class: 'empty' }, el('td', { colspan: 11, text: r.data.error }))); return; }
+    if (!r.ok) { tb.replaceChildren(el('tr', { class: 'empty' }, el('td', { colspan: 12, text: r.data.error }))); return; }
     const p = r.data, pages = Math.max(1, Math.ceil(p.total / p.per_page));
     $('#rq-page').textContent = `page ${p.page} of ${pages} · ${fmtInt(p.total)} matching of the last ${fmtInt(p.kept)}`;
     $('#rq-prev').disabled = p.page <= 1;
     $('#rq-next').disabled = p.page >= pages;
-    if (!p.requests.length) { tb.replaceChildren(el('tr', { class: 'empty' }, el('td', { colspan: 11, text: 'No requests match.' }))); return; }
+    if (!p.requests.length) { tb.replaceChildren(el('tr', { class: 'empty' }, el('td', { colspan: 12, text: 'No requests match.' }))); return; }
     tb.replaceChildren(...p.requests.map((q) => el('tr', {},
       el('td', { text: fmtTime(q.time) }),
       el('td', { text: q.method }),
@@ -450,9 +451,11 @@
       el('td', {}, q.backend ? el('code', { text: q.backend }) : el('span', { class: 'muted', text: '–' })),
       el('td', {}, q.cache ? el('span', { class: 'tag ' + q.cache, text: q.cache }) : ''),
       el('td', {}, q.limit ? el('span', { class: 'tag ' + q.limit, text: q.limit, title: q.limit_key || '' }) : ''),
-      el('td', {}, q.consumer ? el('code', { text: q.consumer }) : q.auth ? el('span', { class: 'tag limited', text: q.auth }) : ''))));
+      el('td', {}, q.consumer ? el('code', { text: q.consumer }) : q.auth ? el('span', { class: 'tag limited', text: q.auth }) : ''),
+      el('td', {}, q.request_id ? el('code', { text: q.request_id }) : ''))));
   }
   $('#rq-route').addEventListener('change', () => { rqPage = 1; loadRequests(); });
+  $('#rq-id').addEventListener('input', () => { rqPage = 1; loadRequests(); });
   $('#rq-status').addEventListener('input', () => {
     const v = $('#rq-status').value.trim();
     const ok = /^([1-5]\d\d|[1-5]xx)?$/i.test(v);

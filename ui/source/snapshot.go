@@ -200,6 +200,7 @@ type RecentFilter struct {
 	Route       string // rule pattern, or "default"
 	Status      int    // exact status
 	StatusClass int    // 1..5 for 1xx..5xx
+	RequestID   string // part of the request ID
 	Offset      int    // skip this many matches, newest first
 	Limit       int    // at most this many (default 50)
 }
@@ -228,4 +229,6 @@ type Request struct {
 	// its refusal, if any: "", "unauthorized", "forbidden", "throttled".
 	Consumer string `json:"consumer"`
 	Auth     string `json:"auth"`
+	// RequestID is the request's ID ("" with request_id off).
+	RequestID string `json:"request_id"`
 }
