@@ -3,6 +3,7 @@ package h2
 import (
 	"crypto/tls"
 	"net"
+	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -69,6 +70,11 @@ type tlsGuardConn struct {
 }
 
 func (g tlsGuardConn) ConnectionState() tls.ConnectionState { return g.cs.ConnectionState() }
+
+func (g *guardConn) Write(p []byte) (int, error) {
+	runtime.Gosched()
+	return g.Conn.Write(p)
+}
 
 func (g *guardConn) Read(p []byte) (int, error) {
 	if g.err != nil {
