@@ -1,9 +1,7 @@
 package h2
 
 import (
-	"crypto/tls"
 	"net"
-	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -59,21 +57,6 @@ type guardConn struct {
 
 	err    error          // set once the connection flooded
 	floods *atomic.Uint64 // the server's count of flooding connections
-}
-
-// tlsGuardConn is the guard of a TLS connection: the HTTP/2 server reads
-// the TLS state (the request's TLS field, HTTP/2's TLS requirements)
-// through ConnectionState.
-type tlsGuardConn struct {
-	*guardConn
-	cs connectionStater
-}
-
-func (g tlsGuardConn) ConnectionState() tls.ConnectionState { return g.cs.ConnectionState() }
-
-func (g *guardConn) Write(p []byte) (int, error) {
-	runtime.Gosched()
-	return g.Conn.Write(p)
 }
 
 func (g *guardConn) Read(p []byte) (int, error) {

@@ -3,21 +3,78 @@ package h2
 import (
 	"bytes"
 	"net/http"
+	"strconv"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/valyala/fasthttp"
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
 )
+
+// serve runs the handler for the stream (on a worker) and writes its
+// answer.
+func (st *stream) serve() {
+	c := st.c
+	ctx := st.ctx
+	if st.bad == badNone {
+		c.s.handler(ctx)
+	}
+	reuse := true
+	resp := &ctx.Response
+	switch {
+	case ctx.Hijacked():
+		// Only HTTP/1.1 can hand its connection over (WebSocket
+		// relays, close-delimited bodies for HTTP/1.0): an HTTP/2
+		// connection carries other streams. The gateway never hijacks
+		// an h2 stream (the requests that lead there cannot be written
+		// in HTTP/2); a plugin-mode application that tries is refused
+		// here rather than left waiting for a connection it never gets.
+		// The hijack handler (which never runs) holds ctx and marks it
+		// hijacked for good, so ctx is not reused; the body stream the
+		// handler left is closed now.
+		reuse = false
+		_ = ctx.Response.CloseBodyStream()
+		resp = notHijackable()
+	case ctx.LastTimeoutErrorResponse() != nil:
+		// A handler that overran its timeout still owns ctx (fasthttp's
+		// server does the same: it answers with the timeout response and
+		// leaves ctx to the handler).
+		reuse = false
+		resp = ctx.LastTimeoutErrorResponse()
+	}
+	st.writeResponse(resp)
+	c.mu.Lock()
+	c.running--
+	st.ctx = nil
+	c.mu.Unlock()
+	if reuse {
+		ctx.Request.Reset()
+		ctx.Response.Reset()
+		ctxPool.Put(ctx)
+	}
+}
+
+// notHijackable is the answer to a handler that hijacked an h2 stream.
+func notHijackable() *fasthttp.Response {
+	resp := new(fasthttp.Response)
+	resp.SetStatusCode(fasthttp.StatusNotImplemented)
+	resp.Header.SetContentType("application/json")
+	resp.SetBodyString(`{"error": "connection takeover is not available over HTTP/2"}`)
+	return resp
+}
 
 // copyBufs are the buffers streamed bodies are copied through.
 var copyBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 // writeResponse writes the handler's response to the stream: status,
 // header fields less the connection-specific ones (RFC 9113 §8.2.2), the
-// body (a streamed one flushed as it comes, so server-sent events reach
+// body (a streamed one written as it comes, so server-sent events reach
 // the client event by event), then trailers. A response body stream is
 // closed in every case, which hands a backend connection back or releases
 // what the body held.
-func writeResponse(w http.ResponseWriter, resp *fasthttp.Response, head bool) {
+func (st *stream) writeResponse(resp *fasthttp.Response) {
 	defer resp.CloseBodyStream() //nolint:errcheck // nothing to tell the client now
 	status := resp.StatusCode()
 	if status < 200 {
@@ -26,54 +83,176 @@ func writeResponse(w http.ResponseWriter, resp *fasthttp.Response, head bool) {
 		status = http.StatusBadGateway
 		resp.ResetBody()
 	}
-	hdr := w.Header()
-	trailers := trailerNames(&resp.Header)
+	trailers := false
+	for range resp.Header.Trailers() {
+		trailers = true
+		break
+	}
+	withBody := !st.head && bodyAllowed(status)
+	var body []byte
+	stream := resp.IsBodyStream()
+	if !stream {
+		body = resp.Body()
+	}
+	// The answer ends with its HEADERS when it has no body and no
+	// trailers, or is a HEAD's.
+	endInHead := !withBody || (!stream && len(body) == 0 && !trailers)
+	if !st.writeHead(status, resp, stream, len(body), endInHead) || endInHead {
+		return
+	}
+	if stream {
+		if !st.streamBody(resp, !trailers) {
+			return
+		}
+	} else if !st.writeData(body, !trailers) {
+		return
+	}
+	if trailers {
+		st.writeTrailers(resp)
+	}
+}
+
+// writeHead frames the answer's HEADERS; false if the stream is gone.
+func (st *stream) writeHead(status int, resp *fasthttp.Response, stream bool, n int, end bool) bool {
+	c := st.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !st.writable() || !c.room() {
+		return false
+	}
+	c.hbuf.Reset()
+	c.field(":status", c.hdr.status(status))
 	for k, v := range resp.Header.All() {
-		if connectionSpecific(k) || isTrailer(trailers, k) {
+		if connectionSpecific(k) || bytes.EqualFold(k, strContentLength) || isTrailer(&resp.Header, k) {
 			continue
 		}
-		key := http.CanonicalHeaderKey(string(k))
-		hdr[key] = append(hdr[key], string(v))
+		c.field(c.hdr.name(k), c.hdr.value(v))
 	}
-	// The library works the length out itself for a body written whole;
-	// a stream's declared length was in the header (ContentLength < 0:
-	// unknown, sent as DATA frames until END_STREAM).
-	w.WriteHeader(status)
-	if !head && bodyAllowed(status) {
-		if resp.IsBodyStream() {
-			streamBody(w, resp)
-		} else {
-			_, _ = w.Write(resp.Body())
+	// The length: a body written whole has its own; a stream has the
+	// one it declared (ContentLength < 0: unknown, sent as DATA frames
+	// until END_STREAM). A HEAD's answer tells what a GET's would be.
+	if !stream && bodyAllowed(status) {
+		c.field("content-length", c.hdr.length(n))
+	} else if cl := resp.Header.ContentLength(); stream && cl >= 0 {
+		c.field("content-length", c.hdr.length(cl))
+	}
+	if len(resp.Header.Peek(fasthttp.HeaderDate)) == 0 {
+		c.field("date", serverDate())
+	}
+	c.writeBlock(st.id, end)
+	if end {
+		st.ended()
+	}
+	return true
+}
+
+// writeTrailers frames the trailers as the stream's last HEADERS.
+func (st *stream) writeTrailers(resp *fasthttp.Response) {
+	c := st.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !st.writable() || !c.room() {
+		return
+	}
+	c.hbuf.Reset()
+	for name := range resp.Header.Trailers() {
+		if v := resp.Header.PeekBytes(name); len(v) > 0 {
+			c.field(c.hdr.name(name), string(v))
 		}
 	}
-	for _, name := range trailers {
-		if v := resp.Header.Peek(name); len(v) > 0 {
-			hdr[http.TrailerPrefix+name] = []string{string(v)}
+	c.writeBlock(st.id, true)
+	st.ended()
+}
+
+// field encodes one header field. c.mu held.
+func (c *conn) field(name, value string) {
+	_ = c.enc.WriteField(hpack.HeaderField{Name: name, Value: value})
+}
+
+// writeBlock frames the encoded header block as HEADERS and as many
+// CONTINUATION frames as the client's frame size needs. c.mu held.
+func (c *conn) writeBlock(id uint32, end bool) {
+	block := c.hbuf.Bytes()
+	max := int(c.maxFrame)
+	first := block[:min(len(block), max)]
+	block = block[len(first):]
+	_ = c.wfr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: first, EndStream: end, EndHeaders: len(block) == 0})
+	for len(block) > 0 {
+		frag := block[:min(len(block), max)]
+		block = block[len(frag):]
+		_ = c.wfr.WriteContinuation(id, len(block) == 0, frag)
+	}
+	c.kick()
+}
+
+// writable reports whether frames may still go on st. c.mu held.
+func (st *stream) writable() bool { return !st.reset && !st.c.closed }
+
+// ended records our END_STREAM: the stream closes, or, if the client is
+// still sending a body nobody will read, is reset with NO_ERROR (RFC
+// 9113 §8.1). c.mu held.
+func (st *stream) ended() {
+	st.sentEnd = true
+	if st.bodyDone {
+		st.c.closeStream(st, false)
+		return
+	}
+	st.c.resetStream(st.id, http2.ErrCodeNo)
+}
+
+// writeData frames p as DATA within the flow-control windows, waiting for
+// them (at most until WriteTimeout from the request's start); end sets
+// END_STREAM on the last frame. False if the stream is gone.
+func (st *stream) writeData(p []byte, end bool) bool {
+	c := st.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	deadline := st.start.Add(c.s.opts.WriteTimeout)
+	for {
+		for st.writable() && (len(p) > 0 && (st.sendWindow <= 0 || c.sendWindow <= 0) || len(c.out.buf) >= maxPending) {
+			if !waitUntil(&c.mu, &c.cond, deadline) {
+				c.resetStream(st.id, http2.ErrCodeCancel)
+				return false
+			}
+		}
+		if !st.writable() {
+			return false
+		}
+		n := min(len(p), int(st.sendWindow), int(c.sendWindow), int(c.maxFrame))
+		last := n == len(p)
+		_ = c.wfr.WriteData(st.id, end && last, p[:n])
+		st.sendWindow -= int32(n)
+		c.sendWindow -= int32(n)
+		c.kick()
+		p = p[n:]
+		if last {
+			if end {
+				st.ended()
+			}
+			return true
 		}
 	}
 }
 
-// streamBody copies a body stream to the client, flushing after every
-// read. It stops at the first failed write (the client reset the stream
-// or went away).
-func streamBody(w http.ResponseWriter, resp *fasthttp.Response) {
+// streamBody copies a body stream to the client as it comes: each read
+// is framed at once. It stops at the first failed write (the client
+// reset the stream or went away); a read error (io.EOF, or a backend
+// that failed mid-body) ends the stream.
+func (st *stream) streamBody(resp *fasthttp.Response, end bool) bool {
 	bp := copyBufs.Get().(*[]byte)
 	defer copyBufs.Put(bp)
 	buf := *bp
 	body := resp.BodyStream()
-	flusher, _ := w.(http.Flusher)
 	for {
 		n, err := body.Read(buf)
-		if n > 0 {
-			if _, werr := w.Write(buf[:n]); werr != nil {
-				return
-			}
-			if flusher != nil {
-				flusher.Flush()
-			}
+		if n > 0 && !st.writeData(buf[:n], false) {
+			return false
 		}
 		if err != nil {
-			return // io.EOF, or a backend that failed mid-body: the stream ends
+			if end {
+				return st.writeData(nil, true)
+			}
+			return true
 		}
 	}
 }
@@ -83,8 +262,10 @@ func bodyAllowed(status int) bool {
 	return status != http.StatusNoContent && status != http.StatusNotModified
 }
 
+var strContentLength = []byte("Content-Length")
+
 // connSpecific are the fields HTTP/2 never carries (RFC 9113 §8.2.2),
-// and Trailer, which the library writes itself from the trailers.
+// and Trailer, which is announced by the trailers themselves.
 var connSpecific = [][]byte{
 	[]byte("Connection"), []byte("Keep-Alive"), []byte("Proxy-Connection"),
 	[]byte("Transfer-Encoding"), []byte("Upgrade"), []byte("TE"), []byte("Trailer"),
@@ -99,20 +280,86 @@ func connectionSpecific(k []byte) bool {
 	return false
 }
 
-// trailerNames are the response's announced trailer fields, or nil.
-func trailerNames(h *fasthttp.ResponseHeader) []string {
-	var names []string
+// isTrailer reports whether k is one of the response's announced trailers.
+func isTrailer(h *fasthttp.ResponseHeader, k []byte) bool {
 	for name := range h.Trailers() {
-		names = append(names, http.CanonicalHeaderKey(string(name)))
-	}
-	return names
-}
-
-func isTrailer(names []string, k []byte) bool {
-	for _, n := range names {
-		if bytes.EqualFold(k, []byte(n)) {
+		if bytes.EqualFold(k, name) {
 			return true
 		}
 	}
 	return false
+}
+
+// serverDate is the Date field of answers without one (as HTTP/1.1
+// answers get from fasthttp), formatted once a second.
+func serverDate() string {
+	now := time.Now().Unix()
+	if d := dateCache.Load(); d != nil && d.unix == now {
+		return d.s
+	}
+	d := &cachedDate{unix: now, s: time.Unix(now, 0).UTC().Format(http.TimeFormat)}
+	dateCache.Store(d)
+	return d.s
+}
+
+type cachedDate struct {
+	unix int64
+	s    string
+}
+
+var dateCache atomic.Pointer[cachedDate]
+
+// headerStrings turns a response's field names and values into the
+// strings HPACK keeps in its table, without a string per field per
+// answer: the names lowercased (HTTP/2 wants them so) and both kept in
+// a small per-connection table, since a connection's answers repeat the
+// same fields and mostly the same values. c.mu held.
+type headerStrings struct {
+	names  map[string]string
+	values map[string]string
+}
+
+// maxInterned bounds each table; a full one starts over.
+const maxInterned = 256
+
+func (h *headerStrings) init() {
+	h.names = make(map[string]string)
+	h.values = make(map[string]string)
+}
+
+func (h *headerStrings) name(k []byte) string {
+	if s, ok := h.names[string(k)]; ok {
+		return s
+	}
+	if len(h.names) >= maxInterned {
+		clear(h.names)
+	}
+	s := string(bytes.ToLower(k))
+	h.names[string(k)] = s
+	return s
+}
+
+func (h *headerStrings) value(v []byte) string {
+	if s, ok := h.values[string(v)]; ok {
+		return s
+	}
+	if len(h.values) >= maxInterned {
+		clear(h.values)
+	}
+	s := string(v)
+	h.values[s] = s
+	return s
+}
+
+func (h *headerStrings) status(code int) string {
+	if code == 200 {
+		return "200"
+	}
+	var b [8]byte
+	return h.value(strconv.AppendInt(b[:0], int64(code), 10))
+}
+
+func (h *headerStrings) length(n int) string {
+	var b [20]byte
+	return h.value(strconv.AppendInt(b[:0], int64(n), 10))
 }

@@ -1,21 +1,11 @@
-// x/net/http2's Server is deprecated in favour of net/http's own HTTP/2,
-// which serves whole listeners and takes a TLS connection only as a
-// *tls.Conn. Serving one connection at a time, read through the flood
-// guard (guardConn), needs ServeConn, which x/net keeps (from Go 1.27 on
-// top of net/http's server).
-//lint:file-ignore SA1019 ServeConn is the one API that serves a single, wrapped connection
-
 package h2
 
 import (
 	"context"
 	"crypto/tls"
 	"fmt"
-	"io"
-	"log"
 	"log/slog"
 	"net"
-	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -50,16 +40,15 @@ type Options struct {
 	// MaxConnections caps the connections served at once; one more is
 	// closed at once. Default 10000, the gateway's limits.max_connections.
 	MaxConnections int
-	// Logger receives the library's own log lines (at debug level) and one
-	// warning per connection ended for a flood. Default: discarded.
+	// Logger receives the clients' protocol errors (at debug level) and
+	// one warning per connection ended for a flood. Default: discarded.
 	Logger *slog.Logger
 }
 
 // The receive windows: how much request body a client may send before the
 // handler reads it, per stream and per connection. They bound the memory
-// one connection can make the server buffer (the library's defaults are
-// 1 MiB per stream, so 100 streams could hold 100 MiB until the
-// connection's own 1 MiB window ran out first).
+// one connection can make the server buffer: 1 MiB, whatever the number
+// of streams.
 const (
 	streamWindow = 256 << 10
 	connWindow   = 1 << 20
@@ -104,12 +93,11 @@ func (o *Options) maxContinuations() int { return 16 + o.MaxHeaderBytes/1024 }
 type Server struct {
 	handler fasthttp.RequestHandler
 	opts    Options
-	base    *http.Server // the library's timeouts, header limit and log; it never serves
-	srv     *http2.Server
 	fastLog fasthttp.Logger // what a handler's ctx.Logger() writes to
+	workers workers
 
 	mu      sync.Mutex
-	conns   map[net.Conn]struct{}
+	conns   map[net.Conn]*conn
 	closing bool
 	wg      sync.WaitGroup
 
@@ -124,26 +112,7 @@ func (s *Server) Refused() uint64 { return s.refused.Load() }
 // NewServer returns a Server that answers every stream with h.
 func NewServer(h fasthttp.RequestHandler, opts Options) *Server {
 	opts.defaults()
-	s := &Server{handler: h, opts: opts, conns: make(map[net.Conn]struct{}), fastLog: fastLogger{opts.Logger}}
-	s.base = &http.Server{
-		ReadTimeout:    opts.ReadTimeout,
-		WriteTimeout:   opts.WriteTimeout,
-		IdleTimeout:    opts.IdleTimeout,
-		MaxHeaderBytes: opts.MaxHeaderBytes,
-		ErrorLog:       log.New(debugWriter{opts.Logger}, "", 0),
-	}
-	s.srv = &http2.Server{
-		MaxConcurrentStreams:         opts.MaxConcurrentStreams,
-		MaxUploadBufferPerStream:     streamWindow,
-		MaxUploadBufferPerConnection: connWindow,
-		IdleTimeout:                  opts.IdleTimeout,
-	}
-	// ConfigureServer ties the library's graceful shutdown (GOAWAY to
-	// every connection) to base.Shutdown, which Shutdown calls.
-	if err := http2.ConfigureServer(s.base, s.srv); err != nil {
-		panic("h2: " + err.Error()) // only for a TLS config base never has
-	}
-	return s
+	return &Server{handler: h, opts: opts, conns: make(map[net.Conn]*conn), fastLog: fastLogger{opts.Logger}}
 }
 
 // Floods is how many connections were ended for a reset or CONTINUATION
@@ -164,13 +133,8 @@ func (s *Server) ServeConn(c net.Conn, sawPreface bool) {
 		}
 	}
 	// Whatever deadline the listener or an HTTP/1.1 server left on c
-	// goes: the library keeps its own timers (preface, idle, per stream).
+	// goes: the connection keeps its own (preface, idle, per stream).
 	_ = c.SetDeadline(time.Time{})
-	if !s.track(c) {
-		return
-	}
-	defer s.untrack(c)
-
 	g := &guardConn{
 		Conn:             c,
 		maxContinuations: s.opts.maxContinuations(),
@@ -180,23 +144,19 @@ func (s *Server) ServeConn(c net.Conn, sawPreface bool) {
 	if !sawPreface {
 		g.preface = len(http2.ClientPreface)
 	}
-	var rc net.Conn = g
-	if cs, ok := c.(connectionStater); ok {
-		rc = tlsGuardConn{guardConn: g, cs: cs}
+	cc := newConn(s, c, g)
+	if !s.track(cc) {
+		return
 	}
-	st := &streams{s: s, peer: newPeer(c)}
-	s.srv.ServeConn(rc, &http2.ServeConnOpts{
-		BaseConfig:       s.base,
-		Handler:          st,
-		SawClientPreface: sawPreface,
-	})
+	defer s.untrack(c)
+	cc.serve(sawPreface)
 	if g.err != nil {
 		s.opts.Logger.Warn("http2 connection ended for a flood (rapid reset or CONTINUATION)",
 			slog.String("client", c.RemoteAddr().String()))
 	}
 }
 
-func (s *Server) track(c net.Conn) bool {
+func (s *Server) track(cc *conn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing {
@@ -206,7 +166,7 @@ func (s *Server) track(c net.Conn) bool {
 		s.refused.Add(1)
 		return false
 	}
-	s.conns[c] = struct{}{}
+	s.conns[cc.nc] = cc
 	s.wg.Add(1)
 	return true
 }
@@ -225,8 +185,13 @@ func (s *Server) untrack(c net.Conn) {
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.closing = true
+	for _, cc := range s.conns {
+		cc.mu.Lock()
+		cc.goAway(http2.ErrCodeNo)
+		cc.mu.Unlock()
+	}
 	s.mu.Unlock()
-	_ = s.base.Shutdown(ctx) // runs the library's graceful shutdown hook
+	defer s.workers.close()
 	done := make(chan struct{})
 	go func() { s.wg.Wait(); close(done) }()
 	select {
@@ -249,17 +214,6 @@ func (s *Server) Open() int {
 	defer s.mu.Unlock()
 	return len(s.conns)
 }
-
-// debugWriter sends the library's log lines to slog at debug level: they
-// are about clients' protocol errors, which a client can repeat at will.
-type debugWriter struct{ l *slog.Logger }
-
-func (d debugWriter) Write(p []byte) (int, error) {
-	d.l.Debug("http2", slog.String("msg", string(p)))
-	return len(p), nil
-}
-
-var _ io.Writer = debugWriter{}
 
 // fastLogger sends what a handler logs through ctx.Logger() to slog at
 // debug level, as the HTTP/1.1 server's logger does.

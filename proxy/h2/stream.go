@@ -2,118 +2,341 @@ package h2
 
 import (
 	"io"
-	"net"
-	"net/http"
-	"strings"
+	"os"
+	"strconv"
 	"sync"
+	"time"
 
 	"github.com/valyala/fasthttp"
+	"golang.org/x/net/http2"
 )
 
-// streams is the http.Handler of one connection: each stream becomes a
-// fasthttp.RequestCtx for the server's handler.
-type streams struct {
-	s    *Server
-	peer net.Conn // the connection's addresses and TLS state, for every stream
+// stream is one request and its answer. The reader opens it and feeds
+// its body; a worker runs the handler and frames the answer. Fields
+// below are guarded by c.mu.
+type stream struct {
+	c     *conn
+	id    uint32
+	ctx   *fasthttp.RequestCtx
+	head  bool      // a HEAD request: the answer has no body
+	start time.Time // the request's headers arrived
+	cond  sync.Cond // body data, end of body, reset
+
+	sendWindow int32 // what this stream may still send
+	recvWindow int   // what the client may still send on it
+	unacked    int   // body bytes read, not yet given back to the client
+	body       []byte
+	declared   int64 // the request's Content-Length, -1 without
+	received   int64
+	bodyDone   bool // END_STREAM received
+	sentEnd    bool // our END_STREAM sent
+	reset      bool // reset by either side, or the connection is gone: no more frames
+	closed     bool // off the connection's table
+	bad        badRequest
 }
 
 var ctxPool = sync.Pool{New: func() any { return new(fasthttp.RequestCtx) }}
 
-// ServeHTTP runs the fasthttp handler for one stream and writes its
-// response.
-func (st *streams) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// headers opens a stream (or ends one's body with its trailers). c.mu held.
+func (c *conn) headers(f *http2.MetaHeadersFrame) error {
+	id := f.StreamID
+	if id%2 != 1 {
+		return errProtocol
+	}
+	if st := c.streams[id]; st != nil {
+		// Trailers: they end the body and are dropped (the gateway never
+		// forwards a request's trailers, over HTTP/1.1 either).
+		if st.bodyDone {
+			c.resetStream(id, http2.ErrCodeStreamClosed)
+			return nil
+		}
+		if !f.StreamEnded() {
+			c.resetStream(id, http2.ErrCodeProtocol)
+			return nil
+		}
+		c.endBody(st)
+		return nil
+	}
+	if id <= c.maxID {
+		return errProtocol // streams only go up (RFC 9113 §5.1.1)
+	}
+	c.maxID = id
+	if c.goingAway {
+		return nil // after GOAWAY, new streams are ignored (RFC 9113 §6.8)
+	}
+	max := int(c.s.opts.MaxConcurrentStreams)
+	if c.open >= max {
+		c.resetStream(id, http2.ErrCodeRefusedStream)
+		return nil
+	}
+	if c.running >= 4*max {
+		// Streams the client reset still run their handlers; a client
+		// that keeps opening and resetting would pile them up.
+		return errCalmConn
+	}
+
+	method := f.PseudoValue("method")
+	path := f.PseudoValue("path")
+	scheme := f.PseudoValue("scheme")
+	authority := f.PseudoValue("authority")
+	if f.PseudoValue("protocol") != "" {
+		// Extended CONNECT (RFC 8441) is not offered.
+		c.resetStream(id, http2.ErrCodeProtocol)
+		return nil
+	}
+	if method == "CONNECT" {
+		if path != "" || scheme != "" || authority == "" {
+			c.resetStream(id, http2.ErrCodeProtocol)
+			return nil
+		}
+	} else if method == "" || path == "" || (scheme != "https" && scheme != "http") {
+		c.resetStream(id, http2.ErrCodeProtocol)
+		return nil
+	}
+
 	ctx := ctxPool.Get().(*fasthttp.RequestCtx)
-	ctx.Init2(st.peer, st.s.fastLog, false)
-	fillRequest(&ctx.Request, r)
-	st.s.handler(ctx)
-	reuse := true
-	resp := &ctx.Response
-	switch {
-	case ctx.Hijacked():
-		// Only HTTP/1.1 can hand its connection over (WebSocket
-		// relays, close-delimited bodies for HTTP/1.0): an HTTP/2
-		// connection carries other streams. The gateway never hijacks
-		// an h2 stream (the requests that lead there cannot be written
-		// in HTTP/2); a plugin-mode application that tries is refused
-		// here rather than left waiting for a connection it never gets.
-		// The hijack handler (which never runs) holds ctx and marks it
-		// hijacked for good, so ctx is not reused; the body stream the
-		// handler left is closed now.
-		reuse = false
-		_ = ctx.Response.CloseBodyStream()
-		resp = notHijackable()
-	case ctx.LastTimeoutErrorResponse() != nil:
-		// A handler that overran its timeout still owns ctx (fasthttp's
-		// server does the same: it answers with the timeout response and
-		// leaves ctx to the handler).
-		reuse = false
-		resp = ctx.LastTimeoutErrorResponse()
+	ctx.Init2(c.peer, c.s.fastLog, false)
+	st := &stream{
+		c: c, id: id, ctx: ctx, head: method == "HEAD", start: time.Now(),
+		sendWindow: c.initialWindow, recvWindow: streamWindow, declared: -1,
 	}
-	writeResponse(w, resp, r.Method == http.MethodHead)
-	if reuse {
-		ctx.Request.Reset()
-		ctx.Response.Reset()
-		ctxPool.Put(ctx)
+	st.cond.L = &c.mu
+	bad := fillRequest(&ctx.Request, f, method, path, authority, &st.declared)
+	if f.Truncated {
+		bad = badHeaderList
 	}
+	if bad != badNone {
+		// Answered without the handler, as the library did: 400 for a
+		// field HTTP/2 forbids, 431 over the header list limit.
+		st.bad = bad
+		ctx.SetStatusCode(bad.status())
+	}
+	c.streams[id] = st
+	c.open++
+	c.running++
+	if f.StreamEnded() {
+		st.bodyDone = true
+	} else if bad == badNone {
+		ctx.Request.SetBodyStream(bodyReader{st}, int(st.declared))
+	}
+	c.s.workers.run(st)
+	return nil
 }
 
-// notHijackable is the answer to a handler that hijacked an h2 stream.
-func notHijackable() *fasthttp.Response {
-	resp := new(fasthttp.Response)
-	resp.SetStatusCode(fasthttp.StatusNotImplemented)
-	resp.Header.SetContentType("application/json")
-	resp.SetBodyString(`{"error": "connection takeover is not available over HTTP/2"}`)
-	return resp
+// badRequest is why a stream is answered before its handler runs.
+type badRequest int
+
+const (
+	badNone       badRequest = iota
+	badHeaders               // a connection-specific field, or TE other than trailers: 400
+	badHeaderList            // over the header list limit: 431
+)
+
+func (b badRequest) status() int {
+	if b == badHeaderList {
+		return fasthttp.StatusRequestHeaderFieldsTooLarge
+	}
+	return fasthttp.StatusBadRequest
 }
 
-// fillRequest converts the stream's request into fasthttp's: the method,
-// the target (:path; CONNECT's authority), :authority as Host, the
-// header fields, and the body as a stream of its declared length (-1:
-// unknown, as a chunked HTTP/1.1 body). The request reaches the handler
-// as HTTP/1.1: the semantics are the same (RFC 9110), and the gateway
-// answers in its own version anyway.
-//
-// The library has already refused what HTTP/2 forbids in a request
-// (connection-specific fields, TE other than "trailers", uppercase
-// names, a malformed :path) and joined split Cookie fields. Host is
-// :authority (the library falls back to a Host field without one);
-// Content-Length comes with the body; Trailer goes, since a request's
-// trailers are never forwarded (the gateway drops them over HTTP/1.1 as
-// well). A CONNECT stays in authority form, which the gateway refuses as
-// it does over HTTP/1.1; an extended CONNECT (RFC 8441: WebSocket over
-// HTTP/2) is only possible when the library is told to offer it
-// (GODEBUG=http2xconnect=1) and is turned into the same plain CONNECT.
-func fillRequest(req *fasthttp.Request, r *http.Request) {
+// fillRequest writes the stream's request into fasthttp's: the method,
+// the target (:path; CONNECT's authority), :authority as Host (a Host
+// field without it), the header fields, and the declared body length.
+// The request reaches the handler as HTTP/1.1: the semantics are the
+// same (RFC 9110), and the gateway answers in its own version anyway.
+// Cookie fields split by the client are joined again (RFC 9113
+// §8.2.3); Content-Length goes with the body, Trailer goes (a request's
+// trailers are never forwarded). A CONNECT stays in authority form,
+// which the gateway refuses as it does over HTTP/1.1.
+func fillRequest(req *fasthttp.Request, f *http2.MetaHeadersFrame, method, path, authority string, declared *int64) badRequest {
 	h := &req.Header
-	h.SetMethod(r.Method)
+	h.SetMethod(method)
 	h.SetProtocol("HTTP/1.1")
-	h.SetRequestURI(r.RequestURI)
-	if r.Method == http.MethodConnect {
-		h.SetRequestURI(r.Host)
+	if method == "CONNECT" {
+		h.SetRequestURI(authority)
+	} else {
+		h.SetRequestURI(path)
 	}
-	h.SetHost(r.Host)
-	for k, vs := range r.Header {
-		switch k {
-		case "Host", "Content-Length", "Trailer", ":protocol":
+	host := authority
+	bad := badNone
+	for _, hf := range f.RegularFields() {
+		switch hf.Name {
+		case "host":
+			if host == "" {
+				host = hf.Value
+			}
 			continue
-		case "Cookie":
-			h.Set(k, strings.Join(vs, "; "))
+		case "content-length":
+			if n, err := strconv.ParseInt(hf.Value, 10, 63); err == nil {
+				*declared = n
+			} else {
+				bad = badHeaders
+			}
 			continue
+		case "trailer":
+			continue
+		case "te":
+			if hf.Value != "trailers" {
+				bad = badHeaders
+			}
+		case "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade":
+			bad = badHeaders
 		}
-		for _, v := range vs {
-			h.Add(k, v)
-		}
+		h.Add(hf.Name, hf.Value)
 	}
-	if r.ContentLength != 0 {
-		req.SetBodyStream(body{r.Body}, int(r.ContentLength))
+	h.SetHost(host)
+	return bad
+}
+
+// data takes a DATA frame's body bytes. c.mu held.
+func (c *conn) data(f *http2.DataFrame) error {
+	n := int(f.Length) // flow control counts the padding too
+	if n > c.recvWindow {
+		return errFlow
+	}
+	c.recvWindow -= n
+	st := c.streams[f.StreamID]
+	if st == nil || st.bodyDone {
+		// A stream closed or reset: its bytes are given back at once.
+		c.giveBack(n)
+		if st == nil && f.StreamID > c.maxID {
+			return errProtocol
+		}
+		c.resetStream(f.StreamID, http2.ErrCodeStreamClosed)
+		return nil
+	}
+	if n > st.recvWindow {
+		c.giveBack(n)
+		c.resetStream(st.id, http2.ErrCodeFlowControl)
+		return nil
+	}
+	st.recvWindow -= n
+	d := f.Data()
+	c.giveBack(n - len(d)) // padding
+	st.received += int64(len(d))
+	if st.declared >= 0 && st.received > st.declared {
+		c.giveBack(len(d))
+		c.resetStream(st.id, http2.ErrCodeProtocol)
+		return nil
+	}
+	st.body = append(st.body, d...)
+	if f.StreamEnded() {
+		c.endBody(st)
+	}
+	st.cond.Broadcast()
+	return nil
+}
+
+// endBody marks the request body complete. c.mu held.
+func (c *conn) endBody(st *stream) {
+	if st.declared >= 0 && st.received != st.declared {
+		c.resetStream(st.id, http2.ErrCodeProtocol)
+		return
+	}
+	st.bodyDone = true
+	st.cond.Broadcast()
+	if st.sentEnd {
+		c.closeStream(st, false)
 	}
 }
 
-// body is a stream's request body as the handler reads it. It hides the
-// body's Close: fasthttp closes a request's body stream whenever the
-// stream is replaced (the gateway wraps it to cap and watch it), and a
-// closed HTTP/2 body refuses every later read. The HTTP/2 server closes
-// the body itself once the handler has returned.
-type body struct{ r io.Reader }
+// giveBack returns n body bytes to the client's connection window once
+// half of it is used. c.mu held.
+func (c *conn) giveBack(n int) {
+	c.recvUnacked += n
+	if c.recvUnacked >= connWindow/2 && !c.closed {
+		_ = c.wfr.WriteWindowUpdate(0, uint32(c.recvUnacked))
+		c.recvWindow += c.recvUnacked
+		c.recvUnacked = 0
+		c.kick()
+	}
+}
 
-func (b body) Read(p []byte) (int, error) { return b.r.Read(p) }
+// closeStream takes st off the connection: its unread body goes back
+// to the connection window, its waits end. reset: no more frames for it.
+// c.mu held.
+func (c *conn) closeStream(st *stream, reset bool) {
+	if reset {
+		st.reset = true
+		st.cond.Broadcast()
+		c.cond.Broadcast()
+	}
+	if st.closed {
+		return
+	}
+	st.closed = true
+	delete(c.streams, st.id)
+	c.open--
+	if len(st.body) > 0 {
+		c.giveBack(len(st.body))
+		st.body = nil
+	}
+	if c.open == 0 {
+		c.idleSince = time.Now()
+		if c.goingAway {
+			c.closeWhenFlushed()
+		}
+	}
+}
+
+// bodyReader is a stream's request body as the handler reads it. Its
+// lack of Close is on purpose: fasthttp closes a request's body stream
+// whenever the stream is replaced (the gateway wraps it to cap and watch
+// it), and the body must outlive that.
+type bodyReader struct{ st *stream }
+
+// errBodyReset is a body read on a stream the client reset or a
+// connection that ended.
+var errBodyReset = io.ErrUnexpectedEOF
+
+func (b bodyReader) Read(p []byte) (int, error) {
+	st := b.st
+	c := st.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	deadline := st.start.Add(c.s.opts.ReadTimeout)
+	for len(st.body) == 0 && !st.bodyDone && !st.reset && !c.closed {
+		if !waitUntil(&c.mu, &st.cond, deadline) {
+			c.resetStream(st.id, http2.ErrCodeCancel)
+			return 0, os.ErrDeadlineExceeded
+		}
+	}
+	if len(st.body) == 0 {
+		if st.bodyDone && !st.reset {
+			return 0, io.EOF
+		}
+		return 0, errBodyReset
+	}
+	n := copy(p, st.body)
+	st.body = st.body[n:]
+	if len(st.body) == 0 {
+		st.body = st.body[:0:0] // let a large buffer go
+	}
+	// Give the bytes back to the stream once half its window is read.
+	st.unacked += n
+	if st.unacked >= streamWindow/2 && !st.bodyDone && !st.reset && !c.closed {
+		_ = c.wfr.WriteWindowUpdate(st.id, uint32(st.unacked))
+		st.recvWindow += st.unacked
+		st.unacked = 0
+		c.kick()
+	}
+	c.giveBack(n)
+	return n, nil
+}
+
+// waitUntil waits on cond until it is signalled or deadline passes;
+// false once the deadline has passed. mu (cond's lock) is held.
+func waitUntil(mu *sync.Mutex, cond *sync.Cond, deadline time.Time) bool {
+	d := time.Until(deadline)
+	if d <= 0 {
+		return false
+	}
+	t := time.AfterFunc(d, func() {
+		mu.Lock()
+		cond.Broadcast()
+		mu.Unlock()
+	})
+	cond.Wait()
+	t.Stop()
+	return true
+}
