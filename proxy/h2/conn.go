@@ -338,7 +338,11 @@ func (c *conn) end(err error) {
 	}
 	c.mu.Unlock()
 	close(c.quit)
+	// The flusher may be stuck writing to a client that does not read:
+	// closing the connection ends that write.
+	t := time.AfterFunc(finalFlush, func() { _ = c.nc.Close() })
 	<-c.flushed
+	t.Stop()
 	c.mu.Lock()
 	c.fail()
 	c.mu.Unlock()

@@ -69,6 +69,7 @@ func (c *conn) flushLoop() {
 				c.mu.Lock()
 				c.fail()
 				c.mu.Unlock()
+				_ = c.nc.Close() // the reader, which may wait for a client gone silent, ends too
 				return
 			}
 		}

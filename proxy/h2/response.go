@@ -2,13 +2,16 @@ package h2
 
 import (
 	"bytes"
+	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
+	"golang.org/x/net/http/httpguts"
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 )
@@ -18,8 +21,14 @@ import (
 func (st *stream) serve() {
 	c := st.c
 	ctx := st.ctx
-	if st.bad == badNone {
-		c.s.handler(ctx)
+	if st.bad == badNone && !st.run(ctx) {
+		// The handler panicked: the stream is reset and ctx, in an
+		// unknown state, is left to the garbage collector.
+		c.mu.Lock()
+		c.running--
+		c.resetStream(st.id, http2.ErrCodeInternal)
+		c.mu.Unlock()
+		return
 	}
 	reuse := true
 	resp := &ctx.Response
@@ -54,6 +63,20 @@ func (st *stream) serve() {
 		ctx.Response.Reset()
 		ctxPool.Put(ctx)
 	}
+}
+
+// run runs the handler; false if it panicked (logged, as the library
+// did: one bad request must not take the process down with the others).
+func (st *stream) run(ctx *fasthttp.RequestCtx) (ok bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			st.c.s.opts.Logger.Error("http2 handler panicked", slog.Any("panic", p),
+				slog.String("stack", string(debug.Stack())))
+			ok = false
+		}
+	}()
+	st.c.s.handler(ctx)
+	return true
 }
 
 // notHijackable is the answer to a handler that hijacked an h2 stream.
@@ -97,7 +120,12 @@ func (st *stream) writeResponse(resp *fasthttp.Response) {
 	// The answer ends with its HEADERS when it has no body and no
 	// trailers, or is a HEAD's.
 	endInHead := !withBody || (!stream && len(body) == 0 && !trailers)
-	if !st.writeHead(status, resp, stream, len(body), endInHead) || endInHead {
+	n := len(body)
+	if st.head && n == 0 {
+		// A HEAD's answer tells the length a GET's would have.
+		n = max(resp.Header.ContentLength(), 0)
+	}
+	if !st.writeHead(status, resp, stream, trailers, n, endInHead) || endInHead {
 		return
 	}
 	if stream {
@@ -113,7 +141,7 @@ func (st *stream) writeResponse(resp *fasthttp.Response) {
 }
 
 // writeHead frames the answer's HEADERS; false if the stream is gone.
-func (st *stream) writeHead(status int, resp *fasthttp.Response, stream bool, n int, end bool) bool {
+func (st *stream) writeHead(status int, resp *fasthttp.Response, stream, trailers bool, n int, end bool) bool {
 	c := st.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -123,10 +151,14 @@ func (st *stream) writeHead(status int, resp *fasthttp.Response, stream bool, n 
 	c.hbuf.Reset()
 	c.field(":status", c.hdr.status(status))
 	for k, v := range resp.Header.All() {
-		if connectionSpecific(k) || bytes.EqualFold(k, strContentLength) || isTrailer(&resp.Header, k) {
+		if connectionSpecific(k) || bytes.EqualFold(k, strContentLength) || trailers && isTrailer(&resp.Header, k) {
 			continue
 		}
-		c.field(c.hdr.name(k), c.hdr.value(v))
+		name, value := c.hdr.name(k), c.hdr.value(v)
+		if name == "" || value == invalidValue {
+			continue // not a valid HTTP/2 field: dropped, as the library did
+		}
+		c.field(name, value)
 	}
 	// The length: a body written whole has its own; a stream has the
 	// one it declared (ContentLength < 0: unknown, sent as DATA frames
@@ -157,7 +189,9 @@ func (st *stream) writeTrailers(resp *fasthttp.Response) {
 	c.hbuf.Reset()
 	for name := range resp.Header.Trailers() {
 		if v := resp.Header.PeekBytes(name); len(v) > 0 {
-			c.field(c.hdr.name(name), string(v))
+			if n, v := c.hdr.name(name), c.hdr.value(v); n != "" && v != invalidValue {
+				c.field(n, v)
+			}
 		}
 	}
 	c.writeBlock(st.id, true)
@@ -311,43 +345,69 @@ var dateCache atomic.Pointer[cachedDate]
 
 // headerStrings turns a response's field names and values into the
 // strings HPACK keeps in its table, without a string per field per
-// answer: the names lowercased (HTTP/2 wants them so) and both kept in
-// a small per-connection table, since a connection's answers repeat the
-// same fields and mostly the same values. c.mu held.
+// answer: the names lowercased (HTTP/2 wants them so) and both kept in a
+// small per-connection table, since a connection's answers repeat the
+// same fields and mostly the same values. What it keeps is bounded like
+// the encoder's own table (a full one starts over); a name or value
+// that is not valid in HTTP/2 is remembered as such. c.mu held.
 type headerStrings struct {
 	names  map[string]string
 	values map[string]string
+	bytes  int // kept in both, roughly
 }
 
-// maxInterned bounds each table; a full one starts over.
-const maxInterned = 256
+// maxInterned bounds what headerStrings keeps (the size of the HPACK
+// table whose strings it mostly shares) and internOnly the longest
+// value it keeps: a longer one is a string of its own each time.
+const (
+	maxInterned = 4096
+	internOnly  = 256
+)
+
+// invalidValue stands for a field value HTTP/2 cannot carry.
+const invalidValue = "\x00invalid"
 
 func (h *headerStrings) init() {
 	h.names = make(map[string]string)
 	h.values = make(map[string]string)
 }
 
+func (h *headerStrings) room(n int) {
+	if h.bytes+n > maxInterned {
+		clear(h.names)
+		clear(h.values)
+		h.bytes = 0
+	}
+	h.bytes += n
+}
+
+// name is k lowercased, or "" if k is not a valid field name.
 func (h *headerStrings) name(k []byte) string {
 	if s, ok := h.names[string(k)]; ok {
 		return s
 	}
-	if len(h.names) >= maxInterned {
-		clear(h.names)
-	}
 	s := string(bytes.ToLower(k))
+	if !httpguts.ValidHeaderFieldName(s) {
+		s = ""
+	}
+	h.room(2*len(k) + 32)
 	h.names[string(k)] = s
 	return s
 }
 
+// value is v as a string, or invalidValue.
 func (h *headerStrings) value(v []byte) string {
 	if s, ok := h.values[string(v)]; ok {
 		return s
 	}
-	if len(h.values) >= maxInterned {
-		clear(h.values)
-	}
 	s := string(v)
-	h.values[s] = s
+	if !httpguts.ValidHeaderFieldValue(s) {
+		s = invalidValue
+	}
+	if len(v) <= internOnly {
+		h.room(len(v) + 32)
+		h.values[string(v)] = s
+	}
 	return s
 }
 
