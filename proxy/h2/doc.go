@@ -2,23 +2,42 @@
 // fasthttp.RequestHandler: the gateway's one request path answers h2
 // streams exactly as it answers HTTP/1.1 requests.
 //
-// fasthttp has no HTTP/2 server, so golang.org/x/net/http2 runs each
-// connection ([Server.ServeConn]: framing, HPACK, flow control, stream
-// limits) and every stream is converted into a pooled fasthttp.RequestCtx
-// (method, target, :authority as Host, headers, the client's address and
-// TLS state, the body as a stream) for the handler; the handler's response
-// goes back as the stream's headers, body (streamed bodies flushed as they
-// come) and trailers, less the connection-specific fields HTTP/2 forbids
-// (RFC 9113 §8.2.2).
+// fasthttp has no HTTP/2 server, and golang.org/x/net/http2's costs
+// twice nginx's CPU per request here (a goroutine and an http.Request per
+// stream, several goroutine hand-overs per frame, one write per answer),
+// so the package runs each connection itself on that library's Framer
+// (framing, CONTINUATION assembly, header validation) and HPACK:
 //
-// What the library leaves open is closed here: a per-connection cap on
-// the client's stream resets per second (rapid reset, CVE-2023-44487) and
-// on the CONTINUATION frames of one header block (CVE-2024-27316); either
-// ends the connection with GOAWAY ENHANCE_YOUR_CALM ([guardConn]).
+//   - one reader per connection ([conn.readLoop]) reads and acts on every
+//     frame: SETTINGS, PING, WINDOW_UPDATE, RST_STREAM, GOAWAY, the
+//     request's HEADERS and DATA, with the stream states, stream IDs and
+//     both flow-control windows of RFC 9113;
+//   - each stream becomes a pooled fasthttp.RequestCtx (method, target,
+//     :authority as Host, the fields, the client's address and TLS state,
+//     the body as a stream under the stream's receive window) and runs on
+//     a pooled worker goroutine ([workers]), never a goroutine of its own;
+//   - the worker frames the handler's answer itself (status and fields
+//     less the connection-specific ones of RFC 9113 §8.2.2, the body
+//     within the client's windows, a streamed body as it comes, trailers)
+//     into the connection's one output buffer, which one flusher per
+//     connection ([conn.flushLoop]) writes: the answers of all the streams
+//     ready at the time go out in one TLS write.
 //
-// HTTP/2 streams run on the library's goroutines (one per stream), so the
-// gateway's zero-allocation and no-goroutine-per-request rules hold for
-// HTTP/1.1 only; this package keeps what it can pooled (the request
-// contexts, the copy buffers) and allocates nothing per connection beyond
-// what the library does.
+// The bounds are the server's: MaxConcurrentStreams (one more is
+// refused), the header list (431, or the connection ended for a field
+// longer than it), the receive windows (256 KiB per stream, 1 MiB per
+// connection of unread request body), the output buffer (64 KiB per
+// connection: a client that does not read stops being read), per-stream
+// read and write timeouts, the idle timeout and a graceful GOAWAY at
+// Shutdown; handlers still running for streams the client reset count
+// towards four times MaxConcurrentStreams, past which the connection ends.
+// On top, the flood guard ([guardConn]) caps the client's stream resets
+// per second (rapid reset, CVE-2023-44487) and the CONTINUATION frames of
+// one header block (CVE-2024-27316); either ends the connection with
+// GOAWAY ENHANCE_YOUR_CALM.
+//
+// HTTP/2 is held to its own figures, not to HTTP/1.1's zero-allocation
+// rule: a stream allocates its stream record and the strings HPACK
+// decodes (about a dozen small objects); the request contexts, workers,
+// copy buffers and the response's header strings are reused.
 package h2
