@@ -3,6 +3,7 @@ package h2
 import (
 	"bytes"
 	"context"
+	"io"
 	"strconv"
 	"strings"
 	"testing"
@@ -308,5 +309,41 @@ func TestProtocolRequestBodyAndPing(t *testing.T) {
 	p := r.next(t, func(f http2.Frame) bool { p, ok := f.(*http2.PingFrame); return ok && p.IsAck() }).(*http2.PingFrame)
 	if p.Data != [8]byte{1, 2, 3} {
 		t.Fatalf("PING ack %v", p.Data)
+	}
+}
+
+// A client that waits for 100 Continue before its body (Expect:
+// 100-continue) gets it when the handler reads the body, then is
+// answered.
+func TestProtocolExpectContinue(t *testing.T) {
+	ts := serveTLS(t, func(ctx *fasthttp.RequestCtx) {
+		b, err := io.ReadAll(ctx.RequestBodyStream())
+		if err != nil {
+			ctx.Error(err.Error(), 500)
+			return
+		}
+		ctx.SetBody(b)
+	}, Options{})
+	r := dialRaw(t, ts.addr, ts.pool)
+	defer r.c.Close()
+	r.fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
+	if err := r.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: r.fields(":method", "POST", ":scheme", "https",
+		":authority", "localhost", ":path", "/", "expect", "100-continue", "content-length", "5"), EndHeaders: true}); err != nil {
+		t.Fatal(err)
+	}
+	h := r.next(t, func(f http2.Frame) bool { _, ok := f.(*http2.MetaHeadersFrame); return ok }).(*http2.MetaHeadersFrame)
+	if s := h.PseudoValue("status"); s != "100" || h.StreamEnded() {
+		t.Fatalf("first answer %q (ended %v), want 100", s, h.StreamEnded())
+	}
+	if err := r.fr.WriteData(1, true, []byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	h = r.next(t, func(f http2.Frame) bool { _, ok := f.(*http2.MetaHeadersFrame); return ok }).(*http2.MetaHeadersFrame)
+	if s := h.PseudoValue("status"); s != "200" {
+		t.Fatalf("final answer %q, want 200", s)
+	}
+	d := r.next(t, func(f http2.Frame) bool { _, ok := f.(*http2.DataFrame); return ok }).(*http2.DataFrame)
+	if string(d.Data()) != "hello" {
+		t.Fatalf("body %q", d.Data())
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -33,6 +34,7 @@ type stream struct {
 	reset      bool // reset by either side, or the connection is gone: no more frames
 	closed     bool // off the connection's table
 	bad        badRequest
+	expect     bool // the client waits for 100 Continue before its body
 }
 
 var ctxPool = sync.Pool{New: func() any { return new(fasthttp.RequestCtx) }}
@@ -101,7 +103,7 @@ func (c *conn) headers(f *http2.MetaHeadersFrame) error {
 		sendWindow: c.initialWindow, recvWindow: streamWindow, declared: -1,
 	}
 	st.cond.L = &c.mu
-	bad := fillRequest(&ctx.Request, f, method, path, authority, &st.declared)
+	bad := fillRequest(&ctx.Request, f, method, path, authority, &st.declared, &st.expect)
 	if f.Truncated {
 		bad = badHeaderList
 	}
@@ -116,7 +118,7 @@ func (c *conn) headers(f *http2.MetaHeadersFrame) error {
 	c.running++
 	if f.StreamEnded() {
 		st.bodyDone = true
-	} else if bad == badNone {
+	} else if bad == badNone && st.declared != 0 {
 		ctx.Request.SetBodyStream(bodyReader{st}, int(st.declared))
 	}
 	c.s.workers.run(st)
@@ -148,7 +150,7 @@ func (b badRequest) status() int {
 // §8.2.3); Content-Length goes with the body, Trailer goes (a request's
 // trailers are never forwarded). A CONNECT stays in authority form,
 // which the gateway refuses as it does over HTTP/1.1.
-func fillRequest(req *fasthttp.Request, f *http2.MetaHeadersFrame, method, path, authority string, declared *int64) badRequest {
+func fillRequest(req *fasthttp.Request, f *http2.MetaHeadersFrame, method, path, authority string, declared *int64, expect *bool) badRequest {
 	h := &req.Header
 	h.SetMethod(method)
 	h.SetProtocol("HTTP/1.1")
@@ -179,6 +181,8 @@ func fillRequest(req *fasthttp.Request, f *http2.MetaHeadersFrame, method, path,
 			if hf.Value != "trailers" {
 				bad = badHeaders
 			}
+		case "expect":
+			*expect = strings.EqualFold(hf.Value, "100-continue")
 		case "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade":
 			bad = badHeaders
 		}
@@ -294,6 +298,16 @@ func (b bodyReader) Read(p []byte) (int, error) {
 	c := st.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if st.expect {
+		// The client waits for leave to send its body (RFC 9110
+		// §10.1.1): the handler asking for it is that leave.
+		st.expect = false
+		if len(st.body) == 0 && !st.bodyDone && st.writable() && c.room() {
+			c.hbuf.Reset()
+			c.field(":status", "100")
+			c.writeBlock(st.id, false)
+		}
+	}
 	deadline := st.start.Add(c.s.opts.ReadTimeout)
 	for len(st.body) == 0 && !st.bodyDone && !st.reset && !c.closed {
 		if !waitUntil(&c.mu, &st.cond, deadline) {
