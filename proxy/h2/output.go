@@ -2,6 +2,7 @@ package h2
 
 import (
 	"runtime"
+	"sync"
 	"time"
 )
 
@@ -11,11 +12,46 @@ import (
 // write is one TLS record and one system call for whatever the streams
 // made ready in the meantime, so under load the answers of many streams
 // share a write where the library flushed each on its own.
+//
+// The buffers come from a pool and go back to it after each write, so a
+// connection with nothing to send holds none.
 type output struct{ buf []byte }
 
 func (o *output) Write(p []byte) (int, error) {
+	o.grab()
 	o.buf = append(o.buf, p...)
 	return len(p), nil
+}
+
+// grab takes a pooled buffer if o has none.
+func (o *output) grab() {
+	if o.buf == nil {
+		o.buf = (*outBufs.Get().(*[]byte))[:0]
+	}
+}
+
+// dataFrame frames p as a DATA frame of stream id (RFC 9113 §6.1),
+// straight into the buffer: no copy through the framer's own.
+func (o *output) dataFrame(id uint32, end bool, p []byte) {
+	o.grab()
+	var flags byte
+	if end {
+		flags = 0x1 // END_STREAM
+	}
+	n := len(p)
+	o.buf = append(o.buf, byte(n>>16), byte(n>>8), byte(n), 0x0, flags,
+		byte(id>>24)&0x7f, byte(id>>16), byte(id>>8), byte(id))
+	o.buf = append(o.buf, p...)
+}
+
+var outBufs = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
+// release returns b to the pool unless it grew past keepBuf.
+func release(b []byte) {
+	if cap(b) <= keepBuf {
+		b = b[:0]
+		outBufs.Put(&b)
+	}
 }
 
 // maxPending bounds the framed bytes waiting for the client: a stream
@@ -24,8 +60,8 @@ func (o *output) Write(p []byte) (int, error) {
 // most this much per connection, and then stops being read.
 const maxPending = 64 << 10
 
-// keepBuf is the largest output buffer kept between writes; a larger one
-// (a burst of big bodies) goes back to the garbage collector.
+// keepBuf is the largest output buffer pooled between writes; a larger
+// one (a burst of big bodies) goes back to the garbage collector.
 const keepBuf = 64 << 10
 
 // kick wakes the flusher. c.mu held.
@@ -44,7 +80,6 @@ func (c *conn) kick() {
 // short deadline, then returns.
 func (c *conn) flushLoop() {
 	defer close(c.flushed)
-	var spare []byte
 	for {
 		quitting := false
 		select {
@@ -57,7 +92,7 @@ func (c *conn) flushLoop() {
 		}
 		c.mu.Lock()
 		b := c.out.buf
-		c.out.buf = spare[:0]
+		c.out.buf = nil
 		c.mu.Unlock()
 		if len(b) > 0 {
 			d := c.s.opts.WriteTimeout
@@ -73,10 +108,9 @@ func (c *conn) flushLoop() {
 				return
 			}
 		}
-		if cap(b) > keepBuf {
-			b = nil
+		if b != nil {
+			release(b)
 		}
-		spare = b
 		c.mu.Lock()
 		c.cond.Broadcast() // whoever waits for room in the buffer
 		closeNow := c.closeWhenFlush && len(c.out.buf) == 0

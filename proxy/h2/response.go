@@ -254,7 +254,7 @@ func (st *stream) writeData(p []byte, end bool) bool {
 		}
 		n := min(len(p), int(st.sendWindow), int(c.sendWindow), int(c.maxFrame))
 		last := n == len(p)
-		_ = c.wfr.WriteData(st.id, end && last, p[:n])
+		c.out.dataFrame(st.id, end && last, p[:n])
 		st.sendWindow -= int32(n)
 		c.sendWindow -= int32(n)
 		c.kick()
