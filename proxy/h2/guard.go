@@ -17,29 +17,31 @@ const (
 	frameHeaderLen    = 9
 )
 
-// errCalm ends a flooding connection: the HTTP/2 server answers a read
-// error of this type with GOAWAY ENHANCE_YOUR_CALM and closes it.
+// errCalm ends a flooding connection: the connection's reader answers a
+// read error of this type with GOAWAY ENHANCE_YOUR_CALM and closes it.
 var errCalm error = http2.ConnectionError(http2.ErrCodeEnhanceYourCalm)
 
-// guardConn is the client connection as the HTTP/2 server reads it. It
-// follows the frame boundaries of what the client sends (headers only, no
-// decoding, no copy) and bounds the two floods x/net/http2 leaves open:
+// guardConn is the client connection as the connection's reader reads
+// it. It follows the frame boundaries of what the client sends (headers
+// only, no decoding, no copy) and bounds the two floods the stream and
+// header limits alone leave open:
 //
-//   - rapid reset (CVE-2023-44487): the library caps the handlers a
-//     connection runs at once and queues at most four times as many, but
-//     a client resetting each stream as soon as it opens it still makes
-//     the server parse, schedule and tear down a stream per reset, for as
+//   - rapid reset (CVE-2023-44487): the server refuses streams over
+//     MaxConcurrentStreams and ends a connection whose handlers (reset
+//     streams' included) reach four times as many, but a client
+//     resetting each stream as soon as it opens it still makes the
+//     server parse, dispatch and tear down a stream per reset, for as
 //     long as it likes. More than maxResets RST_STREAM frames within one
 //     second end the connection;
-//   - CONTINUATION flood (CVE-2024-27316): the library bounds a header
+//   - CONTINUATION flood (CVE-2024-27316): the framer bounds a header
 //     block's bytes (max_header_bytes), but CONTINUATION frames with
 //     empty fragments add no bytes, so one endless header block kept the
 //     connection busy. More than maxContinuations CONTINUATION frames in
 //     one header block end the connection.
 //
 // The end is a read error of type http2.ConnectionError returned on the
-// read after the offending frame's bytes, so the library sends GOAWAY
-// ENHANCE_YOUR_CALM and closes the connection as for its own flood checks.
+// read after the offending frame's bytes, so the reader sends GOAWAY
+// ENHANCE_YOUR_CALM and closes the connection as for its own errors.
 type guardConn struct {
 	net.Conn
 	preface int // client preface bytes still to pass before the first frame

@@ -11,7 +11,7 @@ import (
 // one goroutine per connection (flushLoop) writes it to the client. A
 // write is one TLS record and one system call for whatever the streams
 // made ready in the meantime, so under load the answers of many streams
-// share a write where the library flushed each on its own.
+// share a write where x/net's server flushed each on its own.
 //
 // The buffers come from a pool and go back to it after each write, so a
 // connection with nothing to send holds none.

@@ -65,8 +65,8 @@ func (st *stream) serve() {
 	}
 }
 
-// run runs the handler; false if it panicked (logged, as the library
-// did: one bad request must not take the process down with the others).
+// run runs the handler; false if it panicked (logged, as x/net's server
+// does: one bad request must not take the process down with the others).
 func (st *stream) run(ctx *fasthttp.RequestCtx) (ok bool) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -156,7 +156,7 @@ func (st *stream) writeHead(status int, resp *fasthttp.Response, stream, trailer
 		}
 		name, value := c.hdr.name(k), c.hdr.value(v)
 		if name == "" || value == invalidValue {
-			continue // not a valid HTTP/2 field: dropped, as the library did
+			continue // not a valid HTTP/2 field: dropped, as x/net's server does
 		}
 		c.field(name, value)
 	}

@@ -108,7 +108,7 @@ func (c *conn) headers(f *http2.MetaHeadersFrame) error {
 		bad = badHeaderList
 	}
 	if bad != badNone {
-		// Answered without the handler, as the library did: 400 for a
+		// Answered without the handler, as x/net's server does: 400 for a
 		// field HTTP/2 forbids, 431 over the header list limit.
 		st.bad = bad
 		ctx.SetStatusCode(bad.status())
