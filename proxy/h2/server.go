@@ -25,10 +25,13 @@ type Options struct {
 	// gateway's limits.max_header_bytes.
 	MaxHeaderBytes int
 	// ReadTimeout bounds reading a stream's request body from the moment
-	// its headers arrived. Default 30 s.
+	// its headers arrived, and a new connection's preface and first
+	// SETTINGS. Default 30 s.
 	ReadTimeout time.Duration
-	// WriteTimeout bounds writing a stream's response from the moment its
-	// headers arrived. Default 60 s.
+	// WriteTimeout bounds writing a stream's response: a stream still
+	// waiting for the client's flow-control window this long after its
+	// headers arrived is reset, and one write to the client that takes
+	// this long ends the connection. Default 60 s.
 	WriteTimeout time.Duration
 	// IdleTimeout closes a connection with no open stream this long.
 	// Default 60 s.
