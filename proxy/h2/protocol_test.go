@@ -347,3 +347,45 @@ func TestProtocolExpectContinue(t *testing.T) {
 		t.Fatalf("body %q", d.Data())
 	}
 }
+
+// A client that never opens its window again holds a stream at most
+// WriteTimeout: the stream is reset (CANCEL) and the handler's body
+// stream closed, and the connection's other streams go on.
+func TestProtocolWriteTimeoutOnClosedWindow(t *testing.T) {
+	closed := make(chan struct{})
+	ts := serveTLS(t, func(ctx *fasthttp.RequestCtx) {
+		if string(ctx.Path()) == "/big" {
+			ctx.SetBodyStream(&closeSignal{Reader: io.LimitReader(zeros{}, 1<<20), closed: closed}, 1<<20)
+			return
+		}
+		ctx.SetBodyString("ok")
+	}, Options{WriteTimeout: 300 * time.Millisecond})
+	r := dialRaw(t, ts.addr, ts.pool)
+	defer r.c.Close()
+	r.get(t, 1, "/big")
+	rst := r.next(t, func(f http2.Frame) bool { _, ok := f.(*http2.RSTStreamFrame); return ok }).(*http2.RSTStreamFrame)
+	if rst.StreamID != 1 || rst.ErrCode != http2.ErrCodeCancel {
+		t.Fatalf("RST_STREAM %d %v, want 1 CANCEL", rst.StreamID, rst.ErrCode)
+	}
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the handler's body stream was not closed")
+	}
+	// The connection window is spent too: give it back, then ask again.
+	if err := r.fr.WriteWindowUpdate(0, 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	r.get(t, 3, "/")
+	d := r.next(t, func(f http2.Frame) bool { d, ok := f.(*http2.DataFrame); return ok && d.StreamID == 3 }).(*http2.DataFrame)
+	if string(d.Data()) != "ok" {
+		t.Fatalf("stream 3: %q", d.Data())
+	}
+}
+
+type closeSignal struct {
+	io.Reader
+	closed chan struct{}
+}
+
+func (c *closeSignal) Close() error { close(c.closed); return nil }
