@@ -145,7 +145,7 @@ func (st *stream) writeHead(status int, resp *fasthttp.Response, stream, trailer
 	c := st.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !st.writable() || !c.room() {
+	if !c.room() || !st.writable() { // room may wait: look at the stream after
 		return false
 	}
 	c.hbuf.Reset()
@@ -183,7 +183,7 @@ func (st *stream) writeTrailers(resp *fasthttp.Response) {
 	c := st.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !st.writable() || !c.room() {
+	if !c.room() || !st.writable() { // room may wait: look at the stream after
 		return
 	}
 	c.hbuf.Reset()

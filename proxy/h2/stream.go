@@ -302,7 +302,7 @@ func (b bodyReader) Read(p []byte) (int, error) {
 		// The client waits for leave to send its body (RFC 9110
 		// §10.1.1): the handler asking for it is that leave.
 		st.expect = false
-		if len(st.body) == 0 && !st.bodyDone && st.writable() && c.room() {
+		if len(st.body) == 0 && !st.bodyDone && c.room() && st.writable() {
 			c.hbuf.Reset()
 			c.field(":status", "100")
 			c.writeBlock(st.id, false)
