@@ -1,7 +1,9 @@
 // Command premier is a single-binary edge API gateway.
 //
 //	premier -config FILE [-listen ADDR] [-tls-listen ADDR]   run the gateway
-//	premier -check -config FILE           validate a config and exit
+//	premier -check -config FILE [-format json]   validate a config and exit
+//	premier -explain "METHOD URL" -config FILE [-client-ip IP] [-header "N: v"]... [-format json]
+//	                                      which rule a request gets, and what follows
 //	premier -version                      print the version
 package main
 
@@ -37,6 +39,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	tlsListen := fs.String("tls-listen", "", "TLS listen address, overrides the config's `tls.listen` (default :8443; needs a tls block)")
 	check := fs.Bool("check", false, "validate the config, print every problem and exit")
 	version := fs.Bool("version", false, "print the version and exit")
+	format := fs.String("format", "text", "output of -check and -explain: text, or json")
+	explainReq := fs.String("explain", "", "print which rule the request `\"METHOD URL\"` matches, why earlier rules do not, its policies, backends and keys, and exit")
+	clientIP := fs.String("client-ip", "127.0.0.1", "the client address -explain assumes")
+	var headers headerFlags
+	fs.Var(&headers, "header", "a request header for -explain, `\"Name: value\"` (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -49,10 +56,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
+	if *format != "text" && *format != "json" {
+		fmt.Fprintf(stderr, "premier: -format %q: want text or json\n", *format)
+		return 2
+	}
 	loaded, err := config.LoadFile(*configPath)
+	if *check && *format == "json" {
+		return checkJSON(stdout, *configPath, loaded, err)
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
+	}
+	if *explainReq != "" {
+		return explain(stdout, stderr, loaded, *explainReq, *clientIP, headers, *format)
 	}
 	if *check {
 		for _, w := range loaded.Warnings {

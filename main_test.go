@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -257,4 +258,76 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+func TestCLICheckJSON(t *testing.T) {
+	bad := writeFile(t, "bad.yaml", "premier:\n  servers: [\"http://x:1\"]\n  paths:\n    - pattern: \"/*\"\n      hosts: [\"a.test:80\"]\n      features:\n        timeout: {seconds: fast}\n")
+	out, _, code := runCLI(t, "-check", "-format", "json", "-config", bad)
+	var ps []struct {
+		File     string `json:"file"`
+		Line     int    `json:"line"`
+		Column   int    `json:"column"`
+		Severity string `json:"severity"`
+		Message  string `json:"message"`
+	}
+	if err := json.Unmarshal([]byte(out), &ps); err != nil || code != 1 || len(ps) != 2 {
+		t.Fatalf("exit %d, %v: %s", code, err, out)
+	}
+	if p := ps[0]; p.File != bad || p.Line != 5 || p.Column != 7 || p.Severity != "error" || !strings.HasPrefix(p.Message, "hosts: ") {
+		t.Fatalf("first problem %+v", p)
+	}
+	shadow := writeFile(t, "shadow.yaml", "premier:\n  servers: [\"http://x:1\"]\n  paths:\n    - pattern: \"/*\"\n    - pattern: \"/api/*\"\n")
+	out, _, code = runCLI(t, "-check", "-format", "json", "-config", shadow)
+	if err := json.Unmarshal([]byte(out), &ps); err != nil || code != 0 || len(ps) != 1 || ps[0].Severity != "warning" || ps[0].Line != 5 {
+		t.Fatalf("warnings: exit %d, %v: %s", code, err, out)
+	}
+	out, _, code = runCLI(t, "-check", "-format", "json", "-config", "configs/demo.yaml")
+	if code != 0 || strings.TrimSpace(out) != "[]" {
+		t.Fatalf("clean config: exit %d: %s", code, out)
+	}
+	out, _, code = runCLI(t, "-check", "-format", "json", "-config", filepath.Join(t.TempDir(), "missing.yaml"))
+	if err := json.Unmarshal([]byte(out), &ps); err != nil || code != 1 || len(ps) != 1 || ps[0].Line != 0 {
+		t.Fatalf("missing file: exit %d, %v: %s", code, err, out)
+	}
+	if _, _, code := runCLI(t, "-check", "-format", "xml", "-config", shadow); code != 2 {
+		t.Fatalf("-format xml: exit %d", code)
+	}
+}
+
+func TestCLIExplain(t *testing.T) {
+	cfg := writeFile(t, "e.yaml", `premier:
+  servers: ["http://127.0.0.1:9"]
+  paths:
+    - pattern: "/users/*"
+      hosts: ["admin.example.com"]
+    - pattern: "/users/*"
+      methods: [POST]
+    - pattern: "/users/{id}"
+      headers: {X-Canary: "1"}
+      features:
+        rate_limit: {quota: 10, duration: 60, key: "{client_ip}:{id}"}
+`)
+	out, errOut, code := runCLI(t, "-explain", "GET https://api.example.com/users/42", "-config", cfg, "-client-ip", "192.0.2.7", "-header", "X-Canary: 1")
+	for _, want := range []string{"rule 3: /users/{id}", "1 /users/*: host does not match", "2 /users/*: method does not match",
+		"rate_limit: fixed_window, 10 per 60s", "backends (round_robin): http://127.0.0.1:9", "rate-limit key: 9:192.0.2.7:2:42"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Fatalf("missing %q (exit %d):\n%s%s", want, code, out, errOut)
+		}
+	}
+	out, _, code = runCLI(t, "-explain", "https://api.example.com/users/42", "-config", cfg, "-format", "json")
+	var e struct {
+		Rule    int    `json:"rule"`
+		Pattern string `json:"pattern"`
+		Skipped []struct {
+			Rule   int    `json:"rule"`
+			Reason string `json:"reason"`
+			Name   string `json:"name"`
+		} `json:"skipped"`
+	}
+	if err := json.Unmarshal([]byte(out), &e); err != nil || code != 0 || e.Rule != 0 || e.Pattern != "default" || len(e.Skipped) != 3 || e.Skipped[2].Name != "X-Canary" {
+		t.Fatalf("json: exit %d %v: %s", code, err, out)
+	}
+	if _, errOut, code := runCLI(t, "-explain", "GET /relative", "-config", cfg); code != 2 || !strings.Contains(errOut, "absolute") {
+		t.Fatalf("relative URL: exit %d %s", code, errOut)
+	}
 }

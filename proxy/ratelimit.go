@@ -30,6 +30,23 @@ func (g *Gateway) newLimitPolicy(id string, rl *config.RateLimit, key *route.Tem
 	return &limitPolicy{l: l, key: key, status: rl.ErrorStatus, body: jsonError(rl.ErrorMessage), policy: l.AppendPolicy(nil)}, nil
 }
 
+// appendKey appends the request's counter key (empty for `global`) to
+// dst; https says whether {scheme} is "https".
+func (lp *limitPolicy) appendKey(dst []byte, t *table, ctx *fasthttp.RequestCtx, s *scratch, https bool) []byte {
+	if lp.key == nil {
+		return dst
+	}
+	s.vars = route.Vars{Path: s.path, Caps: &s.caps, TLS: https, Consumer: s.auth.Identity.Consumer, Claims: s.auth.Identity.Claims, RequestID: s.rid}
+	if lp.key.Uses(route.PlaceholderClientCN) {
+		s.vars.ClientCN = clientCN(ctx)
+	}
+	if lp.key.Uses("client_ip") {
+		s.client = route.AppendClientKey(s.client[:0], t.trusted.ClientIP(ctx))
+		s.vars.ClientKey = s.client
+	}
+	return lp.key.Append(dst, ctx, &s.vars)
+}
+
 // admit runs the rule's admission policies (rate limiting) for a request
 // about to be served or upgraded. It returns false when it has already
 // answered the request (the rule's error status, 429 by default).
@@ -38,18 +55,7 @@ func (p *plan) admit(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch)
 	if lp == nil {
 		return true
 	}
-	s.key = s.key[:0]
-	if lp.key != nil {
-		s.vars = route.Vars{Path: s.path, Caps: &s.caps, TLS: ctx.IsTLS(), Consumer: s.auth.Identity.Consumer, Claims: s.auth.Identity.Claims, RequestID: s.rid}
-		if lp.key.Uses(route.PlaceholderClientCN) {
-			s.vars.ClientCN = clientCN(ctx)
-		}
-		if lp.key.Uses("client_ip") {
-			s.client = route.AppendClientKey(s.client[:0], t.trusted.ClientIP(ctx))
-			s.vars.ClientKey = s.client
-		}
-		s.key = lp.key.Append(s.key, ctx, &s.vars)
-	}
+	s.key = lp.appendKey(s.key[:0], t, ctx, s, ctx.IsTLS())
 	maxWait := time.Duration(-1)
 	if p.timeout > 0 {
 		maxWait = max(p.timeout-time.Since(s.obs.Start), 0)

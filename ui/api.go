@@ -32,6 +32,7 @@ func (d *Dashboard) serveAPI(ctx *fasthttp.RequestCtx, sub string, acc source.Ac
 		"/requests":        {"GET", d.apiRequests, false},
 		"/config":          {"GET", d.apiConfig, false},
 		"/config/versions": {"GET", d.apiVersions, false},
+		"/explain":         {"GET", d.apiExplain, false},
 		"/config/validate": {"POST", d.apiValidate, false}, // checks text, writes nothing
 		"/config/apply":    {"POST", d.apiApply, true},
 		"/config/rollback": {"POST", d.apiRollback, true},

@@ -66,7 +66,7 @@ func TestTokenRequired(t *testing.T) {
 	if resp.StatusCode != 401 || !strings.Contains(body, `<form method="post" action="/__premier/login"`) || !strings.Contains(resp.Header.Get("Content-Type"), "text/html") {
 		t.Fatalf("page without token: %d %s", resp.StatusCode, body)
 	}
-	for _, p := range []string{"/__premier/api/snapshot", "/__premier/metrics", "/__premier/api/config"} {
+	for _, p := range []string{"/__premier/api/snapshot", "/__premier/metrics", "/__premier/api/config", "/__premier/api/explain?url=http://x/"} {
 		resp, body := h.call(t, "GET", p, "", nil)
 		if resp.StatusCode != 401 || !strings.HasPrefix(body, `{"error":"unauthorized`) || resp.Header.Get("WWW-Authenticate") == "" {
 			t.Errorf("%s without token: %d %s", p, resp.StatusCode, body)

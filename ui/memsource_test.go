@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -125,6 +126,13 @@ func (s *memSource) Purge(p source.Purge) (source.PurgeResult, error) {
 	s.purges++
 	s.mu.Unlock()
 	return source.PurgeResult{}, source.ErrCacheInactive
+}
+
+func (s *memSource) Explain(q source.ExplainQuery) (source.Explanation, error) {
+	if q.URL == "" {
+		return source.Explanation{}, errors.New("explain: want an absolute http:// or https:// URL")
+	}
+	return source.Explanation{Method: q.Method, URL: q.URL, Rule: 1, Pattern: "/api/*", Backends: []string{"http://127.0.0.1:9"}}, nil
 }
 
 func (s *memSource) WriteMetrics(w io.Writer) {

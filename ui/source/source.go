@@ -49,6 +49,11 @@ type Source interface {
 
 	// WriteMetrics writes every metric in the Prometheus text format.
 	WriteMetrics(w io.Writer)
+
+	// Explain says which rule a request would match and what the gateway
+	// would do with it (`premier -explain`); an error for a malformed
+	// query.
+	Explain(q ExplainQuery) (Explanation, error)
 }
 
 // Sentinel errors a Source returns.
