@@ -681,6 +681,38 @@
     es.addEventListener('route', (e) => renderRouteDetail(JSON.parse(e.data)));
   }
 
+  // ---------- which rule? (GET api/explain, as `premier -explain`) ----------
+  // Self-contained: builds its own panel at the end of the Routes tab.
+  (() => {
+    const method = el('input', { value: 'GET', size: 7, 'aria-label': 'method' });
+    const url = el('input', { placeholder: 'https://api.example.com/users/42', size: 40, 'aria-label': 'URL' });
+    const ip = el('input', { placeholder: '127.0.0.1', size: 14, 'aria-label': 'client IP' });
+    const hdrs = el('input', { placeholder: 'X-Canary: 1; X-Other: v', size: 28, 'aria-label': 'headers' });
+    const out = el('div', { class: 'kv', id: 'explain-result' });
+    const line = (k, v) => el('div', {}, el('b', { text: k + ' ' }), v);
+    async function run(ev) {
+      ev.preventDefault();
+      const q = new URLSearchParams({ method: method.value, url: url.value, client_ip: ip.value });
+      for (const h of hdrs.value.split(';')) if (h.trim()) q.append('header', h.trim());
+      const r = await api('explain?' + q.toString());
+      out.replaceChildren();
+      if (!r.ok) { out.append(line('error', r.data.error)); return; }
+      const e = r.data;
+      out.append(line('request', `${e.method} ${e.url} (host ${e.host}, path ${e.path}, client ${e.client_ip})`));
+      if (e.answered) { out.append(line('answered by the gateway', `${e.answered.status || ''} ${e.answered.reason}`)); return; }
+      out.append(line('rule', e.rule ? `${e.rule}: ${e.pattern}` : 'none: default_features'));
+      for (const k of e.skipped || []) out.append(line('  skipped', `${k.rule} ${k.pattern}: ${k.reason}${k.name ? ' ' + k.name : ''} does not match`));
+      out.append(line('policies', (e.policies || []).map((p) => p.name + (p.detail ? ` (${p.detail})` : '')).join(' → ') || 'none'));
+      out.append(line('backends', (e.backends || []).join(', ') + (e.lb ? ` (${e.lb})` : '') || 'none'));
+      if (e.cache_key) out.append(line('cache key', e.cache_key));
+      if (e.rate_limit_key) out.append(line('rate-limit key', e.rate_limit_key));
+      for (const n of e.notes || []) out.append(line('note', n));
+    }
+    const form = el('form', { id: 'explain-form', onsubmit: run }, method, ' ', url, ' ', ip, ' ', hdrs, ' ', el('button', { class: 'small', type: 'submit', text: 'Explain' }));
+    $('#tab-routes').append(el('div', { class: 'panel', id: 'explain' },
+      el('h2', {}, 'Which rule? ', el('span', { class: 'muted', text: 'the rule a request would match, and why not the ones before it' })), form, out));
+  })();
+
   showTab((location.hash || '#overview').slice(1));
   openStream();
 })();
