@@ -49,4 +49,3 @@ func TestExplainFormInChromium(t *testing.T) {
 		}
 	}
 }
-

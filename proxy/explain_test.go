@@ -41,8 +41,8 @@ func TestExplain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	skipped := []source.SkippedRule{{1, "/other", "path", ""}, {2, "/users/*", "host", ""}, {3, "/users/*", "method", ""},
-		{4, "/users/*", "header", "X-Canary"}, {5, "/users/*", "query", "v"}}
+	skipped := []source.SkippedRule{{Rule: 1, Pattern: "/other", Reason: "path"}, {Rule: 2, Pattern: "/users/*", Reason: "host"}, {Rule: 3, Pattern: "/users/*", Reason: "method"},
+		{Rule: 4, Pattern: "/users/*", Reason: "header", Name: "X-Canary"}, {Rule: 5, Pattern: "/users/*", Reason: "query", Name: "v"}}
 	if e.Rule != 6 || e.Pattern != "/users/{id}" || e.Path != "/users/42" || e.Host != "API.example.com:8443" || e.Method != "GET" ||
 		e.ClientIP != "192.0.2.7" || !reflect.DeepEqual(e.Skipped, skipped) {
 		t.Fatalf("explanation %+v", e)

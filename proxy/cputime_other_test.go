@@ -1,0 +1,6 @@
+//go:build !linux
+
+package proxy
+
+// threadCPU is not measured off Linux: benchmarks report wall time only.
+func threadCPU() int64 { return 0 }
