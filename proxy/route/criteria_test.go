@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	neturl "net/url"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/valyala/fasthttp"
@@ -255,6 +256,28 @@ func TestExplainAgreesWithIndex(t *testing.T) {
 					t.Fatalf("round %d %s %s: rule %d won but fails %s", round, r.Method, url, win, m.Reason)
 				}
 			}
+		}
+	}
+}
+
+// TestHostVariants: the spellings of one host pick its rules, and hosts
+// that are not it (a longer name, a suffix, an oversize or empty Host)
+// never do.
+func TestHostVariants(t *testing.T) {
+	tab := mustSpecs(t,
+		Spec{Pattern: "/*", Hosts: []string{"api.example.com"}},
+		Spec{Pattern: "/*", Hosts: []string{"*.example.com"}},
+	)
+	long := strings.Repeat("a", 300) + ".example.com"
+	for host, want := range map[string]int{
+		"api.example.com": 0, "API.EXAMPLE.COM": 0, "api.example.com.": 0, "api.example.com:443": 0, "api.example.com.:80": 0,
+		"x.example.com": 1, "xapi.example.com": 1,
+		"api.example.com.evil": -1, "evilapi.example.com.x": -1, "example.com": -1, ".example.com": -1, "a.b.example.com": -1,
+		"": -1, ":80": -1, long: -1, "[::1]": -1,
+	} {
+		r := &Request{Path: []byte("/x"), Host: []byte(host), Method: []byte("GET")}
+		if got := tab.MatchRequest(r, nil); got != want {
+			t.Errorf("Host %q: rule %d, want %d", host, got, want)
 		}
 	}
 }
