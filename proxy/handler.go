@@ -99,6 +99,9 @@ func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
 	if p.access != nil && p.access.cors != nil && !ws {
 		corsHeaders(ctx, p.access.cors)
 	}
+	if p.compress != nil && !ws {
+		g.compressResponse(ctx, p.compress, s)
+	}
 	g.finish(ctx, t, s, p)
 	if !ws {
 		holdResponse(ctx)

@@ -7,6 +7,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/premier-gateway/premier/lb"
+	"github.com/premier-gateway/premier/proxy/compress"
 	"github.com/premier-gateway/premier/proxy/config"
 	"github.com/premier-gateway/premier/proxy/route"
 	"github.com/premier-gateway/premier/proxy/upstream"
@@ -80,6 +81,9 @@ type plan struct {
 	auth   *authPolicy  // nil: no auth
 	limit  *limitPolicy // nil: no rate limit
 	cache  *cachePolicy // nil: no cache
+	// compress is the rule's compression (nil: off), after the response
+	// headers (compression.go).
+	compress *compress.Policy
 	// app is the in-process handler in plugin mode (nil in standalone).
 	app fasthttp.RequestHandler
 }
@@ -213,6 +217,11 @@ func (g *Gateway) newPlan(t *table, index int, name string, f *config.Features, 
 	} else if len(bs) == 0 {
 		p.noRoute = true
 	}
+	cc := t.loaded.Config.Compression // the top-level default
+	if f != nil && f.Compression != nil {
+		cc = f.Compression
+	}
+	p.compress = compress.New(cc)
 	if f == nil {
 		return p, nil
 	}
