@@ -366,3 +366,30 @@ func doRaw(t testing.TB, method, url string, hdr map[string]string) (*http.Respo
 	}
 	return resp, string(b)
 }
+
+type httpResponse = http.Response
+
+func newRequest(method, url string) (*http.Request, error) { return http.NewRequest(method, url, nil) }
+
+// streamDecoder decodes r in coding enc as it is read.
+func streamDecoder(t testing.TB, enc string, r io.Reader) io.Reader {
+	t.Helper()
+	switch enc {
+	case "gzip":
+		zr, err := gzip.NewReader(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return zr
+	case "zstd":
+		zr, err := zstd.NewReader(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(zr.Close)
+		return zr
+	case "br":
+		return brotli.NewReader(r)
+	}
+	return r
+}

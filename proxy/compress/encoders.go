@@ -9,6 +9,9 @@ import (
 	brotli "github.com/molecule-man/go-brrr"
 )
 
+// brotliWindow is the brotli window's base-2 logarithm.
+const brotliWindow = 19
+
 // encoder is one pooled encoder of a coding at a level, writing to the
 // writer it was last reset to.
 type encoder interface {
@@ -86,7 +89,9 @@ func (e *encoders) get() *worker {
 		}
 		w.enc = g
 	case Br:
-		b, err := brotli.NewWriter(&w.out, e.level)
+		// A 512 KiB window (nginx's brotli default) instead of 4 MiB: a
+		// pooled writer holds its window and tables between requests.
+		b, err := brotli.NewWriterOptions(&w.out, e.level, brotli.WriterOptions{LGWin: brotliWindow})
 		if err != nil {
 			panic("compress: brotli level: " + err.Error()) // validated: cannot fail
 		}
@@ -116,6 +121,9 @@ func (p *Policy) AppendEncoded(dst, src []byte, c Coding) []byte {
 	}
 	w := e.get()
 	w.out.b = dst
+	if b, ok := w.enc.(*brotli.Writer); ok {
+		b.ResetWithSizeHint(&w.out, uint(len(src))) // smaller tables for small bodies
+	}
 	_, _ = w.enc.Write(src) // writing to memory cannot fail
 	_ = w.enc.Close()
 	dst = w.out.b
