@@ -43,6 +43,7 @@ type Cache struct {
 	dropSets atomic.Bool // tests: behave as if ristretto dropped every Set
 	// derivedBytes are the bytes of derived bodies kept (derived.go).
 	derivedBytes atomic.Int64
+	derive       atomic.Bool // EnableDerived was called
 	closeOnce    sync.Once
 }
 

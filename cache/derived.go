@@ -33,9 +33,17 @@ type derivedSlots struct {
 // from (a hit) or whose response it just stored (a miss).
 type servedKey struct{}
 
+// EnableDerived makes the cache record, on every hit and stored miss,
+// the entry the answer is, for Derived and KeepDerived. Until it is
+// called (the gateway does when a rule with a cache compresses), a hit
+// pays one atomic load for it.
+func (c *Cache) EnableDerived() { c.derive.Store(true) }
+
 // noteServed records e as the entry ctx's response is.
-func noteServed(ctx *fasthttp.RequestCtx, e *entry) {
-	ctx.SetUserValue(servedKey{}, e)
+func (c *Cache) noteServed(ctx *fasthttp.RequestCtx, e *entry) {
+	if c.derive.Load() {
+		ctx.SetUserValue(servedKey{}, e)
+	}
 }
 
 func servedEntry(ctx *fasthttp.RequestCtx) *entry {

@@ -152,8 +152,8 @@ func TestCompressionNegotiation(t *testing.T) {
 		{"gzip;q=0", ""},
 		{"*", "zstd"},
 		{"zstd;q=0, *;q=0.5", "br"},
-		{"identity;q=0", ""},      // nothing offered accepted: as it is (no 406)
-		{"*;q=0", ""},             // even with identity refused too
+		{"identity;q=0", ""}, // nothing offered accepted: as it is (no 406)
+		{"*;q=0", ""},        // even with identity refused too
 		{"identity;q=0, gzip", "gzip"},
 		{"deflate", ""},
 	} {

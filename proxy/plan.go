@@ -222,6 +222,9 @@ func (g *Gateway) newPlan(t *table, index int, name string, f *config.Features, 
 		cc = f.Compression
 	}
 	p.compress = compress.New(cc)
+	if p.compress != nil && f != nil && f.Cache != nil {
+		g.cache.EnableDerived() // hits carry their entry to the compression stage
+	}
 	if f == nil {
 		return p, nil
 	}
