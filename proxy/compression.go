@@ -31,7 +31,11 @@ func (g *Gateway) compressResponse(ctx *fasthttp.RequestCtx, p *compress.Policy,
 		return
 	}
 	if resp.IsBodyStream() {
-		p.Stream(resp, c)
+		// An encoded stream has no length: an HTTP/1.0 client, which
+		// cannot read chunked, gets the stream as it is (its known length).
+		if !s.http10 {
+			p.Stream(resp, c)
+		}
 		return
 	}
 	cached := s.obs.Cache == metrics.CacheHit || s.obs.Cache == metrics.CacheMiss

@@ -86,6 +86,12 @@ func compressBackend(t testing.TB, body []byte, hits *atomic.Int32) string {
 			ctx.SetBody(body)
 		case "/204":
 			ctx.SetStatusCode(204)
+		case "/stream":
+			ctx.SetContentType("application/json")
+			ctx.SetBodyStream(bytes.NewReader(body), -1) // chunked
+		case "/stream-length":
+			ctx.SetContentType("application/json")
+			ctx.SetBodyStream(bytes.NewReader(body), len(body))
 		case "/partial":
 			ctx.SetStatusCode(206)
 			h.Set("Content-Range", fmt.Sprintf("bytes 0-%d/%d", len(body)-1, len(body)))
@@ -205,6 +211,28 @@ func TestCompressionNeverCases(t *testing.T) {
 		}
 		if tc.name == "HEAD" && resp.ContentLength != int64(len(body)) {
 			t.Errorf("HEAD: Content-Length %d, want the identity length %d", resp.ContentLength, len(body))
+		}
+	}
+}
+
+// TestCompressionStreamedBodies: a body the gateway streams (no length, or
+// longer than it reads whole) is encoded as it goes and sent chunked; an
+// HTTP/1.0 client, which cannot read chunked, gets it as it is.
+func TestCompressionStreamedBodies(t *testing.T) {
+	body := jsonBody(2 << 20) // over the whole-body size: streamed even with a length
+	h := startGateway(t, configYAML(compressBackend(t, body, nil), compressRules))
+	for _, path := range []string{"/stream", "/stream-length"} {
+		resp, got := doRaw(t, "GET", h.url+path, map[string]string{"Accept-Encoding": "gzip"})
+		if resp.Header.Get("Content-Encoding") != "gzip" || resp.ContentLength != -1 {
+			t.Fatalf("%s: Content-Encoding %q, Content-Length %d", path, resp.Header.Get("Content-Encoding"), resp.ContentLength)
+		}
+		if !bytes.Equal(decodeAs(t, "gzip", []byte(got)), body) {
+			t.Fatalf("%s: decoded body differs", path)
+		}
+		raw := rawRequest(t, h.addr, "GET "+path+" HTTP/1.0\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n")
+		head, rest, _ := strings.Cut(raw, "\r\n\r\n")
+		if strings.Contains(strings.ToLower(head), "content-encoding") || strings.Contains(strings.ToLower(head), "chunked") || rest != string(body) {
+			t.Fatalf("%s over HTTP/1.0: %s (%d body bytes)", path, head, len(rest))
 		}
 	}
 }
