@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -420,4 +421,71 @@ func streamDecoder(t testing.TB, enc string, r io.Reader) io.Reader {
 		return brotli.NewReader(r)
 	}
 	return r
+}
+
+// TestCompressionConcurrent: many clients at once in every coding, cached,
+// encoded from memory and streamed: the pooled encoders and the kept
+// encodings never mix two answers.
+func TestCompressionConcurrent(t *testing.T) {
+	body := jsonBody(256 << 10)
+	h := startGateway(t, configYAML(compressBackend(t, body, nil), compressRules))
+	encs := []string{"zstd", "br", "gzip", ""}
+	paths := []string{"/json", "/cached/doc", "/stream"}
+	var wg sync.WaitGroup
+	errs := make(chan string, 64)
+	for w := 0; w < 12; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < 12; i++ {
+				enc, path := encs[(w+i)%len(encs)], paths[(w*7+i)%len(paths)]
+				ce, got, err := fetchDecoded(h.url+path, enc)
+				if err != nil || ce != enc || !bytes.Equal(got, body) {
+					errs <- fmt.Sprintf("%s %q: Content-Encoding %q, %v, or the body differs", path, enc, ce, err)
+					return
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
+
+// fetchDecoded GETs url asking for enc and returns the answer's coding and
+// its body decoded; safe off the test's goroutine.
+func fetchDecoded(url, enc string) (string, []byte, error) {
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		return "", nil, err
+	}
+	req.Header.Set("Accept-Encoding", enc)
+	resp, err := rawClient.Do(req)
+	if err != nil {
+		return "", nil, err
+	}
+	defer resp.Body.Close()
+	ce := resp.Header.Get("Content-Encoding")
+	var r io.Reader = resp.Body
+	switch ce {
+	case "gzip":
+		zr, err := gzip.NewReader(r)
+		if err != nil {
+			return ce, nil, err
+		}
+		r = zr
+	case "zstd":
+		zr, err := zstd.NewReader(r)
+		if err != nil {
+			return ce, nil, err
+		}
+		defer zr.Close()
+		r = zr
+	case "br":
+		r = brotli.NewReader(r)
+	}
+	b, err := io.ReadAll(r)
+	return ce, b, err
 }

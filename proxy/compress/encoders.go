@@ -2,6 +2,7 @@ package compress
 
 import (
 	"io"
+	"runtime"
 	"sync"
 
 	"github.com/klauspost/compress/gzip"
@@ -50,17 +51,21 @@ func encodersFor(c Coding, l Levels) *encoders {
 	}
 	e := &encoders{coding: c, level: level}
 	if c == Zstd {
-		e.whole = newZstd(level)
+		// EncodeAll takes one of the encoder's states per call: one per
+		// core so concurrent requests do not queue for one (EncodeAll runs
+		// in the caller's goroutine whatever the concurrency).
+		e.whole = newZstd(level, runtime.GOMAXPROCS(0))
 	}
 	encodersSet[k] = e
 	return e
 }
 
-func newZstd(level int) *zstd.Encoder {
-	// One goroutine-free encoder (concurrency 1 compresses in the caller's
-	// goroutine); a 1 MiB window bounds its memory whatever the level.
+// newZstd makes a zstd encoder; a stream's (concurrency 1) compresses in
+// the caller's goroutine. A 1 MiB window bounds its memory whatever the
+// level.
+func newZstd(level, concurrency int) *zstd.Encoder {
 	z, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.EncoderLevelFromZstd(level)),
-		zstd.WithEncoderConcurrency(1), zstd.WithWindowSize(1<<20), zstd.WithLowerEncoderMem(true))
+		zstd.WithEncoderConcurrency(concurrency), zstd.WithWindowSize(1<<20), zstd.WithLowerEncoderMem(true))
 	if err != nil {
 		panic("compress: zstd options: " + err.Error()) // fixed options: cannot fail
 	}
@@ -98,7 +103,7 @@ func (e *encoders) get() *worker {
 		b.Reset(&w.out) // a reset writer keeps its compressor across Close
 		w.enc = b
 	default:
-		z := newZstd(e.level)
+		z := newZstd(e.level, 1)
 		z.Reset(&w.out)
 		w.enc = z
 	}
