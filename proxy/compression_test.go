@@ -318,6 +318,27 @@ func TestCompressionWithCache(t *testing.T) {
 	if hits.Load() != 2 {
 		t.Fatalf("backend asked %d times after the purge, want 2", hits.Load())
 	}
+	// A write through the gateway invalidates the URL: every coding goes.
+	if resp, _ := doRaw(t, "GET", url, map[string]string{"Accept-Encoding": "br"}); resp.Header.Get("X-Cache") != "HIT" {
+		t.Fatalf("before the write: X-Cache %q", resp.Header.Get("X-Cache"))
+	}
+	if resp, _ := doRaw(t, "POST", url, nil); resp.StatusCode != 200 {
+		t.Fatalf("POST: %d", resp.StatusCode)
+	}
+	h.gw.cache.Wait()
+	for _, enc := range []string{"br", "gzip"} {
+		resp, got := doRaw(t, "GET", url, map[string]string{"Accept-Encoding": enc})
+		if !bytes.Equal(decodeAs(t, resp.Header.Get("Content-Encoding"), []byte(got)), body) {
+			t.Fatalf("after the write %q: body differs", enc)
+		}
+		if enc == "br" && resp.Header.Get("X-Cache") != "MISS" {
+			t.Fatalf("after the write: X-Cache %q, want MISS", resp.Header.Get("X-Cache"))
+		}
+		h.gw.cache.Wait()
+	}
+	if hits.Load() != 4 {
+		t.Fatalf("backend asked %d times after the write, want 4 (the POST and one refill)", hits.Load())
+	}
 }
 
 // TestCompressionAgainstNginxGzip sends the same requests to nginx with
