@@ -17,9 +17,11 @@
 #   --targets "T ..."   any of: direct nginx[:VARIANT] haproxy[:VARIANT] nginx-cache
 #                       premier premier:CONFIG premier:all premier-b:CONFIG
 #                       (VARIANT = passthrough (default) timeout-monitoring ratelimit
-#                       cache-hit cache-reval rules50: nginx and HAProxy configured like the
-#                       premier config of that name; nginx-cache = nginx:cache-hit;
-#                       cache-reval is nginx only: HAProxy's cache does not revalidate)
+#                       cache-hit cache-reval rules50 gzip gzip-cache: nginx and HAProxy
+#                       configured like the premier config of that name; nginx-cache =
+#                       nginx:cache-hit; cache-reval is nginx only: HAProxy's cache does
+#                       not revalidate; gzip and gzip-cache are nginx only: `gzip on` at
+#                       the premier config's level and types, gzip-cache with proxy_cache)
 #                       (premier = premier:passthrough; CONFIG = any bench/configs
 #                       file name without .yaml, or a path to a .yaml file;
 #                       premier:CONFIG+dash = the same with a dashboard live
@@ -28,7 +30,7 @@
 #                       (haproxy only when installed). The first nginx target is
 #                       the reference of the "× nginx" columns.
 #   --paths "P ..."     URL paths (/small) or scenarios from bench/wrk/NAME.lua
-#                       (small 4k post16k mix close reval), or ws: WebSocket echo
+#                       (small 4k post16k mix close reval json64k), or ws: WebSocket echo
 #                       round trips on /ws/echo with bench/wsbench echo (64-byte messages,
 #                       one in flight per connection). Default: "/small /4k"
 #   --tls               every target serves HTTPS (nginx and premier targets only): one
@@ -55,8 +57,10 @@
 # fresh servers, and prints one table; the options above apply to every step):
 #   --workloads "W ..." the issue's workloads, each against nginx, haproxy and
 #                       premier configured alike: small 4k timeout ratelimit
-#                       cache reval post16k mix close jwt (or "all"; reval
-#                       without HAProxy, whose cache does not revalidate; jwt:
+#                       cache reval post16k mix close jwt gzip gzip-cache (or "all";
+#                       reval without HAProxy, whose cache does not revalidate; gzip
+#                       and gzip-cache: 64 KiB JSON with Accept-Encoding: gzip,
+#                       nginx `gzip on` at the same level, without HAProxy; jwt:
 #                       premier with JWT auth against nginx/HAProxy without)
 #   --conns "N ..."     req/s, p99 and peak RSS at N keep-alive client
 #                       connections (e.g. "64 1000 10000"; path: the first of
@@ -131,7 +135,7 @@ if [[ -z $TARGETS ]]; then
   TARGETS="nginx premier"
   ensure_tool haproxy haproxy && TARGETS="nginx haproxy premier"
 fi
-VARIANTS="passthrough timeout-monitoring ratelimit cache-hit cache-reval rules50"
+VARIANTS="passthrough timeout-monitoring ratelimit cache-hit cache-reval rules50 gzip gzip-cache"
 declare -a TL=()
 declare -A CFGFILE=()   # premier target -> its config file
 for t in $TARGETS; do
@@ -150,6 +154,7 @@ for t in $TARGETS; do
       ensure_tool "$s" "$s" || die "missing $s (apt-get install $s) — or drop $t from --targets"
       [[ $t != *:* || " $VARIANTS " == *" ${t#*:} "* ]] || die "target $t: variant must be one of: $VARIANTS"
       [[ $t != haproxy:cache-reval ]] || die "target $t: HAProxy's cache does not revalidate; compare nginx:cache-reval"
+      [[ $t != haproxy:gzip* ]] || die "target $t: the compression workload compares nginx's gzip; use nginx:${t#*:}"
       TL+=("$t") ;;
     direct) TL+=(direct) ;;
     *) die "unknown target $t" ;;
@@ -291,6 +296,12 @@ pattern_kind() {  # regex | all (literal prefix + final /*) | exact | glob
   esac
 }
 
+# gzip_level CONFIG: the gzip level a bench config sets (levels: {gzip: N}), else Premier's default 6
+gzip_level() {
+  local l; l=$(sed -n 's/.*levels:.*gzip: *\([0-9]\).*/\1/p' "$BENCH/configs/$1.yaml" | head -1)
+  echo "${l:-6}"
+}
+
 write_nginx_conf() {  # target: nginx[:VARIANT] or nginx-cache
   local name=$1 dir=$WORK/$1 v cache_path="" cache_use="" limit_zone="" limit_use="" locations="" p t
   v=$(variant "$name")
@@ -303,6 +314,12 @@ write_nginx_conf() {  # target: nginx[:VARIANT] or nginx-cache
     cache-reval)  # the backend's own freshness (max-age=1), stale entries revalidated with its ETag
       cache_path="proxy_cache_path $dir/cache levels=1:2 keys_zone=bench:10m max_size=256m inactive=60m use_temp_path=off;"
       cache_use="proxy_cache bench; proxy_cache_revalidate on; add_header X-Cache \$upstream_cache_status;" ;;
+    gzip|gzip-cache)  # the premier config's level, types and minimum size; nginx compresses proxied answers only with gzip_proxied
+      cache_use="gzip on; gzip_comp_level $(gzip_level "$v"); gzip_types application/json; gzip_min_length 1024; gzip_proxied any; gzip_vary on;"
+      if [[ $v == gzip-cache ]]; then
+        cache_path="proxy_cache_path $dir/cache levels=1:2 keys_zone=bench:10m max_size=256m inactive=60m use_temp_path=off;"
+        cache_use+=" proxy_cache bench; proxy_cache_valid 200 5m; add_header X-Cache \$upstream_cache_status;"
+      fi ;;
     ratelimit)  # a quota no benchmark reaches: every request allowed, the decision still made
       limit_zone="limit_req_zone \$binary_remote_addr zone=rl:1m rate=100000000r/s;"
       limit_use="limit_req zone=rl burst=100000000 nodelay;" ;;
@@ -680,10 +697,11 @@ done
 
 declare -A WL_CFG=([small]=passthrough [4k]=passthrough [timeout]=timeout-monitoring [ratelimit]=ratelimit
                    [cache]=cache-hit [reval]=cache-reval [post16k]=passthrough [mix]=rules50 [close]=passthrough
-                   [jwt]=jwt)
+                   [jwt]=jwt [gzip]=gzip [gzip-cache]=gzip-cache)
 declare -A WL_PATH=([small]=/small [4k]=/4k [timeout]=/small [ratelimit]=/small
-                    [cache]=/small [reval]=reval [post16k]=post16k [mix]=mix [close]=close [jwt]=jwt)
-WL_ALL="small 4k timeout ratelimit cache reval post16k mix close jwt"
+                    [cache]=/small [reval]=reval [post16k]=post16k [mix]=mix [close]=close [jwt]=jwt
+                    [gzip]=json64k [gzip-cache]=json64k)
+WL_ALL="small 4k timeout ratelimit cache reval post16k mix close jwt gzip gzip-cache"
 
 step() {  # label args... -> runs one step, its report in $WORK/step-label.md
   local label=$1; shift
@@ -731,7 +749,7 @@ if [[ -n $MODE ]]; then
           case $t in
             nginx-cache) ;;
             direct) [[ $c == passthrough ]] && tl+=" direct" ;;
-            haproxy) case $c in cache-reval) ;; passthrough|jwt) tl+=" haproxy" ;; *) tl+=" haproxy:$c" ;; esac ;;
+            haproxy) case $c in cache-reval|gzip|gzip-cache) ;; passthrough|jwt) tl+=" haproxy" ;; *) tl+=" haproxy:$c" ;; esac ;;
             nginx) if [[ $c == passthrough || $c == jwt ]]; then tl+=" $t"; else tl+=" $t:$c"; fi ;;  # jwt: nginx without auth, the cost of auth shown as it is
             *) if [[ $c == passthrough ]]; then tl+=" $t"; else tl+=" $t:$c"; fi ;;
           esac

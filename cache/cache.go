@@ -39,9 +39,12 @@ type Cache struct {
 
 	l2 *redisTier // nil: memory only
 
-	stats     counters
-	dropSets  atomic.Bool // tests: behave as if ristretto dropped every Set
-	closeOnce sync.Once
+	stats    counters
+	dropSets atomic.Bool // tests: behave as if ristretto dropped every Set
+	// derivedBytes are the bytes of derived bodies kept (derived.go).
+	derivedBytes atomic.Int64
+	derive       atomic.Bool // EnableDerived was called
+	closeOnce    sync.Once
 }
 
 // ruleState is one rule's namespace. Its generation is part of every entry
@@ -86,17 +89,19 @@ func New(cfg Config, opts ...Option) (*Cache, error) {
 	}
 	// About one counter per 200 bytes: ten per expected entry of ~2 KiB.
 	counters := min(max(cfg.MaxBytes/200, 1<<12), 1<<24)
+	var c *Cache
 	l1, err := ristretto.NewCache(&ristretto.Config[uint64, *entry]{
 		NumCounters:        counters,
 		MaxCost:            cfg.MaxBytes,
 		BufferItems:        64,
 		Metrics:            true,
 		IgnoreInternalCost: true, // entry.cost already counts our overhead
+		OnExit:             func(e *entry) { c.leftL1(e) },
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
 	}
-	c := &Cache{
+	c = &Cache{
 		cfg:         cfg,
 		targeting:   newTargeting(&cfg),
 		l1:          l1,
@@ -181,6 +186,7 @@ func (c *Cache) setL1(h uint64, e *entry) {
 	if c.dropSets.Load() {
 		return
 	}
+	e.enterL1()
 	c.l1.Set(h, e, e.cost)
 }
 

@@ -56,6 +56,8 @@ type entry struct {
 	staleKeep int64
 
 	mkey, mval any // kindMemo only
+
+	derived derivedSlots // the gateway's encodings of body (derived.go)
 }
 
 // field is a name/value pair of views into an entry's blob.

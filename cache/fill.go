@@ -176,6 +176,7 @@ func (f *Fill) Done(ctx *fasthttp.RequestCtx) MissResult {
 	c.targeting.strip(&ctx.Response) // also when not stored
 	if reason == stored {
 		c.stats.stores.Add(1)
+		c.noteServed(ctx, e) // the body the response carries: its derived bodies (derived.go)
 	} else {
 		c.stats.notStored[reason].Add(1)
 	}

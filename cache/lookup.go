@@ -199,6 +199,7 @@ func (c *Cache) serve(ctx *fasthttp.RequestCtx, e *entry, now int64, detail stri
 		if ctx.Request.Header.IsHead() {
 			resp.SkipBody = true
 		}
+		c.noteServed(ctx, e) // its derived bodies (derived.go)
 	}
 	age := e.age0 + max(now-e.storedAt, 0)/int64(time.Second)
 	var num [20]byte

@@ -43,6 +43,7 @@ type scratch struct {
 	client   []byte // client key for templates
 	decision limiter.Decision
 	auth     auth.State // the rule's auth: who the request comes from
+	http10   bool       // the client spoke HTTP/1.0 (compression: no chunked stream for it)
 }
 
 var scratchPool = sync.Pool{New: func() any {
@@ -87,6 +88,7 @@ func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
 		o.Limit, o.LimitKey, o.Auth, o.Consumer = limit, limitKey, authed, consumer
 	}
 	ws := isWebSocketUpgrade(&ctx.Request)
+	s.http10 = !ctx.Request.Header.IsHTTP11() // before forwarding makes it 1.1
 	if ws {
 		o.Backend = p.serveWebSocket(g, t, ctx, s)
 	} else {
@@ -98,6 +100,9 @@ func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
 	p.limitHeaders(ctx, s)
 	if p.access != nil && p.access.cors != nil && !ws {
 		corsHeaders(ctx, p.access.cors)
+	}
+	if p.compress != nil && !ws {
+		g.compressResponse(ctx, p.compress, s)
 	}
 	g.finish(ctx, t, s, p)
 	if !ws {

@@ -7,6 +7,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/premier-gateway/premier/lb"
+	"github.com/premier-gateway/premier/proxy/compress"
 	"github.com/premier-gateway/premier/proxy/config"
 	"github.com/premier-gateway/premier/proxy/route"
 	"github.com/premier-gateway/premier/proxy/upstream"
@@ -80,6 +81,9 @@ type plan struct {
 	auth   *authPolicy  // nil: no auth
 	limit  *limitPolicy // nil: no rate limit
 	cache  *cachePolicy // nil: no cache
+	// compress is the rule's compression (nil: off), after the response
+	// headers (compression.go).
+	compress *compress.Policy
 	// app is the in-process handler in plugin mode (nil in standalone).
 	app fasthttp.RequestHandler
 }
@@ -212,6 +216,14 @@ func (g *Gateway) newPlan(t *table, index int, name string, f *config.Features, 
 		p.backends, p.balancer, p.ejector = nil, nil, nil
 	} else if len(bs) == 0 {
 		p.noRoute = true
+	}
+	cc := t.loaded.Config.Compression // the top-level default
+	if f != nil && f.Compression != nil {
+		cc = f.Compression
+	}
+	p.compress = compress.New(cc)
+	if p.compress != nil && f != nil && f.Cache != nil {
+		g.cache.EnableDerived() // hits carry their entry to the compression stage
 	}
 	if f == nil {
 		return p, nil

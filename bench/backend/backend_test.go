@@ -259,3 +259,22 @@ func TestRevalAnswers304(t *testing.T) {
 		t.Fatalf("conditional /reval/7: %d %q %v", resp.StatusCode, b, resp.Header)
 	}
 }
+
+// TestJSON64k: /json64k is a valid JSON array of exactly 64 KiB, sent as
+// application/json and never encoded by the backend itself.
+func TestJSON64k(t *testing.T) {
+	base := start(t)
+	req, _ := http.NewRequest("GET", base+"/json64k", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err := (&http.Client{Transport: &http.Transport{DisableCompression: true}}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var records []map[string]any
+	if resp.StatusCode != 200 || len(b) != 64<<10 || resp.Header.Get("Content-Type") != "application/json" ||
+		resp.Header.Get("Content-Encoding") != "" || json.Unmarshal(b, &records) != nil || len(records) < 200 {
+		t.Fatalf("/json64k: %d, %d bytes, %v, %d records", resp.StatusCode, len(b), resp.Header, len(records))
+	}
+}

@@ -16,7 +16,33 @@ var (
 	smallBody = []byte("Hello from the Premier benchmark backend. This body is about one hundred bytes long, padded...\n")
 	// body4k is the 4 KiB body of /4k.
 	body4k = patternBytes(4096)
+	// json64k is the 64 KiB JSON document of /json64k (the compression
+	// workload): an API's list of records, compressible as such lists are.
+	json64k = jsonRecords(64 << 10)
 )
+
+// jsonRecords is a JSON array of user-like records of exactly n bytes
+// (padded with spaces before the closing bracket).
+func jsonRecords(n int) []byte {
+	b := make([]byte, 0, n)
+	b = append(b, '[')
+	for i := 0; ; i++ {
+		rec := fmt.Sprintf(`{"id":%d,"login":"user%d","name":"User Number %d","email":"user%d@example.com","active":%t,"score":%d,"roles":["reader"%s],"created":"2026-%02d-%02dT%02d:%02d:00Z"}`,
+			i, i, i, i, i%3 != 0, (i*7919)%10000, map[bool]string{true: `,"writer"`, false: ""}[i%5 == 0],
+			1+i%12, 1+i%28, i%24, i%60)
+		if len(b)+len(rec)+2 > n {
+			break
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, rec...)
+	}
+	for len(b) < n-1 {
+		b = append(b, ' ')
+	}
+	return append(b, ']')
+}
 
 const welcomeText = `Premier demo backend %q
 
@@ -24,6 +50,7 @@ Endpoints:
   GET  /                  this page
   GET  /small             ~100-byte text body
   GET  /4k                4 KiB text body
+  GET  /json64k           64 KiB JSON document (compressible)
   GET  /bytes?n=N         N bytes (streamed for large N)
   ANY  /echo              method, path, query, headers and body as JSON (?mode=raw: body only)
   GET  /status/{code}     responds with that status code

@@ -49,6 +49,9 @@ func (b *backend) handle(ctx *fasthttp.RequestCtx) {
 	case "/4k":
 		ctx.SetContentType("text/plain; charset=utf-8")
 		ctx.SetBody(body4k)
+	case "/json64k":
+		ctx.SetContentType("application/json")
+		ctx.SetBody(json64k)
 	case "/bytes":
 		serveBytes(ctx)
 	case "/echo":

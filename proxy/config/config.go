@@ -6,6 +6,7 @@ import (
 	"github.com/premier-gateway/premier/limiter"
 	"github.com/premier-gateway/premier/proxy/access"
 	"github.com/premier-gateway/premier/proxy/auth"
+	"github.com/premier-gateway/premier/proxy/compress"
 	"github.com/premier-gateway/premier/resilience"
 )
 
@@ -61,6 +62,9 @@ type Config struct {
 	// RequestID names the header carrying each request's ID (on by
 	// default).
 	RequestID RequestID `yaml:"request_id"`
+	// Compression is the default `compression` feature of every rule (and
+	// of default_features) without its own. Default: none (no compression).
+	Compression *compress.Config `yaml:"compression"`
 }
 
 // Defaults fills the defaults into a zero Config before it is decoded.
@@ -142,6 +146,10 @@ type Features struct {
 	// Auth requires credentials (api_keys, basic) before the rate limit
 	// and the cache. Default: off.
 	Auth *auth.Config `yaml:"auth"`
+	// Compression compresses the rule's answers (zstd, br, gzip) for the
+	// clients that accept it. Default: the top-level compression block,
+	// else off; `algorithms: []` turns it off for the rule.
+	Compression *compress.Config `yaml:"compression"`
 }
 
 // RateLimit is the `rate_limit` feature.

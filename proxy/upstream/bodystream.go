@@ -31,7 +31,13 @@ type bodyStream[C connLike] struct {
 	failed    bool
 	deadline  time.Time
 	refreshed time.Time
+	keep      bool // KeepOpen: the next Close does nothing
 }
+
+// KeepOpen makes the next Close do nothing: the response compression
+// takes the stream out of its response (fasthttp closes a dropped stream)
+// and closes it itself once the encoded body is written.
+func (s *bodyStream[C]) KeepOpen() { s.keep = true }
 
 // connLike is what the stream needs of fasthttp's pooled connection.
 type connLike interface{ Conn() net.Conn }
@@ -220,6 +226,10 @@ func (s *bodyStream[C]) fail(err error) error {
 // Close hands the connection back: to the pool when the body was read to
 // its end, closed otherwise (the rest of an unread body is never drained).
 func (s *bodyStream[C]) Close() error {
+	if s.keep {
+		s.keep = false
+		return nil
+	}
 	if s.br == nil {
 		return nil
 	}
