@@ -57,6 +57,8 @@ var importRules = []importRule{
 		why: "the HTTP/2 server serves any fasthttp.RequestHandler: it knows the gateway only as that handler, so there is one request path"},
 	{name: "metrics", from: []string{"proxy/metrics"}, only: slices.Concat(leaves, []string{"internal/..."}),
 		why: "the request path records into the collector, so the collector cannot reach back into proxy, its configuration, the transport or the dashboard"},
+	{name: "accesslog", from: []string{"proxy/accesslog"}, only: []string{"internal/..."},
+		why: "the access log formats and writes records the request path copies into it: it knows neither the request path nor the configuration"},
 	{name: "acme", from: []string{"proxy/acme"}, only: []string{"internal/..."},
 		why: "ACME certificates are handed plain options by the gateway: no configuration, request path or metrics"},
 	{name: "ui", from: []string{"ui"}, only: []string{"ui/source", "internal/..."},

@@ -61,6 +61,10 @@ type Config struct {
 	// RequestID names the header carrying each request's ID (on by
 	// default).
 	RequestID RequestID `yaml:"request_id"`
+	// AccessLog writes one line per request. Default: none.
+	AccessLog *AccessLog `yaml:"access_log"`
+	// Log sets the level and format of the gateway's own log lines.
+	Log Log `yaml:"log"`
 }
 
 // Defaults fills the defaults into a zero Config before it is decoded.
