@@ -47,7 +47,7 @@ var importRules = []importRule{
 		why: "internal/* is the bottom layer (socket code, small shared helpers, test helpers) that any package may use"},
 	{name: "access", from: []string{"proxy/access"}, only: []string{"proxy/route", "internal/..."},
 		why: "access decisions (IP filter, CORS) build on route's matchers and nothing else: the request path drives them, the configuration holds their Config types"},
-	{name: "config", from: []string{"proxy/config"}, only: []string{"lb", "limiter", "cache", "resilience", "proxy/route", "proxy/access", "proxy/auth", "internal/..."},
+	{name: "config", from: []string{"proxy/config"}, only: []string{"lb", "limiter", "cache", "resilience", "proxy/route", "proxy/access", "proxy/auth", "proxy/accesslog", "internal/..."},
 		why: "the configuration is data and validation: the leaves' Config types (auth's compiles its credential files, so a bad one is a problem of the config) and route patterns, never the request path, transport, relay, metrics or dashboard"},
 	{name: "edge", from: []string{"proxy/edge"}, only: []string{"proxy/config", "internal/..."},
 		why: "TLS termination hands connections on; it knows the tls block, not the request path, the transport or the dashboard"},

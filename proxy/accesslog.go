@@ -45,10 +45,10 @@ func secretParams(c *config.Config) []string {
 }
 
 // reloadAccessLog replaces the running access log when the reloaded
-// config changes it (or turns it on or off). The old one flushes and
-// stops once replaced; a record a request started in it just before is
-// still written. A log that cannot be opened keeps the old one and fails
-// the reload.
+// config changes it (or turns it on or off). The old one writes what it
+// holds and stops once replaced (a request that loaded it just before and
+// commits after that loses its line). A log that cannot be opened keeps
+// the old one and fails the reload.
 func (g *Gateway) reloadAccessLog(old, c *config.Config) error {
 	if reflect.DeepEqual(old.AccessLog, c.AccessLog) && reflect.DeepEqual(secretParams(old), secretParams(c)) {
 		return nil

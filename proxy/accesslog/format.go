@@ -74,13 +74,31 @@ type formatter struct {
 	secrets []string // query parameters whose values are never written
 	isText  [numVariables]bool
 	field   [numVariables]Field
+	keys    [numVariables]string // `"name":` and, after the first, a comma before it
+	scratch []byte               // the redacted query (the writer's goroutine only)
+	// sec and secText cache the formatted time up to the second, which
+	// every line of that second shares.
+	sec     int64
+	secText []byte
+	layout  string
+}
+
+// CheckFormat reports whether format is json, combined or a template of
+// known variables (the configuration checks it when it is loaded).
+func CheckFormat(format string) error {
+	_, err := newFormatter(format, nil)
+	return err
 }
 
 func newFormatter(format string, secrets []string) (*formatter, error) {
-	f := &formatter{secrets: secrets}
+	f := &formatter{secrets: secrets, sec: -1, scratch: make([]byte, 0, fieldMax[Query])}
 	for v, fl := range textField {
 		f.isText[v], f.field[v] = true, fl
 	}
+	for v := range numVariables {
+		f.keys[v] = `,"` + Variables[v] + `":`
+	}
+	f.keys[0] = f.keys[0][1:]
 	switch format {
 	case FormatJSON, FormatCombined:
 		f.kind = format
@@ -126,10 +144,7 @@ func (f *formatter) appendLine(dst []byte, r *Record) []byte {
 	case FormatJSON:
 		dst = append(dst, '{')
 		for v := variable(0); v < numVariables; v++ {
-			if v > 0 {
-				dst = append(dst, ',')
-			}
-			dst = append(append(append(dst, '"'), Variables[v]...), '"', ':')
+			dst = append(dst, f.keys[v]...)
 			dst = f.appendValue(dst, r, v, true)
 		}
 		dst = append(dst, '}')
@@ -150,28 +165,19 @@ func (f *formatter) appendLine(dst []byte, r *Record) []byte {
 // appendValue appends variable v of r: JSON values when json, else as
 // text with the combined format's escaping ("-" for an empty text).
 func (f *formatter) appendValue(dst []byte, r *Record, v variable, json bool) []byte {
-	str := func(b []byte) []byte {
-		if json {
-			return appendJSONString(dst, b)
-		}
-		if len(b) == 0 {
-			return append(dst, '-')
-		}
-		return appendEscaped(dst, b)
-	}
 	switch {
 	case v == vQuery:
-		var buf [2048]byte
-		return str(redactQuery(buf[:0], r.Get(Query), f.secrets))
+		f.scratch = redactQuery(f.scratch[:0], r.Get(Query), f.secrets)
+		return appendText(dst, f.scratch, json)
 	case f.isText[v]:
-		return str(r.Get(f.field[v]))
+		return appendText(dst, r.Get(f.field[v]), json)
 	}
 	switch v {
 	case vTime:
 		if json {
 			dst = append(dst, '"')
 		}
-		dst = r.Time.UTC().AppendFormat(dst, "2006-01-02T15:04:05.000Z07:00")
+		dst = f.appendTime(dst, r.Time, "2006-01-02T15:04:05")
 		if json {
 			dst = append(dst, '"')
 		}
@@ -204,9 +210,11 @@ func (f *formatter) appendValue(dst []byte, r *Record, v variable, json bool) []
 	return dst
 }
 
-func appendStringValue(dst []byte, s string, json bool) []byte {
-	var buf [512]byte
-	b := append(buf[:0], s...)
+func appendStringValue(dst []byte, s string, json bool) []byte { return appendText(dst, s, json) }
+
+// appendText appends b as a JSON string when json, else escaped as the
+// combined format does ("-" when empty).
+func appendText[T string | []byte](dst []byte, b T, json bool) []byte {
 	if json {
 		return appendJSONString(dst, b)
 	}
@@ -214,6 +222,18 @@ func appendStringValue(dst []byte, s string, json bool) []byte {
 		return append(dst, '-')
 	}
 	return appendEscaped(dst, b)
+}
+
+// appendTime appends t in UTC as layout (to the second) then ".mmmZ", the
+// part to the second formatted once per second.
+func (f *formatter) appendTime(dst []byte, t time.Time, layout string) []byte {
+	t = t.UTC()
+	if s := t.Unix(); s != f.sec || layout != f.layout {
+		f.sec, f.layout = s, layout
+		f.secText = t.AppendFormat(f.secText[:0], layout)
+	}
+	ms := t.Nanosecond() / 1e6
+	return append(append(dst, f.secText...), '.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10), 'Z')
 }
 
 // appendMillis appends d in milliseconds with microsecond precision.
@@ -229,8 +249,7 @@ func (f *formatter) appendCombined(dst []byte, r *Record) []byte {
 	dst = appendOrDash(dst, r.Get(ClientIP))
 	dst = append(dst, " - "...)
 	if r.Consumer != "" {
-		var buf [512]byte
-		dst = appendEscaped(dst, append(buf[:0], r.Consumer...))
+		dst = appendEscaped(dst, r.Consumer)
 	} else {
 		dst = append(dst, '-')
 	}
@@ -241,9 +260,9 @@ func (f *formatter) appendCombined(dst []byte, r *Record) []byte {
 	dst = append(dst, ' ')
 	dst = appendEscaped(dst, r.Get(Path))
 	if q := r.Get(Query); len(q) > 0 {
-		var buf [2048]byte
+		f.scratch = redactQuery(f.scratch[:0], q, f.secrets)
 		dst = append(dst, '?')
-		dst = appendEscaped(dst, redactQuery(buf[:0], q, f.secrets))
+		dst = appendEscaped(dst, f.scratch)
 	}
 	dst = append(dst, ' ')
 	dst = appendEscaped(dst, r.Get(Proto))
@@ -268,8 +287,9 @@ func appendOrDash(dst, b []byte) []byte {
 // appendEscaped appends b as nginx escapes log values: '"', '\\', control
 // bytes and bytes from 0x7f as \xHH, so a line stays one line and a
 // quoted field stays one field.
-func appendEscaped(dst, b []byte) []byte {
-	for _, c := range b {
+func appendEscaped[T string | []byte](dst []byte, b T) []byte {
+	for i := 0; i < len(b); i++ {
+		c := b[i]
 		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
 			dst = append(dst, '\\', 'x', hexDigits[c>>4], hexDigits[c&0xf])
 			continue
@@ -283,9 +303,17 @@ const hexDigits = "0123456789ABCDEF"
 
 // appendJSONString appends b as a JSON string: quotes, backslashes and
 // control bytes escaped, invalid UTF-8 replaced by U+FFFD.
-func appendJSONString(dst, b []byte) []byte {
+func appendJSONString[T string | []byte](dst []byte, b T) []byte {
 	dst = append(dst, '"')
 	for i := 0; i < len(b); {
+		j := i
+		for j < len(b) && jsonSafe[b[j]] {
+			j++
+		}
+		dst = append(dst, b[i:j]...) // the run that needs no escaping, at once
+		if i = j; i == len(b) {
+			break
+		}
 		c := b[i]
 		if c < utf8.RuneSelf {
 			switch {
@@ -299,7 +327,7 @@ func appendJSONString(dst, b []byte) []byte {
 			i++
 			continue
 		}
-		r, n := utf8.DecodeRune(b[i:])
+		r, n := decodeRune(b[i:])
 		if r == utf8.RuneError && n == 1 {
 			dst = append(dst, "\ufffd"...)
 		} else {
@@ -311,6 +339,14 @@ func appendJSONString(dst, b []byte) []byte {
 }
 
 const hexLower = "0123456789abcdef"
+
+// jsonSafe marks the bytes a JSON string holds as they are.
+var jsonSafe = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // redactQuery appends q with the value of every parameter named in
 // secrets (compared after percent-decoding the name) replaced by
@@ -390,4 +426,14 @@ func unhex(c byte) int {
 		return int(c - 'A' + 10)
 	}
 	return -1
+}
+
+func decodeRune[T string | []byte](b T) (rune, int) {
+	switch v := any(b).(type) {
+	case string:
+		return utf8.DecodeRuneInString(v)
+	case []byte:
+		return utf8.DecodeRune(v)
+	}
+	return utf8.RuneError, 1
 }

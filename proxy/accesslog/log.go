@@ -135,7 +135,9 @@ const closeWait = 2 * time.Second
 func (l *Log) Close() {
 	l.once.Do(func() {
 		close(l.stop)
-		_ = l.sink.Load().SetWriteDeadline(time.Now().Add(closeWait)) // unblocks a stuck pipe, where supported
+		if l.own { // never on stdout or stderr: a deadline there would outlive this Log
+			_ = l.sink.Load().SetWriteDeadline(time.Now().Add(closeWait)) // unblocks a stuck pipe, where supported
+		}
 		select {
 		case <-l.done:
 		case <-time.After(closeWait + time.Second):
@@ -147,11 +149,22 @@ func (l *Log) Close() {
 	})
 }
 
-// run is the writer: it formats published records into a buffer and
-// writes it whenever the ring runs empty or the buffer fills.
+// The writer batches: while records keep coming it drains the ring every
+// drainEvery and writes when its buffer holds flushBytes or its oldest
+// line waited flushAfter, so a busy log costs one write per batch, not
+// one per line, and no wake-up per request. Idle, it parks until the next
+// record.
+const (
+	drainEvery = 5 * time.Millisecond
+	flushAfter = 100 * time.Millisecond
+	flushBytes = 48 << 10
+)
+
+// run is the writer goroutine.
 func (l *Log) run() {
 	defer close(l.done)
-	buf := make([]byte, 0, 64<<10)
+	buf := make([]byte, 0, flushBytes+8<<10)
+	var pending time.Time // when the oldest line in buf was formatted
 	failing := false
 	flush := func() {
 		if len(buf) == 0 {
@@ -168,27 +181,44 @@ func (l *Log) run() {
 		failing = err != nil
 		buf = buf[:0]
 	}
-	for {
+	drain := func() {
 		for r := l.ring.peek(); r != nil; r = l.ring.peek() {
+			if len(buf) == 0 {
+				pending = time.Now()
+			}
 			buf = l.format.appendLine(buf, r)
 			l.ring.release(r)
-			if len(buf) >= 48<<10 {
+			if len(buf) >= flushBytes {
 				flush()
 			}
 		}
-		flush()
+	}
+	tick := time.NewTimer(drainEvery)
+	defer tick.Stop()
+	for {
+		drain()
+		if len(buf) > 0 && time.Since(pending) >= flushAfter {
+			flush()
+		}
 		if l.reopen.Swap(false) {
+			flush() // the lines so far belong to the old file
 			l.reopenSink()
 		}
 		select {
 		case <-l.stop:
-			for r := l.ring.peek(); r != nil; r = l.ring.peek() { // committed before Close
-				buf = l.format.appendLine(buf, r)
-				l.ring.release(r)
-			}
+			drain() // what was committed before Close
 			flush()
 			return
 		default:
+		}
+		if len(buf) > 0 { // more may come: drain again soon, flush when due
+			tick.Reset(drainEvery)
+			select {
+			case <-tick.C:
+			case <-l.wake: // a reopen
+			case <-l.stop:
+			}
+			continue
 		}
 		l.sleeping.Store(true)
 		if l.ring.peek() != nil || l.reopen.Load() {

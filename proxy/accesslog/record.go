@@ -25,11 +25,11 @@ const (
 
 // TextSize is the text space of one record: the text fields together, each
 // also cut at its own bound (fieldMax).
-const TextSize = 4096
+const TextSize = 2048
 
 var fieldMax = [numFields]int{
 	RequestID: 128, ClientIP: 64, Method: 32, Proto: 16, Host: 256,
-	Path: 2048, Query: 2048, UserAgent: 512, Referer: 1024,
+	Path: 1024, Query: 1024, UserAgent: 512, Referer: 512,
 }
 
 // Record is one finished request. The request path fills it between Begin

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/premier-gateway/premier/proxy/accesslog"
 )
 
 // RequestID is the top-level `request_id` block: the header that carries
@@ -61,8 +63,7 @@ func (a *AccessLog) Defaults() {
 	a.Buffer = 4096
 }
 
-// Validate checks the access_log block (a template's variables are
-// checked where it is compiled, by the gateway).
+// Validate checks the access_log block.
 func (a *AccessLog) Validate() error {
 	var errs []error
 	if a.Path == "" {
@@ -70,6 +71,8 @@ func (a *AccessLog) Validate() error {
 	}
 	if a.Format != AccessLogJSON && a.Format != AccessLogCombined && !strings.Contains(a.Format, "{") {
 		errs = append(errs, fmt.Errorf("format: must be json, combined or a template with {variables}, got %q", a.Format))
+	} else if err := accesslog.CheckFormat(a.Format); err != nil {
+		errs = append(errs, fmt.Errorf("format: %v", err))
 	}
 	if a.Buffer < 1 || a.Buffer > MaxAccessLogBuffer {
 		errs = append(errs, fmt.Errorf("buffer: must be 1 to %d records, got %d", MaxAccessLogBuffer, a.Buffer))
