@@ -153,9 +153,10 @@ func (l *Log) Close() {
 // drainEvery and writes when its buffer holds flushBytes or its oldest
 // line waited flushAfter, so a busy log costs one write per batch, not
 // one per line, and no wake-up per request. Idle, it parks until the next
-// record.
+// record. drainEvery keeps well inside the default ring: 4096 records last
+// 40 ms at 100k requests a second.
 const (
-	drainEvery = 5 * time.Millisecond
+	drainEvery = 20 * time.Millisecond
 	flushAfter = 100 * time.Millisecond
 	flushBytes = 48 << 10
 )
