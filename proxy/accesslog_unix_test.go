@@ -31,21 +31,18 @@ func TestAccessLogDropsWhenSinkBlocks(t *testing.T) {
 	h := startGateway(t, configYAML(backend, "  access_log: {path: "+fifo+", buffer: 16}\n"))
 	ua := strings.Repeat("u", 500) // big lines fill the pipe's 64 KiB sooner
 	client := &fasthttp.Client{}
-	var slowest time.Duration
+	// Each request must be answered within its client timeout while the
+	// writer stays stuck in a write: a request waiting on the log would
+	// hang there for good.
 	for i := 0; i < 2000; i++ {
 		req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 		req.SetRequestURI(h.url + "/x")
 		req.Header.SetUserAgent(ua)
-		began := time.Now()
 		if err := client.DoTimeout(req, resp, 5*time.Second); err != nil || resp.StatusCode() != 200 {
 			t.Fatalf("request %d: %v %d", i, err, resp.StatusCode())
 		}
-		slowest = max(slowest, time.Since(began))
 		fasthttp.ReleaseRequest(req)
 		fasthttp.ReleaseResponse(resp)
-	}
-	if slowest > time.Second {
-		t.Errorf("a request took %v with the log's sink blocked", slowest)
 	}
 	dropped := h.gw.AccessLogDropped()
 	if dropped < 1000 {
