@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/premier-gateway/premier/internal/logswitch"
 	"github.com/premier-gateway/premier/proxy"
 	"github.com/premier-gateway/premier/proxy/acme"
 	"github.com/premier-gateway/premier/proxy/config"
@@ -78,7 +79,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "%s: OK\n", *configPath)
 		return 0
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	logs := logswitch.New(stderr) // log.level and log.format: a reload switches them
+	logs.Set(loaded.Config.Log.Level, loaded.Config.Log.Format)
+	log := slog.New(logs)
 	slog.SetDefault(log) // the leaves (lb health checks) log through the default logger
 	if err := loaded.Standalone(); err != nil {
 		fmt.Fprintf(stderr, "premier: cannot start standalone: %v\n", err)
@@ -98,7 +101,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "premier: -tls-listen needs a tls block in the config (its certificates)")
 		return 2
 	}
-	if err := serve(loaded, addr, tlsAddr, *configPath, log); err != nil {
+	if err := serve(loaded, addr, tlsAddr, *configPath, log, logs.Set); err != nil {
 		log.Error("premier stopped", slog.String("error", err.Error()))
 		return 1
 	}
@@ -108,8 +111,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 // serve wires the gateway: the plain listener on addr and the TLS one on
 // tlsAddr (either "" for none), reload on SIGHUP or file change, drain on
 // SIGTERM/SIGINT.
-func serve(loaded *config.Loaded, addr, tlsAddr, path string, log *slog.Logger) error {
-	gw, err := proxy.New(loaded, proxy.WithLogger(log))
+func serve(loaded *config.Loaded, addr, tlsAddr, path string, log *slog.Logger, logSettings func(level, format string)) error {
+	gw, err := proxy.New(loaded, proxy.WithLogger(log), proxy.WithLogSettings(logSettings))
 	if err != nil {
 		return err
 	}
@@ -148,9 +151,16 @@ func serve(loaded *config.Loaded, addr, tlsAddr, path string, log *slog.Logger) 
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
+	usr1 := make(chan os.Signal, 1)
+	if len(reopenSignals) > 0 { // Notify with none would catch every signal
+		signal.Notify(usr1, reopenSignals...) // logrotate moved the access log: reopen it
+	}
+	defer signal.Stop(usr1)
 	go func() {
 		for {
 			select {
+			case <-usr1:
+				gw.ReopenLogs()
 			case <-hup:
 				gw.ReloadLogged(path, "SIGHUP")
 			case <-ctx.Done():

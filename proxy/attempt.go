@@ -73,6 +73,7 @@ func (p *plan) attempt(g *Gateway, s *scratch, x exchanger, hash uint64, attempt
 				continue
 			}
 		}
+		s.tries = n
 		if last.i >= 0 {
 			x.discard() // the failed answer goes only once another attempt runs
 		}

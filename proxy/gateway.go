@@ -18,6 +18,7 @@ import (
 	"github.com/premier-gateway/premier/internal/watchdog"
 	"github.com/premier-gateway/premier/lb"
 	"github.com/premier-gateway/premier/limiter"
+	"github.com/premier-gateway/premier/proxy/accesslog"
 	"github.com/premier-gateway/premier/proxy/config"
 	"github.com/premier-gateway/premier/proxy/h2"
 	"github.com/premier-gateway/premier/proxy/metrics"
@@ -65,6 +66,13 @@ type Gateway struct {
 
 	tls tlsState // the TLS listeners' certificates and background work (tls.go)
 
+	// alog is the access log (nil: off); alogDropped counts the drops of
+	// the logs a reload replaced.
+	alog        atomic.Pointer[accesslog.Log]
+	alogDropped atomic.Uint64
+	// logSettings applies log.level and log.format (WithLogSettings).
+	logSettings func(level, format string)
+
 	mu        sync.Mutex // serialises reloads
 	closeOnce sync.Once
 	refreshes refreshes // the cache's background refreshes (cacherefresh.go)
@@ -79,6 +87,12 @@ func WithHandler(h fasthttp.RequestHandler) Option { return func(g *Gateway) { g
 
 // WithLogger sets the logger (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(g *Gateway) { g.log = l } }
+
+// WithLogSettings gives the gateway the function that applies the config's
+// log.level and log.format to its logger; New and every reload call it.
+func WithLogSettings(apply func(level, format string)) Option {
+	return func(g *Gateway) { g.logSettings = apply }
+}
 
 // WithReservedHandler serves the reserved prefix (the dashboard) with h
 // instead of the built-in status page.
@@ -129,6 +143,13 @@ func New(l *config.Loaded, opts ...Option) (*Gateway, error) {
 		g.Close()
 		return nil, err
 	}
+	al, err := g.openAccessLog(l.Config)
+	if err != nil {
+		g.Close()
+		return nil, err
+	}
+	g.alog.Store(al)
+	g.applyLogSettings(l.Config)
 	g.syncBackends(t)
 	g.cur.Store(t)
 	for _, w := range l.Warnings {
@@ -209,6 +230,11 @@ func (g *Gateway) Reload(l *config.Loaded) error {
 		g.reloadFailures.Add(1)
 		return err
 	}
+	if err := g.reloadAccessLog(g.cur.Load().loaded.Config, l.Config); err != nil {
+		g.reloadFailures.Add(1)
+		return err
+	}
+	g.applyLogSettings(l.Config)
 	old := g.cur.Swap(t)
 	g.syncBackends(t)
 	g.breakers.retain(t.breakerKeys)
@@ -263,6 +289,10 @@ func (g *Gateway) Loaded() *config.Loaded { return g.cur.Load().loaded }
 func (g *Gateway) Close() { g.closeOnce.Do(g.close) }
 
 func (g *Gateway) close() {
+	if l := g.alog.Swap(nil); l != nil { // after the server stopped: every request is in it
+		l.Close()
+		g.alogDropped.Add(l.Dropped())
+	}
 	g.refreshes.close() // they use the pool and the cache
 	g.tls.stop()
 	if g.pool != nil {
@@ -284,4 +314,11 @@ func (g *Gateway) close() {
 
 func sameRedis(a, b *config.RedisConfig) bool {
 	return a == b || a != nil && b != nil && *a == *b
+}
+
+// applyLogSettings applies c's log block (WithLogSettings).
+func (g *Gateway) applyLogSettings(c *config.Config) {
+	if g.logSettings != nil {
+		g.logSettings(c.Log.Level, c.Log.Format)
+	}
 }

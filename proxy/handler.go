@@ -21,6 +21,8 @@ import (
 type scratch struct {
 	path     []byte // normalised path
 	rid      []byte // the request ID (requestid.go); empty with request_id off
+	tries    int    // attempts the attempt loop made (the access log's retries)
+	wsLog    *wsLog // an upgrade's access log record, logged when the session closes
 	uri      []byte // rewritten request URI
 	buf      []byte // header building
 	fwd      []byte // the Forwarded value of a TLS request (prepareRequest)
@@ -73,6 +75,7 @@ func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
 		s.path = s.path[:0]
 		t.rid.requestID(ctx, s)
 	}
+	s.tries, s.wsLog = 0, nil
 	p, reserved := g.route(ctx, t, s)
 	if reserved {
 		g.serveReserved(ctx, t, s.path)
@@ -121,6 +124,7 @@ func (g *Gateway) finish(ctx *fasthttp.RequestCtx, t *table, s *scratch, p *plan
 	if p.logThreshold > 0 && o.Duration > p.logThreshold {
 		g.logSlow(ctx, o)
 	}
+	g.logAccess(ctx, t, s)
 }
 
 // GatewayRoute is the route name the gateway's own answers before any rule
@@ -151,6 +155,8 @@ func (g *Gateway) finishEarly(ctx *fasthttp.RequestCtx, t *table, s *scratch, st
 	if !reserved || o.Status >= 400 {
 		g.metrics.Observe(o)
 	}
+	s.tries, s.wsLog = 0, nil
+	g.logAccess(ctx, t, s)
 }
 
 // route vets the request head, normalises the path (into s.path), rewrites

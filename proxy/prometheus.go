@@ -25,6 +25,7 @@ func (g *Gateway) writePrometheus(w io.Writer) {
 		ReloadFailures:     g.reloadFailures.Load(),
 		BufferedBodyBytes:  g.bodies.Used(),
 		Version:            Version,
+		AccessLogDropped:   g.AccessLogDropped(),
 		TLS:                g.tls.figures(time.Now()),
 	})
 }

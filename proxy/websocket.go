@@ -158,7 +158,7 @@ func (p *plan) serveWebSocket(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s 
 		return b.URL
 	}
 
-	c := g.newWSConn(h, r, p, cfg, b, bc)
+	c := g.newWSConn(h, r, p, cfg, b, bc, s)
 	n := len(head)
 	head = t.rid.intoHead(head, s) // a copy: head is br's buffer
 	_, _ = br.Discard(n)

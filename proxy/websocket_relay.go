@@ -11,9 +11,12 @@ import (
 
 // newWSConn prepares the relay of an upgrade rule p accepted on backend b,
 // whose 101 arrived on bc: the relay gets the rule's settings as values.
-func (g *Gateway) newWSConn(h *wsrelay.Hub, r *wsrelay.Rule, p *plan, cfg *config.WebSocket, b *lb.Backend, bc net.Conn) *wsrelay.Conn {
+func (g *Gateway) newWSConn(h *wsrelay.Hub, r *wsrelay.Rule, p *plan, cfg *config.WebSocket, b *lb.Backend, bc net.Conn, s *scratch) *wsrelay.Conn {
 	o := wsrelay.Options{Route: p.name, Backend: b.URL, LogThreshold: p.logThreshold,
 		Detached: g.keepsHijacked.Load()}
+	if w := g.newWSLog(s); w != nil {
+		o.Closed = w.closed
+	}
 	if cfg != nil {
 		o.IdleTimeout = seconds(cfg.IdleTimeout)
 		o.MaxMessageBytes = cfg.MaxMessageBytes

@@ -65,6 +65,10 @@ type Config struct {
 	// Compression is the default `compression` feature of every rule (and
 	// of default_features) without its own. Default: none (no compression).
 	Compression *compress.Config `yaml:"compression"`
+	// AccessLog writes one line per request. Default: none.
+	AccessLog *AccessLog `yaml:"access_log"`
+	// Log sets the level and format of the gateway's own log lines.
+	Log Log `yaml:"log"`
 }
 
 // Defaults fills the defaults into a zero Config before it is decoded.

@@ -23,6 +23,7 @@ type State struct {
 	ReloadFailures     uint64            // config reloads refused
 	BufferedBodyBytes  int64             // bytes of bodies held whole now (limits.max_buffered_body_bytes)
 	Version            string            // the gateway's version
+	AccessLogDropped   uint64            // access log records dropped: the sink could not keep up or failed
 	TLS                *TLS              // the TLS listener's figures; nil without one
 }
 
@@ -142,6 +143,8 @@ func (m *Collector) WritePrometheus(out io.Writer, st *State) {
 	promSample(w, "premier_config_reloads_total", st.ReloadFailures, "result", "failure")
 	promHeader(w, "premier_buffered_body_bytes", "gauge", "Bytes of bodies held whole in memory now: response bodies read whole to fill the cache and request bodies kept for replay (bounded by limits.max_buffered_body_bytes).")
 	promSample(w, "premier_buffered_body_bytes", uint64(max(st.BufferedBodyBytes, 0)))
+	promHeader(w, "premier_access_log_dropped_total", "counter", "Access log records dropped because the log's sink could not keep up (its buffer was full) or failed; requests never wait for the log.")
+	promSample(w, "premier_access_log_dropped_total", st.AccessLogDropped)
 	promBackends(w, st.Backends)
 	if st.TLS != nil {
 		promTLS(w, st.TLS)

@@ -20,6 +20,10 @@ type Options struct {
 	// (fasthttp's KeepHijackedConns), so Serve may return while the relay
 	// runs on its own goroutines and the server frees its request context.
 	Detached bool
+	// Closed, when set, is called once when a relayed session ends, with
+	// its length and the bytes relayed from the client and to it (the
+	// access log's line for the session).
+	Closed func(d time.Duration, bytesIn, bytesOut uint64)
 }
 
 // Conn is one proxied WebSocket connection: the two peers and the two
@@ -35,6 +39,7 @@ type Conn struct {
 	maxMsg       int64         // 0: none
 	logThreshold time.Duration
 	detached     bool
+	closed       func(time.Duration, uint64, uint64)
 
 	client, backend wsSide
 	up, down        wsPump // client → backend, backend → client
@@ -58,7 +63,7 @@ type Conn struct {
 func NewConn(h *Hub, r *Rule, backend net.Conn, o Options) *Conn {
 	c := &Conn{hub: h, rule: r, log: h.log, route: o.Route, backURL: o.Backend,
 		idle: o.IdleTimeout, maxMsg: o.MaxMessageBytes, logThreshold: o.LogThreshold,
-		detached: o.Detached, done: make(chan struct{})}
+		detached: o.Detached, closed: o.Closed, done: make(chan struct{})}
 	c.backend = wsSide{conn: backend, backend: true, boundary: true}
 	c.client.boundary = true
 	c.up = wsPump{c: c, src: &c.client, dst: &c.backend, in: true}
@@ -243,6 +248,9 @@ func (c *Conn) finish() {
 			slog.Duration("duration", d),
 			slog.Uint64("messages_in", c.up.msgs), slog.Uint64("messages_out", c.down.msgs),
 			slog.Uint64("bytes_in", c.up.bytes), slog.Uint64("bytes_out", c.down.bytes))
+	}
+	if c.closed != nil {
+		c.closed(time.Since(c.start), c.up.bytes, c.down.bytes)
 	}
 	close(c.done)
 }
