@@ -68,6 +68,8 @@ type Gateway struct {
 	mu        sync.Mutex // serialises reloads
 	closeOnce sync.Once
 	refreshes refreshes // the cache's background refreshes (cacherefresh.go)
+	// retiring are the tracers a reload replaced, still flushing (tracing.go).
+	retiring sync.WaitGroup
 }
 
 // Option configures New.
@@ -130,6 +132,7 @@ func New(l *config.Loaded, opts ...Option) (*Gateway, error) {
 		return nil, err
 	}
 	g.syncBackends(t)
+	t.tracer = g.openTracer(l.Config.Tracing)
 	g.cur.Store(t)
 	for _, w := range l.Warnings {
 		g.log.Warn(w.String())
@@ -209,7 +212,11 @@ func (g *Gateway) Reload(l *config.Loaded) error {
 		g.reloadFailures.Add(1)
 		return err
 	}
+	retired := g.keepTracer(g.cur.Load(), t)
 	old := g.cur.Swap(t)
+	if retired != nil {
+		g.retiring.Go(func() { g.shutdownTracer(retired) }) // flushes its queue off the reload's path
+	}
 	g.syncBackends(t)
 	g.breakers.retain(t.breakerKeys)
 	g.limiters.Retain(t.limiterIDs)
@@ -263,6 +270,10 @@ func (g *Gateway) Loaded() *config.Loaded { return g.cur.Load().loaded }
 func (g *Gateway) Close() { g.closeOnce.Do(g.close) }
 
 func (g *Gateway) close() {
+	if t := g.cur.Load(); t != nil {
+		g.shutdownTracer(t.tracer) // the spans still queued are exported
+	}
+	g.retiring.Wait()
 	g.refreshes.close() // they use the pool and the cache
 	g.tls.stop()
 	if g.pool != nil {

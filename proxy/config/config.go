@@ -7,6 +7,7 @@ import (
 	"github.com/premier-gateway/premier/proxy/access"
 	"github.com/premier-gateway/premier/proxy/auth"
 	"github.com/premier-gateway/premier/proxy/compress"
+	"github.com/premier-gateway/premier/proxy/tracing"
 	"github.com/premier-gateway/premier/resilience"
 )
 
@@ -65,6 +66,9 @@ type Config struct {
 	// Compression is the default `compression` feature of every rule (and
 	// of default_features) without its own. Default: none (no compression).
 	Compression *compress.Config `yaml:"compression"`
+	// Tracing exports OpenTelemetry spans over OTLP/HTTP (off unless
+	// otlp_endpoint is set); W3C trace context is propagated either way.
+	Tracing tracing.Config `yaml:"tracing"`
 }
 
 // Defaults fills the defaults into a zero Config before it is decoded.
