@@ -22,50 +22,44 @@ const (
 
 // traceState is one request's trace context in its scratch memory.
 type traceState struct {
-	req tracing.Request
-	hdr *fasthttp.RequestHeader // the request the backends get
-	tp  []byte                  // the traceparent an attempt sends
+	req   tracing.Request
+	hdr   *fasthttp.RequestHeader // the request the backends get
+	tp    []byte                  // the traceparent an attempt sends
+	state []byte                  // several tracestate lines joined into one
 }
 
 // beginTrace runs when the rule is known, before any policy: it vets the
 // client's trace context, which the backends get whatever the tracing
-// block says (a malformed traceparent, and a tracestate without a valid
-// one or over its bounds, are dropped, as Trace Context §4.3 says a
-// receiver must), and, when t exports spans and the head sampling
-// decision says so, starts the request's server span. A request not
-// sampled costs two header look-ups and allocates nothing.
+// block says (a malformed traceparent, with its tracestate, and a
+// malformed tracestate are dropped, as Trace Context §4.3 says a
+// receiver must; a tracestate over its bounds is cut), and, when t
+// exports spans and the head sampling decision says so, starts the
+// request's server span. A request not sampled costs one header scan (two
+// with a traceparent) and allocates nothing.
 func (g *Gateway) beginTrace(t *table, ctx *fasthttp.RequestCtx, s *scratch, p *plan, start time.Time) {
 	ts := &s.trace
 	ts.req.Reset()
 	h := &ctx.Request.Header
 	ts.hdr = h
 	var parent tracing.Parent
-	tp := h.Peek(hdrTraceparent)
-	has := len(tp) > 0 && tracing.ParseTraceparent(tp, &parent)
+	tps := h.PeekAll(hdrTraceparent)
+	// Two traceparent lines are as malformed as a bad one (§3.2).
+	has := len(tps) == 1 && tracing.ParseTraceparent(tps[0], &parent)
+	if !has && len(tps) > 0 {
+		h.Del(hdrTraceparent) // the trace restarts here, or nowhere
+	}
+	// Without any traceparent the common case costs one header scan: a
+	// lone tracestate is left alone unless the trace starts here.
 	var state []byte
-	if has {
-		if state = h.Peek(hdrTracestate); len(state) > 0 {
-			n, ok := tracing.TracestateKeep(state)
-			switch {
-			case !ok || n == 0:
-				h.Del(hdrTracestate)
-				state = nil
-			case n < len(state):
-				state = state[:n]
-				h.SetBytesV(hdrTracestate, state)
-			}
-		}
-	} else {
-		if len(tp) > 0 {
-			h.Del(hdrTraceparent) // malformed: the trace restarts here, or nowhere
-		}
-		if len(h.Peek(hdrTracestate)) > 0 {
-			h.Del(hdrTracestate) // means nothing without a valid traceparent
-		}
+	if len(tps) > 0 {
+		state = ts.vetTracestate(h, has)
 	}
 	tr := t.tracer
 	if tr == nil || !tr.Decide(&parent, has) {
 		return
+	}
+	if len(tps) == 0 {
+		h.Del(hdrTracestate) // the gateway's trace has no tracestate of its own
 	}
 	route := p.name
 	if p.index < 0 {
@@ -82,6 +76,44 @@ func (g *Gateway) beginTrace(t *table, ctx *fasthttp.RequestCtx, s *scratch, p *
 		Method: h.Method(), Route: route, Path: s.path, Scheme: scheme, Host: h.Host(),
 		Client: t.trusted.ClientIP(ctx).String(), Proto: proto, UserAgent: h.UserAgent(), Start: start,
 	})
+}
+
+// vetTracestate leaves the request with at most one tracestate line, the
+// client's lines joined (§3.3.1.1 allows several) and within bounds, and
+// returns it; none when the traceparent is not valid (has false) or the
+// value is malformed.
+func (ts *traceState) vetTracestate(h *fasthttp.RequestHeader, has bool) []byte {
+	lines := h.PeekAll(hdrTracestate)
+	if len(lines) == 0 {
+		return nil
+	}
+	if !has {
+		h.Del(hdrTracestate) // means nothing without a valid traceparent
+		return nil
+	}
+	state := lines[0]
+	if len(lines) > 1 {
+		ts.state = ts.state[:0]
+		for i, l := range lines {
+			if i > 0 {
+				ts.state = append(ts.state, ',')
+			}
+			ts.state = append(ts.state, l...)
+		}
+		state = ts.state
+	}
+	n, ok := tracing.TracestateKeep(state)
+	switch {
+	case !ok || n == 0:
+		h.Del(hdrTracestate)
+		return nil
+	case n < len(state) || len(lines) > 1:
+		state = append(ts.state[:0], state[:n]...) // off the header's own bytes before they change
+		ts.state = state
+		h.Del(hdrTracestate)
+		h.SetBytesV(hdrTracestate, state)
+	}
+	return state
 }
 
 // traceAttempt starts the client span of an attempt to backend i of a
@@ -145,6 +177,7 @@ func (g *Gateway) openTracer(c tracing.Config) *tracing.Tracer {
 	if !c.Enabled() {
 		return nil
 	}
+	tracing.LogErrors(func(err error) { g.log.Warn("tracing: export", slog.String("error", err.Error())) })
 	tr, err := tracing.New(c, Version)
 	if err != nil {
 		g.log.Error("tracing: the OTLP exporter did not start; spans are not exported", slog.String("error", err.Error()))

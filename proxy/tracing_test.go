@@ -212,9 +212,11 @@ func TestTracingMalformedTraceparent(t *testing.T) {
 	if tp, _ := be.last(t); tp != future {
 		t.Errorf("a later version's traceparent %q came through as %q", future, tp)
 	}
+	// A lone tracestate belongs to no trace the gateway knows: left alone
+	// while the gateway starts none.
 	do(t, "GET", off.url+"/x", nil, map[string]string{"tracestate": "a=b"})
-	if _, ts := be.last(t); ts != "" {
-		t.Errorf("a tracestate without traceparent came through: %q", ts)
+	if _, ts := be.last(t); ts != "a=b" {
+		t.Errorf("a lone tracestate reached the backend as %q", ts)
 	}
 
 	recv := otlptest.Start(t)
@@ -225,10 +227,14 @@ func TestTracingMalformedTraceparent(t *testing.T) {
 	if !tracing.ParseTraceparent([]byte(tp), &p) || hex.EncodeToString(p.TraceID[:]) == inTraceID || !p.Sampled() {
 		t.Fatalf("backend traceparent %q: want a new sampled trace", tp)
 	}
+	do(t, "GET", on.url+"/x", nil, map[string]string{"tracestate": "a=b"})
+	if tp, ts := be.last(t); tp == "" || ts != "" {
+		t.Fatalf("a trace started at the gateway sent %q %q, want its traceparent and no tracestate", tp, ts)
+	}
 	on.gw.Close()
 	spans := recv.Spans()
-	if len(spans) != 2 || len(spans[0].ParentSpanId) != 0 && len(spans[1].ParentSpanId) != 0 {
-		t.Fatalf("want a root server span and its attempt, got %d spans", len(spans))
+	if len(spans) != 4 || len(spans[0].ParentSpanId) != 0 && len(spans[1].ParentSpanId) != 0 {
+		t.Fatalf("want two root server spans and their attempts, got %d spans", len(spans))
 	}
 }
 
@@ -251,6 +257,29 @@ func TestTracingTracestateBounds(t *testing.T) {
 	do(t, "GET", h.url+"/x", nil, map[string]string{"traceparent": in, "tracestate": "Upper=1"})
 	if _, ts := be.last(t); ts != "" {
 		t.Fatalf("malformed tracestate passed on: %q", ts)
+	}
+
+	// Several tracestate lines are one list (§3.3.1.1): joined, vetted as a
+	// whole, sent as one line. Two traceparent lines are malformed.
+	be.mu.Lock()
+	be.seen = nil
+	be.mu.Unlock()
+	lines := "GET /x HTTP/1.1\r\nHost: a\r\ntraceparent: " + in + "\r\ntracestate: a=1\r\ntracestate: b=2\r\nConnection: close\r\n\r\n"
+	if resp := rawRequest(t, h.addr, lines); !strings.HasPrefix(resp, "HTTP/1.1 200") {
+		t.Fatalf("answer %q", resp)
+	}
+	if tp, ts := be.last(t); tp != in || ts != "a=1,b=2" {
+		t.Fatalf("two tracestate lines reached the backend as %q %q", tp, ts)
+	}
+	bad := "GET /x HTTP/1.1\r\nHost: a\r\ntraceparent: " + in + "\r\ntracestate: a=1\r\ntracestate: B=2\r\nConnection: close\r\n\r\n"
+	rawRequest(t, h.addr, bad)
+	if _, ts := be.last(t); ts != "" {
+		t.Fatalf("a malformed second tracestate line let %q through", ts)
+	}
+	two := "GET /x HTTP/1.1\r\nHost: a\r\ntraceparent: " + in + "\r\ntraceparent: " + in + "\r\ntracestate: a=1\r\nConnection: close\r\n\r\n"
+	rawRequest(t, h.addr, two)
+	if tp, ts := be.last(t); tp != "" || ts != "" {
+		t.Fatalf("two traceparent lines reached the backend as %q %q", tp, ts)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -69,6 +70,11 @@ func New(cfg Config, version string) (*Tracer, error) {
 	t.tracer = provider.Tracer("github.com/premier-gateway/premier/proxy/tracing", trace.WithInstrumentationVersion(version))
 	return t, nil
 }
+
+// LogErrors sends the SDK's own errors (a collector unreachable, an
+// export refused, spans dropped) to log instead of the standard logger.
+// The SDK has one error handler per process: the last call wins.
+func LogErrors(log func(error)) { otel.SetErrorHandler(otel.ErrorHandlerFunc(log)) }
 
 // Config is the block t was built from.
 func (t *Tracer) Config() Config { return t.cfg }
