@@ -55,7 +55,7 @@ func (t *Tracer) Start(r *Request, parent *Parent, hasParent bool, tracestate []
 	}
 	method := semconvMethod(s.Method)
 	name := method
-	attrs := make([]attribute.KeyValue, 0, 9)
+	attrs := make([]attribute.KeyValue, 0, 8)
 	attrs = append(attrs, semconv.HTTPRequestMethodKey.String(method))
 	if s.Route != "" {
 		name += " " + s.Route
@@ -66,8 +66,7 @@ func (t *Tracer) Start(r *Request, parent *Parent, hasParent bool, tracestate []
 		semconv.URLScheme(s.Scheme),
 		semconv.ServerAddress(hostOnly(string(s.Host))),
 		semconv.ClientAddress(s.Client),
-		semconv.NetworkProtocolName("http"),
-		semconv.NetworkProtocolVersion(s.Proto))
+		semconv.NetworkProtocolVersion(s.Proto)) // network.protocol.name is left out: "http" is its default
 	if len(s.UserAgent) > 0 {
 		attrs = append(attrs, semconv.UserAgentOriginal(string(s.UserAgent)))
 	}
@@ -84,10 +83,11 @@ func (r *Request) End(status int, end time.Time) {
 		return
 	}
 	r.endAttempt(0, "", end) // a panic can leave one open
-	r.span.SetAttributes(semconv.HTTPResponseStatusCode(status))
 	if status >= 500 {
-		r.span.SetAttributes(semconv.ErrorTypeKey.String(strconv.Itoa(status)))
+		r.span.SetAttributes(semconv.HTTPResponseStatusCode(status), semconv.ErrorTypeKey.String(strconv.Itoa(status)))
 		r.span.SetStatus(codes.Error, "")
+	} else {
+		r.span.SetAttributes(semconv.HTTPResponseStatusCode(status))
 	}
 	r.span.End(trace.WithTimestamp(end))
 	*r = Request{}
@@ -135,16 +135,15 @@ func (r *Request) endAttempt(status int, errType string, end time.Time) {
 	if r.attempt == nil {
 		return
 	}
-	if status > 0 {
-		r.attempt.SetAttributes(semconv.HTTPResponseStatusCode(status))
-	}
 	switch {
 	case errType != "":
 		r.attempt.SetAttributes(semconv.ErrorTypeKey.String(errType))
 		r.attempt.SetStatus(codes.Error, errType)
 	case status >= 400: // a client span's 4xx is an error too
-		r.attempt.SetAttributes(semconv.ErrorTypeKey.String(strconv.Itoa(status)))
+		r.attempt.SetAttributes(semconv.HTTPResponseStatusCode(status), semconv.ErrorTypeKey.String(strconv.Itoa(status)))
 		r.attempt.SetStatus(codes.Error, "")
+	case status > 0:
+		r.attempt.SetAttributes(semconv.HTTPResponseStatusCode(status))
 	}
 	r.attempt.End(trace.WithTimestamp(end))
 	r.attempt = nil
