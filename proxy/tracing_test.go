@@ -45,12 +45,6 @@ func (b *traceBackend) last(t *testing.T) (traceparent, tracestate string) {
 	return s[0], s[1]
 }
 
-func (b *traceBackend) all() [][2]string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([][2]string(nil), b.seen...)
-}
-
 const (
 	inTraceID = "4bf92f3577b34da6a3ce929d0e0e4736"
 	inSpanID  = "00f067aa0ba902b7"
