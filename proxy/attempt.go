@@ -91,8 +91,10 @@ func (p *plan) attempt(g *Gateway, s *scratch, x exchanger, hash uint64, attempt
 			b = p.backends[i]
 			b.Start()
 		}
+		s.trace.traceAttempt(p, i, n, began)
 		status, err := x.try(i, began, p.tryDeadline(began, deadline))
 		took := time.Since(began)
+		s.trace.endAttempt(status, err)
 		s.obs.Upstream += took
 		last = tried{i: i, status: status, err: err}
 		out := outcome(status, err)

@@ -54,7 +54,8 @@ func (l clientListener) Accept() (net.Conn, error) {
 		case wc == nil && l.tls:
 			_ = c.Close()
 		case wc == nil:
-			go sock.Refuse(c, connRefusal) // ends within sock.RefuseTime
+			answerFor(ErrTooManyConnections).count.n.Add(1) // the one answer not written by writeError
+			go sock.Refuse(c, connRefusal)                  // ends within sock.RefuseTime
 		case l.tls:
 			return wc, nil
 		default:

@@ -364,6 +364,7 @@ func (p *plan) backendError(g *Gateway, ctx *fasthttp.RequestCtx, s *scratch, ba
 	if upstream.IsTimeout(err) {
 		if p.timeout > 0 {
 			writeJSON(ctx, p.timeoutCode, p.timeoutBody)
+			reasonRuleTimeout.n.Add(1)
 			return
 		}
 		writeError(ctx, ErrTimeout)

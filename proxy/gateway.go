@@ -76,6 +76,8 @@ type Gateway struct {
 	mu        sync.Mutex // serialises reloads
 	closeOnce sync.Once
 	refreshes refreshes // the cache's background refreshes (cacherefresh.go)
+	// retiring are the tracers a reload replaced, still flushing (tracing.go).
+	retiring sync.WaitGroup
 }
 
 // Option configures New.
@@ -151,6 +153,7 @@ func New(l *config.Loaded, opts ...Option) (*Gateway, error) {
 	g.alog.Store(al)
 	g.applyLogSettings(l.Config)
 	g.syncBackends(t)
+	t.tracer = g.openTracer(l.Config.Tracing)
 	g.cur.Store(t)
 	for _, w := range l.Warnings {
 		g.log.Warn(w.String())
@@ -235,7 +238,11 @@ func (g *Gateway) Reload(l *config.Loaded) error {
 		return err
 	}
 	g.applyLogSettings(l.Config)
+	retired := g.keepTracer(g.cur.Load(), t)
 	old := g.cur.Swap(t)
+	if retired != nil {
+		g.retiring.Go(func() { g.shutdownTracer(retired) }) // flushes its queue off the reload's path
+	}
 	g.syncBackends(t)
 	g.breakers.retain(t.breakerKeys)
 	g.limiters.Retain(t.limiterIDs)
@@ -293,6 +300,10 @@ func (g *Gateway) close() {
 		l.Close()
 		g.alogDropped.Add(l.Dropped())
 	}
+	if t := g.cur.Load(); t != nil {
+		g.shutdownTracer(t.tracer) // the spans still queued are exported
+	}
+	g.retiring.Wait()
 	g.refreshes.close() // they use the pool and the cache
 	g.tls.stop()
 	if g.pool != nil {

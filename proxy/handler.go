@@ -46,6 +46,7 @@ type scratch struct {
 	decision limiter.Decision
 	auth     auth.State // the rule's auth: who the request comes from
 	http10   bool       // the client spoke HTTP/1.0 (compression: no chunked stream for it)
+	trace    traceState // W3C trace context and the request's spans (tracing.go)
 }
 
 var scratchPool = sync.Pool{New: func() any {
@@ -90,6 +91,7 @@ func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
 	if s.admitted {
 		o.Limit, o.LimitKey, o.Auth, o.Consumer = limit, limitKey, authed, consumer
 	}
+	g.beginTrace(t, ctx, s, p, start)
 	ws := isWebSocketUpgrade(&ctx.Request)
 	s.http10 = !ctx.Request.Header.IsHTTP11() // before forwarding makes it 1.1
 	if ws {
@@ -120,6 +122,7 @@ func (g *Gateway) finish(ctx *fasthttp.RequestCtx, t *table, s *scratch, p *plan
 	o := &s.obs
 	o.Duration = time.Since(o.Start)
 	o.Status = ctx.Response.StatusCode()
+	s.trace.req.End(o.Status, o.Start.Add(o.Duration))
 	g.metrics.Observe(o)
 	if p.logThreshold > 0 && o.Duration > p.logThreshold {
 		g.logSlow(ctx, o)

@@ -10,6 +10,7 @@ import (
 	"github.com/premier-gateway/premier/proxy/compress"
 	"github.com/premier-gateway/premier/proxy/config"
 	"github.com/premier-gateway/premier/proxy/route"
+	"github.com/premier-gateway/premier/proxy/tracing"
 	"github.com/premier-gateway/premier/proxy/upstream"
 	"github.com/premier-gateway/premier/resilience"
 )
@@ -33,6 +34,9 @@ type table struct {
 	// healthChecks their active health checks by key.
 	backendKeys  []string
 	healthChecks map[string]*lb.HealthCheck
+	// tracer exports the spans of sampled requests (nil: tracing block
+	// without otlp_endpoint); kept across reloads that leave the block alone.
+	tracer *tracing.Tracer
 }
 
 // plan is one rule's compiled policy: everything the request path needs,

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/fasthttp/websocket"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/valyala/fasthttp"
 
 	"github.com/premier-gateway/premier/internal/promcheck"
@@ -103,15 +104,16 @@ func TestMetricsEndpointParses(t *testing.T) {
 		"premier_connections_refused_total", "premier_config_reloads_total", "premier_backend_up",
 		"premier_backend_ejected", "premier_backend_ejections_total", "premier_backend_in_flight_requests",
 		"premier_backend_requests_total", "premier_backend_failures_total", "premier_build_info",
-		"premier_buffered_body_bytes", "premier_http2_floods_total",
+		"premier_buffered_body_bytes", "premier_http2_floods_total", "premier_gateway_responses_total",
 	} {
 		if mfs[name] == nil {
 			t.Errorf("family %s missing", name)
 		}
 	}
-	if premier != 20 {
-		t.Errorf("%d premier families, want 20", premier)
+	if premier != 21 {
+		t.Errorf("%d premier families, want 21", premier)
 	}
+	checkDurationSeries(t, mfs)
 	for _, line := range []string{
 		`premier_ratelimit_decisions_total{route="/limited",decision="limited"} 1`,
 		`premier_cache_requests_total{route="/cached/*",result="hit"} 1`,
@@ -131,4 +133,59 @@ func TestMetricsEndpointParses(t *testing.T) {
 			t.Errorf("metrics lack a positive %s", series)
 		}
 	}
+}
+
+// checkDurationSeries: after TestMetricsEndpointParses's traffic, the
+// request-duration histograms are split by status class with cumulative
+// buckets ending at their count, the upstream histogram counts the
+// requests that reached a backend, and the gateway's own answers are
+// counted by reason (per process: other tests add to them, so at least).
+func checkDurationSeries(t *testing.T, mfs map[string]*dto.MetricFamily) {
+	t.Helper()
+	counts := map[string]uint64{}
+	for _, m := range mfs["premier_request_duration_seconds"].GetMetric() {
+		h := m.GetHistogram()
+		var prev uint64
+		for _, b := range h.GetBucket() {
+			if b.GetCumulativeCount() < prev {
+				t.Errorf("%v: buckets not cumulative", m.GetLabel())
+			}
+			prev = b.GetCumulativeCount()
+		}
+		if prev > h.GetSampleCount() || h.GetSampleSum() <= 0 {
+			t.Errorf("%v: last bucket %d, count %d, sum %v", m.GetLabel(), prev, h.GetSampleCount(), h.GetSampleSum())
+		}
+		counts[promLabel(m, "route")+" "+promLabel(m, "code")] = h.GetSampleCount()
+	}
+	for series, want := range map[string]uint64{"default 2xx": 2, "/limited 2xx": 1, "/limited 4xx": 1, "/failing 5xx": 2} {
+		if counts[series] != want {
+			t.Errorf("premier_request_duration_seconds %s: count %d, want %d (all: %v)", series, counts[series], want, counts)
+		}
+	}
+	for _, m := range mfs["premier_upstream_request_duration_seconds"].GetMetric() {
+		if promLabel(m, "route") == "default" && (m.GetHistogram().GetSampleCount() != 2 || m.GetHistogram().GetSampleSum() <= 0) {
+			t.Errorf("upstream duration of default: count %d sum %v, want 2 and > 0", m.GetHistogram().GetSampleCount(), m.GetHistogram().GetSampleSum())
+		}
+	}
+	answers := map[string]float64{}
+	for _, m := range mfs["premier_gateway_responses_total"].GetMetric() {
+		answers[promLabel(m, "reason")] = m.GetCounter().GetValue()
+	}
+	for _, reason := range []string{"rate_limited", "bad_gateway", "no_backend"} {
+		if answers[reason] < 1 {
+			t.Errorf("premier_gateway_responses_total{reason=%q} = %v, want at least 1", reason, answers[reason])
+		}
+	}
+	if _, ok := answers["headers_too_large"]; !ok {
+		t.Error("a reason never answered is not listed with 0")
+	}
+}
+
+func promLabel(m *dto.Metric, name string) string {
+	for _, l := range m.GetLabel() {
+		if l.GetName() == name {
+			return l.GetValue()
+		}
+	}
+	return ""
 }

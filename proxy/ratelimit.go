@@ -66,6 +66,7 @@ func (p *plan) admit(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch)
 	if !d.Allowed {
 		s.obs.Limit = metrics.LimitRejected
 		writeJSON(ctx, lp.status, lp.body)
+		reasonRateLimited.n.Add(1)
 		s.buf = strconv.AppendInt(s.buf[:0], int64(d.RetryAfterSeconds()), 10)
 		ctx.Response.Header.SetBytesV("Retry-After", s.buf)
 		return false

@@ -179,8 +179,8 @@ func TestDashboardSourceLive(t *testing.T) {
 	for _, want := range []string{
 		`premier_requests_total{route="/api/*",method="GET",code="200"} 5`,
 		`premier_requests_total{route="/fail",method="GET",code="500"} 1`,
-		`premier_request_duration_seconds_bucket{route="/api/*",le="+Inf"} 5`,
-		`premier_request_duration_seconds_count{route="/api/*"} 5`,
+		`premier_request_duration_seconds_bucket{route="/api/*",code="2xx",le="+Inf"} 5`,
+		`premier_request_duration_seconds_count{route="/api/*",code="2xx"} 5`,
 		`premier_upstream_request_duration_seconds_count{route="/fail"} 1`,
 		`premier_config_reloads_total{result="success"} 0`,
 		`premier_backend_requests_total{backend="` + a + `"} 7`,

@@ -15,6 +15,7 @@ const maxBodySize = 1 << 30
 type backend struct {
 	name  string
 	flaky flakyCounter
+	otlp  otlpSink
 }
 
 func newBackend(name string) *backend {
@@ -67,6 +68,8 @@ func (b *backend) handle(ctx *fasthttp.RequestCtx) {
 		ctx.SetBodyString("ok\n")
 	case "/ws/echo":
 		serveWSEcho(ctx)
+	case "/v1/traces":
+		b.otlp.serve(ctx)
 	default:
 		path := string(p)
 		switch {

@@ -24,6 +24,7 @@ func DefaultFixtures() Fixtures {
 	return Fixtures{
 		"PREMIER_DASHBOARD_TOKEN": "docs-check-dashboard-token",
 		"REDIS_URL":               "redis://127.0.0.1:6379/0",
+		"OTLP_AUTH":               "Bearer docs-check-token",
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/premier-gateway/premier/proxy/access"
 	"github.com/premier-gateway/premier/proxy/auth"
 	"github.com/premier-gateway/premier/proxy/compress"
+	"github.com/premier-gateway/premier/proxy/tracing"
 	"github.com/premier-gateway/premier/resilience"
 )
 
@@ -69,6 +70,9 @@ type Config struct {
 	AccessLog *AccessLog `yaml:"access_log"`
 	// Log sets the level and format of the gateway's own log lines.
 	Log Log `yaml:"log"`
+	// Tracing exports OpenTelemetry spans over OTLP/HTTP (off unless
+	// otlp_endpoint is set); W3C trace context is propagated either way.
+	Tracing tracing.Config `yaml:"tracing"`
 }
 
 // Defaults fills the defaults into a zero Config before it is decoded.

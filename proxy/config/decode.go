@@ -169,6 +169,8 @@ func (d *decoder) decode(n ast.Node, v reflect.Value) {
 		d.decodeStruct(n, v)
 	case reflect.Slice:
 		d.decodeSlice(n, v)
+	case reflect.Map:
+		d.decodeMap(n, v)
 	case reflect.String:
 		if s, ok := n.(*ast.StringNode); ok {
 			v.SetString(s.Value)
@@ -293,6 +295,31 @@ func (d *decoder) decodeSlice(n ast.Node, v reflect.Value) {
 		d.decode(item, s.Index(i))
 	}
 	v.Set(s)
+}
+
+// decodeMap decodes a mapping with string keys of the config's choosing
+// (tracing.headers), each key once.
+func (d *decoder) decodeMap(n ast.Node, v reflect.Value) {
+	entries, ok := d.mappingEntries(n)
+	if !ok || v.Type().Key().Kind() != reflect.String {
+		d.typeErr(n, "a mapping")
+		return
+	}
+	m := reflect.MakeMapWithSize(v.Type(), len(entries))
+	seen := map[string]pos{}
+	for _, mv := range entries {
+		key := keyText(d.resolve(mv.Key))
+		kp := nodePos(mv.Key)
+		if prev, dup := seen[key]; dup {
+			d.errAt(kp, "duplicate key %q (first at line %d)", key, prev.line)
+			continue
+		}
+		seen[key] = kp
+		elem := reflect.New(v.Type().Elem()).Elem()
+		d.decode(mv.Value, elem)
+		m.SetMapIndex(reflect.ValueOf(key).Convert(v.Type().Key()), elem)
+	}
+	v.Set(m)
 }
 
 // isNull reports whether n is null once tags, anchors and known aliases are

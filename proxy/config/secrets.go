@@ -47,7 +47,16 @@ var secretFields = []secretField{
 	{"premier.paths[].servers[].url", secretUserinfo},
 }
 
+// secretMaps are mappings every value of which is a credential (the
+// tracing exporter's headers carry a collector's API key).
+var secretMaps = []string{"premier.tracing.headers."}
+
 func secretKindOf(path string) (secretKind, bool) {
+	for _, m := range secretMaps {
+		if strings.HasPrefix(path, m) && len(path) > len(m) {
+			return secretWhole, true
+		}
+	}
 	for _, f := range secretFields {
 		if f.path == path {
 			return f.kind, true

@@ -25,6 +25,23 @@ type State struct {
 	Version            string            // the gateway's version
 	AccessLogDropped   uint64            // access log records dropped: the sink could not keep up or failed
 	TLS                *TLS              // the TLS listener's figures; nil without one
+	// GatewayAnswers counts the error answers the gateway gave itself
+	// (no backend's), by reason, every reason listed.
+	GatewayAnswers []Answers
+}
+
+// Answers is how many error answers of one reason the gateway gave.
+type Answers struct {
+	Reason string
+	Count  uint64
+}
+
+// promGatewayAnswers writes the gateway's own error answers by reason.
+func promGatewayAnswers(w *bufio.Writer, as []Answers) {
+	promHeader(w, "premier_gateway_responses_total", "counter", "Error answers (4xx, 5xx) the gateway gave itself instead of a backend's, by reason; counted per process.")
+	for _, a := range as {
+		promSample(w, "premier_gateway_responses_total", a.Count, "reason", a.Reason)
+	}
 }
 
 // TLS is what the TLS listener reports: handshakes, failures, and the
@@ -84,14 +101,17 @@ func (m *Collector) WritePrometheus(out io.Writer, st *State) {
 			}
 		}
 	}
-	promHeader(w, "premier_request_duration_seconds", "histogram", "Time from routing to the last response byte handed to the server, by rule.")
+	promHeader(w, "premier_request_duration_seconds", "histogram", "Time from routing to the last response byte handed to the server, by rule and status class.")
 	for _, r := range routes {
-		promHistogram(w, "premier_request_duration_seconds", r.name, &r.duration, r.durationNs.Load())
+		for c := range r.duration {
+			promHistogram(w, "premier_request_duration_seconds", &r.duration[c], r.classNs[c].Load(), "route", r.name, "code", classNames[c])
+		}
 	}
-	promHeader(w, "premier_upstream_request_duration_seconds", "histogram", "Time waiting on the backend, by rule (requests that reached one).")
+	promHeader(w, "premier_upstream_request_duration_seconds", "histogram", "Time waiting on the backend, by rule (requests that reached one; all attempts of a retried request).")
 	for _, r := range routes {
-		promHistogram(w, "premier_upstream_request_duration_seconds", r.name, &r.upstream, r.upstreamNs.Load())
+		promHistogram(w, "premier_upstream_request_duration_seconds", &r.upstream, r.upstreamNs.Load(), "route", r.name)
 	}
+	promGatewayAnswers(w, st.GatewayAnswers)
 	promHeader(w, "premier_ratelimit_decisions_total", "counter", "Rate-limit decisions, by rule and decision.")
 	for _, r := range routes {
 		for o, d := range limitNames {
@@ -271,8 +291,9 @@ func promEscape(w *bufio.Writer, s string) {
 	}
 }
 
-// histogram writes one route's histogram with the 1-2-5 `le` subset.
-func promHistogram(w *bufio.Writer, name, route string, h *[numBuckets]atomic.Uint64, sumNs uint64) {
+// histogram writes one histogram with the 1-2-5 `le` subset; labels are
+// its key, value pairs before `le`. An empty histogram is left out.
+func promHistogram(w *bufio.Writer, name string, h *[numBuckets]atomic.Uint64, sumNs uint64, labels ...string) {
 	var counts [numBuckets]uint64
 	var total uint64
 	for i := range h {
@@ -288,14 +309,14 @@ func promHistogram(w *bufio.Writer, name, route string, h *[numBuckets]atomic.Ui
 		for ; next <= bi; next++ {
 			cum += counts[next]
 		}
-		promSample(w, name+"_bucket", cum, "route", route, "le", strconv.FormatFloat(bucketBounds[bi].Seconds(), 'g', -1, 64))
+		promSample(w, name+"_bucket", cum, append(labels, "le", strconv.FormatFloat(bucketBounds[bi].Seconds(), 'g', -1, 64))...)
 	}
-	promSample(w, name+"_bucket", total, "route", route, "le", "+Inf")
+	promSample(w, name+"_bucket", total, append(labels, "le", "+Inf")...)
 	w.WriteString(name)
 	w.WriteString("_sum")
-	promLabels(w, []string{"route", route})
+	promLabels(w, labels)
 	w.WriteByte(' ')
 	w.WriteString(strconv.FormatFloat(float64(sumNs)/1e9, 'g', -1, 64))
 	w.WriteByte('\n')
-	promSample(w, name+"_count", total, "route", route)
+	promSample(w, name+"_count", total, labels...)
 }

@@ -11,8 +11,9 @@ type routeMetrics struct {
 	name string
 
 	codes      [numMethods][numCodeSlots]atomic.Uint64
-	duration   [numBuckets]atomic.Uint64 // whole request in the gateway
-	upstream   [numBuckets]atomic.Uint64 // backend time, requests that reached one
+	duration   [numClasses][numBuckets]atomic.Uint64 // whole request in the gateway, by status class
+	classNs    [numClasses]atomic.Uint64             // the sum of those durations, by status class
+	upstream   [numBuckets]atomic.Uint64             // backend time, requests that reached one
 	durationNs atomic.Uint64
 	upstreamNs atomic.Uint64
 	overheadNs atomic.Uint64 // gateway time of the requests that reached a backend
@@ -49,7 +50,9 @@ type routeSlot struct {
 
 func (r *routeMetrics) record(o *Observation, sec int64, b int) {
 	r.codes[methodSlot(o.Method)][codeSlot(o.Status)].Add(1)
-	r.duration[b].Add(1)
+	c := classOf(o.Status)
+	r.duration[c][b].Add(1)
+	r.classNs[c].Add(uint64(o.Duration))
 	r.durationNs.Add(uint64(o.Duration))
 	var overhead time.Duration
 	if o.Upstream > 0 {
@@ -148,6 +151,19 @@ func init() {
 		codeClass[n+k-1] = k
 	}
 	codeLabels[n+5] = "other"
+}
+
+// Status classes of the duration histograms: 1xx to 5xx, then "other"
+// (outside 100-599).
+var classNames = [...]string{"1xx", "2xx", "3xx", "4xx", "5xx", "other"}
+
+const numClasses = len(classNames)
+
+func classOf(status int) int {
+	if status < 100 || status >= 600 {
+		return numClasses - 1
+	}
+	return status/100 - 1
 }
 
 func codeSlot(status int) int {

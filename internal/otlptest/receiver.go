@@ -1,0 +1,117 @@
+package otlptest
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/protobuf/proto"
+)
+
+// Span is one received span with the resource's service.name.
+type Span struct {
+	Service string
+	*tracepb.Span
+}
+
+// Receiver is an OTLP/HTTP endpoint serving POST /v1/traces.
+type Receiver struct {
+	URL string // http://127.0.0.1:PORT (no path: the gateway adds /v1/traces)
+
+	mu      sync.Mutex
+	spans   []Span
+	headers []http.Header
+	srv     *http.Server
+}
+
+// Start serves a receiver until the test ends.
+func Start(t testing.TB) *Receiver {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Receiver{URL: "http://" + ln.Addr().String()}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/traces", r.export)
+	r.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go r.srv.Serve(ln) //nolint:errcheck
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = r.srv.Shutdown(ctx)
+	})
+	return r
+}
+
+func (r *Receiver) export(w http.ResponseWriter, req *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(req.Body, 64<<20))
+	var msg coltrace.ExportTraceServiceRequest
+	if err == nil {
+		err = proto.Unmarshal(body, &msg)
+	}
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	r.mu.Lock()
+	r.headers = append(r.headers, req.Header.Clone())
+	for _, rs := range msg.ResourceSpans {
+		service := ""
+		for _, kv := range rs.GetResource().GetAttributes() {
+			if kv.Key == "service.name" {
+				service = kv.GetValue().GetStringValue()
+			}
+		}
+		for _, ss := range rs.ScopeSpans {
+			for _, s := range ss.Spans {
+				r.spans = append(r.spans, Span{Service: service, Span: s})
+			}
+		}
+	}
+	r.mu.Unlock()
+	out, _ := proto.Marshal(&coltrace.ExportTraceServiceResponse{})
+	w.Header().Set("Content-Type", "application/x-protobuf")
+	_, _ = w.Write(out)
+}
+
+// Spans returns the spans received so far.
+func (r *Receiver) Spans() []Span {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Span(nil), r.spans...)
+}
+
+// Headers returns the HTTP headers of each export request received.
+func (r *Receiver) Headers() []http.Header {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]http.Header(nil), r.headers...)
+}
+
+// Attr returns the value of a span's attribute key (a string, an int64
+// or a bool, the types the gateway writes), and whether it is there.
+func Attr(s *tracepb.Span, key string) (any, bool) {
+	for _, kv := range s.GetAttributes() {
+		if kv.Key != key {
+			continue
+		}
+		switch v := kv.GetValue().GetValue().(type) {
+		case *commonpb.AnyValue_StringValue:
+			return v.StringValue, true
+		case *commonpb.AnyValue_IntValue:
+			return v.IntValue, true
+		case *commonpb.AnyValue_BoolValue:
+			return v.BoolValue, true
+		}
+		return kv.GetValue().String(), true
+	}
+	return nil, false
+}
