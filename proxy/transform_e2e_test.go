@@ -8,9 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fasthttp/websocket"
 	"github.com/valyala/fasthttp"
 
 	"github.com/premier-gateway/premier/proxy/config"
+	"github.com/premier-gateway/premier/ui/source"
 )
 
 // headerEcho answers every request with the target and the header lines
@@ -387,5 +389,53 @@ func TestRedirectE2E(t *testing.T) {
 	}
 	if n := hits.Load(); n != 0 {
 		t.Fatalf("a redirect reached the backend %d times", n)
+	}
+}
+
+// TestTransformWebSocket: an upgrade gets the rule's rewrite, its request
+// header rules and its server's base path, like any request.
+func TestTransformWebSocket(t *testing.T) {
+	seen := make(chan string, 4)
+	up := websocket.FastHTTPUpgrader{CheckOrigin: func(*fasthttp.RequestCtx) bool { return true }}
+	be := startBackend(t, func(ctx *fasthttp.RequestCtx) {
+		seen <- fmt.Sprintf("%s %s", ctx.Request.Header.RequestURI(), ctx.Request.Header.Peek("X-Room"))
+		_ = up.Upgrade(ctx, func(c *websocket.Conn) {
+			defer c.Close()
+			mt, msg, err := c.ReadMessage()
+			if err == nil {
+				_ = c.WriteMessage(mt, msg)
+			}
+		})
+	})
+	h := startGateway(t, `premier:
+  servers: ["`+be+`/base"]
+  paths:
+    - pattern: "/ws/{room}"
+      features:
+        rewrite: {strip_prefix: "/ws"}
+        request_headers: {set: {X-Room: "{room}"}}
+`)
+	c := mustDial(t, wsURL(h, "/ws/lobby?t=1"))
+	defer c.Close()
+	echo(t, c, websocket.TextMessage, []byte("hi"))
+	if got := <-seen; got != "/base/lobby?t=1 lobby" {
+		t.Fatalf("backend saw %q", got)
+	}
+}
+
+// TestRewrittenInRecentRequests: the dashboard's recent requests show
+// the request's path and the path the backend got.
+func TestRewrittenInRecentRequests(t *testing.T) {
+	be, _ := headerEcho(t)
+	h := startGateway(t, configYAML(be, `  paths:
+    - pattern: "/api/*"
+      features:
+        rewrite: {strip_prefix: "/api", add_prefix: "/v2"}
+`))
+	do(t, "GET", h.url+"/api/items?x=1", nil, nil)
+	do(t, "GET", h.url+"/other", nil, nil)
+	got, _ := h.gw.metrics.Recent(source.RecentFilter{Limit: 2})
+	if len(got) != 2 || got[1].Path != "/api/items" || got[1].Rewritten != "/v2/items" || got[0].Path != "/other" || got[0].Rewritten != "" {
+		t.Fatalf("%+v", got)
 	}
 }
