@@ -234,6 +234,9 @@ func (r *Redirect) Validate() error {
 // host), or an absolute http(s) URL whose host part is literal or {host},
 // so no request value picks the host a client is sent to.
 func redirectTarget(to string) error {
+	if strings.ContainsAny(to, " \t") {
+		return fmt.Errorf("%q: a URL holds no space or tab: percent-encode it (%%20)", to)
+	}
 	switch {
 	case strings.HasPrefix(to, "//") || strings.HasPrefix(to, "/\\"):
 		return fmt.Errorf("%q: a target starting with // or /\\ names another host: write https://HOST/... instead", to)

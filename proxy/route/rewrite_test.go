@@ -154,7 +154,10 @@ func FuzzRewrite(f *testing.F) {
 		if err != nil || !bytes.Equal(again, out) {
 			t.Fatalf("output %q is not normalised (%q, %v)", out, again, err)
 		}
-		if bytes.ContainsAny(out, "\r\n?#\x00 ") || hasDotSegment(out) {
+		// A space can only come from the path itself (an HTTP/1 request
+		// line cannot hold one): values are encoded.
+		space := bytes.IndexByte(out, ' ') >= 0 && bytes.IndexByte(path, ' ') < 0
+		if bytes.ContainsAny(out, "\r\n?#\x00") || space || hasDotSegment(out) {
 			t.Fatalf("output %q", out)
 		}
 	})
@@ -181,9 +184,12 @@ func FuzzValueTemplate(f *testing.F) {
 				t.Fatalf("header value %q holds %#x", h, c)
 			}
 		}
+		if strings.ContainsAny(tmpl, " \t") {
+			return // literal whitespace: the config refuses it in a redirect target
+		}
 		u := tp.AppendValue(nil, ctx, v, EscapeURL)
 		for i, c := range u {
-			if c < 0x20 || c == 0x7f {
+			if c <= ' ' || c == 0x7f {
 				t.Fatalf("URL value %q holds %#x at %d", u, c, i)
 			}
 		}
