@@ -134,6 +134,9 @@ func FuzzRewrite(f *testing.F) {
 		if err != nil {
 			return
 		}
+		if strings.ContainsAny(rawPath, "? ") {
+			return // a request target's path never holds them: '?' starts the query
+		}
 		path, err := NormalizePath(nil, []byte(rawPath))
 		if err != nil {
 			return
@@ -154,10 +157,7 @@ func FuzzRewrite(f *testing.F) {
 		if err != nil || !bytes.Equal(again, out) {
 			t.Fatalf("output %q is not normalised (%q, %v)", out, again, err)
 		}
-		// A space can only come from the path itself (an HTTP/1 request
-		// line cannot hold one): values are encoded.
-		space := bytes.IndexByte(out, ' ') >= 0 && bytes.IndexByte(path, ' ') < 0
-		if bytes.ContainsAny(out, "\r\n?#\x00") || space || hasDotSegment(out) {
+		if bytes.ContainsAny(out, "\r\n?#\x00 ") || hasDotSegment(out) {
 			t.Fatalf("output %q", out)
 		}
 	})
