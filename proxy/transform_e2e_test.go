@@ -439,3 +439,24 @@ func TestRewrittenInRecentRequests(t *testing.T) {
 		t.Fatalf("%+v", got)
 	}
 }
+
+// TestRedirectBeforeContinue: a request announcing a body with
+// `Expect: 100-continue` gets the redirect instead of the 100, and its
+// body is never read.
+func TestRedirectBeforeContinue(t *testing.T) {
+	be, hits := headerEcho(t)
+	h := startGateway(t, configYAML(be, `  paths:
+    - pattern: "/up"
+      features:
+        redirect: {to: "/elsewhere", status: 307}
+        response_headers: {set: {X-Rule: "yes"}, always: true}
+`))
+	out := rawRequest(t, h.addr, "POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+	if !strings.HasPrefix(out, "HTTP/1.1 307") || strings.Contains(out, "100 Continue") ||
+		!strings.Contains(out, "\r\nLocation: /elsewhere\r\n") || !strings.Contains(out, "\r\nX-Rule: yes\r\n") {
+		t.Fatalf("answer:\n%s", out)
+	}
+	if hits.Load() != 0 {
+		t.Fatal("the backend was asked")
+	}
+}
