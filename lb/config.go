@@ -115,7 +115,9 @@ func (h *HealthCheck) Validate() error {
 // `{url: "http://host:port", weight: 3}`.
 type Server struct {
 	// URL is the backend's base URL: http or https scheme, host and port,
-	// no path, query or user info. Required.
+	// and an optional base path (http://app:8080/base: requests go to
+	// /base + their path, as nginx's proxy_pass with a URI); no query,
+	// fragment or user info. Required.
 	URL string `yaml:"url"`
 	// Weight is the server's share for weighted_round_robin. Default 1.
 	Weight int `yaml:"weight"`
@@ -160,6 +162,11 @@ type Target struct {
 	Addr string
 	// TLS is true for https.
 	TLS bool
+	// Base is the URL's path without its trailing '/' ("" for none or
+	// "/"): put in front of every request's path. It is not part of the
+	// backend's identity: URLs differing only in their path share one
+	// backend (its connections, health and statistics).
+	Base string
 }
 
 // ParseURL parses and checks a backend URL.
@@ -170,8 +177,12 @@ func ParseURL(raw string) (Target, error) {
 		// would reach the log, -check and the dashboard.
 		return Target{}, fmt.Errorf("url: malformed server URL %q (want http://host:port or https://host:port)", redact.URL(raw))
 	}
-	if u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
-		return Target{}, fmt.Errorf("url: server URL %q must not carry user info, a path, a query or a fragment", redact.URL(raw))
+	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return Target{}, fmt.Errorf("url: server URL %q must not carry user info, a query or a fragment", redact.URL(raw))
+	}
+	base := strings.TrimSuffix(u.EscapedPath(), "/")
+	if !cleanBase(base) {
+		return Target{}, fmt.Errorf("url: server URL %q: the base path must be a plain path like /base (no '.' or '..' segment, no '//', no ';', '\\' or control byte, no %%-escape of '/', '\\', '.' or NUL)", redact.URL(raw))
 	}
 	host := u.Host
 	if u.Port() == "" {
@@ -181,5 +192,39 @@ func ParseURL(raw string) (Target, error) {
 			host += ":80"
 		}
 	}
-	return Target{Addr: host, TLS: u.Scheme == "https"}, nil
+	return Target{Addr: host, TLS: u.Scheme == "https", Base: base}, nil
+}
+
+// cleanBase reports whether a base path (escaped, without its trailing
+// '/') is already in the gateway's normalised form, so base + a normalised
+// path is one too: no dot segment, no empty segment, none of the bytes
+// normalisation refuses.
+func cleanBase(p string) bool {
+	if p == "" {
+		return true
+	}
+	if p[0] != '/' {
+		return false
+	}
+	for _, seg := range strings.Split(p[1:], "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return false
+		}
+	}
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if c <= ' ' || c == 0x7f || c == ';' || c == '\\' || c == '#' || c == '?' {
+			return false
+		}
+		if c == '%' {
+			if i+2 >= len(p) {
+				return false
+			}
+			switch strings.ToUpper(p[i+1 : i+3]) {
+			case "2F", "5C", "2E", "00":
+				return false
+			}
+		}
+	}
+	return true
 }

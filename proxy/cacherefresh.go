@@ -9,6 +9,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/premier-gateway/premier/cache"
+	"github.com/premier-gateway/premier/proxy/route"
 )
 
 // refreshes owns the cache's background refreshes (stale-while-revalidate):
@@ -60,6 +61,12 @@ func (p *plan) refresh(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 	bs.path = append(bs.path[:0], s.path...)
 	bs.uri = append(bs.uri[:0], s.uri...)
 	bs.caps = s.caps
+	// The pooled scratch still holds another request's identity and
+	// template values: the refresh carries this request's consumer (its
+	// X-Consumer and {consumer}) and nothing else of anyone's.
+	bs.auth.Reset()
+	bs.auth.Identity.Consumer = s.auth.Identity.Consumer
+	bs.vars = route.Vars{}
 	go func() {
 		defer g.refreshes.wg.Done()
 		defer scratchPool.Put(bs)

@@ -106,6 +106,10 @@ var (
 	// service (down, timed out, a 5xx, its breaker open); the request is
 	// refused, never let through.
 	ErrAuthUnavailable = sentinel("auth_unavailable", "authentication service unavailable", fasthttp.StatusServiceUnavailable)
+	// ErrRewrite: the rule's rewrite made a path that is not a valid
+	// request path (a value holding "%2F"...) or lies under the reserved
+	// prefix; nothing is sent to a backend.
+	ErrRewrite = sentinel("bad_rewrite", "malformed request: the rewritten path is not valid", fasthttp.StatusBadRequest)
 )
 
 // answerFor is err's answer: its own, a wrapped sentinel's, or a 500.

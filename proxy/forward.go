@@ -24,6 +24,12 @@ func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 		ctx.SetConnectionClose()
 		return ""
 	}
+	if x := p.transform; x != nil { // rewrite and header rules: after the sanitising
+		if err := x.rewriteRequest(t, ctx, s); err != nil {
+			writeError(ctx, err)
+			return ""
+		}
+	}
 	// Forward exactly the target the rules matched. Anything that parsed the
 	// URI since (cache keys, query templates) would make fasthttp rebuild
 	// the target from its own decoding of the path.
@@ -48,7 +54,7 @@ func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 		req.SetBodyStream(&s.body, cl)
 	}
 	x := &s.http
-	*x = httpExchange{p: p, ctx: ctx, body: &s.body, whole: &s.whole, noHost: len(req.Header.Host()) == 0}
+	*x = httpExchange{p: p, ctx: ctx, body: &s.body, whole: &s.whole, noHost: len(req.Header.Host()) == 0, s: s}
 	r := p.attempt(g, s, x, hash, attempts, repeatable, deadline)
 	backend := ""
 	switch {
@@ -65,6 +71,8 @@ func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 		backend = p.backends[r.i].URL
 		if !ownVersion(&ctx.Response.Header) {
 			writeError(ctx, ErrBadGateway)
+		} else {
+			s.relayed = true
 		}
 	}
 	s.buf = stripHopByHop(&ctx.Response.Header, s.buf)
@@ -85,6 +93,7 @@ type httpExchange struct {
 	body   *clientBody
 	whole  *upstream.Whole
 	noHost bool // HTTP/1.0 may omit Host; 1.1 backends need one
+	s      *scratch
 }
 
 func (x *httpExchange) try(i int, now, deadline time.Time) (int, error) {
@@ -92,6 +101,9 @@ func (x *httpExchange) try(i int, now, deadline time.Time) (int, error) {
 	b := p.backends[i]
 	if x.noHost {
 		req.Header.SetHost(b.Target.Addr)
+	}
+	if p.bases != nil {
+		x.s.setTarget(req, p.bases[i])
 	}
 	var err error
 	if pt := p.pipelineFor(b, req); pt != nil {
@@ -106,6 +118,18 @@ func (x *httpExchange) try(i int, now, deadline time.Time) (int, error) {
 		return 0, err
 	}
 	return resp.StatusCode(), nil
+}
+
+// setTarget sets the request target for one backend: its server URL's
+// base path (nil: none) in front of s.uri. A retry on another backend
+// sets it again from s.uri.
+func (s *scratch) setTarget(req *fasthttp.Request, base []byte) {
+	if len(base) == 0 {
+		req.SetRequestURIBytes(s.uri)
+		return
+	}
+	s.buri = append(append(s.buri[:0], base...), s.uri...)
+	req.SetRequestURIBytes(s.buri)
 }
 
 // discard drops the failed attempt's answer (closing its stream).
@@ -201,6 +225,7 @@ func prepareRequest(ctx *fasthttp.RequestCtx, t *table, s *scratch) error {
 		}
 	}
 	s.conn = hop.conn
+	s.repeated = hop.repeated
 	if hop.trailer { // announced, or a buffered body's trailer section
 		dropTrailers(h)
 	}

@@ -47,11 +47,19 @@ type scratch struct {
 	auth     auth.State // the rule's auth: who the request comes from
 	http10   bool       // the client spoke HTTP/1.0 (compression: no chunked stream for it)
 	trace    traceState // W3C trace context and the request's spans (tracing.go)
+	// The rewrite and header rules (transform.go): the rewritten path,
+	// working space, the client address and a rendered value; repeated
+	// is whether the request's header names repeat (prepareRequest), and
+	// relayed that the response is a backend's answer, not the gateway's.
+	rpath, rtmp, xclient, xval []byte
+	buri                       []byte // the target with a server's base path (setTarget)
+	repeated, relayed          bool
 }
 
 var scratchPool = sync.Pool{New: func() any {
 	return &scratch{path: make([]byte, 0, 256), uri: make([]byte, 0, 512), buf: make([]byte, 0, 256), head: make([]byte, 0, 1024), conn: make([]byte, 0, 64), fwd: make([]byte, 0, 64),
-		key: make([]byte, 0, 128), ckey: make([]byte, 0, 512), client: make([]byte, 0, 64), rid: make([]byte, 0, maxRequestIDLen)}
+		key: make([]byte, 0, 128), ckey: make([]byte, 0, 512), client: make([]byte, 0, 64), rid: make([]byte, 0, maxRequestIDLen),
+		rpath: make([]byte, 0, 256), rtmp: make([]byte, 0, 512), xclient: make([]byte, 0, 64), xval: make([]byte, 0, 256), buri: make([]byte, 0, 512)}
 }}
 
 // Handler serves one request through the fixed pipeline (docs/architecture.md
@@ -88,6 +96,7 @@ func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
 	o := &s.obs
 	limit, limitKey, authed, consumer := o.Limit, o.LimitKey, o.Auth, o.Consumer
 	*o = metrics.Observation{Rule: p.index, Route: p.name, Method: ctx.Method(), Path: s.path, Start: start, RequestID: s.rid}
+	s.relayed = false
 	if s.admitted {
 		o.Limit, o.LimitKey, o.Auth, o.Consumer = limit, limitKey, authed, consumer
 	}
@@ -105,6 +114,10 @@ func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
 	p.limitHeaders(ctx, s)
 	if p.access != nil && p.access.cors != nil && !ws {
 		corsHeaders(ctx, p.access.cors)
+	}
+	if x := p.transform; x != nil && x.Response != nil && !ws {
+		own := o.Source == metrics.SourceNone || o.Source == metrics.SourceBackend && !s.relayed
+		x.responseHeaders(t, ctx, s, own)
 	}
 	if p.compress != nil && !ws {
 		g.compressResponse(ctx, p.compress, s)
@@ -302,10 +315,14 @@ func (p *plan) serve(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch,
 }
 
 // precheck runs the policies decided on the request head alone, in the
-// fixed order: the body limit, ip_filter and the CORS preflight, auth, the
+// fixed order: the rule's redirect, the body limit, ip_filter and the CORS preflight, auth, the
 // rate limit, and whether the rule has anywhere to send the request. It
 // returns false when it has answered the request.
 func (p *plan) precheck(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch) bool {
+	if x := p.transform; x != nil && x.Redirect != nil { // right after the match: before everything else
+		x.redirect(t, ctx, s)
+		return false
+	}
 	if bodyTooLarge(ctx, t) {
 		return false
 	}

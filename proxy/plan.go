@@ -59,6 +59,9 @@ type plan struct {
 	wholeBody int
 
 	backends []*lb.Backend
+	// bases are the servers' base paths, by backend index (nil: none has
+	// one): the attempt to backend i sends bases[i] + the request target.
+	bases    [][]byte
 	balancer lb.Balancer
 	// ejector is the group's passive health (nil: off, or no backends).
 	ejector *lb.Ejector
@@ -88,6 +91,9 @@ type plan struct {
 	// compress is the rule's compression (nil: off), after the response
 	// headers (compression.go).
 	compress *compress.Policy
+	// transform is the rule's rewrite, header rules and redirect (nil:
+	// none of them).
+	transform *transformPolicy
 	// app is the in-process handler in plugin mode (nil in standalone).
 	app fasthttp.RequestHandler
 }
@@ -157,6 +163,7 @@ func (g *Gateway) compile(l *config.Loaded) (*table, error) {
 // it share it.
 type group struct {
 	backends []*lb.Backend
+	bases    [][]byte // each server URL's base path (nil: none has one)
 	balancer lb.Balancer
 	ejector  *lb.Ejector
 	hash     bool // ip_hash: picks need the client's address hash
@@ -181,10 +188,19 @@ func (g *Gateway) backendsFor(t *table, servers []lb.Server, cfg *lb.Config, lim
 	}
 	bs := make([]*lb.Backend, len(servers))
 	weights := make([]int, len(servers))
+	var bases [][]byte
 	for i, s := range servers {
 		b, err := g.pool.GetTLS(s, bt)
 		if err != nil {
 			return group{}, fmt.Errorf("server %q: %w", s.URL, err)
+		}
+		// The base path is the URL's, not the backend's: URLs differing
+		// only in their path share the pooled backend.
+		if tgt, _ := lb.ParseURL(s.URL); tgt.Base != "" {
+			if bases == nil {
+				bases = make([][]byte, len(servers))
+			}
+			bases[i] = []byte(tgt.Base)
 		}
 		bs[i], weights[i] = b, s.Weight
 		t.backendKeys = append(t.backendKeys, b.Key)
@@ -206,18 +222,18 @@ func (g *Gateway) backendsFor(t *table, servers []lb.Server, cfg *lb.Config, lim
 	if err != nil {
 		return group{}, err
 	}
-	return group{backends: bs, balancer: bal, ejector: lb.NewEjector(cfg.Passive(), bs, g.log),
+	return group{backends: bs, bases: bases, balancer: bal, ejector: lb.NewEjector(cfg.Passive(), bs, g.log),
 		hash: lbc.Algorithm == lb.IPHash}, nil
 }
 
 func (g *Gateway) newPlan(t *table, index int, name string, f *config.Features, grp group) (*plan, error) {
 	bs := grp.backends
-	p := &plan{index: index, name: name, backends: bs, balancer: grp.balancer, ejector: grp.ejector,
+	p := &plan{index: index, name: name, backends: bs, bases: grp.bases, balancer: grp.balancer, ejector: grp.ejector,
 		hashClient: grp.hash, wholeBody: defaultWholeBody}
 	if g.app != nil {
 		// Plugin mode: the app is the rule's one target.
 		p.app = g.app
-		p.backends, p.balancer, p.ejector = nil, nil, nil
+		p.backends, p.bases, p.balancer, p.ejector = nil, nil, nil, nil
 	} else if len(bs) == 0 {
 		p.noRoute = true
 	}
@@ -237,6 +253,7 @@ func (g *Gateway) newPlan(t *table, index int, name string, f *config.Features, 
 		return nil, fmt.Errorf("rule %q: %w", name, err)
 	}
 	p.access = ap
+	p.transform = newTransformPolicy(t.loaded.Transform(index))
 	if a := t.loaded.Auth(index); a != nil {
 		p.auth = newAuthPolicy(a)
 	}

@@ -130,6 +130,9 @@ func (g *Gateway) expectContinue(ctx *fasthttp.RequestCtx) (status int) {
 		if p.access != nil && p.access.cors != nil {
 			corsHeaders(ctx, p.access.cors)
 		}
+		if x := p.transform; x != nil && x.Response != nil {
+			x.responseHeaders(t, ctx, s, true) // the gateway's own answer
+		}
 		g.finish(ctx, t, s, p)
 		scratchPool.Put(s)
 		return o.Status

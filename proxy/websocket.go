@@ -65,6 +65,10 @@ func (p *plan) wsConfig(t *table) *config.WebSocket {
 // the backend's own refusal), then the relay on the hijacked connection.
 // It returns the backend URL, or "".
 func (p *plan) serveWebSocket(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch) string {
+	if x := p.transform; x != nil && x.Redirect != nil {
+		x.redirect(t, ctx, s)
+		return ""
+	}
 	if p.access != nil && !p.access.guard(t, ctx) { // ip_filter (an upgrade is never a preflight)
 		return ""
 	}
@@ -114,6 +118,14 @@ func (p *plan) serveWebSocket(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s 
 		writeError(ctx, err)
 		return ""
 	}
+	if x := p.transform; x != nil {
+		if err := x.rewriteRequest(t, ctx, s); err != nil {
+			h.Release(r)
+			writeError(ctx, err)
+			return ""
+		}
+		req.SetRequestURIBytes(s.uri)
+	}
 	req.Header.Set("Connection", "Upgrade")
 	req.Header.Set("Upgrade", "websocket")
 
@@ -126,7 +138,7 @@ func (p *plan) serveWebSocket(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s 
 		hash = clientHash(t.trusted.ClientIP(ctx))
 	}
 	x := &s.ws
-	*x = wsExchange{g: g, p: p, reqHead: req.Header.Header(), accept: accept}
+	*x = wsExchange{g: g, p: p, reqHead: req.Header.Header(), accept: accept, req: req, s: s}
 	res := p.attempt(g, s, x, hash, p.attempts(g, s, req), p.repeatable(req), time.Now().Add(timeout))
 	switch {
 	case res.i < 0:
@@ -193,9 +205,15 @@ type wsExchange struct {
 	bc      net.Conn
 	br      *bufio.Reader
 	head    []byte
+	req     *fasthttp.Request
+	s       *scratch
 }
 
 func (x *wsExchange) try(i int, _, deadline time.Time) (int, error) {
+	if x.p.bases != nil { // this backend's base path in front of the target
+		x.s.setTarget(x.req, x.p.bases[i])
+		x.reqHead = x.req.Header.Header()
+	}
 	bc, br, head, err := x.g.wsHandshake(x.p.backends[i], x.reqHead, deadline)
 	if err != nil {
 		return 0, err

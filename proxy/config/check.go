@@ -64,6 +64,7 @@ func (l *Loaded) check(d *decoder, clean bool) {
 	l.rules.limitKeys = make([]*route.Template, n+1)
 	l.rules.cacheKeys = make([]*route.Template, n+1)
 	l.rules.auths = make([]*auth.Auth, n+1)
+	l.rules.transforms = make([]*Transform, n+1)
 	for i := 0; i <= n; i++ {
 		f, caps := c.DefaultFeatures, []string(nil)
 		if i < n {
@@ -92,6 +93,7 @@ func (l *Loaded) check(d *decoder, clean bool) {
 			l.rules.cacheKeys[i] = t
 		}
 		l.checkConsumerKeys(d, f)
+		l.rules.transforms[i] = l.compileTransform(d, f, caps)
 		if f.Auth != nil && clean {
 			l.rules.auths[i] = l.compileAuth(d, f)
 		}

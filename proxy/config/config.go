@@ -125,7 +125,8 @@ type PathRule struct {
 // Any reports whether f sets any feature (a rule "with policies").
 func (f *Features) Any() bool {
 	return f.Cache != nil || f.RateLimit != nil || f.Timeout != nil || f.Retry != nil ||
-		f.CircuitBreaker != nil || f.Monitoring != nil || f.WebSocket != nil || f.IPFilter != nil || f.CORS != nil || f.Auth != nil
+		f.CircuitBreaker != nil || f.Monitoring != nil || f.WebSocket != nil || f.IPFilter != nil || f.CORS != nil || f.Auth != nil ||
+		f.Rewrite != nil || f.RequestHeaders != nil || f.ResponseHeaders != nil || f.Redirect != nil
 }
 
 // Features are the policies of one rule (or of default_features).
@@ -158,6 +159,19 @@ type Features struct {
 	// clients that accept it. Default: the top-level compression block,
 	// else off; `algorithms: []` turns it off for the rule.
 	Compression *compress.Config `yaml:"compression"`
+	// Rewrite changes the path the backend gets (after the cache and the
+	// rate limit keyed the request's own). Default: off.
+	Rewrite *Rewrite `yaml:"rewrite"`
+	// RequestHeaders sets, adds and removes request headers on the way to
+	// the backend, after the gateway's own sanitising. Default: off.
+	RequestHeaders *HeaderRules `yaml:"request_headers"`
+	// ResponseHeaders sets, adds and removes response headers on backend
+	// answers and cache hits (the gateway's own answers too with always).
+	// Default: off.
+	ResponseHeaders *HeaderRules `yaml:"response_headers"`
+	// Redirect answers the rule's requests with a redirect, before any
+	// other feature. Default: off.
+	Redirect *Redirect `yaml:"redirect"`
 }
 
 // RateLimit is the `rate_limit` feature.

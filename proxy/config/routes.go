@@ -18,6 +18,9 @@ type compiledRules struct {
 	// auths holds each rule's compiled auth feature (nil without one): its
 	// files are read here so a bad file is a problem of the config.
 	auths []*auth.Auth
+	// transforms holds each rule's compiled rewrite, header rules and
+	// redirect (nil without any).
+	transforms []*Transform
 }
 
 // Routes is the compiled matcher of the rules' patterns, in file order.

@@ -291,3 +291,23 @@ func TestObserveConcurrent(t *testing.T) {
 		t.Fatalf("cumulative counters lost updates: %d", total)
 	}
 }
+
+// TestRecentRewritten: the path a rewrite sent to the backend is kept
+// next to the request's own, cut like it.
+func TestRecentRewritten(t *testing.T) {
+	var m Collector
+	o := obs("r", 200, 0, 0, t0)
+	o.Path, o.Rewritten = []byte("/api/x"), []byte("/x")
+	m.Observe(o)
+	plain := obs("r", 200, 0, 0, t0)
+	plain.Path = []byte("/y")
+	m.Observe(plain)
+	long := obs("r", 200, 0, 0, t0)
+	long.Rewritten = bytes.Repeat([]byte("z"), 300)
+	m.Observe(long)
+	got, _ := m.recent.snapshot(source.RecentFilter{Limit: 3})
+	if got[2].Path != "/api/x" || got[2].Rewritten != "/x" || got[1].Rewritten != "" ||
+		len(got[0].Rewritten) != recentPathLen+len("…") {
+		t.Fatalf("%+v", got)
+	}
+}

@@ -58,19 +58,22 @@ const (
 // it. It lives in the request's scratch memory: observers must copy what
 // they keep and must not allocate per call.
 type Observation struct {
-	Rule     int    // rule index; -1 for default_features
-	Route    string // the rule's pattern, or "default"
-	Method   []byte
-	Path     []byte // normalised path
-	Status   int
-	Start    time.Time
-	Duration time.Duration // whole request in the gateway
-	Upstream time.Duration // time spent waiting on the backend (0: none)
-	Source   Source
-	Backend  string // backend URL when Source is SourceBackend
-	Cache    CacheOutcome
-	Limit    LimitOutcome
-	LimitKey []byte // the limiter key when Limit is set
+	Rule   int    // rule index; -1 for default_features
+	Route  string // the rule's pattern, or "default"
+	Method []byte
+	Path   []byte // normalised path
+	// Rewritten is the path the rule's rewrite sent to the backend (nil:
+	// no rewrite).
+	Rewritten []byte
+	Status    int
+	Start     time.Time
+	Duration  time.Duration // whole request in the gateway
+	Upstream  time.Duration // time spent waiting on the backend (0: none)
+	Source    Source
+	Backend   string // backend URL when Source is SourceBackend
+	Cache     CacheOutcome
+	Limit     LimitOutcome
+	LimitKey  []byte // the limiter key when Limit is set
 	// Miss is what became of a miss when Cache is CacheMiss: the value the
 	// cache's Fill.Done returns (the dashboard counts misses per rule by its
 	// Fwd and by its Reason). The zero value counts the miss as "unknown".

@@ -41,14 +41,17 @@ type recentSlot struct {
 	plen     uint8
 	klen     uint8
 	idlen    uint8
-	cut      bool // path longer than recentPathLen
-	kcut     bool // limit key longer than recentKeyLen
+	rlen     uint8 // rewritten path length; 0: no rewrite
+	cut      bool  // path longer than recentPathLen
+	rcut     bool  // rewritten path longer than recentPathLen
+	kcut     bool  // limit key longer than recentKeyLen
 	route    string
 	backend  string
 	consumer string // owned by the compiled config, so keeping it copies nothing
 	auth     AuthOutcome
 	method   [recentMethodLen]byte
 	path     [recentPathLen]byte
+	rpath    [recentPathLen]byte // the path the rewrite sent to the backend
 	key      [recentKeyLen]byte
 	id       [recentIDLen]byte
 }
@@ -67,6 +70,8 @@ func (r *recentRing) add(o *Observation) {
 	s.mlen = uint8(copy(s.method[:], o.Method))
 	s.plen = uint8(copy(s.path[:], o.Path))
 	s.cut = len(o.Path) > recentPathLen
+	s.rlen = uint8(copy(s.rpath[:], o.Rewritten))
+	s.rcut = len(o.Rewritten) > recentPathLen
 	s.klen = uint8(copy(s.key[:], o.LimitKey))
 	s.kcut = len(o.LimitKey) > recentKeyLen
 	s.idlen = uint8(copy(s.id[:], o.RequestID))
@@ -111,6 +116,12 @@ func (r *recentRing) snapshot(f source.RecentFilter) (out []source.Request, tota
 		}
 		if s.cut {
 			q.Path += "…"
+		}
+		if s.rlen > 0 {
+			q.Rewritten = string(s.rpath[:s.rlen])
+			if s.rcut {
+				q.Rewritten += "…"
+			}
 		}
 		if s.kcut {
 			q.LimitKey += "…"

@@ -27,8 +27,8 @@ type Vars struct {
 	// Claims are the admitted token's claims for {jwt.CLAIM} (nil: none,
 	// every claim appends "-").
 	Claims Claims
-	// RequestID is the request's ID ({request_id}; empty with request_id
-	// off).
+	// RequestID is the request's ID ({request_id}, value templates only:
+	// a key made of it would never repeat); empty with request_id off.
 	RequestID []byte
 }
 
@@ -55,6 +55,7 @@ const (
 	partConsumer
 	partClientCN
 	partClaim
+	partRequestID
 )
 
 type part struct {
@@ -94,6 +95,8 @@ const (
 	placeholderHeader   = "header."
 	// PlaceholderClaim prefixes {jwt.CLAIM}: a claim of the admitted token.
 	PlaceholderClaim = "jwt."
+	// PlaceholderRequestID is the request's ID; value templates only.
+	PlaceholderRequestID = "request_id"
 )
 
 // CompileTemplate compiles tmpl. Placeholders are {client_ip}, {path},
@@ -104,6 +107,24 @@ const (
 // empty one, or an unbalanced '{' or '}' is an error naming it and wrapping
 // ErrBadTemplate.
 func CompileTemplate(tmpl string, captureNames []string) (*Template, error) {
+	return compileTemplate(tmpl, captureNames, false)
+}
+
+// CompileValueTemplate compiles a value template: a header value, a
+// rewritten path or a redirect target, rendered with [Template.AppendValue].
+// It accepts the placeholders of CompileTemplate and {request_id}, and
+// refuses literal control characters (CR, LF, NUL...), so no output ever
+// holds one.
+func CompileValueTemplate(tmpl string, captureNames []string) (*Template, error) {
+	for i := 0; i < len(tmpl); i++ {
+		if c := tmpl[i]; c < 0x20 && c != '\t' || c == 0x7f {
+			return nil, fmt.Errorf("%w %q: control character at offset %d", ErrBadTemplate, tmpl, i)
+		}
+	}
+	return compileTemplate(tmpl, captureNames, true)
+}
+
+func compileTemplate(tmpl string, captureNames []string, value bool) (*Template, error) {
 	t := &Template{src: tmpl}
 	lit := 0 // start of pending literal text
 	flush := func(end int) {
@@ -122,6 +143,9 @@ func CompileTemplate(tmpl string, captureNames []string) (*Template, error) {
 			}
 			name := tmpl[i+1 : i+1+end]
 			p, err := placeholder(name, captureNames)
+			if err == nil && p.kind == partRequestID && !value {
+				err = fmt.Errorf("{%s} is unique to each request: a key made of it never repeats (it is for header values, rewrites and redirects)", name)
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%w %q: %v", ErrBadTemplate, tmpl, err)
 			}
@@ -154,6 +178,8 @@ func placeholder(name string, captureNames []string) (part, error) {
 		return part{kind: partConsumer, text: name}, nil
 	case PlaceholderClientCN:
 		return part{kind: partClientCN, text: name}, nil
+	case PlaceholderRequestID:
+		return part{kind: partRequestID, text: name}, nil
 	case "":
 		return part{}, fmt.Errorf("empty placeholder {}")
 	}
@@ -299,6 +325,8 @@ func (t *Template) Append(dst []byte, ctx *fasthttp.RequestCtx, v *Vars) []byte 
 				c = v.Caps.Get(p.text, v.Path)
 			}
 			dst = appendValue(dst, c, c != nil)
+		case partRequestID:
+			dst = appendValue(dst, v.RequestID, len(v.RequestID) > 0)
 		}
 	}
 	return dst

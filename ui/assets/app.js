@@ -443,7 +443,8 @@
     tb.replaceChildren(...p.requests.map((q) => el('tr', {},
       el('td', { text: fmtTime(q.time) }),
       el('td', { text: q.method }),
-      el('td', { class: 'path', text: q.path }),
+      q.rewritten ? el('td', { class: 'path' }, q.path, el('span', { class: 'muted', text: ' → ' + q.rewritten, title: 'rewritten: the path the backend got' }))
+        : el('td', { class: 'path', text: q.path }),
       el('td', {}, el('code', { text: q.route })),
       el('td', { class: 'num' }, el('span', { class: 'st c' + Math.floor(q.status / 100), text: q.status })),
       el('td', { class: 'num', text: fmtMs(q.duration_ms) }),

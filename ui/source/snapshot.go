@@ -214,17 +214,20 @@ type RecentPage struct {
 
 // Request is one finished request.
 type Request struct {
-	Time       time.Time `json:"time"`
-	Method     string    `json:"method"`
-	Path       string    `json:"path"` // normalised; user-supplied: escape it
-	Route      string    `json:"route"`
-	Status     int       `json:"status"`
-	DurationMs float64   `json:"duration_ms"`
-	UpstreamMs float64   `json:"upstream_ms"`
-	Backend    string    `json:"backend"`
-	Cache      string    `json:"cache"` // "", "hit", "miss", "bypass"
-	Limit      string    `json:"limit"` // "", "allowed", "delayed", "limited"
-	LimitKey   string    `json:"limit_key"`
+	Time   time.Time `json:"time"`
+	Method string    `json:"method"`
+	Path   string    `json:"path"` // normalised; user-supplied: escape it
+	// Rewritten is the path the rule's rewrite sent to the backend ("":
+	// no rewrite); user-supplied: escape it.
+	Rewritten  string  `json:"rewritten,omitempty"`
+	Route      string  `json:"route"`
+	Status     int     `json:"status"`
+	DurationMs float64 `json:"duration_ms"`
+	UpstreamMs float64 `json:"upstream_ms"`
+	Backend    string  `json:"backend"`
+	Cache      string  `json:"cache"` // "", "hit", "miss", "bypass"
+	Limit      string  `json:"limit"` // "", "allowed", "delayed", "limited"
+	LimitKey   string  `json:"limit_key"`
 	// Consumer is who the rule's auth admitted ("" without auth); Auth is
 	// its refusal, if any: "", "unauthorized", "forbidden", "throttled".
 	Consumer string `json:"consumer"`
