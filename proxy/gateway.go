@@ -39,6 +39,7 @@ type Gateway struct {
 
 	metrics  metrics.Collector
 	breakers breakerRegistry
+	splits   splitRegistry // split groups' request counters
 	ws       *wsrelay.Hub // relayed WebSocket connections and their counters
 	// keepsHijacked: the server of Serve (KeepHijackedConns) serves g,
 	// so a WebSocket relay may return from the handler and run on its own.
@@ -238,6 +239,7 @@ func (g *Gateway) Reload(l *config.Loaded) error {
 	old := g.cur.Swap(t)
 	g.syncBackends(t)
 	g.breakers.retain(t.breakerKeys)
+	g.splits.retain(t.splitKeys)
 	g.limiters.Retain(t.limiterIDs)
 	g.ws.CloseRemoved(t.wsRoutes(), seconds(l.Config.Limits.ShutdownGrace))
 	g.reloads.Add(1)

@@ -46,6 +46,10 @@ type scratch struct {
 	decision limiter.Decision
 	auth     auth.State // the rule's auth: who the request comes from
 	http10   bool       // the client spoke HTTP/1.0 (compression: no chunked stream for it)
+	// splitCookie is the Set-Cookie value of the split group chosen for
+	// this request (nil: none to send); it goes out with the response
+	// headers, after the cache had its look at the backend's answer.
+	splitCookie []byte
 }
 
 var scratchPool = sync.Pool{New: func() any {
@@ -90,6 +94,7 @@ func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
 	if s.admitted {
 		o.Limit, o.LimitKey, o.Auth, o.Consumer = limit, limitKey, authed, consumer
 	}
+	s.splitCookie = nil
 	ws := isWebSocketUpgrade(&ctx.Request)
 	s.http10 = !ctx.Request.Header.IsHTTP11() // before forwarding makes it 1.1
 	if ws {
@@ -103,6 +108,9 @@ func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
 	p.limitHeaders(ctx, s)
 	if p.access != nil && p.access.cors != nil && !ws {
 		corsHeaders(ctx, p.access.cors)
+	}
+	if s.splitCookie != nil {
+		ctx.Response.Header.SetBytesV(fasthttp.HeaderSetCookie, s.splitCookie)
 	}
 	if p.compress != nil && !ws {
 		g.compressResponse(ctx, p.compress, s)
@@ -303,7 +311,7 @@ func (p *plan) serve(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch,
 // rate limit, and whether the rule has anywhere to send the request. It
 // returns false when it has answered the request.
 func (p *plan) precheck(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch) bool {
-	if bodyTooLarge(ctx, t) {
+	if bodyTooLarge(ctx, p.maxBody) {
 		return false
 	}
 	if p.access != nil && !p.access.guard(t, ctx) { // ip_filter, CORS preflight: before auth
@@ -337,6 +345,9 @@ func (p *plan) fetch(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch,
 	var deadline time.Time
 	if p.timeout > 0 {
 		deadline = start.Add(p.timeout)
+	}
+	if p.split != nil { // the split's place: just before the attempt loop
+		p, s.splitCookie = p.split.choose(t, ctx)
 	}
 	return p.forward(g, t, ctx, s, deadline)
 }

@@ -101,6 +101,7 @@ func (l *Loaded) check(d *decoder, clean bool) {
 		return
 	}
 	l.checkServers(d)
+	l.checkSplit(d)
 	l.checkInheritedHealthCheck(d)
 	l.checkPipelining(d)
 	l.checkBodyBudget(d)
@@ -130,7 +131,7 @@ func (l *Loaded) checkServers(d *decoder) {
 	c := l.Config
 	any := len(c.Servers) > 0
 	for i := range c.Paths {
-		any = any || len(c.Paths[i].Servers) > 0
+		any = any || len(c.Paths[i].Servers) > 0 || len(c.Paths[i].Features.Split) > 0
 	}
 	if !any {
 		l.warnf(pos{}, "no servers configured: this is a plugin-mode config (standalone mode needs `servers`)")
@@ -141,7 +142,7 @@ func (l *Loaded) checkServers(d *decoder) {
 	}
 	for i := range c.Paths {
 		p := &c.Paths[i]
-		if len(p.Servers) == 0 {
+		if len(p.Servers) == 0 && len(p.Features.Split) == 0 {
 			d.errAt(d.keys[p]["pattern"], "rule %q has no servers: set `servers` on the rule or globally", p.Pattern)
 		}
 	}
@@ -222,7 +223,7 @@ func (l *Loaded) Standalone() error {
 		return nil
 	}
 	for i := range c.Paths {
-		if len(c.Paths[i].Servers) > 0 {
+		if len(c.Paths[i].Servers) > 0 || len(c.Paths[i].Features.Split) > 0 {
 			return nil
 		}
 	}
