@@ -40,7 +40,7 @@ type Gateway struct {
 	metrics  metrics.Collector
 	breakers breakerRegistry
 	splits   splitRegistry // split groups' request counters
-	ws       *wsrelay.Hub // relayed WebSocket connections and their counters
+	ws       *wsrelay.Hub  // relayed WebSocket connections and their counters
 	// keepsHijacked: the server of Serve (KeepHijackedConns) serves g,
 	// so a WebSocket relay may return from the handler and run on its own.
 	keepsHijacked   atomic.Bool
