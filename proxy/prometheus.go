@@ -27,6 +27,7 @@ func (g *Gateway) writePrometheus(w io.Writer) {
 		Version:            Version,
 		AccessLogDropped:   g.AccessLogDropped(),
 		TLS:                g.tls.figures(time.Now()),
+		Splits:             g.splitGroups(),
 	})
 }
 

@@ -40,8 +40,10 @@ type splitPolicy struct {
 	setTLS [][]byte
 	// counts are each arm's requests (the registry's, kept across reloads).
 	counts []*atomic.Uint64
-	// names are the arms' labels: the group's index in the rule's list.
-	names []string
+	// names are the arms' labels: the group's index in the rule's list;
+	// weights their configured weights.
+	names   []string
+	weights []int
 }
 
 // newSplitPolicy builds the split of rule name over arms, whose groups are
@@ -50,6 +52,7 @@ func (g *Gateway) newSplitPolicy(t *table, name string, gs []config.SplitGroup, 
 	sp := &splitPolicy{arms: arms, sticky: sticky, cookie: splitCookieName(name)}
 	for i := range gs {
 		sp.total += uint64(gs[i].Weight)
+		sp.weights = append(sp.weights, gs[i].Weight)
 		sp.cum = append(sp.cum, sp.total)
 		tok := splitToken(name, i, &gs[i])
 		sp.tokens = append(sp.tokens, tok)

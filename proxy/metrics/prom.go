@@ -25,6 +25,7 @@ type State struct {
 	Version            string            // the gateway's version
 	AccessLogDropped   uint64            // access log records dropped: the sink could not keep up or failed
 	TLS                *TLS              // the TLS listener's figures; nil without one
+	Splits             []SplitGroup      // every traffic-split group of the running config
 }
 
 // TLS is what the TLS listener reports: handshakes, failures, and the
@@ -146,6 +147,7 @@ func (m *Collector) WritePrometheus(out io.Writer, st *State) {
 	promHeader(w, "premier_access_log_dropped_total", "counter", "Access log records dropped because the log's sink could not keep up (its buffer was full) or failed; requests never wait for the log.")
 	promSample(w, "premier_access_log_dropped_total", st.AccessLogDropped)
 	promBackends(w, st.Backends)
+	promSplits(w, st.Splits)
 	if st.TLS != nil {
 		promTLS(w, st.TLS)
 	}
