@@ -168,6 +168,7 @@ func (l *Loaded) checkInheritedHealthCheck(d *decoder) {
 		if p.LB != nil {
 			continue
 		}
+		l.checkInheritedSplit(d, p, global)
 		for _, s := range p.Servers {
 			if !global[s.URL] {
 				l.warnf(d.keys[p]["servers"], "rule %q: its servers inherit the top-level lb.health_check (probing %s) because the rule has no `lb` block; backends that do not answer that path are marked down and the route fails. Give the rule its own `lb` with a health_check for its servers, or an `lb` block without health_check to not probe them",

@@ -102,3 +102,22 @@ func (l *Loaded) checkSplit(d *decoder) {
 		}
 	}
 }
+
+// checkInheritedSplit is checkInheritedHealthCheck for a rule's split
+// groups: a group without an lb (in a rule without one) probes its
+// servers with the top-level health check.
+func (l *Loaded) checkInheritedSplit(d *decoder, p *PathRule, global map[string]bool) {
+	for gi := range p.Features.Split {
+		grp := &p.Features.Split[gi]
+		if grp.LB != nil {
+			continue
+		}
+		for _, s := range grp.Servers {
+			if !global[s.URL] {
+				l.warnf(d.keys[grp]["servers"], "rule %q: split group %d: its servers inherit the top-level lb.health_check (probing %s) because neither the group nor the rule has an `lb` block; backends that do not answer that path are marked down. Give the group its own `lb`",
+					p.Pattern, gi, l.Config.LB.HealthCheck.Path)
+				break
+			}
+		}
+	}
+}

@@ -61,3 +61,25 @@ func TestSplitRefused(t *testing.T) {
 		}
 	}
 }
+
+// A split group without an lb probes its servers with the top-level
+// health check, as a rule's own servers do: -check says so.
+func TestSplitInheritedHealthCheckWarns(t *testing.T) {
+	l, err := Parse("t.yaml", []byte(`premier:
+  servers: ["http://v0:8000"]
+  lb: {health_check: {path: /ping}}
+  paths:
+    - pattern: /api/*
+      features:
+        split:
+          - {weight: 1, servers: ["http://v0:8000"]}
+          - {weight: 1, servers: ["http://v2:8000"]}
+          - {weight: 1, servers: ["http://v3:8000"], lb: {algorithm: round_robin}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Warnings) != 1 || !strings.Contains(l.Warnings[0].Msg, "split group 1: its servers inherit the top-level lb.health_check (probing /ping)") {
+		t.Fatalf("warnings: %v", l.Warnings)
+	}
+}
