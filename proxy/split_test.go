@@ -25,7 +25,7 @@ type splitBackend struct {
 	up   atomic.Bool
 }
 
-func startCounting(t *testing.T, name string) *splitBackend {
+func startSplitBackend(t *testing.T, name string) *splitBackend {
 	t.Helper()
 	b := &splitBackend{name: name}
 	b.up.Store(true)
@@ -91,7 +91,7 @@ func hammer(t *testing.T, url string, n, workers int) map[string]int {
 // of the weights, counted by the backends themselves, and the dashboard's
 // API and /metrics count the same.
 func TestSplitWeightsHold(t *testing.T) {
-	v1, v2 := startCounting(t, "v1"), startCounting(t, "v2")
+	v1, v2 := startSplitBackend(t, "v1"), startSplitBackend(t, "v2")
 	h := startGateway(t, splitYAML(v1.url, v2.url, 90, 10, ""))
 	seen := hammer(t, h.url+"/api/x", 10000, 8)
 	if seen["200 v1"]+seen["200 v2"] != 10000 {
@@ -131,7 +131,7 @@ func TestSplitWeightsHold(t *testing.T) {
 // a forged or unknown value is no group: weighted choice and a fresh
 // cookie.
 func TestSplitStickyCookie(t *testing.T) {
-	v1, v2 := startCounting(t, "v1"), startCounting(t, "v2")
+	v1, v2 := startSplitBackend(t, "v1"), startSplitBackend(t, "v2")
 	h := startGateway(t, splitYAML(v1.url, v2.url, 50, 50, "        split_sticky: true\n"))
 	groups := map[string]bool{}
 	for client := 0; client < 12; client++ {
@@ -179,7 +179,7 @@ func TestSplitStickyCookie(t *testing.T) {
 // split_sticky: ip keeps each client address on one group (behind a
 // trusted proxy, the address it names), and spreads addresses over both.
 func TestSplitStickyIP(t *testing.T) {
-	v1, v2 := startCounting(t, "v1"), startCounting(t, "v2")
+	v1, v2 := startSplitBackend(t, "v1"), startSplitBackend(t, "v2")
 	h := startGateway(t, splitYAML(v1.url, v2.url, 50, 50, "        split_sticky: ip\n  trusted_proxies: [127.0.0.1]\n"))
 	groups := map[string]int{}
 	for ip := 1; ip <= 40; ip++ {
@@ -205,7 +205,7 @@ func TestSplitStickyIP(t *testing.T) {
 // the other groups: clients get answers, not 503s, and the counters show
 // where the requests went. With every group down the answer is 503.
 func TestSplitGroupDownFailsOver(t *testing.T) {
-	v1, v2 := startCounting(t, "v1"), startCounting(t, "v2")
+	v1, v2 := startSplitBackend(t, "v1"), startSplitBackend(t, "v2")
 	hc := "lb: {health_check: {path: /healthz, interval: 0.05, timeout: 1, healthy_threshold: 1, unhealthy_threshold: 1}}"
 	h := startGateway(t, fmt.Sprintf(`premier:
   paths:
@@ -237,7 +237,7 @@ func TestSplitGroupDownFailsOver(t *testing.T) {
 // A reload changes the weights live; counters carry on, and a sticky
 // client keeps its group (its token does not depend on the weights).
 func TestSplitReloadChangesWeights(t *testing.T) {
-	v1, v2 := startCounting(t, "v1"), startCounting(t, "v2")
+	v1, v2 := startSplitBackend(t, "v1"), startSplitBackend(t, "v2")
 	h := startGateway(t, splitYAML(v1.url, v2.url, 90, 10, "        split_sticky: true\n"))
 	resp, group := do(t, "GET", h.url+"/api/a", nil, nil)
 	pair, _, _ := strings.Cut(resp.Header.Get("Set-Cookie"), ";")
@@ -274,9 +274,9 @@ func TestSplitReloadChangesWeights(t *testing.T) {
 // Retries stay inside the chosen group: a group whose backend fails is
 // retried on the group's other backend, never on another group's.
 func TestSplitRetryStaysInGroup(t *testing.T) {
-	v1 := startCounting(t, "v1")
+	v1 := startSplitBackend(t, "v1")
 	bad := startBackend(t, func(ctx *fasthttp.RequestCtx) { ctx.SetStatusCode(503) })
-	good := startCounting(t, "v2b")
+	good := startSplitBackend(t, "v2b")
 	h := startGateway(t, fmt.Sprintf(`premier:
   paths:
     - pattern: "/api/*"
@@ -300,4 +300,23 @@ func healthyURL(g *Gateway, url string) bool {
 		}
 	}
 	return false
+}
+
+// Over TLS the sticky cookie is Secure (and the token is the same on
+// both listeners, so a client that moves to https keeps its group).
+func TestSplitStickyCookieSecureOverTLS(t *testing.T) {
+	v1, v2 := startSplitBackend(t, "v1"), startSplitBackend(t, "v2")
+	ca, leaf := localLeaf(t)
+	h := startTLSGateway(t, ca, splitYAML(v1.url, v2.url, 50, 50, "        split_sticky: true\n"+tlsBlock(leaf, "")))
+	code, hdr, group := h.get(t, true, "/api/a", nil)
+	sc := hdr.Get("Set-Cookie")
+	if code != 200 || !strings.HasSuffix(sc, "; Path=/; HttpOnly; SameSite=Lax; Secure") {
+		t.Fatalf("https: %d Set-Cookie %q", code, sc)
+	}
+	pair, _, _ := strings.Cut(sc, ";")
+	for _, https := range []bool{true, false} {
+		if _, _, b := h.get(t, https, "/api/b", map[string]string{"Cookie": pair}); b != group {
+			t.Fatalf("https=%v: moved from %s to %s", https, group, b)
+		}
+	}
 }
