@@ -63,7 +63,13 @@ type BreakerState struct {
 func (g *Gateway) Breakers() []BreakerState {
 	t := g.cur.Load()
 	var out []BreakerState
-	for _, p := range append(append([]*plan(nil), t.rules...), t.fallback) {
+	all := append(append([]*plan(nil), t.rules...), t.fallback)
+	for _, p := range all {
+		if p.split != nil {
+			all = append(all, p.split.arms...)
+		}
+	}
+	for _, p := range all {
 		for i, b := range p.breakers {
 			name := "app"
 			if i < len(p.backends) {

@@ -48,8 +48,8 @@ func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 		cl := req.Header.ContentLength()
 		s.body.r = req.BodyStream()
 		s.body.h = &req.Header
-		if cl < 0 && t.maxBody > 0 {
-			s.body.left = t.maxBody
+		if cl < 0 && p.maxBody > 0 {
+			s.body.left = p.maxBody
 		}
 		req.SetBodyStream(&s.body, cl)
 	}

@@ -39,7 +39,8 @@ type Gateway struct {
 
 	metrics  metrics.Collector
 	breakers breakerRegistry
-	ws       *wsrelay.Hub // relayed WebSocket connections and their counters
+	splits   splitRegistry // split groups' request counters
+	ws       *wsrelay.Hub  // relayed WebSocket connections and their counters
 	// keepsHijacked: the server of Serve (KeepHijackedConns) serves g,
 	// so a WebSocket relay may return from the handler and run on its own.
 	keepsHijacked   atomic.Bool
@@ -245,6 +246,7 @@ func (g *Gateway) Reload(l *config.Loaded) error {
 	}
 	g.syncBackends(t)
 	g.breakers.retain(t.breakerKeys)
+	g.splits.retain(t.splitKeys)
 	g.limiters.Retain(t.limiterIDs)
 	g.ws.CloseRemoved(t.wsRoutes(), seconds(l.Config.Limits.ShutdownGrace))
 	g.reloads.Add(1)

@@ -54,6 +54,10 @@ type scratch struct {
 	rpath, rtmp, xclient, xval []byte
 	buri                       []byte // the target with a server's base path (setTarget)
 	repeated, relayed          bool
+	// splitCookie is the Set-Cookie value of the split group chosen for
+	// this request (nil: none to send); it goes out with the response
+	// headers, after the cache had its look at the backend's answer.
+	splitCookie []byte
 }
 
 var scratchPool = sync.Pool{New: func() any {
@@ -101,6 +105,7 @@ func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
 		o.Limit, o.LimitKey, o.Auth, o.Consumer = limit, limitKey, authed, consumer
 	}
 	g.beginTrace(t, ctx, s, p, start)
+	s.splitCookie = nil
 	ws := isWebSocketUpgrade(&ctx.Request)
 	s.http10 = !ctx.Request.Header.IsHTTP11() // before forwarding makes it 1.1
 	if ws {
@@ -118,6 +123,9 @@ func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
 	if x := p.transform; x != nil && x.Response != nil && !ws {
 		own := o.Source == metrics.SourceNone || o.Source == metrics.SourceBackend && !s.relayed
 		x.responseHeaders(t, ctx, s, own)
+	}
+	if s.splitCookie != nil {
+		ctx.Response.Header.SetBytesV(fasthttp.HeaderSetCookie, s.splitCookie)
 	}
 	if p.compress != nil && !ws {
 		g.compressResponse(ctx, p.compress, s)
@@ -323,7 +331,7 @@ func (p *plan) precheck(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scrat
 		x.redirect(t, ctx, s)
 		return false
 	}
-	if bodyTooLarge(ctx, t) {
+	if bodyTooLarge(ctx, p.maxBody) {
 		return false
 	}
 	if p.access != nil && !p.access.guard(t, ctx) { // ip_filter, CORS preflight: before auth
@@ -357,6 +365,9 @@ func (p *plan) fetch(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratch,
 	var deadline time.Time
 	if p.timeout > 0 {
 		deadline = start.Add(p.timeout)
+	}
+	if p.split != nil { // the split's place: just before the attempt loop
+		p, s.splitCookie = p.split.choose(t, ctx)
 	}
 	return p.forward(g, t, ctx, s, deadline)
 }

@@ -28,6 +28,12 @@ type table struct {
 	maxBody int64
 	// breakerKeys are the registry keys of the breakers this table uses.
 	breakerKeys map[string]bool
+	// splitKeys are the registry keys of the split counters it uses.
+	splitKeys map[string]bool
+	// minBody is the smallest body limit of any rule (limits.max_body_bytes
+	// or a rule's own): a declared length over it may be refused, so it
+	// goes through the 100-continue check before any body byte is read.
+	minBody int64
 	// limiterIDs are the ids of the limiters this table uses.
 	limiterIDs []string
 	// backendKeys are the pool keys of the backends this table uses, and
@@ -96,6 +102,13 @@ type plan struct {
 	transform *transformPolicy
 	// app is the in-process handler in plugin mode (nil in standalone).
 	app fasthttp.RequestHandler
+
+	// maxBody bounds the rule's request bodies (413 beyond): its own
+	// max_body_bytes, else limits.max_body_bytes.
+	maxBody int64
+	// split sends the request to one of its arms (nil: the rule's own
+	// backends above).
+	split *splitPolicy
 }
 
 // compile builds the immutable table for l. Backends come from g's pool so
@@ -109,8 +122,10 @@ func (g *Gateway) compile(l *config.Loaded) (*table, error) {
 		prefix:  []byte(c.Dashboard.Prefix),
 		maxBody: c.Limits.MaxBodyBytes,
 		rid:     newRequestIDs(c.RequestID),
+		minBody: c.Limits.MaxBodyBytes,
 
 		breakerKeys:  map[string]bool{},
+		splitKeys:    map[string]bool{},
 		healthChecks: map[string]*lb.HealthCheck{},
 	}
 	top, err := backendTLS(c.BackendTLS, nil, false)
@@ -145,18 +160,69 @@ func (g *Gateway) compile(l *config.Loaded) (*table, error) {
 				return nil, err
 			}
 		}
+		if len(p.Features.Split) > 0 {
+			grp = group{} // the split's groups are the rule's backends
+		}
 		pl, err := g.newPlan(t, i, p.Pattern, &p.Features, grp)
 		if err != nil {
 			return nil, err
 		}
 		pl.pipeline = pipelineOf(c.LB, p)
+		if err := g.compileSplit(t, pl, &p.Features, p.LB, bt); err != nil {
+			return nil, err
+		}
 		t.rules = append(t.rules, pl)
 	}
-	if t.fallback, err = g.newPlan(t, -1, "default", c.DefaultFeatures, global); err != nil {
+	fb := global
+	if c.DefaultFeatures != nil && len(c.DefaultFeatures.Split) > 0 {
+		fb = group{}
+	}
+	if t.fallback, err = g.newPlan(t, -1, "default", c.DefaultFeatures, fb); err != nil {
 		return nil, err
 	}
 	t.fallback.pipeline = pipelineOf(c.LB, nil)
+	if c.DefaultFeatures != nil {
+		if err := g.compileSplit(t, t.fallback, c.DefaultFeatures, nil, top); err != nil {
+			return nil, err
+		}
+	}
 	return t, nil
+}
+
+// compileSplit gives p its split's arms: each group's servers from the
+// pool (with the rule's backend TLS settings), balanced by the group's lb,
+// else the rule's, else the top-level one; breakers and budgets per arm.
+// In plugin mode the app stays the one target.
+func (g *Gateway) compileSplit(t *table, p *plan, f *config.Features, ruleLB *lb.Config, bt *lb.TLS) error {
+	if len(f.Split) == 0 || p.app != nil {
+		return nil
+	}
+	c := t.loaded.Config
+	arms := make([]*plan, len(f.Split))
+	for i := range f.Split {
+		grp := &f.Split[i]
+		lbc := grp.LB
+		if lbc == nil {
+			lbc = ruleLB
+		}
+		if lbc == nil {
+			lbc = c.LB
+		}
+		bg, err := g.backendsFor(t, grp.Servers, lbc, c.Limits, bt)
+		if err != nil {
+			return fmt.Errorf("rule %q: split group %d: %w", p.name, i, err)
+		}
+		arm := *p
+		arm.backends, arm.bases, arm.balancer, arm.ejector, arm.hashClient = bg.backends, bg.bases, bg.balancer, bg.ejector, bg.hash
+		arm.pipeline = lbc != nil && lbc.Pipeline > 0
+		arm.noRoute, arm.split = false, nil
+		arm.budgets, arm.breakers = nil, nil
+		g.attachTargets(t, &arm, f)
+		arms[i] = &arm
+	}
+	p.noRoute = false
+	p.split = g.newSplitPolicy(t, p.name, f.Split, f.SplitSticky, arms)
+	return nil
 }
 
 // group is one set of servers under one `lb` block, as the rules that use
@@ -229,7 +295,7 @@ func (g *Gateway) backendsFor(t *table, servers []lb.Server, cfg *lb.Config, lim
 func (g *Gateway) newPlan(t *table, index int, name string, f *config.Features, grp group) (*plan, error) {
 	bs := grp.backends
 	p := &plan{index: index, name: name, backends: bs, bases: grp.bases, balancer: grp.balancer, ejector: grp.ejector,
-		hashClient: grp.hash, wholeBody: defaultWholeBody}
+		hashClient: grp.hash, wholeBody: defaultWholeBody, maxBody: t.maxBody}
 	if g.app != nil {
 		// Plugin mode: the app is the rule's one target.
 		p.app = g.app
@@ -281,8 +347,19 @@ func (g *Gateway) newPlan(t *table, index int, name string, f *config.Features, 
 	if m := f.Monitoring; m != nil {
 		p.logThreshold = seconds(m.LogThreshold)
 	}
-	targets := make([]string, len(bs))
-	for i, b := range bs {
+	if f.MaxBodyBytes > 0 {
+		p.maxBody = f.MaxBodyBytes
+		t.minBody = min(t.minBody, p.maxBody)
+	}
+	g.attachTargets(t, p, f)
+	return p, nil
+}
+
+// attachTargets gives p a retry budget and a circuit breaker per target
+// (its backends, or the app), as its features ask.
+func (g *Gateway) attachTargets(t *table, p *plan, f *config.Features) {
+	targets := make([]string, len(p.backends))
+	for i, b := range p.backends {
 		targets[i] = b.URL
 	}
 	if p.app != nil {
@@ -298,12 +375,11 @@ func (g *Gateway) newPlan(t *table, index int, name string, f *config.Features, 
 	if cb := f.CircuitBreaker; cb != nil {
 		p.breakerCfg = cb
 		for _, target := range targets {
-			key := breakerKey(name, target, cb)
+			key := breakerKey(p.name, target, cb)
 			t.breakerKeys[key] = true
-			p.breakers = append(p.breakers, g.breakers.get(g, key, name, target, cb))
+			p.breakers = append(p.breakers, g.breakers.get(g, key, p.name, target, cb))
 		}
 	}
-	return p, nil
 }
 
 // backendTLS is the pool's TLS settings for a backend_tls block (nil for

@@ -28,6 +28,7 @@ func (g *Gateway) writePrometheus(w io.Writer) {
 		AccessLogDropped:   g.AccessLogDropped(),
 		TLS:                g.tls.figures(time.Now()),
 		GatewayAnswers:     gatewayAnswers(),
+		Splits:             g.splitGroups(),
 	})
 }
 

@@ -61,21 +61,24 @@ func absoluteAuthority(uri []byte) []byte {
 }
 
 // headerReceived runs before fasthttp reads any body byte. A declared
-// length over the body limit is routed through expectContinue (as if the
-// client had sent Expect: 100-continue), which answers 413 and closes
-// without reading the body: fasthttp's streaming read would otherwise
-// wait for the first 8 KiB of it before the handler runs.
+// length over the smallest body limit (limits.max_body_bytes, or a rule's
+// smaller max_body_bytes) is routed through expectContinue (as if the
+// client had sent Expect: 100-continue), which matches the rule and
+// answers 413 and closes without reading the body when the rule's limit
+// refuses it: fasthttp's streaming read would otherwise wait for the
+// first 8 KiB of it before the handler runs. The rule is not known here
+// (the head is not routed yet), hence the smallest limit.
 func (g *Gateway) headerReceived(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
-	if limit := g.cur.Load().maxBody; limit > 0 && int64(h.ContentLength()) > limit && h.IsHTTP11() {
+	if limit := g.cur.Load().minBody; limit > 0 && int64(h.ContentLength()) > limit && h.IsHTTP11() {
 		h.Set("Expect", "100-continue")
 	}
 	return fasthttp.RequestConfig{}
 }
 
 // bodyTooLarge answers 413 and closes when the declared body length is
-// over the limit.
-func bodyTooLarge(ctx *fasthttp.RequestCtx, t *table) bool {
-	if cl := ctx.Request.Header.ContentLength(); t.maxBody > 0 && int64(cl) > t.maxBody {
+// over limit (a rule's, or limits.max_body_bytes).
+func bodyTooLarge(ctx *fasthttp.RequestCtx, limit int64) bool {
+	if cl := ctx.Request.Header.ContentLength(); limit > 0 && int64(cl) > limit {
 		writeError(ctx, ErrBodyTooLarge)
 		ctx.SetConnectionClose()
 		return true
@@ -110,7 +113,7 @@ func (g *Gateway) expectContinue(ctx *fasthttp.RequestCtx) (status int) {
 	t.rid.requestID(ctx, s) // minted here, it is in the request header: Handler keeps it
 	p, reserved := g.route(ctx, t, s)
 	if reserved || (p != nil && isWebSocketUpgrade(&ctx.Request)) {
-		if bodyTooLarge(ctx, t) {
+		if bodyTooLarge(ctx, t.maxBody) {
 			g.finishEarly(ctx, t, s, start, reserved)
 			scratchPool.Put(s)
 			return fasthttp.StatusRequestEntityTooLarge

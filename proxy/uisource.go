@@ -258,6 +258,7 @@ func (s *DashboardSource) Snapshot() source.Snapshot {
 				Auth: source.Auth{TopRefused: []source.KeyCount{}}})
 		}
 	}
+	addSplits(snap.Routes, g.cur.Load())
 	snap.Overview = g.metrics.Overview(now, snap.Routes)
 	snap.Consumers = g.metrics.Consumers()
 	if f := g.tls.figures(now); f != nil {

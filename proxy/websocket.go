@@ -133,6 +133,9 @@ func (p *plan) serveWebSocket(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s 
 	if p.timeout > 0 && p.timeout < timeout {
 		timeout = p.timeout
 	}
+	if p.split != nil { // an upgrade sticks by the cookie it carries; it is not given one
+		p, _ = p.split.choose(t, ctx)
+	}
 	var hash uint64
 	if p.hashClient {
 		hash = clientHash(t.trusted.ClientIP(ctx))

@@ -103,6 +103,7 @@ func (l *Loaded) check(d *decoder, clean bool) {
 		return
 	}
 	l.checkServers(d)
+	l.checkSplit(d)
 	l.checkInheritedHealthCheck(d)
 	l.checkPipelining(d)
 	l.checkBodyBudget(d)
@@ -132,7 +133,7 @@ func (l *Loaded) checkServers(d *decoder) {
 	c := l.Config
 	any := len(c.Servers) > 0
 	for i := range c.Paths {
-		any = any || len(c.Paths[i].Servers) > 0
+		any = any || len(c.Paths[i].Servers) > 0 || len(c.Paths[i].Features.Split) > 0
 	}
 	if !any {
 		l.warnf(pos{}, "no servers configured: this is a plugin-mode config (standalone mode needs `servers`)")
@@ -143,7 +144,7 @@ func (l *Loaded) checkServers(d *decoder) {
 	}
 	for i := range c.Paths {
 		p := &c.Paths[i]
-		if len(p.Servers) == 0 {
+		if len(p.Servers) == 0 && len(p.Features.Split) == 0 {
 			d.errAt(d.keys[p]["pattern"], "rule %q has no servers: set `servers` on the rule or globally", p.Pattern)
 		}
 	}
@@ -169,6 +170,7 @@ func (l *Loaded) checkInheritedHealthCheck(d *decoder) {
 		if p.LB != nil {
 			continue
 		}
+		l.checkInheritedSplit(d, p, global)
 		for _, s := range p.Servers {
 			if !global[s.URL] {
 				l.warnf(d.keys[p]["servers"], "rule %q: its servers inherit the top-level lb.health_check (probing %s) because the rule has no `lb` block; backends that do not answer that path are marked down and the route fails. Give the rule its own `lb` with a health_check for its servers, or an `lb` block without health_check to not probe them",
@@ -224,7 +226,7 @@ func (l *Loaded) Standalone() error {
 		return nil
 	}
 	for i := range c.Paths {
-		if len(c.Paths[i].Servers) > 0 {
+		if len(c.Paths[i].Servers) > 0 || len(c.Paths[i].Features.Split) > 0 {
 			return nil
 		}
 	}

@@ -126,7 +126,8 @@ type PathRule struct {
 func (f *Features) Any() bool {
 	return f.Cache != nil || f.RateLimit != nil || f.Timeout != nil || f.Retry != nil ||
 		f.CircuitBreaker != nil || f.Monitoring != nil || f.WebSocket != nil || f.IPFilter != nil || f.CORS != nil || f.Auth != nil ||
-		f.Rewrite != nil || f.RequestHeaders != nil || f.ResponseHeaders != nil || f.Redirect != nil
+		f.Rewrite != nil || f.RequestHeaders != nil || f.ResponseHeaders != nil || f.Redirect != nil ||
+		f.Split != nil || f.MaxBodyBytes > 0
 }
 
 // Features are the policies of one rule (or of default_features).
@@ -172,6 +173,18 @@ type Features struct {
 	// Redirect answers the rule's requests with a redirect, before any
 	// other feature. Default: off.
 	Redirect *Redirect `yaml:"redirect"`
+	// Split sends the rule's requests to weighted groups of servers, each
+	// with its own lb (a canary: 95 to v1, 5 to v2); it replaces the rule's
+	// `servers`. Default: off (the rule's servers, or the top-level ones).
+	Split []SplitGroup `yaml:"split"`
+	// SplitSticky keeps a client on one split group: true (or cookie) by
+	// a cookie the gateway sets, ip by a hash of the client address.
+	// Default false: every request chosen by weight.
+	SplitSticky SplitSticky `yaml:"split_sticky"`
+	// MaxBodyBytes bounds this rule's request bodies (413 beyond), in
+	// place of limits.max_body_bytes, larger or smaller. Default: the
+	// limits' value.
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
 }
 
 // RateLimit is the `rate_limit` feature.

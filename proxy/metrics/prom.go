@@ -28,6 +28,7 @@ type State struct {
 	// GatewayAnswers counts the error answers the gateway gave itself
 	// (no backend's), by reason, every reason listed.
 	GatewayAnswers []Answers
+	Splits         []SplitGroup // every traffic-split group of the running config
 }
 
 // Answers is how many error answers of one reason the gateway gave.
@@ -166,6 +167,7 @@ func (m *Collector) WritePrometheus(out io.Writer, st *State) {
 	promHeader(w, "premier_access_log_dropped_total", "counter", "Access log records dropped because the log's sink could not keep up (its buffer was full) or failed; requests never wait for the log.")
 	promSample(w, "premier_access_log_dropped_total", st.AccessLogDropped)
 	promBackends(w, st.Backends)
+	promSplits(w, st.Splits)
 	if st.TLS != nil {
 		promTLS(w, st.TLS)
 	}

@@ -311,6 +311,21 @@
     const refused = (r.auth && r.auth.top_refused) || [];
     $('#rd-refused').replaceChildren(...(refused.length ? refused.map((k) => el('li', {}, k.key, el('span', { text: '× ' + fmtInt(k.count) })))
       : [el('li', { class: 'muted', text: 'No request refused by auth.' })]));
+    renderSplit(r);
+  }
+
+  // renderSplit shows a split rule's groups: configured weight against
+  // the share of requests each got (a box added once after the auth box).
+  function renderSplit(r) {
+    let box = $('#rd-split');
+    if (!box) { box = el('div', { id: 'rd-split', class: 'half' }); $('#rd-refused').parentNode.after(box); }
+    box.hidden = !r.split;
+    if (!r.split) return;
+    const w = r.split.reduce((n, g) => n + g.weight, 0);
+    box.replaceChildren(el('h3', { text: 'Traffic split' }), el('div', { class: 'kv' }, ...r.split.flatMap((g) => [
+      el('span', { class: 'muted', text: `group ${g.group} (weight ${fmtPct(g.weight / w)}): ${g.servers.join(', ')}` }),
+      el('span', { class: 'reason-bar' }, el('span', { class: 'bar ok', style: { width: Math.round(g.share * 160) + 'px' } }),
+        el('span', { text: `${fmtInt(g.requests)} (${fmtPct(g.share)})` }))])));
   }
 
   let rdCharts = null;

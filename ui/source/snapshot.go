@@ -105,6 +105,20 @@ type Route struct {
 	Limit      Limit   `json:"limit"`
 	Auth       Auth    `json:"auth"`
 	WebSockets int64   `json:"websockets"` // open now
+	// Split is the rule's traffic split, one entry per group in the
+	// rule's order; left out for a rule without one.
+	Split []SplitGroup `json:"split,omitempty"`
+}
+
+// SplitGroup is one group of a rule's traffic split: its configured
+// weight and the requests it was sent since start (or since its servers
+// last changed), with the share of the rule's split requests they are.
+type SplitGroup struct {
+	Group    int      `json:"group"` // index in the rule's split list
+	Weight   int      `json:"weight"`
+	Servers  []string `json:"servers"`
+	Requests uint64   `json:"requests"`
+	Share    float64  `json:"share"` // 0..1
 }
 
 // Cache counts cache outcomes; a bypass is a miss whose reason is that the
