@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -182,6 +183,9 @@ func TestDashboardInChromium(t *testing.T) {
 	}
 	t.Cleanup(func() { close(stop); wg.Wait(); client.CloseIdleConnections() })
 
+	// The page opens on traffic it did not watch: its live chart must show
+	// those seconds from the gateway's history at once.
+	time.Sleep(time.Until(began.Add(6 * time.Second)))
 	ctx := startChromium(t, chromium)
 
 	var mu sync.Mutex
@@ -236,6 +240,11 @@ func TestDashboardInChromium(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#token`), token), chromedp.Click(chromedp.CSS(`button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS("#conn.on")))
 	poll("first numbers", `document.querySelector('#ov-requests .value').textContent !== '–'`)
+	// History lives in the gateway: the live chart's first draw has a point
+	// for every second of traffic sent before the page opened.
+	before := int(time.Since(began).Seconds()) - 2
+	poll("history on first load", `+(document.querySelector('#chart-live').dataset.points || 0) >= `+strconv.Itoa(before))
+	checkAxes(t, text)
 
 	// 2. The numbers move while the load generator runs.
 	first := text(`document.querySelector('#ov-requests .value').textContent`)
@@ -385,6 +394,46 @@ func TestDashboardInChromium(t *testing.T) {
 		t.Fatalf("console errors: %q", consoleErrs)
 	}
 	t.Logf("load generator sent %d requests; screenshots in %s", sent.Load(), shotDir)
+}
+
+// checkAxes: the live chart's axes carry units that fit the data (the
+// rate axis k/M, the latency axis one unit, µs/ms/s), read from the labels
+// uPlot drew; and the formatters give the labels a reader needs at scales
+// the test's own load does not reach (10k req/s, 80 µs).
+func checkAxes(t *testing.T, text func(string) string) {
+	t.Helper()
+	var axes [][]string
+	if err := json.Unmarshal([]byte(text(`document.querySelector('#chart-live').dataset.axes`)), &axes); err != nil || len(axes) != 3 {
+		t.Fatalf("live chart axes %v: %v", axes, err)
+	}
+	rate, lat := axes[1], axes[2]
+	for _, l := range rate {
+		if !regexp.MustCompile(`^\d+(\.\d)?[kM]?$`).MatchString(l) {
+			t.Fatalf("rate axis label %q in %q", l, rate)
+		}
+	}
+	unit := regexp.MustCompile(` (µs|ms|s)$`)
+	if len(lat) < 2 || !unit.MatchString(lat[0]) {
+		t.Fatalf("latency axis labels %q", lat)
+	}
+	u := unit.FindString(lat[0])
+	for _, l := range lat {
+		if !strings.HasSuffix(l, u) {
+			t.Fatalf("latency axis mixes units: %q", lat)
+		}
+	}
+	for js, want := range map[string]string{
+		`premierFormat.rateAxis(null, [0, 5000, 10000, 15000]).join(',')`: "0,5k,10k,15k",
+		`premierFormat.rateAxis(null, [0, 500000, 1000000]).join(',')`:    "0,500k,1M",
+		`premierFormat.msAxis(null, [0, 0.02, 0.04, 0.08]).join(',')`:     "0 µs,20 µs,40 µs,80 µs",
+		`premierFormat.msAxis(null, [0, 0.5, 1, 1.5]).join(',')`:          "0.0 ms,0.5 ms,1.0 ms,1.5 ms",
+		`premierFormat.msAxis(null, [0, 1000, 2000]).join(',')`:           "0 s,1 s,2 s",
+		`premierFormat.fmtPct(2 / 100000)`:                                "0.0020%",
+	} {
+		if got := text(js); got != want {
+			t.Errorf("%s = %q, want %q", js, got, want)
+		}
+	}
 }
 
 // setEditor replaces the editor's text as typing would (an input event).

@@ -259,6 +259,7 @@ func (s *DashboardSource) Snapshot() source.Snapshot {
 		}
 	}
 	snap.Overview = g.metrics.Overview(now, snap.Routes)
+	snap.Seconds = g.metrics.History(now, s.started)
 	snap.Consumers = g.metrics.Consumers()
 	if f := g.tls.figures(now); f != nil {
 		snap.TLS = dashboardTLS(f)
