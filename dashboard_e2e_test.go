@@ -183,6 +183,17 @@ func TestDashboardInChromium(t *testing.T) {
 	}
 	t.Cleanup(func() { close(stop); wg.Wait(); client.CloseIdleConnections() })
 
+	// An edit reloaded by SIGHUP before any page is open: the versions list
+	// must show it at the time it took effect, not when a page first asked.
+	cfgEdited := cfgText + "# edited with no page open\n"
+	if err := os.WriteFile(cfgPath, []byte(cfgEdited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if !gw.ReloadLogged(cfgPath, "SIGHUP") {
+		t.Fatal("SIGHUP reload refused")
+	}
+	editedAt := time.Now()
+
 	// The page opens on traffic it did not watch: its live chart must show
 	// those seconds from the gateway's history at once.
 	time.Sleep(time.Until(began.Add(6 * time.Second)))
@@ -316,6 +327,11 @@ func TestDashboardInChromium(t *testing.T) {
 	// 5. A bad edit shows a positioned error from the -check validator.
 	step("config tab", 10*time.Second, chromedp.Click(chromedp.CSS(`[data-tab=config]`)))
 	poll("editor loaded", `document.querySelector('#editor').value.includes('/switch')`)
+	poll("versions before the apply", `document.querySelectorAll('#versions-table tbody tr').length === 2`)
+	sighup := text(`(() => { const tr = Array.from(document.querySelectorAll('#versions-table tbody tr')).find(r => r.children[2].textContent === 'SIGHUP'); return tr ? tr.children[1].dataset.time : ''; })()`)
+	if at, err := time.Parse(time.RFC3339Nano, sighup); err != nil || at.Sub(editedAt).Abs() > time.Second {
+		t.Fatalf("the SIGHUP version is stamped %q, it took effect at %v", sighup, editedAt)
+	}
 	bad := strings.Replace(cfgText, "        monitoring: {log_threshold: 1}\n", "        monitoring: {log_threshold: 1}\n       bogus: [\n", 1)
 	setEditor(t, ctx, bad)
 	poll("bad yaml flagged", `document.querySelector('#editor-status').classList.contains('bad')`)
@@ -369,10 +385,10 @@ func TestDashboardInChromium(t *testing.T) {
 	if err != nil || string(disk) != good {
 		t.Fatalf("config file not rewritten: %v\n%s", err, disk)
 	}
-	if prev, _ := os.ReadFile(cfgPath + ".prev"); string(prev) != cfgText {
+	if prev, _ := os.ReadFile(cfgPath + ".prev"); string(prev) != cfgEdited {
 		t.Fatal("previous config not kept")
 	}
-	poll("versions listed", `document.querySelectorAll('#versions-table tbody tr').length === 2`)
+	poll("versions listed", `document.querySelectorAll('#versions-table tbody tr').length === 3`)
 
 	mu.Lock()
 	defer mu.Unlock()

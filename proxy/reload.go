@@ -82,7 +82,7 @@ func (w *Watcher) check() {
 		w.g.logReload(w.path, "file changed", config.Problems{{File: w.path, Msg: err.Error()}})
 		return
 	}
-	w.g.logReload(w.path, "file changed", w.g.reloadBytes(w.path, conf))
+	w.g.logReload(w.path, "file changed", w.g.reloadBytesAs(w.path, conf, "file changed"))
 	// The new config may read other auth files: what is watched from now
 	// on is the content with those, or the next poll would see a change.
 	w.last = w.withAuthFiles(conf)
@@ -127,7 +127,7 @@ func (w *Watcher) Stop() {
 // The TLS certificate files are read again either way (SIGHUP is how an
 // operator says "the certificates changed", whatever the config says).
 func (g *Gateway) ReloadLogged(path, reason string) bool {
-	err := g.ReloadFile(path)
+	err := g.reloadFile(path, reason)
 	if err != nil { // an accepted reload read them already
 		g.tls.reloadCertificates()
 	}

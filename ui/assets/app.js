@@ -490,7 +490,7 @@
       el('td', { class: 'num', text: fmtMs(b.latency_ms) }))));
     const ev = (s.health_events || []).slice().reverse();
     $('#health-events').replaceChildren(...(ev.length ? ev.map((e) => el('li', {},
-      el('span', { class: 'muted', text: fmtTime(e.time) + '  ' }), el('code', { text: e.backend }), ' ',
+      el('span', { class: 'muted', text: fmtTime(e.time) + '  ', 'data-time': e.time }), el('code', { text: e.backend }), ' ',
       el('span', { class: 'dot ' + (e.healthy && !e.ejected ? 'ok' : 'bad') }), e.healthy ? 'healthy' : 'unhealthy',
       e.ejected ? el('span', { class: 'tag open', text: 'ejected' }) : '',
       e.breaker ? el('span', { class: 'tag ' + e.breaker, text: 'breaker ' + e.breaker }) : ''))
@@ -705,7 +705,7 @@
           await loadConfig(true);
         });
       }
-      return el('tr', {}, el('td', { text: v.version }), el('td', { text: new Date(v.applied_at).toLocaleString() }),
+      return el('tr', {}, el('td', { text: v.version }), el('td', { text: new Date(v.applied_at).toLocaleString(), 'data-time': v.applied_at }),
         el('td', { text: v.origin }), el('td', { class: 'num', text: v.rules }), el('td', {}, btn));
     }));
   }
