@@ -385,7 +385,7 @@ func TestDashboardInChromium(t *testing.T) {
 	if err != nil || string(disk) != good {
 		t.Fatalf("config file not rewritten: %v\n%s", err, disk)
 	}
-	if prev, _ := os.ReadFile(cfgPath + ".prev"); string(prev) != cfgEdited {
+	if prev, _ := os.ReadFile(config.BackupPath(cfgPath)); string(prev) != cfgEdited {
 		t.Fatal("previous config not kept")
 	}
 	poll("versions listed", `document.querySelectorAll('#versions-table tbody tr').length === 3`)

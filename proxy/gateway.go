@@ -75,6 +75,9 @@ type Gateway struct {
 
 	mu       sync.Mutex // serialises reloads
 	versions versionLog // the configs run, stamped when each took effect (versions.go)
+	// ownWrite is the SHA-256 of the config text the gateway last wrote to
+	// its file (reload.go), so the watcher does not reload it again.
+	ownWrite atomic.Pointer[[32]byte]
 	// healthEvents is the backends' health timeline (healthlog.go).
 	healthEvents healthLog
 	closeOnce    sync.Once

@@ -4,7 +4,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/premier-gateway/premier/proxy/config"
 	"github.com/premier-gateway/premier/ui/source"
 )
 
@@ -95,9 +94,4 @@ func (g *Gateway) backendStates() []source.Backend {
 			Requests: st.Requests, Failures: st.Failures, LatencyMs: millis(st.EWMA)})
 	}
 	return out
-}
-
-// writeConfig saves an applied config text to the config file.
-func (g *Gateway) writeConfig(path string, data []byte) error {
-	return config.WriteFile(path, data)
 }

@@ -64,7 +64,7 @@ func TestDashboardSourceApplyRollback(t *testing.T) {
 	if disk, _ := os.ReadFile(path); string(disk) != textB {
 		t.Fatal("file not written")
 	}
-	if prev, _ := os.ReadFile(path + ".prev"); string(prev) != textA {
+	if prev, _ := os.ReadFile(config.BackupPath(path)); string(prev) != textA {
 		t.Fatal("previous file not kept")
 	}
 	// An edit that began before the apply conflicts.
