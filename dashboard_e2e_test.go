@@ -107,6 +107,9 @@ func TestDashboardInChromium(t *testing.T) {
 		"      servers: [\"" + dead + "\", \"" + a + "\"]\n" +
 		"      features:\n" +
 		"        retry: {max_attempts: 2, wait: 0}\n" +
+		"    - pattern: \"/limited/*\"\n" +
+		"      features:\n" +
+		"        rate_limit: {quota: 5, duration: 60}\n" +
 		"    - pattern: \"/keyed/*\"\n" +
 		"      features:\n" +
 		"        auth: {api_keys: {query: key, keys: [{name: e2e-app, sha256: \"" + e2eKeyHash + "\"}]}}\n"
@@ -175,6 +178,8 @@ func TestDashboardInChromium(t *testing.T) {
 					path = "/keyed/x?key=e2e-key" // an authenticated consumer
 				case i%20 == 15:
 					path = "/keyed/x" // no key: 401
+				case i%20 == 7:
+					path = "/limited/x" // past its quota: 429
 				}
 				_, _, _ = client.Get(nil, base+path)
 				sent.Add(1)
@@ -269,10 +274,25 @@ func TestDashboardInChromium(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#routes-table tbody tr.clickable`)))
 	poll("route charts", `document.querySelectorAll('#route-detail canvas').length >= 4 && document.querySelector('#rd-name').textContent === '/api/*'`)
 
+	// A rule without a cache shows no cache panel; its 5xx share is shown
+	// beside its status mix, as the overview's error rate counts them.
+	poll("no cache panel", `document.querySelector('#rd-name').textContent === '/api/*' && document.querySelector('#rd-cache-panel').hidden`)
+	poll("5xx share", `(() => { const tr = Array.from(document.querySelectorAll('#routes-table tbody tr.clickable')).find(r => r.querySelector('code').textContent === '/api/*'); return tr && /^[0-9.]+% 5xx$/.test(tr.querySelector('.mix-err').textContent); })()`)
+	// An idle rule reads '–', not 0: /switch has had no request yet.
+	if got := text(`(() => { const tr = Array.from(document.querySelectorAll('#routes-table tbody tr.clickable')).find(r => r.querySelector('code').textContent === '/switch'); return tr ? [1, 2, 3, 5].map(i => tr.children[i].textContent).join(' ') : 'no row'; })()`); got != "– – – –" {
+		t.Fatalf("idle rule's row: %q", got)
+	}
+	// The rate-limited keys read as addresses, not as the limiter's
+	// length-prefixed keys ("9:127.0.0.1").
+	poll("limited route row", `(() => { const tr = Array.from(document.querySelectorAll('#routes-table tbody tr.clickable')).find(r => r.querySelector('code').textContent === '/limited/*'); if (!tr) return false; tr.click(); return true; })()`)
+	poll("readable limited key", `document.querySelector('#rd-name').textContent === '/limited/*' && document.querySelector('#rd-topkeys li') && document.querySelector('#rd-topkeys li').firstChild.textContent === '127.0.0.1'`)
+	// Refused requests are visible: the gateway's own 401s and 429s.
+	poll("refused card", `parseInt(document.querySelector('#ov-refused .value').textContent.replace(/\D/g, '')) > 0`)
+
 	// 3b. A cached rule's misses are broken down by reason: why they missed
 	// (fwd) and what became of the response (stored, or why not).
 	poll("cached route row", `(() => { const tr = Array.from(document.querySelectorAll('#routes-table tbody tr.clickable')).find(r => r.querySelector('code').textContent === '/cached/*'); if (!tr) return false; tr.click(); return true; })()`)
-	poll("miss reasons", `document.querySelector('#rd-name').textContent === '/cached/*' && document.querySelectorAll('#rd-cache .reason-name').length >= 2`)
+	poll("miss reasons", `document.querySelector('#rd-name').textContent === '/cached/*' && !document.querySelector('#rd-cache-panel').hidden && document.querySelectorAll('#rd-cache .reason-name').length >= 2`)
 
 	// 3c. The backends tab shows the dead backend ejected by passive health.
 	step("backends tab", 10*time.Second, chromedp.Click(chromedp.CSS(`[data-tab=backends]`)))
@@ -300,6 +320,10 @@ func TestDashboardInChromium(t *testing.T) {
 	step("filter", 10*time.Second, chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector('#rq-route'); s.value = ''; s.dispatchEvent(new Event('change')); })()`),
 		chromedp.SendKeys(chromedp.CSS(`#rq-status`), "5xx"))
 	poll("filtered", `(() => { const s = Array.from(document.querySelectorAll('#requests-table td.num .st')).map(e => e.textContent); return s.length > 0 && s.every(x => x === '503'); })()`)
+	// The gateway's own answers are marked as such: a 429 of the limit.
+	step("filter 429", 10*time.Second, chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector('#rq-status'); s.value = '429'; s.dispatchEvent(new Event('input')); })()`))
+	poll("refused by the gateway", `(() => { const rows = Array.from(document.querySelectorAll('#requests-table tbody tr')).filter(r => r.querySelector('.st')); return rows.length > 0 && rows.every(r => r.querySelector('.st').textContent === '429' && r.querySelector('.tag.gateway')); })()`)
+	step("clear filter", 10*time.Second, chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector('#rq-status'); s.value = ''; s.dispatchEvent(new Event('input')); })()`))
 
 	// Screenshots of the dashboard under load (README): with
 	// PREMIER_SCREENSHOT=DIR, after PREMIER_SCREENSHOT_WAIT (default 300 s,

@@ -208,14 +208,21 @@ func (s *DashboardSource) Snapshot() source.Snapshot {
 	snap.HealthEvents = g.healthEvents.list()
 
 	names := s.routeNames()
+	plans := g.cur.Load().plans()
 	snap.Routes = make([]source.Route, 0, len(names))
 	for _, n := range names {
-		if r, ok := g.metrics.Route(n, now); ok {
-			snap.Routes = append(snap.Routes, r)
-		} else {
-			snap.Routes = append(snap.Routes, source.Route{Route: n, Limit: source.Limit{Top: []source.KeyCount{}},
-				Auth: source.Auth{TopRefused: []source.KeyCount{}}})
+		r, ok := g.metrics.Route(n, now)
+		if !ok {
+			r = source.Route{Route: n, Limit: source.Limit{Top: []source.KeyCount{}},
+				Auth: source.Auth{TopRefused: []source.KeyCount{}}}
 		}
+		if p := plans[n]; p != nil {
+			r.HasCache = p.cache != nil
+			for i := range r.Limit.Top {
+				r.Limit.Top[i].Key = p.displayKey(r.Limit.Top[i].Key)
+			}
+		}
+		snap.Routes = append(snap.Routes, r)
 	}
 	snap.Overview = g.metrics.Overview(now, snap.Routes)
 	snap.Seconds = g.metrics.History(now, s.started)
@@ -225,6 +232,30 @@ func (s *DashboardSource) Snapshot() source.Snapshot {
 	}
 	snap.Backends = g.backendStates()
 	return snap
+}
+
+// plans maps each rule's pattern (the first rule of a pattern) and
+// "default" to its plan.
+func (t *table) plans() map[string]*plan {
+	out := make(map[string]*plan, len(t.rules)+1)
+	for _, p := range t.rules {
+		if _, ok := out[p.name]; !ok {
+			out[p.name] = p
+		}
+	}
+	if t.fallback != nil {
+		out[t.fallback.name] = t.fallback
+	}
+	return out
+}
+
+// displayKey is a rate-limit key of the rule as a reader wants it: the
+// values without the template's length prefixes (route.Template.Display).
+func (p *plan) displayKey(key string) string {
+	if p.limit == nil || p.limit.key == nil {
+		return key
+	}
+	return p.limit.key.Display([]byte(key))
 }
 
 // routeNames are the running config's rule patterns in file order, then
@@ -255,6 +286,12 @@ func (s *DashboardSource) Recent(f source.RecentFilter) source.RecentPage {
 	reqs, total := s.g.metrics.Recent(f)
 	if reqs == nil {
 		reqs = []source.Request{}
+	}
+	plans := s.g.cur.Load().plans()
+	for i := range reqs {
+		if p := plans[reqs[i].Route]; p != nil && reqs[i].LimitKey != "" {
+			reqs[i].LimitKey = p.displayKey(reqs[i].LimitKey)
+		}
 	}
 	return source.RecentPage{Total: total, Kept: metrics.RecentSize, Requests: reqs}
 }

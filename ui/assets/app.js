@@ -243,12 +243,20 @@
     ch.append(span, ' vs an hour ago (', fmt(h), ')');
   }
 
+  // statusMix is a rule's answers since start by class, with the error
+  // rate of the same answers beside it: the 5xx share, as the overview's
+  // error rate is (there over the last 5 minutes).
   function statusMix(st) {
     const total = st.reduce((a, b) => a + b, 0);
-    const bar = el('span', { class: 'mix', title: ['other', '1xx', '2xx', '3xx', '4xx', '5xx'].map((n, i) => `${n}: ${fmtInt(st[i])}`).join('  ') });
-    if (total) st.forEach((n, i) => { if (n) bar.append(el('span', { class: 's' + i, style: { width: (n / total * 100) + '%' } })); });
-    return bar;
+    const bar = el('span', { class: 'mix', title: ['other', '1xx', '2xx', '3xx', '4xx', '5xx'].map((n, i) => `${n}: ${fmtInt(st[i])}`).join('  ') + '\n(since start)' });
+    if (!total) return '–';
+    st.forEach((n, i) => { if (n) bar.append(el('span', { class: 's' + i, style: { width: (n / total * 100) + '%' } })); });
+    return el('span', {}, bar, el('span', { class: 'mix-err' + (st[5] ? ' bad' : ''), title: 'error rate: 5xx share of the answers since start', text: st[5] ? fmtPct(st[5] / total) + ' 5xx' : '' }));
   }
+  // idle: a rule with no request yet, or none in the last 10 s, shows '–'
+  // rather than a 0 that reads as a measurement.
+  const rateCell = (r) => (r.rps ? fmtRate(r.rps) : '–');
+  const countCell = (n) => (n ? fmtInt(n) : '–');
 
   function renderOverview(s) {
     const o = s.overview;
@@ -260,10 +268,11 @@
     setCard('ov-p99', fmtMs(o.p99_ms.value), o.p99_ms, false, fmtMs);
     setCard('ov-cache', fmtPct(o.cache_hit_rate.value), o.cache_hit_rate, true, fmtPct);
     setCard('ov-limited', fmtInt(o.limited.value), o.limited, false, fmtInt);
+    if (o.refused) setCard('ov-refused', fmtInt(o.refused.value), o.refused, false, fmtInt);
     const tb = $('#ov-routes tbody');
     tb.replaceChildren(...s.routes.map((r) => el('tr', { class: 'clickable', onclick: () => { selectRoute(r.route); showTab('routes'); } },
-      el('td', {}, el('code', { text: r.route })), el('td', { class: 'num', text: fmtRate(r.rps) }),
-      el('td', { class: 'num', text: fmtInt(r.requests) }), el('td', {}, statusMix(r.status)),
+      el('td', {}, el('code', { text: r.route })), el('td', { class: 'num', text: rateCell(r) }),
+      el('td', { class: 'num', text: countCell(r.requests) }), el('td', {}, statusMix(r.status)),
       el('td', { class: 'num', text: r.requests ? fmtMs(r.p95_ms) : '–' }))));
     $('#version').textContent = 'v' + s.version;
     $('#uptime').textContent = 'up ' + fmtDur(s.uptime_seconds);
@@ -279,8 +288,8 @@
       const lookups = r.cache.hits + r.cache.misses;
       return el('tr', { class: 'clickable' + (r.route === selected ? ' selected' : ''), onclick: () => selectRoute(r.route) },
         el('td', {}, el('code', { text: r.route })),
-        el('td', { class: 'num', text: fmtRate(r.rps) }),
-        el('td', { class: 'num', text: fmtInt(r.requests) }),
+        el('td', { class: 'num', text: rateCell(r) }),
+        el('td', { class: 'num', text: countCell(r.requests) }),
         el('td', {}, statusMix(r.status)),
         el('td', { class: 'num', text: r.requests ? fmtMs(r.p50_ms) : '–' }),
         el('td', { class: 'num', text: r.requests ? fmtMs(r.p95_ms) : '–' }),
@@ -351,6 +360,11 @@
 
   function renderRouteSide(r) {
     const c = r.cache;
+    // A rule without a cache has no cache panel (a cache removed by a
+    // reload keeps its panel while its counts remain).
+    const hasCache = r.has_cache !== false || c.hits + c.misses + c.bypass > 0;
+    $('#rd-cache-panel').hidden = !hasCache;
+    $('#rd-purge').hidden = !hasCache;
     $('#rd-cache').replaceChildren(
       el('span', { class: 'muted', text: 'hits' }), el('span', { text: fmtInt(c.hits) }),
       el('span', { class: 'muted', text: 'misses (fetched from the backend)' }), el('span', { text: fmtInt(c.misses) }),
@@ -521,7 +535,8 @@
       el('td', { class: 'num' }, el('span', { class: 'st c' + Math.floor(q.status / 100), text: q.status })),
       el('td', { class: 'num', text: fmtMs(q.duration_ms) }),
       el('td', { class: 'num', text: q.upstream_ms ? fmtMs(q.upstream_ms) : '–' }),
-      el('td', {}, q.backend ? el('code', { text: q.backend }) : el('span', { class: 'muted', text: '–' })),
+      el('td', {}, q.backend ? el('code', { text: q.backend })
+        : el('span', { class: 'tag gateway', text: 'gateway', title: 'answered by the gateway itself (refused, redirected, or no backend could answer)' })),
       el('td', {}, q.cache ? el('span', { class: 'tag ' + q.cache, text: q.cache }) : ''),
       el('td', {}, q.limit ? el('span', { class: 'tag ' + q.limit, text: q.limit, title: q.limit_key || '' }) : ''),
       el('td', {}, q.consumer ? el('code', { text: q.consumer }) : q.auth ? el('span', { class: 'tag limited', text: q.auth }) : ''),

@@ -138,10 +138,13 @@ type Route struct {
 	// time) of the requests that reached a backend, since start.
 	UpstreamMs float64 `json:"upstream_ms"`
 	OverheadMs float64 `json:"overhead_ms"`
-	Cache      Cache   `json:"cache"`
-	Limit      Limit   `json:"limit"`
-	Auth       Auth    `json:"auth"`
-	WebSockets int64   `json:"websockets"` // open now
+	// HasCache: the running rule has a cache (the page shows no cache
+	// panel for one without).
+	HasCache   bool  `json:"has_cache"`
+	Cache      Cache `json:"cache"`
+	Limit      Limit `json:"limit"`
+	Auth       Auth  `json:"auth"`
+	WebSockets int64 `json:"websockets"` // open now
 }
 
 // Cache counts cache outcomes; a bypass is a miss whose reason is that the
@@ -184,7 +187,7 @@ type Limit struct {
 	Allowed uint64     `json:"allowed"`
 	Delayed uint64     `json:"delayed"`
 	Limited uint64     `json:"limited"`
-	Top     []KeyCount `json:"top"` // most limited keys (approximate)
+	Top     []KeyCount `json:"top"` // most limited keys (approximate), as read: "127.0.0.1", not the limiter's "9:127.0.0.1"
 }
 
 // KeyCount is a limited key and about how often it was refused.
@@ -259,9 +262,9 @@ type Request struct {
 	DurationMs float64   `json:"duration_ms"`
 	UpstreamMs float64   `json:"upstream_ms"`
 	Backend    string    `json:"backend"`
-	Cache      string    `json:"cache"` // "", "hit", "miss", "bypass"
-	Limit      string    `json:"limit"` // "", "allowed", "delayed", "limited"
-	LimitKey   string    `json:"limit_key"`
+	Cache      string    `json:"cache"`     // "", "hit", "miss", "bypass"
+	Limit      string    `json:"limit"`     // "", "allowed", "delayed", "limited"
+	LimitKey   string    `json:"limit_key"` // as read (see Limit.Top)
 	// Consumer is who the rule's auth admitted ("" without auth); Auth is
 	// its refusal, if any: "", "unauthorized", "forbidden", "throttled".
 	Consumer string `json:"consumer"`
