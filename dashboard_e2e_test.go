@@ -273,6 +273,10 @@ func TestDashboardInChromium(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#routes-table tbody tr.clickable`)),
 		chromedp.Click(chromedp.CSS(`#routes-table tbody tr.clickable`)))
 	poll("route charts", `document.querySelectorAll('#route-detail canvas').length >= 4 && document.querySelector('#rd-name').textContent === '/api/*'`)
+	// The heatmap's axis marks its bands' edges in time units, and its
+	// legend gives the colours' counts.
+	poll("heatmap axis", `(() => { const a = JSON.parse(document.querySelector('#chart-heat').dataset.axes || '[]')[1] || []; return a.includes('0') && a.includes('200 µs') && a.includes('1.00 ms'); })()`)
+	poll("heatmap legend", `document.querySelectorAll('#heat-legend .heat-swatch').length >= 1`)
 
 	// A rule without a cache shows no cache panel; its 5xx share is shown
 	// beside its status mix, as the overview's error rate counts them.

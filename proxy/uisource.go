@@ -277,8 +277,16 @@ func (s *DashboardSource) routeNames() []string {
 }
 
 // RouteDetail returns one route's last 15 minutes.
+// Slots from before the gateway started are left out: a time it was not
+// running is not a quiet time.
 func (s *DashboardSource) RouteDetail(route string) (source.RouteDetail, bool) {
-	return s.g.metrics.RouteDetail(route, s.now())
+	d, ok := s.g.metrics.RouteDetail(route, s.now())
+	i := 0
+	for i < len(d.Slots) && !d.Slots[i].Time.Add(time.Duration(d.SlotSeconds)*time.Second).After(s.started) {
+		i++
+	}
+	d.Slots = d.Slots[i:]
+	return d, ok
 }
 
 // Recent returns the last requests matching f.

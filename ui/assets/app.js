@@ -425,18 +425,20 @@
     lg.replaceChildren(el('span', { class: 'muted', text: 'requests in a 10 s slot and latency band:' }),
       ...steps.map((v) => el('span', { class: 'heat-step' }, el('span', { class: 'heat-swatch', style: { background: heatColor(v, max) } }), fmtSI(v))));
   }
-  function bandLabel(i) {
+  // edgeLabel labels the heatmap's edge v: band v-1 ends (and band v
+  // starts) at bands[v-1]; every other edge is labelled, so they fit.
+  function edgeLabel(v) {
     const b = heat.bands;
-    if (!b.length) return '';
-    if (i >= b.length) return '> ' + fmtMs(b[b.length - 1]);
-    return '≤ ' + fmtMs(b[i]);
+    if (!b.length || v % 2 || v > b.length) return '';
+    return v === 0 ? '0' : fmtMs(b[v - 1]);
   }
   function makeHeatmap(id) {
     return makeChart(id, [{ label: 'requests', stroke: 'transparent', paths: () => null, points: { show: false },
       value: (u, v, si, i) => { if (i == null || !heat.slots[i]) return '–'; return fmtInt(heat.slots[i].requests); } }], {
-      scales: { x: { time: true }, y: { auto: false, range: () => [0, Math.max(1, heat.bands.length + 1)] } },
+      // The y scale counts bands (band j spans j..j+1), whatever the data.
+      scales: { x: { time: true }, y: { auto: true, range: () => [0, Math.max(1, heat.bands.length + 1)] } },
       axes: [axis(), Object.assign(axis(), { size: 70, splits: () => heat.bands.map((_, i) => i).concat(heat.bands.length),
-        values: (u, splits) => splits.map((v) => (v % 2 === 0 ? bandLabel(v) : '')) })],
+        values: (u, splits) => splits.map(edgeLabel) })],
       hooks: { draw: [(u) => {
         const ctx = u.ctx; let max = 0;
         for (const s of heat.slots) for (const n of s.heat) max = Math.max(max, n);
