@@ -275,7 +275,7 @@ func TestDashboardInChromium(t *testing.T) {
 	poll("route charts", `document.querySelectorAll('#route-detail canvas').length >= 4 && document.querySelector('#rd-name').textContent === '/api/*'`)
 	// The heatmap's axis marks its bands' edges in time units, and its
 	// legend gives the colours' counts.
-	poll("heatmap axis", `(() => { const a = JSON.parse(document.querySelector('#chart-heat').dataset.axes || '[]')[1] || []; return a.includes('0') && a.includes('200 µs') && a.includes('1.00 ms'); })()`)
+	poll("heatmap axis", `(() => { const a = JSON.parse(document.querySelector('#chart-heat').dataset.axes || '[]')[1] || []; return a.includes('0') && a.includes('200 µs') && a.includes('1 ms') && a.includes('500 ms'); })()`)
 	poll("heatmap legend", `document.querySelectorAll('#heat-legend .heat-swatch').length >= 1`)
 
 	// A rule without a cache shows no cache panel; its 5xx share is shown
@@ -472,6 +472,7 @@ func checkAxes(t *testing.T, text func(string) string) {
 		`premierFormat.msAxis(null, [0, 0.02, 0.04, 0.08]).join(',')`:     "0 µs,20 µs,40 µs,80 µs",
 		`premierFormat.msAxis(null, [0, 0.5, 1, 1.5]).join(',')`:          "0.0 ms,0.5 ms,1.0 ms,1.5 ms",
 		`premierFormat.msAxis(null, [0, 1000, 2000]).join(',')`:           "0 s,1 s,2 s",
+		`premierFormat.msAxis(null, [0, 250, 500, 750, 1000]).join(',')`:  "0.00 s,0.25 s,0.50 s,0.75 s,1.00 s",
 		`premierFormat.fmtPct(2 / 100000)`:                                "0.0020%",
 	} {
 		if got := text(js); got != want {

@@ -54,8 +54,15 @@
     const top = Math.max(...splits.map(Math.abs), 0);
     const [div, unit] = top >= 1000 ? [1000, ' s'] : top >= 1 ? [1, ' ms'] : [0.001, ' µs'];
     const step = splits.length > 1 ? Math.abs(splits[1] - splits[0]) / div : 1;
-    const dec = step >= 1 || !step ? 0 : Math.min(3, Math.ceil(-Math.log10(step) - 1e-9));
+    let dec = 0; // the fewest decimals that write the step exactly (0.25 s, not 0.3 s)
+    while (dec < 3 && Math.abs(step * 10 ** dec - Math.round(step * 10 ** dec)) > 1e-6) dec++;
     return splits.map((v) => (v / div).toFixed(dec) + unit);
+  }
+  // fmtMsShort writes a bound without trailing zeros: 200 µs, 5 ms, 1.5 s.
+  function fmtMsShort(ms) {
+    if (ms < 1) return +(ms * 1000).toFixed(1) + ' µs';
+    if (ms < 1000) return +ms.toFixed(2) + ' ms';
+    return +(ms / 1000).toFixed(2) + ' s';
   }
   const rateAxis = (u, splits) => splits.map(fmtSI);
   // A scale from 0 to a little over the data's largest value, so a
@@ -430,7 +437,7 @@
   function edgeLabel(v) {
     const b = heat.bands;
     if (!b.length || v % 2 || v > b.length) return '';
-    return v === 0 ? '0' : fmtMs(b[v - 1]);
+    return v === 0 ? '0' : fmtMsShort(b[v - 1]);
   }
   function makeHeatmap(id) {
     return makeChart(id, [{ label: 'requests', stroke: 'transparent', paths: () => null, points: { show: false },
