@@ -292,6 +292,11 @@ func TestDashboardInChromium(t *testing.T) {
 	poll("readable limited key", `document.querySelector('#rd-name').textContent === '/limited/*' && document.querySelector('#rd-topkeys li') && document.querySelector('#rd-topkeys li').firstChild.textContent === '127.0.0.1'`)
 	// Refused requests are visible: the gateway's own 401s and 429s.
 	poll("refused card", `parseInt(document.querySelector('#ov-refused .value').textContent.replace(/\D/g, '')) > 0`)
+	// A malformed request, refused before any rule, has a row of its own.
+	if resp := rawGet(t, ln.Addr().String(), "/a/%zz"); !strings.HasPrefix(resp, "HTTP/1.1 400") {
+		t.Fatalf("malformed path answered %q", resp)
+	}
+	poll("gateway row", `Array.from(document.querySelectorAll('#routes-table tbody tr.clickable')).some(r => r.querySelector('code').textContent === 'gateway' && r.querySelector('.mix'))`)
 
 	// 3b. A cached rule's misses are broken down by reason: why they missed
 	// (fwd) and what became of the response (stored, or why not).

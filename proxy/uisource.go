@@ -224,6 +224,12 @@ func (s *DashboardSource) Snapshot() source.Snapshot {
 		}
 		snap.Routes = append(snap.Routes, r)
 	}
+	// The gateway's own answers before any rule (malformed heads, the
+	// reserved prefix…) have a row once there is one: refused requests
+	// are visible.
+	if r, ok := g.metrics.Route(GatewayRoute, now); ok {
+		snap.Routes = append(snap.Routes, r)
+	}
 	snap.Overview = g.metrics.Overview(now, snap.Routes)
 	snap.Seconds = g.metrics.History(now, s.started)
 	snap.Consumers = g.metrics.Consumers()
