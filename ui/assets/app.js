@@ -813,7 +813,6 @@
       el('h2', {}, 'Which rule? ', el('span', { class: 'muted', text: 'the rule a request would match, and why not the ones before it' })), form, out));
   })();
 
-
   // The formatters, for the browser test to check against known values.
   window.premierFormat = Object.freeze({ fmtSI, fmtPct, fmtMs, msAxis, rateAxis });
 
