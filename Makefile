@@ -105,6 +105,15 @@ bench-growth:
 	bash bench/run.sh --conns "64 1000 10000" --rounds 1 --duration 3 $(BENCH_ARGS)
 	bash bench/run.sh --backends "1 2 4 8 16" --rounds 1 --duration 3 $(BENCH_ARGS)
 
+## screenshots: the dashboard's screenshots in docs/ (dashboard.png, route-detail.png,
+## config-editor.png), taken in headless Chromium from the gateway and the demo backend
+## under wrk load (bench/wrk/mix.lua) once SCREENSHOT_LOAD_SECONDS (300, the live
+## chart's window) have passed; prints the request rate the gateway reported. Not part
+## of make test.
+.PHONY: screenshots
+screenshots:
+	bash bench/screenshots.sh
+
 ## chaos: kill/restart a backend and Redis, then 20 SIGHUP reloads, each under wrk load.
 chaos:
 	bash bench/chaos/run.sh

@@ -120,7 +120,7 @@ func TestProxiedPageCannotApplyConfig(t *testing.T) {
 	if disk, err := os.ReadFile(cfgPath); err != nil || string(disk) != cfgText {
 		t.Fatalf("config file changed: %v\n%s", err, disk)
 	}
-	if _, err := os.Stat(cfgPath + ".prev"); !os.IsNotExist(err) {
+	if _, err := os.Stat(config.BackupPath(cfgPath)); !os.IsNotExist(err) {
 		t.Errorf("a previous config was written: %v", err)
 	}
 	if code, body, err := fasthttp.Get(nil, base+"/x"); err != nil || code != 200 || string(body) != "from-original" {

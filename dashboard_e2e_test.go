@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -106,6 +107,9 @@ func TestDashboardInChromium(t *testing.T) {
 		"      servers: [\"" + dead + "\", \"" + a + "\"]\n" +
 		"      features:\n" +
 		"        retry: {max_attempts: 2, wait: 0}\n" +
+		"    - pattern: \"/limited/*\"\n" +
+		"      features:\n" +
+		"        rate_limit: {quota: 5, duration: 60}\n" +
 		"    - pattern: \"/keyed/*\"\n" +
 		"      features:\n" +
 		"        auth: {api_keys: {query: key, keys: [{name: e2e-app, sha256: \"" + e2eKeyHash + "\"}]}}\n"
@@ -174,6 +178,8 @@ func TestDashboardInChromium(t *testing.T) {
 					path = "/keyed/x?key=e2e-key" // an authenticated consumer
 				case i%20 == 15:
 					path = "/keyed/x" // no key: 401
+				case i%20 == 7:
+					path = "/limited/x" // past its quota: 429
 				}
 				_, _, _ = client.Get(nil, base+path)
 				sent.Add(1)
@@ -182,6 +188,20 @@ func TestDashboardInChromium(t *testing.T) {
 	}
 	t.Cleanup(func() { close(stop); wg.Wait(); client.CloseIdleConnections() })
 
+	// An edit reloaded by SIGHUP before any page is open: the versions list
+	// must show it at the time it took effect, not when a page first asked.
+	cfgEdited := cfgText + "# edited with no page open\n"
+	if err := os.WriteFile(cfgPath, []byte(cfgEdited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if !gw.ReloadLogged(cfgPath, "SIGHUP") {
+		t.Fatal("SIGHUP reload refused")
+	}
+	editedAt := time.Now()
+
+	// The page opens on traffic it did not watch: its live chart must show
+	// those seconds from the gateway's history at once.
+	time.Sleep(time.Until(began.Add(6 * time.Second)))
 	ctx := startChromium(t, chromium)
 
 	var mu sync.Mutex
@@ -236,6 +256,11 @@ func TestDashboardInChromium(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#token`), token), chromedp.Click(chromedp.CSS(`button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS("#conn.on")))
 	poll("first numbers", `document.querySelector('#ov-requests .value').textContent !== '–'`)
+	// History lives in the gateway: the live chart's first draw has a point
+	// for every second of traffic sent before the page opened.
+	before := int(time.Since(began).Seconds()) - 2
+	poll("history on first load", `+(document.querySelector('#chart-live').dataset.points || 0) >= `+strconv.Itoa(before))
+	checkAxes(t, text)
 
 	// 2. The numbers move while the load generator runs.
 	first := text(`document.querySelector('#ov-requests .value').textContent`)
@@ -248,11 +273,35 @@ func TestDashboardInChromium(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#routes-table tbody tr.clickable`)),
 		chromedp.Click(chromedp.CSS(`#routes-table tbody tr.clickable`)))
 	poll("route charts", `document.querySelectorAll('#route-detail canvas').length >= 4 && document.querySelector('#rd-name').textContent === '/api/*'`)
+	// The heatmap's axis marks its bands' edges in time units, and its
+	// legend gives the colours' counts.
+	poll("heatmap axis", `(() => { const a = JSON.parse(document.querySelector('#chart-heat').dataset.axes || '[]')[1] || []; return a.includes('0') && a.includes('200 µs') && a.includes('1 ms') && a.includes('500 ms'); })()`)
+	poll("heatmap legend", `document.querySelectorAll('#heat-legend .heat-swatch').length >= 1`)
+
+	// A rule without a cache shows no cache panel; its 5xx share is shown
+	// beside its status mix, as the overview's error rate counts them.
+	poll("no cache panel", `document.querySelector('#rd-name').textContent === '/api/*' && document.querySelector('#rd-cache-panel').hidden`)
+	poll("5xx share", `(() => { const tr = Array.from(document.querySelectorAll('#routes-table tbody tr.clickable')).find(r => r.querySelector('code').textContent === '/api/*'); return tr && /^[0-9.]+% 5xx$/.test(tr.querySelector('.mix-err').textContent); })()`)
+	// An idle rule reads '–', not 0: /switch has had no request yet.
+	if got := text(`(() => { const tr = Array.from(document.querySelectorAll('#routes-table tbody tr.clickable')).find(r => r.querySelector('code').textContent === '/switch'); return tr ? [1, 2, 3, 5].map(i => tr.children[i].textContent).join(' ') : 'no row'; })()`); got != "– – – –" {
+		t.Fatalf("idle rule's row: %q", got)
+	}
+	// The rate-limited keys read as addresses, not as the limiter's
+	// length-prefixed keys ("9:127.0.0.1").
+	poll("limited route row", `(() => { const tr = Array.from(document.querySelectorAll('#routes-table tbody tr.clickable')).find(r => r.querySelector('code').textContent === '/limited/*'); if (!tr) return false; tr.click(); return true; })()`)
+	poll("readable limited key", `document.querySelector('#rd-name').textContent === '/limited/*' && document.querySelector('#rd-topkeys li') && document.querySelector('#rd-topkeys li').firstChild.textContent === '127.0.0.1'`)
+	// Refused requests are visible: the gateway's own 401s and 429s.
+	poll("refused card", `parseInt(document.querySelector('#ov-refused .value').textContent.replace(/\D/g, '')) > 0`)
+	// A malformed request, refused before any rule, has a row of its own.
+	if resp := rawGet(t, ln.Addr().String(), "/a/%zz"); !strings.HasPrefix(resp, "HTTP/1.1 400") {
+		t.Fatalf("malformed path answered %q", resp)
+	}
+	poll("gateway row", `Array.from(document.querySelectorAll('#routes-table tbody tr.clickable')).some(r => r.querySelector('code').textContent === 'gateway' && r.querySelector('.mix'))`)
 
 	// 3b. A cached rule's misses are broken down by reason: why they missed
 	// (fwd) and what became of the response (stored, or why not).
 	poll("cached route row", `(() => { const tr = Array.from(document.querySelectorAll('#routes-table tbody tr.clickable')).find(r => r.querySelector('code').textContent === '/cached/*'); if (!tr) return false; tr.click(); return true; })()`)
-	poll("miss reasons", `document.querySelector('#rd-name').textContent === '/cached/*' && document.querySelectorAll('#rd-cache .reason-name').length >= 2`)
+	poll("miss reasons", `document.querySelector('#rd-name').textContent === '/cached/*' && !document.querySelector('#rd-cache-panel').hidden && document.querySelectorAll('#rd-cache .reason-name').length >= 2`)
 
 	// 3c. The backends tab shows the dead backend ejected by passive health.
 	step("backends tab", 10*time.Second, chromedp.Click(chromedp.CSS(`[data-tab=backends]`)))
@@ -280,6 +329,10 @@ func TestDashboardInChromium(t *testing.T) {
 	step("filter", 10*time.Second, chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector('#rq-route'); s.value = ''; s.dispatchEvent(new Event('change')); })()`),
 		chromedp.SendKeys(chromedp.CSS(`#rq-status`), "5xx"))
 	poll("filtered", `(() => { const s = Array.from(document.querySelectorAll('#requests-table td.num .st')).map(e => e.textContent); return s.length > 0 && s.every(x => x === '503'); })()`)
+	// The gateway's own answers are marked as such: a 429 of the limit.
+	step("filter 429", 10*time.Second, chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector('#rq-status'); s.value = '429'; s.dispatchEvent(new Event('input')); })()`))
+	poll("refused by the gateway", `(() => { const rows = Array.from(document.querySelectorAll('#requests-table tbody tr')).filter(r => r.querySelector('.st')); return rows.length > 0 && rows.every(r => r.querySelector('.st').textContent === '429' && r.querySelector('.tag.gateway')); })()`)
+	step("clear filter", 10*time.Second, chromedp.Evaluate[chromedp.Void](`(() => { const s = document.querySelector('#rq-status'); s.value = ''; s.dispatchEvent(new Event('input')); })()`))
 
 	// Screenshots of the dashboard under load (README): with
 	// PREMIER_SCREENSHOT=DIR, after PREMIER_SCREENSHOT_WAIT (default 300 s,
@@ -307,6 +360,11 @@ func TestDashboardInChromium(t *testing.T) {
 	// 5. A bad edit shows a positioned error from the -check validator.
 	step("config tab", 10*time.Second, chromedp.Click(chromedp.CSS(`[data-tab=config]`)))
 	poll("editor loaded", `document.querySelector('#editor').value.includes('/switch')`)
+	poll("versions before the apply", `document.querySelectorAll('#versions-table tbody tr').length === 2`)
+	sighup := text(`(() => { const tr = Array.from(document.querySelectorAll('#versions-table tbody tr')).find(r => r.children[2].textContent === 'SIGHUP'); return tr ? tr.children[1].dataset.time : ''; })()`)
+	if at, err := time.Parse(time.RFC3339Nano, sighup); err != nil || at.Sub(editedAt).Abs() > time.Second {
+		t.Fatalf("the SIGHUP version is stamped %q, it took effect at %v", sighup, editedAt)
+	}
 	bad := strings.Replace(cfgText, "        monitoring: {log_threshold: 1}\n", "        monitoring: {log_threshold: 1}\n       bogus: [\n", 1)
 	setEditor(t, ctx, bad)
 	poll("bad yaml flagged", `document.querySelector('#editor-status').classList.contains('bad')`)
@@ -360,10 +418,10 @@ func TestDashboardInChromium(t *testing.T) {
 	if err != nil || string(disk) != good {
 		t.Fatalf("config file not rewritten: %v\n%s", err, disk)
 	}
-	if prev, _ := os.ReadFile(cfgPath + ".prev"); string(prev) != cfgText {
+	if prev, _ := os.ReadFile(config.BackupPath(cfgPath)); string(prev) != cfgEdited {
 		t.Fatal("previous config not kept")
 	}
-	poll("versions listed", `document.querySelectorAll('#versions-table tbody tr').length === 2`)
+	poll("versions listed", `document.querySelectorAll('#versions-table tbody tr').length === 3`)
 
 	mu.Lock()
 	defer mu.Unlock()
@@ -385,6 +443,47 @@ func TestDashboardInChromium(t *testing.T) {
 		t.Fatalf("console errors: %q", consoleErrs)
 	}
 	t.Logf("load generator sent %d requests; screenshots in %s", sent.Load(), shotDir)
+}
+
+// checkAxes: the live chart's axes carry units that fit the data (the
+// rate axis k/M, the latency axis one unit, µs/ms/s), read from the labels
+// uPlot drew; and the formatters give the labels a reader needs at scales
+// the test's own load does not reach (10k req/s, 80 µs).
+func checkAxes(t *testing.T, text func(string) string) {
+	t.Helper()
+	var axes [][]string
+	if err := json.Unmarshal([]byte(text(`document.querySelector('#chart-live').dataset.axes`)), &axes); err != nil || len(axes) != 3 {
+		t.Fatalf("live chart axes %v: %v", axes, err)
+	}
+	rate, lat := axes[1], axes[2]
+	for _, l := range rate {
+		if !regexp.MustCompile(`^\d+(\.\d)?[kM]?$`).MatchString(l) {
+			t.Fatalf("rate axis label %q in %q", l, rate)
+		}
+	}
+	unit := regexp.MustCompile(` (µs|ms|s)$`)
+	if len(lat) < 2 || !unit.MatchString(lat[0]) {
+		t.Fatalf("latency axis labels %q", lat)
+	}
+	u := unit.FindString(lat[0])
+	for _, l := range lat {
+		if !strings.HasSuffix(l, u) {
+			t.Fatalf("latency axis mixes units: %q", lat)
+		}
+	}
+	for js, want := range map[string]string{
+		`premierFormat.rateAxis(null, [0, 5000, 10000, 15000]).join(',')`: "0,5k,10k,15k",
+		`premierFormat.rateAxis(null, [0, 500000, 1000000]).join(',')`:    "0,500k,1M",
+		`premierFormat.msAxis(null, [0, 0.02, 0.04, 0.08]).join(',')`:     "0 µs,20 µs,40 µs,80 µs",
+		`premierFormat.msAxis(null, [0, 0.5, 1, 1.5]).join(',')`:          "0.0 ms,0.5 ms,1.0 ms,1.5 ms",
+		`premierFormat.msAxis(null, [0, 1000, 2000]).join(',')`:           "0 s,1 s,2 s",
+		`premierFormat.msAxis(null, [0, 250, 500, 750, 1000]).join(',')`:  "0.00 s,0.25 s,0.50 s,0.75 s,1.00 s",
+		`premierFormat.fmtPct(2 / 100000)`:                                "0.0020%",
+	} {
+		if got := text(js); got != want {
+			t.Errorf("%s = %q, want %q", js, got, want)
+		}
+	}
 }
 
 // setEditor replaces the editor's text as typing would (an input event).

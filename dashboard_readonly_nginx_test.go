@@ -10,6 +10,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/premier-gateway/premier/internal/nginxtest"
+	"github.com/premier-gateway/premier/proxy/config"
 )
 
 // TestNoTokenDashboardReadOnlyBehindNginx (issue 15 item 1): a real nginx
@@ -75,7 +76,7 @@ func TestNoTokenDashboardReadOnlyBehindNginx(t *testing.T) {
 	if err != nil || string(disk) != cfgText {
 		t.Fatalf("config file changed: %v\n%s", err, disk)
 	}
-	if _, err := os.Stat(cfg + ".prev"); !os.IsNotExist(err) {
+	if _, err := os.Stat(config.BackupPath(cfg)); !os.IsNotExist(err) {
 		t.Errorf("a previous config was written: %v", err)
 	}
 	if code, body := get(t, ngx.URL()+"/x"); code != 200 || body != "original" {

@@ -74,9 +74,15 @@ type Gateway struct {
 	// logSettings applies log.level and log.format (WithLogSettings).
 	logSettings func(level, format string)
 
-	mu        sync.Mutex // serialises reloads
-	closeOnce sync.Once
-	refreshes refreshes // the cache's background refreshes (cacherefresh.go)
+	mu       sync.Mutex // serialises reloads
+	versions versionLog // the configs run, stamped when each took effect (versions.go)
+	// ownWrite is the SHA-256 of the config text the gateway last wrote to
+	// its file (reload.go), so the watcher does not reload it again.
+	ownWrite atomic.Pointer[[32]byte]
+	// healthEvents is the backends' health timeline (healthlog.go).
+	healthEvents healthLog
+	closeOnce    sync.Once
+	refreshes    refreshes // the cache's background refreshes (cacherefresh.go)
 	// retiring are the tracers a reload replaced, still flushing (tracing.go).
 	retiring sync.WaitGroup
 }
@@ -156,6 +162,10 @@ func New(l *config.Loaded, opts ...Option) (*Gateway, error) {
 	g.syncBackends(t)
 	t.tracer = g.openTracer(l.Config.Tracing)
 	g.cur.Store(t)
+	g.versions.record(l, "start", true)
+	if g.pool != nil {
+		g.healthEvents.start(g.backendStates, healthSampleEvery)
+	}
 	for _, w := range l.Warnings {
 		g.log.Warn(w.String())
 	}
@@ -221,22 +231,31 @@ func (g *Gateway) configureClient(lim config.Limits) func(*fasthttp.HostClient) 
 // Reload validates and compiles l fully, then swaps it in atomically.
 // In-flight requests finish on the old table. On error nothing changes.
 func (g *Gateway) Reload(l *config.Loaded) error {
+	_, err := g.reloadAs(l, "reload", false)
+	return err
+}
+
+// reloadAs reloads l and records it as a config version of origin
+// ("dashboard", "SIGHUP", "file changed"…), stamped now; it returns the
+// version's number. always: a new version even for the running text (see
+// versionLog.record).
+func (g *Gateway) reloadAs(l *config.Loaded, origin string, always bool) (int, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.app == nil {
 		if err := l.Standalone(); err != nil {
 			g.reloadFailures.Add(1)
-			return err
+			return 0, err
 		}
 	}
 	t, err := g.compile(l)
 	if err != nil {
 		g.reloadFailures.Add(1)
-		return err
+		return 0, err
 	}
 	if err := g.reloadAccessLog(g.cur.Load().loaded.Config, l.Config); err != nil {
 		g.reloadFailures.Add(1)
-		return err
+		return 0, err
 	}
 	g.applyLogSettings(l.Config)
 	retired := g.keepTracer(g.cur.Load(), t)
@@ -244,6 +263,7 @@ func (g *Gateway) Reload(l *config.Loaded) error {
 	if retired != nil {
 		g.retiring.Go(func() { g.shutdownTracer(retired) }) // flushes its queue off the reload's path
 	}
+	n := g.versions.record(l, origin, always)
 	g.syncBackends(t)
 	g.breakers.retain(t.breakerKeys)
 	g.splits.retain(t.splitKeys)
@@ -260,27 +280,37 @@ func (g *Gateway) Reload(l *config.Loaded) error {
 	if oc := old.loaded.Config; oc.Listen != l.Config.Listen || oc.H2C != l.Config.H2C || !reflect.DeepEqual(oc.TLS, l.Config.TLS) {
 		g.log.Warn("listen, h2c or tls settings changed: the listeners and their certificates are set up at start; restart to use the new values")
 	}
-	return nil
+	return n, nil
 }
 
 // ReloadFile loads path and reloads it; the error lists every problem.
-func (g *Gateway) ReloadFile(path string) error {
+func (g *Gateway) ReloadFile(path string) error { return g.reloadFile(path, "reload") }
+
+// reloadFile loads path and reloads it as a version of origin.
+func (g *Gateway) reloadFile(path, origin string) error {
 	data, err := config.ReadFile(path)
 	if err != nil {
 		g.reloadFailures.Add(1)
 		return config.Problems{{File: path, Msg: err.Error()}}
 	}
-	return g.reloadBytes(path, data)
+	return g.reloadBytesAs(path, data, origin)
 }
 
 // reloadBytes parses data (named path in errors) and reloads it.
 func (g *Gateway) reloadBytes(path string, data []byte) error {
+	return g.reloadBytesAs(path, data, "reload")
+}
+
+// reloadBytesAs parses data (named path in errors) and reloads it as a
+// version of origin.
+func (g *Gateway) reloadBytesAs(path string, data []byte, origin string) error {
 	l, err := config.Parse(path, data)
 	if err != nil {
 		g.reloadFailures.Add(1)
 		return err
 	}
-	return g.Reload(l)
+	_, err = g.reloadAs(l, origin, false)
+	return err
 }
 
 // syncBackends forgets backends t does not use and applies its health checks.
@@ -306,7 +336,8 @@ func (g *Gateway) close() {
 		g.shutdownTracer(t.tracer) // the spans still queued are exported
 	}
 	g.retiring.Wait()
-	g.refreshes.close() // they use the pool and the cache
+	g.healthEvents.close() // it reads the pool
+	g.refreshes.close()    // they use the pool and the cache
 	g.tls.stop()
 	if g.pool != nil {
 		g.pool.Close()

@@ -26,7 +26,8 @@ type Watcher struct {
 	interval time.Duration
 	stop     chan struct{}
 	done     sync.WaitGroup
-	last     []byte // the content last loaded or rejected
+	last     []byte // the content last loaded or rejected (withAuthFiles)
+	lastConf int    // how much of last is the config file's own bytes
 	pending  []byte // a changed content seen once, applied if it stays
 	waiting  bool
 }
@@ -34,8 +35,8 @@ type Watcher struct {
 // Watch starts watching path every interval; Stop ends it.
 func (g *Gateway) Watch(path string, interval time.Duration) *Watcher {
 	w := &Watcher{g: g, path: path, interval: interval, stop: make(chan struct{})}
-	w.last, _ = config.ReadFile(path) // a file unreadable at start is loaded once readable
-	w.last = w.withAuthFiles(w.last)
+	conf, _ := config.ReadFile(path) // a file unreadable at start is loaded once readable
+	w.last, w.lastConf = w.withAuthFiles(conf), len(conf)
 	w.done.Add(1)
 	go w.run()
 	return w
@@ -72,20 +73,26 @@ func (w *Watcher) check() {
 		w.pending, w.waiting = nil, false
 		return
 	}
+	if w.g.isOwnWrite(conf) && bytes.Equal(data[len(conf):], w.last[w.lastConf:]) {
+		// The gateway's own write of the config it runs (a dashboard
+		// apply or rollback): already loaded, not a second reload.
+		w.last, w.lastConf, w.pending, w.waiting = data, len(conf), nil, false
+		return
+	}
 	if !w.waiting || !bytes.Equal(data, w.pending) {
 		w.pending, w.waiting = data, true // still being written? look again
 		return
 	}
-	w.last, w.pending, w.waiting = data, nil, false
+	w.last, w.lastConf, w.pending, w.waiting = data, len(conf), nil, false
 	if err != nil {
 		w.g.reloadFailures.Add(1)
 		w.g.logReload(w.path, "file changed", config.Problems{{File: w.path, Msg: err.Error()}})
 		return
 	}
-	w.g.logReload(w.path, "file changed", w.g.reloadBytes(w.path, conf))
+	w.g.logReload(w.path, "file changed", w.g.reloadBytesAs(w.path, conf, "file changed"))
 	// The new config may read other auth files: what is watched from now
 	// on is the content with those, or the next poll would see a change.
-	w.last = w.withAuthFiles(conf)
+	w.last, w.lastConf = w.withAuthFiles(conf), len(conf)
 }
 
 // withAuthFiles appends to the config's bytes, after a NUL (never in a
@@ -116,6 +123,22 @@ func (w *Watcher) withAuthFiles(conf []byte) []byte {
 	return out
 }
 
+// writeConfig saves a config text the gateway has just loaded (a
+// dashboard apply or rollback) to its file, noting the text's hash first
+// so the watcher knows the change for the gateway's own.
+func (g *Gateway) writeConfig(path string, data []byte) error {
+	h := sha256.Sum256(data)
+	g.ownWrite.Store(&h)
+	return config.WriteFile(path, data)
+}
+
+// isOwnWrite reports whether conf is the text the gateway last wrote to
+// its config file and is running now.
+func (g *Gateway) isOwnWrite(conf []byte) bool {
+	h := g.ownWrite.Load()
+	return h != nil && sha256.Sum256(conf) == *h && bytes.Equal(conf, g.Loaded().Source)
+}
+
 // Stop ends the watcher and waits for it.
 func (w *Watcher) Stop() {
 	close(w.stop)
@@ -127,7 +150,7 @@ func (w *Watcher) Stop() {
 // The TLS certificate files are read again either way (SIGHUP is how an
 // operator says "the certificates changed", whatever the config says).
 func (g *Gateway) ReloadLogged(path, reason string) bool {
-	err := g.ReloadFile(path)
+	err := g.reloadFile(path, reason)
 	if err != nil { // an accepted reload read them already
 		g.tls.reloadCertificates()
 	}
@@ -136,8 +159,16 @@ func (g *Gateway) ReloadLogged(path, reason string) bool {
 
 func (g *Gateway) logReload(path, reason string, err error) bool {
 	if err != nil {
-		g.log.Error("config reload rejected; the previous config keeps serving",
-			slog.String("file", path), slog.String("reason", reason), slog.String("errors", err.Error()))
+		// One line per problem, each whole: a log reader (or grep) sees
+		// every problem with its position, not one line of many.
+		var ps config.Problems
+		if !errors.As(err, &ps) || len(ps) == 0 {
+			ps = config.Problems{{File: path, Msg: err.Error()}}
+		}
+		for _, p := range ps {
+			g.log.Error("config reload rejected; the previous config keeps serving",
+				slog.String("file", path), slog.String("reason", reason), slog.String("problem", p.String()))
+		}
 		return false
 	}
 	g.log.Info("config reloaded", slog.String("file", path), slog.String("reason", reason))

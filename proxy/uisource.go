@@ -23,43 +23,27 @@ import (
 type DashboardSource struct {
 	g       *Gateway
 	path    string // the config file Apply writes ("": apply without saving)
-	keep    int
 	started time.Time
 	now     func() time.Time
 
-	mu      sync.Mutex // serialises Apply and Rollback; guards the fields below
-	seq     int
-	history []appliedVersion // oldest first, at most keep
-	seen    *config.Loaded   // the running config last recorded in history
+	mu sync.Mutex // serialises Apply and Rollback
 }
 
-type appliedVersion struct {
-	n      int
-	at     time.Time
-	origin string
-	text   []byte
-	rules  int
-}
-
-// DefaultKeepVersions is how many applied configs DashboardSource keeps
-// for rollback when keep ≤ 0.
+// DefaultKeepVersions is how many applied configs the gateway keeps for
+// rollback when keep ≤ 0.
 const DefaultKeepVersions = 10
 
 var _ source.Source = (*DashboardSource)(nil)
 
 // DashboardSource returns the dashboard's view of g. path is the config
 // file that Apply and Rollback write back (atomically, the previous
-// content kept as path+".prev"); keep bounds the versions kept for
-// rollback (default DefaultKeepVersions).
+// content kept in config.BackupPath); keep bounds the versions the
+// gateway keeps for rollback (default DefaultKeepVersions). The versions
+// and health changes are the gateway's own, recorded when they happen
+// whether or not anyone watches.
 func (g *Gateway) DashboardSource(path string, keep int) *DashboardSource {
-	if keep <= 0 {
-		keep = DefaultKeepVersions
-	}
-	s := &DashboardSource{g: g, path: path, keep: keep, started: time.Now(), now: time.Now}
-	s.mu.Lock()
-	s.syncLocked("start")
-	s.mu.Unlock()
-	return s
+	g.versions.setKeep(keep)
+	return &DashboardSource{g: g, path: path, started: time.Now(), now: time.Now}
 }
 
 // Access reads the dashboard settings of the running config.
@@ -73,35 +57,14 @@ func (s *DashboardSource) Access() source.Access {
 // (config.RedactText): the text leaves the gateway, and an apply that
 // keeps the placeholders keeps the values (config.RestoreRedacted).
 func (s *DashboardSource) Config() source.Config {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	v := s.syncLocked("reload")
-	return source.Config{File: s.g.Loaded().File, Text: string(config.RedactText(v.text)), Version: v.n, LoadedAt: v.at}
-}
-
-// syncLocked records the running config as a new version when it changed
-// outside the dashboard (SIGHUP, file watcher) and returns the current one.
-func (s *DashboardSource) syncLocked(origin string) *appliedVersion {
 	l := s.g.Loaded()
-	if l == s.seen && len(s.history) > 0 {
-		return &s.history[len(s.history)-1]
+	c := source.Config{File: l.File, Text: string(config.RedactText(l.Source))}
+	for _, v := range s.g.versions.all() {
+		if string(v.text) == string(l.Source) { // the newest such is the running one
+			c.Version, c.LoadedAt = v.n, v.at
+		}
 	}
-	s.seen = l
-	if n := len(s.history); n > 0 && string(s.history[n-1].text) == string(l.Source) {
-		return &s.history[n-1] // the same text reloaded (e.g. our own file write)
-	}
-	return s.recordLocked(origin, l)
-}
-
-func (s *DashboardSource) recordLocked(origin string, l *config.Loaded) *appliedVersion {
-	s.seq++
-	s.history = append(s.history, appliedVersion{n: s.seq, at: s.now(), origin: origin,
-		text: append([]byte(nil), l.Source...), rules: len(l.Config.Paths)})
-	if len(s.history) > s.keep {
-		s.history = append(s.history[:0], s.history[len(s.history)-s.keep:]...)
-	}
-	s.seen = l
-	return &s.history[len(s.history)-1]
+	return c
 }
 
 // Validate checks text with the -check validator and diffs it against the
@@ -185,41 +148,41 @@ func (s *DashboardSource) Apply(text []byte, base int) (source.Validation, error
 // applyLocked applies text: from the dashboard's editor when edited is
 // true, a kept version otherwise (see validate).
 func (s *DashboardSource) applyLocked(text []byte, base int, origin string, edited bool) (source.Validation, error) {
-	cur := s.syncLocked("reload")
 	v, l := s.validate(text, edited)
 	if l == nil {
 		return v, source.ErrInvalid
 	}
-	if base != 0 && base != cur.n {
+	if base != 0 && base != s.g.versions.current() {
 		v.OK = false
 		return v, source.ErrConflict
 	}
-	if err := s.g.Reload(l); err != nil {
+	n, err := s.g.reloadAs(l, origin, true)
+	if err != nil {
 		v.OK = false
 		v.Errors = problems(err)
 		return v, errors.Join(source.ErrInvalid, err)
 	}
-	v.Version = s.recordLocked(origin, l).n
+	v.Version = n
 	if s.path == "" {
 		return v, nil
 	}
 	// l.Source is the text with its kept credentials put back.
-	if err := config.WriteFile(s.path, l.Source); err != nil {
+	if err := s.g.writeConfig(s.path, l.Source); err != nil {
 		return v, errors.Join(source.ErrNotSaved, err)
 	}
 	return v, nil
 }
 
-// Versions lists the kept versions, newest first.
+// Versions lists the kept versions, newest first, each stamped when it
+// took effect.
 func (s *DashboardSource) Versions() []source.Version {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	cur := s.syncLocked("reload")
-	out := make([]source.Version, 0, len(s.history))
-	for i := len(s.history) - 1; i >= 0; i-- {
-		h := &s.history[i]
+	list := s.g.versions.all()
+	cur := s.g.versions.current()
+	out := make([]source.Version, 0, len(list))
+	for i := len(list) - 1; i >= 0; i-- {
+		h := &list[i]
 		out = append(out, source.Version{Version: h.n, AppliedAt: h.at, Origin: h.origin,
-			Rules: h.rules, Bytes: len(h.text), Current: h.n == cur.n})
+			Rules: h.rules, Bytes: len(h.text), Current: h.n == cur})
 	}
 	return out
 }
@@ -228,14 +191,11 @@ func (s *DashboardSource) Versions() []source.Version {
 func (s *DashboardSource) Rollback(n int) (source.Validation, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.syncLocked("reload")
-	for i := range s.history {
-		if s.history[i].n == n {
-			text := s.history[i].text
-			return s.applyLocked(text, 0, "rollback of "+strconv.Itoa(n), false)
-		}
+	text, ok := s.g.versions.find(n)
+	if !ok {
+		return source.Validation{}, source.ErrNoVersion
 	}
-	return source.Validation{}, source.ErrNoVersion
+	return s.applyLocked(text, 0, "rollback of "+strconv.Itoa(n), false)
 }
 
 // Snapshot returns the live numbers.
@@ -244,38 +204,65 @@ func (s *DashboardSource) Snapshot() source.Snapshot {
 	g := s.g
 	snap := source.Snapshot{Time: now, Version: Version, Uptime: now.Sub(s.started).Seconds(),
 		Reloads: g.reloads.Load(), FailedReloads: g.reloadFailures.Load()}
-	s.mu.Lock()
-	snap.ConfigVersion = s.syncLocked("reload").n
-	s.mu.Unlock()
+	snap.ConfigVersion = g.versions.current()
+	snap.HealthEvents = g.healthEvents.list()
 
 	names := s.routeNames()
+	plans := g.cur.Load().plans()
 	snap.Routes = make([]source.Route, 0, len(names))
 	for _, n := range names {
-		if r, ok := g.metrics.Route(n, now); ok {
-			snap.Routes = append(snap.Routes, r)
-		} else {
-			snap.Routes = append(snap.Routes, source.Route{Route: n, Limit: source.Limit{Top: []source.KeyCount{}},
-				Auth: source.Auth{TopRefused: []source.KeyCount{}}})
+		r, ok := g.metrics.Route(n, now)
+		if !ok {
+			r = source.Route{Route: n, Limit: source.Limit{Top: []source.KeyCount{}},
+				Auth: source.Auth{TopRefused: []source.KeyCount{}}}
 		}
+		if p := plans[n]; p != nil {
+			r.HasCache = p.cache != nil
+			for i := range r.Limit.Top {
+				r.Limit.Top[i].Key = p.displayKey(r.Limit.Top[i].Key)
+			}
+		}
+		snap.Routes = append(snap.Routes, r)
+	}
+	// The gateway's own answers before any rule (malformed heads, the
+	// reserved prefix…) have a row once there is one: refused requests
+	// are visible.
+	if r, ok := g.metrics.Route(GatewayRoute, now); ok {
+		snap.Routes = append(snap.Routes, r)
 	}
 	addSplits(snap.Routes, g.cur.Load())
 	snap.Overview = g.metrics.Overview(now, snap.Routes)
+	snap.Seconds = g.metrics.History(now, s.started)
 	snap.Consumers = g.metrics.Consumers()
 	if f := g.tls.figures(now); f != nil {
 		snap.TLS = dashboardTLS(f)
 	}
-	breakers := worstBreakerStates(g.Breakers())
-	for _, b := range g.pool.Backends() {
-		st := b.Stats()
-		snap.Backends = append(snap.Backends, source.Backend{URL: st.URL, Healthy: st.Healthy,
-			HealthChecked: st.HealthChecked, Ejected: st.Ejected, Ejections: st.Ejections,
-			Breaker: breakers[st.URL], InFlight: st.InFlight,
-			Requests: st.Requests, Failures: st.Failures, LatencyMs: millis(st.EWMA)})
-	}
-	if snap.Backends == nil {
-		snap.Backends = []source.Backend{}
-	}
+	snap.Backends = g.backendStates()
 	return snap
+}
+
+// plans maps each rule's pattern (the first rule of a pattern) and
+// "default" to its plan.
+func (t *table) plans() map[string]*plan {
+	out := make(map[string]*plan, len(t.rules)+1)
+	for _, p := range t.rules {
+		if _, ok := out[p.name]; !ok {
+			out[p.name] = p
+		}
+	}
+	if t.fallback != nil {
+		out[t.fallback.name] = t.fallback
+	}
+	return out
+}
+
+// displayKey is a rate-limit key of the rule as a reader wants it: the
+// values without the template's length prefixes (route.Template.Display).
+func (p *plan) displayKey(key string) string {
+	if p.limit == nil || p.limit.key == nil {
+		return key
+	}
+	return p.limit.key.Display([]byte(key))
 }
 
 // routeNames are the running config's rule patterns in file order, then
@@ -297,8 +284,16 @@ func (s *DashboardSource) routeNames() []string {
 }
 
 // RouteDetail returns one route's last 15 minutes.
+// Slots from before the gateway started are left out: a time it was not
+// running is not a quiet time.
 func (s *DashboardSource) RouteDetail(route string) (source.RouteDetail, bool) {
-	return s.g.metrics.RouteDetail(route, s.now())
+	d, ok := s.g.metrics.RouteDetail(route, s.now())
+	i := 0
+	for i < len(d.Slots) && !d.Slots[i].Time.Add(time.Duration(d.SlotSeconds)*time.Second).After(s.started) {
+		i++
+	}
+	d.Slots = d.Slots[i:]
+	return d, ok
 }
 
 // Recent returns the last requests matching f.
@@ -306,6 +301,12 @@ func (s *DashboardSource) Recent(f source.RecentFilter) source.RecentPage {
 	reqs, total := s.g.metrics.Recent(f)
 	if reqs == nil {
 		reqs = []source.Request{}
+	}
+	plans := s.g.cur.Load().plans()
+	for i := range reqs {
+		if p := plans[reqs[i].Route]; p != nil && reqs[i].LimitKey != "" {
+			reqs[i].LimitKey = p.displayKey(reqs[i].LimitKey)
+		}
 	}
 	return source.RecentPage{Total: total, Kept: metrics.RecentSize, Requests: reqs}
 }

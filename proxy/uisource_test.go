@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/valyala/fasthttp"
 
@@ -64,7 +65,7 @@ func TestDashboardSourceApplyRollback(t *testing.T) {
 	if disk, _ := os.ReadFile(path); string(disk) != textB {
 		t.Fatal("file not written")
 	}
-	if prev, _ := os.ReadFile(path + ".prev"); string(prev) != textA {
+	if prev, _ := os.ReadFile(config.BackupPath(path)); string(prev) != textA {
 		t.Fatal("previous file not kept")
 	}
 	// An edit that began before the apply conflicts.
@@ -159,6 +160,17 @@ func TestDashboardSourceLive(t *testing.T) {
 	}
 	if d, ok := src.RouteDetail("/api/*"); !ok || d.Slots[len(d.Slots)-1].Requests != 5 {
 		t.Fatalf("detail: %v", ok)
+	}
+	// The detail starts where the gateway did (its first slot holds the
+	// start), on the history a clock injected into the source gives.
+	now := time.Now()
+	src.started, src.now = now.Add(-35*time.Second), func() time.Time { return now }
+	d, _ := src.RouteDetail("/api/*")
+	if first := d.Slots[0].Time; len(d.Slots) < 4 || len(d.Slots) > 5 || first.After(src.started) || !first.Add(10*time.Second).After(src.started) {
+		t.Fatalf("%d slots from %v for a gateway started at %v", len(d.Slots), d.Slots[0].Time, src.started)
+	}
+	if h := src.Snapshot().Seconds; len(h) != 35 {
+		t.Fatalf("%d seconds of history for 35 s of uptime", len(h))
 	}
 	if _, ok := src.RouteDetail("/nope"); ok {
 		t.Fatal("detail of an unknown route")

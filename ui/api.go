@@ -27,6 +27,7 @@ func (d *Dashboard) serveAPI(ctx *fasthttp.RequestCtx, sub string, acc source.Ac
 	}
 	routes := map[string]route{
 		"/snapshot":        {"GET", d.apiSnapshot, false},
+		"/history":         {"GET", d.apiHistory, false},
 		"/stream":          {"GET", d.serveStream, false},
 		"/routes/detail":   {"GET", d.apiRouteDetail, false},
 		"/requests":        {"GET", d.apiRequests, false},
@@ -62,28 +63,47 @@ func (d *Dashboard) serveAPI(ctx *fasthttp.RequestCtx, sub string, acc source.Ac
 	r.h(ctx)
 }
 
-// liveSnapshot is the snapshot plus the dashboard's own health timeline
-// and whether the editor may change anything (the page shows it
-// read-only, with the reason, when not).
+// liveSnapshot is the snapshot plus whether the editor may change
+// anything (the page shows it read-only, with the reason, when not).
 type liveSnapshot struct {
 	source.Snapshot
-	HealthEvents   []HealthEvent `json:"health_events"`
-	ReadOnly       bool          `json:"read_only"`
-	ReadOnlyReason string        `json:"read_only_reason,omitempty"`
+	ReadOnly       bool   `json:"read_only"`
+	ReadOnlyReason string `json:"read_only_reason,omitempty"`
 }
+
+// snapshotTail is how many of the last seconds (source.Snapshot.Seconds)
+// each snapshot carries: the page appends them to the history it loaded
+// from /api/history, and a missed event or two leaves no gap.
+const snapshotTail = 5
 
 // snapshotJSON returns the current snapshot, computed at most once per
 // half interval however many clients watch.
 func (d *Dashboard) snapshotJSON() []byte {
+	b, _ := d.snapshot()
+	return b
+}
+
+// snapshot returns the current snapshot as sent (JSON, the seconds cut to
+// the last snapshotTail) and the whole window of seconds.
+func (d *Dashboard) snapshot() ([]byte, []source.Second) {
 	d.snapMu.Lock()
 	defer d.snapMu.Unlock()
 	now := d.opts.now()
 	if d.snapJSON != nil && now.Sub(d.snapAt) < d.opts.Interval/2 {
-		return d.snapJSON
+		return d.snapJSON, d.snapSeconds
 	}
 	s := d.src.Snapshot()
-	d.health.observe(now, s.Backends)
-	live := liveSnapshot{Snapshot: s, HealthEvents: d.health.list()}
+	if s.HealthEvents == nil {
+		// A source that keeps no timeline: the changes between snapshots.
+		d.health.observe(now, s.Backends)
+		s.HealthEvents = d.health.list()
+	}
+	if s.Seconds == nil {
+		s.Seconds = []source.Second{}
+	}
+	all := s.Seconds
+	s.Seconds = all[max(0, len(all)-snapshotTail):]
+	live := liveSnapshot{Snapshot: s}
 	if d.src.Access().Token == "" {
 		live.ReadOnly, live.ReadOnlyReason = true, errReadOnly
 	}
@@ -91,8 +111,18 @@ func (d *Dashboard) snapshotJSON() []byte {
 	if err != nil {
 		b = []byte(`{"error":"snapshot: ` + strings.ReplaceAll(err.Error(), `"`, `'`) + `"}`)
 	}
-	d.snapAt, d.snapJSON = now, b
-	return b
+	d.snapAt, d.snapJSON, d.snapSeconds = now, b, all
+	return b, all
+}
+
+// apiHistory serves the whole gateway's last five minutes, one point per
+// second, for the overview's live chart on first load.
+func (d *Dashboard) apiHistory(ctx *fasthttp.RequestCtx) {
+	_, secs := d.snapshot()
+	writeJSON(ctx, fasthttp.StatusOK, struct {
+		SlotSeconds int             `json:"slot_seconds"`
+		Seconds     []source.Second `json:"seconds"`
+	}{1, secs})
 }
 
 func (d *Dashboard) apiSnapshot(ctx *fasthttp.RequestCtx) {

@@ -240,3 +240,29 @@ func TestLineDiff(t *testing.T) {
 		t.Fatalf("from empty %v", d)
 	}
 }
+
+// TestHistoryServed: /api/history serves the source's whole five minutes
+// of seconds (the page draws them at once); each snapshot carries only the
+// last few, which the page appends.
+func TestHistoryServed(t *testing.T) {
+	src := newMemSource("s3cret")
+	base := time.Unix(1_800_000_000, 0).UTC()
+	for i := 0; i < 300; i++ {
+		src.seconds = append(src.seconds, source.Second{Time: base.Add(time.Duration(i) * time.Second), Requests: uint64(i)})
+	}
+	h := start(t, src, Options{})
+	auth := hdr{"Authorization": "Bearer s3cret"}
+	_, body := h.call(t, "GET", "/__premier/api/history", "", auth)
+	hist := decode[struct {
+		SlotSeconds int             `json:"slot_seconds"`
+		Seconds     []source.Second `json:"seconds"`
+	}](t, body)
+	if hist.SlotSeconds != 1 || len(hist.Seconds) != 300 || hist.Seconds[299].Requests != 299 || !hist.Seconds[0].Time.Equal(base) {
+		t.Fatalf("history: slot %d, %d points", hist.SlotSeconds, len(hist.Seconds))
+	}
+	_, body = h.call(t, "GET", "/__premier/api/snapshot", "", auth)
+	snap := decode[source.Snapshot](t, body)
+	if len(snap.Seconds) != snapshotTail || snap.Seconds[snapshotTail-1].Requests != 299 {
+		t.Fatalf("snapshot seconds: %+v", snap.Seconds)
+	}
+}

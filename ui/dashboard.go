@@ -55,7 +55,10 @@ type Dashboard struct {
 	snapMu   sync.Mutex
 	snapAt   time.Time
 	snapJSON []byte
-	health   healthTimeline
+	// snapSeconds is the last snapshot's whole window of seconds (the
+	// JSON carries only its tail).
+	snapSeconds []source.Second
+	health      healthTimeline
 
 	logins loginThrottle
 }

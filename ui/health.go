@@ -7,16 +7,10 @@ import (
 	"github.com/premier-gateway/premier/ui/source"
 )
 
-// HealthEvent is a backend's health or breaker state change seen by the
-// dashboard (sampled at each live snapshot, so while someone watches).
-type HealthEvent struct {
-	Time    time.Time `json:"time"`
-	Backend string    `json:"backend"`
-	Healthy bool      `json:"healthy"`
-	// Ejected: out of rotation by passive health (outlier ejection).
-	Ejected bool   `json:"ejected"`
-	Breaker string `json:"breaker"`
-}
+// HealthEvent is a backend's health or breaker state change. A source
+// that keeps no timeline of its own (source.Snapshot.HealthEvents nil) gets
+// the changes the dashboard sees between its snapshots.
+type HealthEvent = source.HealthEvent
 
 // maxHealthEvents bounds the timeline.
 const maxHealthEvents = 200

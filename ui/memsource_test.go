@@ -24,6 +24,7 @@ type memSource struct {
 	recent   []source.Request
 	lastF    source.RecentFilter
 	purges   int
+	seconds  []source.Second
 }
 
 func newMemSource(token string) *memSource {
@@ -104,7 +105,8 @@ func (s *memSource) Snapshot() source.Snapshot {
 		Backends: []source.Backend{{URL: "http://127.0.0.1:9", Healthy: true}},
 		TLS: &source.TLS{Handshakes: []source.TLSHandshakes{{Version: "1.3", ALPN: "h1", Count: 7}},
 			Failures:     []source.TLSFailures{{Reason: "not_tls", Count: 2}},
-			Certificates: []source.TLSCertificate{{Name: "api.example.com", ExpiresIn: 86400}}}}
+			Certificates: []source.TLSCertificate{{Name: "api.example.com", ExpiresIn: 86400}}},
+		Seconds: s.seconds}
 }
 
 func (s *memSource) RouteDetail(route string) (source.RouteDetail, bool) {

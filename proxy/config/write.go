@@ -6,15 +6,32 @@ import (
 	"path/filepath"
 )
 
+// BackupDir is the directory, next to the config file, that holds the
+// gateway's own copies of it (BackupPath): one name to ignore in a
+// repository (the project's .gitignore lists it), away from the files an
+// operator edits.
+const BackupDir = ".premier"
+
+// BackupPath is where WriteFile keeps path's previous content:
+// DIR/.premier/NAME.prev for the config file DIR/NAME.
+func BackupPath(path string) string {
+	return filepath.Join(filepath.Dir(path), BackupDir, filepath.Base(path)+".prev")
+}
+
 // WriteFile replaces path with data atomically (a temporary file in
 // the same directory, synced, then renamed over it), first keeping the
-// current content as path+".prev" the same way. The file mode is kept.
+// current content in BackupPath(path) the same way (its directory made
+// owner-only: the file may hold credentials). The file mode is kept.
 func WriteFile(path string, data []byte) error {
 	mode := os.FileMode(0o644)
 	if st, err := os.Stat(path); err == nil {
 		mode = st.Mode().Perm()
 		if old, err := os.ReadFile(path); err == nil {
-			if err := writeAtomic(path+".prev", old, mode); err != nil {
+			prev := BackupPath(path)
+			if err := os.MkdirAll(filepath.Dir(prev), 0o700); err != nil {
+				return err
+			}
+			if err := writeAtomic(prev, old, mode); err != nil {
 				return err
 			}
 		}

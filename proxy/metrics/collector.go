@@ -16,6 +16,7 @@ type Collector struct {
 	overflo routeMetrics
 
 	minutes   [minuteSlots]minuteSlot // the whole gateway, one slot per minute
+	seconds   [secondSlots]secondSlot // the whole gateway, one slot per second (History)
 	recent    recentRing
 	consumers consumerTable // requests per admitted consumer
 }
@@ -33,6 +34,7 @@ func (m *Collector) Observe(o *Observation) {
 	b := bucketOf(o.Duration)
 	r.record(o, sec, b)
 	m.minute(sec, o, b)
+	m.second(sec, o, b)
 	m.recent.add(o)
 	if o.Consumer != "" {
 		m.consumers.record(o)
@@ -102,6 +104,9 @@ func (m *Collector) minute(sec int64, o *Observation, b int) {
 	if o.Limit == LimitRejected {
 		s.limited.Add(1)
 	}
+	if refusedBy(o) {
+		s.refused.Add(1)
+	}
 	s.hist[b].Add(1)
 }
 
@@ -116,6 +121,7 @@ type minuteSlot struct {
 	cacheHits    atomic.Uint64
 	cacheLookups atomic.Uint64 // hits + misses
 	limited      atomic.Uint64
+	refused      atomic.Uint64 // 4xx the gateway answered itself (refusedBy)
 	hist         [numBuckets]atomic.Uint64
 }
 
@@ -126,7 +132,7 @@ type minuteSlot struct {
 func (s *minuteSlot) claim(ep int64) bool {
 	ok, reset := claimEpoch(&s.epoch, ep)
 	if reset {
-		zeroSlot(&s.hist, &s.count, &s.errors, &s.cacheHits, &s.cacheLookups, &s.limited)
+		zeroSlot(&s.hist, &s.count, &s.errors, &s.cacheHits, &s.cacheLookups, &s.limited, &s.refused)
 	}
 	return ok
 }

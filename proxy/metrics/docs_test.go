@@ -32,6 +32,7 @@ func TestMetricsDocListsEveryFamily(t *testing.T) {
 			Failures: []TLSFailures{{Reason: "timeout", Count: 1}},
 			Expiry:   []CertExpiry{{Name: "example.com", Seconds: 86400}}},
 		GatewayAnswers: []Answers{{Reason: "bad_request", Count: 1}},
+		Splits:         []SplitGroup{{Route: "/api/*", Group: "0", Requests: 1}},
 	}
 	var buf bytes.Buffer
 	m.WritePrometheus(&buf, st)

@@ -176,8 +176,8 @@ func (r *routeMetrics) detail(now time.Time) source.RouteDetail {
 
 // minuteWindow sums the minute slots [from, to].
 type minuteWindow struct {
-	count, errors, hits, lookups, limited uint64
-	hist                                  [numBuckets]uint64
+	count, errors, hits, lookups, limited, refused uint64
+	hist                                           [numBuckets]uint64
 }
 
 func (m *Collector) window(from, to int64) minuteWindow {
@@ -195,6 +195,7 @@ func (m *Collector) window(from, to int64) minuteWindow {
 		w.hits += s.cacheHits.Load()
 		w.lookups += s.cacheLookups.Load()
 		w.limited += s.limited.Load()
+		w.refused += s.refused.Load()
 		for i := range w.hist {
 			w.hist[i] += s.hist[i].Load()
 		}
@@ -230,6 +231,7 @@ func (m *Collector) Overview(now time.Time, routes []source.Route) source.Overvi
 	o.P99 = stat(func(w *minuteWindow) float64 { return millis(percentile(&w.hist, 0.99)) })
 	o.CacheHitRate = stat(func(w *minuteWindow) float64 { return safeRatio(w.hits, w.lookups) })
 	o.Limited = stat(func(w *minuteWindow) float64 { return float64(w.limited) })
+	o.Refused = stat(func(w *minuteWindow) float64 { return float64(w.refused) })
 	return o
 }
 

@@ -24,14 +24,50 @@
 
   // ---------- formatting ----------
   const fmtInt = (n) => Math.round(n).toLocaleString('en-US');
-  const fmtRate = (n) => (n < 10 ? n.toFixed(1) : fmtInt(n));
+  const fmtRate = (n) => (n < 10 ? n.toFixed(1) : n < 1e4 ? fmtInt(n) : fmtSI(n));
   function fmtMs(ms) {
     if (!ms) return '0';
     if (ms < 1) return Math.round(ms * 1000) + ' µs';
     if (ms < 1000) return (ms < 10 ? ms.toFixed(2) : ms.toFixed(1)) + ' ms';
     return (ms / 1000).toFixed(2) + ' s';
   }
-  const fmtPct = (r) => (r * 100).toFixed(r > 0 && r < 0.1 ? 2 : 1) + '%';
+  // A share: never "0.00%" for a non-zero one (2 × 503 in 100k requests
+  // is 0.0020%, not nothing).
+  function fmtPct(r) {
+    if (!r) return '0%';
+    const p = r * 100;
+    if (p >= 10) return p.toFixed(1) + '%';
+    if (p >= 0.1) return p.toFixed(2) + '%';
+    return p.toPrecision(2) + '%';
+  }
+  // Rates and counts with k/M, for axes and cards: 12.5k, 3.2M.
+  function fmtSI(n) {
+    const a = Math.abs(n);
+    if (a >= 1e6) return +(n / 1e6).toFixed(a >= 1e7 ? 0 : 1) + 'M';
+    if (a >= 1e3) return +(n / 1e3).toFixed(a >= 1e4 ? 0 : 1) + 'k';
+    return Number.isInteger(n) ? String(n) : +n.toFixed(a >= 10 ? 0 : 1) + '';
+  }
+  // Axis labels for a latency scale (values in ms): one unit for the whole
+  // axis, the one the largest label needs (µs, ms or s), with the decimals
+  // the tick step needs.
+  function msAxis(u, splits) {
+    const top = Math.max(...splits.map(Math.abs), 0);
+    const [div, unit] = top >= 1000 ? [1000, ' s'] : top >= 1 ? [1, ' ms'] : [0.001, ' µs'];
+    const step = splits.length > 1 ? Math.abs(splits[1] - splits[0]) / div : 1;
+    let dec = 0; // the fewest decimals that write the step exactly (0.25 s, not 0.3 s)
+    while (dec < 3 && Math.abs(step * 10 ** dec - Math.round(step * 10 ** dec)) > 1e-6) dec++;
+    return splits.map((v) => (v / div).toFixed(dec) + unit);
+  }
+  // fmtMsShort writes a bound without trailing zeros: 200 µs, 5 ms, 1.5 s.
+  function fmtMsShort(ms) {
+    if (ms < 1) return +(ms * 1000).toFixed(1) + ' µs';
+    if (ms < 1000) return +ms.toFixed(2) + ' ms';
+    return +(ms / 1000).toFixed(2) + ' s';
+  }
+  const rateAxis = (u, splits) => splits.map(fmtSI);
+  // A scale from 0 to a little over the data's largest value, so a
+  // latency of 80 µs is not a flat line along the bottom of a 0–1 ms axis.
+  const fromZero = (u, min, max) => [0, max > 0 ? max * 1.15 : 1];
   function fmtDur(s) {
     s = Math.floor(s);
     const d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600), m = Math.floor(s % 3600 / 60);
@@ -115,7 +151,7 @@
     activeTab = name;
     document.querySelectorAll('.tabs button').forEach((b) => b.classList.toggle('active', b.dataset.tab === name));
     document.querySelectorAll('.tab').forEach((t) => t.classList.toggle('active', t.id === 'tab-' + name));
-    if (history.replaceState) history.replaceState(null, '', '#' + name);
+    if (history.replaceState) history.replaceState(null, '', '#' + name + (name === 'routes' && selected ? '/' + encodeURIComponent(selected) : ''));
     if (name === 'config') loadConfig(false);
     if (name === 'requests') loadRequests();
     resizeCharts();
@@ -138,6 +174,15 @@
       axes: [axis(), axis()], scales: { x: { time: true } }, legend: { live: true },
       cursor: { drag: { x: false, y: false } },
     }, extra || {});
+    // The labels uPlot drew on each axis and the points drawn, kept on the
+    // chart's element (data-axes, data-points): what a reader sees, for the
+    // browser test to check.
+    const hooks = Object.assign({}, opts.hooks);
+    hooks.drawAxes = (hooks.drawAxes || []).concat((u) => {
+      target.dataset.axes = JSON.stringify(u.axes.map((a) => a._values || []));
+      target.dataset.points = String(u.data[0].length);
+    });
+    opts.hooks = hooks;
     const data = [[]].concat(series.map(() => []));
     charts[id] = new uPlot(opts, data, target);
     return charts[id];
@@ -150,26 +195,42 @@
   }
   window.addEventListener('resize', resizeCharts);
 
-  // Live chart of the overview: one point per stream event.
-  const live = { t: [], rps: [], p95: [], last: null };
+  // Live chart of the overview: the gateway keeps the last five minutes
+  // second by second; the page loads them from /api/history, then appends
+  // the last seconds each snapshot carries.
+  const live = { t: [], rps: [], errors: [], refused: [], p95: [] };
   const liveChart = makeChart('chart-live', [
     { label: 'req/s', stroke: color('--accent'), width: 2, fill: 'rgba(79,163,255,0.12)', value: (u, v) => v == null ? '–' : fmtRate(v) },
-    { label: 'p95 ms (5 min)', stroke: color('--warn'), width: 1.5, scale: 'ms', value: (u, v) => v == null ? '–' : fmtMs(v) },
-  ], { axes: [axis(), Object.assign(axis(), { values: (u, v) => v.map(fmtRate) }),
-    Object.assign(axis(), { side: 1, scale: 'ms', grid: { show: false }, size: 70, values: (u, v) => v.map(fmtMs) })],
-  scales: { x: { time: true }, ms: {} } });
+    { label: '5xx/s', stroke: color('--err'), width: 1.5, value: (u, v) => v == null ? '–' : fmtRate(v) },
+    { label: 'refused/s (4xx by the gateway)', stroke: color('--info'), width: 1.5, value: (u, v) => v == null ? '–' : fmtRate(v) },
+    { label: 'p95', stroke: color('--warn'), width: 1.5, scale: 'ms', value: (u, v) => v == null ? '–' : fmtMs(v) },
+  ], { axes: [axis(), Object.assign(axis(), { size: 60, values: rateAxis }),
+    Object.assign(axis(), { side: 1, scale: 'ms', grid: { show: false }, size: 70, values: msAxis })],
+  scales: { x: { time: true }, y: { range: fromZero }, ms: { range: fromZero } } });
 
-  function pushLive(s) {
-    const t = Date.parse(s.time) / 1000;
-    const total = s.overview.requests;
-    let rate = null;
-    if (live.last && t > live.last.t) rate = Math.max(0, (total - live.last.total) / (t - live.last.t));
-    live.last = { t, total };
-    if (rate === null) return;
-    live.t.push(t); live.rps.push(rate); live.p95.push(s.overview.p95_ms.value);
-    while (live.t.length > 300) { live.t.shift(); live.rps.shift(); live.p95.shift(); }
-    liveChart.setData([live.t, live.rps, live.p95]);
+  // addSeconds appends the points newer than the chart's last one and
+  // keeps the last 300 seconds.
+  function addSeconds(list) {
+    const lastT = live.t.length ? live.t[live.t.length - 1] : -Infinity;
+    for (const p of list || []) {
+      const t = Date.parse(p.time) / 1000;
+      if (t <= lastT) continue;
+      live.t.push(t); live.rps.push(p.requests); live.errors.push(p.errors); live.refused.push(p.refused);
+      live.p95.push(p.requests ? p.p95_ms : null);
+    }
+    const cut = live.t.length && live.t[live.t.length - 1] - 300;
+    while (live.t.length && live.t[0] <= cut) { for (const k of Object.keys(live)) live[k].shift(); }
+    liveChart.setData([live.t, live.rps, live.errors, live.refused, live.p95]);
   }
+  let historyLoaded = false;
+  async function loadHistory() {
+    const r = await api('history');
+    historyLoaded = true; // without it, the snapshots' seconds still draw
+    if (!r.ok) return;
+    for (const k of Object.keys(live)) live[k] = [];
+    addSeconds(r.data.seconds);
+  }
+  function pushLive(s) { if (historyLoaded) addSeconds(s.seconds); }
 
   // ---------- overview ----------
   // higherIsGood tells how a change is coloured.
@@ -189,12 +250,20 @@
     ch.append(span, ' vs an hour ago (', fmt(h), ')');
   }
 
+  // statusMix is a rule's answers since start by class, with the error
+  // rate of the same answers beside it: the 5xx share, as the overview's
+  // error rate is (there over the last 5 minutes).
   function statusMix(st) {
     const total = st.reduce((a, b) => a + b, 0);
-    const bar = el('span', { class: 'mix', title: ['other', '1xx', '2xx', '3xx', '4xx', '5xx'].map((n, i) => `${n}: ${fmtInt(st[i])}`).join('  ') });
-    if (total) st.forEach((n, i) => { if (n) bar.append(el('span', { class: 's' + i, style: { width: (n / total * 100) + '%' } })); });
-    return bar;
+    const bar = el('span', { class: 'mix', title: ['other', '1xx', '2xx', '3xx', '4xx', '5xx'].map((n, i) => `${n}: ${fmtInt(st[i])}`).join('  ') + '\n(since start)' });
+    if (!total) return '–';
+    st.forEach((n, i) => { if (n) bar.append(el('span', { class: 's' + i, style: { width: (n / total * 100) + '%' } })); });
+    return el('span', {}, bar, el('span', { class: 'mix-err' + (st[5] ? ' bad' : ''), title: 'error rate: 5xx share of the answers since start', text: st[5] ? fmtPct(st[5] / total) + ' 5xx' : '' }));
   }
+  // idle: a rule with no request yet, or none in the last 10 s, shows '–'
+  // rather than a 0 that reads as a measurement.
+  const rateCell = (r) => (r.rps ? fmtRate(r.rps) : '–');
+  const countCell = (n) => (n ? fmtInt(n) : '–');
 
   function renderOverview(s) {
     const o = s.overview;
@@ -206,10 +275,11 @@
     setCard('ov-p99', fmtMs(o.p99_ms.value), o.p99_ms, false, fmtMs);
     setCard('ov-cache', fmtPct(o.cache_hit_rate.value), o.cache_hit_rate, true, fmtPct);
     setCard('ov-limited', fmtInt(o.limited.value), o.limited, false, fmtInt);
+    if (o.refused) setCard('ov-refused', fmtInt(o.refused.value), o.refused, false, fmtInt);
     const tb = $('#ov-routes tbody');
     tb.replaceChildren(...s.routes.map((r) => el('tr', { class: 'clickable', onclick: () => { selectRoute(r.route); showTab('routes'); } },
-      el('td', {}, el('code', { text: r.route })), el('td', { class: 'num', text: fmtRate(r.rps) }),
-      el('td', { class: 'num', text: fmtInt(r.requests) }), el('td', {}, statusMix(r.status)),
+      el('td', {}, el('code', { text: r.route })), el('td', { class: 'num', text: rateCell(r) }),
+      el('td', { class: 'num', text: countCell(r.requests) }), el('td', {}, statusMix(r.status)),
       el('td', { class: 'num', text: r.requests ? fmtMs(r.p95_ms) : '–' }))));
     $('#version').textContent = 'v' + s.version;
     $('#uptime').textContent = 'up ' + fmtDur(s.uptime_seconds);
@@ -225,8 +295,8 @@
       const lookups = r.cache.hits + r.cache.misses;
       return el('tr', { class: 'clickable' + (r.route === selected ? ' selected' : ''), onclick: () => selectRoute(r.route) },
         el('td', {}, el('code', { text: r.route })),
-        el('td', { class: 'num', text: fmtRate(r.rps) }),
-        el('td', { class: 'num', text: fmtInt(r.requests) }),
+        el('td', { class: 'num', text: rateCell(r) }),
+        el('td', { class: 'num', text: countCell(r.requests) }),
         el('td', {}, statusMix(r.status)),
         el('td', { class: 'num', text: r.requests ? fmtMs(r.p50_ms) : '–' }),
         el('td', { class: 'num', text: r.requests ? fmtMs(r.p95_ms) : '–' }),
@@ -297,6 +367,11 @@
 
   function renderRouteSide(r) {
     const c = r.cache;
+    // A rule without a cache has no cache panel (a cache removed by a
+    // reload keeps its panel while its counts remain).
+    const hasCache = r.has_cache !== false || c.hits + c.misses + c.bypass > 0;
+    $('#rd-cache-panel').hidden = !hasCache;
+    $('#rd-purge').hidden = !hasCache;
     $('#rd-cache').replaceChildren(
       el('span', { class: 'muted', text: 'hits' }), el('span', { text: fmtInt(c.hits) }),
       el('span', { class: 'muted', text: 'misses (fetched from the backend)' }), el('span', { text: fmtInt(c.misses) }),
@@ -331,20 +406,22 @@
   let rdCharts = null;
   function selectRoute(name) {
     selected = name;
+    if (activeTab === 'routes' && history.replaceState) history.replaceState(null, '', '#routes/' + encodeURIComponent(name));
     $('#route-detail').hidden = false;
     $('#rd-name').textContent = name;
     if (!rdCharts) {
       rdCharts = {
         rate: makeChart('chart-rate', [
-          { label: 'requests / 10 s', stroke: color('--accent'), fill: 'rgba(79,163,255,0.15)', width: 2 },
-          { label: '5xx', stroke: color('--err'), width: 2 }]),
+          { label: 'req/s', stroke: color('--accent'), fill: 'rgba(79,163,255,0.15)', width: 2, value: (u, v) => v == null ? '–' : fmtRate(v) },
+          { label: '5xx/s', stroke: color('--err'), width: 2, value: (u, v) => v == null ? '–' : fmtRate(v) }],
+        { axes: [axis(), Object.assign(axis(), { size: 60, values: rateAxis })], scales: { x: { time: true }, y: { range: fromZero } } }),
         pct: makeChart('chart-pct', [
           { label: 'p50', stroke: color('--ok'), width: 1.5, value: (u, v) => v == null ? '–' : fmtMs(v) },
           { label: 'p95', stroke: color('--warn'), width: 1.5, value: (u, v) => v == null ? '–' : fmtMs(v) },
-          { label: 'p99', stroke: color('--err'), width: 1.5, value: (u, v) => v == null ? '–' : fmtMs(v) }]),
+          { label: 'p99', stroke: color('--err'), width: 1.5, value: (u, v) => v == null ? '–' : fmtMs(v) }], msChart()),
         split: makeChart('chart-split', [
           { label: 'backend', stroke: color('--info'), width: 2, value: (u, v) => v == null ? '–' : fmtMs(v) },
-          { label: 'gateway overhead', stroke: color('--accent'), width: 2, value: (u, v) => v == null ? '–' : fmtMs(v) }]),
+          { label: 'gateway overhead', stroke: color('--accent'), width: 2, value: (u, v) => v == null ? '–' : fmtMs(v) }], msChart()),
         heat: makeHeatmap('chart-heat'),
       };
     }
@@ -353,19 +430,37 @@
     resizeCharts();
   }
 
+  // msChart: a latency chart's axes, labelled in the unit that fits.
+  const msChart = () => ({ axes: [axis(), Object.assign(axis(), { size: 70, values: msAxis })], scales: { x: { time: true }, y: { range: fromZero } } });
+
   let heat = { slots: [], bands: [] };
-  function bandLabel(i) {
+  // heatColor is a cell's colour for n requests when the busiest cell has
+  // max: the heatmap and its legend use the same scale (logarithmic).
+  function heatColor(n, max) {
+    const a = max > 0 ? Math.log1p(n) / Math.log1p(max) : 0;
+    return `rgba(255, ${Math.round(200 - 150 * a)}, ${Math.round(80 - 60 * a)}, ${0.25 + 0.75 * a})`;
+  }
+  function renderHeatLegend(max) {
+    const lg = $('#heat-legend');
+    if (!max) { lg.replaceChildren(el('span', { class: 'muted', text: 'no requests in the last 15 minutes' })); return; }
+    const steps = [1, Math.round(Math.sqrt(max)), max].filter((v, i, a) => v >= 1 && a.indexOf(v) === i);
+    lg.replaceChildren(el('span', { class: 'muted', text: 'requests in a 10 s slot and latency band:' }),
+      ...steps.map((v) => el('span', { class: 'heat-step' }, el('span', { class: 'heat-swatch', style: { background: heatColor(v, max) } }), fmtSI(v))));
+  }
+  // edgeLabel labels the heatmap's edge v: band v-1 ends (and band v
+  // starts) at bands[v-1]; every other edge is labelled, so they fit.
+  function edgeLabel(v) {
     const b = heat.bands;
-    if (!b.length) return '';
-    if (i >= b.length) return '> ' + fmtMs(b[b.length - 1]);
-    return '≤ ' + fmtMs(b[i]);
+    if (!b.length || v % 2 || v > b.length) return '';
+    return v === 0 ? '0' : fmtMsShort(b[v - 1]);
   }
   function makeHeatmap(id) {
     return makeChart(id, [{ label: 'requests', stroke: 'transparent', paths: () => null, points: { show: false },
       value: (u, v, si, i) => { if (i == null || !heat.slots[i]) return '–'; return fmtInt(heat.slots[i].requests); } }], {
-      scales: { x: { time: true }, y: { auto: false, range: () => [0, Math.max(1, heat.bands.length + 1)] } },
+      // The y scale counts bands (band j spans j..j+1), whatever the data.
+      scales: { x: { time: true }, y: { auto: true, range: () => [0, Math.max(1, heat.bands.length + 1)] } },
       axes: [axis(), Object.assign(axis(), { size: 70, splits: () => heat.bands.map((_, i) => i).concat(heat.bands.length),
-        values: (u, splits) => splits.map((v) => (v % 2 === 0 ? bandLabel(v) : '')) })],
+        values: (u, splits) => splits.map(edgeLabel) })],
       hooks: { draw: [(u) => {
         const ctx = u.ctx; let max = 0;
         for (const s of heat.slots) for (const n of s.heat) max = Math.max(max, n);
@@ -377,8 +472,7 @@
           s.heat.forEach((n, j) => {
             if (!n) return;
             const y0 = u.valToPos(j, 'y', true), y1 = u.valToPos(j + 1, 'y', true);
-            const a = Math.log1p(n) / Math.log1p(max);
-            ctx.fillStyle = `rgba(255, ${Math.round(200 - 150 * a)}, ${Math.round(80 - 60 * a)}, ${0.25 + 0.75 * a})`;
+            ctx.fillStyle = heatColor(n, max);
             ctx.fillRect(x0, y1, Math.max(1, x1 - x0 - 1), Math.max(1, y0 - y1 - 1));
           });
         }
@@ -391,11 +485,13 @@
     if (!rdCharts || d.route !== selected) return;
     const t = d.slots.map((s) => Date.parse(s.time) / 1000);
     const ifAny = (s, v) => (s.requests ? v : null);
-    rdCharts.rate.setData([t, d.slots.map((s) => s.requests), d.slots.map((s) => s.errors)]);
+    const per = d.slot_seconds || 10;
+    rdCharts.rate.setData([t, d.slots.map((s) => s.requests / per), d.slots.map((s) => s.errors / per)]);
     rdCharts.pct.setData([t, d.slots.map((s) => ifAny(s, s.p50_ms)), d.slots.map((s) => ifAny(s, s.p95_ms)), d.slots.map((s) => ifAny(s, s.p99_ms))]);
     rdCharts.split.setData([t, d.slots.map((s) => ifAny(s, s.upstream_ms)), d.slots.map((s) => ifAny(s, s.overhead_ms))]);
     heat = { slots: d.slots, bands: d.bands_ms };
     rdCharts.heat.setData([t, d.slots.map(() => 0)]);
+    renderHeatLegend(Math.max(0, ...d.slots.flatMap((s) => s.heat)));
   }
 
   $('#rd-purge').addEventListener('click', () => purge({ rule: selected }));
@@ -432,7 +528,7 @@
       el('td', { class: 'num', text: fmtMs(b.latency_ms) }))));
     const ev = (s.health_events || []).slice().reverse();
     $('#health-events').replaceChildren(...(ev.length ? ev.map((e) => el('li', {},
-      el('span', { class: 'muted', text: fmtTime(e.time) + '  ' }), el('code', { text: e.backend }), ' ',
+      el('span', { class: 'muted', text: fmtTime(e.time) + '  ', 'data-time': e.time }), el('code', { text: e.backend }), ' ',
       el('span', { class: 'dot ' + (e.healthy && !e.ejected ? 'ok' : 'bad') }), e.healthy ? 'healthy' : 'unhealthy',
       e.ejected ? el('span', { class: 'tag open', text: 'ejected' }) : '',
       e.breaker ? el('span', { class: 'tag ' + e.breaker, text: 'breaker ' + e.breaker }) : ''))
@@ -464,7 +560,8 @@
       el('td', { class: 'num' }, el('span', { class: 'st c' + Math.floor(q.status / 100), text: q.status })),
       el('td', { class: 'num', text: fmtMs(q.duration_ms) }),
       el('td', { class: 'num', text: q.upstream_ms ? fmtMs(q.upstream_ms) : '–' }),
-      el('td', {}, q.backend ? el('code', { text: q.backend }) : el('span', { class: 'muted', text: '–' })),
+      el('td', {}, q.backend ? el('code', { text: q.backend })
+        : el('span', { class: 'tag gateway', text: 'gateway', title: 'answered by the gateway itself (refused, redirected, or no backend could answer)' })),
       el('td', {}, q.cache ? el('span', { class: 'tag ' + q.cache, text: q.cache }) : ''),
       el('td', {}, q.limit ? el('span', { class: 'tag ' + q.limit, text: q.limit, title: q.limit_key || '' }) : ''),
       el('td', {}, q.consumer ? el('code', { text: q.consumer }) : q.auth ? el('span', { class: 'tag limited', text: q.auth }) : ''),
@@ -648,7 +745,7 @@
           await loadConfig(true);
         });
       }
-      return el('tr', {}, el('td', { text: v.version }), el('td', { text: new Date(v.applied_at).toLocaleString() }),
+      return el('tr', {}, el('td', { text: v.version }), el('td', { text: new Date(v.applied_at).toLocaleString(), 'data-time': v.applied_at }),
         el('td', { text: v.origin }), el('td', { class: 'num', text: v.rules }), el('td', {}, btn));
     }));
   }
@@ -688,7 +785,10 @@
     if (es) es.close();
     streamRoute = want;
     es = new EventSource('api/stream' + (want ? '?route=' + encodeURIComponent(want) : ''));
-    es.addEventListener('open', () => { $('#conn').className = 'conn on'; $('#conn').textContent = 'live'; });
+    es.addEventListener('open', () => {
+      $('#conn').className = 'conn on'; $('#conn').textContent = 'live';
+      if (historyLoaded) loadHistory(); // a reconnect: fill the seconds missed meanwhile
+    });
     es.addEventListener('error', () => {
       $('#conn').className = 'conn off'; $('#conn').textContent = 'reconnecting…';
       if (es.readyState === EventSource.CLOSED) setTimeout(() => { api('snapshot').then(() => openStream(), () => {}); }, 2000);
@@ -729,6 +829,11 @@
       el('h2', {}, 'Which rule? ', el('span', { class: 'muted', text: 'the rule a request would match, and why not the ones before it' })), form, out));
   })();
 
-  showTab((location.hash || '#overview').slice(1));
-  openStream();
+  // The formatters, for the browser test to check against known values.
+  window.premierFormat = Object.freeze({ fmtSI, fmtPct, fmtMs, msAxis, rateAxis });
+
+  const hash = decodeURIComponent((location.hash || '#overview').slice(1));
+  showTab(hash.split('/')[0]);
+  if (hash.startsWith('routes/')) selectRoute(hash.slice('routes/'.length));
+  loadHistory().then(openStream, openStream);
 })();

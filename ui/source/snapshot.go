@@ -18,6 +18,40 @@ type Snapshot struct {
 	Consumers []Consumer `json:"consumers"`
 	// TLS is the TLS listener's figures; nil (left out) without one.
 	TLS *TLS `json:"tls,omitempty"`
+	// Seconds is the whole gateway's last five minutes, one point per
+	// complete second, oldest first (none from before the gateway
+	// started): the overview's live chart. The dashboard serves all of it
+	// at /api/history and only the last few in each snapshot.
+	Seconds []Second `json:"seconds"`
+	// HealthEvents are the backends' health, ejection and breaker
+	// changes, oldest first, stamped when the gateway saw them (whether
+	// or not a page was open); nil when the source does not keep them.
+	HealthEvents []HealthEvent `json:"health_events"`
+}
+
+// Second is one second of the whole gateway.
+type Second struct {
+	Time     time.Time `json:"time"` // the second's start
+	Requests uint64    `json:"requests"`
+	Errors   uint64    `json:"errors"` // 5xx, the gateway's own and the backends'
+	// Refused counts the 4xx the gateway answered itself, before any
+	// backend, the cache or the app: bad requests, auth, rate limits,
+	// bodies too large. Limited is the rate limit's share of them.
+	Refused uint64  `json:"refused"`
+	Limited uint64  `json:"limited"`
+	P50     float64 `json:"p50_ms"` // 0 in a second without requests
+	P95     float64 `json:"p95_ms"`
+	P99     float64 `json:"p99_ms"`
+}
+
+// HealthEvent is a backend's health, ejection or breaker state change.
+type HealthEvent struct {
+	Time    time.Time `json:"time"`
+	Backend string    `json:"backend"`
+	Healthy bool      `json:"healthy"`
+	// Ejected: out of rotation by passive health (outlier ejection).
+	Ejected bool   `json:"ejected"`
+	Breaker string `json:"breaker"`
 }
 
 // TLS is the TLS listener's handshakes since start and its certificates.
@@ -72,12 +106,15 @@ type Auth struct {
 type Overview struct {
 	Requests     uint64 `json:"requests"` // since start
 	RPS          Stat   `json:"rps"`
-	ErrorRate    Stat   `json:"error_rate"` // share of 5xx, 0..1
+	ErrorRate    Stat   `json:"error_rate"` // share of 5xx (gateway's own and backends'), 0..1
 	P50          Stat   `json:"p50_ms"`
 	P95          Stat   `json:"p95_ms"`
 	P99          Stat   `json:"p99_ms"`
 	CacheHitRate Stat   `json:"cache_hit_rate"` // hits / (hits + misses), 0..1
 	Limited      Stat   `json:"limited"`        // requests refused by a rate limit
+	// Refused counts the 4xx the gateway answered itself (Second.Refused):
+	// rate limits, auth, bad requests…
+	Refused Stat `json:"refused"`
 }
 
 // Stat is a recent value and its change over the last hour.
@@ -101,10 +138,13 @@ type Route struct {
 	// time) of the requests that reached a backend, since start.
 	UpstreamMs float64 `json:"upstream_ms"`
 	OverheadMs float64 `json:"overhead_ms"`
-	Cache      Cache   `json:"cache"`
-	Limit      Limit   `json:"limit"`
-	Auth       Auth    `json:"auth"`
-	WebSockets int64   `json:"websockets"` // open now
+	// HasCache: the running rule has a cache (the page shows no cache
+	// panel for one without).
+	HasCache   bool  `json:"has_cache"`
+	Cache      Cache `json:"cache"`
+	Limit      Limit `json:"limit"`
+	Auth       Auth  `json:"auth"`
+	WebSockets int64 `json:"websockets"` // open now
 	// Split is the rule's traffic split, one entry per group in the
 	// rule's order; left out for a rule without one.
 	Split []SplitGroup `json:"split,omitempty"`
@@ -161,7 +201,7 @@ type Limit struct {
 	Allowed uint64     `json:"allowed"`
 	Delayed uint64     `json:"delayed"`
 	Limited uint64     `json:"limited"`
-	Top     []KeyCount `json:"top"` // most limited keys (approximate)
+	Top     []KeyCount `json:"top"` // most limited keys (approximate), as read: "127.0.0.1", not the limiter's "9:127.0.0.1"
 }
 
 // KeyCount is a limited key and about how often it was refused.
@@ -239,9 +279,9 @@ type Request struct {
 	DurationMs float64 `json:"duration_ms"`
 	UpstreamMs float64 `json:"upstream_ms"`
 	Backend    string  `json:"backend"`
-	Cache      string  `json:"cache"` // "", "hit", "miss", "bypass"
-	Limit      string  `json:"limit"` // "", "allowed", "delayed", "limited"
-	LimitKey   string  `json:"limit_key"`
+	Cache      string  `json:"cache"`     // "", "hit", "miss", "bypass"
+	Limit      string  `json:"limit"`     // "", "allowed", "delayed", "limited"
+	LimitKey   string  `json:"limit_key"` // as read (see Limit.Top)
 	// Consumer is who the rule's auth admitted ("" without auth); Auth is
 	// its refusal, if any: "", "unauthorized", "forbidden", "throttled".
 	Consumer string `json:"consumer"`
