@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"sync"
 	"time"
 
 	"github.com/premier-gateway/premier/ui/source"
@@ -13,18 +12,13 @@ import (
 // (an ejection ends by the clock and a breaker moves on its next request,
 // so sampling, not a callback in each, sees every kind of change).
 type healthLog struct {
-	mu     sync.Mutex
-	last   map[string]source.HealthEvent
-	events []source.HealthEvent // oldest first, at most maxHealthEvents
-	stop   chan struct{}
-	done   chan struct{}
+	source.HealthTimeline
+	stop chan struct{}
+	done chan struct{}
 }
 
 // healthSampleEvery bounds how late a change is stamped.
 const healthSampleEvery = 250 * time.Millisecond
-
-// maxHealthEvents bounds the timeline.
-const maxHealthEvents = 200
 
 // start samples with sample every interval until close.
 func (h *healthLog) start(sample func() []source.Backend, interval time.Duration) {
@@ -34,7 +28,7 @@ func (h *healthLog) start(sample func() []source.Backend, interval time.Duration
 		tick := time.NewTicker(interval)
 		defer tick.Stop()
 		for {
-			h.observe(time.Now(), sample())
+			h.Observe(time.Now(), sample())
 			select {
 			case <-h.stop:
 				return
@@ -50,35 +44,6 @@ func (h *healthLog) close() {
 		close(h.stop)
 		<-h.done
 	}
-}
-
-// observe records the changes in bs since the last sample; a backend's
-// first sample is an event too (its state when the gateway began using it).
-func (h *healthLog) observe(now time.Time, bs []source.Backend) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.last == nil {
-		h.last = map[string]source.HealthEvent{}
-	}
-	for _, b := range bs {
-		e := source.HealthEvent{Time: now.UTC(), Backend: b.URL, Healthy: b.Healthy, Ejected: b.Ejected, Breaker: b.Breaker}
-		prev, seen := h.last[b.URL]
-		if seen && prev.Healthy == e.Healthy && prev.Ejected == e.Ejected && prev.Breaker == e.Breaker {
-			continue
-		}
-		h.last[b.URL] = e
-		h.events = append(h.events, e)
-	}
-	if n := len(h.events); n > maxHealthEvents {
-		h.events = append(h.events[:0], h.events[n-maxHealthEvents:]...)
-	}
-}
-
-// list returns the timeline, oldest first (never nil).
-func (h *healthLog) list() []source.HealthEvent {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return append([]source.HealthEvent{}, h.events...)
 }
 
 // backendStates is every pooled backend's state as the dashboard shows

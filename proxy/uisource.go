@@ -205,7 +205,7 @@ func (s *DashboardSource) Snapshot() source.Snapshot {
 	snap := source.Snapshot{Time: now, Version: Version, Uptime: now.Sub(s.started).Seconds(),
 		Reloads: g.reloads.Load(), FailedReloads: g.reloadFailures.Load()}
 	snap.ConfigVersion = g.versions.current()
-	snap.HealthEvents = g.healthEvents.list()
+	snap.HealthEvents = g.healthEvents.List()
 
 	names := s.routeNames()
 	plans := g.cur.Load().plans()

@@ -95,8 +95,8 @@ func (d *Dashboard) snapshot() ([]byte, []source.Second) {
 	s := d.src.Snapshot()
 	if s.HealthEvents == nil {
 		// A source that keeps no timeline: the changes between snapshots.
-		d.health.observe(now, s.Backends)
-		s.HealthEvents = d.health.list()
+		d.health.Observe(now, s.Backends)
+		s.HealthEvents = d.health.List()
 	}
 	if s.Seconds == nil {
 		s.Seconds = []source.Second{}

@@ -58,7 +58,7 @@ type Dashboard struct {
 	// snapSeconds is the last snapshot's whole window of seconds (the
 	// JSON carries only its tail).
 	snapSeconds []source.Second
-	health      healthTimeline
+	health      source.HealthTimeline
 
 	logins loginThrottle
 }

@@ -25,3 +25,22 @@ func TestEqualFold(t *testing.T) {
 		t.Errorf("%v allocations", n)
 	}
 }
+
+func TestIsToken(t *testing.T) {
+	for s, want := range map[string]bool{
+		"X-Request-ID": true, "GET": true, "!#$%&'*+-.^_`|~09az": true,
+		"": false, "a b": false, "a:b": false, "é": false, "a\r": false, "(x)": false,
+	} {
+		if got := IsToken(s); got != want {
+			t.Errorf("IsToken(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func TestTrimOWS(t *testing.T) {
+	for in, want := range map[string]string{" \ta b\t ": "a b", "": "", " \t": "", "x": "x"} {
+		if got := string(TrimOWS([]byte(in))); got != want {
+			t.Errorf("TrimOWS(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -79,24 +79,11 @@ func (c *CORSConfig) validTokens(key string, list []string) error {
 		switch {
 		case v == "*" && c.AllowCredentials:
 			errs = append(errs, fmt.Errorf("%s: \"*\" is a literal name, not a wildcard, when allow_credentials is true; list the names", key))
-		case v != "*" && !isToken(v):
+		case v != "*" && !ascii.IsToken(v):
 			errs = append(errs, fmt.Errorf("%s: %q is not a method or header name", key, v))
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // CORS is a compiled CORSConfig: the origin matcher and the header values,

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/premier-gateway/premier/internal/ascii"
 )
 
 // Config is a rule's `auth` feature: the methods it accepts, tried in the
@@ -80,7 +82,7 @@ func (c *APIKeysConfig) Validate() error {
 	if c.Header == "" && c.Query == "" {
 		errs = append(errs, errors.New("header: api_keys needs a header or a query parameter to read the key from"))
 	}
-	if c.Header != "" && !validToken(c.Header) {
+	if c.Header != "" && !ascii.IsToken(c.Header) {
 		errs = append(errs, fmt.Errorf("header: %q is not a valid header name", c.Header))
 	}
 	if c.Query != "" && strings.ContainsAny(c.Query, "&=#?% +") {
@@ -142,16 +144,4 @@ func parseHash(s string) (h [32]byte, err error) {
 		return h, errors.New("not hexadecimal")
 	}
 	return h, nil
-}
-
-// validToken accepts an RFC 9110 token (a header name).
-func validToken(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0 {
-			continue
-		}
-		return false
-	}
-	return s != ""
 }

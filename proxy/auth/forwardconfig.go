@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/premier-gateway/premier/internal/ascii"
 )
 
 // ForwardConfig is `auth.forward`: an auth service asked about every
@@ -37,7 +39,7 @@ func (c *ForwardConfig) Validate() error {
 		errs = append(errs, fmt.Errorf("timeout: %v must be above 0 and at most 60 seconds", c.Timeout))
 	}
 	for _, h := range c.CopyHeaders {
-		if !validToken(h) {
+		if !ascii.IsToken(h) {
 			errs = append(errs, fmt.Errorf("copy_headers: %q is not a valid header name", h))
 		}
 		if gatewayHeader(h) {

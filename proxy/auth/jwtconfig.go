@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/premier-gateway/premier/internal/ascii"
 )
 
 // JWTConfig is `auth.jwt`.
@@ -120,7 +122,7 @@ func (c *JWTConfig) Validate() error {
 		errs = append(errs, fmt.Errorf("leeway: %v must be between 0 and 300 seconds", c.Leeway))
 	}
 	for h, claim := range c.ClaimsToHeaders {
-		if !validToken(h) {
+		if !ascii.IsToken(h) {
 			errs = append(errs, fmt.Errorf("claims_to_headers: %q is not a valid header name", h))
 		}
 		if claim == "" {

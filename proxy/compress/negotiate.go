@@ -113,10 +113,10 @@ func (p *Policy) Negotiate(ae []byte) Coding {
 // thousandths (1000 without a q parameter). ok is false for an empty or
 // malformed member, which is skipped.
 func parseItem(item []byte) (name []byte, q int, ok bool) {
-	item = trimOWS(item)
+	item = ascii.TrimOWS(item)
 	params := []byte(nil)
 	if i := indexByte(item, ';'); i >= 0 {
-		item, params = trimOWS(item[:i]), item[i+1:]
+		item, params = ascii.TrimOWS(item[:i]), item[i+1:]
 	}
 	if len(item) == 0 {
 		return nil, 0, false
@@ -125,9 +125,9 @@ func parseItem(item []byte) (name []byte, q int, ok bool) {
 	for len(params) > 0 {
 		var p []byte
 		if i := indexByte(params, ';'); i >= 0 {
-			p, params = trimOWS(params[:i]), params[i+1:]
+			p, params = ascii.TrimOWS(params[:i]), params[i+1:]
 		} else {
-			p, params = trimOWS(params), nil
+			p, params = ascii.TrimOWS(params), nil
 		}
 		if len(p) >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=' {
 			v, good := parseQ(p[2:])
@@ -165,16 +165,6 @@ func parseQ(b []byte) (int, bool) {
 		return 0, false
 	}
 	return v, true
-}
-
-func trimOWS(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
-		b = b[1:]
-	}
-	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
-		b = b[:len(b)-1]
-	}
-	return b
 }
 
 func indexByte(b []byte, c byte) int {

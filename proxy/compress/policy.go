@@ -105,7 +105,7 @@ func (p *Policy) typeListed(ct []byte) bool {
 	if i := bytes.IndexByte(ct, ';'); i >= 0 {
 		ct = ct[:i]
 	}
-	ct = trimOWS(ct)
+	ct = ascii.TrimOWS(ct)
 	for _, w := range p.whole {
 		if len(ct) > len(w) && ascii.EqualFold(ct[:len(w)], string(w)) {
 			return true
@@ -165,9 +165,9 @@ func hasToken(v []byte, tok string) bool {
 		} else {
 			m, v = v, nil
 		}
-		m = trimOWS(m)
+		m = ascii.TrimOWS(m)
 		if i := bytes.IndexAny(m, "=;"); i >= 0 {
-			m = trimOWS(m[:i])
+			m = ascii.TrimOWS(m[:i])
 		}
 		if ascii.EqualFold(m, tok) {
 			return true

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/premier-gateway/premier/internal/ascii"
 	"github.com/premier-gateway/premier/proxy/accesslog"
 )
 
@@ -27,7 +28,7 @@ func (r *RequestID) Defaults() {
 
 // Validate checks the request_id block.
 func (r *RequestID) Validate() error {
-	if !validToken(r.Header) {
+	if !ascii.IsToken(r.Header) {
 		return fmt.Errorf("header: %q is not a header name", r.Header)
 	}
 	return nil
@@ -107,19 +108,4 @@ func (l *Log) Validate() error {
 		errs = append(errs, fmt.Errorf("format: must be text or json, got %q", l.Format))
 	}
 	return errors.Join(errs...)
-}
-
-// validToken accepts an RFC 9110 token (a header name).
-func validToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0 {
-			continue
-		}
-		return false
-	}
-	return true
 }

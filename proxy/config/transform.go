@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/goccy/go-yaml"
+	"github.com/premier-gateway/premier/internal/ascii"
 )
 
 // Rewrite is the `rewrite` feature: the path the backend gets instead of
@@ -126,7 +127,7 @@ func (h *HeaderRules) Validate() error {
 		names []string
 	}{{"set", h.Set.names()}, {"add", h.Add.names()}, {"remove", h.Remove}} {
 		for _, n := range key.names {
-			if !validToken(n) {
+			if !ascii.IsToken(n) {
 				errs = append(errs, fmt.Errorf("%s: %q is not a header name", key.k, n))
 			}
 		}

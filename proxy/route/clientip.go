@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/premier-gateway/premier/internal/ascii"
 	"github.com/valyala/fasthttp"
 )
 
@@ -174,7 +175,7 @@ func forwardedFor(elem []byte) (netip.Addr, bool) {
 		} else {
 			pair, elem = elem, nil
 		}
-		pair = trimOWS(pair)
+		pair = ascii.TrimOWS(pair)
 		eq := bytes.IndexByte(pair, '=')
 		if eq != 3 || !bytes.EqualFold(pair[:3], []byte("for")) {
 			continue

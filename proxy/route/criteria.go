@@ -138,7 +138,7 @@ func compileCriteria(sp *Spec) (*criteria, []HostPattern, error) {
 	}
 	c := &criteria{}
 	for _, m := range sp.Methods {
-		if m == "" || !isToken(m) {
+		if m == "" || !ascii.IsToken(m) {
 			return nil, nil, &CriterionError{Field: "methods", Err: fmt.Errorf("%q is not a method name", m)}
 		}
 		c.methods = append(c.methods, strings.ToUpper(m))
@@ -158,7 +158,7 @@ func compileCriteria(sp *Spec) (*criteria, []HostPattern, error) {
 func compileKVs(kvs []KV, header bool) ([]valueMatch, error) {
 	out := make([]valueMatch, 0, len(kvs))
 	for _, kv := range kvs {
-		if kv.Name == "" || header && !isToken(kv.Name) {
+		if kv.Name == "" || header && !ascii.IsToken(kv.Name) {
 			return nil, fmt.Errorf("%q is not a header name", kv.Name)
 		}
 		v := valueMatch{name: kv.Name, value: kv.Value}
@@ -173,18 +173,6 @@ func compileKVs(kvs []KV, header bool) ([]valueMatch, error) {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].name < out[j].name })
 	return out, nil
-}
-
-// isToken reports whether s is an RFC 9110 token (method and header names).
-func isToken(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0 {
-			continue
-		}
-		return false
-	}
-	return true
 }
 
 // CriterionError reports a rule's hosts, methods, headers or query that

@@ -1,6 +1,10 @@
 package route
 
-import "net/netip"
+import (
+	"net/netip"
+
+	"github.com/premier-gateway/premier/internal/ascii"
+)
 
 // parseIP parses a textual IPv4 or IPv6 address without allocating (netip's
 // parser needs a string and allocates its errors). Zones, leading zeros in
@@ -123,7 +127,7 @@ func parseIPv6(b []byte) (netip.Addr, bool) {
 // Forwarded "for=" value: "1.2.3.4", "1.2.3.4:port", "::1", "[::1]",
 // "[::1]:port". Surrounding spaces and tabs are ignored.
 func parseHostAddr(b []byte) (netip.Addr, bool) {
-	b = trimOWS(b)
+	b = ascii.TrimOWS(b)
 	if len(b) == 0 {
 		return netip.Addr{}, false
 	}
@@ -175,14 +179,4 @@ func validPort(b []byte, optional bool) bool {
 		}
 	}
 	return true
-}
-
-func trimOWS(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
-		b = b[1:]
-	}
-	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
-		b = b[:len(b)-1]
-	}
-	return b
 }

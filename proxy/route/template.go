@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/premier-gateway/premier/internal/ascii"
 	"github.com/valyala/fasthttp"
 )
 
@@ -196,7 +197,7 @@ func placeholder(name string, captureNames []string) (part, error) {
 		return part{kind: partClaim, text: name}, nil
 	}
 	if h, ok := strings.CutPrefix(name, placeholderHeader); ok {
-		if !validHeaderName(h) {
+		if !ascii.IsToken(h) {
 			return part{}, fmt.Errorf("placeholder {%s} needs a valid header name", name)
 		}
 		return part{kind: partHeader, text: h, key: []byte(h)}, nil
@@ -207,21 +208,6 @@ func placeholder(name string, captureNames []string) (part, error) {
 		}
 	}
 	return part{}, fmt.Errorf("unknown placeholder {%s}", name)
-}
-
-// validHeaderName accepts an RFC 9110 token.
-func validHeaderName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0 {
-			continue
-		}
-		return false
-	}
-	return true
 }
 
 // QueryNames returns the names of the template's {query.NAME} placeholders

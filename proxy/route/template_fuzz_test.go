@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/premier-gateway/premier/internal/ascii"
 	"github.com/valyala/fasthttp"
 )
 
@@ -143,7 +144,7 @@ func FuzzTemplateAppend(f *testing.F) {
 		var req fasthttp.Request
 		req.Header.SetMethod(method)
 		req.SetRequestURI(uri)
-		if validHeaderName(hname) && !strings.ContainsAny(hval, "\r\n") {
+		if ascii.IsToken(hname) && !strings.ContainsAny(hval, "\r\n") {
 			req.Header.Set(hname, hval)
 		}
 		ctx := &fasthttp.RequestCtx{}

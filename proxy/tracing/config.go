@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/premier-gateway/premier/internal/ascii"
 )
 
 // Config is the top-level `tracing:` block. Tracing context (traceparent,
@@ -51,7 +53,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, errors.New("service_name: must not be empty"))
 	}
 	for k, v := range c.Headers {
-		if !validToken(k) {
+		if !ascii.IsToken(k) {
 			errs = append(errs, fmt.Errorf("headers: %q is not a valid header name", k))
 		}
 		if strings.ContainsAny(v, "\r\n\x00") {
@@ -75,18 +77,4 @@ func endpointURL(s string) (string, error) {
 		u.Path = "/v1/traces"
 	}
 	return u.String(), nil
-}
-
-// validToken reports an RFC 9110 token (a header name).
-func validToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
-			return false
-		}
-	}
-	return true
 }
