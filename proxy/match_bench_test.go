@@ -40,8 +40,21 @@ func rulesMixYAML(tb testing.TB, hosts bool) string {
 	})
 }
 
+// withRewrite gives the mix's last rule (the one the traffic reaches) a
+// rewrite and request and response header rules, so the request takes the
+// transform path too.
+func withRewrite(src string) string {
+	const last = "    - pattern: \"/*\"\n      features:\n"
+	i := strings.LastIndex(src, last)
+	return src[:i] + last + `        rewrite: {add_prefix: "/v1"}
+        request_headers: {set: {X-Env: prod}, add: {X-Trace: "{request_id}"}, remove: [X-Debug]}
+        response_headers: {set: {X-Frame-Options: DENY}}
+` + src[i+len(last):]
+}
+
 // BenchmarkRulesMix is the 50-rule mix against one rule through the whole
-// proxied path (in-memory backend), with and without hosts, in rounds
+// proxied path (in-memory backend), with and without hosts (and with hosts,
+// a rewrite and header rules on the rule the traffic reaches), in rounds
 // (round=1..5, each running the three in turn) so the A/B pairs come from
 // one interleaved run on a shared machine.
 func BenchmarkRulesMix(b *testing.B) {
@@ -58,6 +71,7 @@ func BenchmarkRulesMix(b *testing.B) {
 		{"one-rule", newInmemGatewayConfig(b, one)},
 		{"rules50", newInmemGatewayConfig(b, rulesMixYAML(b, false))},
 		{"rules50-hosts", newInmemGatewayConfig(b, rulesMixYAML(b, true))},
+		{"rules50-hosts-rewrite", newInmemGatewayConfig(b, withRewrite(rulesMixYAML(b, true)))},
 	}
 	for round := 1; round <= 5; round++ {
 		for _, c := range cases {
@@ -84,6 +98,9 @@ func TestRulesMixHostsConfig(t *testing.T) {
 	g.do(t, "/small")
 	if got := g.gw.cur.Load().match.MatchRequest(matchRequest(new(route.Request), &g.ctx.Request, []byte("/small")), nil); got != 49 {
 		t.Fatalf("rule %d, want the last (49)", got)
+	}
+	if p := newInmemGatewayConfig(t, withRewrite(src)).gw.cur.Load().rules[49]; p.transform == nil {
+		t.Fatal("the last rule has no rewrite")
 	}
 }
 
