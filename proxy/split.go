@@ -211,7 +211,7 @@ func gcd(a, b uint64) uint64 {
 	return a
 }
 
-// mix64 spreads a hash's bits (the splitmix64 finaliser), so addresses
+// mix64 spreads a hash's bits (MurmurHash3's fmix64 finaliser), so addresses
 // that differ in a few bits still land on weights spread over the range.
 func mix64(h uint64) uint64 {
 	h ^= h >> 33
