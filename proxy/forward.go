@@ -75,7 +75,7 @@ func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 			s.relayed = true
 		}
 	}
-	s.buf = stripHopByHop(&ctx.Response.Header, s.buf)
+	s.buf = stripHopByHop(&ctx.Response.Header, s.buf, t.rid.name())
 	ctx.Response.Header.ResetConnectionClose()
 	if clientClose {
 		ctx.SetConnectionClose()

@@ -139,8 +139,8 @@ func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
 // finish records a request its rule answered (or refused): the ID on the
 // answer, then the one Observe every answer reaches, and the slow log.
 func (g *Gateway) finish(ctx *fasthttp.RequestCtx, t *table, s *scratch, p *plan) {
-	t.rid.answerID(ctx, s)
 	o := &s.obs
+	t.rid.answerID(ctx, s, o.Source == metrics.SourceApp)
 	o.Duration = time.Since(o.Start)
 	o.Status = ctx.Response.StatusCode()
 	s.trace.req.End(o.Status, o.Start.Add(o.Duration))
@@ -165,7 +165,7 @@ const (
 // metrics and the recent requests, so they do not drown the traffic they
 // show; its refusals are counted.
 func (g *Gateway) finishEarly(ctx *fasthttp.RequestCtx, t *table, s *scratch, start time.Time, reserved bool) {
-	t.rid.answerID(ctx, s)
+	t.rid.answerID(ctx, s, false)
 	o := &s.obs
 	path := s.path
 	if len(path) == 0 { // refused before the path was normalised: the raw one

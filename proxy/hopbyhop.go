@@ -27,12 +27,25 @@ var hopByHop = [...]string{
 // backend's response (prepareRequest does it for requests, in its own
 // pass over the fields): see hopScan.drop. buf is scratch space; the
 // grown buffer is returned.
-func stripHopByHop(h *fasthttp.ResponseHeader, buf []byte) []byte {
+//
+// In the same pass it counts the fields named id (the request ID header,
+// nil when request IDs are off): a backend sending that header more than
+// once has every copy removed here, so the one the gateway sets later
+// (answerID, by replacing the first) is the only one the client sees, on
+// this answer and on every cache hit made from it.
+func stripHopByHop(h *fasthttp.ResponseHeader, buf, id []byte) []byte {
 	s := hopScan{conn: buf[:0]}
+	ids := 0
 	for k, v := range h.All() {
 		s.field(k, v)
+		if len(id) > 0 && len(k) == len(id) && bytes.EqualFold(k, id) {
+			ids++
+		}
 	}
 	s.drop(h)
+	if ids > 1 {
+		h.DelBytes(id)
+	}
 	return s.conn
 }
 

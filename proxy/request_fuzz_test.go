@@ -445,7 +445,7 @@ func checkResponseStrip(t *testing.T, raw []byte) {
 	}
 	before := responseHeaders(&rh)
 	named := connectionTokens(before)
-	stripHopByHop(&rh, nil)
+	stripHopByHop(&rh, nil, nil)
 	rh.ResetConnectionClose()
 	after := responseHeaders(&rh)
 	checkStripped(t, "response head", after, named, nil)

@@ -36,14 +36,18 @@ const (
 
 // requestIDs is the compiled request_id block (nil: off).
 type requestIDs struct {
-	header []byte
+	header []byte // as configured (the 101 head of an upgrade)
+	// canon is the header name in fasthttp's canonical form, the form the
+	// gateway's requests and backends' responses hold their names in, so
+	// the lookups on every request skip normalising the name again.
+	canon []byte
 }
 
 func newRequestIDs(c config.RequestID) *requestIDs {
 	if !c.Enabled {
 		return nil
 	}
-	return &requestIDs{header: []byte(c.Header)}
+	return &requestIDs{header: []byte(c.Header), canon: fasthttp.AppendNormalizedHeaderKey(nil, c.Header)}
 }
 
 var (
@@ -111,25 +115,41 @@ func (r *requestIDs) requestID(ctx *fasthttp.RequestCtx, s *scratch) {
 		return
 	}
 	h := &ctx.Request.Header
-	if in := h.PeekBytes(r.header); validRequestID(in) {
+	in := h.PeekCanonical(r.canon)
+	if validRequestID(in) {
 		s.rid = append(s.rid, in...)
 		return
 	}
 	s.rid = appendMintedID(s.rid)
-	if h.PeekBytes(r.header) != nil {
-		h.DelBytes(r.header) // every copy: the backend sees the one ID
+	if in != nil {
+		h.DelBytes(r.canon) // every copy: the backend sees the one ID
 	}
-	h.SetBytesKV(r.header, s.rid)
+	h.SetCanonical(r.canon, s.rid)
 }
 
 // answerID puts the request's ID on the answer, whoever produced it (a
-// backend, the cache, the gateway's own error); a backend's own header of
-// that name is replaced so the client sees the one the gateway logged.
-func (r *requestIDs) answerID(ctx *fasthttp.RequestCtx, s *scratch) {
+// backend, the cache, the gateway's own error). A backend's own header of
+// that name is replaced, so the client sees the one the gateway logged:
+// the first copy here, the others already removed where the backend's
+// answer arrived (stripHopByHop). An in-process application's answer
+// (app) does not pass there, so all its copies are removed here.
+func (r *requestIDs) answerID(ctx *fasthttp.RequestCtx, s *scratch, app bool) {
 	if r == nil || len(s.rid) == 0 {
 		return
 	}
-	ctx.Response.Header.SetBytesKV(r.header, s.rid)
+	h := &ctx.Response.Header
+	if app {
+		h.DelBytes(r.canon)
+	}
+	h.SetCanonical(r.canon, s.rid)
+}
+
+// name returns the header's canonical name, nil with request IDs off.
+func (r *requestIDs) name() []byte {
+	if r == nil {
+		return nil
+	}
+	return r.canon
 }
 
 // intoHead returns a copy of a backend's 101 head (relayed to the client
@@ -151,5 +171,5 @@ func (r *requestIDs) peek(ctx *fasthttp.RequestCtx) []byte {
 	if r == nil {
 		return nil
 	}
-	return ctx.Request.Header.PeekBytes(r.header)
+	return ctx.Request.Header.PeekCanonical(r.canon)
 }

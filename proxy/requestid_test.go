@@ -163,3 +163,26 @@ func TestRequestIDOwnHeader(t *testing.T) {
 		t.Fatalf("backend %q, client %q", got, resp.Header.Get("X-Trace"))
 	}
 }
+
+// A backend that sends the ID header twice, in any case, has both copies
+// replaced by the one the gateway logged: the client sees exactly one.
+func TestRequestIDBackendCopiesReplaced(t *testing.T) {
+	url := startBackend(t, func(ctx *fasthttp.RequestCtx) {
+		rawResponse(ctx, func() string {
+			return "HTTP/1.1 200 OK\r\nx-request-id: backend-lower\r\nX-REQUEST-ID: backend-upper"
+		}, "ok")
+	})
+	h := startGateway(t, configYAML(url, `  paths:
+    - pattern: /cached
+      features: {cache: {expire_s: 60}}
+`))
+	for _, c := range []struct{ path, id string }{{"/a", "mine-1"}, {"/cached", "miss-1"}, {"/cached", "hit-1"}} {
+		out := rawRequest(t, h.addr, "GET "+c.path+" HTTP/1.1\r\nHost: gw\r\nx-request-id: "+c.id+"\r\nConnection: close\r\n\r\n")
+		if n := strings.Count(strings.ToLower(out), "x-request-id:"); n != 1 || !strings.Contains(out, "X-Request-Id: "+c.id+"\r\n") {
+			t.Fatalf("%s: %d ID fields: %q", c.id, n, out)
+		}
+		if c.id == "hit-1" && !strings.Contains(out, "X-Cache: HIT") {
+			t.Fatalf("not a cache hit: %q", out)
+		}
+	}
+}

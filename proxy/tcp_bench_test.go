@@ -9,8 +9,7 @@ import (
 // BenchmarkGatewayTCP drives the real thing over loopback sockets: a
 // fasthttp client with 64 parallel connections → the gateway's server
 // (watched listener) → a 100-byte fasthttp backend, on the bench config's
-// timeout+monitoring rule. It is the workload the committed default.pgo
-// profile comes from (see bench/RESULTS.md).
+// timeout+monitoring rule: the default path bench/abstat.sh measures.
 func BenchmarkGatewayTCP(b *testing.B) {
 	body := make([]byte, 100)
 	backend := startBackend(b, func(ctx *fasthttp.RequestCtx) { ctx.SetBody(body) })

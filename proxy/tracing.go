@@ -20,6 +20,10 @@ const (
 	hdrTracestate  = "tracestate"
 )
 
+// canonTraceparent is traceparent as the request holds its name (fasthttp
+// normalises names), for the lookup every request makes.
+var canonTraceparent = []byte("Traceparent")
+
 // traceState is one request's trace context in its scratch memory.
 type traceState struct {
 	req   tracing.Request
@@ -42,7 +46,10 @@ func (g *Gateway) beginTrace(t *table, ctx *fasthttp.RequestCtx, s *scratch, p *
 	h := &ctx.Request.Header
 	ts.hdr = h
 	var parent tracing.Parent
-	tps := h.PeekAll(hdrTraceparent)
+	var tps [][]byte
+	if h.PeekCanonical(canonTraceparent) != nil {
+		tps = h.PeekAll(hdrTraceparent)
+	}
 	// Two traceparent lines are as malformed as a bad one (§3.2).
 	has := len(tps) == 1 && tracing.ParseTraceparent(tps[0], &parent)
 	if !has && len(tps) > 0 {

@@ -37,11 +37,14 @@ import (
 // isWebSocketUpgrade reports whether req asks for a WebSocket upgrade
 // (RFC 6455 §4.1: GET, Connection: upgrade, Upgrade: websocket).
 func isWebSocketUpgrade(req *fasthttp.Request) bool {
-	return req.Header.IsGet() && bytes.EqualFold(req.Header.Peek("Upgrade"), strWebSocket) &&
+	return req.Header.IsGet() && bytes.EqualFold(req.Header.PeekCanonical(strUpgradeName), strWebSocket) &&
 		req.Header.ConnectionUpgrade()
 }
 
-var strWebSocket = []byte("websocket")
+var (
+	strWebSocket   = []byte("websocket")
+	strUpgradeName = []byte(fasthttp.HeaderUpgrade) // canonical, as the request holds it
+)
 
 // wsHandshakeBuf is the buffer for reading the backend's response head.
 const wsHandshakeBuf = 4 << 10
@@ -169,7 +172,7 @@ func (p *plan) serveWebSocket(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s 
 			p.backendError(g, ctx, s, b.URL, err)
 			return b.URL
 		}
-		s.buf = stripHopByHop(&ctx.Response.Header, s.buf)
+		s.buf = stripHopByHop(&ctx.Response.Header, s.buf, t.rid.name())
 		return b.URL
 	}
 
