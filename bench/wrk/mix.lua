@@ -4,11 +4,14 @@
 -- echoes. Requests are prebuilt per thread in init(), so picking one costs
 -- wrk almost nothing.
 --   wrk -t1 -c64 -d5s -s bench/wrk/mix.lua http://127.0.0.1:8000
+-- An argument after "--" sets how many user ids the lookups spread over
+-- (default 10000): fewer ids, more of them cache hits.
+--   wrk -t2 -c64 -d5s -s bench/wrk/mix.lua http://127.0.0.1:8000 -- 200
 dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "lib.lua")
 
 local weights = {
    -- { weight, method, path or function(i) -> path, body }
-   { 35, "GET", function(i) return "/api/users/" .. math.random(1, 10000) end },
+   { 35, "GET", function(i) return "/api/users/" .. math.random(1, USER_IDS) end },
    { 20, "GET", "/small" },
    { 10, "GET", "/4k" },
    { 8, "GET", function(i) return "/bytes?n=" .. math.random(1, 32768) end },
@@ -24,6 +27,7 @@ local pool = {}
 local POOL = 4096
 
 function init(args)
+   USER_IDS = tonumber(args[1]) or 10000
    math.randomseed(os.time() + (tonumber(tostring({}):match("0x(%x+)"), 16) or 0))
    local total = 0
    for _, w in ipairs(weights) do total = total + w[1] end
