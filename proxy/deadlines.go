@@ -3,6 +3,7 @@ package proxy
 import (
 	"fmt"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -25,7 +26,7 @@ func (g *Gateway) listener(ln net.Listener) net.Listener {
 	if g.Loaded().Config.H2C {
 		ln = g.sniffH2C(ln)
 	}
-	return clientListener{ln, g, false}
+	return clientListener{ln, g, false, new(atomic.Bool)}
 }
 
 // tlsBase wraps the TCP listener under a TLS one (ListenTLS): the same cap
@@ -35,18 +36,43 @@ func (g *Gateway) listener(ln net.Listener) net.Listener {
 // connection writes each response at once. A connection over the cap is
 // closed without an answer: a plain-text 429 means nothing to a client
 // that expects a ServerHello.
-func (g *Gateway) tlsBase(ln net.Listener) net.Listener { return clientListener{ln, g, true} }
+func (g *Gateway) tlsBase(ln net.Listener) net.Listener {
+	return clientListener{ln, g, true, new(atomic.Bool)}
+}
 
 type clientListener struct {
 	net.Listener
-	g   *Gateway
-	tls bool // under a TLS listener: see tlsBase
+	g        *Gateway
+	tls      bool         // under a TLS listener: see tlsBase
+	stopping *atomic.Bool // StopAccepting ran
+}
+
+// backlogSweep is how long StopAccepting keeps taking connections the
+// kernel has already completed (its accept queue): each one's client saw
+// its connect succeed and may be writing its request, so it is served
+// rather than reset by the close.
+const backlogSweep = 20 * time.Millisecond
+
+// StopAccepting ends the listener's accepting without losing what the
+// kernel already accepted: Accept returns the queued connections for
+// backlogSweep more, then closes the listener and reports net.ErrClosed.
+func (l clientListener) StopAccepting() {
+	if l.stopping.Swap(true) {
+		return
+	}
+	if d, ok := l.Listener.(interface{ SetDeadline(time.Time) error }); !ok || d.SetDeadline(time.Now().Add(backlogSweep)) != nil {
+		_ = l.Listener.Close()
+	}
 }
 
 func (l clientListener) Accept() (net.Conn, error) {
 	for {
 		c, err := l.Listener.Accept()
 		if err != nil {
+			if l.stopping.Load() { // the sweep's deadline passed, or the listener closed
+				_ = l.Listener.Close()
+				return nil, net.ErrClosed
+			}
 			return nil, err
 		}
 		wc := l.g.admit(c)

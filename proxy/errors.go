@@ -110,6 +110,9 @@ var (
 	// request path (a value holding "%2F"...) or lies under the reserved
 	// prefix; nothing is sent to a backend.
 	ErrRewrite = sentinel("bad_rewrite", "malformed request: the rewritten path is not valid", fasthttp.StatusBadRequest)
+	// ErrMethodNotAllowed: a health probe path ({prefix}/healthz,
+	// {prefix}/readyz) asked with a method other than GET or HEAD.
+	ErrMethodNotAllowed = sentinel("method_not_allowed", "method not allowed", fasthttp.StatusMethodNotAllowed)
 )
 
 // answerFor is err's answer: its own, a wrapped sentinel's, or a 500.

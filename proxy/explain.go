@@ -37,6 +37,9 @@ func (g *Gateway) Explain(q source.ExplainQuery) (source.Explanation, error) {
 	p, reserved := g.route(ctx, t, s)
 	e.Host, e.Path = string(ctx.Request.Header.Host()), string(s.path)
 	switch {
+	case s.probe:
+		e.Answered = &source.GatewayAnswer{Status: ctx.Response.StatusCode(), Reason: "a health probe under the reserved prefix: answered for everyone, before any redirect or dashboard check"}
+		return e, nil
 	case reserved:
 		e.Answered = &source.GatewayAnswer{Status: 0, Reason: "the dashboard's reserved prefix " + string(t.prefix) + ": the dashboard, its API and /metrics answer, never a rule"}
 		return e, nil

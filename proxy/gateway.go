@@ -85,6 +85,12 @@ type Gateway struct {
 	refreshes    refreshes // the cache's background refreshes (cacherefresh.go)
 	// retiring are the tracers a reload replaced, still flushing (tracing.go).
 	retiring sync.WaitGroup
+
+	// The draining state (health.go): set once by StartDraining, with
+	// the time it began (the lame duck counts from it).
+	draining   atomic.Bool
+	drainOnce  sync.Once
+	drainStart time.Time
 }
 
 // Option configures New.

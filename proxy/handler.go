@@ -58,6 +58,7 @@ type scratch struct {
 	// this request (nil: none to send); it goes out with the response
 	// headers, after the cache had its look at the backend's answer.
 	splitCookie []byte
+	probe       bool // route answered a health probe (health.go)
 }
 
 var scratchPool = sync.Pool{New: func() any {
@@ -90,11 +91,12 @@ func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
 	}
 	s.tries, s.wsLog = 0, nil
 	p, reserved := g.route(ctx, t, s)
-	if reserved {
+	if reserved && !s.probe {
 		g.serveReserved(ctx, t, s.path)
 	}
 	if p == nil {
 		g.finishEarly(ctx, t, s, start, reserved)
+		g.drainClose(ctx)
 		return
 	}
 	o := &s.obs
@@ -131,7 +133,8 @@ func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
 		g.compressResponse(ctx, p.compress, s)
 	}
 	g.finish(ctx, t, s, p)
-	if !ws {
+	if !ws { // a 101 keeps its Connection: Upgrade
+		g.drainClose(ctx)
 		holdResponse(ctx)
 	}
 }
@@ -161,9 +164,10 @@ const (
 )
 
 // finishEarly records an answer given before any rule matched. The
-// dashboard's own successful answers (its polling) are left out of the
-// metrics and the recent requests, so they do not drown the traffic they
-// show; its refusals are counted.
+// dashboard's own successful answers (its polling) and the health
+// probes' are left out of the metrics and the recent requests, so they do
+// not drown the traffic they show; their refusals are counted. The access
+// log has them all.
 func (g *Gateway) finishEarly(ctx *fasthttp.RequestCtx, t *table, s *scratch, start time.Time, reserved bool) {
 	t.rid.answerID(ctx, s, false)
 	o := &s.obs
@@ -176,7 +180,10 @@ func (g *Gateway) finishEarly(ctx *fasthttp.RequestCtx, t *table, s *scratch, st
 	}
 	*o = metrics.Observation{Rule: GatewayRule, Route: GatewayRoute, Method: ctx.Method(), Path: path, Start: start,
 		RequestID: s.rid, Duration: time.Since(start), Status: ctx.Response.StatusCode()}
-	if !reserved || o.Status >= 400 {
+	// A probe's 200 or 503 is the probe's protocol, polled like the
+	// dashboard: only its refusals (405) are counted.
+	quiet := reserved && (o.Status < 400 || s.probe && o.Status == fasthttp.StatusServiceUnavailable)
+	if !quiet {
 		g.metrics.Observe(o)
 	}
 	s.tries, s.wsLog = 0, nil
@@ -185,12 +192,20 @@ func (g *Gateway) finishEarly(ctx *fasthttp.RequestCtx, t *table, s *scratch, st
 
 // route vets the request head, normalises the path (into s.path), rewrites
 // the request URI to it and picks the rule. It returns reserved for the
-// dashboard prefix, and a nil plan when it has answered the request.
+// dashboard prefix, and a nil plan when it has answered the request; a
+// health probe is both, answered, with s.probe set.
 func (g *Gateway) route(ctx *fasthttp.RequestCtx, t *table, s *scratch) (p *plan, reserved bool) {
+	s.probe = false
 	if err := checkHead(&ctx.Request.Header); err != nil {
 		writeError(ctx, err)
 		ctx.SetConnectionClose()
 		return nil, false
+	}
+	// The health probes come before everything that could refuse them: a
+	// redirect to https, the dashboard's hosts and access check (health.go).
+	if g.probe(ctx, t) {
+		s.probe = true
+		return nil, true
 	}
 	// ACME's HTTP-01 validation comes before everything that could answer
 	// otherwise (a rule, the dashboard, a redirect to https); the check is

@@ -24,6 +24,8 @@ type table struct {
 	rid      *requestIDs // request_id (nil: off)
 	rules    []*plan     // one per path rule, in file order
 	fallback *plan       // default_features: requests no rule matches
+	// healthz and readyz are the probe paths under prefix (health.go).
+	healthz, readyz []byte
 	// maxBody bounds request bodies (413 beyond).
 	maxBody int64
 	// breakerKeys are the registry keys of the breakers this table uses.
@@ -120,6 +122,8 @@ func (g *Gateway) compile(l *config.Loaded) (*table, error) {
 		match:   l.Routes(),
 		trusted: l.Trusted(),
 		prefix:  []byte(c.Dashboard.Prefix),
+		healthz: []byte(c.Dashboard.Prefix + healthzPath),
+		readyz:  []byte(c.Dashboard.Prefix + readyzPath),
 		maxBody: c.Limits.MaxBodyBytes,
 		rid:     newRequestIDs(c.RequestID),
 		minBody: c.Limits.MaxBodyBytes,

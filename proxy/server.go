@@ -94,17 +94,25 @@ func (q quietLogger) Printf(format string, args ...any) {
 // protection at the listener (the per-address connection cap, the
 // watchdog's read, write and idle deadlines, responses sent with the wait
 // for the next request) and the server's limits. Once ctx is cancelled it
-// stops accepting, drains requests in flight for at most
-// limits.shutdown_grace, lets close-delimited HTTP/1.0 responses finish for
-// at most as long, sends GOAWAY on HTTP/2 connections and lets their
-// streams finish for at most as long, and closes relayed WebSocket
-// connections with 1001 (fasthttp's shutdown leaves hijacked connections
-// alone). A clean
+// drains: StartDraining ({prefix}/readyz answers 503, answers carry
+// Connection: close), then it keeps serving, listener open, until the
+// lame duck ends (limits.lame_duck after the drain began), then it stops
+// accepting without dropping what was accepted (StopAccepting: the
+// connections the kernel already queued are still served), drains
+// requests in flight for at most limits.shutdown_grace, lets
+// close-delimited HTTP/1.0 responses finish for at most as long, sends
+// GOAWAY on HTTP/2 connections and lets their streams finish for at most
+// as long, and closes relayed WebSocket connections with 1001 (fasthttp's
+// shutdown leaves hijacked connections alone). A connection accepted but
+// still silent when the drain reaches it is not closed under its client:
+// fasthttp treats a new connection as idle only 5 s after it opened, so a
+// request it sends meanwhile is answered (with Connection: close). A clean
 // shutdown returns nil. Plugin mode serves the same way: Serve is the one
 // way to put a Gateway on a listener. A TLS listener from ListenTLS is
 // served as it is (its connections are already capped and watched); the
 // plain and the TLS listener may be served at once, each by its own Serve
-// with the same ctx, and drain together.
+// with the same ctx, and drain together: one lame duck, counted from the
+// same instant, and one grace each, side by side.
 func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 	srv := g.newServer()
 	errc := make(chan error, 1)
@@ -117,25 +125,59 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 	select {
 	case err = <-errc: // the listener failed
 	case <-ctx.Done():
-		grace := seconds(g.Loaded().Config.Limits.ShutdownGrace)
-		h2done := make(chan struct{})
-		go func() { g.shutdownHTTP2(grace); close(h2done) }() // GOAWAY while HTTP/1.1 drains
-		sctx, cancel := context.WithTimeout(context.Background(), grace)
-		err = srv.ShutdownWithContext(sctx)
-		cancel()
-		g.waitStreams(grace)
-		<-h2done
-		_ = ln.Close() // in case Serve had not registered ln when Shutdown ran
-		if serr := <-errc; err == nil {
-			err = serr
-		}
-		if errors.Is(err, context.DeadlineExceeded) {
-			err = errors.New("shutdown grace period ran out with requests still in flight")
-		}
+		err = g.drain(srv, ln, wrapped, errc)
 	}
 	g.closeWebSockets(seconds(g.Loaded().Config.Limits.ShutdownGrace))
 	if errors.Is(err, net.ErrClosed) {
 		return nil
+	}
+	return err
+}
+
+// drain is Serve's end once its ctx is cancelled; errc reports the
+// server's Serve.
+func (g *Gateway) drain(srv *fasthttp.Server, ln, wrapped net.Listener, errc <-chan error) error {
+	lameDuck := time.NewTimer(time.Until(g.lameDuckEnd())) // StartDraining, if nobody did
+	var err error
+	select {
+	case <-lameDuck.C:
+	case err = <-errc: // the listener failed during the lame duck
+		lameDuck.Stop()
+		return err
+	}
+	grace := seconds(g.Loaded().Config.Limits.ShutdownGrace)
+	end := time.Now().Add(grace)
+	served := false
+	if sa, ok := wrapped.(interface{ StopAccepting() }); ok {
+		// The server takes what the listener still hands over, then its
+		// Serve returns (the listener reports net.ErrClosed).
+		sa.StopAccepting()
+		t := time.NewTimer(grace)
+		select {
+		case err = <-errc:
+			served = true
+		case <-t.C:
+		}
+		t.Stop()
+	}
+	h2done := make(chan struct{})
+	go func() { g.shutdownHTTP2(time.Until(end)); close(h2done) }() // GOAWAY while HTTP/1.1 drains
+	sctx, cancel := context.WithDeadline(context.Background(), end)
+	serr := srv.ShutdownWithContext(sctx)
+	cancel()
+	if err == nil || errors.Is(err, net.ErrClosed) {
+		err = serr
+	}
+	g.waitStreams(time.Until(end))
+	<-h2done
+	_ = ln.Close() // in case Serve had not registered ln when Shutdown ran
+	if !served {
+		if serr := <-errc; err == nil {
+			err = serr
+		}
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = errors.New("shutdown grace period ran out with requests still in flight")
 	}
 	return err
 }

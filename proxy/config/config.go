@@ -263,6 +263,12 @@ type Limits struct {
 	BackendQueueTimeout float64 `yaml:"backend_queue_timeout"`
 	// ShutdownGrace bounds draining in-flight requests on SIGTERM, in seconds. Default 10.
 	ShutdownGrace float64 `yaml:"shutdown_grace"`
+	// LameDuck keeps the listeners open and serving this many seconds
+	// after a drain begins (SIGTERM, the old side of an upgrade), with
+	// {prefix}/readyz answering 503, before they stop accepting and
+	// shutdown_grace begins: time for a load balancer to notice. Default
+	// 0: stop accepting at once.
+	LameDuck float64 `yaml:"lame_duck"`
 	// MaxLimiterKeys caps the keys each rate limit tracks in memory; at the
 	// cap, new keys of a full shard share one overflow counter. Default 1048576.
 	MaxLimiterKeys int `yaml:"max_limiter_keys"`

@@ -64,6 +64,9 @@ func (l *Limits) Validate() error {
 	if l.MaxConnectionsPerIP < 0 {
 		errs = append(errs, fmt.Errorf("max_connections_per_ip: must not be negative (0: no cap), got %d", l.MaxConnectionsPerIP))
 	}
+	if !(l.LameDuck >= 0) {
+		errs = append(errs, fmt.Errorf("lame_duck: must be 0 or a positive number of seconds, got %v", l.LameDuck))
+	}
 	if !(l.BackendQueueTimeout >= 0) {
 		errs = append(errs, fmt.Errorf("backend_queue_timeout: must be 0 or a positive number of seconds, got %v", l.BackendQueueTimeout))
 	}
