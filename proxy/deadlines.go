@@ -55,13 +55,25 @@ const backlogSweep = 20 * time.Millisecond
 
 // StopAccepting ends the listener's accepting without losing what the
 // kernel already accepted: Accept returns the queued connections for
-// backlogSweep more, then closes the listener and reports net.ErrClosed.
+// backlogSweep more (or, over the h2c sniffer, those it still hands on),
+// then closes the listener and reports net.ErrClosed.
 func (l clientListener) StopAccepting() {
 	if l.stopping.Swap(true) {
 		return
 	}
-	if d, ok := l.Listener.(interface{ SetDeadline(time.Time) error }); !ok || d.SetDeadline(time.Now().Add(backlogSweep)) != nil {
-		_ = l.Listener.Close()
+	if sa, ok := l.Listener.(interface{ StopAccepting() }); ok {
+		sa.StopAccepting()
+		return
+	}
+	sweepBacklog(l.Listener)
+}
+
+// sweepBacklog makes ln's Accept fail once backlogSweep has passed, so
+// the connections already in its queue are still taken; a listener
+// without deadlines is closed at once.
+func sweepBacklog(ln net.Listener) {
+	if d, ok := ln.(interface{ SetDeadline(time.Time) error }); !ok || d.SetDeadline(time.Now().Add(backlogSweep)) != nil {
+		_ = ln.Close()
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/premier-gateway/premier/internal/sock"
@@ -36,6 +37,10 @@ type h2cListener struct {
 	closeOnce sync.Once
 	pending   sock.Pending   // connections being told apart
 	wg        sync.WaitGroup // the loop and the sniffs
+	// draining: StopAccepting ran; sniffs counts the connections not yet
+	// handed on, which a drain lets finish.
+	draining atomic.Bool
+	sniffs   sync.WaitGroup
 }
 
 func (g *Gateway) sniffH2C(ln net.Listener) *h2cListener {
@@ -63,6 +68,11 @@ func (l *h2cListener) loop() {
 		c, err := l.Listener.Accept()
 		if err != nil {
 			<-l.slots
+			if l.draining.Load() { // StopAccepting: hand on the connections being told apart, then end
+				l.sniffs.Wait()
+				l.closeOnce.Do(func() { close(l.done) })
+				return
+			}
 			select {
 			case l.errs <- err: // a temporary failure is the server's to retry
 			case <-l.done:
@@ -79,6 +89,7 @@ func (l *h2cListener) loop() {
 			return
 		}
 		l.wg.Add(1)
+		l.sniffs.Add(1)
 		go l.sniff(c)
 	}
 }
@@ -93,8 +104,10 @@ func (l *h2cListener) sniff(c net.Conn) {
 	l.wg.Done()
 	switch {
 	case err != nil:
+		l.sniffs.Done()
 		_ = c.Close()
 	case h2:
+		l.sniffs.Done()
 		wc := l.g.admit(c)
 		if wc == nil {
 			_ = c.Close() // over max_connections_per_ip; an HTTP/1.1 429 would mean nothing to it
@@ -102,11 +115,22 @@ func (l *h2cListener) sniff(c net.Conn) {
 		}
 		l.g.h2.ServeConn(wc, false)
 	default:
+		defer l.sniffs.Done()
 		select {
 		case l.ready <- c:
 		case <-l.done:
 			_ = c.Close()
 		}
+	}
+}
+
+// StopAccepting ends accepting without dropping what was accepted: the
+// connections the kernel queued are still taken (sweepBacklog), those
+// being told apart are handed on as usual (the HTTP/1.1 ones through
+// Accept), and then Accept reports net.ErrClosed.
+func (l *h2cListener) StopAccepting() {
+	if !l.draining.Swap(true) {
+		sweepBacklog(l.Listener)
 	}
 }
 

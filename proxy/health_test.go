@@ -3,6 +3,7 @@ package proxy
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"io"
 	"net"
 	"net/http"
@@ -272,4 +273,78 @@ func TestDrainAnswersAcceptedConnection(t *testing.T) {
 		}
 	}
 	h.wait(t, 10*time.Second)
+}
+
+// TestDrainAnswersAcceptedTLSAndH2C: the same for a connection to the
+// TLS listener that had not begun its handshake when the drain began
+// (the handshake is not aborted: it completes, then the request is
+// answered) and for one to a plain listener with h2c on that had not yet
+// sent the bytes telling HTTP/1.1 from HTTP/2.
+func TestDrainAnswersAcceptedTLSAndH2C(t *testing.T) {
+	ca, leaf := localLeaf(t)
+	b := startBackend(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("backend") })
+	l, err := config.Parse("test.yaml", []byte(configYAML(b, tlsBlock(leaf, "")+"  h2c: true\n  limits: {shutdown_grace: 3}\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := New(l, WithLogger(discardLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gw.Close()
+	plain, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tln, err := gw.ListenTLS(raw, TLSOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 2)
+	for _, ln := range []net.Listener{plain, tln} {
+		go func() { done <- gw.Serve(ctx, ln) }()
+	}
+	pc, err := net.Dial("tcp", plain.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	tc, err := net.Dial("tcp", tln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tc.Close()
+	time.Sleep(50 * time.Millisecond) // both accepted: waiting for their first bytes
+	cancel()
+	time.Sleep(300 * time.Millisecond)
+	for name, c := range map[string]net.Conn{"h2c": pc, "tls": tls.Client(tc, ca.ClientConfig("localhost"))} {
+		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+		if _, err := io.WriteString(c, "GET /late HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+			t.Fatalf("%s: write (handshake): %v, want the accepted connection served", name, err)
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatalf("%s accepted before the drain: %v, want an answer", name, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 || string(body) != "backend" || !resp.Close {
+			t.Errorf("%s: %d %q close=%v, want 200 backend with Connection: close", name, resp.StatusCode, body, resp.Close)
+		}
+	}
+	for range 2 {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("Serve: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("Serve did not return")
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/premier-gateway/premier/internal/sock"
@@ -35,6 +36,10 @@ type Listener struct {
 
 	pending sock.Pending   // connections still handshaking
 	wg      sync.WaitGroup // the accept loop and the handshakes
+	// draining: StopAccepting ran; handshakes counts the handshakes not
+	// yet handed on, which a drain lets finish.
+	draining   atomic.Bool
+	handshakes sync.WaitGroup
 }
 
 // ListenerOptions bound the handshakes.
@@ -105,6 +110,24 @@ func (l *Listener) Close() error {
 	return err
 }
 
+// StopAccepting ends accepting without aborting what was accepted: the
+// inner listener stops (with its own StopAccepting when it has one, which
+// still takes the connections the kernel queued), the handshakes in
+// progress finish within their timeout and come out of Accept (or go to
+// their hook) as usual, and then Accept reports net.ErrClosed. A client
+// whose connect succeeded just before a drain is thus served, not cut off
+// in its handshake. Close still aborts whatever is left.
+func (l *Listener) StopAccepting() {
+	if l.draining.Swap(true) {
+		return
+	}
+	if sa, ok := l.inner.(interface{ StopAccepting() }); ok {
+		sa.StopAccepting()
+		return
+	}
+	_ = l.inner.Close()
+}
+
 func (l *Listener) closedErr() error {
 	l.errMu.Lock()
 	defer l.errMu.Unlock()
@@ -127,6 +150,11 @@ func (l *Listener) acceptLoop() {
 		c, err := l.inner.Accept()
 		if err != nil {
 			<-l.slots
+			if l.draining.Load() { // StopAccepting: hand on the handshakes in progress, then end
+				l.handshakes.Wait()
+				l.stop()
+				return
+			}
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() { // EMFILE and the like: wait, as net/http does
 				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
@@ -142,6 +170,7 @@ func (l *Listener) acceptLoop() {
 		}
 		backoff = 0
 		l.wg.Add(1)
+		l.handshakes.Add(1)
 		go l.handshake(c)
 	}
 }
@@ -170,6 +199,7 @@ func (l *Listener) handshake(c net.Conn) {
 	if !l.pending.Track(c) {
 		_ = c.Close()
 		<-l.slots
+		l.handshakes.Done()
 		l.wg.Done()
 		return
 	}
@@ -182,6 +212,7 @@ func (l *Listener) handshake(c net.Conn) {
 			l.stats.Failed(err)
 		}
 		_ = tc.Close()
+		l.handshakes.Done()
 		l.wg.Done()
 		return
 	}
@@ -192,11 +223,13 @@ func (l *Listener) handshake(c net.Conn) {
 	}
 	proto := st.NegotiatedProtocol
 	if hook := l.hooks[proto]; hook != nil {
+		l.handshakes.Done()
 		l.wg.Done() // the hook's lifetime is its owner's, not the listener's
 		hook(tc)
 		return
 	}
 	defer l.wg.Done()
+	defer l.handshakes.Done()
 	if proto != "" && proto != ProtoHTTP11 {
 		_ = tc.Close()
 		return
