@@ -4,6 +4,7 @@
 //	premier -check -config FILE [-format json]   validate a config and exit
 //	premier -explain "METHOD URL" -config FILE [-client-ip IP] [-header "N: v"]... [-format json]
 //	                                      which rule a request gets, and what follows
+//	premier -healthcheck -config FILE     probe the running gateway's /readyz: exit 0 when ready, 1 otherwise
 //	premier -version                      print the version
 package main
 
@@ -43,6 +44,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	format := fs.String("format", "text", "output of -check and -explain: text, or json")
 	explainReq := fs.String("explain", "", "print which rule the request `\"METHOD URL\"` matches, why earlier rules do not, its policies, backends and keys, and exit")
 	clientIP := fs.String("client-ip", "127.0.0.1", "the client address -explain assumes")
+	healthcheckFlag := fs.Bool("healthcheck", false, "probe the running gateway's {prefix}/readyz on the configured listener (127.0.0.1 when it listens on all interfaces), print why, exit 0 when it answers 200, 1 otherwise")
 	var headers headerFlags
 	fs.Var(&headers, "header", "a request header for -explain, `\"Name: value\"` (repeatable)")
 	if err := fs.Parse(args); err != nil {
@@ -68,6 +70,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
+	}
+	if *healthcheckFlag {
+		return healthcheck(stdout, stderr, loaded.Config, override(loaded.Config.Listen, *listen), tlsListenAddr(loaded.Config, *tlsListen))
 	}
 	if *explainReq != "" {
 		return explain(stdout, stderr, loaded, *explainReq, *clientIP, headers, *format)
