@@ -88,6 +88,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	logs.Set(loaded.Config.Log.Level, loaded.Config.Log.Format)
 	log := slog.New(logs)
 	slog.SetDefault(log) // the leaves (lb health checks) log through the default logger
+	checkFileLimit(log, loaded.Config.Limits.MaxConnections)
 	if err := loaded.Standalone(); err != nil {
 		fmt.Fprintf(stderr, "premier: cannot start standalone: %v\n", err)
 		return 1
