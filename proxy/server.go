@@ -161,14 +161,14 @@ func (g *Gateway) drain(srv *fasthttp.Server, ln, wrapped net.Listener, errc <-c
 		t.Stop()
 	}
 	h2done := make(chan struct{})
-	go func() { g.shutdownHTTP2(time.Until(end)); close(h2done) }() // GOAWAY while HTTP/1.1 drains
+	go func() { g.shutdownHTTP2(grace); close(h2done) }() // GOAWAY while HTTP/1.1 drains
 	sctx, cancel := context.WithDeadline(context.Background(), end)
 	serr := srv.ShutdownWithContext(sctx)
 	cancel()
 	if err == nil || errors.Is(err, net.ErrClosed) {
 		err = serr
 	}
-	g.waitStreams(time.Until(end))
+	g.waitStreams(grace)
 	<-h2done
 	_ = ln.Close() // in case Serve had not registered ln when Shutdown ran
 	if !served {

@@ -315,7 +315,8 @@ func (r *RedisConfig) Defaults() {
 // Dashboard is the `dashboard` block.
 type Dashboard struct {
 	// Enabled serves the dashboard under Prefix; false answers 404 there
-	// (the prefix stays reserved). Default true.
+	// (the prefix stays reserved; the health probes {prefix}/healthz and
+	// {prefix}/readyz still answer). Default true.
 	Enabled bool `yaml:"enabled"`
 	// Prefix is the reserved path prefix, never forwarded. Default "/__premier".
 	Prefix string `yaml:"prefix"`
@@ -329,7 +330,8 @@ type Dashboard struct {
 	// Host names one of these (case-insensitive, port ignored); other
 	// hosts get the gateway's ordinary 404 there, so the dashboard can
 	// have an origin of its own (admin.example.com) that no proxied app
-	// shares. Default: empty, any host.
+	// shares. The health probes answer every host. Default: empty, any
+	// host.
 	Hosts []string `yaml:"hosts"`
 }
 

@@ -34,3 +34,20 @@ func TestBodyBudgetBelowMaxEntryWarns(t *testing.T) {
 		t.Fatalf("defaults warn: %v %v", err, l.Warnings)
 	}
 }
+
+// limits.lame_duck defaults to 0 (stop accepting at once) and must not be
+// negative.
+func TestLameDuckValidated(t *testing.T) {
+	l, err := Parse("t.yaml", []byte("premier:\n  servers: [\"http://127.0.0.1:1\"]\n"))
+	if err != nil || l.Config.Limits.LameDuck != 0 {
+		t.Fatalf("default: %v %v", err, l.Config.Limits.LameDuck)
+	}
+	_, err = Parse("t.yaml", []byte("premier:\n  servers: [\"http://127.0.0.1:1\"]\n  limits: {lame_duck: -1}\n"))
+	if err == nil || !strings.Contains(err.Error(), "lame_duck: must be 0 or a positive number of seconds") {
+		t.Errorf("-1: %v", err)
+	}
+	l, err = Parse("t.yaml", []byte("premier:\n  servers: [\"http://127.0.0.1:1\"]\n  limits: {lame_duck: 2.5}\n"))
+	if err != nil || l.Config.Limits.LameDuck != 2.5 {
+		t.Fatalf("2.5: %v %v", err, l.Config.Limits)
+	}
+}
