@@ -14,6 +14,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/premier-gateway/premier/proxy/config"
+	"github.com/premier-gateway/premier/ui/source"
 )
 
 // probeGet asks addr for target with Host host on a new connection and
@@ -346,5 +347,16 @@ func TestDrainAnswersAcceptedTLSAndH2C(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatal("Serve did not return")
 		}
+	}
+}
+
+// TestExplainHealthProbe: -explain says a probe path is answered by the
+// gateway itself, before any rule or dashboard check.
+func TestExplainHealthProbe(t *testing.T) {
+	b := startBackend(t, func(ctx *fasthttp.RequestCtx) {})
+	h := startGateway(t, configYAML(b, ""))
+	e, err := h.gw.Explain(source.ExplainQuery{URL: "http://app.example.com/__premier/readyz"})
+	if err != nil || e.Answered == nil || e.Answered.Status != 200 || !strings.Contains(e.Answered.Reason, "health probe") {
+		t.Fatalf("explain /__premier/readyz: %+v %v", e.Answered, err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/premier-gateway/premier/internal/tlstest"
+	"github.com/premier-gateway/premier/proxy/config"
 )
 
 func contains(s string, subs ...string) bool {
@@ -127,5 +128,54 @@ func TestCloseAbortsHandshakes(t *testing.T) {
 	}
 	if _, err := l.Accept(); !errors.Is(err, net.ErrClosed) {
 		t.Errorf("Accept after Close: %v", err)
+	}
+}
+
+// TestStopAcceptingFinishesHandshakes: unlike Close, StopAccepting lets a
+// connection accepted before it, whose ClientHello comes after, complete
+// its handshake and come out of Accept; then Accept fails with
+// net.ErrClosed and new connections are refused.
+func TestStopAcceptingFinishesHandshakes(t *testing.T) {
+	ca := tlstest.NewCA(t)
+	leaf := ca.Issue(tlstest.Leaf{Names: []string{"api.example.test"}})
+	store, err := LoadStore([]config.Certificate{{CertFile: leaf.CertFile, KeyFile: leaf.KeyFile}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := NewListener(inner, NewConfig(&config.TLS{MinVersion: "1.2"}, store, Options{}), ListenerOptions{HandshakeTimeout: 5 * time.Second})
+	defer l.Close()
+	raw, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	time.Sleep(50 * time.Millisecond) // accepted, waiting for its ClientHello
+	l.StopAccepting()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			t.Errorf("Accept: %v, want the connection accepted before StopAccepting", err)
+		}
+		accepted <- c
+	}()
+	tc := tls.Client(raw, ca.ClientConfig("api.example.test"))
+	_ = tc.SetDeadline(time.Now().Add(5 * time.Second))
+	if err := tc.Handshake(); err != nil {
+		t.Fatalf("handshake after StopAccepting: %v", err)
+	}
+	if c := <-accepted; c != nil {
+		_ = c.Close()
+	}
+	if _, err := l.Accept(); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("Accept once handed on: %v, want net.ErrClosed", err)
+	}
+	if c, err := net.DialTimeout("tcp", l.Addr().String(), time.Second); err == nil {
+		c.Close()
+		t.Error("still accepting after StopAccepting")
 	}
 }
