@@ -190,6 +190,7 @@ func (c *Cache) serve(ctx *fasthttp.RequestCtx, e *entry, now int64, detail stri
 	cond := mayBeConditional(&ctx.Request)
 	if cond && notModified(&ctx.Request, e) {
 		writeNotModified(resp, e) // the client's If-None-Match / If-Modified-Since
+		c.noteServed(ctx, e)      // what the 200 would have carried (served.go)
 	} else if !cond || !writeRange(ctx, e) { // a Range: 206 or 416 (ranges.go)
 		resp.SetStatusCode(e.status)
 		for i := range e.hdrs {

@@ -26,6 +26,10 @@ func (g *Gateway) compressResponse(ctx *fasthttp.RequestCtx, p *compress.Policy,
 		return // a close-delimited 1.0 stream already owns the connection
 	}
 	resp := &ctx.Response
+	if resp.StatusCode() == fasthttp.StatusNotModified {
+		g.notModifiedFields(ctx, p, s)
+		return
+	}
 	c := p.Choose(&ctx.Request, resp)
 	if c == compress.Identity {
 		return
@@ -60,6 +64,20 @@ func (g *Gateway) compressResponse(ctx *fasthttp.RequestCtx, p *compress.Policy,
 		zb.b = nil // one huge body does not stay pooled
 	}
 	encodeBufs.Put(zb)
+}
+
+// notModifiedFields gives a 304 the Vary (and weakened ETag) the 200 it
+// stands for would have carried (compress.Policy.NotModified): decided
+// from the stored response when the cache answered, conservatively from
+// the 304 alone when the backend did.
+func (g *Gateway) notModifiedFields(ctx *fasthttp.RequestCtx, p *compress.Policy, s *scratch) {
+	if s.obs.Cache == metrics.CacheHit || s.obs.Cache == metrics.CacheMiss {
+		if st, ok := g.cache.Served(ctx); ok {
+			p.NotModified(&ctx.Request, &ctx.Response.Header, st)
+			return
+		}
+	}
+	p.NotModified(&ctx.Request, &ctx.Response.Header, nil)
 }
 
 // encodeBuf is a pooled buffer a body held in memory is encoded into

@@ -61,6 +61,29 @@ func TestCompressionAllocs(t *testing.T) {
 			t.Errorf("cache hit in %q: %v allocations per request, want 0", ae, n)
 		}
 	}
+	// A conditional hit: the 304 gets the Vary and weak ETag of the 200
+	// it stands for, from the stored entry, without allocating.
+	notModified := func() {
+		req := &g.ctx.Request
+		req.Reset()
+		req.SetRequestURI("/cached/doc")
+		req.Header.SetHost("example.com")
+		req.Header.Set("Accept-Encoding", "gzip")
+		req.Header.Set("If-None-Match", `W/"v1"`)
+		g.ctx.Response.Reset()
+		g.gw.Handler(&g.ctx)
+		if err := g.ctx.Response.Write(g.bw); err != nil {
+			t.Fatal(err)
+		}
+		_ = g.bw.Flush()
+	}
+	notModified()
+	if r := &g.ctx.Response; r.StatusCode() != 304 || string(r.Header.Peek("Vary")) != "Accept-Encoding" || string(r.Header.Peek("ETag")) != `W/"v1"` {
+		t.Fatalf("conditional hit: %d, Vary %q, ETag %q", r.StatusCode(), r.Header.Peek("Vary"), r.Header.Peek("ETag"))
+	}
+	if n := testing.AllocsPerRun(100, notModified); n != 0 {
+		t.Errorf("conditional hit (304): %v allocations per request, want 0", n)
+	}
 	for _, ae := range []string{"gzip", "br", "zstd"} {
 		for i := 0; i < 20; i++ {
 			send("/live", ae)

@@ -76,19 +76,8 @@ func (p *Policy) Choose(req *fasthttp.Request, resp *fasthttp.Response) Coding {
 // not already encoded, not a part, not no-transform, a listed type, and not
 // smaller than min_bytes when its size is known.
 func (p *Policy) Applies(resp *fasthttp.Response) bool {
-	switch st := resp.StatusCode(); {
-	case st < 200, st == fasthttp.StatusNoContent, st == fasthttp.StatusPartialContent,
-		st == fasthttp.StatusNotModified:
-		return false
-	}
 	h := &resp.Header
-	if len(h.PeekBytes(hdrContentEncoding)) > 0 || len(h.PeekBytes(hdrContentRange)) > 0 {
-		return false
-	}
-	if cc := h.PeekBytes(hdrCacheControl); len(cc) > 0 && hasToken(cc, "no-transform") {
-		return false
-	}
-	if !p.typeListed(h.ContentType()) {
+	if !p.eligible(resp.StatusCode(), h, h.ContentType()) {
 		return false
 	}
 	if resp.IsBodyStream() { // (Body would read it whole)
@@ -97,6 +86,35 @@ func (p *Policy) Applies(resp *fasthttp.Response) bool {
 	}
 	size := len(resp.Body())
 	return size >= p.minBytes && size > 0
+}
+
+// Fields is a response's header fields by name: a *fasthttp.ResponseHeader,
+// or a stored response's (cache.Stored).
+type Fields interface {
+	PeekBytes(name []byte) []byte
+}
+
+// eligible is Applies less the size: transformable, and ct (the
+// Content-Type) listed.
+func (p *Policy) eligible(status int, h Fields, ct []byte) bool {
+	return transformable(status, h) && p.typeListed(ct)
+}
+
+// transformable reports a status with content whose fields in h let it be
+// encoded: not already encoded, not a part, not no-transform.
+func transformable(status int, h Fields) bool {
+	switch {
+	case status < 200, status == fasthttp.StatusNoContent, status == fasthttp.StatusPartialContent,
+		status == fasthttp.StatusNotModified:
+		return false
+	}
+	if len(h.PeekBytes(hdrContentEncoding)) > 0 || len(h.PeekBytes(hdrContentRange)) > 0 {
+		return false
+	}
+	if cc := h.PeekBytes(hdrCacheControl); len(cc) > 0 && hasToken(cc, "no-transform") {
+		return false
+	}
+	return true
 }
 
 // typeListed reports whether the media type of a Content-Type value is
@@ -143,6 +161,11 @@ func AddVary(h *fasthttp.ResponseHeader) {
 func Mark(h *fasthttp.ResponseHeader, c Coding) {
 	h.SetCanonical(hdrContentEncoding, codingTokens[c])
 	h.DelBytes(hdrAcceptRanges)
+	weakenETag(h)
+}
+
+// weakenETag makes a strong ETag in h weak.
+func weakenETag(h *fasthttp.ResponseHeader) {
 	if et := h.PeekBytes(hdrETag); len(et) > 0 && et[0] == '"' {
 		var buf [258]byte
 		if len(et) <= len(buf)-2 {
