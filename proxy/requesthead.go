@@ -9,6 +9,8 @@ import (
 	"github.com/premier-gateway/premier/proxy/metrics"
 )
 
+var strExpect = []byte(fasthttp.HeaderExpect)
+
 // checkHead vets what fasthttp's parser leaves to the application: the
 // HTTP version (1.0 and 1.1 only), the Host value, and Expect (only
 // 100-continue, which the gateway answers itself).
@@ -19,7 +21,7 @@ func checkHead(h *fasthttp.RequestHeader) error {
 	if !validHost(h.Host()) {
 		return ErrBadRequest
 	}
-	if e := h.Peek("Expect"); len(e) > 0 {
+	if e := h.PeekCanonical(strExpect); len(e) > 0 { // the server keeps names canonical: no renormalising per request
 		if !equalFoldString(e, "100-continue") {
 			return ErrExpectation
 		}

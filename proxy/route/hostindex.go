@@ -1,6 +1,9 @@
 package route
 
-import "strings"
+import (
+	"bytes"
+	"strings"
+)
 
 // index is one set of rules the matcher consults: a trie over their
 // literal prefixes and, in file order, the regex rules without one.
@@ -71,6 +74,24 @@ type hostIndex struct {
 	exact map[string]int32 // lower-case name → groups index
 	wild  map[string]int32 // ".example.com" → groups index
 	sets  []index
+	// exactLens and wildLens hold the lengths of exact's and wild's keys:
+	// a host whose length (or whose suffix's) no key has is not looked up,
+	// so a request for a host no rule names (the traffic of the rules
+	// without hosts) pays a bit test instead of hashing its name twice.
+	exactLens, wildLens lengthSet
+}
+
+// lengthSet is a set of key lengths; lengths past its range are always in.
+type lengthSet [4]uint64
+
+func (s *lengthSet) add(n int) {
+	if n < 256 {
+		s[n>>6] |= 1 << (n & 63)
+	}
+}
+
+func (s *lengthSet) has(n int) bool {
+	return n >= 256 || s[n>>6]&(1<<(n&63)) != 0
 }
 
 // buildHostIndex indexes the rules with hosts; nil when none has any.
@@ -109,11 +130,13 @@ func buildHostIndex(rules []rule) *hostIndex {
 			}
 		}
 		hx.exact[n] = int32(len(hx.sets))
+		hx.exactLens.add(len(n))
 		hx.sets = append(hx.sets, index{})
 		hx.sets[len(hx.sets)-1].build(rules, members)
 	}
 	for _, s := range suffixes {
 		hx.wild[s] = int32(len(hx.sets))
+		hx.wildLens.add(len(s))
 		hx.sets = append(hx.sets, index{})
 		hx.sets[len(hx.sets)-1].build(rules, wild[s])
 	}
@@ -122,29 +145,52 @@ func buildHostIndex(rules []rule) *hostIndex {
 
 // lookup returns the index of the rules naming host, or nil.
 func (hx *hostIndex) lookup(host []byte) *index {
-	var buf [256]byte
+	if canonical(host) { // the usual Host: looked up as it is, no copy
+		return hx.find(host)
+	}
+	var buf [maxHost]byte
 	h, ok := canonicalHost(buf[:0], host)
 	if !ok {
 		return nil
 	}
-	if i, ok := hx.exact[string(h)]; ok {
-		return &hx.sets[i]
+	return hx.find(h)
+}
+
+// find is lookup for a canonical host h.
+func (hx *hostIndex) find(h []byte) *index {
+	if hx.exactLens.has(len(h)) {
+		if i, ok := hx.exact[string(h)]; ok {
+			return &hx.sets[i]
+		}
 	}
 	if len(hx.wild) == 0 || h[0] == '[' {
 		return nil
 	}
-	for j, c := range h {
-		if c == '.' {
-			if j == 0 {
-				return nil
-			}
-			if i, ok := hx.wild[string(h[j:])]; ok {
-				return &hx.sets[i]
-			}
-			return nil
+	if j := bytes.IndexByte(h, '.'); j > 0 && hx.wildLens.has(len(h)-j) {
+		if i, ok := hx.wild[string(h[j:])]; ok {
+			return &hx.sets[i]
 		}
 	}
 	return nil
+}
+
+// maxHost is the longest host canonicalHost keeps (a DNS name has at most
+// 253 bytes).
+const maxHost = 256
+
+// canonical reports whether host is already as canonicalHost would write
+// it: not empty, no longer than maxHost, not bracketed, no upper-case
+// letter, no port and no trailing dot.
+func canonical(host []byte) bool {
+	if len(host) == 0 || len(host) > maxHost || host[0] == '[' || host[len(host)-1] == '.' {
+		return false
+	}
+	for _, c := range host {
+		if c-'A' <= 'Z'-'A' || c == ':' {
+			return false
+		}
+	}
+	return true
 }
 
 // canonicalHost appends host to dst without its port and trailing dot, in
@@ -208,7 +254,7 @@ func (r *rule) hostOK(host []byte) bool {
 	if len(r.hosts) == 0 {
 		return true
 	}
-	var buf [256]byte
+	var buf [maxHost]byte
 	h, ok := canonicalHost(buf[:0], host)
 	if !ok {
 		return false
