@@ -16,3 +16,14 @@ func threadCPU() int64 {
 	}
 	return ts.Nano()
 }
+
+// processCPU is the process's user and system CPU time in nanoseconds
+// (getrusage): every goroutine's work, the in-memory backend's and the
+// runtime's included, counted only while it ran.
+func processCPU() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
