@@ -140,6 +140,7 @@ func newFormatter(format string, secrets []string) (*formatter, error) {
 
 // appendLine appends r's line, newline included.
 func (f *formatter) appendLine(dst []byte, r *Record) []byte {
+	r.expand()
 	switch f.kind {
 	case FormatJSON:
 		dst = append(dst, '{')
@@ -167,8 +168,7 @@ func (f *formatter) appendLine(dst []byte, r *Record) []byte {
 func (f *formatter) appendValue(dst []byte, r *Record, v variable, json bool) []byte {
 	switch {
 	case v == vQuery:
-		f.scratch = redactQuery(f.scratch[:0], r.Get(Query), f.secrets)
-		return appendText(dst, f.scratch, json)
+		return appendText(dst, f.query(r), json)
 	case f.isText[v]:
 		return appendText(dst, r.Get(f.field[v]), json)
 	}
@@ -236,9 +236,61 @@ func (f *formatter) appendTime(dst []byte, t time.Time, layout string) []byte {
 	return append(append(dst, f.secText...), '.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10), 'Z')
 }
 
-// appendMillis appends d in milliseconds with microsecond precision.
+// appendMillis appends d in milliseconds with microsecond precision: the
+// shortest decimal of float64(µs)/1000 ("1.5", "0.004", "12"), written
+// from the integer microseconds. Below maxExactMicros the two are the same
+// text (the float's spacing there is far finer than 0.001, so no shorter
+// decimal names it); beyond, and for a negative d, the float is formatted.
 func appendMillis(dst []byte, d time.Duration) []byte {
-	return strconv.AppendFloat(dst, float64(d.Microseconds())/1000, 'f', -1, 64)
+	us := d.Microseconds()
+	if us < 0 || us >= maxExactMicros {
+		return strconv.AppendFloat(dst, float64(us)/1000, 'f', -1, 64)
+	}
+	dst = strconv.AppendInt(dst, us/1000, 10)
+	frac := us % 1000
+	if frac == 0 {
+		return dst
+	}
+	dst = append(dst, '.', byte('0'+frac/100))
+	if frac%100 != 0 {
+		dst = append(dst, byte('0'+frac/10%10))
+		if frac%10 != 0 {
+			dst = append(dst, byte('0'+frac%10))
+		}
+	}
+	return dst
+}
+
+// maxExactMicros bounds appendMillis's integer path: 10^12 µs, 11.6 days.
+const maxExactMicros = 1_000_000_000_000
+
+// query is r's query with the secret parameters' values redacted; r's own
+// bytes when it names none (most lines: no copy).
+func (f *formatter) query(r *Record) []byte {
+	q := r.Get(Query)
+	if !hasSecret(q, f.secrets) {
+		return q
+	}
+	f.scratch = redactQuery(f.scratch[:0], q, f.secrets)
+	return f.scratch
+}
+
+// hasSecret reports whether query q has a parameter named in secrets.
+func hasSecret(q []byte, secrets []string) bool {
+	if len(secrets) == 0 {
+		return false
+	}
+	for len(q) > 0 {
+		pair := q
+		q = nil
+		if i := indexByte(pair, '&'); i >= 0 {
+			pair, q = pair[:i], pair[i+1:]
+		}
+		if eq := indexByte(pair, '='); eq >= 0 && isSecret(pair[:eq], secrets) {
+			return true
+		}
+	}
+	return false
 }
 
 // appendCombined appends nginx's combined format:
@@ -259,10 +311,9 @@ func (f *formatter) appendCombined(dst []byte, r *Record) []byte {
 	dst = appendEscaped(dst, r.Get(Method))
 	dst = append(dst, ' ')
 	dst = appendEscaped(dst, r.Get(Path))
-	if q := r.Get(Query); len(q) > 0 {
-		f.scratch = redactQuery(f.scratch[:0], q, f.secrets)
+	if q := f.query(r); len(q) > 0 {
 		dst = append(dst, '?')
-		dst = appendEscaped(dst, f.scratch)
+		dst = appendEscaped(dst, q)
 	}
 	dst = append(dst, ' ')
 	dst = appendEscaped(dst, r.Get(Proto))
@@ -393,6 +444,17 @@ func indexByte(b []byte, c byte) int {
 // isSecret compares a raw parameter name, percent-decoded ('+' as a
 // space), with the secret names.
 func isSecret(raw []byte, secrets []string) bool {
+	if len(raw) > 128 {
+		return false // longer than any name we keep secret
+	}
+	if !escaped(raw) { // as written: compared without decoding
+		for _, s := range secrets {
+			if string(raw) == s {
+				return true
+			}
+		}
+		return false
+	}
 	var buf [128]byte
 	name := buf[:0]
 	for i := 0; i < len(raw); i++ {
@@ -436,4 +498,15 @@ func decodeRune[T string | []byte](b T) (rune, int) {
 		return utf8.DecodeRune(v)
 	}
 	return utf8.RuneError, 1
+}
+
+// escaped reports whether a parameter name holds '%' or '+', which
+// isSecret decodes.
+func escaped(raw []byte) bool {
+	for _, c := range raw {
+		if c == '%' || c == '+' {
+			return true
+		}
+	}
+	return false
 }

@@ -1,6 +1,7 @@
 package accesslog
 
 import (
+	"net/netip"
 	"sync/atomic"
 	"time"
 )
@@ -53,9 +54,30 @@ type Record struct {
 	Retries      int           // attempts after the first
 	Limited      bool          // refused by the rule's rate limit
 
+	// addr is the client address SetClientAddr keeps, written out as the
+	// ClientIP text by the writer (expand), not by the request.
+	addr netip.Addr
+
 	n    uint16
 	span [numFields][2]uint16
 	text [TextSize]byte
+}
+
+// SetClientAddr sets the ClientIP field to a's text, written by the
+// log's writer goroutine: the request copies 24 bytes instead of
+// formatting the address. An invalid a leaves the field empty.
+func (r *Record) SetClientAddr(a netip.Addr) { r.addr = a }
+
+// expand writes the client address SetClientAddr kept as the ClientIP
+// text (when no ClientIP text was set), cut to the field's bound and the
+// space left, as Set would have.
+func (r *Record) expand() {
+	if !r.addr.IsValid() || r.span[ClientIP] != [2]uint16{} {
+		return
+	}
+	var buf [64]byte
+	r.Set(ClientIP, r.addr.AppendTo(buf[:0]))
+	r.addr = netip.Addr{}
 }
 
 // Set copies v into field f, cut to the field's bound and the space left.
@@ -84,6 +106,7 @@ func (r *Record) Get(f Field) []byte {
 func (r *Record) reset() {
 	r.n = 0
 	r.span = [numFields][2]uint16{}
+	r.addr = netip.Addr{}
 }
 
 // CopyFrom copies o's fields into r (a WebSocket session's record is kept
@@ -92,6 +115,6 @@ func (r *Record) CopyFrom(o *Record) {
 	r.Time, r.Status, r.BytesIn, r.BytesOut = o.Time, o.Status, o.BytesIn, o.BytesOut
 	r.Duration, r.UpstreamTime, r.Upstream, r.Rule = o.Duration, o.UpstreamTime, o.Upstream, o.Rule
 	r.Cache, r.Consumer, r.TLS, r.Retries, r.Limited = o.Cache, o.Consumer, o.TLS, o.Retries, o.Limited
-	r.n, r.span = o.n, o.span
+	r.n, r.span, r.addr = o.n, o.span, o.addr
 	copy(r.text[:o.n], o.text[:o.n])
 }
