@@ -10,8 +10,8 @@ import "github.com/valyala/fasthttp"
 type Stored struct{ e *entry }
 
 // Served returns the stored response ctx's answer was made from: a hit
-// (200, 206 or 304) or a miss whose response was just stored or refreshed
-// by a 304. It reports false for any other answer, and always until
+// served whole or as a 304, or a miss whose response was just stored or
+// refreshed by a 304 (not a 206 cut from an entry). It reports false for any other answer, and always until
 // EnableDerived was called (noteServed records the entry only then).
 func (c *Cache) Served(ctx *fasthttp.RequestCtx) (Stored, bool) {
 	e := servedEntry(ctx)
