@@ -98,8 +98,10 @@ func (q quietLogger) Printf(format string, args ...any) {
 // Connection: close), then it keeps serving, listener open, until the
 // lame duck ends (limits.lame_duck after the drain began), then it stops
 // accepting without dropping what was accepted (StopAccepting: the
-// connections the kernel already queued are still served), drains
-// requests in flight for at most limits.shutdown_grace, lets
+// connections the kernel already queued are still served), gives busy
+// keep-alive connections a short last call to take their Connection: close
+// answer (lastcall.go), drains requests in flight for at most
+// limits.shutdown_grace in all, lets
 // close-delimited HTTP/1.0 responses finish for at most as long, sends
 // GOAWAY on HTTP/2 connections and lets their streams finish for at most
 // as long, and closes relayed WebSocket connections with 1001 (fasthttp's
@@ -159,6 +161,9 @@ func (g *Gateway) drain(srv *fasthttp.Server, ln, wrapped net.Listener, errc <-c
 		case <-t.C:
 		}
 		t.Stop()
+	}
+	if served {
+		awaitConnsGone(srv, lastCallDeadline(grace)) // keep-alive clients told by an answer (lastcall.go)
 	}
 	h2done := make(chan struct{})
 	go func() { g.shutdownHTTP2(grace); close(h2done) }() // GOAWAY while HTTP/1.1 drains
