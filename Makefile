@@ -40,13 +40,14 @@ deps:
 	fi
 
 ## test: vet, docs-check, the cross builds, the race-enabled suite, then the allocation
-## tests (which need -race off).
+## tests (which need -race off) and the binary upgrades under load (files built with
+## !race: the real binary, 64 connections).
 test: deps
 	$(GO) vet ./...
 	@$(MAKE) --no-print-directory docs-check
 	@$(MAKE) --no-print-directory cross
 	$(GO) test -race -count=1 -timeout 20m ./...
-	$(GO) test -count=1 -timeout 10m -run 'Alloc' ./...
+	$(GO) test -count=1 -timeout 10m -run 'Alloc|^TestUpgrade' ./...
 
 ## docs-check: every complete YAML example (a ```yaml block starting with premier:)
 ## in README.md and docs/ passes premier -check, every relative link resolves, and
@@ -114,7 +115,8 @@ bench-growth:
 screenshots:
 	bash bench/screenshots.sh
 
-## chaos: kill/restart a backend and Redis, then 20 SIGHUP reloads, each under wrk load.
+## chaos: kill/restart a backend and Redis, 20 SIGHUP reloads, then SIGUSR2 binary
+## upgrades, each under load.
 chaos:
 	bash bench/chaos/run.sh
 

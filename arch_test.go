@@ -67,6 +67,8 @@ var importRules = []importRule{
 		why: "ACME certificates are handed plain options by the gateway: no configuration, request path or metrics"},
 	{name: "ui", from: []string{"ui"}, only: []string{"ui/source", "internal/..."},
 		why: "the dashboard reads a running gateway only through the ui/source interface"},
+	{name: "upgrade", from: []string{"internal/upgrade", "internal/loadgen"}, only: []string{},
+		why: "the binary upgrade's process plumbing (descriptors, readiness pipe, sd_notify, PID file) and the traffic generator that proves it are standard-library code: the command wires the first to the gateway's drain, tests and bench/loadgen drive the second"},
 	{name: "root", from: []string{"..."}, never: []string{"."},
 		why: "the root is the command (package main): its wiring belongs to no other package, bench tools included"},
 }

@@ -6,6 +6,10 @@
 //	                                      which rule a request gets, and what follows
 //	premier -healthcheck -config FILE     probe the running gateway's /readyz: exit 0 when ready, 1 otherwise
 //	premier -version                      print the version
+//
+// SIGHUP reloads the config, SIGTERM/SIGINT drain and exit, SIGUSR2 (Unix)
+// replaces the process with the binary now at its path without closing
+// the listening sockets (docs/upgrades.md).
 package main
 
 import (
@@ -22,6 +26,7 @@ import (
 	"time"
 
 	"github.com/premier-gateway/premier/internal/logswitch"
+	"github.com/premier-gateway/premier/internal/upgrade"
 	"github.com/premier-gateway/premier/proxy"
 	"github.com/premier-gateway/premier/proxy/acme"
 	"github.com/premier-gateway/premier/proxy/config"
@@ -45,6 +50,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	explainReq := fs.String("explain", "", "print which rule the request `\"METHOD URL\"` matches, why earlier rules do not, its policies, backends and keys, and exit")
 	clientIP := fs.String("client-ip", "127.0.0.1", "the client address -explain assumes")
 	healthcheckFlag := fs.Bool("healthcheck", false, "probe the running gateway's {prefix}/readyz on the configured listener (127.0.0.1 when it listens on all interfaces), print why, exit 0 when it answers 200, 1 otherwise")
+	pidfile := fs.String("pidfile", "", "write the process ID to `PATH` (rewritten by the new process after a SIGUSR2 upgrade, removed on a clean exit)")
+	upgradeTimeout := fs.Duration("upgrade-timeout", defaultUpgradeTimeout, "how long a SIGUSR2 upgrade waits for the new process to be ready before killing it")
 	var headers headerFlags
 	fs.Var(&headers, "header", "a request header for -explain, `\"Name: value\"` (repeatable)")
 	if err := fs.Parse(args); err != nil {
@@ -107,17 +114,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "premier: -tls-listen needs a tls block in the config (its certificates)")
 		return 2
 	}
-	if err := serve(loaded, addr, tlsAddr, *configPath, log, logs.Set); err != nil {
+	proc := newProcess(log, *pidfile, *upgradeTimeout, args)
+	if err := serve(loaded, addr, tlsAddr, *configPath, log, logs.Set, proc); err != nil {
+		proc.exit(false)
 		log.Error("premier stopped", slog.String("error", err.Error()))
 		return 1
 	}
+	proc.exit(true)
 	return 0
 }
 
 // serve wires the gateway: the plain listener on addr and the TLS one on
 // tlsAddr (either "" for none), reload on SIGHUP or file change, drain on
-// SIGTERM/SIGINT.
-func serve(loaded *config.Loaded, addr, tlsAddr, path string, log *slog.Logger, logSettings func(level, format string)) error {
+// SIGTERM/SIGINT, replace itself on SIGUSR2 (proc).
+func serve(loaded *config.Loaded, addr, tlsAddr, path string, log *slog.Logger, logSettings func(level, format string), proc *process) error {
 	gw, err := proxy.New(loaded, proxy.WithLogger(log), proxy.WithLogSettings(logSettings))
 	if err != nil {
 		return err
@@ -126,7 +136,7 @@ func serve(loaded *config.Loaded, addr, tlsAddr, path string, log *slog.Logger, 
 	dash := ui.New(gw.DashboardSource(path, 0), ui.Options{Logger: log})
 	defer dash.Close()
 	gw.SetReservedHandler(dash.Handler)
-	lns, certs, err := listen(gw, addr, tlsAddr, log)
+	lns, certs, err := listen(gw, addr, tlsAddr, proc, log)
 	if err != nil {
 		return err
 	}
@@ -154,6 +164,8 @@ func serve(loaded *config.Loaded, addr, tlsAddr, path string, log *slog.Logger, 
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	ctx, drain := context.WithCancel(ctx) // an upgrade's old process drains as on SIGTERM
+	defer drain()
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -162,20 +174,29 @@ func serve(loaded *config.Loaded, addr, tlsAddr, path string, log *slog.Logger, 
 		signal.Notify(usr1, reopenSignals...) // logrotate moved the access log: reopen it
 	}
 	defer signal.Stop(usr1)
+	usr2 := make(chan os.Signal, 1)
+	if len(upgradeSignals) > 0 {
+		signal.Notify(usr2, upgradeSignals...)
+	}
+	defer signal.Stop(usr2)
 	go func() {
 		for {
 			select {
 			case <-usr1:
 				gw.ReopenLogs()
+			case <-usr2:
+				proc.upgrade(drain)
 			case <-hup:
+				proc.notify(upgrade.ReloadingState())
 				gw.ReloadLogged(path, "SIGHUP")
+				proc.notify("READY=1")
 			case <-ctx.Done():
 				return
 			}
 		}
 	}()
 
-	if err = serveAll(ctx, gw, lns); err == nil {
+	if err = serveAll(ctx, gw, lns, proc.ready); err == nil {
 		log.Info("premier stopped cleanly")
 		return nil
 	}
@@ -187,7 +208,7 @@ func serve(loaded *config.Loaded, addr, tlsAddr, path string, log *slog.Logger, 
 // tls.acme it also returns the ACME manager, not started, whose
 // certificates the TLS listener serves and whose HTTP-01 answers the
 // gateway gives.
-func listen(gw *proxy.Gateway, addr, tlsAddr string, log *slog.Logger) ([]net.Listener, *acme.Manager, error) {
+func listen(gw *proxy.Gateway, addr, tlsAddr string, proc *process, log *slog.Logger) ([]net.Listener, *acme.Manager, error) {
 	var lns []net.Listener
 	fail := func(err error) ([]net.Listener, *acme.Manager, error) {
 		for _, ln := range lns {
@@ -196,14 +217,14 @@ func listen(gw *proxy.Gateway, addr, tlsAddr string, log *slog.Logger) ([]net.Li
 		return nil, nil, err
 	}
 	if addr != "" {
-		ln, err := net.Listen("tcp", addr)
+		ln, err := proc.listen("plain", addr)
 		if err != nil {
 			return fail(err)
 		}
 		lns = append(lns, ln)
 	}
 	if tlsAddr != "" {
-		raw, err := net.Listen("tcp", tlsAddr)
+		raw, err := proc.listen("tls", tlsAddr)
 		if err != nil {
 			return fail(err)
 		}
@@ -254,8 +275,9 @@ func newACME(gw *proxy.Gateway, a *config.ACME, plainAddr, tlsAddr string, log *
 }
 
 // serveAll serves every listener until ctx is cancelled (all drain
-// together) or one fails (the others are then drained too).
-func serveAll(ctx context.Context, gw *proxy.Gateway, lns []net.Listener) error {
+// together) or one fails (the others are then drained too); started runs
+// once every listener is being served.
+func serveAll(ctx context.Context, gw *proxy.Gateway, lns []net.Listener, started func()) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errc := make(chan error, len(lns))
@@ -266,6 +288,7 @@ func serveAll(ctx context.Context, gw *proxy.Gateway, lns []net.Listener) error 
 			errc <- err
 		}()
 	}
+	started()
 	var errs []error
 	for range lns {
 		errs = append(errs, <-errc)
