@@ -6,7 +6,13 @@
 #             active health checks);
 #   redis     the Redis that holds the shared rate-limit counters is killed
 #             (SIGKILL) and restarted on the same port (fail_open);
-#   reloads   20 SIGHUP reloads, alternating two configs.
+#   reloads   20 SIGHUP reloads, alternating two configs;
+#   upgrades  3 SIGUSR2 binary upgrades (the binary replaced by a fresh
+#             copy each time): each new process takes the listening socket,
+#             the old one drains and exits. Besides wrk's keep-alive
+#             connections, the project's own generator (bench/loadgen) runs
+#             32 connections, half of them new for each request, and counts
+#             each request exactly (its own row).
 #
 # For each phase it reports the requests sent, the failed ones (a response
 # other than 2xx) and the lost ones (wrk's socket errors: connect, read,
@@ -28,6 +34,8 @@ WORK=$(mktemp -d)
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  # after an upgrade the gateway is a process this shell did not start
+  [ -f "$WORK/premier.pid" ] && kill "$(cat "$WORK/premier.pid")" 2>/dev/null || true
   wait 2>/dev/null || true
   if [ -n "${KEEP_WORK:-}" ]; then echo "work dir kept: $WORK"; else rm -rf "$WORK"; fi
 }
@@ -37,7 +45,7 @@ for tool in wrk redis-server curl; do
   command -v "$tool" >/dev/null || { echo "$tool is required (make deps; apt-get install -y wrk redis-server curl)" >&2; exit 1; }
 done
 if [ -n "${PREMIER_BIN:-}" ]; then cp "$PREMIER_BIN" "$WORK/premier"; else (cd "$ROOT" && go build -o "$WORK/premier" .); fi
-(cd "$ROOT" && go build -o "$WORK/backend" ./bench/backend)
+(cd "$ROOT" && go build -o "$WORK/backend" ./bench/backend && go build -o "$WORK/loadgen" ./bench/loadgen)
 
 declare -A BPID
 start_backend() { # $1 = index 1..3
@@ -72,7 +80,7 @@ YAML
   mv "$WORK/gw.yaml.tmp" "$WORK/gw.yaml"
 }
 write_config 5
-"$WORK/premier" -config "$WORK/gw.yaml" -listen "127.0.0.1:$BASE" >"$WORK/premier.log" 2>&1 &
+"$WORK/premier" -config "$WORK/gw.yaml" -listen "127.0.0.1:$BASE" -pidfile "$WORK/premier.pid" >"$WORK/premier.log" 2>&1 &
 GW=$!
 PIDS+=("$GW")
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$BASE/small" >/dev/null 2>&1 && break; sleep 0.1; done
@@ -140,12 +148,42 @@ done
 echo "reloads: sent 20 SIGHUPs"
 finish_wrk reloads "$(grep -c 'reason=SIGHUP' "$WORK/premier.log" | awk '{print $1 " reloads applied"}'), $(grep -c 'reload rejected' "$WORK/premier.log" || true) rejected"
 
+# Phase 4: 3 SIGUSR2 binary upgrades, each with a fresh copy of the binary
+# renamed over the running one's path (as a package upgrade does).
+start_wrk upgrades
+"$WORK/loadgen" -addr "127.0.0.1:$BASE" -path /small -keepalive 16 -new 16 -d "${PHASE}s" >"$WORK/loadgen.out" 2>"$WORK/loadgen.err" &
+LG=$!
+PIDS+=("$LG")
+pids=("$(cat "$WORK/premier.pid")")
+for i in 1 2 3; do
+  at "$(awk -v i="$i" -v p="$PHASE" 'BEGIN{print p*(0.05+0.25*i)}')"
+  cp "$WORK/premier" "$WORK/premier.new" && mv "$WORK/premier.new" "$WORK/premier"
+  old=$(cat "$WORK/premier.pid")
+  kill -USR2 "$old"
+  for _ in $(seq 200); do [ "$(cat "$WORK/premier.pid")" != "$old" ] && break; sleep 0.05; done
+  for _ in $(seq 200); do kill -0 "$old" 2>/dev/null || break; sleep 0.05; done
+  pids+=("$(cat "$WORK/premier.pid")")
+done
+echo "upgrades: sent 3 SIGUSR2s, processes ${pids[*]}"
+GW=$(cat "$WORK/premier.pid")
+finish_wrk upgrades "$(grep -c 'upgrade: new process ready' "$WORK/premier.log") upgrades, $(grep -c 'upgrade failed' "$WORK/premier.log" || true) failed; processes ${pids[*]}"
+wait "$LG" || true
+lg=$(grep LOADGEN "$WORK/loadgen.out" || true)
+lgget() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$lg"; }
+ROWS+=("$(awk -v r="$(lgget sent)" -v q="$(lgget rps)" -v n="$(lgget failed)" -v e="$(lgget conn_errors)" -v c="$(lgget conns)" \
+  'BEGIN{printf "| upgrades (loadgen) | %d | %.0f | %d | %d | | 16 keep-alive + 16 new-connection clients, %d connections opened |", r, q, n, e, c}')")
+
 echo
 echo "| phase | requests sent | req/s | failed (non-2xx) | lost (socket errors) | p99 ms | |"
 echo "|---|---:|---:|---:|---:|---:|---|"
 printf '%s\n' "${ROWS[@]}"
 echo
 echo "gateway log (breakers, health, Redis, reloads):"
-grep -E "circuit breaker|health|backend request failed|redis|Redis|reload" "$WORK/premier.log" | grep -v 'msg="config reloaded"' | sed 's/^/  /' | head -20 || true
-kill -TERM "$GW"
-if wait "$GW"; then echo "gateway: SIGTERM, exited 0"; else echo "gateway: exit $? after SIGTERM"; fi
+grep -E "circuit breaker|health|backend request failed|redis|Redis|reload|upgrade" "$WORK/premier.log" | grep -v 'msg="config reloaded"' | sed 's/^/  /' | head -20 || true
+kill -TERM "$GW" # a grandchild after the upgrades: watched, not waited for
+for _ in $(seq 200); do kill -0 "$GW" 2>/dev/null || break; sleep 0.05; done
+if [ "$(grep -c 'premier stopped cleanly' "$WORK/premier.log")" = 4 ] && [ ! -e "$WORK/premier.pid" ]; then
+  echo "gateway: SIGTERM, stopped cleanly (and each of the 3 upgraded-away processes before it), pidfile removed"
+else
+  echo "gateway: no clean stop after SIGTERM (see $WORK/premier.log)"
+fi
