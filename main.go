@@ -45,7 +45,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	listen := fs.String("listen", "", "listen address, overrides the config's `listen` (default :8000)")
 	tlsListen := fs.String("tls-listen", "", "TLS listen address, overrides the config's `tls.listen` (default :8443; needs a tls block)")
 	check := fs.Bool("check", false, "validate the config, print every problem and exit")
-	version := fs.Bool("version", false, "print the version and exit")
+	version := fs.Bool("version", false, "print the version, the commit, the Go and fasthttp versions, and exit")
 	format := fs.String("format", "text", "output of -check and -explain: text, or json")
 	explainReq := fs.String("explain", "", "print which rule the request `\"METHOD URL\"` matches, why earlier rules do not, its policies, backends and keys, and exit")
 	clientIP := fs.String("client-ip", "127.0.0.1", "the client address -explain assumes")
@@ -58,7 +58,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *version {
-		fmt.Fprintf(stdout, "premier %s\n", proxy.Version)
+		printVersion(stdout)
 		return 0
 	}
 	if *configPath == "" {

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -77,9 +78,28 @@ func writeFile(t *testing.T, name, text string) string {
 
 func TestCLIVersion(t *testing.T) {
 	out, _, code := runCLI(t, "-version")
-	if code != 0 || !strings.HasPrefix(out, "premier ") {
-		t.Fatalf("%d %q", code, out)
+	// Unstamped (go build): version "dev"; commit "unknown" under make
+	// (-buildvcs=false), the checkout's revision otherwise; the
+	// toolchain's and fasthttp's versions from the build information.
+	want := regexp.MustCompile(fmt.Sprintf(`^premier dev\ncommit: (unknown|[0-9a-f]{40}(-dirty)?)\ngo: %s\nfasthttp: %s\n$`,
+		regexp.QuoteMeta(runtime.Version()+" "+runtime.GOOS+"/"+runtime.GOARCH), regexp.QuoteMeta(fasthttpVersion(t))))
+	if code != 0 || !want.MatchString(out) {
+		t.Fatalf("exit %d\n got %q\nwant %s", code, out, want)
 	}
+}
+
+// fasthttpVersion is the fasthttp version go.mod requires.
+func fasthttpVersion(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^\s*github\.com/valyala/fasthttp (v\S+)`).FindSubmatch(b)
+	if m == nil {
+		t.Fatal("go.mod does not require fasthttp")
+	}
+	return string(m[1])
 }
 
 func TestCLICheck(t *testing.T) {

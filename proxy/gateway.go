@@ -26,8 +26,11 @@ import (
 	"github.com/premier-gateway/premier/proxy/wsrelay"
 )
 
-// Version is the gateway's version, reported by -version and the status page.
-var Version = "0.1.0"
+// Version is the gateway's version, reported by -version, the status page
+// and premier_build_info: "dev" unless stamped at build time with
+// -ldflags "-X github.com/premier-gateway/premier/proxy.Version=V" (make
+// dist and the Dockerfile do).
+var Version = "dev"
 
 // Gateway is the running policy layer: the current compiled table plus the
 // state that survives reloads (backend pool, counters).
