@@ -5,7 +5,7 @@ GO ?= go
 BIN := bin
 export GOFLAGS := -buildvcs=false
 
-.PHONY: run build test deps check bench bench-growth chaos vet staticcheck fmt clean
+.PHONY: run build test deps check bench bench-growth chaos vet staticcheck fmt clean static dist
 
 build:
 	@mkdir -p $(BIN)
@@ -78,6 +78,48 @@ cross:
 		GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) vet ./...; \
 	done
 
+## Release builds: a static binary (no cgo, no libc), paths trimmed, the
+## version and commit stamped (premier -version prints them). The Dockerfile's
+## build command is this one (TestDockerfile compares them).
+VERSION ?= $(shell git describe --tags --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+VERSION := $(VERSION)
+COMMIT := $(COMMIT)
+STATIC_LDFLAGS = -s -w -X github.com/premier-gateway/premier/proxy.Version=$(VERSION) -X main.commit=$(COMMIT)
+STATIC_BUILD = CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=false -ldflags '$(STATIC_LDFLAGS)'
+
+## static: the release build for this machine's platform, as bin/premier-static.
+STATIC_OUT ?= $(BIN)/premier-static
+static:
+	$(STATIC_BUILD) -o $(STATIC_OUT) .
+
+## dist: release archives in $(DIST)/ for each platform of DIST_PLATFORMS,
+## premier-VERSION-OS-ARCH.tar.gz (.zip for Windows), each holding the binary,
+## README.md, LICENSE when there is one, the example configs, the systemd unit
+## and the logrotate snippet; then SHA256SUMS over the archives (check with
+## sha256sum -c SHA256SUMS). TestDist builds linux/amd64 and runs it.
+DIST ?= dist
+DIST_PLATFORMS ?= linux/amd64 linux/arm64 darwin/arm64 windows/amd64
+DIST_FILES = README.md $(wildcard LICENSE) $(wildcard configs/*.yaml) packaging/systemd/premier.service packaging/logrotate/premier
+SHA256SUM ?= $(shell command -v sha256sum >/dev/null && echo sha256sum || echo shasum -a 256)
+dist:
+	@set -e; rm -rf $(DIST); mkdir -p $(DIST)/.stage; \
+	for p in $(DIST_PLATFORMS); do \
+		os=$${p%/*}; arch=$${p#*/}; name=premier-$(VERSION)-$$os-$$arch; stage=$(DIST)/.stage/$$name; \
+		exe=premier; if [ $$os = windows ]; then exe=premier.exe; fi; \
+		mkdir -p $$stage; \
+		echo "GOOS=$$os GOARCH=$$arch $(STATIC_BUILD) -o $$stage/$$exe ."; \
+		GOOS=$$os GOARCH=$$arch $(STATIC_BUILD) -o $$stage/$$exe .; \
+		for f in $(DIST_FILES); do mkdir -p $$stage/$$(dirname $$f); cp $$f $$stage/$$f; done; \
+		if [ $$os = windows ]; then \
+			(cd $(DIST)/.stage && zip -qrX ../$$name.zip $$name); \
+		else \
+			tar -C $(DIST)/.stage --sort=name --owner=0 --group=0 --numeric-owner -cf - $$name | gzip -9n > $(DIST)/$$name.tar.gz; \
+		fi; \
+	done; \
+	rm -rf $(DIST)/.stage; \
+	cd $(DIST) && $(SHA256SUM) premier-* > SHA256SUMS && cat SHA256SUMS
+
 ## check: formatting, vet and staticcheck.
 check: fmt vet staticcheck
 
@@ -121,4 +163,4 @@ chaos:
 	bash bench/chaos/run.sh
 
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) $(DIST)
