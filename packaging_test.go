@@ -523,3 +523,168 @@ func checkDockerignore(t *testing.T) {
 		}
 	}
 }
+
+// unitFile is a systemd unit: section → key → values (a key may repeat).
+type unitFile map[string]map[string][]string
+
+func readUnit(t *testing.T, path string) unitFile {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := unitFile{}
+	section := ""
+	for n, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case line == "" || line[0] == '#' || line[0] == ';':
+		case line[0] == '[' && line[len(line)-1] == ']':
+			section = line[1 : len(line)-1]
+			u[section] = map[string][]string{}
+		default:
+			k, v, ok := strings.Cut(line, "=")
+			if !ok || section == "" {
+				t.Fatalf("%s:%d: %q is not KEY=VALUE in a section", path, n+1, line)
+			}
+			u[section][strings.TrimSpace(k)] = append(u[section][strings.TrimSpace(k)], strings.TrimSpace(v))
+		}
+	}
+	return u
+}
+
+// one is the key's only value in the section ("" when absent or repeated).
+func (u unitFile) one(section, key string) string {
+	if v := u[section][key]; len(v) == 1 {
+		return v[0]
+	}
+	return ""
+}
+
+// flagValue is the word after flag in a command's words.
+func flagValue(words []string, flag string) string {
+	if i := slices.Index(words, flag); i >= 0 && i+1 < len(words) {
+		return words[i+1]
+	}
+	return ""
+}
+
+// TestSystemdUnit checks packaging/systemd/premier.service and the
+// logrotate snippet statically — the sandboxing and the keys the docs
+// promise, the paths consistent between the unit, the snippet, the
+// Dockerfile and docs/production.md, the command line accepted by the
+// binary — and, where systemd-analyze exists, has systemd verify the unit
+// (no finding allowed).
+func TestSystemdUnit(t *testing.T) {
+	const path = "packaging/systemd/premier.service"
+	u := readUnit(t, path)
+	for _, kv := range [][3]string{
+		{"Service", "Type", "notify"},
+		{"Service", "NotifyAccess", "all"},
+		{"Service", "ExecReload", "/bin/kill -HUP $MAINPID"},
+		{"Service", "DynamicUser", "yes"},
+		{"Service", "ProtectSystem", "strict"},
+		{"Service", "ProtectHome", "yes"},
+		{"Service", "PrivateTmp", "yes"},
+		{"Service", "NoNewPrivileges", "yes"},
+		{"Service", "AmbientCapabilities", "CAP_NET_BIND_SERVICE"},
+		{"Service", "CapabilityBoundingSet", "CAP_NET_BIND_SERVICE"},
+		{"Service", "StateDirectory", "premier"},
+		{"Service", "LogsDirectory", "premier"},
+		{"Service", "RuntimeDirectory", "premier"},
+		{"Install", "WantedBy", "multi-user.target"},
+	} {
+		if got := u.one(kv[0], kv[1]); got != kv[2] {
+			t.Errorf("[%s] %s=%q, want %q", kv[0], kv[1], got, kv[2])
+		}
+	}
+	var nofile int
+	if _, err := fmt.Sscanf(u.one("Service", "LimitNOFILE"), "%d", &nofile); err != nil || nofile < 65536 {
+		t.Errorf("LimitNOFILE=%q: want a number of at least 65536 (two descriptors per connection)", u.one("Service", "LimitNOFILE"))
+	}
+
+	// The paths: the binary where the Dockerfile puts it, the config in the
+	// state directory (the working directory too, for tls.acme's ./acme),
+	// the PID file in the runtime directory, the logs where logrotate looks.
+	exec0 := shellWords(t, u.one("Service", "ExecStart"), nil)
+	state := "/var/lib/" + u.one("Service", "StateDirectory")
+	run := "/run/" + u.one("Service", "RuntimeDirectory")
+	logs := "/var/log/" + u.one("Service", "LogsDirectory")
+	config, pidfile := flagValue(exec0, "-config"), flagValue(exec0, "-pidfile")
+	if len(exec0) == 0 || exec0[0] != "/usr/local/bin/premier" {
+		t.Errorf("ExecStart runs %q, want /usr/local/bin/premier", exec0)
+	}
+	if filepath.Dir(config) != state || u.one("Service", "WorkingDirectory") != state {
+		t.Errorf("-config %q and WorkingDirectory=%q: want both in the state directory %s", config, u.one("Service", "WorkingDirectory"), state)
+	}
+	if filepath.Dir(pidfile) != run {
+		t.Errorf("-pidfile %q: want it in the runtime directory %s", pidfile, run)
+	}
+	var entry []string
+	for _, in := range readDockerfile(t) {
+		if in.cmd == "ENTRYPOINT" {
+			_ = json.Unmarshal([]byte(in.args), &entry)
+		}
+	}
+	if !slices.Equal(entry, exec0[:1]) {
+		t.Errorf("the Dockerfile's ENTRYPOINT %q is not the unit's binary %q", entry, exec0[:1])
+	}
+
+	rot, err := os.ReadFile("packaging/logrotate/premier")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(rot), "\n"+logs+"/") {
+		t.Errorf("the logrotate snippet does not rotate the files in %s", logs)
+	}
+	if !strings.Contains(string(rot), `kill -USR1 "$(cat `+pidfile+`)"`) {
+		t.Errorf("the logrotate snippet's postrotate does not send USR1 to the PID in %s", pidfile)
+	}
+
+	// The command line is the binary's: with -check (and an existing
+	// config in place of the state directory's) it validates and exits 0.
+	args := slices.Clone(exec0[1:])
+	args[slices.Index(args, "-config")+1] = "configs/demo.yaml"
+	if out, errOut, code := runCLI(t, append(args, "-check")...); code != 0 {
+		t.Errorf("the unit's command line with -check: exit %d\n%s%s", code, out, errOut)
+	}
+
+	// docs/production.md names the same paths and commands.
+	doc, err := os.ReadFile("docs/production.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dockerConfig string
+	for _, in := range readDockerfile(t) {
+		if in.cmd == "CMD" {
+			var c []string
+			_ = json.Unmarshal([]byte(in.args), &c)
+			dockerConfig = flagValue(c, "-config")
+		}
+	}
+	for _, s := range []string{path, "packaging/logrotate/premier", config, pidfile, logs + "/", dockerConfig,
+		"systemctl reload premier", "systemctl kill --kill-whom=main --signal=USR2 premier", "LimitNOFILE"} {
+		if !strings.Contains(string(doc), s) {
+			t.Errorf("docs/production.md does not mention %q", s)
+		}
+	}
+
+	// systemd's own check, on a copy whose ExecStart is the binary built
+	// for the tests (verify refuses a command that does not exist).
+	if sa, err := exec.LookPath("systemd-analyze"); err == nil {
+		dir := t.TempDir()
+		text, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		copyPath := filepath.Join(dir, "premier.service")
+		text = bytes.ReplaceAll(text, []byte("ExecStart=/usr/local/bin/premier "), []byte("ExecStart="+binary+" "))
+		if err := os.WriteFile(copyPath, text, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(sa, "verify", copyPath).CombinedOutput()
+		if err != nil || len(bytes.TrimSpace(out)) > 0 {
+			t.Errorf("systemd-analyze verify: %v\n%s", err, out)
+		}
+	}
+}
