@@ -2,7 +2,7 @@
 #
 #   docker build --build-arg VERSION=$(git describe --tags --dirty) \
 #                --build-arg COMMIT=$(git rev-parse --short=12 HEAD) -t premier .
-#   docker run -p 8000:8000 -v "$PWD/gateway.yaml:/etc/premier/premier.yaml:ro" premier
+#   docker run -p 8000:8000 -v "$PWD/gateway.yaml:/etc/premier/gateway.yaml:ro" premier
 #
 # docs/production.md (the container) says more. Both base images are pinned by
 # version tag and digest; TestDockerfile checks that, the non-root user, the
@@ -35,6 +35,6 @@ EXPOSE 8000 8443
 VOLUME ["/var/lib/premier"]
 # premier -healthcheck reads the same config and probes {prefix}/readyz of
 # its listener: exit 0 ready, 1 not (draining, or not up). No curl needed.
-HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 CMD ["/usr/local/bin/premier", "-healthcheck", "-config", "/etc/premier/premier.yaml"]
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 CMD ["/usr/local/bin/premier", "-healthcheck", "-config", "/etc/premier/gateway.yaml"]
 ENTRYPOINT ["/usr/local/bin/premier"]
-CMD ["-config", "/etc/premier/premier.yaml"]
+CMD ["-config", "/etc/premier/gateway.yaml"]
