@@ -17,8 +17,10 @@ RUN go mod download
 COPY . .
 ARG VERSION=dev
 ARG COMMIT=unknown
-ARG TARGETOS=linux
-ARG TARGETARCH=amd64
+# Set by BuildKit for each --platform (the build stage runs on the builder's
+# own platform and cross-compiles); empty, Go builds for the builder's.
+ARG TARGETOS
+ARG TARGETARCH
 RUN GOOS=${TARGETOS} GOARCH=${TARGETARCH} CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags "-s -w -X github.com/premier-gateway/premier/proxy.Version=${VERSION} -X main.commit=${COMMIT}" -o /out/premier .
 # The state directory (tls.acme's ./acme, a config the dashboard rewrites),
 # owned by distroless's nonroot user: the final stage has no shell to make it.
