@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -451,6 +452,19 @@ func TestDockerfile(t *testing.T) {
 	checkReleaseBinary(t, bin)
 
 	checkDockerignore(t)
+
+	// The HEALTHCHECK's command line is the binary's: against a config
+	// whose listener nothing serves it answers 1 (not ready), not 2 (usage).
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	config := writeFile(t, "gateway.yaml", "premier:\n  listen: \""+addr+"\"\n  servers: [\"http://127.0.0.1:1\"]\n  paths:\n    - pattern: \"/*\"\n")
+	if out, errOut, code := runCLI(t, slices.Concat(health[1:len(health)-1], []string{config})...); code != 1 {
+		t.Errorf("the HEALTHCHECK's command line against a closed listener: exit %d, want 1\n%s%s", code, out, errOut)
+	}
 }
 
 // splitEnv splits a command's leading NAME=value words from the command.
