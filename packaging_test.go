@@ -655,6 +655,14 @@ func TestSystemdUnit(t *testing.T) {
 		t.Errorf("the logrotate snippet's postrotate does not send USR1 to the PID in %s", pidfile)
 	}
 
+	// The command line is the binary's: with -check (and an existing
+	// config in place of the state directory's) it validates and exits 0.
+	args := slices.Clone(exec0[1:])
+	args[slices.Index(args, "-config")+1] = "configs/demo.yaml"
+	if out, errOut, code := runCLI(t, append(args, "-check")...); code != 0 {
+		t.Errorf("the unit's command line with -check: exit %d\n%s%s", code, out, errOut)
+	}
+
 	// docs/production.md names the same paths and commands.
 	doc, err := os.ReadFile("docs/production.md")
 	if err != nil {
