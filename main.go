@@ -5,7 +5,7 @@
 //	premier -explain "METHOD URL" -config FILE [-client-ip IP] [-header "N: v"]... [-format json]
 //	                                      which rule a request gets, and what follows
 //	premier -healthcheck -config FILE     probe the running gateway's /readyz: exit 0 when ready, 1 otherwise
-//	premier -version                      print the version
+//	premier -version                      print the version, commit, Go and fasthttp versions
 //
 // SIGHUP reloads the config, SIGTERM/SIGINT drain and exit, SIGUSR2 (Unix)
 // replaces the process with the binary now at its path without closing

@@ -149,7 +149,13 @@ func startBinary(t *testing.T, config string) (*exec.Cmd, string, *lockedBuffer)
 // startBinaryOn runs the gateway binary listening on listen.
 func startBinaryOn(t *testing.T, config, listen string) (*exec.Cmd, string, *lockedBuffer) {
 	t.Helper()
-	cmd := exec.Command(binary, "-config", config, "-listen", listen)
+	return startCommand(t, exec.Command(binary, "-config", config, "-listen", listen))
+}
+
+// startCommand runs cmd, a command that starts the gateway binary, and
+// returns once it listens, with its URL and its log.
+func startCommand(t *testing.T, cmd *exec.Cmd) (*exec.Cmd, string, *lockedBuffer) {
+	t.Helper()
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

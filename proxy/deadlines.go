@@ -77,7 +77,12 @@ func sweepBacklog(ln net.Listener) {
 	}
 }
 
+// Accept returns the next connection admitted under the caps. Out of file
+// descriptors (and the like: sock.RetryAccept) it waits and tries again,
+// logging once per shortage, rather than failing the server: fasthttp
+// would stop serving for good on such an error.
 func (l clientListener) Accept() (net.Conn, error) {
+	var backoff time.Duration
 	for {
 		c, err := l.Listener.Accept()
 		if err != nil {
@@ -85,8 +90,15 @@ func (l clientListener) Accept() (net.Conn, error) {
 				_ = l.Listener.Close()
 				return nil, net.ErrClosed
 			}
+			if first := backoff == 0; sock.RetryAccept(err, &backoff, nil) {
+				if first {
+					l.g.log.Warn("accept failed; retrying until connections close (see the open-file limit in docs/health.md)", "err", err)
+				}
+				continue
+			}
 			return nil, err
 		}
+		backoff = 0
 		wc := l.g.admit(c)
 		switch {
 		case wc == nil && l.tls:

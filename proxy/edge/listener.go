@@ -2,7 +2,6 @@ package edge
 
 import (
 	"crypto/tls"
-	"errors"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -155,15 +154,13 @@ func (l *Listener) acceptLoop() {
 				l.stop()
 				return
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() { // EMFILE and the like: wait, as net/http does
-				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
-				select {
-				case <-time.After(backoff):
-					continue
-				case <-l.done:
-					return
-				}
+			if sock.RetryAccept(err, &backoff, l.done) { // out of descriptors and the like: wait, as net/http does
+				continue
+			}
+			select {
+			case <-l.done:
+				return
+			default:
 			}
 			l.fail(err)
 			return
