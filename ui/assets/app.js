@@ -281,7 +281,7 @@
       el('td', {}, el('code', { text: r.route })), el('td', { class: 'num', text: rateCell(r) }),
       el('td', { class: 'num', text: countCell(r.requests) }), el('td', {}, statusMix(r.status)),
       el('td', { class: 'num', text: r.requests ? fmtMs(r.p95_ms) : '–' }))));
-    $('#version').textContent = 'v' + s.version;
+    $('#version').textContent = /^[0-9]/.test(s.version) ? 'v' + s.version : s.version; // 1.4.0 → v1.4.0; dev, v1.4.0 as they are
     $('#uptime').textContent = 'up ' + fmtDur(s.uptime_seconds);
   }
 
