@@ -1,6 +1,7 @@
 package accesslog
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
@@ -283,10 +284,10 @@ func hasSecret(q []byte, secrets []string) bool {
 	for len(q) > 0 {
 		pair := q
 		q = nil
-		if i := indexByte(pair, '&'); i >= 0 {
+		if i := bytes.IndexByte(pair, '&'); i >= 0 {
 			pair, q = pair[:i], pair[i+1:]
 		}
-		if eq := indexByte(pair, '='); eq >= 0 && isSecret(pair[:eq], secrets) {
+		if eq := bytes.IndexByte(pair, '='); eq >= 0 && isSecret(pair[:eq], secrets) {
 			return true
 		}
 	}
@@ -409,11 +410,11 @@ func redactQuery(dst, q []byte, secrets []string) []byte {
 	for len(q) > 0 {
 		pair := q
 		rest := []byte(nil)
-		if i := indexByte(q, '&'); i >= 0 {
+		if i := bytes.IndexByte(q, '&'); i >= 0 {
 			pair, rest = q[:i], q[i:]
 		}
 		name := pair
-		eq := indexByte(pair, '=')
+		eq := bytes.IndexByte(pair, '=')
 		if eq >= 0 {
 			name = pair[:eq]
 		}
@@ -430,15 +431,6 @@ func redactQuery(dst, q []byte, secrets []string) []byte {
 		q = rest[1:]
 	}
 	return dst
-}
-
-func indexByte(b []byte, c byte) int {
-	for i, x := range b {
-		if x == c {
-			return i
-		}
-	}
-	return -1
 }
 
 // isSecret compares a raw parameter name, percent-decoded ('+' as a

@@ -1,6 +1,7 @@
 package route
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -106,7 +107,7 @@ func CompileRewrite(s RewriteSpec, captureNames []string) (*Rewrite, error) {
 func hasDotSegment(p []byte) bool {
 	for len(p) > 0 {
 		seg := p
-		if i := indexByte(p, '/'); i >= 0 {
+		if i := bytes.IndexByte(p, '/'); i >= 0 {
 			seg, p = p[:i], p[i+1:]
 		} else {
 			p = nil
@@ -130,15 +131,6 @@ func hasDotSegment(p []byte) bool {
 		}
 	}
 	return false
-}
-
-func indexByte(b []byte, c byte) int {
-	for i, x := range b {
-		if x == c {
-			return i
-		}
-	}
-	return -1
 }
 
 // plainPrefix reports whether p is a normalised path prefix: "/x/y", not

@@ -59,10 +59,10 @@ func (t *Template) AppendValue(dst []byte, ctx *fasthttp.RequestCtx, v *Vars, es
 			}
 			continue
 		case partClientCN:
-			dst = appendEscapedString(dst, v.ClientCN, esc)
+			dst = appendEscaped(dst, v.ClientCN, esc)
 			continue
 		case partConsumer:
-			dst = appendEscapedString(dst, v.Consumer, esc)
+			dst = appendEscaped(dst, v.Consumer, esc)
 			continue
 		case partQuery:
 			val = ctx.QueryArgs().Peek(p.text)
@@ -103,20 +103,8 @@ var escapeTable = func() (t [3][256]uint8) {
 	return t
 }()
 
-func appendEscaped(dst, val []byte, esc Escape) []byte {
-	tab := &escapeTable[esc]
-	for _, c := range val {
-		switch tab[c] {
-		case 0:
-			dst = append(dst, c)
-		case 2:
-			dst = append(dst, '%', upperHex[c>>4], upperHex[c&15])
-		}
-	}
-	return dst
-}
-
-func appendEscapedString(dst []byte, val string, esc Escape) []byte {
+// appendEscaped appends val (bytes or a string) escaped by esc's table.
+func appendEscaped[T []byte | string](dst []byte, val T, esc Escape) []byte {
 	tab := &escapeTable[esc]
 	for i := 0; i < len(val); i++ {
 		c := val[i]
