@@ -308,13 +308,10 @@ func (d *decoder) decodeMap(n ast.Node, v reflect.Value) {
 	m := reflect.MakeMapWithSize(v.Type(), len(entries))
 	seen := map[string]pos{}
 	for _, mv := range entries {
-		key := keyText(d.resolve(mv.Key))
-		kp := nodePos(mv.Key)
-		if prev, dup := seen[key]; dup {
-			d.errAt(kp, "duplicate key %q (first at line %d)", key, prev.line)
+		key, _, ok := d.firstKey(seen, mv)
+		if !ok {
 			continue
 		}
-		seen[key] = kp
 		elem := reflect.New(v.Type().Elem()).Elem()
 		d.decode(mv.Value, elem)
 		m.SetMapIndex(reflect.ValueOf(key).Convert(v.Type().Key()), elem)
@@ -406,13 +403,10 @@ func (d *decoder) decodeStruct(n ast.Node, v reflect.Value) {
 	// Later merge-key entries must not override explicit keys: explicit
 	// keys come first in YAML semantics, so decode explicit keys last.
 	for _, mv := range entries {
-		key := keyText(d.resolve(mv.Key))
-		kp := nodePos(mv.Key)
-		if prev, dup := seen[key]; dup {
-			d.errAt(kp, "duplicate key %q (first at line %d)", key, prev.line)
+		key, kp, ok := d.firstKey(seen, mv)
+		if !ok {
 			continue
 		}
-		seen[key] = kp
 		idx, ok := fields[key]
 		if !ok {
 			d.errAt(kp, "unknown key %q (allowed: %s)", key, allowedKeys(fields))
@@ -471,6 +465,20 @@ func flattenErrors(err error) []error {
 		return out
 	}
 	return []error{err}
+}
+
+// firstKey returns the key of a mapping entry and its position, and false
+// (with the error reported) when the mapping had that key already: seen
+// remembers where each key first stood.
+func (d *decoder) firstKey(seen map[string]pos, mv *ast.MappingValueNode) (string, pos, bool) {
+	key := keyText(d.resolve(mv.Key))
+	kp := nodePos(mv.Key)
+	if prev, dup := seen[key]; dup {
+		d.errAt(kp, "duplicate key %q (first at line %d)", key, prev.line)
+		return key, kp, false
+	}
+	seen[key] = kp
+	return key, kp, true
 }
 
 func keyText(n ast.Node) string {
