@@ -144,12 +144,7 @@ func (f *formatter) appendLine(dst []byte, r *Record) []byte {
 	r.expand()
 	switch f.kind {
 	case FormatJSON:
-		dst = append(dst, '{')
-		for v := variable(0); v < numVariables; v++ {
-			dst = append(dst, f.keys[v]...)
-			dst = f.appendValue(dst, r, v, true)
-		}
-		dst = append(dst, '}')
+		dst = f.appendJSON(dst, r)
 	case FormatCombined:
 		dst = f.appendCombined(dst, r)
 	default:
