@@ -44,9 +44,11 @@ type conn struct {
 	recvUnacked    int    // body bytes read by handlers, not yet given back
 	idleSince      time.Time
 	idle           *time.Timer
-	goingAway      bool // GOAWAY sent: no new stream
-	closed         bool // the connection is gone: every wait ends, writes are dropped
-	closeWhenFlush bool // close once the output is written (graceful end)
+	opened         time.Time   // when the server took the connection (newConnLastCall)
+	lastCall       *time.Timer // draining a new connection: GOAWAY at its first stream or at this
+	goingAway      bool        // GOAWAY sent: no new stream
+	closed         bool        // the connection is gone: every wait ends, writes are dropped
+	closeWhenFlush bool        // close once the output is written (graceful end)
 
 	out  output
 	wfr  *http2.Framer // frames into out
@@ -65,7 +67,7 @@ var (
 // newConn prepares the connection nc, read through g, and frames the
 // server's SETTINGS (always its first frames).
 func newConn(s *Server, nc net.Conn, g *guardConn) *conn {
-	c := &conn{s: s, nc: nc, guard: g, peer: newPeer(nc)}
+	c := &conn{s: s, nc: nc, guard: g, peer: newPeer(nc), opened: time.Now()}
 	opts := &s.opts
 	c.cond.L = &c.mu
 	c.initialWindow = 65535
@@ -281,6 +283,34 @@ func (c *conn) goAway(code http2.ErrCode) {
 	}
 }
 
+// drain is the server's Shutdown reaching the connection: GOAWAY at
+// once, unless the connection is new (opened less than newConnLastCall
+// ago, no stream yet), whose client may be sending its first request:
+// that one gets a last call, GOAWAY when its first stream opens (the
+// stream is served) or when it reaches newConnLastCall without one, as a
+// new HTTP/1.1 connection is answered until it counts as idle. c.mu held.
+func (c *conn) drain() {
+	if c.goingAway || c.lastCall != nil || c.closed {
+		return
+	}
+	if c.maxID == 0 {
+		if left := c.s.opts.newConnIdle - time.Since(c.opened); left > 0 {
+			c.lastCall = time.AfterFunc(left, c.onLastCall)
+			return
+		}
+	}
+	c.goAway(http2.ErrCodeNo)
+}
+
+// onLastCall ends a new connection's last call that saw no stream.
+func (c *conn) onLastCall() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.closed {
+		c.goAway(http2.ErrCodeNo)
+	}
+}
+
 // closeWhenFlushed closes the connection once its output is written.
 // c.mu held.
 func (c *conn) closeWhenFlushed() {
@@ -328,6 +358,9 @@ func (c *conn) end(err error) {
 	var ce http2.ConnectionError
 	c.mu.Lock()
 	c.idle.Stop()
+	if c.lastCall != nil {
+		c.lastCall.Stop()
+	}
 	if errors.As(err, &ce) && !c.closed {
 		c.s.opts.Logger.Debug("http2 connection error", slog.String("client", c.nc.RemoteAddr().String()),
 			slog.String("code", http2.ErrCode(ce).String()))

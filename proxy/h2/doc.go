@@ -36,6 +36,16 @@
 // one header block (CVE-2024-27316); either ends the connection with
 // GOAWAY ENHANCE_YOUR_CALM.
 //
+// Shutdown drains as the HTTP/1.1 server does: a connection that has
+// served a stream, or is older than newConnLastCall (5 s, fasthttp's and
+// net/http's age before a new connection counts as idle), gets GOAWAY at
+// once; a newer one without a stream yet — its client's first request
+// may be on its way as the drain begins, and connections whose handshake
+// the listener lets finish arrive after it began — gets a last call: its
+// first stream is answered in full under a GOAWAY naming it, then the
+// connection closes; without a stream, GOAWAY when it reaches that age.
+// Shutdown's deadline closes whatever is left.
+//
 // HTTP/2 is held to its own figures, not to HTTP/1.1's zero-allocation
 // rule: a stream allocates its stream record and the strings HPACK
 // decodes (about a dozen small objects); the request contexts, workers,

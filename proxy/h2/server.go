@@ -46,6 +46,9 @@ type Options struct {
 	// Logger receives the clients' protocol errors (at debug level) and
 	// one warning per connection ended for a flood. Default: discarded.
 	Logger *slog.Logger
+
+	// newConnIdle is newConnLastCall; tests shorten it.
+	newConnIdle time.Duration
 }
 
 // The receive windows: how much request body a client may send before the
@@ -82,7 +85,21 @@ func (o *Options) defaults() {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	if o.newConnIdle <= 0 {
+		o.newConnIdle = newConnLastCall
+	}
 }
+
+// newConnLastCall is how long a new connection counts as not yet idle
+// when the server shuts down: the HTTP/1.1 server's rule (fasthttp, as
+// net/http, treats a connection as idle only 5 s after it opened), so a
+// client whose connection opened just before a drain, and whose first
+// request is still on its way, is answered over HTTP/2 as over HTTP/1.1.
+// A connection that has not opened a stream and opened less than this
+// long ago gets its GOAWAY when its first stream opens (naming that
+// stream, which is served in full) or when it reaches this age, not at
+// once.
+const newConnLastCall = 5 * time.Second
 
 // maxContinuations is how many CONTINUATION frames one header block may
 // use: a client sends them at its frame size (16 KiB unless the server
@@ -101,8 +118,9 @@ type Server struct {
 
 	mu      sync.Mutex
 	conns   map[net.Conn]*conn
-	closing bool
-	wg      sync.WaitGroup
+	closing bool          // Shutdown began: every connection is drained
+	cut     bool          // a Shutdown's ctx ended: connections are closed, new ones refused
+	gone    chan struct{} // closed when the last connection ends, for Shutdown
 
 	floods  atomic.Uint64
 	refused atomic.Uint64
@@ -159,10 +177,14 @@ func (s *Server) ServeConn(c net.Conn, sawPreface bool) {
 	}
 }
 
+// track counts cc among the connections served; false over
+// MaxConnections. A connection that comes once Shutdown began (a
+// handshake the listener let finish) is served too, drained as those
+// already there are: it is new, so it gets the last call.
 func (s *Server) track(cc *conn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closing {
+	if s.cut {
 		return false
 	}
 	if len(s.conns) >= s.opts.MaxConnections {
@@ -170,44 +192,71 @@ func (s *Server) track(cc *conn) bool {
 		return false
 	}
 	s.conns[cc.nc] = cc
-	s.wg.Add(1)
+	if s.closing {
+		cc.mu.Lock()
+		cc.drain()
+		cc.mu.Unlock()
+	}
 	return true
 }
 
 func (s *Server) untrack(c net.Conn) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	delete(s.conns, c)
-	s.mu.Unlock()
-	s.wg.Done()
+	if len(s.conns) == 0 && s.gone != nil {
+		close(s.gone)
+		s.gone = nil
+	}
 }
 
-// Shutdown sends GOAWAY on every connection (streams in flight finish,
-// no new one starts) and waits for the connections to end until ctx is
-// done; then it closes those left. New connections are refused from the
-// start. It returns ctx's error when it had to close connections.
+// Shutdown drains every connection and waits for them to end until ctx
+// is done; then it closes those left. It returns ctx's error when it had
+// to close connections.
+//
+// A connection that has opened a stream, or opened newConnLastCall (5 s)
+// ago or more, gets GOAWAY at once: the streams in flight finish, no new
+// one starts. A newer one that has not opened a stream yet, whose client
+// may have sent its first request just as the drain began, gets a last
+// call as it would over HTTP/1.1: its first stream is answered in full,
+// with GOAWAY naming it as the last, and the connection closes after it;
+// without a stream it gets GOAWAY once newConnLastCall has passed since
+// it opened. A connection handed to ServeConn once Shutdown began (a TLS
+// handshake or an h2c sniff the listener let finish) is served the same
+// way, within MaxConnections, and waited for if Shutdown still waits.
+// Shutdown may be called more than once (one drain per listener).
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.closing = true
 	for _, cc := range s.conns {
 		cc.mu.Lock()
-		cc.goAway(http2.ErrCodeNo)
+		cc.drain()
 		cc.mu.Unlock()
+	}
+	var gone chan struct{}
+	if len(s.conns) > 0 {
+		if s.gone == nil {
+			s.gone = make(chan struct{})
+		}
+		gone = s.gone
 	}
 	s.mu.Unlock()
 	defer s.workers.close()
-	done := make(chan struct{})
-	go func() { s.wg.Wait(); close(done) }()
+	if gone == nil {
+		return nil
+	}
 	select {
-	case <-done:
+	case <-gone:
 		return nil
 	case <-ctx.Done():
 	}
 	s.mu.Lock()
+	s.cut = true
 	for c := range s.conns {
 		_ = c.Close()
 	}
 	s.mu.Unlock()
-	<-done
+	<-gone
 	return ctx.Err()
 }
 

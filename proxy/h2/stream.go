@@ -66,6 +66,12 @@ func (c *conn) headers(f *http2.MetaHeadersFrame) error {
 	if c.goingAway {
 		return nil // after GOAWAY, new streams are ignored (RFC 9113 §6.8)
 	}
+	if c.lastCall != nil {
+		// A draining connection's last call: this stream is its last.
+		// GOAWAY once the stream is open (or refused), so that it names
+		// the stream and the connection closes after its answer.
+		defer c.goAway(http2.ErrCodeNo)
+	}
 	max := int(c.s.opts.MaxConcurrentStreams)
 	if c.open >= max {
 		c.resetStream(id, http2.ErrCodeRefusedStream)
