@@ -1,0 +1,97 @@
+package proxy
+
+import (
+	"context"
+	"crypto/tls"
+	"io"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/valyala/fasthttp"
+	"golang.org/x/net/http2"
+
+	"github.com/premier-gateway/premier/proxy/config"
+)
+
+// TestDrainAnswersNewHTTP2Connection: an HTTP/2 client whose connection
+// to the TLS listener finished its handshake (ALPN h2) and sent its
+// preface just before the drain, and whose first request comes after the
+// drain began, is answered 200 in full — the last call a new HTTP/1.1
+// connection gets — then told GOAWAY; it is not refused with a GOAWAY
+// naming no stream. Serve returns without waiting for the grace.
+func TestDrainAnswersNewHTTP2Connection(t *testing.T) {
+	ca, leaf := localLeaf(t)
+	b := startBackend(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("backend") })
+	l, err := config.Parse("test.yaml", []byte(configYAML(b, tlsBlock(leaf, "")+"  limits: {shutdown_grace: 8}\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := New(l, WithLogger(discardLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gw.Close()
+	raw, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tln, err := gw.ListenTLS(raw, TLSOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- gw.Serve(ctx, tln) }()
+
+	cfg := ca.ClientConfig("localhost")
+	cfg.NextProtos = []string{"h2"}
+	tc, err := tls.Dial("tcp", tln.Addr().String(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tc.Close()
+	if p := tc.ConnectionState().NegotiatedProtocol; p != "h2" {
+		t.Fatalf("ALPN %q, want h2", p)
+	}
+	cc, err := (&http2.Transport{}).NewClientConn(tc) // sends the preface and SETTINGS
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cc.Close()
+	time.Sleep(50 * time.Millisecond) // the gateway has the connection
+	start := time.Now()
+	cancel() // lame_duck 0: the drain reaches the HTTP/2 connections at once
+	time.Sleep(300 * time.Millisecond)
+
+	req, _ := http.NewRequest("GET", "https://localhost/late", nil)
+	rctx, rcancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer rcancel()
+	resp, err := cc.RoundTrip(req.WithContext(rctx))
+	if err != nil {
+		t.Fatalf("the first request on a new HTTP/2 connection after the drain began: %v, want an answer", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(body) != "backend" || resp.Proto != "HTTP/2.0" {
+		t.Fatalf("%s %d %q, want HTTP/2.0 200 backend", resp.Proto, resp.StatusCode, body)
+	}
+	for deadline := time.Now().Add(5 * time.Second); cc.CanTakeNewRequest(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no GOAWAY after the last call's stream")
+		}
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Serve: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serve did not return after the connection's last stream")
+	}
+	if d := time.Since(start); d > 4*time.Second {
+		t.Errorf("the drain took %v: it waited for the grace, not for the stream", d)
+	}
+}
