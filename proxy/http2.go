@@ -44,8 +44,9 @@ func (g *Gateway) ServeHTTP2(c net.Conn) { g.h2.ServeConn(c, false) }
 // or CONTINUATION flood.
 func (g *Gateway) HTTP2Floods() uint64 { return g.h2.Floods() }
 
-// shutdownHTTP2 sends GOAWAY on the HTTP/2 connections and waits for
-// their streams at most grace, then closes what is left.
+// shutdownHTTP2 sends GOAWAY on the HTTP/2 connections (a new one gets
+// its last call first, h2.Server.Shutdown) and waits for their streams at
+// most grace, then closes what is left.
 func (g *Gateway) shutdownHTTP2(grace time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()

@@ -108,8 +108,10 @@ func (q quietLogger) Printf(format string, args ...any) {
 // shutdown leaves hijacked connections alone). A connection accepted but
 // still silent when the drain reaches it is not closed under its client:
 // fasthttp treats a new connection as idle only 5 s after it opened, so a
-// request it sends meanwhile is answered (with Connection: close). A clean
-// shutdown returns nil. Plugin mode serves the same way: Serve is the one
+// request it sends meanwhile is answered (with Connection: close); a new
+// HTTP/2 connection gets the same last call (its first stream answered
+// under a GOAWAY naming it, package h2), arriving before or during the
+// drain. A clean shutdown returns nil. Plugin mode serves the same way: Serve is the one
 // way to put a Gateway on a listener. A TLS listener from ListenTLS is
 // served as it is (its connections are already capped and watched); the
 // plain and the TLS listener may be served at once, each by its own Serve
