@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"context"
-	"crypto/tls"
 	"io"
 	"net"
 	"net/http"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
-	"golang.org/x/net/http2"
 
 	"github.com/premier-gateway/premier/proxy/config"
 )
@@ -20,7 +18,8 @@ import (
 // preface just before the drain, and whose first request comes after the
 // drain began, is answered 200 in full — the last call a new HTTP/1.1
 // connection gets — then told GOAWAY; it is not refused with a GOAWAY
-// naming no stream. Serve returns without waiting for the grace.
+// naming no stream. Serve returns without waiting for the grace. The
+// client is net/http's HTTP/2 (Transport.NewClientConn, HTTP/2 only).
 func TestDrainAnswersNewHTTP2Connection(t *testing.T) {
 	ca, leaf := localLeaf(t)
 	b := startBackend(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("backend") })
@@ -46,17 +45,10 @@ func TestDrainAnswersNewHTTP2Connection(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- gw.Serve(ctx, tln) }()
 
-	cfg := ca.ClientConfig("localhost")
-	cfg.NextProtos = []string{"h2"}
-	tc, err := tls.Dial("tcp", tln.Addr().String(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tc.Close()
-	if p := tc.ConnectionState().NegotiatedProtocol; p != "h2" {
-		t.Fatalf("ALPN %q, want h2", p)
-	}
-	cc, err := (&http2.Transport{}).NewClientConn(tc) // sends the preface and SETTINGS
+	tr := &http.Transport{TLSClientConfig: ca.ClientConfig("localhost"), Protocols: new(http.Protocols)}
+	tr.Protocols.SetHTTP2(true)
+	// The handshake (ALPN h2), the preface and SETTINGS, done before the drain.
+	cc, err := tr.NewClientConn(context.Background(), "https", tln.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +61,7 @@ func TestDrainAnswersNewHTTP2Connection(t *testing.T) {
 	req, _ := http.NewRequest("GET", "https://localhost/late", nil)
 	rctx, rcancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer rcancel()
-	resp, err := cc.RoundTrip(req.WithContext(rctx))
+	resp, err := cc.RoundTrip(req.WithContext(rctx)) // Host localhost, on cc's connection
 	if err != nil {
 		t.Fatalf("the first request on a new HTTP/2 connection after the drain began: %v, want an answer", err)
 	}
@@ -78,7 +70,7 @@ func TestDrainAnswersNewHTTP2Connection(t *testing.T) {
 	if resp.StatusCode != 200 || string(body) != "backend" || resp.Proto != "HTTP/2.0" {
 		t.Fatalf("%s %d %q, want HTTP/2.0 200 backend", resp.Proto, resp.StatusCode, body)
 	}
-	for deadline := time.Now().Add(5 * time.Second); cc.CanTakeNewRequest(); time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(5 * time.Second); cc.Available() > 0; time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("no GOAWAY after the last call's stream")
 		}
