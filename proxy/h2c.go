@@ -107,13 +107,17 @@ func (l *h2cListener) sniff(c net.Conn) {
 		l.sniffs.Done()
 		_ = c.Close()
 	case h2:
-		l.sniffs.Done()
 		wc := l.g.admit(c)
 		if wc == nil {
+			l.sniffs.Done()
 			_ = c.Close() // over max_connections_per_ip; an HTTP/1.1 429 would mean nothing to it
 			return
 		}
-		l.g.h2.ServeConn(wc, false)
+		serve := l.g.h2.Take(wc, false) // claimed while the sniff still counts: a drain waits for it
+		l.sniffs.Done()
+		if serve != nil {
+			serve()
+		}
 	default:
 		defer l.sniffs.Done()
 		select {

@@ -36,9 +36,15 @@ func (g *Gateway) newHTTP2(c *config.Config) *h2.Server {
 }
 
 // ServeHTTP2 serves one HTTP/2 connection until it ends: a TLS
-// connection whose ALPN protocol is "h2" (the TLS listener's hook for
-// it). It closes c.
+// connection whose ALPN protocol is "h2", accepted by the caller (the
+// gateway's own TLS listener hands its connections over with takeHTTP2).
+// It closes c.
 func (g *Gateway) ServeHTTP2(c net.Conn) { g.h2.ServeConn(c, false) }
+
+// takeHTTP2 is the TLS listener's hook for "h2" (edge.Hook): the HTTP/2
+// server claims the connection before its handshake stops counting as
+// the listener's, so a drain beginning then waits for it.
+func (g *Gateway) takeHTTP2(c net.Conn) func() { return g.h2.Take(c, false) }
 
 // HTTP2Floods is how many HTTP/2 connections were ended for a rapid-reset
 // or CONTINUATION flood.

@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"errors"
-	"maps"
 	"net"
 	"slices"
 	"strings"
@@ -27,7 +26,7 @@ type TLSOptions struct {
 	// Hooks serve the connections whose ALPN protocol they name, on the
 	// goroutine that completed the handshake. With tls.http2 true, h2 is
 	// offered first and its connections go to the gateway's HTTP/2 server
-	// (ServeHTTP2) unless Hooks names another for "h2"; with tls.http2
+	// unless Hooks names another for "h2"; with tls.http2
 	// false h2 is not offered, and clients speak HTTP/1.1.
 	Hooks map[string]func(net.Conn)
 	// Expiry tells when the certificate a source serves for a name
@@ -178,18 +177,16 @@ func (g *Gateway) ListenTLS(ln net.Listener, opts TLSOptions) (*edge.Listener, e
 		g.tls.addStopper(edge.NewStapler(s, g.log, edge.StaplerOptions{})) // before the reloader: it follows the store's reloads
 		g.tls.add(edge.NewReloader(s, g.log, g.tls.pollInterval))
 	}
-	protos, hooks := opts.Protocols, opts.Hooks
+	protos, hooks := opts.Protocols, make(map[string]edge.Hook, len(opts.Hooks)+1)
+	for proto, h := range opts.Hooks {
+		hooks[proto] = func(c net.Conn) func() { return func() { h(c) } }
+	}
 	if c.TLS.HTTP2 {
-		hooks = maps.Clone(hooks)
-		if hooks == nil {
-			hooks = map[string]func(net.Conn){}
-		}
-		if hooks[edge.ProtoH2] == nil {
-			hooks[edge.ProtoH2] = g.ServeHTTP2
+		if opts.Hooks[edge.ProtoH2] == nil {
+			hooks[edge.ProtoH2] = g.takeHTTP2
 		}
 		protos = append([]string{edge.ProtoH2}, protos...)
-	} else if hooks[edge.ProtoH2] != nil {
-		hooks = maps.Clone(hooks)
+	} else {
 		delete(hooks, edge.ProtoH2) // not offered, so never negotiated
 	}
 	g.tls.setTLSAnswers(c.TLS, ln.Addr())

@@ -21,7 +21,7 @@ type Listener struct {
 	inner   net.Listener
 	cfg     *tls.Config
 	timeout time.Duration
-	hooks   map[string]func(net.Conn)
+	hooks   map[string]Hook
 	stats   *Stats
 
 	ready chan net.Conn
@@ -42,6 +42,15 @@ type Listener struct {
 }
 
 // ListenerOptions bound the handshakes.
+// A Hook takes a connection whose handshake negotiated the hook's ALPN
+// protocol. It claims the connection at once, on the goroutine that
+// completed the handshake and before the handshake stops counting as in
+// progress, so a drain that stops accepting then (StopAccepting) finds it
+// with its owner, not between the two; and it returns what serves it,
+// run next on that goroutine (the listener's part ends there), or nil
+// when it refused the connection and closed it.
+type Hook func(net.Conn) (serve func())
+
 type ListenerOptions struct {
 	// HandshakeTimeout bounds each handshake (the gateway passes
 	// limits.read_timeout). Default 10 s.
@@ -50,10 +59,9 @@ type ListenerOptions struct {
 	// loop stops accepting until one ends, and new connections wait in
 	// the kernel's backlog. Default 1024.
 	MaxHandshakes int
-	// Hooks serve the connections whose ALPN protocol they name, each on
-	// the goroutine that completed its handshake (it returns when the
-	// hook does). "h2" is the HTTP/2 server's.
-	Hooks map[string]func(net.Conn)
+	// Hooks take the connections whose ALPN protocol they name (see
+	// Hook). "h2" is the HTTP/2 server's.
+	Hooks map[string]Hook
 	// Stats counts the handshakes (nil: not counted).
 	Stats *Stats
 }
@@ -220,9 +228,12 @@ func (l *Listener) handshake(c net.Conn) {
 	}
 	proto := st.NegotiatedProtocol
 	if hook := l.hooks[proto]; hook != nil {
+		serve := hook(tc) // claimed while the handshake still counts (Hook)
 		l.handshakes.Done()
-		l.wg.Done() // the hook's lifetime is its owner's, not the listener's
-		hook(tc)
+		l.wg.Done() // the connection's lifetime is its owner's, not the listener's
+		if serve != nil {
+			serve()
+		}
 		return
 	}
 	defer l.wg.Done()

@@ -6,6 +6,7 @@ import (
 	"net"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,9 +30,11 @@ func TestALPNDispatch(t *testing.T) {
 	leaf := ca.Issue(tlstest.Leaf{Names: []string{"api.example.test"}})
 	hooked := make(chan string, 1)
 	l := serveTLS(t, []*tlstest.Issued{leaf}, Options{Protocols: []string{ProtoH2, "acme-tls/1"}},
-		ListenerOptions{Hooks: map[string]func(net.Conn){ProtoH2: func(c net.Conn) {
-			hooked <- c.(*tls.Conn).ConnectionState().NegotiatedProtocol
-			_ = c.Close()
+		ListenerOptions{Hooks: map[string]Hook{ProtoH2: func(c net.Conn) func() {
+			return func() {
+				hooked <- c.(*tls.Conn).ConnectionState().NegotiatedProtocol
+				_ = c.Close()
+			}
 		}}})
 	cfg := ca.ClientConfig("api.example.test")
 	cfg.NextProtos = []string{"http/1.1", "h2"} // the server's preference wins
@@ -177,5 +180,55 @@ func TestStopAcceptingFinishesHandshakes(t *testing.T) {
 	if c, err := net.DialTimeout("tcp", l.Addr().String(), time.Second); err == nil {
 		c.Close()
 		t.Error("still accepting after StopAccepting")
+	}
+}
+
+// TestStopAcceptingWaitsForHookClaim: a connection whose handshake ends
+// just as a drain stops accepting is claimed by its hook before Accept
+// reports net.ErrClosed, so the owner a drain turns to next (the HTTP/2
+// server's Shutdown, in the gateway) already counts it. The hook's claim
+// is slowed here to make the order observable; serving runs after it.
+func TestStopAcceptingWaitsForHookClaim(t *testing.T) {
+	ca := tlstest.NewCA(t)
+	leaf := ca.Issue(tlstest.Leaf{Names: []string{"api.example.test"}})
+	store, err := LoadStore([]config.Certificate{{CertFile: leaf.CertFile, KeyFile: leaf.KeyFile}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claimed, served atomic.Bool
+	claiming := make(chan struct{})
+	l := NewListener(inner, NewConfig(&config.TLS{MinVersion: "1.2"}, store, Options{Protocols: []string{ProtoH2}}),
+		ListenerOptions{HandshakeTimeout: 5 * time.Second, Hooks: map[string]Hook{ProtoH2: func(c net.Conn) func() {
+			close(claiming)
+			time.Sleep(300 * time.Millisecond) // the owner registering the connection
+			claimed.Store(true)
+			return func() { served.Store(true); _ = c.Close() }
+		}}})
+	defer l.Close()
+	cfg := ca.ClientConfig("api.example.test")
+	cfg.NextProtos = []string{ProtoH2}
+	c, err := tls.Dial("tcp", l.Addr().String(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	<-claiming
+	l.StopAccepting()
+	if _, err := l.Accept(); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("Accept: %v, want net.ErrClosed", err)
+	}
+	if !claimed.Load() {
+		t.Fatal("Accept reported the listener closed before the hook had claimed its connection")
+	}
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.Read(make([]byte, 1)); err == nil {
+		t.Fatal("read data from a connection the hook closed")
+	}
+	if !served.Load() {
+		t.Error("the hook's serve did not run")
 	}
 }

@@ -146,13 +146,27 @@ func (s *Server) Floods() uint64 { return s.floods.Load() }
 // speaks HTTP/2 with prior knowledge (h2c); sawPreface tells that the
 // caller already read the client preface from c. ServeConn closes c.
 func (s *Server) ServeConn(c net.Conn, sawPreface bool) {
-	defer c.Close()
 	if tc, ok := c.(*tls.Conn); ok {
 		_ = tc.SetDeadline(time.Now().Add(s.opts.ReadTimeout))
 		if err := tc.Handshake(); err != nil {
+			_ = c.Close()
 			return
 		}
 	}
+	if serve := s.Take(c, sawPreface); serve != nil {
+		serve()
+	}
+}
+
+// Take claims c at once, counted among the server's connections (a
+// Shutdown that begins after Take returns drains it and waits for it),
+// and returns what serves it until it ends, closing c, to run on the
+// caller's goroutine; nil, with c closed, when c is refused (over
+// MaxConnections, or once a Shutdown's deadline passed). c's TLS
+// handshake, if it has one, is complete. The TLS listener and the h2c
+// sniffer take a connection before it stops counting as theirs, so a
+// drain never falls between the two.
+func (s *Server) Take(c net.Conn, sawPreface bool) (serve func()) {
 	// Whatever deadline the listener or an HTTP/1.1 server left on c
 	// goes: the connection keeps its own (preface, idle, per stream).
 	_ = c.SetDeadline(time.Time{})
@@ -167,13 +181,17 @@ func (s *Server) ServeConn(c net.Conn, sawPreface bool) {
 	}
 	cc := newConn(s, c, g)
 	if !s.track(cc) {
-		return
+		_ = c.Close()
+		return nil
 	}
-	defer s.untrack(c)
-	cc.serve(sawPreface)
-	if g.err != nil {
-		s.opts.Logger.Warn("http2 connection ended for a flood (rapid reset or CONTINUATION)",
-			slog.String("client", c.RemoteAddr().String()))
+	return func() {
+		defer c.Close()
+		defer s.untrack(c)
+		cc.serve(sawPreface)
+		if g.err != nil {
+			s.opts.Logger.Warn("http2 connection ended for a flood (rapid reset or CONTINUATION)",
+				slog.String("client", c.RemoteAddr().String()))
+		}
 	}
 }
 
@@ -221,7 +239,7 @@ func (s *Server) untrack(c net.Conn) {
 // call as it would over HTTP/1.1: its first stream is answered in full,
 // with GOAWAY naming it as the last, and the connection closes after it;
 // without a stream it gets GOAWAY once newConnLastCall has passed since
-// it opened. A connection handed to ServeConn once Shutdown began (a TLS
+// it opened. A connection taken (Take, ServeConn) once Shutdown began (a TLS
 // handshake or an h2c sniff the listener let finish) is served the same
 // way, within MaxConnections, and waited for if Shutdown still waits.
 // Shutdown may be called more than once (one drain per listener).
