@@ -9,22 +9,23 @@
 # runs taken in turn (bench/run.sh, bench/abstat.sh) swing by ±30% here.
 # Run it with A = B first to see the method's own spread (an A/A ratio).
 #
-# Usage: bench/pair.sh [-d SECONDS] [-p PATH] [-c CONNS] A B
+# Usage: bench/pair.sh [-d SECONDS] [-p PATH] [-c CONNS] [-r RATE] A B
 #   A, B: BINARY:CONFIG — a premier binary and a bench/configs name (without
 #   .yaml) or a path to a .yaml file; BINARY may be "." for one built from
-#   the working tree. Default -d 60 -p /small -c 16.
+#   the working tree. Default -d 60 -p /small -c 16; -r paces each gateway
+#   at RATE requests a second (default: as fast as they answer).
 #   Example: bench/pair.sh .:passthrough .:accesslog
 # Runs two halves of -d/2 seconds with fresh processes, the second with the
 # sides swapped, and prints both halves' windows (stderr) and a PAIR line:
 # B ÷ A from both halves together. Linux only.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-DUR=60 P=/small CONNS=16
-while getopts d:p:c: o; do
-  case $o in d) DUR=$OPTARG ;; p) P=$OPTARG ;; c) CONNS=$OPTARG ;; *) sed -n '2,19p' "$0"; exit 2 ;; esac
+DUR=60 P=/small CONNS=16 RATE=0
+while getopts d:p:c:r: o; do
+  case $o in d) DUR=$OPTARG ;; p) P=$OPTARG ;; c) CONNS=$OPTARG ;; r) RATE=$OPTARG ;; *) sed -n '2,20p' "$0"; exit 2 ;; esac
 done
 shift $((OPTIND - 1))
-(($# == 2)) || { sed -n '2,19p' "$0"; exit 2; }
+(($# == 2)) || { sed -n '2,20p' "$0"; exit 2; }
 WORK=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null; rm -rf "$WORK"' EXIT
 (cd "$ROOT" && go build -o "$WORK/backend" ./bench/backend && go build -o "$WORK/pairstat" ./bench/pairstat)
@@ -51,9 +52,9 @@ half() {
   for a in "${addrs[@]}"; do
     for _ in $(seq 50); do curl -fso /dev/null "http://$a$P" && break; sleep 0.1; done
   done
-  echo "# A = ${names[0]}, B = ${names[1]}, path $P, $CONNS connections each, $HALF s" >&2
+  echo "# A = ${names[0]}, B = ${names[1]}, path $P, $CONNS connections each, rate ${RATE/#0/unpaced}, $HALF s" >&2
   taskset -c 0 "$WORK/pairstat" -a "${addrs[0]}" -apid "${pids[0]}" -b "${addrs[1]}" -bpid "${pids[1]}" \
-    -path "$P" -c "$CONNS" -d "${HALF}s" | tee -a "$WORK/out" >&2
+    -path "$P" -c "$CONNS" -rate "$RATE" -d "${HALF}s" | tee -a "$WORK/out" >&2
   kill "${pids[@]}"
   wait "${pids[@]}" 2>/dev/null || true
 }

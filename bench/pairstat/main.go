@@ -1,7 +1,8 @@
 // Command pairstat compares the CPU cost per request of two gateway
 // processes measured at the same time: both are loaded at once by the
 // project's traffic generator (internal/loadgen, the same number of
-// keep-alive connections each), and every window (1 s by default) it
+// keep-alive connections each, as fast as answered or paced at the same
+// rate with -rate), and every window (1 s by default) it
 // reads each process's CPU time (the sum of its threads' run time from
 // /proc/PID/task/*/schedstat, in nanoseconds) and counts its answers.
 // Whatever slows the machine down in a window (another job, the host's
@@ -10,6 +11,10 @@
 // swing by ±30% on a shared 2-core VM. Used by bench/pair.sh.
 //
 //	pairstat -a 127.0.0.1:18510 -apid 123 -b 127.0.0.1:18511 -bpid 124 -path /small -d 60s
+//
+// Loaded as fast as they answer, the two share the CPU and the costlier
+// one serves fewer requests; paced (-rate), both serve the same requests
+// and only their CPU differs: a cost compared at the same load.
 //
 // Output: a line per window, then the summary: CPU µs per request of each
 // side (totals), the ratio of the totals, the median of the windows'
@@ -50,6 +55,7 @@ func main() {
 	nameB := flag.String("bname", "B", "B's name in the output")
 	path := flag.String("path", "/small", "request target")
 	conns := flag.Int("c", 16, "keep-alive connections to each gateway")
+	rate := flag.Float64("rate", 0, "requests a second to each gateway, paced (0: as fast as answered)")
 	warm := flag.Duration("warm", 3*time.Second, "load before measuring")
 	d := flag.Duration("d", 60*time.Second, "how long to measure")
 	win := flag.Duration("window", time.Second, "window length")
@@ -60,8 +66,8 @@ func main() {
 	}
 	a := &side{name: *nameA, pid: *pidA}
 	b := &side{name: *nameB, pid: *pidB}
-	a.run = loadgen.Start(loadgen.Options{Addr: *addrA, Path: *path, KeepAlive: *conns})
-	b.run = loadgen.Start(loadgen.Options{Addr: *addrB, Path: *path, KeepAlive: *conns})
+	a.run = loadgen.Start(loadgen.Options{Addr: *addrA, Path: *path, KeepAlive: *conns, Rate: *rate})
+	b.run = loadgen.Start(loadgen.Options{Addr: *addrB, Path: *path, KeepAlive: *conns, Rate: *rate})
 	time.Sleep(*warm)
 	for _, s := range []*side{a, b} {
 		s.cpu0, s.ok0 = cpuNanos(s.pid), s.run.Stats().OK

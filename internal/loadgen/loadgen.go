@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"sync"
@@ -19,6 +20,10 @@ type Options struct {
 	KeepAlive int           // connections that are kept alive across requests
 	NewConn   int           // connections opened anew for each request (and closed after it)
 	Timeout   time.Duration // per request, from connect to the last body byte; 10 s when 0
+	// Rate paces the run: requests a second over all its clients, each
+	// client sending on its own schedule (Rate ÷ clients a second) and
+	// skipping the slots it fell behind on. 0: as fast as answered.
+	Rate float64
 }
 
 // Stats count the requests of a run. Sent = OK + Failed + ConnErrors once
@@ -111,7 +116,22 @@ func (r *Run) client(fresh bool) {
 			_ = c.Close()
 		}
 	}()
+	var every time.Duration
+	next := time.Now()
+	if r.o.Rate > 0 {
+		every = time.Duration(float64(r.o.KeepAlive+r.o.NewConn) / r.o.Rate * float64(time.Second))
+		next = next.Add(time.Duration(rand.Int64N(int64(every)))) // the clients spread over one interval
+	}
 	for !r.stop.Load() {
+		if every > 0 {
+			if wait := time.Until(next); wait > 0 {
+				time.Sleep(wait)
+			}
+			next = next.Add(every)
+			if now := time.Now(); next.Before(now) {
+				next = now // behind: skip the missed slots instead of bursting
+			}
+		}
 		r.sent.Add(1)
 		reused := c != nil
 		if c == nil {

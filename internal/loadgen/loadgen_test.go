@@ -54,3 +54,21 @@ func TestLoadgenCountsExactly(t *testing.T) {
 		t.Fatalf("against a closed port: %s", st)
 	}
 }
+
+// TestLoadgenPaced: with Rate set, the clients together send about that
+// many requests a second, not as many as the server can answer.
+func TestLoadgenPaced(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok")) })}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+	run := Start(Options{Addr: ln.Addr().String(), KeepAlive: 4, Rate: 400})
+	time.Sleep(time.Second)
+	st := run.Stop()
+	if st.OK < 300 || st.OK > 480 || st.Failed+st.ConnErrors != 0 {
+		t.Fatalf("paced at 400/s for 1 s: %s", st)
+	}
+}
