@@ -75,8 +75,7 @@ type formatter struct {
 	secrets []string // query parameters whose values are never written
 	isText  [numVariables]bool
 	field   [numVariables]Field
-	keys    [numVariables]string // `"name":` and, after the first, a comma before it
-	scratch []byte               // the redacted query (the writer's goroutine only)
+	scratch []byte // the redacted query (the writer's goroutine only)
 	// sec and secText cache the formatted time up to the second, which
 	// every line of that second shares.
 	sec     int64
@@ -96,10 +95,6 @@ func newFormatter(format string, secrets []string) (*formatter, error) {
 	for v, fl := range textField {
 		f.isText[v], f.field[v] = true, fl
 	}
-	for v := range numVariables {
-		f.keys[v] = `,"` + Variables[v] + `":`
-	}
-	f.keys[0] = f.keys[0][1:]
 	switch format {
 	case FormatJSON, FormatCombined:
 		f.kind = format
@@ -153,31 +148,25 @@ func (f *formatter) appendLine(dst []byte, r *Record) []byte {
 				dst = append(dst, p.lit...)
 				continue
 			}
-			dst = f.appendValue(dst, r, p.v, false)
+			dst = f.appendValue(dst, r, p.v)
 		}
 	}
 	return append(dst, '\n')
 }
 
-// appendValue appends variable v of r: JSON values when json, else as
-// text with the combined format's escaping ("-" for an empty text).
-func (f *formatter) appendValue(dst []byte, r *Record, v variable, json bool) []byte {
+// appendValue appends variable v of r for a template: text escaped as the
+// combined format does ("-" for an empty text). The JSON object is
+// appendJSON's.
+func (f *formatter) appendValue(dst []byte, r *Record, v variable) []byte {
 	switch {
 	case v == vQuery:
-		return appendText(dst, f.query(r), json)
+		return appendOrDash(dst, f.query(r))
 	case f.isText[v]:
-		return appendText(dst, r.Get(f.field[v]), json)
+		return appendOrDash(dst, r.Get(f.field[v]))
 	}
 	switch v {
 	case vTime:
-		if json {
-			dst = append(dst, '"')
-		}
-		dst = f.appendTime(dst, r.Time, "2006-01-02T15:04:05")
-		if json {
-			dst = append(dst, '"')
-		}
-		return dst
+		return f.appendTime(dst, r.Time, "2006-01-02T15:04:05")
 	case vStatus:
 		return strconv.AppendInt(dst, int64(r.Status), 10)
 	case vBytesIn:
@@ -189,35 +178,21 @@ func (f *formatter) appendValue(dst []byte, r *Record, v variable, json bool) []
 	case vUpstreamMs:
 		return appendMillis(dst, r.UpstreamTime)
 	case vUpstream:
-		return appendStringValue(dst, r.Upstream, json)
+		return appendOrDash(dst, r.Upstream)
 	case vRule:
-		return appendStringValue(dst, r.Rule, json)
+		return appendOrDash(dst, r.Rule)
 	case vCache:
-		return appendStringValue(dst, r.Cache, json)
+		return appendOrDash(dst, r.Cache)
 	case vConsumer:
-		return appendStringValue(dst, r.Consumer, json)
+		return appendOrDash(dst, r.Consumer)
 	case vTLS:
-		return appendStringValue(dst, r.TLS, json)
+		return appendOrDash(dst, r.TLS)
 	case vLimited:
 		return strconv.AppendBool(dst, r.Limited)
 	case vRetries:
 		return strconv.AppendInt(dst, int64(r.Retries), 10)
 	}
 	return dst
-}
-
-func appendStringValue(dst []byte, s string, json bool) []byte { return appendText(dst, s, json) }
-
-// appendText appends b as a JSON string when json, else escaped as the
-// combined format does ("-" when empty).
-func appendText[T string | []byte](dst []byte, b T, json bool) []byte {
-	if json {
-		return appendJSONString(dst, b)
-	}
-	if len(b) == 0 {
-		return append(dst, '-')
-	}
-	return appendEscaped(dst, b)
 }
 
 // appendTime appends t in UTC as layout (to the second) then ".mmmZ", the
@@ -324,7 +299,9 @@ func (f *formatter) appendCombined(dst []byte, r *Record) []byte {
 	return append(dst, '"')
 }
 
-func appendOrDash(dst, b []byte) []byte {
+// appendOrDash appends b escaped as the combined format does, "-" when
+// empty.
+func appendOrDash[T string | []byte](dst []byte, b T) []byte {
 	if len(b) == 0 {
 		return append(dst, '-')
 	}

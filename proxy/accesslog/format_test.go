@@ -2,7 +2,6 @@ package accesslog
 
 import (
 	"encoding/json"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -153,36 +152,5 @@ func TestLogWritesAndDrops(t *testing.T) {
 	b, _ := os.ReadFile(path)
 	if string(b) != "a\nb\nc\n" {
 		t.Fatalf("file: %q", b)
-	}
-}
-
-// TestJSONMatchesVariables: the JSON line written out in one line
-// (appendJSON) is the object appendValue builds variable by variable, in
-// Variables' order, for records with every kind of value.
-func TestJSONMatchesVariables(t *testing.T) {
-	f, err := newFormatter(FormatJSON, []string{"api_key"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var plain, hostile, empty Record
-	sampleRecord(&plain)
-	sampleRecord(&hostile)
-	hostile.reset()
-	hostile.Rule, hostile.Upstream, hostile.Consumer = "/a\"b\\c", "http://h\n:1", "bob\x00\xff"
-	hostile.Limited, hostile.Status, hostile.Duration = true, 599, -3*time.Millisecond
-	hostile.SetString(Path, "/p\"\u2028\xc3")
-	hostile.SetString(UserAgent, "ua\t\x7f")
-	hostile.SetClientAddr(netip.MustParseAddr("2001:db8::1"))
-	for _, r := range []*Record{&plain, &hostile, &empty} {
-		r.expand() // the client address's text, as appendLine writes it first
-		want := []byte{'{'}
-		for v := variable(0); v < numVariables; v++ {
-			want = append(want, f.keys[v]...)
-			want = f.appendValue(want, r, v, true)
-		}
-		want = append(want, '}', '\n')
-		if got := f.appendLine(nil, r); string(got) != string(want) {
-			t.Errorf("appendJSON\n got %s\nwant %s", got, want)
-		}
 	}
 }
