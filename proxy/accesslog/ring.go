@@ -8,8 +8,11 @@ import "sync/atomic"
 type ring struct {
 	slots []Record
 	mask  uint64
-	head  paddedCounter // next position producers claim
-	tail  uint64        // next position the consumer reads (its goroutine only)
+	// quarter is a quarter of the ring less one: the record at a position
+	// with these bits set wakes the writer (Commit).
+	quarter uint64
+	head    paddedCounter // next position producers claim
+	tail    uint64        // next position the consumer reads (its goroutine only)
 }
 
 type paddedCounter struct {
@@ -23,7 +26,7 @@ func newRing(n int) *ring {
 	for size < n {
 		size <<= 1
 	}
-	r := &ring{slots: make([]Record, size), mask: uint64(size - 1)}
+	r := &ring{slots: make([]Record, size), mask: uint64(size - 1), quarter: uint64(max(size/4, 1) - 1)}
 	for i := range r.slots {
 		r.slots[i].seq.Store(uint64(i))
 	}
