@@ -140,16 +140,7 @@ func TestCloseAbortsHandshakes(t *testing.T) {
 // net.ErrClosed and new connections are refused.
 func TestStopAcceptingFinishesHandshakes(t *testing.T) {
 	ca := tlstest.NewCA(t)
-	leaf := ca.Issue(tlstest.Leaf{Names: []string{"api.example.test"}})
-	store, err := LoadStore([]config.Certificate{{CertFile: leaf.CertFile, KeyFile: leaf.KeyFile}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	inner, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := NewListener(inner, NewConfig(&config.TLS{MinVersion: "1.2"}, store, Options{}), ListenerOptions{HandshakeTimeout: 5 * time.Second})
+	l := unservedListener(t, ca, Options{}, ListenerOptions{HandshakeTimeout: 5 * time.Second})
 	defer l.Close()
 	raw, err := net.Dial("tcp", l.Addr().String())
 	if err != nil {
@@ -190,18 +181,9 @@ func TestStopAcceptingFinishesHandshakes(t *testing.T) {
 // is slowed here to make the order observable; serving runs after it.
 func TestStopAcceptingWaitsForHookClaim(t *testing.T) {
 	ca := tlstest.NewCA(t)
-	leaf := ca.Issue(tlstest.Leaf{Names: []string{"api.example.test"}})
-	store, err := LoadStore([]config.Certificate{{CertFile: leaf.CertFile, KeyFile: leaf.KeyFile}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	inner, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var claimed, served atomic.Bool
 	claiming := make(chan struct{})
-	l := NewListener(inner, NewConfig(&config.TLS{MinVersion: "1.2"}, store, Options{Protocols: []string{ProtoH2}}),
+	l := unservedListener(t, ca, Options{Protocols: []string{ProtoH2}},
 		ListenerOptions{HandshakeTimeout: 5 * time.Second, Hooks: map[string]Hook{ProtoH2: func(c net.Conn) func() {
 			close(claiming)
 			time.Sleep(300 * time.Millisecond) // the owner registering the connection
@@ -231,4 +213,20 @@ func TestStopAcceptingWaitsForHookClaim(t *testing.T) {
 	if !served.Load() {
 		t.Error("the hook's serve did not run")
 	}
+}
+
+// unservedListener is a TLS listener for api.example.test, signed by ca,
+// on 127.0.0.1 with nothing accepting from it: the test drives Accept.
+func unservedListener(t *testing.T, ca *tlstest.CA, opts Options, lo ListenerOptions) *Listener {
+	t.Helper()
+	leaf := ca.Issue(tlstest.Leaf{Names: []string{"api.example.test"}})
+	store, err := LoadStore([]config.Certificate{{CertFile: leaf.CertFile, KeyFile: leaf.KeyFile}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewListener(inner, NewConfig(&config.TLS{MinVersion: "1.2"}, store, opts), lo)
 }
