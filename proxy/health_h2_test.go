@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
-
-	"github.com/premier-gateway/premier/proxy/config"
 )
 
 // TestDrainAnswersNewHTTP2Connection: an HTTP/2 client whose connection
@@ -23,15 +21,7 @@ import (
 func TestDrainAnswersNewHTTP2Connection(t *testing.T) {
 	ca, leaf := localLeaf(t)
 	b := startBackend(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("backend") })
-	l, err := config.Parse("test.yaml", []byte(configYAML(b, tlsBlock(leaf, "")+"  limits: {shutdown_grace: 8}\n")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw, err := New(l, WithLogger(discardLogger()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer gw.Close()
+	gw := newGateway(t, configYAML(b, tlsBlock(leaf, "")+"  limits: {shutdown_grace: 8}\n"))
 	raw, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -13,7 +13,6 @@ import (
 
 	"github.com/valyala/fasthttp"
 
-	"github.com/premier-gateway/premier/proxy/config"
 	"github.com/premier-gateway/premier/ui/source"
 )
 
@@ -137,14 +136,7 @@ type drainHarness struct {
 
 func startDrainable(t *testing.T, yamlText string, n int) (*drainHarness, []string) {
 	t.Helper()
-	l, err := config.Parse("test.yaml", []byte(yamlText))
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw, err := New(l, WithLogger(discardLogger()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	gw := newGateway(t, yamlText)
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &drainHarness{gw: gw, cancel: cancel}
 	var addrs []string
@@ -167,7 +159,6 @@ func startDrainable(t *testing.T, yamlText string, n int) (*drainHarness, []stri
 				t.Error("Serve did not return")
 			}
 		}
-		gw.Close()
 	})
 	return h, addrs
 }
@@ -284,15 +275,7 @@ func TestDrainAnswersAcceptedConnection(t *testing.T) {
 func TestDrainAnswersAcceptedTLSAndH2C(t *testing.T) {
 	ca, leaf := localLeaf(t)
 	b := startBackend(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("backend") })
-	l, err := config.Parse("test.yaml", []byte(configYAML(b, tlsBlock(leaf, "")+"  h2c: true\n  limits: {shutdown_grace: 3}\n")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw, err := New(l, WithLogger(discardLogger()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer gw.Close()
+	gw := newGateway(t, configYAML(b, tlsBlock(leaf, "")+"  h2c: true\n  limits: {shutdown_grace: 3}\n"))
 	plain, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

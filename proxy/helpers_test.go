@@ -38,19 +38,27 @@ type gwHarness struct {
 	logs *syncbuf.Buffer
 }
 
-// startGateway loads yamlText and serves it until the test ends.
-func startGateway(t testing.TB, yamlText string, opts ...Option) *gwHarness {
+// newGateway loads yamlText into a gateway, logging nowhere unless opts
+// say otherwise, and closes it when the test ends; the test serves it.
+func newGateway(t testing.TB, yamlText string, opts ...Option) *Gateway {
 	t.Helper()
 	l, err := config.Parse("test.yaml", []byte(yamlText))
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
-	logs := &syncbuf.Buffer{}
-	opts = append([]Option{WithLogger(slog.New(slog.NewTextHandler(logs, nil)))}, opts...)
-	gw, err := New(l, opts...)
+	gw, err := New(l, append([]Option{WithLogger(discardLogger())}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(gw.Close)
+	return gw
+}
+
+// startGateway loads yamlText and serves it until the test ends.
+func startGateway(t testing.TB, yamlText string, opts ...Option) *gwHarness {
+	t.Helper()
+	logs := &syncbuf.Buffer{}
+	gw := newGateway(t, yamlText, append([]Option{WithLogger(slog.New(slog.NewTextHandler(logs, nil)))}, opts...)...)
 	url := serveGateway(t, gw)
 	return &gwHarness{gw: gw, addr: strings.TrimPrefix(url, "http://"), url: url, logs: logs}
 }

@@ -18,8 +18,6 @@ import (
 
 	"github.com/valyala/fasthttp"
 	"golang.org/x/net/http2"
-
-	"github.com/premier-gateway/premier/proxy/config"
 )
 
 // The same cases through a real gateway over HTTP/1.1 (plain and over
@@ -282,15 +280,7 @@ func TestHTTP2ShutdownDrains(t *testing.T) {
 		time.Sleep(400 * time.Millisecond)
 		ctx.SetBodyString("finished")
 	})
-	l, err := config.Parse("test.yaml", []byte(configYAML(backend, "  h2c: true\n")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw, err := New(l, WithLogger(discardLogger()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer gw.Close()
+	gw := newGateway(t, configYAML(backend, "  h2c: true\n"))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
-
-	"github.com/premier-gateway/premier/proxy/config"
 )
 
 // TestDrainLastCallAnswersKeepAliveClients: keep-alive clients sending
@@ -23,15 +21,7 @@ import (
 // closing of idle connections has with a client's next request).
 func TestDrainLastCallAnswersKeepAliveClients(t *testing.T) {
 	be := startBackend(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("ok") })
-	l, err := config.Parse("test.yaml", []byte(configYAML(be, "  limits: {shutdown_grace: 2}\n")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw, err := New(l)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer gw.Close()
+	gw := newGateway(t, configYAML(be, "  limits: {shutdown_grace: 2}\n"))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

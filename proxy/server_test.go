@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/fasthttp/websocket"
-
-	"github.com/premier-gateway/premier/proxy/config"
 )
 
 // Serve is the one call that puts a gateway on a listener: the listener's
@@ -18,15 +16,7 @@ import (
 func TestServeAppliesProtectionsAndDrains(t *testing.T) {
 	noLeaks(t)
 	b := startWSBackend(t)
-	l, err := config.Parse("test.yaml", []byte(configYAML(b.url, "  limits: {max_connections_per_ip: 1, shutdown_grace: 2}\n")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw, err := New(l, WithLogger(discardLogger()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer gw.Close()
+	gw := newGateway(t, configYAML(b.url, "  limits: {max_connections_per_ip: 1, shutdown_grace: 2}\n"))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

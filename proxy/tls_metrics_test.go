@@ -11,7 +11,6 @@ import (
 
 	"github.com/premier-gateway/premier/internal/promcheck"
 	"github.com/premier-gateway/premier/internal/wait"
-	"github.com/premier-gateway/premier/proxy/config"
 	"github.com/premier-gateway/premier/proxy/edge"
 )
 
@@ -132,15 +131,7 @@ func TestTLSMetricsSourcedExpiry(t *testing.T) {
 	_, leaf := localLeaf(t)
 	b := startRecBackend(t)
 	yaml := configYAML(b.url, tlsBlock(leaf, "    acme: {domains: [api.example.com, localhost, new.example.com], storage: \""+t.TempDir()+"\"}\n"))
-	l, err := config.Parse("test.yaml", []byte(yaml))
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw, err := New(l, WithLogger(discardLogger()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer gw.Close()
+	gw := newGateway(t, yaml)
 	raw, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
