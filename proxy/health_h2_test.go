@@ -3,7 +3,6 @@ package proxy
 import (
 	"context"
 	"io"
-	"net"
 	"net/http"
 	"testing"
 	"time"
@@ -22,14 +21,7 @@ func TestDrainAnswersNewHTTP2Connection(t *testing.T) {
 	ca, leaf := localLeaf(t)
 	b := startBackend(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("backend") })
 	gw := newGateway(t, configYAML(b, tlsBlock(leaf, "")+"  limits: {shutdown_grace: 8}\n"))
-	raw, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tln, err := gw.ListenTLS(raw, TLSOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tln := listenTLS(t, gw)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)

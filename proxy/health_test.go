@@ -280,14 +280,7 @@ func TestDrainAnswersAcceptedTLSAndH2C(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tln, err := gw.ListenTLS(raw, TLSOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tln := listenTLS(t, gw)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 2)

@@ -40,6 +40,20 @@ func startTLSGateway(t *testing.T, ca *tlstest.CA, yamlText string) *tlsHarness 
 	return startTLSGatewayWith(t, ca, yamlText, nil)
 }
 
+// listenTLS opens gw's TLS listener on 127.0.0.1; the test serves it.
+func listenTLS(t testing.TB, gw *Gateway) net.Listener {
+	t.Helper()
+	raw, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tln, err := gw.ListenTLS(raw, TLSOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tln
+}
+
 // startTLSGatewayWith is startTLSGateway with setup run on the gateway
 // before its TLS listener opens.
 func startTLSGatewayWith(t *testing.T, ca *tlstest.CA, yamlText string, setup func(*Gateway)) *tlsHarness {
@@ -56,14 +70,7 @@ func startTLSGatewayWith(t *testing.T, ca *tlstest.CA, yamlText string, setup fu
 	if setup != nil {
 		setup(gw)
 	}
-	raw, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tln, err := gw.ListenTLS(raw, TLSOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tln := listenTLS(t, gw)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = gw.Serve(ctx, tln); close(done) }()
