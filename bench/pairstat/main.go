@@ -93,6 +93,7 @@ func main() {
 	}
 	ta := float64(a.cpuT) / float64(a.okT) / 1e3
 	tb := float64(b.cpuT) / float64(b.okT) / 1e3
+	sort.Float64s(ratios)
 	med, lo, hi := medianCI(ratios)
 	q1, q3 := quantile(ratios, 0.25), quantile(ratios, 0.75)
 	fmt.Printf("PAIRSTAT %s=%.2fus/req %s=%.2fus/req totals=%.3f median=%.3f ci95=%.3f-%.3f iqr=%.3f-%.3f windows=%d reqs=%d/%d failed=%d/%d\n",
@@ -138,11 +139,9 @@ func cpuNanos(pid int) int64 {
 	return sum
 }
 
-// medianCI is the median of xs and a 95% confidence interval for it from
-// order statistics (the binomial ranks n/2 ∓ 1.96·√n/2).
-func medianCI(xs []float64) (med, lo, hi float64) {
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
+// medianCI is the median of s (sorted) and a 95% confidence interval for
+// it from order statistics (the binomial ranks n/2 ∓ 1.96·√n/2).
+func medianCI(s []float64) (med, lo, hi float64) {
 	n := len(s)
 	half := 1.96 * math.Sqrt(float64(n)) / 2
 	l := int(math.Floor(float64(n)/2 - half))
@@ -152,10 +151,8 @@ func medianCI(xs []float64) (med, lo, hi float64) {
 	return quantile(s, 0.5), s[l], s[h]
 }
 
-// quantile is the q-quantile of xs by linear interpolation.
-func quantile(xs []float64, q float64) float64 {
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
+// quantile is the q-quantile of s (sorted) by linear interpolation.
+func quantile(s []float64, q float64) float64 {
 	pos := q * float64(len(s)-1)
 	i := int(pos)
 	if i+1 >= len(s) {
