@@ -2,7 +2,9 @@ package accesslog
 
 import (
 	"io"
+	"net/netip"
 	"testing"
+	"time"
 )
 
 // BenchmarkFormatJSON is the writer's work per line: one record formatted.
@@ -34,4 +36,33 @@ func BenchmarkBeginCommit(b *testing.B) {
 			l.Commit(r)
 		}
 	}
+}
+
+// BenchmarkFormatJSONProxied formats the line of a plain proxied request
+// (no query, a minted request ID), the bench mix's line.
+func BenchmarkFormatJSONProxied(b *testing.B) {
+	f, _ := newFormatter(FormatJSON, []string{"api_key"})
+	var r Record
+	proxiedRecord(&r)
+	buf := make([]byte, 0, 64<<10)
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = f.appendLine(buf[:0], &r)
+	}
+	_, _ = io.Discard.Write(buf)
+}
+
+func proxiedRecord(r *Record) {
+	r.reset()
+	r.Time = time.Date(2026, 12, 7, 17, 31, 9, 123456789, time.UTC)
+	r.Status, r.BytesOut = 200, 95
+	r.Duration, r.UpstreamTime = 533*time.Microsecond, 526*time.Microsecond
+	r.Upstream, r.Rule = "http://127.0.0.1:18600", "default"
+	r.SetString(RequestID, "6b176083bf9e953e0000000200e3")
+	r.SetClientAddr(netip.MustParseAddr("127.0.0.1"))
+	r.SetString(Method, "GET")
+	r.SetString(Proto, "HTTP/1.1")
+	r.SetString(Host, "127.0.0.1:18601")
+	r.SetString(Path, "/small")
+	r.SetString(UserAgent, "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36")
 }

@@ -2,6 +2,7 @@ package accesslog
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
@@ -81,6 +82,9 @@ type formatter struct {
 	sec     int64
 	secText []byte
 	layout  string
+	// clean remembers the last clean upstream, rule, cache, consumer and
+	// TLS strings (appendJSON).
+	clean [5]cleanMemo
 }
 
 // CheckFormat reports whether format is json, combined or a template of
@@ -325,10 +329,10 @@ func appendEscaped[T string | []byte](dst []byte, b T) []byte {
 
 const hexDigits = "0123456789ABCDEF"
 
-// appendJSONString appends b as a JSON string: quotes, backslashes and
-// control bytes escaped, invalid UTF-8 replaced by U+FFFD.
-func appendJSONString[T string | []byte](dst []byte, b T) []byte {
-	dst = append(dst, '"')
+// appendJSONText appends b as the inside of a JSON string (no quotes):
+// quotes, backslashes and control bytes escaped, invalid UTF-8 replaced by
+// U+FFFD.
+func appendJSONText[T string | []byte](dst []byte, b T) []byte {
 	for i := 0; i < len(b); {
 		j := i
 		for j < len(b) && jsonSafe[b[j]] {
@@ -359,7 +363,33 @@ func appendJSONString[T string | []byte](dst []byte, b T) []byte {
 		}
 		i += n
 	}
-	return append(dst, '"')
+	return dst
+}
+
+// jsonClean reports whether b is all printable ASCII without '"' or '\\'
+// (a JSON string's bytes as they are), eight bytes at a step: a byte
+// below 0x20, equal to '"' or '\\' becomes zero or borrows in one of the
+// three subtractions, which sets its high bit; a byte from 0x80 has its
+// own high bit set. A borrow can only mark bytes above a byte that is
+// already marked, so the answer for the word as a whole is exact.
+func jsonClean(b []byte) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for len(b) >= 8 {
+		x := binary.LittleEndian.Uint64(b)
+		low := x - 0x20*ones
+		quote := (x ^ '"'*ones) - ones
+		slash := (x ^ '\\'*ones) - ones
+		if ((low|quote|slash)&^x|x)&highs != 0 {
+			return false
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if !jsonSafe[c] {
+			return false
+		}
+	}
+	return true
 }
 
 const hexLower = "0123456789abcdef"

@@ -1,6 +1,7 @@
 package accesslog
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -152,5 +153,50 @@ func TestLogWritesAndDrops(t *testing.T) {
 	b, _ := os.ReadFile(path)
 	if string(b) != "a\nb\nc\n" {
 		t.Fatalf("file: %q", b)
+	}
+}
+
+// TestJSONClean checks the eight-bytes-at-a-step test against the byte
+// table: every byte value at every position of a word and of the tail,
+// among clean neighbours.
+func TestJSONClean(t *testing.T) {
+	for n := 1; n <= 19; n++ {
+		for pos := 0; pos < n; pos++ {
+			for c := 0; c < 256; c++ {
+				b := bytes.Repeat([]byte{'a'}, n)
+				b[pos] = byte(c)
+				if got, want := jsonClean(b), jsonSafe[c]; got != want {
+					t.Fatalf("jsonClean(%q) = %v, want %v", b, got, want)
+				}
+			}
+		}
+	}
+	if !jsonClean(nil) {
+		t.Fatal("the empty text needs no escaping")
+	}
+}
+
+// TestJSONLineEscapesEveryField: a value that needs escaping is escaped
+// whether it is in the record's text or one of its strings, also after
+// a clean line remembered the field's previous string.
+func TestJSONLineEscapesEveryField(t *testing.T) {
+	f, err := newFormatter(FormatJSON, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r Record
+	sampleRecord(&r)
+	clean := f.appendLine(nil, &r)
+	if !json.Valid(clean) {
+		t.Fatalf("invalid line %s", clean)
+	}
+	r.Rule, r.Upstream = `/a"b/*`, "http://x\\y"
+	r.SetString(UserAgent, "ua\x01\"")
+	var got map[string]any
+	if err := json.Unmarshal(f.appendLine(nil, &r), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got["rule"] != `/a"b/*` || got["upstream"] != "http://x\\y" || got["user_agent"] != "ua\x01\"" {
+		t.Fatalf("escaped fields came back as %q %q %q", got["rule"], got["upstream"], got["user_agent"])
 	}
 }
