@@ -126,7 +126,7 @@ func fillRecord(r *accesslog.Record, ctx *fasthttp.RequestCtx, t *table, s *scra
 		r.BytesOut = int64(len(ctx.Response.Body()))
 	}
 	r.Set(accesslog.RequestID, s.rid)
-	r.SetClientAddr(t.trusted.ClientIP(ctx)) // its text written by the log's writer
+	r.SetClientAddr(s.clientIP(t, ctx)) // its text written by the log's writer
 	r.Set(accesslog.Method, h.Method())
 	r.Set(accesslog.Proto, h.Protocol())
 	r.Set(accesslog.Host, h.Host())

@@ -77,7 +77,7 @@ func (p *plan) authenticate(t *table, ctx *fasthttp.RequestCtx, s *scratch) bool
 	st := &s.auth
 	st.URI, st.Now = s.uri, s.obs.Start
 	if ap.needsClient {
-		s.client = route.AppendClientKey(s.client[:0], t.trusted.ClientIP(ctx))
+		s.client = route.AppendClientKey(s.client[:0], s.clientIP(t, ctx))
 		st.Client = s.client
 	}
 	// Claim headers are the gateway's word alone: the client's copies go
@@ -137,7 +137,7 @@ func (p *plan) authenticate(t *table, ctx *fasthttp.RequestCtx, s *scratch) bool
 		}
 	}
 	if !ap.needsClient {
-		s.client = route.AppendClientKey(s.client[:0], t.trusted.ClientIP(ctx))
+		s.client = route.AppendClientKey(s.client[:0], s.clientIP(t, ctx))
 	}
 	o.Refused = s.client // the dashboard's top refused clients
 	return false

@@ -36,7 +36,7 @@ func (p *plan) forward(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 	req.SetRequestURIBytes(s.uri)
 	var hash uint64
 	if p.hashClient {
-		hash = clientHash(t.trusted.ClientIP(ctx))
+		hash = clientHash(s.clientIP(t, ctx))
 	}
 	attempts := p.attempts(g, s, req)
 	repeatable := p.repeatable(req)
@@ -291,6 +291,7 @@ func prepareRequest(ctx *fasthttp.RequestCtx, t *table, s *scratch) error {
 	if trusted {
 		client = t.trusted.ClientIP(ctx)
 	}
+	s.ip, s.ipKnown = client, true // what Trusted.ClientIP says, found on the way
 	s.buf = client.AppendTo(chain[:0])
 	setForwarding(h, keyXRealIP, s.buf, sent&fwdXRealIP != 0, hop.repeated)
 	return nil

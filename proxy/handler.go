@@ -3,6 +3,7 @@ package proxy
 import (
 	"bytes"
 	"log/slog"
+	"net/netip"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -19,9 +20,11 @@ import (
 // scratch is per-request working memory, pooled so the request path does
 // not allocate.
 type scratch struct {
-	path     []byte // normalised path
-	rid      []byte // the request ID (requestid.go); empty with request_id off
-	tries    int    // attempts the attempt loop made (the access log's retries)
+	path     []byte     // normalised path
+	rid      []byte     // the request ID (requestid.go); empty with request_id off
+	tries    int        // attempts the attempt loop made (the access log's retries)
+	ip       netip.Addr // the client address, once known (clientIP)
+	ipKnown  bool
 	wsLog    *wsLog // an upgrade's access log record, logged when the session closes
 	uri      []byte // rewritten request URI
 	buf      []byte // header building
@@ -61,6 +64,16 @@ type scratch struct {
 	probe       bool // route answered a health probe (health.go)
 }
 
+// clientIP is the request's client address (Trusted.ClientIP), found
+// once per request: the access log, the rate limit, auth and the
+// forwarding headers each ask for it.
+func (s *scratch) clientIP(t *table, ctx *fasthttp.RequestCtx) netip.Addr {
+	if !s.ipKnown {
+		s.ip, s.ipKnown = t.trusted.ClientIP(ctx), true
+	}
+	return s.ip
+}
+
 var scratchPool = sync.Pool{New: func() any {
 	return &scratch{path: make([]byte, 0, 256), uri: make([]byte, 0, 512), buf: make([]byte, 0, 256), head: make([]byte, 0, 1024), conn: make([]byte, 0, 64), fwd: make([]byte, 0, 64),
 		key: make([]byte, 0, 128), ckey: make([]byte, 0, 512), client: make([]byte, 0, 64), rid: make([]byte, 0, maxRequestIDLen),
@@ -89,7 +102,7 @@ func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
 		s.path = s.path[:0]
 		t.rid.requestID(ctx, s)
 	}
-	s.tries, s.wsLog = 0, nil
+	s.tries, s.wsLog, s.ipKnown = 0, nil, false
 	p, reserved := g.route(ctx, t, s)
 	if reserved && !s.probe {
 		g.serveReserved(ctx, t, s.path)

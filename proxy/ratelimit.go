@@ -41,7 +41,7 @@ func (lp *limitPolicy) appendKey(dst []byte, t *table, ctx *fasthttp.RequestCtx,
 		s.vars.ClientCN = clientCN(ctx)
 	}
 	if lp.key.Uses("client_ip") {
-		s.client = route.AppendClientKey(s.client[:0], t.trusted.ClientIP(ctx))
+		s.client = route.AppendClientKey(s.client[:0], s.clientIP(t, ctx))
 		s.vars.ClientKey = s.client
 	}
 	return lp.key.Append(dst, ctx, &s.vars)

@@ -55,7 +55,7 @@ func (x *transformPolicy) vars(t *table, ctx *fasthttp.RequestCtx, s *scratch) *
 	s.vars = route.Vars{Path: s.path, Caps: &s.caps, TLS: ctx.IsTLS(), Consumer: s.auth.Identity.Consumer,
 		Claims: s.auth.Identity.Claims, RequestID: s.rid}
 	if x.client {
-		s.xclient = t.trusted.ClientIP(ctx).AppendTo(s.xclient[:0])
+		s.xclient = s.clientIP(t, ctx).AppendTo(s.xclient[:0])
 		s.vars.ClientKey = s.xclient
 	}
 	if x.cn {
