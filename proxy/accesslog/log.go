@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/premier-gateway/premier/internal/mpsc"
 )
 
 // Options configure a Log.
@@ -31,7 +33,7 @@ type Options struct {
 // goroutine that drains it.
 type Log struct {
 	opts    Options
-	ring    *ring
+	ring    *mpsc.Ring[Record]
 	format  *formatter
 	dropped atomic.Uint64
 
@@ -60,7 +62,7 @@ func Open(o Options) (*Log, error) {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	l := &Log{opts: o, ring: newRing(o.Buffer), format: f, wake: make(chan struct{}, 1),
+	l := &Log{opts: o, ring: mpsc.New[Record](o.Buffer), format: f, wake: make(chan struct{}, 1),
 		stop: make(chan struct{}), done: make(chan struct{})}
 	sink, own, err := openSink(o.Path)
 	if err != nil {
@@ -92,17 +94,19 @@ func (l *Log) Path() string { return l.opts.Path }
 // Begin claims a record to fill, or returns nil (the record is dropped and
 // counted) when the writer is that far behind. It never waits.
 func (l *Log) Begin() *Record {
-	r := l.ring.claim()
+	r, pos := l.ring.Claim()
 	if r == nil {
 		l.dropped.Add(1)
+		return nil
 	}
+	r.pos = pos
+	r.reset()
 	return r
 }
 
 // Commit hands a record Begin returned to the writer.
 func (l *Log) Commit(r *Record) {
-	l.ring.publish(r)
-	if l.sleeping.Load() || r.pos&l.ring.quarter == l.ring.quarter {
+	if l.ring.Publish(r.pos) || l.sleeping.Load() {
 		l.signal()
 	}
 }
@@ -187,12 +191,12 @@ func (l *Log) run() {
 		buf = buf[:0]
 	}
 	drain := func() {
-		for r := l.ring.peek(); r != nil; r = l.ring.peek() {
+		for r := l.ring.Peek(); r != nil; r = l.ring.Peek() {
 			if len(buf) == 0 {
 				pending = time.Now()
 			}
 			buf = l.format.appendLine(buf, r)
-			l.ring.release(r)
+			l.ring.Release()
 			if len(buf) >= flushBytes {
 				flush()
 			}
@@ -226,7 +230,7 @@ func (l *Log) run() {
 			continue
 		}
 		l.sleeping.Store(true)
-		if l.ring.peek() != nil || l.reopen.Load() {
+		if l.ring.Peek() != nil || l.reopen.Load() {
 			l.sleeping.Store(false)
 			continue
 		}

@@ -2,7 +2,6 @@ package accesslog
 
 import (
 	"net/netip"
-	"sync/atomic"
 	"time"
 )
 
@@ -37,8 +36,7 @@ var fieldMax = [numFields]int{
 // and Commit; strings must be values the caller does not change (the
 // configuration's, or constants), bytes are copied.
 type Record struct {
-	seq atomic.Uint64 // the ring's slot sequence
-	pos uint64        // the position Begin claimed
+	pos uint64 // the ring position Begin claimed
 
 	Time         time.Time     // when the request arrived
 	Status       int           // the status the client got (101 for a WebSocket session)
