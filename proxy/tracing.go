@@ -81,7 +81,7 @@ func (g *Gateway) beginTrace(t *table, ctx *fasthttp.RequestCtx, s *scratch, p *
 	}
 	tr.Start(&ts.req, &parent, has, state, &tracing.Server{
 		Method: h.Method(), Route: route, Path: s.path, Scheme: scheme, Host: h.Host(),
-		Client: t.trusted.ClientIP(ctx).String(), Proto: proto, UserAgent: h.UserAgent(), Start: start,
+		Client: t.trusted.ClientIP(ctx), Proto: proto, UserAgent: h.UserAgent(), Start: start,
 	})
 }
 
@@ -137,8 +137,8 @@ func (ts *traceState) traceAttempt(p *plan, i, n int, began time.Time) {
 		target = target[:q] // the query may hold credentials
 	}
 	ts.tp = ts.req.StartAttempt(&tracing.Attempt{
-		Method: ts.hdr.Method(), Address: host, Port: port,
-		URL: backendScheme(b.Target.TLS) + b.Target.Addr + string(target), Resend: n - 1, Start: began,
+		Method: ts.hdr.Method(), Address: host, Port: port, Scheme: backendScheme(b.Target.TLS),
+		Addr: b.Target.Addr, Target: target, Resend: n - 1, Start: began,
 	}, ts.tp[:0])
 	ts.hdr.SetBytesV(hdrTraceparent, ts.tp)
 }

@@ -1,96 +1,77 @@
 package tracing
 
 import (
-	"context"
-	"strconv"
+	"bytes"
+	"net/netip"
 	"time"
-
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
-	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
-	"go.opentelemetry.io/otel/trace"
 )
 
-// Request is one request's spans, kept in the request's scratch memory.
-// Its zero value records nothing (a request not sampled, or no Tracer):
-// every method is then a nil check.
+// Request is one request's spans, recorded in the request's scratch
+// memory into a fixed-size record and handed to the Tracer's exporter at
+// End. Its zero value records nothing (a request not sampled, or no
+// Tracer): every method is then a nil check. Nothing it does allocates.
 type Request struct {
-	tracer  trace.Tracer
-	ctx     context.Context
-	span    trace.Span // the server span: the whole request in the gateway
-	attempt trace.Span // the client span of the attempt in progress
+	t    *Tracer // nil: not recording
+	open bool    // the last of rec.attempts is in progress
+	rec  record
 }
 
 // Recording reports whether the request is sampled and has its span.
-func (r *Request) Recording() bool { return r.span != nil }
+func (r *Request) Recording() bool { return r.t != nil }
 
-// Reset forgets the previous request's spans.
-func (r *Request) Reset() { *r = Request{} }
+// Reset forgets the previous request's spans. It leaves the record's
+// memory as it is: Start overwrites what it uses.
+func (r *Request) Reset() { r.t, r.open = nil, false }
 
 // Server describes the request for its server span, as the HTTP semantic
-// conventions name its attributes.
+// conventions name its attributes. Strings are kept as they are (they
+// must not change: constants, the configuration's); bytes are copied.
 type Server struct {
 	Method    []byte
 	Route     string // the rule's pattern; "" for a request no rule matched
 	Path      []byte
 	Scheme    string // "http" or "https"
 	Host      []byte
-	Client    string // the client address
-	Proto     string // "1.0", "1.1", "2"
+	Client    netip.Addr // the client address
+	Proto     string     // "1.0", "1.1", "2"
 	UserAgent []byte
 	Start     time.Time
 }
 
 // Start begins the server span of a sampled request (Decide said so) as
-// a child of parent when hasParent, with its tracestate.
+// a child of parent when hasParent, with its tracestate; otherwise the
+// span starts a new trace.
 func (t *Tracer) Start(r *Request, parent *Parent, hasParent bool, tracestate []byte, s *Server) {
-	ctx := context.Background()
+	r.t, r.open = t, false
+	h := &r.rec.head
+	h.n, h.nAttempts, h.text = 0, 0, [numText][2]uint16{}
 	if hasParent {
-		cfg := trace.SpanContextConfig{TraceID: parent.TraceID, SpanID: parent.SpanID,
-			TraceFlags: trace.TraceFlags(parent.Flags), Remote: true}
-		if len(tracestate) > 0 {
-			cfg.TraceState, _ = trace.ParseTraceState(string(tracestate))
-		}
-		ctx = trace.ContextWithRemoteSpanContext(ctx, trace.NewSpanContext(cfg))
+		h.traceID, h.parentID, h.parentFlags = parent.TraceID, parent.SpanID, parent.Flags
+		h.setText(&r.rec.text, textTracestate, tracestate)
+	} else {
+		h.traceID, h.parentID, h.parentFlags = newTraceID(), [8]byte{}, 0
 	}
-	method := semconvMethod(s.Method)
-	name := method
-	attrs := make([]attribute.KeyValue, 0, 8)
-	attrs = append(attrs, semconv.HTTPRequestMethodKey.String(method))
-	if s.Route != "" {
-		name += " " + s.Route
-		attrs = append(attrs, semconv.HTTPRoute(s.Route))
-	}
-	attrs = append(attrs,
-		semconv.URLPath(string(s.Path)),
-		semconv.URLScheme(s.Scheme),
-		semconv.ServerAddress(hostOnly(string(s.Host))),
-		semconv.ClientAddress(s.Client),
-		semconv.NetworkProtocolVersion(s.Proto)) // network.protocol.name is left out: "http" is its default
-	if len(s.UserAgent) > 0 {
-		attrs = append(attrs, semconv.UserAgentOriginal(string(s.UserAgent)))
-	}
-	r.tracer = t.tracer
-	r.ctx, r.span = t.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindServer),
-		trace.WithTimestamp(s.Start), trace.WithAttributes(attrs...))
+	h.flags = h.parentFlags | 1 // sampled
+	h.spanID = newSpanID()
+	h.method, h.route, h.scheme, h.proto = semconvMethod(s.Method), s.Route, s.Scheme, s.Proto
+	h.client = s.Client
+	h.start, h.end, h.status = s.Start.UnixNano(), 0, 0
+	h.setText(&r.rec.text, textPath, s.Path)
+	h.setText(&r.rec.text, textHost, hostOnly(s.Host))
+	h.setText(&r.rec.text, textUserAgent, s.UserAgent)
 }
 
-// End ends the server span with the answer's status: an error for 5xx,
-// the gateway's own answers included (§ server spans: 4xx are the
-// client's).
+// End ends the server span with the answer's status (an error for 5xx,
+// the gateway's own answers included: a server span's 4xx are the
+// client's) and hands the request's spans to the exporter.
 func (r *Request) End(status int, end time.Time) {
-	if r.span == nil {
+	if r.t == nil {
 		return
 	}
 	r.endAttempt(0, "", end) // a panic can leave one open
-	if status >= 500 {
-		r.span.SetAttributes(semconv.HTTPResponseStatusCode(status), semconv.ErrorTypeKey.String(strconv.Itoa(status)))
-		r.span.SetStatus(codes.Error, "")
-	} else {
-		r.span.SetAttributes(semconv.HTTPResponseStatusCode(status))
-	}
-	r.span.End(trace.WithTimestamp(end))
-	*r = Request{}
+	r.rec.status, r.rec.end = int32(status), end.UnixNano()
+	r.t.commit(&r.rec)
+	r.t = nil
 }
 
 // Attempt describes one attempt to a backend for its client span.
@@ -98,30 +79,39 @@ type Attempt struct {
 	Method  []byte
 	Address string // the backend's host
 	Port    int
-	URL     string // the backend URL and the path sent (no query: it may hold credentials)
+	Scheme  string // "http://" or "https://"
+	Addr    string // the backend's host:port, as its URL writes it
+	Target  []byte // the path sent (no query: it may hold credentials)
 	Resend  int    // 0 for the first attempt, then 1, 2…
 	Start   time.Time
 }
 
 // StartAttempt begins the client span of one attempt, a child of the
 // request's span, and returns the traceparent the backend gets: its
-// parent is this attempt.
+// parent is this attempt. Attempts beyond MaxAttemptSpans get a
+// traceparent of their own too, but their spans are counted as dropped.
 func (r *Request) StartAttempt(a *Attempt, dst []byte) []byte {
-	if r.span == nil {
+	if r.t == nil {
 		return dst
 	}
 	r.endAttempt(0, "", a.Start)
-	method := semconvMethod(a.Method)
-	attrs := make([]attribute.KeyValue, 0, 5)
-	attrs = append(attrs, semconv.HTTPRequestMethodKey.String(method),
-		semconv.ServerAddress(a.Address), semconv.ServerPort(a.Port), semconv.URLFull(a.URL))
-	if a.Resend > 0 {
-		attrs = append(attrs, semconv.HTTPRequestResendCount(a.Resend))
+	id := newSpanID()
+	h := &r.rec.head
+	if int(h.nAttempts) == MaxAttemptSpans {
+		r.t.dropped.Add(1)
+		return AppendTraceparent(dst, h.traceID, id, h.flags)
 	}
-	_, r.attempt = r.tracer.Start(r.ctx, method,
-		trace.WithSpanKind(trace.SpanKindClient), trace.WithTimestamp(a.Start), trace.WithAttributes(attrs...))
-	sc := r.attempt.SpanContext()
-	return AppendTraceparent(dst, sc.TraceID(), sc.SpanID(), byte(sc.TraceFlags()))
+	at := &h.attempts[h.nAttempts]
+	*at = attempt{spanID: id, start: a.Start.UnixNano(), resend: int32(a.Resend), port: int32(a.Port),
+		method: semconvMethod(a.Method), address: a.Address, scheme: a.Scheme, addr: a.Addr}
+	if prev := int(h.nAttempts) - 1; prev >= 0 && bytes.Equal(r.rec.get(h.attempts[prev].target), a.Target) {
+		at.target = h.attempts[prev].target // a retry sends the same path: kept once
+	} else {
+		at.target = h.appendText(&r.rec.text, a.Target, targetMax)
+	}
+	h.nAttempts++
+	r.open = true
+	return AppendTraceparent(dst, h.traceID, id, h.flags)
 }
 
 // EndAttempt ends the attempt's span with the backend's status, or with
@@ -132,43 +122,54 @@ func (r *Request) EndAttempt(status int, errType string, end time.Time) {
 }
 
 func (r *Request) endAttempt(status int, errType string, end time.Time) {
-	if r.attempt == nil {
+	if !r.open {
 		return
 	}
-	switch {
-	case errType != "":
-		r.attempt.SetAttributes(semconv.ErrorTypeKey.String(errType))
-		r.attempt.SetStatus(codes.Error, errType)
-	case status >= 400: // a client span's 4xx is an error too
-		r.attempt.SetAttributes(semconv.HTTPResponseStatusCode(status), semconv.ErrorTypeKey.String(strconv.Itoa(status)))
-		r.attempt.SetStatus(codes.Error, "")
-	case status > 0:
-		r.attempt.SetAttributes(semconv.HTTPResponseStatusCode(status))
-	}
-	r.attempt.End(trace.WithTimestamp(end))
-	r.attempt = nil
+	at := &r.rec.attempts[r.rec.nAttempts-1]
+	at.status, at.errType, at.end = int32(status), errType, end.UnixNano()
+	r.open = false
 }
 
 // semconvMethod is the method as the conventions want it: a known one as
-// sent, any other "_OTHER".
+// sent, any other "_OTHER". The results are constants: nothing is
+// allocated for them.
 func semconvMethod(m []byte) string {
 	switch string(m) {
-	case "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "QUERY":
-		return string(m)
+	case "GET":
+		return "GET"
+	case "HEAD":
+		return "HEAD"
+	case "POST":
+		return "POST"
+	case "PUT":
+		return "PUT"
+	case "DELETE":
+		return "DELETE"
+	case "CONNECT":
+		return "CONNECT"
+	case "OPTIONS":
+		return "OPTIONS"
+	case "TRACE":
+		return "TRACE"
+	case "PATCH":
+		return "PATCH"
+	case "QUERY":
+		return "QUERY"
 	}
 	return "_OTHER"
 }
 
 // hostOnly drops a port from a Host value.
-func hostOnly(h string) string {
-	if i := len(h) - 1; i > 0 {
-		for j := i; j >= 0; j-- {
-			switch h[j] {
-			case ':':
-				return h[:j]
-			case ']':
-				return h
-			}
+func hostOnly(h []byte) []byte {
+	if len(h) < 2 {
+		return h
+	}
+	for j := len(h) - 1; j >= 0; j-- {
+		switch h[j] {
+		case ':':
+			return h[:j]
+		case ']':
+			return h
 		}
 	}
 	return h
