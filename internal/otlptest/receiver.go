@@ -15,9 +15,11 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// Span is one received span with the resource's service.name.
+// Span is one received span with the resource's service.name and
+// service.version and its instrumentation scope.
 type Span struct {
-	Service string
+	Service, ServiceVersion string
+	Scope                   *commonpb.InstrumentationScope
 	*tracepb.Span
 }
 
@@ -64,15 +66,18 @@ func (r *Receiver) export(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	r.headers = append(r.headers, req.Header.Clone())
 	for _, rs := range msg.ResourceSpans {
-		service := ""
+		service, version := "", ""
 		for _, kv := range rs.GetResource().GetAttributes() {
-			if kv.Key == "service.name" {
+			switch kv.Key {
+			case "service.name":
 				service = kv.GetValue().GetStringValue()
+			case "service.version":
+				version = kv.GetValue().GetStringValue()
 			}
 		}
 		for _, ss := range rs.ScopeSpans {
 			for _, s := range ss.Spans {
-				r.spans = append(r.spans, Span{Service: service, Span: s})
+				r.spans = append(r.spans, Span{Service: service, ServiceVersion: version, Scope: ss.Scope, Span: s})
 			}
 		}
 	}

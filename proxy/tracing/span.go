@@ -4,9 +4,9 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/instrumentation"
 	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -52,5 +52,5 @@ func (s *spanView) ChildSpanCount() int                         { return s.child
 // InstrumentationLibrary is the deprecated name of InstrumentationScope,
 // still part of the interface.
 //
-//nolint:staticcheck // the interface requires it
+//lint:ignore SA1019 the interface still requires the method
 func (s *spanView) InstrumentationLibrary() instrumentation.Library { return s.scope }
