@@ -74,6 +74,9 @@ type Gateway struct {
 	// the logs a reload replaced.
 	alog        atomic.Pointer[accesslog.Log]
 	alogDropped atomic.Uint64
+	// traceDropped counts the span drops of the tracers a reload or
+	// Close retired.
+	traceDropped atomic.Uint64
 	// logSettings applies log.level and log.format (WithLogSettings).
 	logSettings func(level, format string)
 
@@ -270,7 +273,10 @@ func (g *Gateway) reloadAs(l *config.Loaded, origin string, always bool) (int, e
 	retired := g.keepTracer(g.cur.Load(), t)
 	old := g.cur.Swap(t)
 	if retired != nil {
-		g.retiring.Go(func() { g.shutdownTracer(retired) }) // flushes its queue off the reload's path
+		g.retiring.Go(func() { // flushes its queue off the reload's path
+			g.shutdownTracer(retired)
+			g.traceDropped.Add(retired.Dropped())
+		})
 	}
 	n := g.versions.record(l, origin, always)
 	g.syncBackends(t)

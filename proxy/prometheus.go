@@ -26,6 +26,7 @@ func (g *Gateway) writePrometheus(w io.Writer) {
 		BufferedBodyBytes:  g.bodies.Used(),
 		Version:            Version,
 		AccessLogDropped:   g.AccessLogDropped(),
+		TracingDropped:     g.TracingDropped(),
 		TLS:                g.tls.figures(time.Now()),
 		GatewayAnswers:     gatewayAnswers(),
 		Splits:             g.splitGroups(),

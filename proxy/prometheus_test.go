@@ -105,13 +105,14 @@ func TestMetricsEndpointParses(t *testing.T) {
 		"premier_backend_ejected", "premier_backend_ejections_total", "premier_backend_in_flight_requests",
 		"premier_backend_requests_total", "premier_backend_failures_total", "premier_build_info",
 		"premier_buffered_body_bytes", "premier_http2_floods_total", "premier_gateway_responses_total", "premier_access_log_dropped_total",
+		"premier_tracing_spans_dropped_total",
 	} {
 		if mfs[name] == nil {
 			t.Errorf("family %s missing", name)
 		}
 	}
-	if premier != 22 {
-		t.Errorf("%d premier families, want 22", premier)
+	if premier != 23 {
+		t.Errorf("%d premier families, want 23", premier)
 	}
 	checkDurationSeries(t, mfs)
 	for _, line := range []string{

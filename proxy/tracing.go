@@ -221,6 +221,16 @@ func (g *Gateway) shutdownTracer(tr *tracing.Tracer) {
 	}
 }
 
+// TracingDropped is how many sampled spans were not exported since start
+// (tracing.Tracer.Dropped, the tracers a reload retired included).
+func (g *Gateway) TracingDropped() uint64 {
+	n := g.traceDropped.Load()
+	if t := g.cur.Load(); t != nil && t.tracer != nil {
+		n += t.tracer.Dropped()
+	}
+	return n
+}
+
 // traceFlushTimeout bounds the export of the spans still queued when a
 // tracer stops.
 const traceFlushTimeout = 5 * time.Second

@@ -24,6 +24,7 @@ type State struct {
 	BufferedBodyBytes  int64             // bytes of bodies held whole now (limits.max_buffered_body_bytes)
 	Version            string            // the gateway's version
 	AccessLogDropped   uint64            // access log records dropped: the sink could not keep up or failed
+	TracingDropped     uint64            // spans not exported: the export queue was full or the export failed
 	TLS                *TLS              // the TLS listener's figures; nil without one
 	// GatewayAnswers counts the error answers the gateway gave itself
 	// (no backend's), by reason, every reason listed.
@@ -166,6 +167,8 @@ func (m *Collector) WritePrometheus(out io.Writer, st *State) {
 	promSample(w, "premier_buffered_body_bytes", uint64(max(st.BufferedBodyBytes, 0)))
 	promHeader(w, "premier_access_log_dropped_total", "counter", "Access log records dropped because the log's sink could not keep up (its buffer was full) or failed; requests never wait for the log.")
 	promSample(w, "premier_access_log_dropped_total", st.AccessLogDropped)
+	promHeader(w, "premier_tracing_spans_dropped_total", "counter", "Sampled spans not exported: the export queue was full, a request made more attempts than it records, or the export failed; requests never wait for the exporter.")
+	promSample(w, "premier_tracing_spans_dropped_total", st.TracingDropped)
 	promBackends(w, st.Backends)
 	promSplits(w, st.Splits)
 	if st.TLS != nil {
