@@ -3,9 +3,11 @@ package proxy
 import (
 	"bytes"
 	"encoding/hex"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/valyala/fasthttp"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
@@ -336,5 +338,92 @@ func wantAttrs(t *testing.T, s *tracepb.Span, want map[string]any) {
 		if got, ok := otlptest.Attr(s, k); !ok || got != v {
 			t.Errorf("span %q: %s = %v (%v), want %v", s.Name, k, got, ok, v)
 		}
+	}
+}
+
+// TestTracingRetriedRequestSpans: a request retried twice exports one
+// client span per attempt, each the server span's child, each the parent
+// the backend got in its traceparent, the retries with their
+// http.request.resend_count.
+func TestTracingRetriedRequestSpans(t *testing.T) {
+	recv := otlptest.Start(t)
+	be := &traceBackend{fail: 2}
+	h := startGateway(t, configYAML(startBackend(t, be.handle), `  tracing: {otlp_endpoint: "`+recv.URL+`", sample_ratio: 1}
+  paths:
+    - pattern: /users/{id}
+      features:
+        retry: {max_attempts: 3, wait: 0, on_status: [503]}
+`))
+	if resp, _ := do(t, "GET", h.url+"/users/8", nil, nil); resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	h.gw.Close()
+	server, clients := splitSpans(t, recv.Spans())
+	if len(clients) != 3 || len(server.ParentSpanId) != 0 {
+		t.Fatalf("%d attempt spans, want 3; server parent %x", len(clients), server.ParentSpanId)
+	}
+	be.mu.Lock()
+	seen := append([][2]string(nil), be.seen...)
+	be.mu.Unlock()
+	for i, c := range clients {
+		if !bytes.Equal(c.ParentSpanId, server.SpanId) || !bytes.Equal(c.TraceId, server.TraceId) {
+			t.Fatalf("attempt %d is not the server span's child", i)
+		}
+		var p tracing.Parent
+		if !tracing.ParseTraceparent([]byte(seen[i][0]), &p) || !bytes.Equal(p.SpanID[:], c.SpanId) || !bytes.Equal(p.TraceID[:], c.TraceId) {
+			t.Fatalf("attempt %d: the backend's traceparent %q is not its span %x", i, seen[i][0], c.SpanId)
+		}
+		resend, ok := otlptest.Attr(c.Span, "http.request.resend_count")
+		if i == 0 && ok || i > 0 && resend != int64(i) {
+			t.Fatalf("attempt %d: resend count %v (%v)", i, resend, ok)
+		}
+		want := int64(503)
+		if i == 2 {
+			want = 200
+		}
+		wantAttrs(t, c.Span, map[string]any{"http.response.status_code": want})
+	}
+}
+
+// TestTracingQueueFullDrops: with the collector stalled, the export
+// queue fills; the requests after it are answered as ever, their spans
+// dropped and counted (premier_tracing_spans_dropped_total), and every
+// span is either exported once the collector answers again or counted.
+func TestTracingQueueFullDrops(t *testing.T) {
+	recv := otlptest.Start(t)
+	be := &traceBackend{}
+	h := startGateway(t, configYAML(startBackend(t, be.handle), `  tracing: {otlp_endpoint: "`+recv.URL+`", sample_ratio: 1}
+`))
+	held := recv.Hold()
+	defer recv.Release()
+	requests := 0
+	send := func(n int) {
+		for i := 0; i < n; i++ {
+			if resp, _ := do(t, "GET", h.url+"/x", nil, nil); resp.StatusCode != 200 {
+				t.Fatalf("request %d: status %d", requests, resp.StatusCode)
+			}
+			requests++
+		}
+	}
+	send(tracing.QueueSize / 4) // the last wakes the exporter, which the collector then holds
+	select {
+	case <-held:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the exporter did not export a quarter of the queue")
+	}
+	send(tracing.QueueSize + 10)
+	dropped := h.gw.TracingDropped()
+	if dropped < 20 {
+		t.Fatalf("%d spans dropped, want at least the last 10 requests' 20", dropped)
+	}
+	var prom strings.Builder
+	h.gw.writePrometheus(&prom)
+	if !regexp.MustCompile(`(?m)^premier_tracing_spans_dropped_total [1-9]\d*$`).MatchString(prom.String()) {
+		t.Fatal("/metrics: no premier_tracing_spans_dropped_total")
+	}
+	recv.Release()
+	h.gw.Close()
+	if got := uint64(len(recv.Spans())) + h.gw.TracingDropped(); got != uint64(2*requests) {
+		t.Fatalf("%d spans exported + %d dropped, want the %d recorded", len(recv.Spans()), h.gw.TracingDropped(), 2*requests)
 	}
 }

@@ -31,6 +31,13 @@ type Receiver struct {
 	spans   []Span
 	headers []http.Header
 	srv     *http.Server
+
+	// hold, when set, is what export requests wait on (Hold); held is
+	// closed when the first one waits.
+	hold     chan struct{}
+	held     chan struct{}
+	heldOnce sync.Once
+	release  sync.Once
 }
 
 // Start serves a receiver until the test ends.
@@ -46,6 +53,7 @@ func Start(t testing.TB) *Receiver {
 	r.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go r.srv.Serve(ln) //nolint:errcheck
 	t.Cleanup(func() {
+		r.Release()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = r.srv.Shutdown(ctx)
@@ -81,10 +89,37 @@ func (r *Receiver) export(w http.ResponseWriter, req *http.Request) {
 			}
 		}
 	}
+	hold := r.hold
 	r.mu.Unlock()
+	if hold != nil {
+		r.heldOnce.Do(func() { close(r.held) })
+		<-hold
+	}
 	out, _ := proto.Marshal(&coltrace.ExportTraceServiceResponse{})
 	w.Header().Set("Content-Type", "application/x-protobuf")
 	_, _ = w.Write(out)
+}
+
+// Hold makes the receiver take each later export request whole (its
+// spans count as received) and then leave it unanswered until Release: the
+// sender's exporter waits as on a collector that cannot keep up. The
+// channel returned is closed once a request waits.
+func (r *Receiver) Hold() <-chan struct{} {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.hold, r.held = make(chan struct{}), make(chan struct{})
+	return r.held
+}
+
+// Release answers the requests Hold kept waiting, and every later one at
+// once. It may be called more than once.
+func (r *Receiver) Release() {
+	r.mu.Lock()
+	hold := r.hold
+	r.mu.Unlock()
+	if hold != nil {
+		r.release.Do(func() { close(hold) })
+	}
 }
 
 // Spans returns the spans received so far.
