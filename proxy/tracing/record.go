@@ -36,9 +36,10 @@ var textMax = [numText]int{textPath: 1024, textHost: 256, textUserAgent: 512, te
 
 // record is one sampled request's spans: its server span and up to
 // MaxAttemptSpans attempt spans, in a fixed size so the request path
-// fills it without allocating. A Request fills one in its scratch memory;
+// fills it without allocating. A Request fills one from the records pool;
 // End copies it into a slot of the Tracer's ring (head and the used text
-// only), where the exporter goroutine reads it.
+// only), where the exporter goroutine reads it: a slow request never
+// holds the ring up.
 type record struct {
 	head
 	text [textSize]byte

@@ -3,24 +3,30 @@ package tracing
 import (
 	"bytes"
 	"net/netip"
+	"sync"
 	"time"
 )
 
-// Request is one request's spans, recorded in the request's scratch
-// memory into a fixed-size record and handed to the Tracer's exporter at
-// End. Its zero value records nothing (a request not sampled, or no
-// Tracer): every method is then a nil check. Nothing it does allocates.
+// Request is one request's spans, kept in the request's scratch memory:
+// while sampled, it holds a fixed-size record taken from a pool (Start)
+// and handed to the Tracer's exporter at End. Its zero value records
+// nothing (a request not sampled, or no Tracer): every method is then a
+// nil check. Nothing it does allocates once the pool holds records.
 type Request struct {
 	t    *Tracer // nil: not recording
-	open bool    // the last of rec.attempts is in progress
-	rec  record
+	rec  *record
+	open bool // the last of rec.attempts is in progress
 }
+
+// records are the records of the requests being recorded: a pool, so a
+// request not sampled carries none (a record is about 5.5 KiB) and the
+// memory follows the sampled requests in flight, not all of them.
+var records = sync.Pool{New: func() any { return new(record) }}
 
 // Recording reports whether the request is sampled and has its span.
 func (r *Request) Recording() bool { return r.t != nil }
 
-// Reset forgets the previous request's spans. It leaves the record's
-// memory as it is: Start overwrites what it uses.
+// Reset forgets the previous request's spans.
 func (r *Request) Reset() { r.t, r.open = nil, false }
 
 // Server describes the request for its server span, as the HTTP semantic
@@ -42,6 +48,9 @@ type Server struct {
 // a child of parent when hasParent, with its tracestate; otherwise the
 // span starts a new trace.
 func (t *Tracer) Start(r *Request, parent *Parent, hasParent bool, tracestate []byte, s *Server) {
+	if r.rec == nil {
+		r.rec = records.Get().(*record)
+	}
 	r.t, r.open = t, false
 	h := &r.rec.head
 	h.n, h.nAttempts, h.text = 0, 0, [numText][2]uint16{}
@@ -70,8 +79,9 @@ func (r *Request) End(status int, end time.Time) {
 	}
 	r.endAttempt(0, "", end) // a panic can leave one open
 	r.rec.status, r.rec.end = int32(status), end.UnixNano()
-	r.t.commit(&r.rec)
-	r.t = nil
+	r.t.commit(r.rec)
+	records.Put(r.rec)
+	r.t, r.rec = nil, nil
 }
 
 // Attempt describes one attempt to a backend for its client span.
