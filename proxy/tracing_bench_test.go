@@ -15,8 +15,8 @@ import (
 // with an exporter sampling no request, 1 in 100, and every one (spans
 // posted to a collector in the process that reads and discards them).
 // Besides ns/op it reports cpu-ns/op: the process's user+system CPU per
-// request (getrusage), which counts the span processor's and exporter's
-// goroutines too (and the collector's HTTP handling: an upper bound).
+// request (getrusage), which counts the exporter goroutine too (and the
+// collector's HTTP handling: an upper bound).
 // They run in rounds (round=1..7, the four in turn in each), so every
 // pair is measured side by side on a machine whose speed drifts.
 func BenchmarkTracingPath(b *testing.B) {
