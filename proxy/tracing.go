@@ -81,7 +81,7 @@ func (g *Gateway) beginTrace(t *table, ctx *fasthttp.RequestCtx, s *scratch, p *
 	}
 	tr.Start(&ts.req, &parent, has, state, &tracing.Server{
 		Method: h.Method(), Route: route, Path: s.path, Scheme: scheme, Host: h.Host(),
-		Client: t.trusted.ClientIP(ctx), Proto: proto, UserAgent: h.UserAgent(), Start: start,
+		Client: s.clientIP(t, ctx), Proto: proto, UserAgent: h.UserAgent(), Start: start,
 	})
 }
 
