@@ -67,6 +67,7 @@ func (p *plan) refresh(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 	bs.auth.Reset()
 	bs.auth.Identity.Consumer = s.auth.Identity.Consumer
 	bs.vars = route.Vars{}
+	bs.fresh() // the client address is found again, from this request's peer
 	go func() {
 		defer g.refreshes.wg.Done()
 		defer scratchPool.Put(bs)

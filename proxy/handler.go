@@ -64,6 +64,10 @@ type scratch struct {
 	probe       bool // route answered a health probe (health.go)
 }
 
+// fresh forgets what the scratch's previous request left in the fields
+// that are filled on demand, not overwritten on every request.
+func (s *scratch) fresh() { s.tries, s.wsLog, s.ipKnown = 0, nil, false }
+
 // clientIP is the request's client address (Trusted.ClientIP), found
 // once per request: the access log, the rate limit, auth and the
 // forwarding headers each ask for it.
@@ -102,7 +106,7 @@ func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
 		s.path = s.path[:0]
 		t.rid.requestID(ctx, s)
 	}
-	s.tries, s.wsLog, s.ipKnown = 0, nil, false
+	s.fresh()
 	p, reserved := g.route(ctx, t, s)
 	if reserved && !s.probe {
 		g.serveReserved(ctx, t, s.path)

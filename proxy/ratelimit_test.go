@@ -205,3 +205,28 @@ func TestRateLimitSharedThroughRedis(t *testing.T) {
 		}
 	}
 }
+
+// TestClientAddressNotCarriedOver: the client address is found once per
+// request and kept in pooled scratch memory, so a request must never see
+// the one before it had — not when admitted early (Expect: 100-continue
+// runs the rate limit before the handler), not on the plain path: each
+// client keeps its own quota whatever scratch it gets.
+func TestClientAddressNotCarriedOver(t *testing.T) {
+	h := startGateway(t, configYAML(okBackend(t, nil), `  trusted_proxies: ["127.0.0.1"]
+  paths:
+    - pattern: /limited
+      features:
+        rate_limit: {quota: 1, duration: 86400}
+`))
+	for i := 0; i < 20; i++ {
+		client := fmt.Sprintf("198.51.100.%d", i+1)
+		expect := i%2 == 0
+		head := "POST /limited HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: " + client + "\r\nContent-Length: 5\r\nConnection: close\r\n"
+		if expect {
+			head += "Expect: 100-continue\r\n"
+		}
+		if got := rawRequest(t, h.addr, head+"\r\nhello"); !strings.Contains(got, "HTTP/1.1 200") {
+			t.Fatalf("client %s's first request (Expect: %v) was refused: it was counted as another client: %q", client, expect, got)
+		}
+	}
+}

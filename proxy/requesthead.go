@@ -110,7 +110,7 @@ func (g *Gateway) expectContinue(ctx *fasthttp.RequestCtx) (status int) {
 	s.admitted = false
 	s.auth.Reset()
 	s.path = s.path[:0]
-	s.tries, s.wsLog = 0, nil
+	s.fresh()
 	start := time.Now()
 	t.rid.requestID(ctx, s) // minted here, it is in the request header: Handler keeps it
 	p, reserved := g.route(ctx, t, s)
