@@ -57,17 +57,15 @@ func (p *plan) refresh(g *Gateway, t *table, ctx *fasthttp.RequestCtx, s *scratc
 	rc := new(fasthttp.RequestCtx)
 	rc.Init(&ctx.Request, ctx.RemoteAddr(), nil)
 	fill.Prepare(&rc.Request)
-	bs := scratchPool.Get().(*scratch)
-	bs.path = append(bs.path[:0], s.path...)
+	bs := getScratch() // its client address is found again, from this request's peer
+	bs.path = append(bs.path, s.path...)
 	bs.uri = append(bs.uri[:0], s.uri...)
 	bs.caps = s.caps
-	// The pooled scratch still holds another request's identity and
-	// template values: the refresh carries this request's consumer (its
-	// X-Consumer and {consumer}) and nothing else of anyone's.
-	bs.auth.Reset()
+	// The refresh carries this request's consumer (its X-Consumer and
+	// {consumer}) and nothing else of anyone's: getScratch forgot the
+	// previous identity, and the template values are cleared here.
 	bs.auth.Identity.Consumer = s.auth.Identity.Consumer
 	bs.vars = route.Vars{}
-	bs.fresh() // the client address is found again, from this request's peer
 	go func() {
 		defer g.refreshes.wg.Done()
 		defer scratchPool.Put(bs)

@@ -64,9 +64,19 @@ type scratch struct {
 	probe       bool // route answered a health probe (health.go)
 }
 
-// fresh forgets what the scratch's previous request left in the fields
-// that are filled on demand, not overwritten on every request.
-func (s *scratch) fresh() { s.tries, s.wsLog, s.ipKnown = 0, nil, false }
+// getScratch takes a scratch from the pool with what its previous request
+// left in the fields filled on demand forgotten (its admission, identity,
+// path, attempts, WebSocket record, client address): every request path
+// that takes one (Handler, expectContinue, a background cache refresh)
+// takes it here.
+func getScratch() *scratch {
+	s := scratchPool.Get().(*scratch)
+	s.admitted = false
+	s.auth.Reset()
+	s.path = s.path[:0]
+	s.tries, s.wsLog, s.ipKnown = 0, nil, false
+	return s
+}
 
 // clientIP is the request's client address (Trusted.ClientIP), found
 // once per request: the access log, the rate limit, auth and the
@@ -94,19 +104,15 @@ func (g *Gateway) Handler(ctx *fasthttp.RequestCtx) {
 	if early { // expectContinue already admitted this request
 		ctx.RemoveUserValue(expectKey)
 	} else {
-		s = scratchPool.Get().(*scratch)
-		s.admitted = false
-		s.auth.Reset()
+		s = getScratch()
 	}
 	defer scratchPool.Put(s)
 	defer g.settleBodies(ctx, s) // on every path, panics too: before s goes back
 
 	start := time.Now()
 	if !early { // expectContinue took the ID and routed already
-		s.path = s.path[:0]
 		t.rid.requestID(ctx, s)
 	}
-	s.fresh()
 	p, reserved := g.route(ctx, t, s)
 	if reserved && !s.probe {
 		g.serveReserved(ctx, t, s.path)

@@ -106,11 +106,7 @@ func (g *Gateway) expectContinue(ctx *fasthttp.RequestCtx) (status int) {
 		}
 	}()
 	t := g.cur.Load()
-	s := scratchPool.Get().(*scratch)
-	s.admitted = false
-	s.auth.Reset()
-	s.path = s.path[:0]
-	s.fresh()
+	s := getScratch()
 	start := time.Now()
 	t.rid.requestID(ctx, s) // minted here, it is in the request header: Handler keeps it
 	p, reserved := g.route(ctx, t, s)

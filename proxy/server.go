@@ -63,9 +63,8 @@ func (g *Gateway) newServer() *fasthttp.Server {
 func (g *Gateway) serverError(ctx *fasthttp.RequestCtx, err error) {
 	defer g.addHSTS(ctx)
 	t := g.cur.Load()
-	s := scratchPool.Get().(*scratch)
+	s := getScratch()
 	defer scratchPool.Put(s)
-	s.path = s.path[:0]
 	start := time.Now()
 	t.rid.requestID(ctx, s)
 	var tooBig *fasthttp.ErrSmallBuffer

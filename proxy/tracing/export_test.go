@@ -242,9 +242,7 @@ func TestRingFullDrops(t *testing.T) {
 		t.Fatal("the quarter-full ring did not signal the exporter")
 	}
 	tr.closed.Store(true)
-	var r Request
-	tr.Start(&r, &Parent{}, false, nil, testServer(time.Now()))
-	r.End(200, time.Now())
+	endRequest(tr)
 	if tr.Dropped() != 5 {
 		t.Fatalf("%d spans dropped after shutdown, want 5", tr.Dropped())
 	}
@@ -257,9 +255,7 @@ func TestShutdownExportsQueued(t *testing.T) {
 	recv := otlptest.Start(t)
 	tr := testTracer(t, recv.URL)
 	for i := 0; i < 3; i++ {
-		var r Request
-		tr.Start(&r, &Parent{}, false, nil, testServer(time.Now()))
-		r.End(200, time.Now())
+		endRequest(tr)
 	}
 	if err := tr.Shutdown(t.Context()); err != nil {
 		t.Fatal(err)
@@ -270,9 +266,7 @@ func TestShutdownExportsQueued(t *testing.T) {
 	if err := tr.Shutdown(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	var r Request
-	tr.Start(&r, &Parent{}, false, nil, testServer(time.Now()))
-	r.End(200, time.Now())
+	endRequest(tr)
 	if tr.Dropped() != 1 {
 		t.Fatalf("%d dropped after shutdown", tr.Dropped())
 	}
@@ -300,4 +294,11 @@ func TestBatchesOfBatchSize(t *testing.T) {
 	if n := len(recv.Headers()); n != 2 {
 		t.Fatalf("%d export requests, want 2 (%d spans, %d a batch)", n, 3*requests, BatchSize)
 	}
+}
+
+// endRequest records one sampled request with its server span only.
+func endRequest(tr *Tracer) {
+	var r Request
+	tr.Start(&r, &Parent{}, false, nil, testServer(time.Now()))
+	r.End(200, time.Now())
 }
